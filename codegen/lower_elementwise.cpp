@@ -1,0 +1,89 @@
+// \file Halide lowerings of the elementwise ops: NumPy broadcasting, unary math, casts, SGD update.
+#include "codegen/lowering.h"
+
+namespace graphc {
+namespace {
+
+using Halide::Expr;
+using Halide::Func;
+using Halide::Var;
+
+// The input's element at an output position: leading dimensions it lacks are dropped and
+// dimensions of size 1 stay at index 0 (NumPy broadcasting).
+Expr broadcastAt(const Func& f, const Shape& inShape, const Shape& outShape, const std::vector<Var>& vars) {
+  std::vector<Expr> idx;
+  size_t offset = outShape.size() - inShape.size();
+  for (size_t j = 0; j < inShape.size(); ++j) {
+    bool stretched = inShape[j] == 1 && outShape[j + offset] != 1;
+    idx.push_back(stretched ? Expr(0) : Expr(vars[j + offset]));
+  }
+  return at(f, idx);
+}
+
+LowerFn binary(std::function<Expr(Expr, Expr)> op) {
+  return [op](LowerContext& c) {
+    LoweredNode out;
+    out.func = Func(c.name());
+    defineFunc(out.func, c.outShape.size(), [&](const std::vector<Var>& v) {
+      return op(broadcastAt(c.inputs[0], c.inShape(0), c.outShape, v),
+                broadcastAt(c.inputs[1], c.inShape(1), c.outShape, v));
+    });
+    return out;
+  };
+}
+
+// An elementwise map of all inputs at the same position (inputs broadcast to the output).
+LowerFn pointwise(std::function<Expr(const std::vector<Expr>&, const LowerContext&)> op) {
+  return [op](LowerContext& c) {
+    LoweredNode out;
+    out.func = Func(c.name());
+    defineFunc(out.func, c.outShape.size(), [&](const std::vector<Var>& v) {
+      std::vector<Expr> args;
+      for (size_t i = 0; i < c.inputs.size(); ++i) args.push_back(broadcastAt(c.inputs[i], c.inShape(i), c.outShape, v));
+      return op(args, c);
+    });
+    return out;
+  };
+}
+
+LowerFn unary(std::function<Expr(Expr)> op) {
+  return pointwise([op](const std::vector<Expr>& a, const LowerContext&) { return op(a[0]); });
+}
+
+}  // namespace
+
+void registerElementwiseLowerings(std::vector<std::pair<std::string, LowerFn>>& t) {
+  t.emplace_back("add", binary([](Expr a, Expr b) { return a + b; }));
+  t.emplace_back("sub", binary([](Expr a, Expr b) { return a - b; }));
+  t.emplace_back("mul", binary([](Expr a, Expr b) { return a * b; }));
+  t.emplace_back("div", binary([](Expr a, Expr b) { return a / b; }));
+  t.emplace_back("maximum", binary([](Expr a, Expr b) { return Halide::max(a, b); }));
+  t.emplace_back("minimum", binary([](Expr a, Expr b) { return Halide::min(a, b); }));
+  t.emplace_back("equal", binary([](Expr a, Expr b) { return a == b; }));
+  t.emplace_back("not_equal", binary([](Expr a, Expr b) { return a != b; }));
+  t.emplace_back("less", binary([](Expr a, Expr b) { return a < b; }));
+  t.emplace_back("less_equal", binary([](Expr a, Expr b) { return a <= b; }));
+  t.emplace_back("greater", binary([](Expr a, Expr b) { return a > b; }));
+  t.emplace_back("greater_equal", binary([](Expr a, Expr b) { return a >= b; }));
+  t.emplace_back("neg", unary([](Expr a) { return -a; }));
+  t.emplace_back("exp", unary([](Expr a) { return Halide::exp(a); }));
+  t.emplace_back("log", unary([](Expr a) { return Halide::log(a); }));
+  t.emplace_back("sqrt", unary([](Expr a) { return Halide::sqrt(a); }));
+  t.emplace_back("rsqrt", unary([](Expr a) { return 1.0f / Halide::sqrt(a); }));
+  t.emplace_back("square", unary([](Expr a) { return a * a; }));
+  t.emplace_back("abs", unary([](Expr a) { return Halide::abs(a); }));
+  t.emplace_back("relu", unary([](Expr a) { return Halide::max(a, 0.0f); }));
+  t.emplace_back("sigmoid", unary([](Expr a) { return 1.0f / (1.0f + Halide::exp(-a)); }));
+  t.emplace_back("tanh", unary([](Expr a) { return Halide::tanh(a); }));
+  t.emplace_back("cast", pointwise([](const std::vector<Expr>& a, const LowerContext& c) {
+                   return Halide::cast(halideType(c.node.dtype), a[0]);
+                 }));
+  t.emplace_back("relu_grad", pointwise([](const std::vector<Expr>& a, const LowerContext&) {
+                   return Halide::select(a[0] > 0.0f, a[1], 0.0f);
+                 }));
+  t.emplace_back("sgd_update", pointwise([](const std::vector<Expr>& a, const LowerContext&) {
+                   return a[0] - a[2] * a[1];
+                 }));
+}
+
+}  // namespace graphc

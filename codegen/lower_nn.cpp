@@ -1,0 +1,198 @@
+// \file Halide lowerings of the dense-compute ops: matmul, convolution and its two gradients,
+// max pooling and its gradient, reshape.
+#include "codegen/lowering.h"
+
+#include <limits>
+
+namespace graphc {
+namespace {
+
+using Halide::Expr;
+using Halide::Func;
+using Halide::RDom;
+using Halide::Var;
+
+// x with value `fill` outside [0, extent) in every dimension (user-order shape).
+Func padded(const Func& x, const Shape& shape, Expr fill) {
+  Halide::Region bounds;
+  for (auto it = shape.rbegin(); it != shape.rend(); ++it) bounds.push_back({0, static_cast<int>(*it)});
+  return Halide::BoundaryConditions::constant_exterior(x, fill, bounds);
+}
+
+struct ConvGeometry {
+  int sh, sw, dh, dw, padTop, padLeft;
+};
+
+ConvGeometry geometry(const Node& n) {
+  auto s = n.attrs.getInts("strides");
+  auto d = n.attrs.getInts("dilation");
+  if (d.empty()) d = {1, 1};
+  return {static_cast<int>(s[0]), static_cast<int>(s[1]), static_cast<int>(d[0]), static_cast<int>(d[1]),
+          static_cast<int>(n.attrs.getInt("pad_top")), static_cast<int>(n.attrs.getInt("pad_left"))};
+}
+
+LoweredNode lowerMatmul(LowerContext& c) {
+  bool ta = c.node.attrs.getInt("transpose_a"), tb = c.node.attrs.getInt("transpose_b");
+  const Shape& a = c.inShape(0);
+  int k = static_cast<int>(ta ? a[0] : a[1]);
+  LoweredNode out;
+  out.func = Func(c.name());
+  out.hint = ScheduleHint::Reduction;
+  out.rdom = RDom(0, k, c.name("k"));
+  Var n("d1"), m("d0");  // user order [m, n] -> Func(n, m)
+  Expr r = out.rdom.x;
+  Expr av = ta ? at(c.inputs[0], {r, m}) : at(c.inputs[0], {m, r});
+  Expr bv = tb ? at(c.inputs[1], {n, r}) : at(c.inputs[1], {r, n});
+  out.func(n, m) = 0.0f;
+  out.func(n, m) += av * bv;
+  return out;
+}
+
+// y[n,oh,ow,co] = sum over kh,kw,ci of x[n, oh*sh + kh*dh - padTop, ow*sw + kw*dw - padLeft, ci] * w[kh,kw,ci,co]
+LoweredNode lowerConv(LowerContext& c) {
+  ConvGeometry g = geometry(c.node);
+  const Shape& w = c.inShape(1);
+  Func xp = padded(c.inputs[0], c.inShape(0), 0.0f);
+  LoweredNode out;
+  out.func = Func(c.name());
+  out.hint = ScheduleHint::Convolution;
+  out.rdom = RDom({{0, static_cast<int>(w[2])}, {0, static_cast<int>(w[1])}, {0, static_cast<int>(w[0])}}, c.name("r"));
+  Var co("d3"), ow("d2"), oh("d1"), n("d0");
+  Expr ci = out.rdom.x, kw = out.rdom.y, kh = out.rdom.z;
+  out.func(co, ow, oh, n) = 0.0f;
+  out.func(co, ow, oh, n) += at(xp, {n, oh * g.sh + kh * g.dh - g.padTop, ow * g.sw + kw * g.dw - g.padLeft, ci}) *
+                             at(c.inputs[1], {kh, kw, ci, co});
+  return out;
+}
+
+// dx[n,ih,iw,ci] = sum over kh,kw,co of dy[n,oh,ow,co] * w[kh,kw,ci,co] where ih = oh*sh + kh*dh - padTop.
+LoweredNode lowerConvBackpropInput(LowerContext& c) {
+  ConvGeometry g = geometry(c.node);
+  const Shape& w = c.inShape(1);
+  Func dyp = padded(c.inputs[0], c.inShape(0), 0.0f);
+  LoweredNode out;
+  out.func = Func(c.name());
+  out.hint = ScheduleHint::Convolution;
+  out.rdom = RDom({{0, static_cast<int>(w[3])}, {0, static_cast<int>(w[1])}, {0, static_cast<int>(w[0])}}, c.name("r"));
+  Var ci("d3"), iw("d2"), ih("d1"), n("d0");
+  Expr co = out.rdom.x, kw = out.rdom.y, kh = out.rdom.z;
+  Expr hNum = ih + g.padTop - kh * g.dh, wNum = iw + g.padLeft - kw * g.dw;
+  Expr term = at(dyp, {n, hNum / g.sh, wNum / g.sw, co}) * at(c.inputs[1], {kh, kw, ci, co});
+  if (g.sh != 1 || g.sw != 1) term = Halide::select(hNum % g.sh == 0 && wNum % g.sw == 0, term, 0.0f);
+  out.func(ci, iw, ih, n) = 0.0f;
+  out.func(ci, iw, ih, n) += term;
+  return out;
+}
+
+// dw[kh,kw,ci,co] = sum over n,oh,ow of dy[n,oh,ow,co] * x[n, oh*sh + kh*dh - padTop, ow*sw + kw*dw - padLeft, ci]
+LoweredNode lowerConvBackpropFilter(LowerContext& c) {
+  ConvGeometry g = geometry(c.node);
+  const Shape& dy = c.inShape(1);
+  Func xp = padded(c.inputs[0], c.inShape(0), 0.0f);
+  LoweredNode out;
+  out.func = Func(c.name());
+  out.hint = ScheduleHint::Reduction;
+  out.rdom = RDom({{0, static_cast<int>(dy[2])}, {0, static_cast<int>(dy[1])}, {0, static_cast<int>(dy[0])}},
+                  c.name("r"));
+  Var co("d3"), ci("d2"), kw("d1"), kh("d0");
+  Expr ow = out.rdom.x, oh = out.rdom.y, n = out.rdom.z;
+  out.func(co, ci, kw, kh) = 0.0f;
+  out.func(co, ci, kw, kh) += at(c.inputs[1], {n, oh, ow, co}) *
+                              at(xp, {n, oh * g.sh + kh * g.dh - g.padTop, ow * g.sw + kw * g.dw - g.padLeft, ci});
+  return out;
+}
+
+struct PoolGeometry {
+  int kh, kw, sh, sw, padTop, padLeft;
+};
+
+PoolGeometry poolGeometry(const Node& n) {
+  auto k = n.attrs.getInts("size");
+  auto s = n.attrs.getInts("strides");
+  return {static_cast<int>(k[0]), static_cast<int>(k[1]), static_cast<int>(s[0]), static_cast<int>(s[1]),
+          static_cast<int>(n.attrs.getInt("pad_top")), static_cast<int>(n.attrs.getInt("pad_left"))};
+}
+
+// Padding never wins a max: TF ignores it, so pad with -infinity.
+Func poolInput(const LowerContext& c) {
+  return padded(c.inputs[0], c.inShape(0), Expr(-std::numeric_limits<float>::infinity()));
+}
+
+LoweredNode lowerMaxPool(LowerContext& c) {
+  PoolGeometry g = poolGeometry(c.node);
+  Func xp = poolInput(c);
+  RDom r({{0, g.kw}, {0, g.kh}}, c.name("r"));
+  LoweredNode out;
+  out.func = Func(c.name());
+  defineFunc(out.func, 4, [&](const std::vector<Var>& v) {
+    return Halide::maximum(at(xp, {v[0], v[1] * g.sh + r.y - g.padTop, v[2] * g.sw + r.x - g.padLeft, v[3]}));
+  });
+  return out;
+}
+
+// Each window sends its gradient to its first maximum (row-major order), as TensorFlow does.
+// dx at (ih, iw) sums dy over the windows that contain it and chose it.
+LoweredNode lowerMaxPoolGrad(LowerContext& c) {
+  PoolGeometry g = poolGeometry(c.node);
+  Func xp = poolInput(c);
+  const Shape& dy = c.inShape(1);
+  int oh = static_cast<int>(dy[1]), ow = static_cast<int>(dy[2]);
+  LoweredNode out;
+  // choice(c, ow, oh, n): flattened window offset kh * kw_size + kw of the first maximum.
+  Func choice(c.name("argmax"));
+  RDom w({{0, g.kw}, {0, g.kh}}, c.name("w"));
+  defineFunc(choice, 4, [&](const std::vector<Var>& v) {
+    Halide::Tuple best =
+        Halide::argmax(at(xp, {v[0], v[1] * g.sh + w.y - g.padTop, v[2] * g.sw + w.x - g.padLeft, v[3]}));
+    return best[1] * g.kw + best[0];
+  });
+  out.helpers.push_back(choice);
+  int candH = (g.kh + g.sh - 1) / g.sh, candW = (g.kw + g.sw - 1) / g.sw;
+  RDom q({{0, candW}, {0, candH}}, c.name("q"));
+  out.func = Func(c.name());
+  defineFunc(out.func, 4, [&](const std::vector<Var>& v) {
+    Expr hBase = (v[1] + g.padTop) / g.sh, wBase = (v[2] + g.padLeft) / g.sw;
+    Expr wy = hBase - q.y, wx = wBase - q.x;  // a window that may contain (ih, iw)
+    Expr offH = v[1] + g.padTop - wy * g.sh, offW = v[2] + g.padLeft - wx * g.sw;
+    Expr valid = wy >= 0 && wy < oh && wx >= 0 && wx < ow && offH < g.kh && offW < g.kw;
+    Expr wyc = Halide::clamp(wy, 0, oh - 1), wxc = Halide::clamp(wx, 0, ow - 1);
+    Expr chosen = at(choice, {v[0], wyc, wxc, v[3]}) == offH * g.kw + offW;
+    return Halide::sum(Halide::select(valid && chosen, at(c.inputs[1], {v[0], wyc, wxc, v[3]}), 0.0f));
+  });
+  return out;
+}
+
+// Row-major element k of the output is row-major element k of the input.
+LoweredNode lowerReshape(LowerContext& c) {
+  const Shape& in = c.inShape(0);
+  const Shape& outShape = c.outShape;
+  LoweredNode out;
+  out.func = Func(c.name());
+  defineFunc(out.func, outShape.size(), [&](const std::vector<Var>& v) {
+    Expr flat = 0;
+    for (size_t i = 0; i < outShape.size(); ++i) flat = flat * static_cast<int>(outShape[i]) + v[i];
+    std::vector<Expr> idx(in.size());
+    int64_t stride = 1;
+    for (size_t j = in.size(); j-- > 0;) {
+      Expr q = stride == 1 ? flat : flat / static_cast<int>(stride);
+      idx[j] = j == 0 ? q : q % static_cast<int>(in[j]);
+      stride *= in[j];
+    }
+    return at(c.inputs[0], idx);
+  });
+  return out;
+}
+
+}  // namespace
+
+void registerNNLowerings(std::vector<std::pair<std::string, LowerFn>>& t) {
+  t.emplace_back("matmul", lowerMatmul);
+  t.emplace_back("conv2d", lowerConv);
+  t.emplace_back("conv2d_backprop_input", lowerConvBackpropInput);
+  t.emplace_back("conv2d_backprop_filter", lowerConvBackpropFilter);
+  t.emplace_back("max_pool", lowerMaxPool);
+  t.emplace_back("max_pool_grad", lowerMaxPoolGrad);
+  t.emplace_back("reshape", lowerReshape);
+}
+
+}  // namespace graphc

@@ -1,0 +1,58 @@
+// \file Shared helpers of the Halide lowerings and the table that finds one by op name.
+#include "codegen/lowering.h"
+
+#include <algorithm>
+#include <map>
+
+namespace graphc {
+
+Halide::Type halideType(DType t) {
+  switch (t) {
+    case DType::F32: return Halide::Float(32);
+    case DType::I32: return Halide::Int(32);
+    case DType::Bool: return Halide::Bool();
+  }
+  return Halide::Float(32);
+}
+
+Halide::Expr at(const Halide::Func& f, const std::vector<Halide::Expr>& userIndex) {
+  std::vector<Halide::Expr> args(userIndex.rbegin(), userIndex.rend());
+  return const_cast<Halide::Func&>(f)(args);
+}
+
+std::vector<Halide::Var> userVars(size_t rank) {
+  static const char* names[] = {"d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7"};
+  std::vector<Halide::Var> vars;
+  for (size_t i = 0; i < rank; ++i) vars.emplace_back(names[i]);
+  return vars;
+}
+
+std::vector<Halide::Expr> toExprs(const std::vector<Halide::Var>& vars) {
+  return std::vector<Halide::Expr>(vars.begin(), vars.end());
+}
+
+void defineFunc(Halide::Func& func, size_t rank,
+                const std::function<Halide::Expr(const std::vector<Halide::Var>&)>& body) {
+  std::vector<Halide::Var> vars = userVars(rank);
+  std::vector<Halide::Var> args(vars.rbegin(), vars.rend());
+  func(args) = body(vars);
+}
+
+std::string LowerContext::name(const std::string& suffix) const {
+  std::string base = node.op + "_" + std::to_string(node.id);
+  return suffix.empty() ? base : base + "_" + suffix;
+}
+
+const LowerFn* findLowering(const std::string& op) {
+  static const std::map<std::string, LowerFn> table = [] {
+    std::vector<std::pair<std::string, LowerFn>> entries;
+    registerElementwiseLowerings(entries);
+    registerNNLowerings(entries);
+    registerReductionLowerings(entries);
+    return std::map<std::string, LowerFn>(entries.begin(), entries.end());
+  }();
+  auto it = table.find(op);
+  return it == table.end() ? nullptr : &it->second;
+}
+
+}  // namespace graphc

@@ -1,0 +1,64 @@
+// \file Lowering of one graph node to Halide Funcs: the table of per-op lowerings and its helpers.
+//
+// Index convention: graph shapes are row-major in the user's order ([N,H,W,C]); a Halide Func
+// takes its arguments innermost first, so a value of shape [N,H,W,C] is the Func f(c, w, h, n).
+// `at` and `defineFunc` do that reversal, so lowerings are written in the user's order.
+#pragma once
+
+#include <Halide.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace graphc {
+
+Halide::Type halideType(DType t);
+
+// Calls f with indices in the user's (row-major) order.
+Halide::Expr at(const Halide::Func& f, const std::vector<Halide::Expr>& userIndex);
+
+// A how a lowering wants its Func scheduled when it is computed at root.
+enum class ScheduleHint {
+  Pointwise,   // a plain map: vectorize innermost, parallel outermost
+  Reduction,   // an update over an RDom: schedule the update's loops too
+  Convolution, // a reduction whose innermost output dimension may be too narrow to vectorize
+};
+
+struct LoweredNode {
+  Halide::Func func;
+  ScheduleHint hint = ScheduleHint::Pointwise;
+  Halide::RDom rdom;                  // the reduction domain, when hint is not Pointwise
+  std::vector<Halide::Func> helpers;  // internal stages that must be computed at root
+};
+
+struct LowerContext {
+  const Node& node;
+  std::vector<Halide::Func> inputs;   // one per node input
+  std::vector<Shape> inputShapes;     // batch bound
+  Shape outShape;                     // batch bound
+  int64_t batch = 1;
+
+  const Shape& inShape(size_t i) const { return inputShapes.at(i); }
+  std::string name(const std::string& suffix = "") const;
+};
+
+// Defines func(vars) = body(userVars), with one Var per dimension of shape, in user order.
+void defineFunc(Halide::Func& func, size_t rank, const std::function<Halide::Expr(const std::vector<Halide::Var>&)>& body);
+std::vector<Halide::Expr> toExprs(const std::vector<Halide::Var>& vars);
+// The Halide variables of a Func of the given rank in user order (same names each call).
+std::vector<Halide::Var> userVars(size_t rank);
+
+using LowerFn = std::function<LoweredNode(LowerContext&)>;
+
+// The lowering of op, or nullptr when the op has none (sources are bound, not lowered).
+const LowerFn* findLowering(const std::string& op);
+
+// Registration by the files that implement lowerings (one per op family).
+void registerElementwiseLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
+void registerNNLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
+void registerReductionLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
+
+}  // namespace graphc

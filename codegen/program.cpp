@@ -1,0 +1,114 @@
+// \file Builds one Halide pipeline for a set of graph outputs: sources become ImageParams, each node
+// is lowered with the op's lowering, elementwise nodes feeding only elementwise nodes are inlined
+// into their consumers (Halide's inlining is our elementwise fusion), everything else is computed
+// at root with a CPU schedule.
+#include "codegen/program.h"
+
+#include <chrono>
+
+#include "codegen/schedule.h"
+#include "frontend/diagnostics.h"
+#include "ir/op_table.h"
+
+namespace graphc {
+
+Halide::Buffer<> allocateValue(DType dtype, const Shape& boundShape) {
+  std::vector<int> sizes(boundShape.rbegin(), boundShape.rend());
+  return Halide::Buffer<>(halideType(dtype), sizes);
+}
+
+namespace {
+
+// Values the pipeline must materialise rather than inline into their consumers.
+std::vector<bool> rootNodes(const Graph& graph, const std::vector<int>& live, const std::vector<int>& outputs) {
+  std::vector<bool> root(graph.size(), false);
+  std::vector<bool> isLive(graph.size(), false);
+  for (int id : live) isLive[static_cast<size_t>(id)] = true;
+  for (int id : live) {
+    const OpDef* def = findOp(graph.node(id).op);
+    if (def->kind == OpKind::Other) root[static_cast<size_t>(id)] = true;
+  }
+  for (int id : outputs) root[static_cast<size_t>(id)] = true;
+  // An elementwise value read by a non-elementwise consumer is computed once, at root:
+  // inlining it into a convolution or reduction would recompute it at every tap.
+  for (int id : live) {
+    const Node& n = graph.node(id);
+    if (findOp(n.op)->kind != OpKind::Other) continue;
+    for (int in : n.inputs)
+      if (findOp(graph.node(in).op)->kind == OpKind::Elementwise) root[static_cast<size_t>(in)] = true;
+  }
+  return root;
+}
+
+}  // namespace
+
+CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
+                               const CompileOptions& options) {
+  auto start = std::chrono::steady_clock::now();
+  CompiledProgram program;
+  program.batch_ = batch;
+  program.outputNodes_ = outputs;
+  program.target_ = options.target;
+
+  std::vector<int> live = reachableFrom(graph, outputs);
+  std::vector<bool> root = rootNodes(graph, live, outputs);
+  std::map<int, Halide::Func> funcs;
+  for (int id : live) {
+    const Node& n = graph.node(id);
+    Shape shape = bindBatch(n.shape, batch);
+    if (n.op == "placeholder" || n.op == "variable") {
+      Halide::ImageParam p(halideType(n.dtype), static_cast<int>(shape.size()), "in_" + std::to_string(id));
+      program.inputNodes_.push_back(id);
+      program.params_.push_back(p);
+      Halide::Func f("src_" + std::to_string(id));
+      defineFunc(f, shape.size(), [&](const std::vector<Halide::Var>& v) { return at(p, toExprs(v)); });
+      funcs[id] = f;
+      continue;
+    }
+    if (n.op == "constant") {
+      Halide::Func f("const_" + std::to_string(id));
+      Halide::Expr value = Halide::cast(halideType(n.dtype), Halide::Expr(n.attrs.getFloat("value")));
+      defineFunc(f, shape.size(), [&](const std::vector<Halide::Var>&) { return value; });
+      funcs[id] = f;
+      continue;
+    }
+    const LowerFn* lower = findLowering(n.op);
+    internalCheck(lower != nullptr, "codegen", "no Halide lowering for op '" + n.op + "'");
+    LowerContext ctx{n, {}, {}, shape, batch};
+    for (int in : n.inputs) {
+      ctx.inputs.push_back(funcs.at(in));
+      ctx.inputShapes.push_back(bindBatch(graph.node(in).shape, batch));
+    }
+    LoweredNode lowered = (*lower)(ctx);
+    if (root[static_cast<size_t>(id)]) {
+      scheduleRoot(lowered, shape);
+      program.kernelNames_.push_back(lowered.func.name());
+    }
+    funcs[id] = lowered.func;
+  }
+
+  std::vector<Halide::Func> outs;
+  for (int id : outputs) outs.push_back(funcs.at(id));
+  program.pipeline_ = Halide::Pipeline(outs);
+  program.pipeline_.compile_jit(options.target);
+  program.compileSeconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return program;
+}
+
+std::vector<Halide::Buffer<>> CompiledProgram::allocateOutputs(const Graph& graph) const {
+  std::vector<Halide::Buffer<>> bufs;
+  for (int id : outputNodes_) {
+    const Node& n = graph.node(id);
+    bufs.push_back(allocateValue(n.dtype, bindBatch(n.shape, batch_)));
+  }
+  return bufs;
+}
+
+void CompiledProgram::run(const std::function<Halide::Buffer<>(int nodeId)>& binding,
+                          std::vector<Halide::Buffer<>>& outs) {
+  for (size_t i = 0; i < inputNodes_.size(); ++i) params_[i].set(binding(inputNodes_[i]));
+  Halide::Realization realization(outs);
+  pipeline_.realize(realization, target_);
+}
+
+}  // namespace graphc

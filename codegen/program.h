@@ -1,0 +1,55 @@
+// \file A compiled program: the Halide pipeline that computes a set of graph values from the graph's
+// sources (placeholders, variables) at one batch size, JIT-compiled once and run every step.
+#pragma once
+
+#include <Halide.h>
+
+#include <functional>
+#include <map>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace graphc {
+
+struct CompileOptions {
+  Halide::Target target = Halide::get_jit_target_from_environment();
+};
+
+class CompiledProgram {
+ public:
+  // The sources the outputs depend on, in id order: each must be bound before run().
+  const std::vector<int>& inputs() const { return inputNodes_; }
+  const std::vector<int>& outputs() const { return outputNodes_; }
+  int64_t batch() const { return batch_; }
+  double compileSeconds() const { return compileSeconds_; }
+  // Names and schedules of the Funcs computed at root (what `dump --stage halide` shows).
+  const std::vector<std::string>& kernelNames() const { return kernelNames_; }
+
+  // Binds each input node to the buffer bindings returns for it, computes every output into the
+  // matching buffer of outs (one per output node, allocated by the caller with the output's shape).
+  void run(const std::function<Halide::Buffer<>(int nodeId)>& binding, std::vector<Halide::Buffer<>>& outs);
+
+  // Buffers shaped for the outputs (Halide dimension order, batch bound).
+  std::vector<Halide::Buffer<>> allocateOutputs(const Graph& graph) const;
+
+ private:
+  friend CompiledProgram compileProgram(const Graph&, const std::vector<int>&, int64_t, const CompileOptions&);
+  std::vector<int> inputNodes_;
+  std::vector<Halide::ImageParam> params_;
+  std::vector<int> outputNodes_;
+  Halide::Pipeline pipeline_;
+  Halide::Target target_;
+  int64_t batch_ = 0;
+  double compileSeconds_ = 0;
+  std::vector<std::string> kernelNames_;
+};
+
+// Lowers every node the outputs need, schedules it, and JIT-compiles the pipeline.
+CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
+                               const CompileOptions& options = {});
+
+// A buffer for a value of this type and (batch-bound) shape, in Halide's dimension order.
+Halide::Buffer<> allocateValue(DType dtype, const Shape& boundShape);
+
+}  // namespace graphc

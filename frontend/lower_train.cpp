@@ -1,0 +1,116 @@
+// \file Lowering of the `train { ... }` block into the session's TrainConfig (spec section 6).
+#include "frontend/call_args.h"
+#include "frontend/lowerer.h"
+
+namespace graphc {
+namespace {
+
+const Expr& expectCall(const Expr& e, const std::string& what) {
+  if (e.kind != ExprKind::Call) throw UserError(e.loc, "expected " + what + ", found an expression");
+  return e;
+}
+
+}  // namespace
+
+void Lowerer::lowerTrain(const Stmt& train) {
+  TrainConfig& cfg = model_.train;
+  cfg.present = true;
+  cfg.loc = train.loc;
+  std::set<std::string> seen;
+  for (const Stmt& s : train.body) {
+    const Expr& v = *s.value;
+    if (!seen.insert(s.name).second) throw UserError(s.loc, "train key '" + s.name + "' is given twice");
+    if (s.name == "data") {
+      const Expr& call = expectCall(v, "a data set such as mnist(scale = 1/255)");
+      cfg.data.loc = v.loc;
+      if (call.text == "mnist" || call.text == "fashion_mnist") {
+        CallArgs args(call, {"scale"}, 0);
+        cfg.data.kind = call.text;
+        if (args.get("scale")) cfg.data.scale = evalNumber(*args.get("scale"));
+      } else if (call.text == "idx") {
+        CallArgs args(call, {"dir", "scale"}, 1);
+        cfg.data.kind = "idx";
+        cfg.data.dir = evalWord(args.require("dir"));
+        if (args.get("scale")) cfg.data.scale = evalNumber(*args.get("scale"));
+      } else {
+        throw UserError(call.loc, "unknown data set '" + call.text + "' (expected mnist, fashion_mnist or idx)");
+      }
+    } else if (s.name == "feed" || s.name == "eval_feed") {
+      if (v.kind != ExprKind::Map) throw UserError(v.loc, "expected a map such as {x: image, y: label}, found an expression");
+      auto& feeds = s.name == "feed" ? cfg.feeds : cfg.evalFeeds;
+      for (const auto& [key, value] : v.entries) {
+        FeedSpec feed;
+        feed.loc = key->loc;
+        feed.placeholder = evalNode(*key);
+        if (model_.graph.node(feed.placeholder).op != "placeholder")
+          throw UserError(key->loc, "only placeholders can be fed, found a computed value");
+        if (value->kind == ExprKind::Ident && (value->text == "image" || value->text == "label")) {
+          feed.kind = value->text == "image" ? FeedSpec::Kind::Image : FeedSpec::Kind::Label;
+        } else {
+          feed.kind = FeedSpec::Kind::Constant;
+          feed.value = evalNumber(*value);
+        }
+        feeds.push_back(feed);
+      }
+    } else if (s.name == "optimizer") {
+      const Expr& call = expectCall(v, "an optimizer such as sgd(lr = 0.01)");
+      cfg.optimizerLoc = call.loc;
+      if (call.text != "sgd") throw UserError(call.loc, "optimizer '" + call.text + "' is not supported yet (expected sgd)");
+      CallArgs args(call, {"lr", "momentum", "nesterov"}, 0);
+      cfg.optimizer.kind = "sgd";
+      if (args.get("lr")) cfg.optimizer.learningRate = evalNumber(*args.get("lr"));
+      if (args.get("momentum") && evalNumber(*args.get("momentum")) != 0)
+        throw UserError(args.get("momentum")->loc, "sgd momentum is not supported yet");
+    } else if (s.name == "minimize") {
+      cfg.minimize = evalNode(v);
+      cfg.minimizeLoc = v.loc;
+    } else if (s.name == "batch") {
+      cfg.batch = evalInt(v, "batch");
+      if (cfg.batch <= 0) throw UserError(v.loc, "batch must be positive, found " + std::to_string(cfg.batch));
+    } else if (s.name == "epochs") {
+      cfg.epochs = evalInt(v, "epochs");
+      if (cfg.epochs <= 0) throw UserError(v.loc, "epochs must be positive, found " + std::to_string(cfg.epochs));
+    } else if (s.name == "steps") {
+      cfg.steps = evalInt(v, "steps");
+      if (cfg.steps <= 0) throw UserError(v.loc, "steps must be positive, found " + std::to_string(cfg.steps));
+    } else if (s.name == "validation") {
+      std::string mode = v.kind == ExprKind::Call ? v.text : evalWord(v);
+      if (mode != "test" && mode != "none")
+        throw UserError(v.loc, "validation '" + mode + "' is not supported yet (expected test or none)");
+      cfg.validation = mode;
+    } else if (s.name == "eval_every") {
+      cfg.evalEvery = evalInt(v, "eval_every");
+    } else if (s.name == "metrics") {
+      if (v.kind != ExprKind::List) throw UserError(v.loc, "expected a list of values such as [acc], found an expression");
+      for (const auto& item : v.items) {
+        int id = evalNode(*item);
+        const Node& n = model_.graph.node(id);
+        if (!n.shape.empty()) throw UserError(item->loc, "a metric must be a scalar, found " + typeToString(n.dtype, n.shape));
+        cfg.metrics.push_back(id);
+        cfg.metricNames.push_back(item->kind == ExprKind::Call ? item->text : dottedNameOf(*item));
+      }
+    } else if (s.name == "early_stopping") {
+      if (v.kind != ExprKind::Map) throw UserError(v.loc, "expected a map such as {monitor: val_loss, patience: 3}");
+      cfg.earlyStopping.enabled = true;
+      for (const auto& [key, value] : v.entries) {
+        std::string k = key->kind == ExprKind::Ident || key->kind == ExprKind::String ? key->text : "";
+        if (k == "monitor") cfg.earlyStopping.monitor = evalWord(*value);
+        else if (k == "patience") cfg.earlyStopping.patience = evalInt(*value, "patience");
+        else throw UserError(key->loc, "early_stopping has no key '" + k + "' (expected monitor or patience)");
+      }
+      const std::string& m = cfg.earlyStopping.monitor;
+      if (m != "val_loss" && m != "loss" && m != "val_accuracy" && m != "accuracy")
+        throw UserError(v.loc, "early_stopping can monitor loss, val_loss, accuracy or val_accuracy, found '" + m + "'");
+    } else if (s.name == "shuffle") {
+      cfg.shuffle = evalNumber(v) != 0;
+    } else if (s.name == "seed") {
+      cfg.seed = static_cast<uint64_t>(evalInt(v, "seed"));
+    } else {
+      throw UserError(s.loc, "unknown train key '" + s.name +
+                                 "' (expected data, feed, eval_feed, optimizer, minimize, batch, epochs, steps, "
+                                 "validation, eval_every, metrics, early_stopping, shuffle or seed)");
+    }
+  }
+}
+
+}  // namespace graphc

@@ -1,0 +1,67 @@
+// \file The AST-to-graph lowering's internal state: scopes, name bindings and argument helpers
+// shared by the statement, call and train-block lowerings.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "frontend/model.h"
+
+namespace graphc {
+
+// A call's arguments matched to parameter names, with helpers that convert and check each.
+class CallArgs;
+
+class Lowerer {
+ public:
+  explicit Lowerer(const Program& program);
+  Model run();
+
+  // Expressions.
+  int evalNode(const Expr& e);                       // a graph value (numbers become constants)
+  double evalNumber(const Expr& e);                  // a constant number
+  int64_t evalInt(const Expr& e, const std::string& what);
+  std::string evalWord(const Expr& e);               // a string or a bare identifier
+  std::vector<int64_t> evalShape(const Expr& e);     // list of ints and `?` (-2)
+  std::vector<int64_t> evalPair(const Expr& e, const std::string& what);  // n or [h, w]
+  DType evalDType(const Expr& e);
+  bool isConstantExpr(const Expr& e);
+
+  int lowerCall(const Expr& call);
+  int lowerLayer(const Expr& call);
+
+  int addNode(const std::string& op, std::vector<int> inputs, Attrs attrs, SourceLoc loc);
+  int scalarConstant(double v, DType dtype, SourceLoc loc);
+  int variable(const std::string& name, const Shape& shape, Attrs init, SourceLoc loc);
+  Model& model() { return model_; }
+  const Program& program() const { return program_; }
+
+ private:
+  void lowerStatements(const std::vector<Stmt>& stmts);
+  void lowerTrain(const Stmt& train);
+  void bind(const std::string& name, const Expr& value, SourceLoc loc);
+  // The binding of a (possibly dotted) name seen from the current scope, or nullptr.
+  const Expr* findConfig(const std::string& dotted) const;
+  int findNode(const std::string& dotted) const;
+  std::string dottedName(const Expr& e) const;  // `a.b.c` for Ident/Member chains, "" otherwise
+
+ public:
+  std::string dottedNameOf(const Expr& e) const { return dottedName(e); }
+
+ private:
+  std::string layerScope();                      // the scope of the next layer in this statement
+
+  const Program& program_;
+  Model model_;
+  std::vector<std::string> scopes_;              // enclosing scope names
+  std::map<std::string, int> nodes_;             // "conv1.W" -> node
+  std::map<std::string, const Expr*> configs_;   // names bound to constants
+  std::set<std::string> takenLayerScopes_;
+  std::string statementName_;                    // the full name being bound ("conv1/h")
+};
+
+std::string scopePath(const std::vector<std::string>& scopes, const std::string& name, char sep);
+
+}  // namespace graphc

@@ -1,0 +1,67 @@
+// \file What the frontend produces from a .mnn file: the forward graph and the train block's settings.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "frontend/ast.h"
+#include "ir/graph.h"
+#include "passes/optimizer.h"
+
+namespace graphc {
+
+struct DataSpec {
+  std::string kind;  // "mnist", "fashion_mnist", "idx"; empty when the train block names none
+  std::string dir;   // for idx("DIR")
+  double scale = 1.0;
+  SourceLoc loc;
+};
+
+// One entry of `feed`: which placeholder gets images, labels or a constant.
+struct FeedSpec {
+  enum class Kind { Image, Label, Constant };
+  int placeholder = -1;
+  Kind kind = Kind::Image;
+  double value = 0;
+  SourceLoc loc;
+};
+
+struct EarlyStopping {
+  bool enabled = false;
+  std::string monitor = "val_loss";
+  int64_t patience = 3;
+};
+
+struct TrainConfig {
+  bool present = false;
+  SourceLoc loc;
+  DataSpec data;
+  std::vector<FeedSpec> feeds;
+  std::vector<FeedSpec> evalFeeds;
+  OptimizerSpec optimizer;
+  SourceLoc optimizerLoc;
+  int minimize = -1;
+  SourceLoc minimizeLoc;
+  int64_t batch = 32;
+  int64_t epochs = 1;
+  int64_t steps = 0;  // 0: run `epochs` whole epochs
+  std::string validation = "test";  // "test" or "none" (split comes with issue 3)
+  int64_t evalEvery = 0;
+  std::vector<int> metrics;
+  std::vector<std::string> metricNames;
+  EarlyStopping earlyStopping;
+  bool shuffle = true;
+  uint64_t seed = 0;
+};
+
+struct Model {
+  Graph graph;
+  TrainConfig train;
+};
+
+// Resolves names, creates layer variables, type-checks every op and reads the train block.
+// Throws UserError at the offending expression.
+Model lowerProgram(const Program& program);
+
+}  // namespace graphc

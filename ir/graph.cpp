@@ -1,0 +1,63 @@
+// \file Graph construction: every node is type-checked by the op table as it is added.
+#include "ir/graph.h"
+
+#include <algorithm>
+
+#include "frontend/diagnostics.h"
+#include "ir/op_table.h"
+
+namespace graphc {
+
+int Graph::add(const std::string& op, std::vector<int> inputs, Attrs attrs, SourceLoc loc, std::string name) {
+  const OpDef* def = findOp(op);
+  internalCheck(def != nullptr, "graph", "unknown op '" + op + "'");
+  int arity = static_cast<int>(inputs.size());
+  if (arity < def->minInputs || arity > def->maxInputs)
+    throw UserError(loc, op + " expects " + std::to_string(def->minInputs) +
+                             (def->maxInputs != def->minInputs ? " to " + std::to_string(def->maxInputs) : "") +
+                             " inputs, found " + std::to_string(arity));
+  Node n;
+  n.id = static_cast<int>(nodes_.size());
+  n.op = op;
+  n.inputs = std::move(inputs);
+  n.attrs = std::move(attrs);
+  n.name = std::move(name);
+  n.loc = loc;
+  n.isGradient = buildingGradient_;
+  for (int in : n.inputs) internalCheck(in >= 0 && in < n.id, "graph", "input out of order in " + op);
+  TypeContext ctx{*this, n};
+  def->inferType(ctx);
+  nodes_.push_back(std::move(n));
+  return nodes_.back().id;
+}
+
+int Graph::findByName(const std::string& name) const {
+  for (const Node& n : nodes_)
+    if (n.name == name) return n.id;
+  return -1;
+}
+
+std::vector<int> Graph::variables(bool trainableOnly) const {
+  std::vector<int> ids;
+  for (const Node& n : nodes_)
+    if (n.op == "variable" && (!trainableOnly || n.attrs.getInt("trainable", 1))) ids.push_back(n.id);
+  return ids;
+}
+
+std::vector<int> reachableFrom(const Graph& graph, const std::vector<int>& roots) {
+  std::vector<char> seen(graph.size(), 0);
+  std::vector<int> stack(roots.begin(), roots.end());
+  while (!stack.empty()) {
+    int id = stack.back();
+    stack.pop_back();
+    if (seen[static_cast<size_t>(id)]) continue;
+    seen[static_cast<size_t>(id)] = 1;
+    for (int in : graph.node(id).inputs) stack.push_back(in);
+  }
+  std::vector<int> out;
+  for (size_t i = 0; i < seen.size(); ++i)
+    if (seen[i]) out.push_back(static_cast<int>(i));
+  return out;
+}
+
+}  // namespace graphc

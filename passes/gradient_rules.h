@@ -1,0 +1,29 @@
+// \file Gradient rules: for each differentiable op, the graph nodes that compute its inputs'
+// gradients from its output's gradient (the table autodiff walks).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace graphc {
+
+struct GradContext {
+  Graph& graph;
+  Node node;    // a copy: adding nodes may move the graph's storage
+  int gradOut;  // the gradient of the loss with respect to node's output
+};
+
+// Returns one gradient node id per input of the node, -1 where the input gets none.
+using GradFn = std::function<std::vector<int>(GradContext&)>;
+
+// The rule for op; nullptr when the op is not differentiable (comparisons, argmax, accuracy)
+// or is a source.
+const GradFn* findGradient(const std::string& op);
+
+// Ops that deliberately have no gradient (their output is piecewise constant or integer).
+bool isNonDifferentiable(const std::string& op);
+
+}  // namespace graphc

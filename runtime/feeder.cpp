@@ -1,0 +1,80 @@
+// \file Feed conversion (spec section 6).
+#include "runtime/feeder.h"
+
+#include "codegen/program.h"
+#include "frontend/diagnostics.h"
+
+namespace graphc {
+namespace {
+
+int64_t perExample(const Shape& s) {
+  int64_t n = 1;
+  for (size_t i = 1; i < s.size(); ++i) n *= s[i];
+  return n;
+}
+
+std::string where(const Graph& graph, const FeedSpec& f) {
+  std::string loc = f.loc.valid() ? graph.file + ":" + std::to_string(f.loc.line) + ":" + std::to_string(f.loc.col) + ": " : "";
+  return loc + "feed of placeholder '" + graph.node(f.placeholder).name + "'";
+}
+
+}  // namespace
+
+void checkFeeds(const Graph& graph, const std::vector<FeedSpec>& feeds, const LabeledImages& data) {
+  for (const FeedSpec& f : feeds) {
+    const Node& p = graph.node(f.placeholder);
+    std::string type = typeToString(p.dtype, p.shape);
+    if (f.kind == FeedSpec::Kind::Constant) {
+      if (!p.shape.empty()) throw InputError(where(graph, f) + ": a constant feeds only a scalar placeholder, found " + type);
+      continue;
+    }
+    if (p.shape.empty() || p.shape[0] != kBatch)
+      throw InputError(where(graph, f) + ": an image or label placeholder needs the batch dimension '?' first, found " + type);
+    if (f.kind == FeedSpec::Kind::Image) {
+      if (p.dtype != DType::F32 || perExample(p.shape) != data.pixels)
+        throw InputError(where(graph, f) + ": images of " + std::to_string(data.pixels) +
+                         " pixels (f32[?," + std::to_string(data.pixels) + "] or f32[?,28,28,1]) do not fit " + type);
+    } else {
+      bool ids = p.dtype == DType::I32 && p.shape.size() == 1;
+      bool oneHot = p.dtype == DType::F32 && p.shape.size() == 2 && p.shape[1] >= data.classes;
+      if (!ids && !oneHot)
+        throw InputError(where(graph, f) + ": labels of " + std::to_string(data.classes) + " classes fit i32[?] or f32[?," +
+                         std::to_string(data.classes) + "], found " + type);
+    }
+  }
+}
+
+Halide::Buffer<> feedBuffer(const Graph& graph, const FeedSpec& feed, int64_t batch) {
+  const Node& p = graph.node(feed.placeholder);
+  return allocateValue(p.dtype, bindBatch(p.shape, batch));
+}
+
+void fillFeed(const Graph& graph, const FeedSpec& feed, const LabeledImages& data, double scale,
+              const std::vector<int64_t>& order, int64_t first, int64_t batch, Halide::Buffer<>& out) {
+  const Node& p = graph.node(feed.placeholder);
+  if (feed.kind == FeedSpec::Kind::Constant) {
+    Halide::Buffer<float> b(out);
+    b() = static_cast<float>(feed.value);
+    return;
+  }
+  if (feed.kind == FeedSpec::Kind::Image) {
+    float* dst = static_cast<float*>(out.data());
+    const float s = static_cast<float>(scale);
+    for (int64_t i = 0; i < batch; ++i) {
+      const uint8_t* src = &data.images[static_cast<size_t>(order[static_cast<size_t>(first + i)] * data.pixels)];
+      for (int64_t k = 0; k < data.pixels; ++k) dst[i * data.pixels + k] = static_cast<float>(src[k]) * s;
+    }
+    return;
+  }
+  if (p.dtype == DType::I32) {
+    int32_t* dst = static_cast<int32_t*>(out.data());
+    for (int64_t i = 0; i < batch; ++i) dst[i] = data.labels[static_cast<size_t>(order[static_cast<size_t>(first + i)])];
+    return;
+  }
+  int64_t classes = p.shape[1];
+  float* dst = static_cast<float*>(out.data());
+  std::fill(dst, dst + batch * classes, 0.0f);
+  for (int64_t i = 0; i < batch; ++i) dst[i * classes + data.labels[static_cast<size_t>(order[static_cast<size_t>(first + i)])]] = 1.0f;
+}
+
+}  // namespace graphc

@@ -1,0 +1,24 @@
+// \file Converting data-set examples to placeholder values: images to scaled f32, labels to
+// i32 class ids or f32 one-hot, shaped as the placeholder says.
+#pragma once
+
+#include <Halide.h>
+
+#include <vector>
+
+#include "frontend/model.h"
+#include "runtime/dataset.h"
+
+namespace graphc {
+
+// Checks before training that every feed fits its placeholder; an InputError names both shapes.
+void checkFeeds(const Graph& graph, const std::vector<FeedSpec>& feeds, const LabeledImages& data);
+
+// Fills a placeholder's buffer for the examples order[first, first + batch).
+void fillFeed(const Graph& graph, const FeedSpec& feed, const LabeledImages& data, double scale,
+              const std::vector<int64_t>& order, int64_t first, int64_t batch, Halide::Buffer<>& out);
+
+// A buffer shaped for the placeholder at this batch size.
+Halide::Buffer<> feedBuffer(const Graph& graph, const FeedSpec& feed, int64_t batch);
+
+}  // namespace graphc

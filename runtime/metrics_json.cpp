@@ -1,0 +1,76 @@
+// \file JSON for --metrics-json: numbers printed with enough digits to round-trip.
+#include "runtime/metrics_json.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "frontend/diagnostics.h"
+
+namespace graphc {
+namespace {
+
+std::string num(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// Keras names accuracy metrics "accuracy" in its logs; graphc uses the metric's binding name.
+std::string metricsFields(const std::vector<std::string>& names, const std::vector<double>& values, const std::string& prefix) {
+  std::string s;
+  for (size_t i = 0; i < names.size() && i < values.size(); ++i)
+    if (names[i] != "accuracy") s += ", " + quoted(prefix + names[i]) + ": " + num(values[i]);
+  return s;
+}
+
+}  // namespace
+
+std::string metricsJson(const RunResult& r, const std::string& target) {
+  std::ostringstream os;
+  os << "{\"model\": " << quoted(r.model) << ", \"target\": " << quoted(target) << ", \"epochs\": " << r.epochs
+     << ", \"steps\": " << r.steps << ", \"batch\": " << r.batch << ",\n \"test_loss\": " << num(r.testLoss)
+     << ", \"test_accuracy\": " << (r.testMetrics.empty() ? "null" : num(r.testMetrics[0]))
+     << metricsFields(r.metricNames, r.testMetrics, "test_") << ",\n \"history\": [";
+  for (size_t i = 0; i < r.history.size(); ++i) {
+    const EpochRecord& e = r.history[i];
+    os << (i ? ",\n   " : "\n   ") << "{\"epoch\": " << e.epoch << ", \"loss\": " << num(e.loss)
+       << ", \"accuracy\": " << (e.metrics.empty() ? "null" : num(e.metrics[0]));
+    if (e.validated)
+      os << ", \"val_loss\": " << num(e.valLoss) << ", \"val_accuracy\": " << (e.valMetrics.empty() ? "null" : num(e.valMetrics[0]));
+    os << metricsFields(r.metricNames, e.metrics, "") << metricsFields(r.metricNames, e.valMetrics, "val_")
+       << ", \"seconds\": " << num(e.seconds) << "}";
+  }
+  os << "],\n \"train_images_per_second\": " << num(r.trainImagesPerSecond) << ", \"compile_seconds\": "
+     << num(r.compileSeconds) << ", \"cache_hits\": 0, \"kernels\": " << r.kernels
+     << ", \"stopped_early\": " << (r.stoppedEarly ? "true" : "false") << "}\n";
+  return os.str();
+}
+
+void writeFileAtomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw InputError(path + ": cannot write the file");
+  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  ok = std::fflush(f) == 0 && ok;
+  ok = ::fsync(fileno(f)) == 0 && ok;
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw InputError(path + ": cannot write the file");
+  }
+}
+
+}  // namespace graphc

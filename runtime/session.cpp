@@ -1,0 +1,54 @@
+// \file Session: variable storage, feeds, and a cache of compiled programs per (fetches, batch).
+#include "runtime/session.h"
+
+#include "frontend/diagnostics.h"
+#include "runtime/initializers.h"
+
+namespace graphc {
+
+Session::Session(const Graph& graph, uint64_t seed, CompileOptions options) : graph_(graph), options_(options) {
+  for (int id : graph.variables(false)) {
+    const Node& v = graph.node(id);
+    Halide::Buffer<float> buf(allocateValue(v.dtype, v.shape));
+    initializeVariable(v, seed, buf);
+    variables_[id] = buf;
+  }
+}
+
+void Session::feed(int placeholder, Halide::Buffer<> value) { feeds_[placeholder] = std::move(value); }
+
+Halide::Buffer<> Session::valueOf(int id) {
+  const Node& n = graph_.node(id);
+  if (n.op == "variable") return variables_.at(id);
+  auto it = feeds_.find(id);
+  if (it != feeds_.end()) return it->second;
+  if (n.attrs.has("default") && n.shape.empty()) {
+    auto d = defaults_.find(id);
+    if (d == defaults_.end()) {
+      Halide::Buffer<float> b = Halide::Buffer<float>::make_scalar();
+      b() = static_cast<float>(n.attrs.getFloat("default"));
+      d = defaults_.emplace(id, b).first;
+    }
+    return d->second;
+  }
+  throw InputError("placeholder '" + n.name + "' is needed but not fed (add it to the train block's feed)");
+}
+
+std::vector<Halide::Buffer<>>& Session::run(const std::vector<int>& fetches, int64_t batch) {
+  auto key = std::make_pair(fetches, batch);
+  auto it = programs_.find(key);
+  if (it == programs_.end()) {
+    Entry e{compileProgram(graph_, fetches, batch, options_), {}};
+    e.outputs = e.program.allocateOutputs(graph_);
+    compileSeconds_ += e.program.compileSeconds();
+    kernelCount_ += static_cast<int>(e.program.kernelNames().size());
+    it = programs_.emplace(key, std::move(e)).first;
+  }
+  Entry& e = it->second;
+  e.program.run([this](int id) { return valueOf(id); }, e.outputs);
+  return e.outputs;
+}
+
+void Session::assignVariable(int variable, Halide::Buffer<>& next) { std::swap(variables_.at(variable), next); }
+
+}  // namespace graphc

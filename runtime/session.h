@@ -1,0 +1,51 @@
+// \file A session, TF1 style: persistent variables, placeholders fed per run, values fetched by node.
+#pragma once
+
+#include <Halide.h>
+
+#include <map>
+#include <vector>
+
+#include "codegen/program.h"
+#include "ir/graph.h"
+
+namespace graphc {
+
+class Session {
+ public:
+  // Allocates and initialises every variable of the graph from the seed.
+  Session(const Graph& graph, uint64_t seed, CompileOptions options = {});
+
+  // Sets the value a placeholder takes in the following runs.
+  void feed(int placeholder, Halide::Buffer<> value);
+
+  // Computes the fetched nodes at this batch size (compiling the program the first time) and
+  // returns their values; the buffers are reused by the next run of the same fetches.
+  std::vector<Halide::Buffer<>>& run(const std::vector<int>& fetches, int64_t batch);
+
+  // Makes next the variable's value (a pointer swap: next receives the old storage).
+  void assignVariable(int variable, Halide::Buffer<>& next);
+
+  Halide::Buffer<float> variable(int id) { return variables_.at(id); }
+  const Graph& graph() const { return graph_; }
+  double compileSeconds() const { return compileSeconds_; }
+  int kernelCount() const { return kernelCount_; }
+
+ private:
+  struct Entry {
+    CompiledProgram program;
+    std::vector<Halide::Buffer<>> outputs;
+  };
+  Halide::Buffer<> valueOf(int id);
+
+  const Graph& graph_;
+  CompileOptions options_;
+  std::map<int, Halide::Buffer<>> variables_;
+  std::map<int, Halide::Buffer<>> feeds_;
+  std::map<int, Halide::Buffer<>> defaults_;
+  std::map<std::pair<std::vector<int>, int64_t>, Entry> programs_;
+  double compileSeconds_ = 0;
+  int kernelCount_ = 0;
+};
+
+}  // namespace graphc

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what graphc needs that this Debian 12 machine lacks, fetches real MNIST, builds.
+# Idempotent: a second run installs, downloads and rebuilds nothing that is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: Halide 14 (kernels), fmt, GoogleTest, zlib (gzip IDX files), the build tools.
+PACKAGES="libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm"
+
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+# nodejs from another source may provide npm itself; accept any working npm.
+if [[ "$missing" == *" npm"* ]] && command -v npm >/dev/null; then missing="${missing/ npm/}"; fi
+if [[ "$missing" == *" nodejs"* ]] && command -v node >/dev/null; then missing="${missing/ nodejs/}"; fi
+if [ -n "$missing" ]; then
+  echo "setup: installing Debian packages:$missing"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+fi
+
+scripts/fetch_mnist.sh data/mnist
+
+if [ ! -f build/build.ninja ]; then
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+fi
+cmake --build build

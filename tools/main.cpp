@@ -1,0 +1,200 @@
+// \file The graphc command line: parses flags, calls the library, maps errors to exit codes
+// (0 success, 1 the run failed, 2 the input is wrong), as ../shared/docs/cli.md specifies.
+#include <Halide.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "frontend/diagnostics.h"
+#include "frontend/parser.h"
+#include "ir/printer.h"
+#include "passes/optimizer.h"
+#include "passes/pipeline.h"
+#include "runtime/metrics_json.h"
+#include "runtime/trainer.h"
+#include "tools/flags.h"
+
+namespace graphc {
+namespace {
+
+const char* kUsage =
+    "usage: graphc VERB FILE.mnn [flags]\n"
+    "\n"
+    "verbs:\n"
+    "  run      train as the file's train block says, then evaluate on the test set\n"
+    "  check    parse and type-check only; prints nothing on success\n"
+    "  dump     print the program at one compiler stage (--stage ast|graph|grad)\n"
+    "\n"
+    "`graphc VERB --help` describes a verb's flags. Exit codes: 0 success, 1 the run failed,\n"
+    "2 the input is wrong.\n";
+
+const char* kRunHelp =
+    "usage: graphc run FILE.mnn [flags]\n"
+    "\n"
+    "Trains the model as its train block says, printing one line per epoch, then evaluates it\n"
+    "on the test set.\n"
+    "\n"
+    "  --epochs N          train for N epochs (overrides the train block)\n"
+    "  --steps N           train for N batches instead\n"
+    "  --batch N           batch size\n"
+    "  --seed N            seed of initialisation and shuffling\n"
+    "  --lr X              learning rate\n"
+    "  --threads N         CPU threads (default: all cores)\n"
+    "  --target T          where kernels run: host (default)\n"
+    "  --data-dir DIR      where data sets live (default: $GRAPHC_DATA, else the project's data/)\n"
+    "  --metrics-json FILE write the result as JSON\n"
+    "  --quiet             print only errors and the final result line\n";
+
+const char* kCheckHelp =
+    "usage: graphc check FILE.mnn\n"
+    "\n"
+    "Parses and type-checks the file, including the train block; prints nothing on success.\n"
+    "Errors are printed as FILE:LINE:COL with the source line and a caret; exit code 2.\n";
+
+const char* kDumpHelp =
+    "usage: graphc dump FILE.mnn --stage STAGE [-o FILE]\n"
+    "\n"
+    "Prints the program at one compiler stage:\n"
+    "  ast    the syntax tree\n"
+    "  graph  the typed graph after shape inference, one node per line with its source location\n"
+    "  grad   the graph after autodiff and optimizer updates (gradient nodes marked `grad`)\n"
+    "\n"
+    "  -o FILE   write to FILE instead of standard output\n";
+
+std::vector<std::string> tail(int argc, char** argv) { return std::vector<std::string>(argv + 2, argv + argc); }
+
+bool wantsHelp(const std::vector<std::string>& args) {
+  for (const auto& a : args)
+    if (a == "--help" || a == "-h") return true;
+  return false;
+}
+
+std::string fileArg(const Flags& flags) {
+  if (flags.positional().size() != 1)
+    throw FlagError{flags.positional().empty() ? "expected a .mnn file" : "expected one .mnn file, found " +
+                                                                              std::to_string(flags.positional().size())};
+  return flags.positional()[0];
+}
+
+void configureTarget(const Flags& flags) {
+  std::string target = flags.text("target").value_or("host");
+  if (target != "host") throw FlagError{"--target " + target + " is not supported yet (expected host)"};
+  if (auto threads = flags.integer("threads", 1)) setenv("HL_NUM_THREADS", std::to_string(*threads).c_str(), 1);
+}
+
+int runVerb(const std::vector<std::string>& args) {
+  if (wantsHelp(args)) return std::cout << kRunHelp, 0;
+  Flags flags(args, {"epochs", "steps", "batch", "seed", "lr", "threads", "target", "data-dir", "metrics-json"},
+              {"quiet"});
+  std::string path = fileArg(flags);
+  RunOptions options;
+  options.epochs = flags.integer("epochs", 1);
+  options.steps = flags.integer("steps", 1);
+  options.batch = flags.integer("batch", 1);
+  if (auto seed = flags.integer("seed", 0)) options.seed = static_cast<uint64_t>(*seed);
+  options.learningRate = flags.real("lr");
+  options.dataDir = flags.text("data-dir").value_or("");
+  options.quiet = flags.has("quiet");
+  configureTarget(flags);
+  Model model = loadModel(path);
+  RunResult r = trainModel(model, options, std::cout);
+  std::ostringstream line;
+  line.setf(std::ios::fixed);
+  line.precision(4);
+  line << "test_loss: " << r.testLoss;
+  if (!r.testMetrics.empty()) line << " - test_accuracy: " << r.testMetrics[0];
+  std::cout << line.str() << std::endl;
+  if (!options.quiet) {
+    std::ostringstream info;
+    info.setf(std::ios::fixed);
+    info.precision(1);
+    info << "trained " << r.steps << " steps at " << r.trainImagesPerSecond << " images/s; compiled " << r.kernels
+         << " kernels in " << r.compileSeconds << "s";
+    std::cout << info.str() << std::endl;
+  }
+  if (auto json = flags.text("metrics-json")) writeFileAtomically(*json, metricsJson(r, "host"));
+  return 0;
+}
+
+int checkVerb(const std::vector<std::string>& args) {
+  if (wantsHelp(args)) return std::cout << kCheckHelp, 0;
+  Flags flags(args, {}, {});
+  Model model = loadModel(fileArg(flags));
+  checkTrainable(model);
+  return 0;
+}
+
+int dumpVerb(const std::vector<std::string>& args) {
+  if (wantsHelp(args)) return std::cout << kDumpHelp, 0;
+  Flags flags(args, {"stage", "target"}, {});
+  std::string path = fileArg(flags);
+  std::string stage = flags.text("stage").value_or("graph");
+  std::string text;
+  if (stage == "ast") {
+    text = printAst(parseFile(path));
+  } else if (stage == "graph" || stage == "grad") {
+    Model model = loadModel(path);
+    if (stage == "grad") {
+      if (!model.train.present || model.train.minimize < 0)
+        throw UserError({}, "--stage grad needs a train block with `minimize`");
+      buildTrainGraph(model.graph, model.train.minimize, model.train.optimizer, model.train.minimizeLoc);
+    }
+    text = printGraph(model.graph);
+  } else {
+    throw FlagError{"unknown or not yet supported --stage '" + stage + "' (expected ast, graph or grad)"};
+  }
+  if (auto out = flags.text("o")) writeFileAtomically(*out, text);
+  else std::cout << text;
+  return 0;
+}
+
+std::string readSource(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int dispatch(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help") {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  std::string verb = argv[1];
+  auto args = tail(argc, argv);
+  std::string file;
+  for (const auto& a : args)
+    if (a.size() > 4 && a.substr(a.size() - 4) == ".mnn") file = a;
+  try {
+    if (verb == "run") return runVerb(args);
+    if (verb == "check") return checkVerb(args);
+    if (verb == "dump") return dumpVerb(args);
+    std::cerr << "graphc: unknown verb '" << verb << "'\n\n" << kUsage;
+    return 2;
+  } catch (const FlagError& e) {
+    std::cerr << "graphc " << verb << ": " << e.message << "\n";
+    return 2;
+  } catch (const UserError& e) {
+    std::cerr << formatDiagnostic(file, readSource(file), e.loc(), e.what());
+    return 2;
+  } catch (const InputError& e) {
+    std::cerr << "graphc: error: " << e.what() << "\n";
+    return 2;
+  } catch (const InternalError& e) {
+    std::cerr << "graphc: internal error: " << e.what() << "\n";
+    return 1;
+  } catch (const Halide::Error& e) {
+    std::cerr << "graphc: internal error in Halide: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "graphc: error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace
+}  // namespace graphc
+
+int main(int argc, char** argv) { return graphc::dispatch(argc, argv); }

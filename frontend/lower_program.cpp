@@ -224,7 +224,7 @@ int Lowerer::evalNode(const Expr& e) {
         a = evalNode(lhs);
         b = evalNode(rhs);
       }
-      return addNode(ops.at(e.text), {a, b}, {}, e.loc);
+      return addNode(ops.at(e.text), {a, b}, {}, e.opLoc.valid() ? e.opLoc : e.loc);
     }
     case ExprKind::Call: return lowerCall(e);
     case ExprKind::String: throw UserError(e.loc, "expected a tensor value, found the string \"" + e.text + "\"");

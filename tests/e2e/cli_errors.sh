@@ -44,7 +44,7 @@ model mismatch "$base
 f = Flatten(x)
 w = variable([100, 10])
 z = f @ w"
-expect 2 'mismatch.mnn:5:5: .*matmul.*f32\[\?,784\].*f32\[100,10\]' '\^' -- check "$work/mismatch.mnn"
+expect 2 'mismatch.mnn:5:7: .*matmul.*f32\[\?,784\].*f32\[100,10\]' '\^' -- check "$work/mismatch.mnn"
 
 model syntax "$base
 c = Conv2D(x, 6"

@@ -76,6 +76,8 @@ void registerElementwiseLowerings(std::vector<std::pair<std::string, LowerFn>>& 
   t.emplace_back("sigmoid", unary([](Expr a) { return 1.0f / (1.0f + Halide::exp(-a)); }));
   t.emplace_back("tanh", unary([](Expr a) { return Halide::tanh(a); }));
   t.emplace_back("cast", pointwise([](const std::vector<Expr>& a, const LowerContext& c) {
+                   // Halide's cast to bool keeps the lowest bit (2 and 0.5 become false); ours means != 0.
+                   if (c.node.dtype == DType::Bool) return a[0] != Halide::cast(a[0].type(), 0);
                    return Halide::cast(halideType(c.node.dtype), a[0]);
                  }));
   t.emplace_back("relu_grad", pointwise([](const std::vector<Expr>& a, const LowerContext&) {

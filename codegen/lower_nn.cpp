@@ -31,37 +31,66 @@ ConvGeometry geometry(const Node& n) {
           static_cast<int>(n.attrs.getInt("pad_top")), static_cast<int>(n.attrs.getInt("pad_left"))};
 }
 
+// The same NHWC value materialised with width innermost, so that a schedule vectorizing over
+// width reads dense vectors (channels-innermost data would need a gather per vector).
+Func widthInner(const Func& x, const Shape& shape, std::vector<Func>& helpers, const std::string& name) {
+  if (shape[3] == 1) return x;  // one channel: already dense along width
+  Var c("c"), w("w"), h("h"), n("n");
+  Func t(name);
+  t(w, c, h, n) = x(c, w, h, n);
+  helpers.push_back(t);
+  Func view(name + "_view");
+  view(c, w, h, n) = t(w, c, h, n);
+  return view;
+}
+
 LoweredNode lowerMatmul(LowerContext& c) {
   bool ta = c.node.attrs.getInt("transpose_a"), tb = c.node.attrs.getInt("transpose_b");
   const Shape& a = c.inShape(0);
   int k = static_cast<int>(ta ? a[0] : a[1]);
-  LoweredNode out;
-  out.func = Func(c.name());
-  out.hint = ScheduleHint::Reduction;
-  out.rdom = RDom(0, k, c.name("k"));
+  RDom r(0, k, c.name("k"));
   Var n("d1"), m("d0");  // user order [m, n] -> Func(n, m)
-  Expr r = out.rdom.x;
-  Expr av = ta ? at(c.inputs[0], {r, m}) : at(c.inputs[0], {m, r});
-  Expr bv = tb ? at(c.inputs[1], {n, r}) : at(c.inputs[1], {r, n});
-  out.func(n, m) = 0.0f;
-  out.func(n, m) += av * bv;
+  Func b = c.inputs[1];
+  std::vector<Func> helpers;
+  if (tb) {
+    // Vectorizing over n needs b's rows dense along n: transpose b once.
+    Func bt(c.name("bt"));
+    Var i("i"), j("j");
+    bt(j, i) = at(c.inputs[1], {j, i});  // bt[i, j] = b[j, i]
+    helpers.push_back(bt);
+    b = bt;
+  }
+  Expr av = ta ? at(c.inputs[0], {r.x, m}) : at(c.inputs[0], {m, r.x});
+  Func acc(c.name("acc"));
+  acc(n, m) = 0.0f;
+  acc(n, m) += av * at(b, {r.x, n});
+  LoweredNode out = tiledReduction(acc, r, c.outShape, 1, 0, c.name());
+  out.helpers = helpers;
   return out;
 }
+
+// Convolution-like ops vectorize the output channels when there are at least 8, else the width
+// (with width-innermost copies of the operands read along width).
+bool vectorizeChannels(int64_t channels) { return channels >= 8; }
 
 // y[n,oh,ow,co] = sum over kh,kw,ci of x[n, oh*sh + kh*dh - padTop, ow*sw + kw*dw - padLeft, ci] * w[kh,kw,ci,co]
 LoweredNode lowerConv(LowerContext& c) {
   ConvGeometry g = geometry(c.node);
   const Shape& w = c.inShape(1);
-  Func xp = padded(c.inputs[0], c.inShape(0), 0.0f);
-  LoweredNode out;
-  out.func = Func(c.name());
-  out.hint = ScheduleHint::Convolution;
-  out.rdom = RDom({{0, static_cast<int>(w[2])}, {0, static_cast<int>(w[1])}, {0, static_cast<int>(w[0])}}, c.name("r"));
+  std::vector<Func> helpers;
+  bool channels = vectorizeChannels(w[3]);
+  Func x = channels ? c.inputs[0] : widthInner(c.inputs[0], c.inShape(0), helpers, c.name("xt"));
+  Func xp = padded(x, c.inShape(0), 0.0f);
+  RDom r({{0, static_cast<int>(w[2])}, {0, static_cast<int>(w[1])}, {0, static_cast<int>(w[0])}}, c.name("r"));
   Var co("d3"), ow("d2"), oh("d1"), n("d0");
-  Expr ci = out.rdom.x, kw = out.rdom.y, kh = out.rdom.z;
-  out.func(co, ow, oh, n) = 0.0f;
-  out.func(co, ow, oh, n) += at(xp, {n, oh * g.sh + kh * g.dh - g.padTop, ow * g.sw + kw * g.dw - g.padLeft, ci}) *
-                             at(c.inputs[1], {kh, kw, ci, co});
+  Expr ci = r.x, kw = r.y, kh = r.z;
+  Func acc(c.name("acc"));
+  acc(co, ow, oh, n) = 0.0f;
+  acc(co, ow, oh, n) += at(xp, {n, oh * g.sh + kh * g.dh - g.padTop, ow * g.sw + kw * g.dw - g.padLeft, ci}) *
+                        at(c.inputs[1], {kh, kw, ci, co});
+  LoweredNode out = channels ? tiledReduction(acc, r, c.outShape, 3, 2, c.name())
+                             : tiledReduction(acc, r, c.outShape, 2, 3, c.name());
+  out.helpers = helpers;
   return out;
 }
 
@@ -69,37 +98,82 @@ LoweredNode lowerConv(LowerContext& c) {
 LoweredNode lowerConvBackpropInput(LowerContext& c) {
   ConvGeometry g = geometry(c.node);
   const Shape& w = c.inShape(1);
-  Func dyp = padded(c.inputs[0], c.inShape(0), 0.0f);
-  LoweredNode out;
-  out.func = Func(c.name());
-  out.hint = ScheduleHint::Convolution;
-  out.rdom = RDom({{0, static_cast<int>(w[3])}, {0, static_cast<int>(w[1])}, {0, static_cast<int>(w[0])}}, c.name("r"));
+  std::vector<Func> helpers;
+  bool channels = vectorizeChannels(w[2]);
+  Func dy = channels ? c.inputs[0] : widthInner(c.inputs[0], c.inShape(0), helpers, c.name("dyt"));
+  Func dyp = padded(dy, c.inShape(0), 0.0f);
+  RDom r({{0, static_cast<int>(w[3])}, {0, static_cast<int>(w[1])}, {0, static_cast<int>(w[0])}}, c.name("r"));
   Var ci("d3"), iw("d2"), ih("d1"), n("d0");
-  Expr co = out.rdom.x, kw = out.rdom.y, kh = out.rdom.z;
+  Expr co = r.x, kw = r.y, kh = r.z;
   Expr hNum = ih + g.padTop - kh * g.dh, wNum = iw + g.padLeft - kw * g.dw;
   Expr term = at(dyp, {n, hNum / g.sh, wNum / g.sw, co}) * at(c.inputs[1], {kh, kw, ci, co});
   if (g.sh != 1 || g.sw != 1) term = Halide::select(hNum % g.sh == 0 && wNum % g.sw == 0, term, 0.0f);
-  out.func(ci, iw, ih, n) = 0.0f;
-  out.func(ci, iw, ih, n) += term;
+  Func acc(c.name("acc"));
+  acc(ci, iw, ih, n) = 0.0f;
+  acc(ci, iw, ih, n) += term;
+  LoweredNode out = channels ? tiledReduction(acc, r, c.outShape, 3, 2, c.name())
+                             : tiledReduction(acc, r, c.outShape, 2, 3, c.name());
+  out.helpers = helpers;
   return out;
 }
 
 // dw[kh,kw,ci,co] = sum over n,oh,ow of dy[n,oh,ow,co] * x[n, oh*sh + kh*dh - padTop, ow*sw + kw*dw - padLeft, ci]
-LoweredNode lowerConvBackpropFilter(LowerContext& c) {
+LoweredNode lowerConvBackpropFilterWide(LowerContext& c) {
   ConvGeometry g = geometry(c.node);
   const Shape& dy = c.inShape(1);
+  const Shape& wShape = c.outShape;
   Func xp = padded(c.inputs[0], c.inShape(0), 0.0f);
-  LoweredNode out;
-  out.func = Func(c.name());
-  out.hint = ScheduleHint::Reduction;
-  out.rdom = RDom({{0, static_cast<int>(dy[2])}, {0, static_cast<int>(dy[1])}, {0, static_cast<int>(dy[0])}},
-                  c.name("r"));
+  RDom r({{0, static_cast<int>(dy[2])}, {0, static_cast<int>(dy[1])}, {0, static_cast<int>(dy[0])}}, c.name("r"));
   Var co("d3"), ci("d2"), kw("d1"), kh("d0");
-  Expr ow = out.rdom.x, oh = out.rdom.y, n = out.rdom.z;
-  out.func(co, ci, kw, kh) = 0.0f;
-  out.func(co, ci, kw, kh) += at(c.inputs[1], {n, oh, ow, co}) *
-                              at(xp, {n, oh * g.sh + kh * g.dh - g.padTop, ow * g.sw + kw * g.dw - g.padLeft, ci});
+  Expr ow = r.x, oh = r.y, n = r.z;
+  Func acc(c.name("acc"));
+  acc(co, ci, kw, kh) = 0.0f;
+  acc(co, ci, kw, kh) += at(c.inputs[1], {n, oh, ow, co}) *
+                         at(xp, {n, oh * g.sh + kh * g.dh - g.padTop, ow * g.sw + kw * g.dw - g.padLeft, ci});
+  // Vector over output channels, rows over input channels (or the kernel width for one channel).
+  return tiledReduction(acc, r, wShape, 3, wShape[2] > 1 ? 2 : 1, c.name());
+}
+
+// The same gradient for fewer than 8 output channels: too few to vectorize, so the sum runs
+// 8 output columns at a time in vector lanes (partial sums per lane, added at the end), over
+// width-innermost copies of dy (zero beyond its width) and of the zero-padded input.
+LoweredNode lowerConvBackpropFilterNarrow(LowerContext& c) {
+  ConvGeometry g = geometry(c.node);
+  const Shape& dyShape = c.inShape(1);
+  int outW = static_cast<int>(dyShape[2]);
+  int chunks = (outW + 7) / 8;
+  Var w("w"), ch("ch"), h("h"), b("b");
+  Func dyt(c.name("dyt")), xt(c.name("xt"));
+  dyt(w, ch, h, b) = Halide::select(w < outW, c.inputs[1](ch, Halide::min(w, outW - 1), h, b), 0.0f);
+  Func xp = padded(c.inputs[0], c.inShape(0), 0.0f);
+  xt(w, ch, h, b) = xp(ch, w, h, b);
+  RDom r({{0, chunks}, {0, static_cast<int>(dyShape[1])}, {0, static_cast<int>(dyShape[0])}}, c.name("r"));
+  Var lane("lane"), co("d3"), ci("d2"), kw("d1"), kh("d0");
+  Expr ow = r.x * 8 + lane, oh = r.y, n = r.z;
+  Func partial(c.name("lanes"));
+  partial(lane, co, ci, kw, kh) = 0.0f;
+  partial(lane, co, ci, kw, kh) +=
+      dyt(ow, co, oh, n) * xt(ow * g.sw + kw * g.dw - g.padLeft, ci, oh * g.sh + kh * g.dh - g.padTop, n);
+  RDom l(0, 8, c.name("l"));
+  LoweredNode out;
+  out.hint = ScheduleHint::Custom;
+  out.func = Func(c.name());
+  out.func(co, ci, kw, kh) = Halide::sum(partial(l, co, ci, kw, kh));
+  Func f = out.func;
+  int outChannels = static_cast<int>(c.outShape[3]);
+  out.customSchedule = [=]() mutable {
+    partial.bound(co, 0, outChannels);
+    dyt.compute_root().vectorize(w, 8).parallel(b);
+    xt.compute_root().vectorize(w, 8).parallel(b);
+    partial.compute_root().vectorize(lane).parallel(kh);
+    partial.update().reorder(lane, co, r.x, r.y, r.z, ci, kw, kh).vectorize(lane).unroll(co).parallel(kh);
+    f.compute_root();
+  };
   return out;
+}
+
+LoweredNode lowerConvBackpropFilter(LowerContext& c) {
+  return vectorizeChannels(c.outShape[3]) ? lowerConvBackpropFilterWide(c) : lowerConvBackpropFilterNarrow(c);
 }
 
 struct PoolGeometry {

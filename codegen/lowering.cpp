@@ -43,6 +43,26 @@ std::string LowerContext::name(const std::string& suffix) const {
   return suffix.empty() ? base : base + "_" + suffix;
 }
 
+LoweredNode tiledReduction(Halide::Func acc, Halide::RDom r, const Shape& outShape, int vectorDim, int unrollDim,
+                           const std::string& name) {
+  LoweredNode out;
+  out.hint = ScheduleHint::Tiled;
+  out.rdom = r;
+  out.func = Halide::Func(name);
+  defineFunc(out.func, outShape.size(), [&](const std::vector<Halide::Var>& v) { return at(acc, toExprs(v)); });
+  TileSpec& t = out.tile;
+  t.accumulator = acc;
+  int64_t ve = outShape[static_cast<size_t>(vectorDim)];
+  int64_t ue = outShape[static_cast<size_t>(unrollDim)];
+  t.vectorDim = ve >= 8 ? vectorDim : -1;
+  t.vectorTile = ve >= 16 ? 16 : (ve >= 8 ? 8 : 0);
+  int vectors = std::max(1, t.vectorTile / 8);
+  int64_t rows = 12 / vectors;
+  t.unrollDim = unrollDim;
+  t.unrollTile = static_cast<int>(std::min<int64_t>(ue, rows));
+  return out;
+}
+
 const LowerFn* findLowering(const std::string& op) {
   static const std::map<std::string, LowerFn> table = [] {
     std::vector<std::pair<std::string, LowerFn>> entries;

@@ -20,11 +20,24 @@ Halide::Type halideType(DType t);
 // Calls f with indices in the user's (row-major) order.
 Halide::Expr at(const Halide::Func& f, const std::vector<Halide::Expr>& userIndex);
 
-// A how a lowering wants its Func scheduled when it is computed at root.
+// How a lowering wants its Func scheduled when it is computed at root.
 enum class ScheduleHint {
-  Pointwise,   // a plain map: vectorize innermost, parallel outermost
-  Reduction,   // an update over an RDom: schedule the update's loops too
-  Convolution, // a reduction whose innermost output dimension may be too narrow to vectorize
+  Pointwise,  // a plain map: vectorize innermost, parallel outermost
+  Reduction,  // an update over an RDom: schedule the update's loops too
+  Tiled,      // func is a copy of `accumulator`, a reduction computed per register tile
+  Custom,     // the lowering schedules its Funcs itself (customSchedule)
+};
+
+// A register-blocked reduction (convolutions, matmul): the output is cut into tiles of
+// vectorTile x unrollTile elements along two user-order dimensions; each tile's accumulator is
+// computed with the reduction loops outside the tile, so the tile's partial sums stay in
+// vector registers across the whole reduction.
+struct TileSpec {
+  Halide::Func accumulator;
+  int vectorDim = -1;  // user-order dimension vectorized (a multiple of 8 lanes), -1 for none
+  int unrollDim = -1;  // user-order dimension unrolled
+  int vectorTile = 0;
+  int unrollTile = 1;
 };
 
 struct LoweredNode {
@@ -32,7 +45,15 @@ struct LoweredNode {
   ScheduleHint hint = ScheduleHint::Pointwise;
   Halide::RDom rdom;                  // the reduction domain, when hint is not Pointwise
   std::vector<Halide::Func> helpers;  // internal stages that must be computed at root
+  TileSpec tile;                      // when hint is Tiled
+  std::function<void()> customSchedule;  // when hint is Custom: schedules func and its stages
 };
+
+// Wraps acc (pure init + update over r) as a Tiled LoweredNode, choosing tile sizes from the
+// output's extents: 16 or 8 lanes along vectorDim, and enough rows along unrollDim to use about
+// twelve accumulator registers.
+LoweredNode tiledReduction(Halide::Func acc, Halide::RDom r, const Shape& outShape, int vectorDim, int unrollDim,
+                           const std::string& name);
 
 struct LowerContext {
   const Node& node;

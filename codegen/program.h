@@ -52,4 +52,7 @@ CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outpu
 // A buffer for a value of this type and (batch-bound) shape, in Halide's dimension order.
 Halide::Buffer<> allocateValue(DType dtype, const Shape& boundShape);
 
+// A 0-dimensional buffer of this dtype holding value (converted).
+Halide::Buffer<> scalarValue(DType dtype, double value);
+
 }  // namespace graphc

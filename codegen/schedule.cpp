@@ -1,6 +1,7 @@
-// \file CPU schedules: every root Func vectorizes its innermost dimension by the AVX2 float width
-// and runs its outermost dimension in parallel; reductions keep the vector lane innermost so that
-// each reduction step is one vector FMA, and convolutions too narrow in channels vectorize width.
+// \file CPU schedules. Plain maps vectorize their innermost dimension by the AVX2 float width and
+// run their outermost in parallel. Reductions keep the vector lane innermost. Tiled reductions
+// (convolutions, matmul) are register-blocked: each tile of outputs is accumulated in registers
+// with the reduction loops outside it, the standard schedule of Halide's own conv_layer app.
 #include "codegen/schedule.h"
 
 namespace graphc {
@@ -8,7 +9,6 @@ namespace {
 
 constexpr int kVector = 8;  // floats in an AVX2 register
 
-// The Func's pure variables, innermost first (Halide order), with their extents.
 std::vector<Halide::Var> pureVars(Halide::Func& f) {
   std::vector<Halide::Var> vars;
   for (const Halide::Var& v : f.args()) vars.push_back(v);
@@ -23,37 +23,86 @@ void schedulePure(Halide::Func& f, const Shape& shape) {
   if (rank >= 2 && shape.front() >= 2) f.parallel(vars[rank - 1]);
 }
 
-// The update loops: vecVar innermost, then the reduction, then the other pure variables.
-void scheduleUpdate(Halide::Func& f, const Halide::RDom& r, const Shape& shape, size_t vecDim) {
+// The update loops: the vector lane innermost, then the reduction, then the other variables.
+void scheduleUpdate(Halide::Func& f, const Halide::RDom& r, const Shape& shape) {
   auto vars = pureVars(f);
   size_t rank = vars.size();
   if (rank == 0) return;
   std::vector<Halide::VarOrRVar> order;
-  order.push_back(vars[vecDim]);
+  order.push_back(vars[0]);
   for (int i = 0; i < r.dimensions(); ++i) order.push_back(r[i]);
-  for (size_t i = 0; i < rank; ++i)
-    if (i != vecDim) order.push_back(vars[i]);
+  for (size_t i = 1; i < rank; ++i) order.push_back(vars[i]);
   auto update = f.update();
   update.reorder(order);
-  int64_t vecExtent = shape[shape.size() - 1 - vecDim];
-  if (vecExtent >= kVector) update.vectorize(vars[vecDim], kVector, Halide::TailStrategy::GuardWithIf);
-  if (rank >= 2 && shape.front() >= 2 && vecDim != rank - 1) update.parallel(vars[rank - 1]);
+  if (shape.back() >= kVector) update.vectorize(vars[0], kVector, Halide::TailStrategy::GuardWithIf);
+  if (rank >= 2 && shape.front() >= 2) update.parallel(vars[rank - 1]);
+}
+
+void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
+  Halide::Func& out = lowered.func;
+  const TileSpec& t = lowered.tile;
+  Halide::Func acc = t.accumulator;
+  auto vars = pureVars(out);
+  size_t rank = vars.size();
+  auto halideDim = [&](int userDim) { return rank - 1 - static_cast<size_t>(userDim); };
+  bool vectorized = t.vectorDim >= 0;
+  size_t ud = halideDim(t.unrollDim);
+  Halide::Var vo("vo"), vi("vi"), uo("uo"), ui("ui");
+  out.compute_root();
+  std::vector<Halide::VarOrRVar> order;
+  size_t vd = vectorized ? halideDim(t.vectorDim) : rank;
+  if (vectorized) out.split(vars[vd], vo, vi, t.vectorTile, Halide::TailStrategy::ShiftInwards);
+  out.split(vars[ud], uo, ui, t.unrollTile, Halide::TailStrategy::ShiftInwards);
+  if (vectorized) order = {vi, ui, vo};
+  else order = {ui};
+  order.push_back(uo);
+  for (size_t i = 0; i < rank; ++i)
+    if (i != vd && i != ud) order.push_back(vars[i]);
+  out.reorder(order);
+  if (vectorized) out.vectorize(vi, kVector);
+  // Parallel over the outermost dimension that is not tiled (the batch for activations).
+  for (size_t i = rank; i-- > 0;)
+    if (i != vd && i != ud) {
+      if (shape[rank - 1 - i] >= 2) out.parallel(vars[i]);
+      break;
+    }
+
+  acc.compute_at(out, vectorized ? vo : uo);
+  auto accVars = pureVars(acc);
+  Halide::Var av = vectorized ? accVars[halideDim(t.vectorDim)] : Halide::Var();
+  Halide::Var au = accVars[ud];
+  if (vectorized) acc.vectorize(av, kVector);
+  Halide::Stage update = acc.update();
+  std::vector<Halide::VarOrRVar> inner;
+  Halide::Var avo("avo"), avi("avi");
+  if (vectorized) {
+    update.split(av, avo, avi, kVector);
+    inner.push_back(avi);
+    inner.push_back(avo);
+  }
+  inner.push_back(au);
+  for (int i = 0; i < lowered.rdom.dimensions(); ++i) inner.push_back(lowered.rdom[i]);
+  update.reorder(inner);
+  if (vectorized) update.vectorize(avi).unroll(avo);
+  update.unroll(au);
 }
 
 }  // namespace
 
 void scheduleRoot(LoweredNode& lowered, const Shape& outShape) {
+  for (Halide::Func& h : lowered.helpers) h.compute_root();
+  if (lowered.hint == ScheduleHint::Custom) {
+    lowered.customSchedule();
+    return;
+  }
+  if (lowered.hint == ScheduleHint::Tiled) {
+    scheduleTiled(lowered, outShape);
+    return;
+  }
   Halide::Func& f = lowered.func;
   f.compute_root();
   schedulePure(f, outShape);
-  if (lowered.hint == ScheduleHint::Reduction) {
-    scheduleUpdate(f, lowered.rdom, outShape, 0);
-  } else if (lowered.hint == ScheduleHint::Convolution) {
-    // Output [N, H, W, C] -> Func(c, w, h, n): vectorize channels when there are enough, else width.
-    size_t vecDim = outShape.back() >= kVector ? 0 : 1;
-    scheduleUpdate(f, lowered.rdom, outShape, vecDim);
-  }
-  for (Halide::Func& h : lowered.helpers) h.compute_root();
+  if (lowered.hint == ScheduleHint::Reduction) scheduleUpdate(f, lowered.rdom, outShape);
 }
 
 }  // namespace graphc

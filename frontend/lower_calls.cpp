@@ -99,7 +99,13 @@ int classificationOp(Lowerer& L, const Expr& call, const std::string& op, const 
 int Lowerer::lowerCall(const Expr& call) {
   const std::string& f = call.text;
   SourceLoc loc = call.loc;
-  if (!f.empty() && std::isupper(static_cast<unsigned char>(f[0]))) return lowerLayer(call);
+  if (!f.empty() && std::isupper(static_cast<unsigned char>(f[0]))) {
+    size_t slot = model_.layers.size();
+    model_.layers.push_back({"", f, -1});  // reserved now: nested layers come after it
+    int id = lowerLayer(call);
+    model_.layers[slot].output = id;
+    return id;
+  }
   if (f == "placeholder") {
     CallArgs args(call, {"dtype", "shape", "default"}, 2);
     Attrs a;
@@ -193,6 +199,10 @@ int Lowerer::lowerCall(const Expr& call) {
 int Lowerer::lowerLayer(const Expr& call) {
   const std::string& f = call.text;
   SourceLoc loc = call.loc;
+  // The scope is taken before the arguments are lowered, so that nested layers are named in
+  // source order: in `d = Dense(Flatten(x), 10)` the Dense is `d` and the Flatten `d_1`.
+  std::string scope = layerScope();
+  model_.layers.back().scope = scope;
   if (f == "Conv2D") {
     CallArgs args(call, {"x", "filters", "kernel", "strides", "padding", "dilation", "activation", "use_bias"}, 3);
     int x = evalNode(args.require("x"));
@@ -203,7 +213,6 @@ int Lowerer::lowerLayer(const Expr& call) {
     if (xs.size() != 4)
       throw UserError(args.require("x").loc, "Conv2D expects an NHWC input of rank 4, found " +
                                                  typeToString(model_.graph.node(x).dtype, xs));
-    std::string scope = layerScope();
     int w = variable(scope + "/kernel", {k[0], k[1], xs[3], filters}, Attrs().set("init", std::string("glorot_uniform")), loc);
     Attrs a;
     a.set("strides", pairOr(*this, args, "strides", {1, 1})).set("dilation", pairOr(*this, args, "dilation", {1, 1}));
@@ -224,7 +233,6 @@ int Lowerer::lowerLayer(const Expr& call) {
     if (xn.shape.size() != 2)
       throw UserError(args.require("x").loc, "Dense expects an input of rank 2, found " + typeToString(xn.dtype, xn.shape) +
                                                  " (use Flatten first)");
-    std::string scope = layerScope();
     int w = variable(scope + "/kernel", {xn.shape[1], units}, Attrs().set("init", std::string("glorot_uniform")), loc);
     int y = addNode("matmul", {x, w}, {}, loc);
     if (useBias(*this, args)) {
@@ -235,13 +243,15 @@ int Lowerer::lowerLayer(const Expr& call) {
   }
   if (f == "MaxPool2D") {
     CallArgs args(call, {"x", "size", "strides", "padding"}, 1);
-    return pool(*this, args, evalNode(args.require("x")), loc);
+    int x = evalNode(args.require("x"));
+    return pool(*this, args, x, loc);
   }
   if (f == "Flatten") {
     CallArgs args(call, {"x"}, 1);
-    return flatten(*this, evalNode(args.require("x")), loc);
+    int x = evalNode(args.require("x"));
+    return flatten(*this, x, loc);
   }
-  throw UserError(loc, "unknown layer '" + f + "'");
+  throw UserError(loc, "unknown layer '" + f + "' (expected Conv2D, Dense, MaxPool2D or Flatten)");
 }
 
 }  // namespace graphc

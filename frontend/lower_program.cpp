@@ -102,11 +102,28 @@ std::string Lowerer::layerScope() {
   std::string name = base;
   for (int k = 1; takenLayerScopes_.count(name); ++k) name = base + "_" + std::to_string(k);
   takenLayerScopes_.insert(name);
+  lastLayerScope_ = name;
   return name;
 }
 
 int Lowerer::addNode(const std::string& op, std::vector<int> inputs, Attrs attrs, SourceLoc loc) {
   return model_.graph.add(op, std::move(inputs), std::move(attrs), loc);
+}
+
+int Lowerer::trainingFlag() {
+  int id = model_.graph.findByName(kTrainingFlagName);
+  if (id >= 0) return id;
+  Attrs a;
+  a.set("dtype", std::string("f32")).set("shape", std::vector<int64_t>{}).set("default", 0.0);
+  return model_.graph.add("placeholder", {}, a, {}, kTrainingFlagName);
+}
+
+int Lowerer::stepCounter() {
+  int id = model_.graph.findByName(kStepName);
+  if (id >= 0) return id;
+  Attrs a;
+  a.set("dtype", std::string("i32")).set("shape", std::vector<int64_t>{}).set("default", 0.0);
+  return model_.graph.add("placeholder", {}, a, {}, kStepName);
 }
 
 int Lowerer::scalarConstant(double v, DType dtype, SourceLoc loc) {

@@ -75,8 +75,17 @@ void Lowerer::lowerTrain(const Stmt& train) {
       if (cfg.steps <= 0) throw UserError(v.loc, "steps must be positive, found " + std::to_string(cfg.steps));
     } else if (s.name == "validation") {
       std::string mode = v.kind == ExprKind::Call ? v.text : evalWord(v);
-      if (mode != "test" && mode != "none")
-        throw UserError(v.loc, "validation '" + mode + "' is not supported yet (expected test or none)");
+      if (mode != "test" && mode != "none" && mode != "split")
+        throw UserError(v.loc, "expected validation = test, split(0.1, seed = 1) or none, found '" + mode + "'");
+      if (mode == "split") {
+        if (v.kind != ExprKind::Call) throw UserError(v.loc, "expected split(FRACTION, seed = N), found a bare 'split'");
+        CallArgs args(v, {"fraction", "seed"}, 1);
+        cfg.validationFraction = evalNumber(args.require("fraction"));
+        if (!(cfg.validationFraction > 0 && cfg.validationFraction < 1))
+          throw UserError(args.require("fraction").loc, "the validation fraction must be between 0 and 1, found " +
+                                                            std::to_string(cfg.validationFraction));
+        if (args.get("seed")) cfg.validationSeed = static_cast<uint64_t>(evalInt(*args.get("seed"), "seed"));
+      }
       cfg.validation = mode;
     } else if (s.name == "eval_every") {
       cfg.evalEvery = evalInt(v, "eval_every");

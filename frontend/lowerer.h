@@ -33,6 +33,9 @@ class Lowerer {
   int lowerLayer(const Expr& call);
 
   int addNode(const std::string& op, std::vector<int> inputs, Attrs attrs, SourceLoc loc);
+  // The session-fed scalars (created on first use): 1.0 while training, else 0.0; the step number.
+  int trainingFlag();
+  int stepCounter();
   int scalarConstant(double v, DType dtype, SourceLoc loc);
   int variable(const std::string& name, const Shape& shape, Attrs init, SourceLoc loc);
   Model& model() { return model_; }
@@ -60,6 +63,7 @@ class Lowerer {
   std::map<std::string, const Expr*> configs_;   // names bound to constants
   std::set<std::string> takenLayerScopes_;
   std::string statementName_;                    // the full name being bound ("conv1/h")
+  std::string lastLayerScope_;                   // the scope the latest layer call took
 };
 
 std::string scopePath(const std::vector<std::string>& scopes, const std::string& name, char sep);

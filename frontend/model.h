@@ -46,7 +46,9 @@ struct TrainConfig {
   int64_t batch = 32;
   int64_t epochs = 1;
   int64_t steps = 0;  // 0: run `epochs` whole epochs
-  std::string validation = "test";  // "test" or "none" (split comes with issue 3)
+  std::string validation = "test";  // "test", "split" (held out of the training set) or "none"
+  double validationFraction = 0.1;  // for split
+  uint64_t validationSeed = 1;      // for split
   int64_t evalEvery = 0;
   std::vector<int> metrics;
   std::vector<std::string> metricNames;
@@ -55,9 +57,22 @@ struct TrainConfig {
   uint64_t seed = 0;
 };
 
+// A Capitalized layer call, for `graphc summary`: its scope, kind and output value.
+struct LayerInfo {
+  std::string scope;  // `c1`: its variables are named `c1/...`
+  std::string kind;   // `Conv2D`
+  int output = -1;
+};
+
+// Placeholders the session feeds by itself, created by the ops that need them.
+constexpr const char* kTrainingFlagName = "graphc/training";  // f32 scalar: 1 in a train step, else 0
+constexpr const char* kStepName = "graphc/step";              // i32 scalar: the train step, for dropout masks
+
 struct Model {
   Graph graph;
   TrainConfig train;
+  std::vector<LayerInfo> layers;          // in source order
+  std::vector<VariableUpdate> stateUpdates;  // non-trainable state a train step also updates (BatchNorm statistics)
 };
 
 // Resolves names, creates layer variables, type-checks every op and reads the train block.

@@ -25,9 +25,7 @@ Halide::Buffer<> Session::valueOf(int id) {
   if (n.attrs.has("default") && n.shape.empty()) {
     auto d = defaults_.find(id);
     if (d == defaults_.end()) {
-      Halide::Buffer<float> b = Halide::Buffer<float>::make_scalar();
-      b() = static_cast<float>(n.attrs.getFloat("default"));
-      d = defaults_.emplace(id, b).first;
+      d = defaults_.emplace(id, scalarValue(n.dtype, n.attrs.getFloat("default"))).first;
     }
     return d->second;
   }

@@ -6,7 +6,9 @@
 #include <cmath>
 #include <iomanip>
 #include <ostream>
+#include <algorithm>
 #include <random>
+#include <sstream>
 
 #include "frontend/diagnostics.h"
 #include "runtime/dataset.h"
@@ -35,10 +37,12 @@ class Loop {
   RunResult run();
 
  private:
+  void applyOverrides();
   void feedBatch(const std::vector<FeedSpec>& feeds, const LabeledImages& data, const std::vector<int64_t>& order,
                  int64_t first, int64_t batch);
-  Evaluation evaluate(const LabeledImages& data);
-  void printEpoch(const EpochRecord& r, int64_t totalEpochs);
+  void feedScalar(const char* name, double value);
+  Evaluation evaluate(const LabeledImages& data, const std::vector<int64_t>& indices);
+  std::string describe(const EpochRecord& r, const std::string& head) const;
 
   Model& model_;
   TrainConfig& cfg_;
@@ -61,35 +65,41 @@ void Loop::feedBatch(const std::vector<FeedSpec>& feeds, const LabeledImages& da
   }
 }
 
-Evaluation Loop::evaluate(const LabeledImages& data) {
+// Feeds one of the session's own scalars (the training flag, the step), if the graph has it.
+void Loop::feedScalar(const char* name, double value) {
+  int id = model_.graph.findByName(name);
+  if (id < 0) return;
+  session_->feed(id, scalarValue(model_.graph.node(id).dtype, value));
+}
+
+Evaluation Loop::evaluate(const LabeledImages& data, const std::vector<int64_t>& indices) {
   std::vector<int> fetches = {cfg_.minimize};
   fetches.insert(fetches.end(), cfg_.metrics.begin(), cfg_.metrics.end());
-  std::vector<int64_t> order(static_cast<size_t>(data.count));
-  for (int64_t i = 0; i < data.count; ++i) order[static_cast<size_t>(i)] = i;
+  feedScalar(kTrainingFlagName, 0.0);
+  int64_t count = static_cast<int64_t>(indices.size());
   Evaluation e;
   e.metrics.assign(cfg_.metrics.size(), 0.0);
-  for (int64_t first = 0; first < data.count; first += kEvalBatch) {
-    int64_t batch = std::min(kEvalBatch, data.count - first);
-    feedBatch(evalFeeds_, data, order, first, batch);
+  for (int64_t first = 0; first < count; first += kEvalBatch) {
+    int64_t batch = std::min(kEvalBatch, count - first);
+    feedBatch(evalFeeds_, data, indices, first, batch);
     auto& outs = session_->run(fetches, batch);
-    double w = static_cast<double>(batch) / static_cast<double>(data.count);
+    double w = static_cast<double>(batch) / static_cast<double>(count);
     e.loss += w * Halide::Buffer<float>(outs[0])();
     for (size_t m = 0; m < cfg_.metrics.size(); ++m) e.metrics[m] += w * Halide::Buffer<float>(outs[m + 1])();
   }
   return e;
 }
 
-void Loop::printEpoch(const EpochRecord& r, int64_t totalEpochs) {
-  if (options_.quiet) return;
+std::string Loop::describe(const EpochRecord& r, const std::string& head) const {
   std::ostringstream os;
-  os << std::fixed << "Epoch " << r.epoch << "/" << totalEpochs << " - " << std::setprecision(1) << r.seconds << "s"
-     << std::setprecision(4) << " - loss: " << r.loss;
+  os << std::fixed << head << " - " << std::setprecision(1) << r.seconds << "s" << std::setprecision(4)
+     << " - loss: " << r.loss;
   for (size_t m = 0; m < r.metrics.size(); ++m) os << " - " << cfg_.metricNames[m] << ": " << r.metrics[m];
   if (r.validated) {
     os << " - val_loss: " << r.valLoss;
     for (size_t m = 0; m < r.valMetrics.size(); ++m) os << " - val_" << cfg_.metricNames[m] << ": " << r.valMetrics[m];
   }
-  log_ << os.str() << std::endl;
+  return os.str();
 }
 
 // The value early stopping watches; smaller is better (accuracies are negated).
@@ -101,7 +111,7 @@ double monitored(const EpochRecord& r, const std::string& monitor) {
   return acc ? -v : v;
 }
 
-RunResult Loop::run() {
+void Loop::applyOverrides() {
   if (!cfg_.present) throw UserError({}, "the model has no train block; `graphc run` needs one (spec section 6)");
   if (cfg_.data.kind.empty()) throw UserError(cfg_.loc, "the train block needs `data`, such as data = mnist(scale = 1/255)");
   if (cfg_.minimize < 0) throw UserError(cfg_.loc, "the train block needs `minimize`, the scalar loss to minimize");
@@ -111,7 +121,20 @@ RunResult Loop::run() {
   if (options_.seed) cfg_.seed = *options_.seed;
   if (options_.learningRate) cfg_.optimizer.learningRate = *options_.learningRate;
   scale_ = cfg_.data.scale;
+}
 
+// Indices 0..n-1, in a random order when rng is given (Fisher-Yates on our own draws, so the
+// order is the same on every platform).
+std::vector<int64_t> indexRange(int64_t n, std::mt19937_64* rng) {
+  std::vector<int64_t> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = i;
+  if (rng)
+    for (int64_t i = n - 1; i > 0; --i) std::swap(v[static_cast<size_t>(i)], v[static_cast<size_t>((*rng)() % static_cast<uint64_t>(i + 1))]);
+  return v;
+}
+
+RunResult Loop::run() {
+  applyOverrides();
   TrainGraph train = buildTrainGraph(model_.graph, cfg_.minimize, cfg_.optimizer, cfg_.minimizeLoc);
   std::string dataDir = options_.dataDir.empty() ? defaultDataDir() : options_.dataDir;
   DataSplit data = loadDataSet(cfg_.data, dataDir);
@@ -126,19 +149,40 @@ RunResult Loop::run() {
   evalFeeds_.insert(evalFeeds_.end(), cfg_.evalFeeds.begin(), cfg_.evalFeeds.end());
   checkFeeds(model_.graph, evalFeeds_, data.test);
 
+  // The examples trained on and the validation examples (held out of them for split).
+  std::vector<int64_t> trainIndices = indexRange(data.train.count, nullptr);
+  std::vector<int64_t> valIndices;
+  const LabeledImages* valSet = nullptr;
+  if (cfg_.validation == "test") {
+    valSet = &data.test;
+    valIndices = indexRange(data.test.count, nullptr);
+  } else if (cfg_.validation == "split") {
+    std::mt19937_64 splitRng(cfg_.validationSeed);
+    std::vector<int64_t> all = indexRange(data.train.count, &splitRng);
+    auto held = static_cast<size_t>(static_cast<double>(data.train.count) * cfg_.validationFraction);
+    valIndices.assign(all.end() - static_cast<long>(held), all.end());
+    trainIndices.assign(all.begin(), all.end() - static_cast<long>(held));
+    std::sort(trainIndices.begin(), trainIndices.end());
+    valSet = &data.train;
+  }
+
   session_ = std::make_unique<Session>(model_.graph, cfg_.seed, options_.compile);
   Halide::Buffer<float> lr = Halide::Buffer<float>::make_scalar();
   lr() = static_cast<float>(cfg_.optimizer.learningRate);
   session_->feed(train.learningRate, lr);
 
+  // One train step fetches the loss, the metrics, then every variable's next value.
+  std::vector<VariableUpdate> updates = train.updates;
+  updates.insert(updates.end(), model_.stateUpdates.begin(), model_.stateUpdates.end());
   std::vector<int> fetches = {train.loss};
   fetches.insert(fetches.end(), cfg_.metrics.begin(), cfg_.metrics.end());
   size_t firstUpdate = fetches.size();
-  for (const VariableUpdate& u : train.updates) fetches.push_back(u.next);
+  for (const VariableUpdate& u : updates) fetches.push_back(u.next);
 
   const LabeledImages& trainSet = data.train;
+  int64_t trainCount = static_cast<int64_t>(trainIndices.size());
   int64_t batch = cfg_.batch;
-  int64_t stepsPerEpoch = (trainSet.count + batch - 1) / batch;
+  int64_t stepsPerEpoch = (trainCount + batch - 1) / batch;
   int64_t totalSteps = cfg_.steps > 0 ? cfg_.steps : cfg_.epochs * stepsPerEpoch;
   int64_t totalEpochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch;
 
@@ -146,49 +190,66 @@ RunResult Loop::run() {
   result.model = model_.graph.modelName;
   result.batch = batch;
   result.metricNames = cfg_.metricNames;
-  std::vector<int64_t> order(static_cast<size_t>(trainSet.count));
   std::mt19937_64 rng(cfg_.seed * 0x9E3779B97F4A7C15ull + 1);
   double trainSeconds = 0;
   int64_t trainImages = 0, step = 0;
   double best = INFINITY;
   int64_t sinceBest = 0;
-  for (int64_t epoch = 1; epoch <= totalEpochs && step < totalSteps; ++epoch) {
-    for (int64_t i = 0; i < trainSet.count; ++i) order[static_cast<size_t>(i)] = i;
-    if (cfg_.shuffle)
-      for (int64_t i = trainSet.count - 1; i > 0; --i)
-        std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(rng() % static_cast<uint64_t>(i + 1))]);
-    auto epochStart = Clock::now();
-    EpochRecord rec;
-    rec.epoch = epoch;
-    rec.metrics.assign(cfg_.metrics.size(), 0.0);
-    int64_t seen = 0;
-    for (int64_t first = 0; first < trainSet.count && step < totalSteps; first += batch, ++step) {
-      int64_t b = std::min(batch, trainSet.count - first);
-      feedBatch(cfg_.feeds, trainSet, order, first, b);
-      auto stepStart = Clock::now();
-      auto& outs = session_->run(fetches, b);
-      for (size_t u = 0; u < train.updates.size(); ++u) session_->assignVariable(train.updates[u].variable, outs[firstUpdate + u]);
-      // The first run of a program includes its compilation, which is not training time.
-      if (session_->compileSeconds() > result.compileSeconds) result.compileSeconds = session_->compileSeconds();
-      else trainSeconds += since(stepStart), trainImages += b;
-      double loss = Halide::Buffer<float>(outs[0])();
-      if (!std::isfinite(loss))
-        throw std::runtime_error("the loss became " + std::to_string(loss) + " at step " + std::to_string(step + 1));
-      rec.loss += loss * static_cast<double>(b);
-      for (size_t m = 0; m < cfg_.metrics.size(); ++m) rec.metrics[m] += Halide::Buffer<float>(outs[m + 1])() * static_cast<double>(b);
-      seen += b;
-    }
-    rec.loss /= static_cast<double>(seen);
-    for (double& m : rec.metrics) m /= static_cast<double>(seen);
-    if (cfg_.validation == "test") {
-      Evaluation v = evaluate(data.test);
+  // A report: the mean loss and metrics of the steps since the last one, and validation.
+  EpochRecord rec;
+  int64_t seen = 0;
+  auto reportStart = Clock::now();
+  auto report = [&](const std::string& head) {
+    rec.loss /= static_cast<double>(std::max<int64_t>(seen, 1));
+    for (double& m : rec.metrics) m /= static_cast<double>(std::max<int64_t>(seen, 1));
+    if (valSet) {
+      Evaluation v = evaluate(*valSet, valIndices);
       rec.validated = true;
       rec.valLoss = v.loss;
       rec.valMetrics = v.metrics;
     }
-    rec.seconds = since(epochStart);
-    printEpoch(rec, totalEpochs);
+    rec.seconds = since(reportStart);
+    if (!options_.quiet) log_ << describe(rec, head) << std::endl;
     result.history.push_back(rec);
+  };
+  auto resetRecord = [&](int64_t epoch) {
+    rec = EpochRecord();
+    rec.epoch = epoch;
+    rec.metrics.assign(cfg_.metrics.size(), 0.0);
+    seen = 0;
+    reportStart = Clock::now();
+  };
+  for (int64_t epoch = 1; epoch <= totalEpochs && step < totalSteps; ++epoch) {
+    std::vector<int64_t> order = trainIndices;
+    if (cfg_.shuffle)
+      for (int64_t i = trainCount - 1; i > 0; --i)
+        std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(rng() % static_cast<uint64_t>(i + 1))]);
+    resetRecord(epoch);
+    for (int64_t first = 0; first < trainCount && step < totalSteps; first += batch) {
+      int64_t b = std::min(batch, trainCount - first);
+      feedBatch(cfg_.feeds, trainSet, order, first, b);
+      feedScalar(kTrainingFlagName, 1.0);
+      feedScalar(kStepName, static_cast<double>(step));
+      auto stepStart = Clock::now();
+      double compiledBefore = session_->compileSeconds();
+      auto& outs = session_->run(fetches, b);
+      for (size_t u = 0; u < updates.size(); ++u) session_->assignVariable(updates[u].variable, outs[firstUpdate + u]);
+      // A step that compiled its program is not counted as training time.
+      if (session_->compileSeconds() == compiledBefore) trainSeconds += since(stepStart), trainImages += b;
+      double loss = Halide::Buffer<float>(outs[0])();
+      ++step;
+      if (!std::isfinite(loss))
+        throw std::runtime_error("the loss became " + std::to_string(loss) + " at step " + std::to_string(step));
+      rec.loss += loss * static_cast<double>(b);
+      for (size_t m = 0; m < cfg_.metrics.size(); ++m) rec.metrics[m] += Halide::Buffer<float>(outs[m + 1])() * static_cast<double>(b);
+      seen += b;
+      if (cfg_.evalEvery > 0 && step % cfg_.evalEvery == 0) {
+        report("Step " + std::to_string(step) + "/" + std::to_string(totalSteps));
+        resetRecord(epoch);
+      }
+    }
+    if (cfg_.evalEvery > 0) continue;
+    report("Epoch " + std::to_string(epoch) + "/" + std::to_string(totalEpochs));
     if (cfg_.earlyStopping.enabled) {
       double value = monitored(rec, cfg_.earlyStopping.monitor);
       if (value < best) best = value, sinceBest = 0;
@@ -200,10 +261,10 @@ RunResult Loop::run() {
       }
     }
   }
-  Evaluation test = evaluate(data.test);
+  Evaluation test = evaluate(data.test, indexRange(data.test.count, nullptr));
   result.testLoss = test.loss;
   result.testMetrics = test.metrics;
-  result.epochs = static_cast<int64_t>(result.history.size());
+  result.epochs = totalEpochs < static_cast<int64_t>(result.history.size()) ? totalEpochs : static_cast<int64_t>(result.history.size());
   result.steps = step;
   result.trainImagesPerSecond = trainSeconds > 0 ? static_cast<double>(trainImages) / trainSeconds : 0;
   result.compileSeconds = session_->compileSeconds();

@@ -9,6 +9,7 @@
 
 #include "frontend/diagnostics.h"
 #include "frontend/parser.h"
+#include "frontend/summary.h"
 #include "ir/printer.h"
 #include "passes/optimizer.h"
 #include "passes/pipeline.h"
@@ -25,6 +26,7 @@ const char* kUsage =
     "verbs:\n"
     "  run      train as the file's train block says, then evaluate on the test set\n"
     "  check    parse and type-check only; prints nothing on success\n"
+    "  summary  Keras-style table: layer, output shape, parameters; totals\n"
     "  dump     print the program at one compiler stage (--stage ast|graph|grad)\n"
     "\n"
     "`graphc VERB --help` describes a verb's flags. Exit codes: 0 success, 1 the run failed,\n"
@@ -52,6 +54,12 @@ const char* kCheckHelp =
     "\n"
     "Parses and type-checks the file, including the train block; prints nothing on success.\n"
     "Errors are printed as FILE:LINE:COL with the source line and a caret; exit code 2.\n";
+
+const char* kSummaryHelp =
+    "usage: graphc summary FILE.mnn\n"
+    "\n"
+    "Prints Keras' model summary: one row per layer (or per scope of raw variables) with its output\n"
+    "shape and parameter count, then the total, trainable and non-trainable parameter counts.\n";
 
 const char* kDumpHelp =
     "usage: graphc dump FILE.mnn --stage STAGE [-o FILE]\n"
@@ -126,6 +134,13 @@ int checkVerb(const std::vector<std::string>& args) {
   return 0;
 }
 
+int summaryVerb(const std::vector<std::string>& args) {
+  if (wantsHelp(args)) return std::cout << kSummaryHelp, 0;
+  Flags flags(args, {}, {});
+  std::cout << printSummary(loadModel(fileArg(flags)));
+  return 0;
+}
+
 int dumpVerb(const std::vector<std::string>& args) {
   if (wantsHelp(args)) return std::cout << kDumpHelp, 0;
   Flags flags(args, {"stage", "target"}, {});
@@ -171,6 +186,7 @@ int dispatch(int argc, char** argv) {
     if (verb == "run") return runVerb(args);
     if (verb == "check") return checkVerb(args);
     if (verb == "dump") return dumpVerb(args);
+    if (verb == "summary") return summaryVerb(args);
     std::cerr << "graphc: unknown verb '" << verb << "'\n\n" << kUsage;
     return 2;
   } catch (const FlagError& e) {

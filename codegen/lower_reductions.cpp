@@ -29,9 +29,17 @@ LowerFn reduce(const std::string& kind) {
     auto axesAttr = c.node.attrs.getInts("axes");
     std::vector<size_t> axes(axesAttr.begin(), axesAttr.end());
     bool keep = c.node.attrs.getInt("keepdims");
-    RDom r = domainOver(in, axes, c.name("r"));
     LoweredNode out;
     out.func = Func(c.name());
+    if (axes.empty()) {
+      // A scalar input (the type rule lists every axis otherwise): nothing to reduce, and
+      // Halide's inline reductions reject an expression that reads no RDom.
+      defineFunc(out.func, 0, [&](const std::vector<Var>&) {
+        return kind == "argmax" ? Expr(0) : c.inputs[0]();
+      });
+      return out;
+    }
+    RDom r = domainOver(in, axes, c.name("r"));
     defineFunc(out.func, c.outShape.size(), [&](const std::vector<Var>& v) {
       std::vector<Expr> idx;
       size_t outDim = 0, reducedSeen = 0;

@@ -5,6 +5,7 @@
 #include "codegen/program.h"
 
 #include <chrono>
+#include <set>
 
 #include "codegen/schedule.h"
 #include "frontend/diagnostics.h"
@@ -98,7 +99,18 @@ CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outpu
   }
 
   std::vector<Halide::Func> outs;
-  for (int id : outputs) outs.push_back(funcs.at(id));
+  std::set<int> seen;
+  for (int id : outputs) {
+    Halide::Func f = funcs.at(id);
+    // A Func listed twice among a Pipeline's outputs fills only one of the buffers: a repeated
+    // output (autodiff's x + y gives both the same gradient node) is realized through a copy.
+    if (!seen.insert(id).second) {
+      Halide::Func copy(f.name() + "_output" + std::to_string(outs.size()));
+      copy(f.args()) = f(f.args());
+      f = copy;
+    }
+    outs.push_back(f);
+  }
   program.pipeline_ = Halide::Pipeline(outs);
   program.pipeline_.compile_jit(options.target);
   program.compileSeconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

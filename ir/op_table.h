@@ -1,8 +1,9 @@
 // \file The op table: every graph op declared once with its arity, type rule and meaning.
 //
-// Gradient rules live in passes/gradient_rules.cpp, Halide lowerings in codegen/lower_ops.cpp and
-// naive references in tests/reference_ops.cpp, each a table keyed by the same names;
-// tests/test_op_table.cpp fails for any op missing from one of them.
+// Gradient rules live in passes/gradient_rules.cpp, Halide lowerings in codegen/lower_*.cpp
+// (found through codegen/lowering.cpp) and naive references in tests/support/reference_*.cpp,
+// each a table keyed by the same names; tests/unit/test_op_table.cpp fails for any op missing
+// from one of them.
 #pragma once
 
 #include <functional>

@@ -1,0 +1,380 @@
+// \file Kernel correctness: every lowered op run through the Halide pipeline and compared with
+// the naive double-precision reference loops, on shapes chosen to hit broadcasting, padding,
+// strides, ties and the schedules' vector tails.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "support/harness.h"
+
+namespace graphc {
+namespace {
+
+// Builds a graph whose sources are fed with given values and checks chosen outputs against the
+// references. Several outputs share one pipeline to keep the JIT compiles few.
+class KernelTest : public ::testing::Test {
+ protected:
+  int input(const std::string& name, const RefTensor& value) {
+    int id = addPlaceholder(g, name, value.shape, value.dtype);
+    feeds[id] = value;
+    return id;
+  }
+  int op(const std::string& name, std::vector<int> inputs, Attrs attrs = {}) {
+    return g.add(name, std::move(inputs), std::move(attrs));
+  }
+  void check(const std::vector<int>& outputs) { expectMatchesReference(g, outputs, feeds); }
+  void checkArithmetic(const Shape& a, const Shape& b);
+
+  Graph g;
+  std::map<int, RefTensor> feeds;
+  std::mt19937 rng{1234};
+};
+
+// a op b for every arithmetic op, b kept away from 0 for div; also b op a, broadcast operand first.
+void KernelTest::checkArithmetic(const Shape& a, const Shape& b) {
+  int x = input("a", randomTensor(a, rng, -2, 2));
+  int y = input("b", randomSigned(b, rng, 0.5, 2));
+  std::vector<int> outs;
+  for (const char* name : {"add", "sub", "mul", "div", "maximum", "minimum"}) {
+    outs.push_back(op(name, {x, y}));
+    outs.push_back(op(name, {y, x}));
+  }
+  check(outs);
+}
+
+TEST_F(KernelTest, ArithmeticSameShape) { checkArithmetic({3, 5}, {3, 5}); }
+TEST_F(KernelTest, ArithmeticBroadcastTrailingVector) { checkArithmetic({2, 3, 4}, {4}); }
+TEST_F(KernelTest, ArithmeticBroadcastBothOperands) { checkArithmetic({2, 1, 4}, {3, 1}); }
+TEST_F(KernelTest, ArithmeticWithScalar) { checkArithmetic({3, 9}, {}); }
+
+TEST_F(KernelTest, ComparisonsWithTies) {
+  // Small integers make equal elements common, so equal/less_equal/greater_equal are exercised.
+  std::uniform_int_distribution<int> pick(-1, 1);
+  RefTensor a = zeros({3, 4}), b = zeros({4});
+  for (double& v : a.data) v = pick(rng);
+  for (double& v : b.data) v = pick(rng);
+  int x = input("a", a), y = input("b", b);
+  std::vector<int> outs;
+  for (const char* name : {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal"})
+    outs.push_back(op(name, {x, y}));
+  outs.push_back(op("cast", {outs[2]}, Attrs().set("dtype", std::string("f32"))));
+  check(outs);
+}
+
+TEST_F(KernelTest, IntegerArithmetic) {
+  RefTensor a{{2, 5}, {7, -7, 0, 13, -1, 5, -6, 9, 2, -12}, DType::I32};
+  RefTensor b{{2, 5}, {2, 2, 3, -4, 3, -2, 4, 3, -5, 5}, DType::I32};
+  int x = input("a", a), y = input("b", b);
+  std::vector<int> outs;
+  for (const char* name : {"add", "sub", "mul", "div", "maximum", "minimum", "less"}) outs.push_back(op(name, {x, y}));
+  outs.push_back(op("neg", {x}));
+  check(outs);
+}
+
+TEST_F(KernelTest, UnaryMath) {
+  int positive = input("p", randomTensor({4, 9}, rng, 0.1, 3));
+  int any = input("x", randomTensor({4, 9}, rng, -3, 3));
+  std::vector<int> outs;
+  for (const char* name : {"log", "sqrt", "rsqrt"}) outs.push_back(op(name, {positive}));
+  for (const char* name : {"neg", "exp", "square", "abs", "relu", "sigmoid", "tanh"}) outs.push_back(op(name, {any}));
+  check(outs);
+}
+
+TEST_F(KernelTest, SaturatingUnaryMath) {
+  // Large magnitudes: sigmoid and tanh must saturate to 0/1 and -1/1 without NaNs.
+  int x = input("x", RefTensor{{8}, {-80, -20, -5, -0.5, 0.5, 5, 20, 80}});
+  check({op("sigmoid", {x}), op("tanh", {x}), op("relu", {x}), op("abs", {x})});
+}
+
+TEST_F(KernelTest, Casts) {
+  int f = input("f", RefTensor{{6}, {-3.75, -0.5, 0, 0.25, 2.5, 7}});
+  int i = input("i", RefTensor{{6}, {-3, -1, 0, 1, 2, 100}, DType::I32});
+  auto cast = [&](int x, const char* to) { return op("cast", {x}, Attrs().set("dtype", std::string(to))); };
+  int asBool = cast(f, "bool");
+  check({cast(f, "i32"), cast(f, "f32"), asBool, cast(asBool, "f32"), cast(i, "f32"), cast(i, "bool")});
+}
+
+TEST_F(KernelTest, ReluGradAndSgdUpdate) {
+  RefTensor x = randomTensor({3, 10}, rng, -1, 1);
+  x.data[0] = 0;  // relu's subgradient at 0 is 0
+  x.data[7] = 0;
+  int xs = input("x", x);
+  int g = input("g", randomTensor({3, 10}, rng, -1, 1));
+  int var = input("var", randomTensor({3, 10}, rng, -1, 1));
+  int lr = input("lr", RefTensor{{}, {0.125}});
+  int lrConst = addConstant(this->g, 0.01);
+  check({op("relu_grad", {xs, g}), op("sgd_update", {var, g, lr}), op("sgd_update", {var, g, lrConst})});
+}
+
+// Autodiff often returns one node as the gradient of several variables (x + y with equal shapes):
+// each output buffer must receive the value, not just the first.
+TEST_F(KernelTest, RepeatedOutputFillsEveryBuffer) {
+  int x = input("x", randomTensor({3, 4}, rng));
+  int y = op("exp", {x});
+  check({y, y, op("neg", {x}), y});
+}
+
+TEST_F(KernelTest, MatmulAllTransposes) {
+  // a is [5, 7] or its transpose, b is [7, 9] or its transpose: the product is always [5, 9].
+  int a = input("a", randomTensor({5, 7}, rng)), at = input("at", randomTensor({7, 5}, rng));
+  int b = input("b", randomTensor({7, 9}, rng)), bt = input("bt", randomTensor({9, 7}, rng));
+  auto mm = [&](int x, int y, int64_t ta, int64_t tb) {
+    return op("matmul", {x, y}, Attrs().set("transpose_a", ta).set("transpose_b", tb));
+  };
+  check({mm(a, b, 0, 0), mm(at, b, 1, 0), mm(a, bt, 0, 1), mm(at, bt, 1, 1)});
+}
+
+TEST_F(KernelTest, MatmulRegisterTiles) {
+  // n = 20 (a 16-lane tile and a shifted tail) and m = 13 (rows not a multiple of the unroll).
+  int a = input("a", randomTensor({13, 40}, rng)), at = input("at", randomTensor({40, 13}, rng));
+  int b = input("b", randomTensor({40, 20}, rng)), bt = input("bt", randomTensor({20, 40}, rng));
+  auto mm = [&](int x, int y, int64_t ta, int64_t tb) {
+    return op("matmul", {x, y}, Attrs().set("transpose_a", ta).set("transpose_b", tb));
+  };
+  int narrow = input("narrow", randomTensor({40, 3}, rng));
+  check({mm(a, b, 0, 0), mm(at, b, 1, 0), mm(a, bt, 0, 1), mm(at, bt, 1, 1), mm(a, narrow, 0, 0)});
+}
+
+TEST_F(KernelTest, MatmulVectorShapes) {
+  int row = input("row", randomTensor({1, 16}, rng)), col = input("col", randomTensor({16, 1}, rng));
+  check({op("matmul", {row, col}), op("matmul", {col, row})});
+}
+
+// One convolution geometry: conv2d and both of its gradients, compared in one pipeline.
+struct ConvCase {
+  const char* name;
+  Shape x;  // NHWC
+  Shape w;  // HWIO
+  std::vector<int64_t> strides, dilation;
+  const char* padding;
+};
+
+void PrintTo(const ConvCase& c, std::ostream* os) { *os << c.name; }
+
+class ConvKernelTest : public KernelTest, public ::testing::WithParamInterface<ConvCase> {};
+
+TEST_P(ConvKernelTest, ForwardAndBothGradients) {
+  const ConvCase& c = GetParam();
+  int x = input("x", randomTensor(c.x, rng));
+  int w = input("w", randomTensor(c.w, rng));
+  int y = op("conv2d", {x, w},
+             Attrs().set("strides", c.strides).set("dilation", c.dilation).set("padding", std::string(c.padding)));
+  int dy = input("dy", randomTensor(g.node(y).shape, rng));
+  // The gradient ops take the forward node's attributes, pads included, as the gradient rule does.
+  Attrs attrs = g.node(y).attrs;
+  int dx = op("conv2d_backprop_input", {dy, w, x}, attrs);
+  int dw = op("conv2d_backprop_filter", {x, dy, w}, attrs);
+  check({y, dx, dw});
+}
+
+const ConvCase kConvCases[] = {
+    {"Same3x3", {1, 7, 7, 2}, {3, 3, 2, 3}, {1, 1}, {1, 1}, "same"},
+    {"Valid3x3", {2, 7, 7, 2}, {3, 3, 2, 3}, {1, 1}, {1, 1}, "valid"},
+    {"Same3x3Stride2", {1, 7, 7, 2}, {3, 3, 2, 3}, {2, 2}, {1, 1}, "same"},
+    {"Valid3x3Stride2", {1, 7, 7, 2}, {3, 3, 2, 3}, {2, 2}, {1, 1}, "valid"},
+    {"Same4x4", {1, 7, 7, 2}, {4, 4, 2, 3}, {1, 1}, {1, 1}, "same"},
+    {"Same4x4Stride2", {1, 7, 7, 1}, {4, 4, 1, 2}, {2, 2}, {1, 1}, "same"},
+    {"Valid4x4", {1, 7, 7, 2}, {4, 4, 2, 3}, {1, 1}, {1, 1}, "valid"},
+    {"SameDilation2", {1, 7, 7, 2}, {3, 3, 2, 3}, {1, 1}, {2, 2}, "same"},
+    {"ValidDilation2Stride2", {1, 9, 9, 1}, {3, 3, 1, 2}, {2, 2}, {2, 2}, "valid"},
+    {"NonSquareMixedStrides", {2, 6, 9, 3}, {3, 2, 3, 4}, {2, 1}, {1, 2}, "same"},
+    // 16 output channels: the schedule vectorizes channels instead of width.
+    {"WideChannels", {2, 8, 8, 3}, {5, 5, 3, 16}, {1, 1}, {1, 1}, "same"},
+    {"OneByOne", {1, 5, 5, 8}, {1, 1, 8, 12}, {1, 1}, {1, 1}, "valid"},
+    // The schedules' register tiles: 16 or 8 lanes over channels (or width when there are fewer
+    // than 8 channels) times up to 12 rows, with shifted-inward tails; these shapes hit each path.
+    {"LeNetFirstLayer", {2, 28, 28, 1}, {5, 5, 1, 6}, {1, 1}, {1, 1}, "same"},
+    {"LeNetSecondLayer", {2, 14, 14, 6}, {5, 5, 6, 16}, {1, 1}, {1, 1}, "valid"},
+    {"WideInputStride2", {1, 11, 19, 3}, {3, 3, 3, 5}, {2, 2}, {1, 1}, "same"},
+    {"NineChannelsDilated", {1, 10, 13, 9}, {3, 3, 9, 9}, {1, 1}, {2, 2}, "same"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Geometries, ConvKernelTest, ::testing::ValuesIn(kConvCases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+struct PoolCase {
+  const char* name;
+  Shape x;
+  int64_t size, stride;
+  const char* padding;
+  bool ties;  // small integers, so windows hold several maxima
+};
+
+void PrintTo(const PoolCase& c, std::ostream* os) { *os << c.name; }
+
+class PoolKernelTest : public KernelTest, public ::testing::WithParamInterface<PoolCase> {};
+
+TEST_P(PoolKernelTest, ForwardAndGradient) {
+  const PoolCase& c = GetParam();
+  RefTensor xv = randomTensor(c.x, rng, -3, -1);  // all negative: padding must not read as 0
+  if (c.ties) {
+    std::uniform_int_distribution<int> pick(-2, 0);
+    for (double& v : xv.data) v = pick(rng);
+  }
+  int x = input("x", xv);
+  int y = op("max_pool", {x},
+             Attrs()
+                 .set("size", std::vector<int64_t>{c.size, c.size})
+                 .set("strides", std::vector<int64_t>{c.stride, c.stride})
+                 .set("padding", std::string(c.padding)));
+  int dy = input("dy", randomTensor(g.node(y).shape, rng, 0.5, 1.5));
+  check({y, op("max_pool_grad", {x, dy}, g.node(y).attrs)});
+}
+
+const PoolCase kPoolCases[] = {
+    {"Size2Stride2", {2, 8, 8, 3}, 2, 2, "valid", false},
+    {"Size2Stride2Ties", {1, 8, 8, 2}, 2, 2, "valid", true},
+    {"Size2Stride2OddSame", {1, 7, 7, 2}, 2, 2, "same", false},
+    {"Size3Stride2Same", {2, 7, 7, 3}, 3, 2, "same", false},
+    {"Size3Stride2SameTies", {1, 7, 7, 2}, 3, 2, "same", true},
+    {"Size3Stride1Valid", {1, 6, 6, 9}, 3, 1, "valid", true},
+    {"Size2Stride3Gaps", {1, 8, 8, 2}, 2, 3, "valid", false},  // some inputs are in no window
+    {"Size2Stride3GapsSame", {1, 8, 8, 2}, 2, 3, "same", true},
+};
+
+INSTANTIATE_TEST_SUITE_P(Windows, PoolKernelTest, ::testing::ValuesIn(kPoolCases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(KernelTest, Reshape) {
+  int x = input("x", randomTensor({2, 3, 4}, rng));
+  auto reshape = [&](std::vector<int64_t> target) { return op("reshape", {x}, Attrs().set("target", target)); };
+  int flat = reshape({24});
+  check({reshape({4, -1}), flat, reshape({2, 12}), reshape({3, 2, 2, 2}),
+         op("reshape", {flat}, Attrs().set("target", std::vector<int64_t>{6, 4}))});
+}
+
+TEST_F(KernelTest, ReshapeOfIntegers) {
+  int x = input("x", RefTensor{{2, 3}, {1, 2, 3, 4, 5, 6}, DType::I32});
+  check({op("reshape", {x}, Attrs().set("target", std::vector<int64_t>{3, 2}))});
+}
+
+TEST_F(KernelTest, Reductions) {
+  RefTensor xv = randomTensor({2, 3, 5}, rng, -2, 2);
+  int x = input("x", xv);
+  std::vector<int> outs;
+  const std::vector<std::vector<int64_t>> axesList = {{0}, {1}, {-1}, {0, 2}, {}};
+  for (const char* name : {"reduce_sum", "reduce_mean", "reduce_max"})
+    for (const auto& axes : axesList)
+      for (int64_t keep : {0, 1}) outs.push_back(op(name, {x}, Attrs().set("axes", axes).set("keepdims", keep)));
+  check(outs);
+}
+
+TEST_F(KernelTest, ReductionsOfScalarsAndUnitAxes) {
+  // reduce_mean(loss) of an already scalar loss, and axes of extent 1, are legal programs.
+  int scalar = input("scalar", RefTensor{{}, {2.5}});
+  int unit = input("unit", randomTensor({3, 1, 2}, rng));
+  std::vector<int> outs;
+  for (const char* name : {"reduce_sum", "reduce_mean", "reduce_max"}) {
+    outs.push_back(op(name, {scalar}, Attrs().set("axes", std::vector<int64_t>{})));
+    outs.push_back(op(name, {unit}, Attrs().set("axes", std::vector<int64_t>{1})));
+  }
+  check(outs);
+}
+
+TEST_F(KernelTest, ArgmaxTakesTheFirstMaximum) {
+  RefTensor xv = zeros({3, 4, 5});
+  std::uniform_int_distribution<int> pick(0, 2);
+  for (double& v : xv.data) v = pick(rng);
+  int x = input("x", xv);
+  int ints = input("ints", RefTensor{{2, 3}, {4, 9, 9, 1, 0, 1}, DType::I32});
+  auto argmax = [&](int in, int64_t axis, int64_t keep) {
+    return op("argmax", {in}, Attrs().set("axes", std::vector<int64_t>{axis}).set("keepdims", keep));
+  };
+  check({argmax(x, 0, 0), argmax(x, 1, 0), argmax(x, -1, 0), argmax(x, 2, 1), argmax(ints, 1, 0),
+         op("reduce_max", {ints}, Attrs().set("axes", std::vector<int64_t>{1})),
+         op("reduce_sum", {ints}, Attrs().set("axes", std::vector<int64_t>{0}))});
+}
+
+TEST_F(KernelTest, BroadcastLike) {
+  int big = input("big", randomTensor({2, 3, 4}, rng));
+  int reduced = input("reduced", randomTensor({2, 4}, rng));  // reduce over axis 1, no keepdims
+  int kept = input("kept", randomTensor({2, 1, 4}, rng));     // the same with keepdims
+  int row = input("row", randomTensor({4}, rng));
+  int column = input("column", randomTensor({3, 1}, rng));
+  int scalar = input("scalar", randomTensor({}, rng));
+  auto axes = [](std::vector<int64_t> a) { return Attrs().set("axes", a); };
+  check({op("broadcast_like", {reduced, big}, axes({1})), op("broadcast_like", {kept, big}, axes({1})),
+         op("broadcast_like", {scalar, big}, axes({0, 1, 2})), op("broadcast_like", {row, big}),
+         op("broadcast_like", {column, big}), op("broadcast_like", {scalar, big})});
+}
+
+TEST_F(KernelTest, SumLike) {
+  int big = input("big", randomTensor({2, 3, 4}, rng));
+  std::vector<int> outs;
+  for (Shape like : {Shape{4}, Shape{3, 1}, Shape{2, 1, 4}, Shape{1}, Shape{}, Shape{2, 3, 4}, Shape{1, 3, 1}})
+    outs.push_back(op("sum_like", {big, input("like", zeros(like))}));
+  check(outs);
+}
+
+TEST_F(KernelTest, SoftmaxAndItsGradient) {
+  RefTensor logits = randomTensor({4, 10}, rng, -3, 3);
+  logits.data[3] = 80;  // large logits must not overflow: softmax subtracts the row maximum
+  logits.data[12] = -80;
+  int z2 = input("z2", logits);
+  int z3 = input("z3", randomTensor({2, 3, 5}, rng, -3, 3));
+  int y2 = op("softmax", {z2}), y3 = op("softmax", {z3});
+  int g2 = input("g2", randomTensor({4, 10}, rng)), g3 = input("g3", randomTensor({2, 3, 5}, rng));
+  int p3 = input("p3", randomTensor({2, 3, 5}, rng, 0, 1));
+  int z1 = input("z1", randomTensor({7}, rng, -3, 3));
+  int y1 = op("softmax", {z1});
+  check({y2, y3, y1, op("softmax_grad", {y2, g2}), op("softmax_grad", {p3, g3}),
+         op("softmax_grad", {y1, input("g1", randomTensor({7}, rng))})});
+}
+
+// Rows of probabilities [n, classes] (positive, each row sums to 1).
+RefTensor randomProbabilities(int64_t n, int64_t classes, std::mt19937& rng) {
+  RefTensor p = randomTensor({n, classes}, rng, 0.05, 1);
+  for (int64_t r = 0; r < n; ++r) {
+    double total = 0;
+    for (int64_t j = 0; j < classes; ++j) total += p.data[static_cast<size_t>(r * classes + j)];
+    for (int64_t j = 0; j < classes; ++j) {
+      double& v = p.data[static_cast<size_t>(r * classes + j)];
+      v = static_cast<float>(v / total);
+    }
+  }
+  return p;
+}
+
+TEST_F(KernelTest, SoftmaxCrossEntropyWithIdsAndOneHot) {
+  RefTensor logits = randomTensor({6, 10}, rng, -4, 4);
+  logits.data[5] = 60;  // a confident row: the log-sum-exp must stay finite
+  RefTensor ids = randomIds(6, 10, rng);
+  int z = input("z", logits), y = input("ids", ids), hot = input("hot", oneHot(ids, 10));
+  // Soft labels: the one-hot path is a general cross-entropy against any target rows.
+  int soft = input("soft", randomProbabilities(6, 10, rng));
+  int g = input("g", RefTensor{{}, {0.75}});
+  check({op("softmax_cross_entropy", {z, y}), op("softmax_cross_entropy", {z, hot}),
+         op("softmax_cross_entropy", {z, soft}), op("softmax_cross_entropy_grad", {z, y, g}),
+         op("softmax_cross_entropy_grad", {z, hot, g}), op("softmax_cross_entropy_grad", {z, soft, g})});
+}
+
+TEST_F(KernelTest, ProbsCrossEntropyWithIdsAndOneHot) {
+  RefTensor probs = randomProbabilities(5, 7, rng);
+  RefTensor ids{{5}, {0, 3, 6, 2, 1}, DType::I32};
+  // Row 1 puts 0 on its label and row 2 puts 1 on it: the clip to [1e-7, 1 - 1e-7] must hold.
+  probs.data[1 * 7 + 3] = 0;
+  for (int j = 0; j < 7; ++j) probs.data[2 * 7 + j] = j == 6 ? 1 : 0;
+  int p = input("p", probs), y = input("ids", ids), hot = input("hot", oneHot(ids, 7));
+  int g = input("g", RefTensor{{}, {1.5}});
+  check({op("probs_cross_entropy", {p, y}), op("probs_cross_entropy", {p, hot}),
+         op("probs_cross_entropy_grad", {p, y, g}), op("probs_cross_entropy_grad", {p, hot, g})});
+}
+
+TEST_F(KernelTest, AccuracyWithIdsAndOneHot) {
+  // Integer scores tie often: the prediction is the first maximum of the row.
+  RefTensor scores = zeros({12, 4});
+  std::uniform_int_distribution<int> pick(0, 2);
+  for (double& v : scores.data) v = pick(rng);
+  RefTensor ids = randomIds(12, 4, rng);
+  for (int r = 0; r < 6; ++r) {  // make some rows correct so the metric is neither 0 nor 1
+    size_t best = 0;
+    for (size_t j = 1; j < 4; ++j)
+      if (scores.data[static_cast<size_t>(r) * 4 + j] > scores.data[static_cast<size_t>(r) * 4 + best]) best = j;
+    ids.data[static_cast<size_t>(r)] = static_cast<double>(best);
+  }
+  int s = input("scores", scores), y = input("ids", ids), hot = input("hot", oneHot(ids, 4));
+  check({op("accuracy", {s, y}), op("accuracy", {s, hot})});
+}
+
+}  // namespace
+}  // namespace graphc

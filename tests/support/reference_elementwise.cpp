@@ -1,0 +1,118 @@
+// \file Reference implementations of the elementwise ops: NumPy broadcasting arithmetic and
+// comparisons, unary math, casts, relu_grad and the SGD update.
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <stdexcept>
+
+#include "support/reference_ops.h"
+
+namespace graphc {
+namespace {
+
+// NumPy broadcasting: align shapes on the right, a dimension of 1 stretches to any size.
+Shape broadcastAll(const std::vector<RefTensor>& inputs) {
+  size_t rank = 0;
+  for (const RefTensor& t : inputs) rank = std::max(rank, t.shape.size());
+  Shape out(rank, 1);
+  for (const RefTensor& t : inputs) {
+    size_t offset = rank - t.shape.size();
+    for (size_t d = 0; d < t.shape.size(); ++d) {
+      int64_t& o = out[offset + d];
+      if (o == 1)
+        o = t.shape[d];
+      else if (t.shape[d] != 1 && t.shape[d] != o)
+        throw std::invalid_argument("reference: shapes do not broadcast");
+    }
+  }
+  return out;
+}
+
+// The element of t that broadcasting puts at output index outIndex.
+double broadcastRead(const RefTensor& t, const std::vector<int64_t>& outIndex) {
+  size_t offset = outIndex.size() - t.shape.size();
+  size_t flat = 0;
+  for (size_t d = 0; d < t.shape.size(); ++d) {
+    int64_t i = t.shape[d] == 1 ? 0 : outIndex[offset + d];
+    flat = flat * static_cast<size_t>(t.shape[d]) + static_cast<size_t>(i);
+  }
+  return t.data[flat];
+}
+
+using Pointwise = std::function<double(const std::vector<double>& args, const Node& node)>;
+
+// Applies f at every output position to the broadcast inputs; the result has the node's dtype.
+ReferenceFn pointwise(Pointwise f) {
+  return [f](const Node& node, const std::vector<RefTensor>& in) {
+    RefTensor out = zeros(broadcastAll(in), node.dtype);
+    std::vector<double> args(in.size());
+    for (size_t i = 0; i < out.data.size(); ++i) {
+      std::vector<int64_t> index = unravelIndex(i, out.shape);
+      for (size_t k = 0; k < in.size(); ++k) args[k] = broadcastRead(in[k], index);
+      out.data[i] = f(args, node);
+    }
+    return out;
+  };
+}
+
+ReferenceFn binary(std::function<double(double, double)> f) {
+  return pointwise([f](const std::vector<double>& a, const Node&) { return f(a[0], a[1]); });
+}
+
+ReferenceFn unary(std::function<double(double)> f) {
+  return pointwise([f](const std::vector<double>& a, const Node&) { return f(a[0]); });
+}
+
+// Integer division rounds so that the remainder is non-negative (Euclidean), as Halide defines
+// it; dividing by zero gives zero.
+double divide(double a, double b, DType dtype) {
+  if (dtype != DType::I32) return a / b;
+  if (b == 0) return 0;
+  return b > 0 ? std::floor(a / b) : std::ceil(a / b);
+}
+
+double castTo(DType to, double v) {
+  switch (to) {
+    case DType::F32:
+      return v;
+    case DType::I32:
+      return std::trunc(v);  // C semantics: toward zero
+    case DType::Bool:
+      return v != 0 ? 1 : 0;
+  }
+  return v;
+}
+
+}  // namespace
+
+void registerElementwiseReferences(ReferenceTable& t) {
+  t.emplace_back("add", binary([](double a, double b) { return a + b; }));
+  t.emplace_back("sub", binary([](double a, double b) { return a - b; }));
+  t.emplace_back("mul", binary([](double a, double b) { return a * b; }));
+  t.emplace_back("div",
+                 pointwise([](const std::vector<double>& a, const Node& n) { return divide(a[0], a[1], n.dtype); }));
+  t.emplace_back("maximum", binary([](double a, double b) { return a >= b ? a : b; }));
+  t.emplace_back("minimum", binary([](double a, double b) { return a <= b ? a : b; }));
+  t.emplace_back("equal", binary([](double a, double b) { return a == b ? 1.0 : 0.0; }));
+  t.emplace_back("not_equal", binary([](double a, double b) { return a != b ? 1.0 : 0.0; }));
+  t.emplace_back("less", binary([](double a, double b) { return a < b ? 1.0 : 0.0; }));
+  t.emplace_back("less_equal", binary([](double a, double b) { return a <= b ? 1.0 : 0.0; }));
+  t.emplace_back("greater", binary([](double a, double b) { return a > b ? 1.0 : 0.0; }));
+  t.emplace_back("greater_equal", binary([](double a, double b) { return a >= b ? 1.0 : 0.0; }));
+  t.emplace_back("neg", unary([](double a) { return -a; }));
+  t.emplace_back("exp", unary([](double a) { return std::exp(a); }));
+  t.emplace_back("log", unary([](double a) { return std::log(a); }));
+  t.emplace_back("sqrt", unary([](double a) { return std::sqrt(a); }));
+  t.emplace_back("rsqrt", unary([](double a) { return 1.0 / std::sqrt(a); }));
+  t.emplace_back("square", unary([](double a) { return a * a; }));
+  t.emplace_back("abs", unary([](double a) { return std::fabs(a); }));
+  t.emplace_back("relu", unary([](double a) { return a > 0 ? a : 0.0; }));
+  t.emplace_back("sigmoid", unary([](double a) { return 1.0 / (1.0 + std::exp(-a)); }));
+  t.emplace_back("tanh", unary([](double a) { return std::tanh(a); }));
+  t.emplace_back("cast", pointwise([](const std::vector<double>& a, const Node& n) { return castTo(n.dtype, a[0]); }));
+  // d relu(x) / dx is the step function; at 0 the subgradient 0 is used.
+  t.emplace_back("relu_grad", binary([](double x, double g) { return x > 0 ? g : 0.0; }));
+  t.emplace_back("sgd_update", pointwise([](const std::vector<double>& a, const Node&) { return a[0] - a[2] * a[1]; }));
+}
+
+}  // namespace graphc

@@ -52,10 +52,10 @@ LoweredNode lowerMatmul(LowerContext& c) {
   Var n("d1"), m("d0");  // user order [m, n] -> Func(n, m)
   Func b = c.inputs[1];
   std::vector<Func> helpers;
+  Func bt(c.name("bt"));
+  Var i("i"), j("j"), io("io"), jo("jo"), ii("ii"), ji("ji");
   if (tb) {
-    // Vectorizing over n needs b's rows dense along n: transpose b once.
-    Func bt(c.name("bt"));
-    Var i("i"), j("j");
+    // Vectorizing over n needs b's rows dense along n: transpose b once, in 8x8 blocks.
     bt(j, i) = at(c.inputs[1], {j, i});  // bt[i, j] = b[j, i]
     helpers.push_back(bt);
     b = bt;
@@ -66,6 +66,9 @@ LoweredNode lowerMatmul(LowerContext& c) {
   acc(n, m) += av * at(b, {r.x, n});
   LoweredNode out = tiledReduction(acc, r, c.outShape, 1, 0, c.name());
   out.helpers = helpers;
+  const Shape& bShape = c.inShape(1);
+  if (tb && bShape[0] >= 8 && bShape[1] >= 8)
+    out.extraSchedule = [=]() mutable { bt.tile(j, i, jo, io, ji, ii, 8, 8).vectorize(ji).unroll(ii).parallel(io); };
   return out;
 }
 
@@ -106,7 +109,18 @@ LoweredNode lowerConvBackpropInput(LowerContext& c) {
   Var ci("d3"), iw("d2"), ih("d1"), n("d0");
   Expr co = r.x, kw = r.y, kh = r.z;
   Expr hNum = ih + g.padTop - kh * g.dh, wNum = iw + g.padLeft - kw * g.dw;
-  Expr term = at(dyp, {n, hNum / g.sh, wNum / g.sw, co}) * at(c.inputs[1], {kh, kw, ci, co});
+  // Vectorizing over input channels reads the filter along ci: use a copy with ci innermost.
+  Func wv = c.inputs[1];
+  if (channels) {
+    Func wt(c.name("wt"));
+    Var a("a"), o("o"), x("x"), y("y");
+    wt(a, o, x, y) = c.inputs[1](o, a, x, y);  // wt(ci, co, kw, kh) = w(co, ci, kw, kh)
+    helpers.push_back(wt);
+    Func view(c.name("wt_view"));
+    view(o, a, x, y) = wt(a, o, x, y);
+    wv = view;
+  }
+  Expr term = at(dyp, {n, hNum / g.sh, wNum / g.sw, co}) * at(wv, {kh, kw, ci, co});
   if (g.sh != 1 || g.sw != 1) term = Halide::select(hNum % g.sh == 0 && wNum % g.sw == 0, term, 0.0f);
   Func acc(c.name("acc"));
   acc(ci, iw, ih, n) = 0.0f;

@@ -47,6 +47,7 @@ struct LoweredNode {
   std::vector<Halide::Func> helpers;  // internal stages that must be computed at root
   TileSpec tile;                      // when hint is Tiled
   std::function<void()> customSchedule;  // when hint is Custom: schedules func and its stages
+  std::function<void()> extraSchedule;   // any hint: run after the default schedule (e.g. of helpers)
 };
 
 // Wraps acc (pure init + update over r) as a Tiled LoweredNode, choosing tile sizes from the

@@ -53,21 +53,36 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
   size_t vd = vectorized ? halideDim(t.vectorDim) : rank;
   if (vectorized) out.split(vars[vd], vo, vi, t.vectorTile, Halide::TailStrategy::ShiftInwards);
   out.split(vars[ud], uo, ui, t.unrollTile, Halide::TailStrategy::ShiftInwards);
-  if (vectorized) order = {vi, ui, vo};
-  else order = {ui};
-  order.push_back(uo);
+  // Row tiles inside column tiles: the operand columns of one vector tile (a block of a weight
+  // matrix, say) stay in cache while every row tile uses them.
+  if (vectorized) order = {vi, ui, uo, vo};
+  else order = {ui, uo};
   for (size_t i = 0; i < rank; ++i)
     if (i != vd && i != ud) order.push_back(vars[i]);
   out.reorder(order);
   if (vectorized) out.vectorize(vi, kVector);
   // Parallel over the outermost dimension that is not tiled (the batch for activations).
+  // Parallel over the outer dimensions that are not tiled (the batch of an activation, the
+  // kernel rows and columns of a filter gradient); fused when the outermost alone is too short
+  // to keep both cores busy (5 kernel rows split 3:2).
+  std::vector<size_t> untiled;
   for (size_t i = rank; i-- > 0;)
-    if (i != vd && i != ud) {
-      if (shape[rank - 1 - i] >= 2) out.parallel(vars[i]);
-      break;
+    if (i != vd && i != ud) untiled.push_back(i);
+  if (!untiled.empty()) {
+    Halide::VarOrRVar outer = vars[untiled[0]];
+    int64_t extent = shape[rank - 1 - untiled[0]];
+    if (extent < 16 && untiled.size() >= 2) {
+      Halide::Var fused("fused");
+      out.fuse(vars[untiled[1]], vars[untiled[0]], fused);
+      outer = fused;
+      extent *= shape[rank - 1 - untiled[1]];
     }
+    if (extent >= 2) out.parallel(outer);
+  } else if (vectorized) {
+    out.parallel(vo);  // both dimensions tiled (matmul): the column tiles are the parallel loop
+  }
 
-  acc.compute_at(out, vectorized ? vo : uo);
+  acc.compute_at(out, uo);
   auto accVars = pureVars(acc);
   Halide::Var av = vectorized ? accVars[halideDim(t.vectorDim)] : Halide::Var();
   Halide::Var au = accVars[ud];
@@ -89,7 +104,14 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
 
 }  // namespace
 
+void scheduleRootDefault(LoweredNode& lowered, const Shape& outShape);
+
 void scheduleRoot(LoweredNode& lowered, const Shape& outShape) {
+  scheduleRootDefault(lowered, outShape);
+  if (lowered.extraSchedule) lowered.extraSchedule();
+}
+
+void scheduleRootDefault(LoweredNode& lowered, const Shape& outShape) {
   for (Halide::Func& h : lowered.helpers) h.compute_root();
   if (lowered.hint == ScheduleHint::Custom) {
     lowered.customSchedule();

@@ -69,6 +69,11 @@ const LowerFn* findLowering(const std::string& op) {
     registerElementwiseLowerings(entries);
     registerNNLowerings(entries);
     registerReductionLowerings(entries);
+    registerSelectionLowerings(entries);
+    registerShapeLowerings(entries);
+    registerPoolingLowerings(entries);
+    registerLogSoftmaxLowerings(entries);
+    registerRandomLowerings(entries);
     return std::map<std::string, LowerFn>(entries.begin(), entries.end());
   }();
   auto it = table.find(op);

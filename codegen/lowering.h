@@ -82,5 +82,10 @@ const LowerFn* findLowering(const std::string& op);
 void registerElementwiseLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
 void registerNNLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
 void registerReductionLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
+void registerSelectionLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
+void registerShapeLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
+void registerPoolingLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
+void registerLogSoftmaxLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
+void registerRandomLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
 
 }  // namespace graphc

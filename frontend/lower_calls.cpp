@@ -1,5 +1,6 @@
-// \file AST-to-graph lowering of calls: the lowercase ops (pure functions of their inputs) and the
-// Capitalized layers (which create their variables with Keras' default initializers).
+// \file AST-to-graph lowering of the lowercase calls: graph inputs, initializers, elementwise,
+// comparison, shape and reduction ops. The nn ops and losses are in lower_nn_calls.cpp, the
+// Capitalized layers in lower_layers.cpp.
 #include <cmath>
 #include <map>
 
@@ -37,47 +38,6 @@ Attrs initializer(Lowerer& L, const Expr& e) {
   return a;
 }
 
-std::string padding(Lowerer& L, const CallArgs& args) {
-  const Expr* p = args.get("padding");
-  std::string v = p ? L.evalWord(*p) : "valid";
-  if (v != "same" && v != "valid") throw UserError(p->loc, "expected padding \"same\" or \"valid\", found \"" + v + "\"");
-  return v;
-}
-
-std::vector<int64_t> pairOr(Lowerer& L, const CallArgs& args, const std::string& name, std::vector<int64_t> fallback) {
-  const Expr* e = args.get(name);
-  return e ? L.evalPair(*e, name) : fallback;
-}
-
-int flatten(Lowerer& L, int x, SourceLoc loc) {
-  const Shape& s = L.model().graph.node(x).shape;
-  int64_t rest = 1;
-  for (size_t i = 1; i < s.size(); ++i) rest *= s[i];
-  std::vector<int64_t> target = {s.empty() || s[0] == kBatch ? -2 : s[0], rest};
-  return L.addNode("reshape", {x}, Attrs().set("target", target), loc);
-}
-
-int pool(Lowerer& L, const CallArgs& args, int x, SourceLoc loc) {
-  std::vector<int64_t> size = pairOr(L, args, "size", {2, 2});
-  std::vector<int64_t> strides = pairOr(L, args, "strides", size);
-  Attrs a;
-  a.set("size", size).set("strides", strides).set("padding", padding(L, args));
-  return L.addNode("max_pool", {x}, a, loc);
-}
-
-int activation(Lowerer& L, const CallArgs& args, int x, SourceLoc loc) {
-  const Expr* e = args.get("activation");
-  std::string act = e ? L.evalWord(*e) : "none";
-  if (act == "none" || act == "linear") return x;
-  if (act == "relu" || act == "sigmoid" || act == "tanh" || act == "softmax") return L.addNode(act, {x}, {}, loc);
-  throw UserError(e->loc, "unknown activation '" + act + "' (expected relu, sigmoid, tanh, softmax or none)");
-}
-
-bool useBias(Lowerer& L, const CallArgs& args) {
-  const Expr* e = args.get("use_bias");
-  return !e || L.evalNumber(*e) != 0;
-}
-
 std::vector<int64_t> axesArg(Lowerer& L, const CallArgs& args) {
   const Expr* e = args.get("axis");
   if (!e) return {};
@@ -89,12 +49,62 @@ std::vector<int64_t> axesArg(Lowerer& L, const CallArgs& args) {
   return {L.evalInt(*e, "an axis")};
 }
 
-int classificationOp(Lowerer& L, const Expr& call, const std::string& op, const char* first) {
-  CallArgs args(call, {first, "labels"}, 2);
-  return L.addNode(op, {L.evalNode(args.require(first)), L.evalNode(args.require("labels"))}, {}, call.loc);
+// The graph values of a call's operands. As with the binary operators, a number next to a graph
+// value takes that value's dtype (`where(c, labels, 0)` stays i32).
+std::vector<int> operands(Lowerer& L, const CallArgs& args, const std::vector<std::string>& names) {
+  std::vector<int> ids(names.size(), -1);
+  DType dtype = DType::F32;
+  bool typed = false;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const Expr& e = args.require(names[i]);
+    if (L.isConstantExpr(e)) continue;
+    ids[i] = L.evalNode(e);
+    if (!typed) dtype = L.model().graph.node(ids[i]).dtype, typed = true;
+  }
+  for (size_t i = 0; i < names.size(); ++i)
+    if (ids[i] < 0) ids[i] = L.scalarConstant(L.evalNumber(args.require(names[i])), dtype, args.require(names[i]).loc);
+  return ids;
+}
+
+// The inputs of concat: a list of graph values.
+std::vector<int> valueList(Lowerer& L, const Expr& e) {
+  if (e.kind != ExprKind::List || e.items.empty())
+    throw UserError(e.loc, "concat expects a non-empty list of values, such as [a, b]");
+  std::vector<int> ids;
+  for (const auto& item : e.items) ids.push_back(L.evalNode(*item));
+  return ids;
 }
 
 }  // namespace
+
+std::string paddingArg(Lowerer& L, const CallArgs& args) {
+  const Expr* p = args.get("padding");
+  std::string v = p ? L.evalWord(*p) : "valid";
+  if (v != "same" && v != "valid")
+    throw UserError(p->loc, "expected padding \"same\" or \"valid\", found \"" + v + "\"");
+  return v;
+}
+
+std::vector<int64_t> pairArg(Lowerer& L, const CallArgs& args, const std::string& name, std::vector<int64_t> fallback) {
+  const Expr* e = args.get(name);
+  return e ? L.evalPair(*e, name) : fallback;
+}
+
+int lowerFlatten(Lowerer& L, int x, SourceLoc loc) {
+  const Shape& s = L.model().graph.node(x).shape;
+  int64_t rest = 1;
+  for (size_t i = 1; i < s.size(); ++i) rest *= s[i];
+  std::vector<int64_t> target = {s.empty() || s[0] == kBatch ? -2 : s[0], rest};
+  return L.addNode("reshape", {x}, Attrs().set("target", target), loc);
+}
+
+int lowerPool(Lowerer& L, const std::string& op, const CallArgs& args, int x, SourceLoc loc) {
+  std::vector<int64_t> size = pairArg(L, args, "size", {2, 2});
+  std::vector<int64_t> strides = pairArg(L, args, "strides", size);
+  Attrs a;
+  a.set("size", size).set("strides", strides).set("padding", paddingArg(L, args));
+  return L.addNode(op, {x}, a, loc);
+}
 
 int Lowerer::lowerCall(const Expr& call) {
   const std::string& f = call.text;
@@ -117,10 +127,15 @@ int Lowerer::lowerCall(const Expr& call) {
     CallArgs args(call, {"shape", "init", "trainable"}, 1);
     std::vector<int64_t> shape = evalShape(args.require("shape"));
     for (int64_t d : shape)
-      if (d <= 0) throw UserError(args.require("shape").loc, "a variable's shape must be fully known, found a '?' or non-positive entry");
-    Attrs init = args.get("init") ? initializer(*this, *args.get("init")) : Attrs().set("init", std::string("glorot_uniform"));
-    if (args.get("trainable")) init.set("trainable", static_cast<int64_t>(evalNumber(*args.get("trainable")) != 0));
-    else init.set("trainable", int64_t(1));
+      if (d <= 0)
+        throw UserError(args.require("shape").loc,
+                        "a variable's shape must be fully known, found a '?' or non-positive entry");
+    Attrs init =
+        args.get("init") ? initializer(*this, *args.get("init")) : Attrs().set("init", std::string("glorot_uniform"));
+    if (args.get("trainable"))
+      init.set("trainable", static_cast<int64_t>(evalNumber(*args.get("trainable")) != 0));
+    else
+      init.set("trainable", int64_t(1));
     return variable(statementName_.empty() ? "variable" : statementName_, Shape(shape.begin(), shape.end()), init, loc);
   }
   if (f == "constant") {
@@ -129,49 +144,72 @@ int Lowerer::lowerCall(const Expr& call) {
     return scalarConstant(evalNumber(args.require("value")), t, loc);
   }
   static const std::map<std::string, std::string> unary = {
-      {"neg", "neg"},       {"exp", "exp"},   {"log", "log"},     {"sqrt", "sqrt"},
-      {"rsqrt", "rsqrt"},   {"square", "square"}, {"abs", "abs"}, {"relu", "relu"},
-      {"sigmoid", "sigmoid"}, {"tanh", "tanh"}};
+      {"neg", "neg"},       {"exp", "exp"}, {"log", "log"},   {"sqrt", "sqrt"},       {"rsqrt", "rsqrt"},
+      {"square", "square"}, {"abs", "abs"}, {"relu", "relu"}, {"sigmoid", "sigmoid"}, {"tanh", "tanh"}};
   if (unary.count(f)) {
     CallArgs args(call, {"x"}, 1);
     return addNode(unary.at(f), {evalNode(args.require("x"))}, {}, loc);
   }
-  static const std::map<std::string, std::string> binary = {{"maximum", "maximum"}, {"minimum", "minimum"},
-                                                            {"matmul", "matmul"},   {"equal", "equal"}};
+  static const std::map<std::string, std::string> binary = {
+      {"maximum", "maximum"}, {"minimum", "minimum"},       {"equal", "equal"},     {"not_equal", "not_equal"},
+      {"less", "less"},       {"less_equal", "less_equal"}, {"greater", "greater"}, {"greater_equal", "greater_equal"}};
   if (binary.count(f)) {
     CallArgs args(call, {"a", "b"}, 2);
-    return addNode(binary.at(f), {evalNode(args.require("a")), evalNode(args.require("b"))}, {}, loc);
+    return addNode(binary.at(f), operands(*this, args, {"a", "b"}), {}, loc);
+  }
+  if (f == "matmul") {
+    CallArgs args(call, {"a", "b"}, 2);
+    return addNode("matmul", {evalNode(args.require("a")), evalNode(args.require("b"))}, {}, loc);
+  }
+  if (f == "leaky_relu") {
+    CallArgs args(call, {"x", "alpha"}, 1);
+    double alpha = args.get("alpha") ? evalNumber(*args.get("alpha")) : 0.2;
+    return addNode("leaky_relu", {evalNode(args.require("x"))}, Attrs().set("alpha", alpha), loc);
+  }
+  if (f == "clip") {
+    CallArgs args(call, {"x", "lo", "hi"}, 3);
+    return addNode("clip", operands(*this, args, {"x", "lo", "hi"}), {}, loc);
+  }
+  if (f == "where") {
+    CallArgs args(call, {"c", "a", "b"}, 3);
+    int c = evalNode(args.require("c"));
+    std::vector<int> ab = operands(*this, args, {"a", "b"});
+    return addNode("where", {c, ab[0], ab[1]}, {}, loc);
   }
   if (f == "cast") {
     CallArgs args(call, {"x", "dtype"}, 2);
-    return addNode("cast", {evalNode(args.require("x"))}, Attrs().set("dtype", dtypeName(evalDType(args.require("dtype")))), loc);
+    return addNode("cast", {evalNode(args.require("x"))},
+                   Attrs().set("dtype", dtypeName(evalDType(args.require("dtype")))), loc);
   }
-  if (f == "softmax") {
-    CallArgs args(call, {"x", "axis"}, 1);
+  if (f == "transpose") {
+    CallArgs args(call, {"x", "perm"}, 1);
     int x = evalNode(args.require("x"));
-    int64_t axis = args.get("axis") ? evalInt(*args.get("axis"), "axis") : -1;
-    int64_t rank = static_cast<int64_t>(model_.graph.node(x).shape.size());
-    if (axis != -1 && axis != rank - 1) throw UserError(args.get("axis")->loc, "softmax supports only the last axis for now");
-    return addNode("softmax", {x}, {}, loc);
+    std::vector<int64_t> perm;
+    if (const Expr* p = args.get("perm")) {
+      if (p->kind != ExprKind::List)
+        throw UserError(p->loc, "transpose expects perm as a list of axes, such as [1, 0]");
+      for (const auto& item : p->items) perm.push_back(evalInt(*item, "an axis"));
+    }
+    return addNode("transpose", {x}, Attrs().set("perm", perm), loc);
   }
-  if (f == "conv2d") {
-    CallArgs args(call, {"x", "w", "strides", "padding", "dilation"}, 2);
-    Attrs a;
-    a.set("strides", pairOr(*this, args, "strides", {1, 1})).set("dilation", pairOr(*this, args, "dilation", {1, 1}));
-    a.set("padding", padding(*this, args));
-    return addNode("conv2d", {evalNode(args.require("x")), evalNode(args.require("w"))}, a, loc);
+  if (f == "concat") {
+    CallArgs args(call, {"values", "axis"}, 2);
+    std::vector<int> values = valueList(*this, args.require("values"));
+    return addNode("concat", values, Attrs().set("axis", evalInt(args.require("axis"), "axis")), loc);
   }
-  if (f == "max_pool") {
-    CallArgs args(call, {"x", "size", "strides", "padding"}, 1);
-    return pool(*this, args, evalNode(args.require("x")), loc);
+  if (f == "one_hot") {
+    CallArgs args(call, {"labels", "depth"}, 2);
+    int labels = evalNode(args.require("labels"));
+    return addNode("one_hot", {labels}, Attrs().set("depth", evalInt(args.require("depth"), "depth")), loc);
   }
   if (f == "reshape") {
     CallArgs args(call, {"x", "shape"}, 2);
-    return addNode("reshape", {evalNode(args.require("x"))}, Attrs().set("target", evalShape(args.require("shape"))), loc);
+    return addNode("reshape", {evalNode(args.require("x"))}, Attrs().set("target", evalShape(args.require("shape"))),
+                   loc);
   }
   if (f == "flatten") {
     CallArgs args(call, {"x"}, 1);
-    return flatten(*this, evalNode(args.require("x")), loc);
+    return lowerFlatten(*this, evalNode(args.require("x")), loc);
   }
   if (f == "reduce_sum" || f == "reduce_mean" || f == "reduce_max") {
     CallArgs args(call, {"x", "axis", "keepdims"}, 1);
@@ -182,76 +220,12 @@ int Lowerer::lowerCall(const Expr& call) {
   }
   if (f == "argmax") {
     CallArgs args(call, {"x", "axis"}, 2);
-    return addNode("argmax", {evalNode(args.require("x"))}, Attrs().set("axes", std::vector<int64_t>{evalInt(args.require("axis"), "axis")}), loc);
+    return addNode("argmax", {evalNode(args.require("x"))},
+                   Attrs().set("axes", std::vector<int64_t>{evalInt(args.require("axis"), "axis")}), loc);
   }
-  if (f == "softmax_cross_entropy") return classificationOp(*this, call, "softmax_cross_entropy", "logits");
-  if (f == "sparse_categorical_crossentropy" || f == "categorical_crossentropy") {
-    int id = classificationOp(*this, call, "probs_cross_entropy", "probs");
-    bool ids = model_.graph.node(model_.graph.node(id).inputs[1]).dtype == DType::I32;
-    if (f == "sparse_categorical_crossentropy" && !ids)
-      throw UserError(call.loc, "sparse_categorical_crossentropy expects i32 class ids as labels, found one-hot values (use categorical_crossentropy)");
-    return id;
-  }
-  if (f == "accuracy") return classificationOp(*this, call, "accuracy", "scores");
-  throw UserError(loc, "unknown op '" + f + "'");
-}
-
-int Lowerer::lowerLayer(const Expr& call) {
-  const std::string& f = call.text;
-  SourceLoc loc = call.loc;
-  // The scope is taken before the arguments are lowered, so that nested layers are named in
-  // source order: in `d = Dense(Flatten(x), 10)` the Dense is `d` and the Flatten `d_1`.
-  std::string scope = layerScope();
-  model_.layers.back().scope = scope;
-  if (f == "Conv2D") {
-    CallArgs args(call, {"x", "filters", "kernel", "strides", "padding", "dilation", "activation", "use_bias"}, 3);
-    int x = evalNode(args.require("x"));
-    int64_t filters = evalInt(args.require("filters"), "filters");
-    if (filters <= 0) throw UserError(args.require("filters").loc, "filters must be positive, found " + std::to_string(filters));
-    std::vector<int64_t> k = evalPair(args.require("kernel"), "kernel");
-    const Shape& xs = model_.graph.node(x).shape;
-    if (xs.size() != 4)
-      throw UserError(args.require("x").loc, "Conv2D expects an NHWC input of rank 4, found " +
-                                                 typeToString(model_.graph.node(x).dtype, xs));
-    int w = variable(scope + "/kernel", {k[0], k[1], xs[3], filters}, Attrs().set("init", std::string("glorot_uniform")), loc);
-    Attrs a;
-    a.set("strides", pairOr(*this, args, "strides", {1, 1})).set("dilation", pairOr(*this, args, "dilation", {1, 1}));
-    a.set("padding", padding(*this, args));
-    int y = addNode("conv2d", {x, w}, a, loc);
-    if (useBias(*this, args)) {
-      int b = variable(scope + "/bias", {filters}, Attrs().set("init", std::string("zeros")), loc);
-      y = addNode("add", {y, b}, {}, loc);
-    }
-    return activation(*this, args, y, loc);
-  }
-  if (f == "Dense") {
-    CallArgs args(call, {"x", "units", "activation", "use_bias"}, 2);
-    int x = evalNode(args.require("x"));
-    int64_t units = evalInt(args.require("units"), "units");
-    if (units <= 0) throw UserError(args.require("units").loc, "units must be positive, found " + std::to_string(units));
-    const Node& xn = model_.graph.node(x);
-    if (xn.shape.size() != 2)
-      throw UserError(args.require("x").loc, "Dense expects an input of rank 2, found " + typeToString(xn.dtype, xn.shape) +
-                                                 " (use Flatten first)");
-    int w = variable(scope + "/kernel", {xn.shape[1], units}, Attrs().set("init", std::string("glorot_uniform")), loc);
-    int y = addNode("matmul", {x, w}, {}, loc);
-    if (useBias(*this, args)) {
-      int b = variable(scope + "/bias", {units}, Attrs().set("init", std::string("zeros")), loc);
-      y = addNode("add", {y, b}, {}, loc);
-    }
-    return activation(*this, args, y, loc);
-  }
-  if (f == "MaxPool2D") {
-    CallArgs args(call, {"x", "size", "strides", "padding"}, 1);
-    int x = evalNode(args.require("x"));
-    return pool(*this, args, x, loc);
-  }
-  if (f == "Flatten") {
-    CallArgs args(call, {"x"}, 1);
-    int x = evalNode(args.require("x"));
-    return flatten(*this, x, loc);
-  }
-  throw UserError(loc, "unknown layer '" + f + "' (expected Conv2D, Dense, MaxPool2D or Flatten)");
+  int id = lowerNNCall(call);
+  if (id < 0) throw UserError(loc, "unknown op '" + f + "'");
+  return id;
 }
 
 }  // namespace graphc

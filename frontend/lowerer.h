@@ -30,7 +30,13 @@ class Lowerer {
   bool isConstantExpr(const Expr& e);
 
   int lowerCall(const Expr& call);
+  int lowerNNCall(const Expr& call);  // the nn ops and losses; -1 for a name it does not know
   int lowerLayer(const Expr& call);
+  // dropout(x, keep) with the session's training flag and step as inputs. keepOrRate is a number
+  // or a graph value: the keep probability, or with rate the fraction dropped (Keras' Dropout).
+  // The mask's seed is a stable hash of seedKey (the binding's name), so masks do not change
+  // when ops are added elsewhere.
+  int dropout(int x, const Expr& keepOrRate, const std::string& seedKey, SourceLoc loc, bool rate);
 
   int addNode(const std::string& op, std::vector<int> inputs, Attrs attrs, SourceLoc loc);
   // The session-fed scalars (created on first use): 1.0 while training, else 0.0; the step number.
@@ -67,5 +73,13 @@ class Lowerer {
 };
 
 std::string scopePath(const std::vector<std::string>& scopes, const std::string& name, char sep);
+
+// Argument helpers shared by the call and layer lowerings (defined in lower_calls.cpp).
+std::string paddingArg(Lowerer& L, const CallArgs& args);  // "same" or "valid" (default)
+// An `n or [h, w]` argument, or fallback when it is absent.
+std::vector<int64_t> pairArg(Lowerer& L, const CallArgs& args, const std::string& name, std::vector<int64_t> fallback);
+// max_pool or avg_pool with the size (default 2), strides (default size) and padding arguments.
+int lowerPool(Lowerer& L, const std::string& op, const CallArgs& args, int x, SourceLoc loc);
+int lowerFlatten(Lowerer& L, int x, SourceLoc loc);  // [N, ...] -> [N, rest]
 
 }  // namespace graphc

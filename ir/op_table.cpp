@@ -5,6 +5,7 @@
 #include <map>
 
 #include "frontend/diagnostics.h"
+#include "ir/type_rules.h"
 
 namespace graphc {
 
@@ -23,7 +24,7 @@ WindowDim windowDim(int64_t in, int64_t kernel, int64_t stride, int64_t dilation
   return d;
 }
 
-namespace {
+namespace typerules {
 
 std::string describe(const Node& n) { return typeToString(n.dtype, n.shape); }
 
@@ -33,14 +34,24 @@ void sameAsInput0(TypeContext& c) {
 }
 
 void requireFloat(TypeContext& c, size_t i) {
-  if (c.input(i).dtype != DType::F32)
-    c.fail(c.node.op + " expects an f32 input, found " + describe(c.input(i)));
+  if (c.input(i).dtype != DType::F32) c.fail(c.node.op + " expects an f32 input, found " + describe(c.input(i)));
 }
 
 void unaryFloat(TypeContext& c) {
   requireFloat(c, 0);
   sameAsInput0(c);
 }
+
+void sameAsInputK(TypeContext& c, size_t k) {
+  c.node.dtype = c.input(k).dtype;
+  c.node.shape = c.input(k).shape;
+}
+
+}  // namespace typerules
+
+namespace {
+
+using namespace typerules;
 
 void binaryBroadcast(TypeContext& c, bool comparison) {
   const Node& a = c.input(0);
@@ -51,6 +62,18 @@ void binaryBroadcast(TypeContext& c, bool comparison) {
     c.fail("shapes " + shapeToString(a.shape) + " and " + shapeToString(b.shape) + " do not broadcast in '" +
            c.node.op + "'");
   c.node.dtype = comparison ? DType::Bool : a.dtype;
+}
+
+void arithmetic(TypeContext& c) { binaryBroadcast(c, false); }
+void comparison(TypeContext& c) { binaryBroadcast(c, true); }
+// Gradient helpers whose output has the type of one of their inputs.
+void sameAsInput1(TypeContext& c) { sameAsInputK(c, 1); }
+void sameAsInput2(TypeContext& c) { sameAsInputK(c, 2); }
+
+// Input 0's dtype in input 1's shape.
+void shapedLikeInput1(TypeContext& c) {
+  c.node.dtype = c.input(0).dtype;
+  c.node.shape = c.input(1).shape;
 }
 
 void requireRank(TypeContext& c, size_t i, size_t rank, const std::string& what) {
@@ -105,8 +128,7 @@ void inferMatmul(TypeContext& c) {
   Shape a = c.input(0).shape, b = c.input(1).shape;
   if (c.node.attrs.getInt("transpose_a")) std::swap(a[0], a[1]);
   if (c.node.attrs.getInt("transpose_b")) std::swap(b[0], b[1]);
-  if (a[1] != b[0])
-    c.fail("matmul: inner dimensions differ: " + describe(c.input(0)) + " @ " + describe(c.input(1)));
+  if (a[1] != b[0]) c.fail("matmul: inner dimensions differ: " + describe(c.input(0)) + " @ " + describe(c.input(1)));
   c.node.dtype = DType::F32;
   c.node.shape = {a[0], b[1]};
 }
@@ -168,8 +190,10 @@ void inferReduce(TypeContext& c) {
   bool keep = c.node.attrs.getInt("keepdims");
   for (size_t i = 0; i < in.size(); ++i) {
     if (reduced[i]) normAxes.push_back(static_cast<int64_t>(i));
-    if (!reduced[i]) out.push_back(in[i]);
-    else if (keep) out.push_back(1);
+    if (!reduced[i])
+      out.push_back(in[i]);
+    else if (keep)
+      out.push_back(1);
   }
   c.node.attrs.set("axes", normAxes);
   if (c.node.op == "argmax") {
@@ -211,66 +235,80 @@ void inferCast(TypeContext& c) {
   c.node.shape = c.input(0).shape;
 }
 
-void sameAsInputK(TypeContext& c, size_t k) {
-  c.node.dtype = c.input(k).dtype;
-  c.node.shape = c.input(k).shape;
-}
-
 std::vector<OpDef> buildTable() {
   std::vector<OpDef> t;
   auto add = [&](std::string name, int minIn, int maxIn, OpKind kind, std::function<void(TypeContext&)> f,
-                 std::string doc) { t.push_back({std::move(name), minIn, maxIn, kind, std::move(f), std::move(doc)}); };
+                 std::string doc) {
+    t.push_back({std::move(name), minIn, maxIn, kind, std::move(f), std::move(doc)});
+  };
   add("placeholder", 0, 0, OpKind::Source, inferSource, "a value fed by the session (attrs dtype, shape)");
   add("variable", 0, 0, OpKind::Source, inferSource, "persistent state, initialised once (attrs shape, init)");
   add("constant", 0, 0, OpKind::Source, inferSource, "a scalar constant (attrs value, dtype)");
   for (const char* op : {"add", "sub", "mul", "div", "maximum", "minimum"})
-    add(op, 2, 2, OpKind::Elementwise, [](TypeContext& c) { binaryBroadcast(c, false); }, "broadcasting arithmetic");
+    add(op, 2, 2, OpKind::Elementwise, arithmetic, "broadcasting arithmetic");
   for (const char* op : {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal"})
-    add(op, 2, 2, OpKind::Elementwise, [](TypeContext& c) { binaryBroadcast(c, true); }, "broadcasting comparison");
+    add(op, 2, 2, OpKind::Elementwise, comparison, "broadcasting comparison");
   add("neg", 1, 1, OpKind::Elementwise, sameAsInput0, "-x");
   for (const char* op : {"exp", "log", "sqrt", "rsqrt", "square", "abs", "relu", "sigmoid", "tanh"})
     add(op, 1, 1, OpKind::Elementwise, unaryFloat, "unary math");
   add("cast", 1, 1, OpKind::Elementwise, inferCast, "converts the element type (attr dtype)");
-  add("relu_grad", 2, 2, OpKind::Elementwise, [](TypeContext& c) { sameAsInputK(c, 1); },
-      "gradient of relu: g where x > 0, else 0 (inputs x, g)");
+  add("leaky_relu", 1, 1, OpKind::Elementwise, unaryFloat, "x where x > 0, else alpha * x (attr alpha)");
+  add("leaky_relu_grad", 2, 2, OpKind::Elementwise, sameAsInput1,
+      "gradient of leaky_relu: g where x > 0, else alpha * g (inputs x, g; attr alpha)");
+  add("clip", 3, 3, OpKind::Elementwise, inferClip, "min(max(x, lo), hi), broadcasting (inputs x, lo, hi)");
+  add("where", 3, 3, OpKind::Elementwise, inferWhere,
+      "a where the bool c holds, else b, broadcasting (inputs c, a, b)");
+  add("batch_norm", 5, 5, OpKind::Elementwise, inferBatchNorm,
+      "gamma * (x - mean) / sqrt(var + epsilon) + beta with the given statistics (inputs x, gamma, beta, mean, var; "
+      "attr epsilon)");
+  add("dropout", 4, 4, OpKind::Elementwise, inferDropout,
+      "x * mask / keep_prob while training (mask ~ Bernoulli(keep_prob), hashed from the element, the step and attr "
+      "seed), x otherwise (inputs x, keep_prob, training flag, step)");
+  add("relu_grad", 2, 2, OpKind::Elementwise, sameAsInput1, "gradient of relu: g where x > 0, else 0 (inputs x, g)");
   add("matmul", 2, 2, OpKind::Other, inferMatmul, "matrix product (attrs transpose_a, transpose_b)");
   add("conv2d", 2, 2, OpKind::Other, inferConv, "NHWC x HWIO convolution (attrs strides, dilation, padding)");
-  add("conv2d_backprop_input", 3, 3, OpKind::Other, [](TypeContext& c) { sameAsInputK(c, 2); },
+  add("conv2d_backprop_input", 3, 3, OpKind::Other, sameAsInput2,
       "gradient of conv2d with respect to its input (inputs dy, w, x for the shape)");
-  add("conv2d_backprop_filter", 3, 3, OpKind::Other, [](TypeContext& c) { sameAsInputK(c, 2); },
+  add("conv2d_backprop_filter", 3, 3, OpKind::Other, sameAsInput2,
       "gradient of conv2d with respect to its filter (inputs x, dy, w for the shape)");
   add("max_pool", 1, 1, OpKind::Other, inferPool, "max over windows (attrs size, strides, padding)");
-  add("max_pool_grad", 2, 2, OpKind::Other, [](TypeContext& c) { sameAsInputK(c, 0); },
+  add("max_pool_grad", 2, 2, OpKind::Other, sameAsInput0,
       "gradient of max_pool: dy routed to the first maximum of each window (inputs x, dy)");
   add("reshape", 1, 1, OpKind::Other, inferReshape, "same elements, new shape (attr target)");
+  add("transpose", 1, 1, OpKind::Other, inferTranspose,
+      "axes permuted: output axis k is input axis perm[k] (attr perm)");
+  add("concat", 1, 64, OpKind::Other, inferConcat, "the inputs joined along attr axis");
+  add("slice_axis", 1, 1, OpKind::Other, inferSliceAxis,
+      "elements [begin, begin + size) of one axis (attrs axis, begin, size; the gradient of concat)");
+  add("one_hot", 1, 1, OpKind::Other, inferOneHot,
+      "i32 ids to f32 rows with 1 at the id (attr depth); ids outside give 0s");
+  add("avg_pool", 1, 1, OpKind::Other, inferPool,
+      "mean over windows of the real input elements, padding excluded as in TF (attrs size, strides, padding)");
+  add("avg_pool_grad", 2, 2, OpKind::Other, sameAsInput0,
+      "gradient of avg_pool: dy shared among each window's real elements (inputs x for the shape, dy)");
   for (const char* op : {"reduce_sum", "reduce_mean", "reduce_max", "argmax"})
     add(op, 1, 1, OpKind::Other, inferReduce, "reduction over attr axes (all when empty), attr keepdims");
-  add("broadcast_like", 2, 2, OpKind::Other,
-      [](TypeContext& c) {
-        c.node.dtype = c.input(0).dtype;
-        c.node.shape = c.input(1).shape;
-      },
+  add("element_count", 1, 1, OpKind::Other, inferElementCount,
+      "the number of elements along attr axes (all when empty) as an f32 scalar, batch included");
+  add("broadcast_like", 2, 2, OpKind::Other, shapedLikeInput1,
       "input 0 broadcast to the shape of input 1 (attr axes: the dimensions input 0 lacks)");
-  add("sum_like", 2, 2, OpKind::Other,
-      [](TypeContext& c) {
-        c.node.dtype = c.input(0).dtype;
-        c.node.shape = c.input(1).shape;
-      },
+  add("sum_like", 2, 2, OpKind::Other, shapedLikeInput1,
       "input 0 summed down to the broadcast shape of input 1 (undoes broadcasting)");
   add("softmax", 1, 1, OpKind::Other, unaryFloat, "softmax over the last axis");
-  add("softmax_grad", 2, 2, OpKind::Other, [](TypeContext& c) { sameAsInputK(c, 0); },
-      "gradient of softmax: y * (g - sum(g * y)) (inputs y, g)");
+  add("softmax_grad", 2, 2, OpKind::Other, sameAsInput0, "gradient of softmax: y * (g - sum(g * y)) (inputs y, g)");
+  add("log_softmax", 1, 1, OpKind::Other, lastAxisFloat, "x - logsumexp(x) over the last axis, computed stably");
+  add("log_softmax_grad", 2, 2, OpKind::Other, sameAsInput0,
+      "gradient of log_softmax: g - exp(y) * sum(g) over the last axis (inputs y, g)");
   add("softmax_cross_entropy", 2, 2, OpKind::Other, inferClassification,
       "mean over the batch of -log softmax(logits)[label] (labels: ids or one-hot)");
-  add("softmax_cross_entropy_grad", 3, 3, OpKind::Other, [](TypeContext& c) { sameAsInputK(c, 0); },
+  add("softmax_cross_entropy_grad", 3, 3, OpKind::Other, sameAsInput0,
       "(softmax(logits) - onehot(labels)) * g / batch (inputs logits, labels, g)");
   add("probs_cross_entropy", 2, 2, OpKind::Other, inferClassification,
       "Keras' crossentropy on probabilities: mean of -log(clip(p[label], 1e-7, 1-1e-7))");
-  add("probs_cross_entropy_grad", 3, 3, OpKind::Other, [](TypeContext& c) { sameAsInputK(c, 0); },
+  add("probs_cross_entropy_grad", 3, 3, OpKind::Other, sameAsInput0,
       "gradient of probs_cross_entropy (inputs probs, labels, g)");
   add("accuracy", 2, 2, OpKind::Other, inferClassification, "fraction of rows whose argmax equals the label");
-  add("sgd_update", 3, 3, OpKind::Elementwise, [](TypeContext& c) { sameAsInputK(c, 0); },
-      "var - lr * grad (inputs var, grad, lr)");
+  add("sgd_update", 3, 3, OpKind::Elementwise, sameAsInput0, "var - lr * grad (inputs var, grad, lr)");
   return t;
 }
 

@@ -8,7 +8,9 @@
 namespace graphc {
 namespace {
 
-int scalar(Graph& g, double v) { return g.add("constant", {}, Attrs().set("value", v).set("dtype", std::string("f32"))); }
+int scalar(Graph& g, double v) {
+  return g.add("constant", {}, Attrs().set("value", v).set("dtype", std::string("f32")));
+}
 
 // The gradient of a broadcast operand: the output gradient summed down to the operand's shape.
 int unbroadcast(Graph& g, int grad, int operand) {
@@ -87,8 +89,14 @@ std::vector<int> reduceRule(GradContext& c) {
   if (c.node.op == "reduce_sum") return {spread};
   if (c.node.op == "reduce_mean") {
     int64_t count = 1;
+    bool batch = false;
     const Shape& in = g.node(x).shape;
-    for (int64_t a : c.node.attrs.getInts("axes")) count *= in[static_cast<size_t>(a)];
+    for (int64_t a : c.node.attrs.getInts("axes")) {
+      batch = batch || in[static_cast<size_t>(a)] == kBatch;
+      count *= in[static_cast<size_t>(a)];
+    }
+    // A mean over the batch divides by a count known only when the program is compiled.
+    if (batch) return {g.add("div", {spread, g.add("element_count", {x}, attrs)})};
     return {mul(g, spread, scalar(g, 1.0 / static_cast<double>(count)))};
   }
   // reduce_max: to every element equal to the maximum.
@@ -107,8 +115,8 @@ std::vector<int> unaryRule(GradContext& c) {
   if (op == "rsqrt") return {mul(g, dy, mul(g, scalar(g, -0.5), mul(g, y, mul(g, y, y))))};
   if (op == "square") return {mul(g, dy, mul(g, x, scalar(g, 2.0)))};
   if (op == "abs") {
-    int sign = g.add("sub", {asFloat(g, g.add("greater", {x, scalar(g, 0.0)})),
-                             asFloat(g, g.add("less", {x, scalar(g, 0.0)}))});
+    int sign = g.add(
+        "sub", {asFloat(g, g.add("greater", {x, scalar(g, 0.0)})), asFloat(g, g.add("less", {x, scalar(g, 0.0)}))});
     return {mul(g, dy, sign)};
   }
   if (op == "relu") return {g.add("relu_grad", {x, dy})};
@@ -120,6 +128,66 @@ std::vector<int> unaryRule(GradContext& c) {
 std::vector<int> castRule(GradContext& c) {
   bool floatToFloat = c.node.dtype == DType::F32 && c.graph.node(c.node.inputs[0]).dtype == DType::F32;
   return {floatToFloat ? c.gradOut : -1};
+}
+
+// clip = min(max(x, lo), hi), lo <= hi assumed: the gradient goes to x inside [lo, hi], to lo below
+// it and to hi above it (to x at the boundaries, as maximum/minimum give it on ties).
+std::vector<int> clipRule(GradContext& c) {
+  Graph& g = c.graph;
+  int x = c.node.inputs[0], lo = c.node.inputs[1], hi = c.node.inputs[2], dy = c.gradOut;
+  int inside = mul(g, asFloat(g, g.add("greater_equal", {x, lo})), asFloat(g, g.add("less_equal", {x, hi})));
+  return {unbroadcast(g, mul(g, dy, inside), x), unbroadcast(g, mul(g, dy, asFloat(g, g.add("less", {x, lo}))), lo),
+          unbroadcast(g, mul(g, dy, asFloat(g, g.add("greater", {x, hi}))), hi)};
+}
+
+std::vector<int> whereRule(GradContext& c) {
+  Graph& g = c.graph;
+  int cond = c.node.inputs[0], a = c.node.inputs[1], b = c.node.inputs[2], zero = scalar(g, 0.0);
+  return {-1, unbroadcast(g, g.add("where", {cond, c.gradOut, zero}), a),
+          unbroadcast(g, g.add("where", {cond, zero, c.gradOut}), b)};
+}
+
+// y = gamma * (x - mean) * s + beta with s = (var + epsilon)^-1/2; ds/dvar = -s^3 / 2.
+std::vector<int> batchNormRule(GradContext& c) {
+  Graph& g = c.graph;
+  const auto& in = c.node.inputs;
+  int x = in[0], gamma = in[1], beta = in[2], mean = in[3], var = in[4], dy = c.gradOut;
+  int s = g.add("rsqrt", {g.add("add", {var, scalar(g, c.node.attrs.getFloat("epsilon", 1e-3))})});
+  int centered = g.add("sub", {x, mean});
+  int dx = mul(g, dy, mul(g, gamma, s));
+  int dyGammaCentered = mul(g, mul(g, dy, gamma), centered);
+  int dvar = mul(g, dyGammaCentered, mul(g, scalar(g, -0.5), mul(g, s, mul(g, s, s))));
+  return {dx, unbroadcast(g, mul(g, mul(g, dy, centered), s), gamma), unbroadcast(g, dy, beta),
+          unbroadcast(g, g.add("neg", {dx}), mean), unbroadcast(g, dvar, var)};
+}
+
+// The inverse permutation puts every axis back.
+std::vector<int> transposeRule(GradContext& c) {
+  auto perm = c.node.attrs.getInts("perm");
+  std::vector<int64_t> inverse(perm.size());
+  for (size_t k = 0; k < perm.size(); ++k) inverse[static_cast<size_t>(perm[k])] = static_cast<int64_t>(k);
+  return {c.graph.add("transpose", {c.gradOut}, Attrs().set("perm", inverse))};
+}
+
+// Each input gets its own stretch of the output gradient along the axis.
+std::vector<int> concatRule(GradContext& c) {
+  int64_t axis = c.node.attrs.getInt("axis"), begin = 0;
+  std::vector<int> grads;
+  for (int in : c.node.inputs) {
+    int64_t size = c.graph.node(in).shape[static_cast<size_t>(axis)];
+    grads.push_back(
+        c.graph.add("slice_axis", {c.gradOut}, Attrs().set("axis", axis).set("begin", begin).set("size", size)));
+    begin += size;
+  }
+  return grads;
+}
+
+// A graph-op rule whose gradient is one helper op of (forward input 0 or output, output gradient).
+GradFn helperRule(const char* helper, bool fromOutput) {
+  return [helper, fromOutput](GradContext& c) {
+    int first = fromOutput ? c.node.id : c.node.inputs[0];
+    return std::vector<int>{c.graph.add(helper, {first, c.gradOut}, c.node.attrs)};
+  };
 }
 
 const std::map<std::string, GradFn>& table() {
@@ -140,6 +208,20 @@ const std::map<std::string, GradFn>& table() {
       return std::vector<int>{c.graph.add("max_pool_grad", {c.node.inputs[0], c.gradOut}, c.node.attrs)};
     };
     m["reshape"] = reshapeRule;
+    m["leaky_relu"] = helperRule("leaky_relu_grad", false);
+    m["avg_pool"] = helperRule("avg_pool_grad", false);
+    m["log_softmax"] = helperRule("log_softmax_grad", true);
+    m["clip"] = clipRule;
+    m["where"] = whereRule;
+    m["batch_norm"] = batchNormRule;
+    m["transpose"] = transposeRule;
+    m["concat"] = concatRule;
+    // The mask does not depend on x: the gradient is dropout of the output gradient with the same
+    // seed and scalars, hence the same mask. keep_prob gets none (the mask is a step function of it).
+    m["dropout"] = [](GradContext& c) {
+      const auto& in = c.node.inputs;
+      return std::vector<int>{c.graph.add("dropout", {c.gradOut, in[1], in[2], in[3]}, c.node.attrs), -1, -1, -1};
+    };
     for (const char* op : {"reduce_sum", "reduce_mean", "reduce_max"}) m[op] = reduceRule;
     m["broadcast_like"] = [](GradContext& c) {
       Graph& g = c.graph;
@@ -174,8 +256,9 @@ const GradFn* findGradient(const std::string& op) {
 }
 
 bool isNonDifferentiable(const std::string& op) {
-  static const std::set<std::string> ops = {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
-                                            "argmax", "accuracy", "placeholder", "variable", "constant"};
+  static const std::set<std::string> ops = {"equal",         "not_equal", "less",     "less_equal", "greater",
+                                            "greater_equal", "argmax",    "accuracy", "one_hot",    "element_count",
+                                            "placeholder",   "variable",  "constant"};
   return ops.count(op) > 0;
 }
 

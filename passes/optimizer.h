@@ -1,4 +1,5 @@
-// \file Optimizer updates: for every trainable variable, the node computing its next value.
+// \file Optimizer updates: for every trainable variable, the nodes computing its next value and
+// the next values of the optimizer's state (Keras' SGD with momentum, Adam, RMSprop).
 #pragma once
 
 #include <map>
@@ -9,10 +10,21 @@
 
 namespace graphc {
 
+// The train block's `optimizer`, with Keras' defaults. Only the fields of `kind` are used.
 struct OptimizerSpec {
-  std::string kind = "sgd";
+  std::string kind = "sgd";  // "sgd", "adam" or "rmsprop"
   double learningRate = 0.01;
+  double momentum = 0;    // sgd
+  bool nesterov = false;  // sgd
+  double beta1 = 0.9;     // adam
+  double beta2 = 0.999;   // adam
+  double rho = 0.9;       // rmsprop
+  double epsilon = 1e-7;  // adam, rmsprop
 };
+
+// The spec of an optimizer kind with every hyperparameter at Keras' default (sgd: lr 0.01;
+// adam and rmsprop: lr 0.001).
+OptimizerSpec defaultOptimizer(const std::string& kind);
 
 // A variable and the node that holds its value after one step.
 struct VariableUpdate {
@@ -22,14 +34,27 @@ struct VariableUpdate {
 
 struct TrainGraph {
   int loss = -1;
-  int learningRate = -1;  // the scalar placeholder the session feeds with the learning rate
-  std::vector<VariableUpdate> updates;
+  int learningRate = -1;                // the scalar placeholder the session feeds with the learning rate
+  int iterations = -1;                  // the optimizer's step counter (an f32 scalar variable, Keras' `iterations`)
+  std::vector<VariableUpdate> updates;  // every trainable variable, optimizer slot and the counter
 };
 
-// Differentiates loss with respect to every trainable variable and appends the update nodes
-// (`sgd/update/c1/kernel` = c1/kernel - lr * grad). The learning rate is a placeholder so that
-// `--lr` changes it without recompiling. Throws UserError (at the minimize key's location)
-// when loss is not a scalar or depends on no trainable variable.
+// Attribute that marks a variable as optimizer state (a slot or the step counter): a checkpoint
+// that lacks it starts it at zero instead of failing.
+constexpr const char* kOptimizerSlotAttr = "optimizer_slot";
+
+// Differentiates loss with respect to every trainable variable and appends, as gradient nodes,
+// the optimizer's update of each one plus the optimizer's state:
+//   sgd      `sgd/velocity/V` (only when momentum != 0)
+//   adam     `adam/m/V`, `adam/v/V`
+//   rmsprop  `rmsprop/v/V`
+// each a non-trainable zero-initialised variable shaped like V, and a step counter
+// `KIND/iterations` that adam's bias correction reads, so a run resumed from a checkpoint
+// continues exactly. Every next value is named `KIND/update/NAME` (NAME: the variable's name
+// without the `KIND/` prefix). The learning rate is a placeholder so that `--lr` changes it
+// without recompiling; the other hyperparameters are constants.
+// Throws UserError (at where) when loss is not a scalar or depends on no trainable variable,
+// or the optimizer kind is unknown.
 TrainGraph buildTrainGraph(Graph& graph, int loss, const OptimizerSpec& optimizer, SourceLoc where);
 
 }  // namespace graphc

@@ -1,18 +1,43 @@
-// \file The stable-loss rewrite: a pattern match on probs_cross_entropy(softmax(z), labels).
+// \file The stable-loss rewrites: pattern matches on softmax probabilities feeding a
+// cross-entropy or a log.
 #include "passes/stable_losses.h"
 
 namespace graphc {
+namespace {
+
+// p / reduce_sum(p, last axis, keepdims): the normalization categorical_crossentropy puts in front
+// of the loss. Returns p, or -1 when node is something else.
+int normalizedInput(const Graph& graph, const Node& node) {
+  if (node.op != "div") return -1;
+  const Node& total = graph.node(node.inputs[1]);
+  int p = node.inputs[0];
+  if (total.op != "reduce_sum" || total.inputs[0] != p || !total.attrs.getInt("keepdims")) return -1;
+  int64_t last = static_cast<int64_t>(graph.node(p).shape.size()) - 1;
+  return total.attrs.getInts("axes") == std::vector<int64_t>{last} ? p : -1;
+}
+
+// The softmax node behind a loss's probabilities (through a renormalization), or -1.
+int softmaxBehind(const Graph& graph, int probs) {
+  int normalized = normalizedInput(graph, graph.node(probs));
+  if (normalized >= 0) probs = normalized;
+  return graph.node(probs).op == "softmax" ? probs : -1;
+}
+
+}  // namespace
 
 int rewriteStableLosses(Graph& graph) {
   int rewritten = 0;
   for (size_t i = 0; i < graph.size(); ++i) {
-    const Node& n = graph.node(static_cast<int>(i));
-    if (n.op != "probs_cross_entropy") continue;
-    const Node& probs = graph.node(n.inputs[0]);
-    if (probs.op != "softmax" || probs.shape.size() != 2) continue;
-    Node& mutableNode = graph.mutableNode(static_cast<int>(i));
-    mutableNode.op = "softmax_cross_entropy";
-    mutableNode.inputs[0] = probs.inputs[0];
+    Node& n = graph.mutableNode(static_cast<int>(i));
+    bool isLog = n.op == "log";
+    if (!isLog && n.op != "probs_cross_entropy") continue;
+    int softmax = softmaxBehind(graph, n.inputs[0]);
+    if (softmax < 0) continue;
+    if (isLog && n.inputs[0] != softmax) continue;  // log(p / sum(p)) is left alone
+    int logits = graph.node(softmax).inputs[0];
+    if (!isLog && graph.node(logits).shape.size() != 2) continue;
+    n.op = isLog ? "log_softmax" : "softmax_cross_entropy";
+    n.inputs[0] = logits;
     ++rewritten;
   }
   return rewritten;

@@ -1,16 +1,20 @@
 // \file The epoch loop. Loss and metrics per epoch are means over the epoch's batches, weighted by
-// batch size, as Keras reports them; validation and test use the same evaluation program.
+// batch size, as Keras reports them; validation, test and `graphc eval` use the same evaluation
+// program, so a checkpoint evaluates to exactly the numbers the run printed.
 #include "runtime/trainer.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <ostream>
-#include <algorithm>
 #include <random>
 #include <sstream>
 
 #include "frontend/diagnostics.h"
+#include "runtime/checkpoint.h"
 #include "runtime/dataset.h"
 #include "runtime/feeder.h"
 #include "runtime/session.h"
@@ -35,9 +39,15 @@ class Loop {
       : model_(model), cfg_(model.train), options_(options), log_(log) {}
 
   RunResult run();
+  EvalResult evaluateOnly();
 
  private:
   void applyOverrides();
+  // Loads the data set and checks the train and evaluation feeds against it.
+  DataSplit prepareData();
+  // Creates the session (every variable initialised from the seed), then loads --load if given.
+  void openSession();
+  void saveCheckpointFile(int iterations, int64_t step);
   void feedBatch(const std::vector<FeedSpec>& feeds, const LabeledImages& data, const std::vector<int64_t>& order,
                  int64_t first, int64_t batch);
   void feedScalar(const char* name, double value);
@@ -52,6 +62,7 @@ class Loop {
   std::vector<FeedSpec> evalFeeds_;
   std::map<std::pair<int, int64_t>, Halide::Buffer<>> feedBuffers_;
   double scale_ = 1;
+  CheckpointLoad loaded_;
 };
 
 void Loop::feedBatch(const std::vector<FeedSpec>& feeds, const LabeledImages& data, const std::vector<int64_t>& order,
@@ -113,7 +124,8 @@ double monitored(const EpochRecord& r, const std::string& monitor) {
 
 void Loop::applyOverrides() {
   if (!cfg_.present) throw UserError({}, "the model has no train block; `graphc run` needs one (spec section 6)");
-  if (cfg_.data.kind.empty()) throw UserError(cfg_.loc, "the train block needs `data`, such as data = mnist(scale = 1/255)");
+  if (cfg_.data.kind.empty())
+    throw UserError(cfg_.loc, "the train block needs `data`, such as data = mnist(scale = 1/255)");
   if (cfg_.minimize < 0) throw UserError(cfg_.loc, "the train block needs `minimize`, the scalar loss to minimize");
   if (options_.batch) cfg_.batch = *options_.batch;
   if (options_.epochs) cfg_.epochs = *options_.epochs, cfg_.steps = 0;
@@ -129,25 +141,79 @@ std::vector<int64_t> indexRange(int64_t n, std::mt19937_64* rng) {
   std::vector<int64_t> v(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = i;
   if (rng)
-    for (int64_t i = n - 1; i > 0; --i) std::swap(v[static_cast<size_t>(i)], v[static_cast<size_t>((*rng)() % static_cast<uint64_t>(i + 1))]);
+    for (int64_t i = n - 1; i > 0; --i)
+      std::swap(v[static_cast<size_t>(i)], v[static_cast<size_t>((*rng)() % static_cast<uint64_t>(i + 1))]);
   return v;
+}
+
+DataSplit Loop::prepareData() {
+  std::string dataDir = options_.dataDir.empty() ? defaultDataDir() : options_.dataDir;
+  DataSplit data = loadDataSet(cfg_.data, dataDir);
+  checkFeeds(model_.graph, cfg_.feeds, data.train);
+  evalFeeds_ = evaluationFeeds(cfg_, model_.graph);
+  checkFeeds(model_.graph, evalFeeds_, data.test);
+  return data;
+}
+
+void Loop::openSession() {
+  session_ = std::make_unique<Session>(model_.graph, cfg_.seed, options_.compile);
+  if (options_.loadPath.empty()) return;
+  loaded_ = loadCheckpoint(options_.loadPath, *session_);
+  if (options_.quiet) return;
+  auto step = loaded_.metadata.find("step");
+  log_ << "Loaded " << options_.loadPath;
+  if (step != loaded_.metadata.end()) log_ << " (step " << step->second << ")";
+  log_ << ": " << loaded_.restored << " variables";
+  if (!loaded_.zeroedSlots.empty())
+    log_ << "; " << loaded_.zeroedSlots.size() << " optimizer slots not in the file start at zero";
+  log_ << std::endl;
+}
+
+// The directory a checkpoint goes to must exist: finding out after hours of training is too late.
+void checkWritableDirectory(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw InputError(path + ": cannot write a checkpoint there (directory '" + dir + "' is missing or not writable)");
+}
+
+void Loop::saveCheckpointFile(int iterations, int64_t step) {
+  // The optimizer's counter is the step count across resumed runs; it equals step otherwise.
+  if (iterations >= 0) step = static_cast<int64_t>(session_->variable(iterations)());
+  std::map<std::string, std::string> metadata = {{"producer", "graphc"},
+                                                 {"model", model_.graph.modelName},
+                                                 {"step", std::to_string(step)},
+                                                 {"optimizer", cfg_.optimizer.kind},
+                                                 {"batch", std::to_string(cfg_.batch)},
+                                                 {"seed", std::to_string(cfg_.seed)}};
+  saveCheckpoint(options_.savePath, *session_, metadata);
+  if (!options_.quiet) log_ << "Saved " << options_.savePath << " (step " << step << ")" << std::endl;
+}
+
+EvalResult Loop::evaluateOnly() {
+  applyOverrides();
+  if (options_.loadPath.empty()) throw InputError("eval needs a checkpoint to evaluate (--load FILE)");
+  DataSplit data = prepareData();
+  openSession();
+  feedScalar(kStepName, 0.0);
+  Evaluation test = evaluate(data.test, indexRange(data.test.count, nullptr));
+  EvalResult r;
+  r.model = model_.graph.modelName;
+  auto step = loaded_.metadata.find("step");
+  if (step != loaded_.metadata.end()) r.step = step->second;
+  r.metricNames = cfg_.metricNames;
+  r.testLoss = test.loss;
+  r.testMetrics = test.metrics;
+  r.compileSeconds = session_->compileSeconds();
+  r.kernels = session_->kernelCount();
+  return r;
 }
 
 RunResult Loop::run() {
   applyOverrides();
+  if (!options_.savePath.empty()) checkWritableDirectory(options_.savePath);
   TrainGraph train = buildTrainGraph(model_.graph, cfg_.minimize, cfg_.optimizer, cfg_.minimizeLoc);
-  std::string dataDir = options_.dataDir.empty() ? defaultDataDir() : options_.dataDir;
-  DataSplit data = loadDataSet(cfg_.data, dataDir);
-  checkFeeds(model_.graph, cfg_.feeds, data.train);
-  // Evaluation feeds: the train feeds, overridden by eval_feed; placeholders with a default drop out.
-  for (const FeedSpec& f : cfg_.feeds) {
-    bool overridden = false;
-    for (const FeedSpec& e : cfg_.evalFeeds) overridden |= e.placeholder == f.placeholder;
-    bool hasDefault = model_.graph.node(f.placeholder).attrs.has("default");
-    if (!overridden && !(f.kind == FeedSpec::Kind::Constant && hasDefault)) evalFeeds_.push_back(f);
-  }
-  evalFeeds_.insert(evalFeeds_.end(), cfg_.evalFeeds.begin(), cfg_.evalFeeds.end());
-  checkFeeds(model_.graph, evalFeeds_, data.test);
+  DataSplit data = prepareData();
 
   // The examples trained on and the validation examples (held out of them for split).
   std::vector<int64_t> trainIndices = indexRange(data.train.count, nullptr);
@@ -166,7 +232,7 @@ RunResult Loop::run() {
     valSet = &data.train;
   }
 
-  session_ = std::make_unique<Session>(model_.graph, cfg_.seed, options_.compile);
+  openSession();
   Halide::Buffer<float> lr = Halide::Buffer<float>::make_scalar();
   lr() = static_cast<float>(cfg_.optimizer.learningRate);
   session_->feed(train.learningRate, lr);
@@ -183,16 +249,20 @@ RunResult Loop::run() {
   int64_t trainCount = static_cast<int64_t>(trainIndices.size());
   int64_t batch = cfg_.batch;
   int64_t stepsPerEpoch = (trainCount + batch - 1) / batch;
-  int64_t totalSteps = cfg_.steps > 0 ? cfg_.steps : cfg_.epochs * stepsPerEpoch;
+  // Steps are counted globally, from the optimizer's counter: a resumed run picks up the data
+  // order where the saved one stopped.
+  int64_t firstStep = static_cast<int64_t>(session_->variable(train.iterations)());
+  int64_t totalSteps = firstStep + (cfg_.steps > 0 ? cfg_.steps : cfg_.epochs * stepsPerEpoch);
   int64_t totalEpochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch;
 
   RunResult result;
   result.model = model_.graph.modelName;
   result.batch = batch;
   result.metricNames = cfg_.metricNames;
+  result.firstStep = firstStep;
   std::mt19937_64 rng(cfg_.seed * 0x9E3779B97F4A7C15ull + 1);
   double trainSeconds = 0;
-  int64_t trainImages = 0, step = 0;
+  int64_t trainImages = 0, step = firstStep;
   double best = INFINITY;
   int64_t sinceBest = 0;
   // A report: the mean loss and metrics of the steps since the last one, and validation.
@@ -219,13 +289,21 @@ RunResult Loop::run() {
     seen = 0;
     reportStart = Clock::now();
   };
-  for (int64_t epoch = 1; epoch <= totalEpochs && step < totalSteps; ++epoch) {
+  auto shuffled = [&] {
     std::vector<int64_t> order = trainIndices;
     if (cfg_.shuffle)
       for (int64_t i = trainCount - 1; i > 0; --i)
         std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(rng() % static_cast<uint64_t>(i + 1))]);
+    return order;
+  };
+  // A resumed run replays the shuffles of the epochs already done, to reach the same random state.
+  int64_t firstEpoch = firstStep / stepsPerEpoch + 1;
+  for (int64_t epoch = 1; epoch < firstEpoch; ++epoch) shuffled();
+  for (int64_t epoch = firstEpoch; epoch <= totalEpochs && step < totalSteps; ++epoch) {
+    std::vector<int64_t> order = shuffled();
     resetRecord(epoch);
-    for (int64_t first = 0; first < trainCount && step < totalSteps; first += batch) {
+    int64_t start = (step - (epoch - 1) * stepsPerEpoch) * batch;
+    for (int64_t first = start; first < trainCount && step < totalSteps; first += batch) {
       int64_t b = std::min(batch, trainCount - first);
       feedBatch(cfg_.feeds, trainSet, order, first, b);
       feedScalar(kTrainingFlagName, 1.0);
@@ -241,7 +319,8 @@ RunResult Loop::run() {
       if (!std::isfinite(loss))
         throw std::runtime_error("the loss became " + std::to_string(loss) + " at step " + std::to_string(step));
       rec.loss += loss * static_cast<double>(b);
-      for (size_t m = 0; m < cfg_.metrics.size(); ++m) rec.metrics[m] += Halide::Buffer<float>(outs[m + 1])() * static_cast<double>(b);
+      for (size_t m = 0; m < cfg_.metrics.size(); ++m)
+        rec.metrics[m] += Halide::Buffer<float>(outs[m + 1])() * static_cast<double>(b);
       seen += b;
       if (cfg_.evalEvery > 0 && step % cfg_.evalEvery == 0) {
         report("Step " + std::to_string(step) + "/" + std::to_string(totalSteps));
@@ -252,20 +331,25 @@ RunResult Loop::run() {
     report("Epoch " + std::to_string(epoch) + "/" + std::to_string(totalEpochs));
     if (cfg_.earlyStopping.enabled) {
       double value = monitored(rec, cfg_.earlyStopping.monitor);
-      if (value < best) best = value, sinceBest = 0;
+      if (value < best)
+        best = value, sinceBest = 0;
       else if (++sinceBest >= cfg_.earlyStopping.patience) {
         result.stoppedEarly = true;
-        if (!options_.quiet) log_ << "Early stopping: " << cfg_.earlyStopping.monitor << " did not improve for "
-                                  << cfg_.earlyStopping.patience << " epochs" << std::endl;
+        if (!options_.quiet)
+          log_ << "Early stopping: " << cfg_.earlyStopping.monitor << " did not improve for "
+               << cfg_.earlyStopping.patience << " epochs" << std::endl;
         break;
       }
     }
   }
+  if (!options_.savePath.empty()) saveCheckpointFile(train.iterations, step);
   Evaluation test = evaluate(data.test, indexRange(data.test.count, nullptr));
   result.testLoss = test.loss;
   result.testMetrics = test.metrics;
-  result.epochs = totalEpochs < static_cast<int64_t>(result.history.size()) ? totalEpochs : static_cast<int64_t>(result.history.size());
-  result.steps = step;
+  result.epochs = totalEpochs < static_cast<int64_t>(result.history.size())
+                      ? totalEpochs
+                      : static_cast<int64_t>(result.history.size());
+  result.steps = step - firstStep;
   result.trainImagesPerSecond = trainSeconds > 0 ? static_cast<double>(trainImages) / trainSeconds : 0;
   result.compileSeconds = session_->compileSeconds();
   result.kernels = session_->kernelCount();
@@ -274,6 +358,24 @@ RunResult Loop::run() {
 
 }  // namespace
 
-RunResult trainModel(Model& model, const RunOptions& options, std::ostream& log) { return Loop(model, options, log).run(); }
+std::vector<FeedSpec> evaluationFeeds(const TrainConfig& train, const Graph& graph) {
+  std::vector<FeedSpec> feeds;
+  for (const FeedSpec& f : train.feeds) {
+    bool overridden = false;
+    for (const FeedSpec& e : train.evalFeeds) overridden |= e.placeholder == f.placeholder;
+    bool hasDefault = graph.node(f.placeholder).attrs.has("default");
+    if (!overridden && !(f.kind == FeedSpec::Kind::Constant && hasDefault)) feeds.push_back(f);
+  }
+  feeds.insert(feeds.end(), train.evalFeeds.begin(), train.evalFeeds.end());
+  return feeds;
+}
+
+RunResult trainModel(Model& model, const RunOptions& options, std::ostream& log) {
+  return Loop(model, options, log).run();
+}
+
+EvalResult evaluateCheckpoint(Model& model, const RunOptions& options, std::ostream& log) {
+  return Loop(model, options, log).evaluateOnly();
+}
 
 }  // namespace graphc

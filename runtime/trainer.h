@@ -1,5 +1,5 @@
 // \file The training loop: epochs of shuffled batches, Keras-like progress lines, validation,
-// early stopping, and the final evaluation on the test set.
+// early stopping, checkpoints in and out, and the final evaluation on the test set.
 #pragma once
 
 #include <iosfwd>
@@ -18,6 +18,8 @@ struct RunOptions {
   std::optional<uint64_t> seed;
   std::optional<double> learningRate;
   std::string dataDir;
+  std::string loadPath;  // checkpoint read after the variables are initialised ("" for none)
+  std::string savePath;  // checkpoint written after training ("" for none)
   bool quiet = false;
   CompileOptions compile;
 };
@@ -35,6 +37,7 @@ struct EpochRecord {
 struct RunResult {
   std::string model;
   int64_t epochs = 0, steps = 0, batch = 0;
+  int64_t firstStep = 0;  // the optimizer's step count when training began (non-zero when resumed)
   std::vector<std::string> metricNames;
   std::vector<EpochRecord> history;
   double testLoss = 0;
@@ -46,7 +49,32 @@ struct RunResult {
 };
 
 // Trains the model as its train block (and the overrides) say, then evaluates on the test set.
-// Progress goes to log. Throws InputError for data or feed problems, UserError for model ones.
+// Progress goes to log. Throws InputError for data, feed or checkpoint problems, UserError for
+// model ones.
+//
+// With options.loadPath the run resumes: variables and optimizer state come from the checkpoint,
+// and training continues from the optimizer's step count (`KIND/iterations`) at the same place
+// in the same shuffled data order, feeding dropout the same step numbers, so that N steps, save,
+// load, M steps gives the same weights as N + M steps in one run (with the same batch and seed).
+// `--steps`/`--epochs` then count the steps of this run.
 RunResult trainModel(Model& model, const RunOptions& options, std::ostream& log);
+
+struct EvalResult {
+  std::string model;
+  std::string step;  // the checkpoint's training step (its metadata), "" when it records none
+  std::vector<std::string> metricNames;
+  double testLoss = 0;
+  std::vector<double> testMetrics;
+  double compileSeconds = 0;
+  int kernels = 0;
+};
+
+// The feeds of an evaluation: the train block's feeds, overridden by eval_feed; a constant feed
+// of a placeholder that has a default drops out (the default applies, as outside training).
+std::vector<FeedSpec> evaluationFeeds(const TrainConfig& train, const Graph& graph);
+
+// Evaluates the model with the variables of the checkpoint options.loadPath (required) on its
+// test set: the train block's minimize value and metrics, as `run` reports them at the end.
+EvalResult evaluateCheckpoint(Model& model, const RunOptions& options, std::ostream& log);
 
 }  // namespace graphc

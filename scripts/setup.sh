@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: Halide 14 (kernels), fmt, GoogleTest, zlib (gzip IDX files), the build tools.
-PACKAGES="libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm"
+# Debian packages: Halide 14 (kernels), fmt, GoogleTest, zlib (gzip IDX files), the build tools;
+# nlohmann-json3-dev (header-only JSON: the safetensors checkpoint header) and libpng-dev (PNG
+# images for `graphc predict`).
+PACKAGES="libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev"
 
 missing=""
 for p in $PACKAGES; do

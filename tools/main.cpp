@@ -1,5 +1,6 @@
-// \file The graphc command line: parses flags, calls the library, maps errors to exit codes
-// (0 success, 1 the run failed, 2 the input is wrong), as ../shared/docs/cli.md specifies.
+// \file The graphc command line: dispatches to the verbs, maps errors to exit codes (0 success,
+// 1 the run failed, 2 the input is wrong), as ../shared/docs/cli.md specifies. The small verbs
+// live here; run, eval and predict have their own *_verb.cpp files.
 #include <Halide.h>
 
 #include <cstdlib>
@@ -14,8 +15,8 @@
 #include "passes/optimizer.h"
 #include "passes/pipeline.h"
 #include "runtime/metrics_json.h"
-#include "runtime/trainer.h"
 #include "tools/flags.h"
+#include "tools/verbs.h"
 
 namespace graphc {
 namespace {
@@ -25,29 +26,14 @@ const char* kUsage =
     "\n"
     "verbs:\n"
     "  run      train as the file's train block says, then evaluate on the test set\n"
+    "  eval     evaluate a checkpoint (--load) on the test set\n"
+    "  predict  classify images with a checkpoint: PNG files or an IDX file\n"
     "  check    parse and type-check only; prints nothing on success\n"
     "  summary  Keras-style table: layer, output shape, parameters; totals\n"
     "  dump     print the program at one compiler stage (--stage ast|graph|grad)\n"
     "\n"
     "`graphc VERB --help` describes a verb's flags. Exit codes: 0 success, 1 the run failed,\n"
     "2 the input is wrong.\n";
-
-const char* kRunHelp =
-    "usage: graphc run FILE.mnn [flags]\n"
-    "\n"
-    "Trains the model as its train block says, printing one line per epoch, then evaluates it\n"
-    "on the test set.\n"
-    "\n"
-    "  --epochs N          train for N epochs (overrides the train block)\n"
-    "  --steps N           train for N batches instead\n"
-    "  --batch N           batch size\n"
-    "  --seed N            seed of initialisation and shuffling\n"
-    "  --lr X              learning rate\n"
-    "  --threads N         CPU threads (default: all cores)\n"
-    "  --target T          where kernels run: host (default)\n"
-    "  --data-dir DIR      where data sets live (default: $GRAPHC_DATA, else the project's data/)\n"
-    "  --metrics-json FILE write the result as JSON\n"
-    "  --quiet             print only errors and the final result line\n";
 
 const char* kCheckHelp =
     "usage: graphc check FILE.mnn\n"
@@ -72,59 +58,6 @@ const char* kDumpHelp =
     "  -o FILE   write to FILE instead of standard output\n";
 
 std::vector<std::string> tail(int argc, char** argv) { return std::vector<std::string>(argv + 2, argv + argc); }
-
-bool wantsHelp(const std::vector<std::string>& args) {
-  for (const auto& a : args)
-    if (a == "--help" || a == "-h") return true;
-  return false;
-}
-
-std::string fileArg(const Flags& flags) {
-  if (flags.positional().size() != 1)
-    throw FlagError{flags.positional().empty() ? "expected a .mnn file" : "expected one .mnn file, found " +
-                                                                              std::to_string(flags.positional().size())};
-  return flags.positional()[0];
-}
-
-void configureTarget(const Flags& flags) {
-  std::string target = flags.text("target").value_or("host");
-  if (target != "host") throw FlagError{"--target " + target + " is not supported yet (expected host)"};
-  if (auto threads = flags.integer("threads", 1)) setenv("HL_NUM_THREADS", std::to_string(*threads).c_str(), 1);
-}
-
-int runVerb(const std::vector<std::string>& args) {
-  if (wantsHelp(args)) return std::cout << kRunHelp, 0;
-  Flags flags(args, {"epochs", "steps", "batch", "seed", "lr", "threads", "target", "data-dir", "metrics-json"},
-              {"quiet"});
-  std::string path = fileArg(flags);
-  RunOptions options;
-  options.epochs = flags.integer("epochs", 1);
-  options.steps = flags.integer("steps", 1);
-  options.batch = flags.integer("batch", 1);
-  if (auto seed = flags.integer("seed", 0)) options.seed = static_cast<uint64_t>(*seed);
-  options.learningRate = flags.real("lr");
-  options.dataDir = flags.text("data-dir").value_or("");
-  options.quiet = flags.has("quiet");
-  configureTarget(flags);
-  Model model = loadModel(path);
-  RunResult r = trainModel(model, options, std::cout);
-  std::ostringstream line;
-  line.setf(std::ios::fixed);
-  line.precision(4);
-  line << "test_loss: " << r.testLoss;
-  if (!r.testMetrics.empty()) line << " - test_accuracy: " << r.testMetrics[0];
-  std::cout << line.str() << std::endl;
-  if (!options.quiet) {
-    std::ostringstream info;
-    info.setf(std::ios::fixed);
-    info.precision(1);
-    info << "trained " << r.steps << " steps at " << r.trainImagesPerSecond << " images/s; compiled " << r.kernels
-         << " kernels in " << r.compileSeconds << "s";
-    std::cout << info.str() << std::endl;
-  }
-  if (auto json = flags.text("metrics-json")) writeFileAtomically(*json, metricsJson(r, "host"));
-  return 0;
-}
 
 int checkVerb(const std::vector<std::string>& args) {
   if (wantsHelp(args)) return std::cout << kCheckHelp, 0;
@@ -160,8 +93,10 @@ int dumpVerb(const std::vector<std::string>& args) {
   } else {
     throw FlagError{"unknown or not yet supported --stage '" + stage + "' (expected ast, graph or grad)"};
   }
-  if (auto out = flags.text("o")) writeFileAtomically(*out, text);
-  else std::cout << text;
+  if (auto out = flags.text("o"))
+    writeFileAtomically(*out, text);
+  else
+    std::cout << text;
   return 0;
 }
 
@@ -184,6 +119,8 @@ int dispatch(int argc, char** argv) {
     if (a.size() > 4 && a.substr(a.size() - 4) == ".mnn") file = a;
   try {
     if (verb == "run") return runVerb(args);
+    if (verb == "eval") return evalVerb(args);
+    if (verb == "predict") return predictVerb(args);
     if (verb == "check") return checkVerb(args);
     if (verb == "dump") return dumpVerb(args);
     if (verb == "summary") return summaryVerb(args);
@@ -211,6 +148,29 @@ int dispatch(int argc, char** argv) {
 }
 
 }  // namespace
+
+// The helpers of tools/verbs.h.
+
+bool wantsHelp(const std::vector<std::string>& args) {
+  for (const auto& a : args)
+    if (a == "--help" || a == "-h") return true;
+  return false;
+}
+
+std::string fileArg(const Flags& flags) {
+  if (flags.positional().size() != 1)
+    throw FlagError{flags.positional().empty()
+                        ? "expected a .mnn file"
+                        : "expected one .mnn file, found " + std::to_string(flags.positional().size())};
+  return flags.positional()[0];
+}
+
+void configureTarget(const Flags& flags) {
+  std::string target = flags.text("target").value_or("host");
+  if (target != "host") throw FlagError{"--target " + target + " is not supported yet (expected host)"};
+  if (auto threads = flags.integer("threads", 1)) setenv("HL_NUM_THREADS", std::to_string(*threads).c_str(), 1);
+}
+
 }  // namespace graphc
 
 int main(int argc, char** argv) { return graphc::dispatch(argc, argv); }

@@ -7,47 +7,15 @@
 #include <set>
 
 #include "ir/op_table.h"
+#include "kernels/gradcheck.h"
 #include "passes/autodiff.h"
 #include "passes/gradient_rules.h"
-#include "support/harness.h"
 
 namespace graphc {
 namespace {
 
 constexpr double kStep = 1e-4;       // central-difference step, on the double reference
 constexpr double kTolerance = 2e-3;  // |analytic - numeric| <= kTolerance * max(1, |numeric|)
-
-// A graph under construction: variables are the values differentiated, inputs are fixed data
-// (labels, shapes to broadcast to).
-struct GradGraph {
-  int variable(const std::string& name, const RefTensor& value) {
-    int id = addVariable(g, name, value.shape);
-    sources[id] = value;
-    vars.push_back(id);
-    return id;
-  }
-  int input(const std::string& name, const RefTensor& value) {
-    int id = addPlaceholder(g, name, value.shape, value.dtype);
-    sources[id] = value;
-    return id;
-  }
-  int op(const std::string& name, std::vector<int> inputs, Attrs attrs = {}) {
-    return g.add(name, std::move(inputs), std::move(attrs));
-  }
-
-  Graph g;
-  std::map<int, RefTensor> sources;
-  std::vector<int> vars;
-  std::mt19937 rng{77};
-};
-
-// Builds the graph of one case and returns the node whose op is under test.
-struct GradCase {
-  std::string name;
-  std::function<int(GradGraph&)> build;
-};
-
-void PrintTo(const GradCase& c, std::ostream* os) { *os << c.name; }
 
 // loss = sum(out * R) for fixed random R (out * r for a scalar out), so that every output element
 // gets a different weight; then each variable's analytic gradient is compared with the numeric one.
@@ -274,6 +242,10 @@ std::vector<GradCase> allCases() {
   addShapeCases(cases);
   addSoftmaxAndLossCases(cases);
   addCompositeCases(cases);
+  addSelectionCases(cases);
+  addNormalizationCases(cases);
+  addShapeOpCases(cases);
+  addAvgPoolCases(cases);
   return cases;
 }
 

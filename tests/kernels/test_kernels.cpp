@@ -5,30 +5,9 @@
 
 #include <random>
 
-#include "support/harness.h"
+#include "kernels/kernel_fixture.h"
 
 namespace graphc {
-namespace {
-
-// Builds a graph whose sources are fed with given values and checks chosen outputs against the
-// references. Several outputs share one pipeline to keep the JIT compiles few.
-class KernelTest : public ::testing::Test {
- protected:
-  int input(const std::string& name, const RefTensor& value) {
-    int id = addPlaceholder(g, name, value.shape, value.dtype);
-    feeds[id] = value;
-    return id;
-  }
-  int op(const std::string& name, std::vector<int> inputs, Attrs attrs = {}) {
-    return g.add(name, std::move(inputs), std::move(attrs));
-  }
-  void check(const std::vector<int>& outputs) { expectMatchesReference(g, outputs, feeds); }
-  void checkArithmetic(const Shape& a, const Shape& b);
-
-  Graph g;
-  std::map<int, RefTensor> feeds;
-  std::mt19937 rng{1234};
-};
 
 // a op b for every arithmetic op, b kept away from 0 for div; also b op a, broadcast operand first.
 void KernelTest::checkArithmetic(const Shape& a, const Shape& b) {
@@ -41,6 +20,8 @@ void KernelTest::checkArithmetic(const Shape& a, const Shape& b) {
   }
   check(outs);
 }
+
+namespace {
 
 TEST_F(KernelTest, ArithmeticSameShape) { checkArithmetic({3, 5}, {3, 5}); }
 TEST_F(KernelTest, ArithmeticBroadcastTrailingVector) { checkArithmetic({2, 3, 4}, {4}); }

@@ -1,10 +1,12 @@
 // \file Reference implementations of the elementwise ops: NumPy broadcasting arithmetic and
-// comparisons, unary math, casts, relu_grad and the SGD update.
+// comparisons, unary math, casts, selections (where, clip, leaky_relu), batch_norm, dropout,
+// the activation gradients and the SGD update.
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <stdexcept>
 
+#include "codegen/random_bits.h"
 #include "support/reference_ops.h"
 
 namespace graphc {
@@ -83,6 +85,21 @@ double castTo(DType to, double v) {
   return v;
 }
 
+// Inputs x, keep_prob, training flag, step. The mask bits are the kernel's hash of the row-major
+// index; keep_prob is compared as the f32 the kernel reads.
+RefTensor dropout(const Node& n, const std::vector<RefTensor>& in) {
+  RefTensor out = in[0];
+  double keep = static_cast<float>(in[1].data.at(0));
+  if (in[2].data.at(0) <= 0.5) return out;
+  auto step = static_cast<uint32_t>(static_cast<int64_t>(in[3].data.at(0)));
+  auto seed = static_cast<uint32_t>(n.attrs.getInt("seed"));
+  for (size_t i = 0; i < out.data.size(); ++i) {
+    bool kept = uniformFromBits(dropoutBits(static_cast<uint32_t>(i), step, seed)) < keep;
+    out.data[i] = kept ? out.data[i] / keep : 0.0;
+  }
+  return out;
+}
+
 }  // namespace
 
 void registerElementwiseReferences(ReferenceTable& t) {
@@ -112,6 +129,21 @@ void registerElementwiseReferences(ReferenceTable& t) {
   t.emplace_back("cast", pointwise([](const std::vector<double>& a, const Node& n) { return castTo(n.dtype, a[0]); }));
   // d relu(x) / dx is the step function; at 0 the subgradient 0 is used.
   t.emplace_back("relu_grad", binary([](double x, double g) { return x > 0 ? g : 0.0; }));
+  t.emplace_back("where", pointwise([](const std::vector<double>& a, const Node&) { return a[0] != 0 ? a[1] : a[2]; }));
+  t.emplace_back("clip", pointwise([](const std::vector<double>& a, const Node&) {
+                   return std::min(std::max(a[0], a[1]), a[2]);
+                 }));
+  t.emplace_back("leaky_relu", pointwise([](const std::vector<double>& a, const Node& n) {
+                   return a[0] > 0 ? a[0] : n.attrs.getFloat("alpha", 0.2) * a[0];
+                 }));
+  t.emplace_back("leaky_relu_grad", pointwise([](const std::vector<double>& a, const Node& n) {
+                   return a[0] > 0 ? a[1] : n.attrs.getFloat("alpha", 0.2) * a[1];
+                 }));
+  // Inputs x, gamma, beta, mean, var.
+  t.emplace_back("batch_norm", pointwise([](const std::vector<double>& a, const Node& n) {
+                   return a[1] * (a[0] - a[3]) / std::sqrt(a[4] + n.attrs.getFloat("epsilon", 1e-3)) + a[2];
+                 }));
+  t.emplace_back("dropout", dropout);
   t.emplace_back("sgd_update", pointwise([](const std::vector<double>& a, const Node&) { return a[0] - a[2] * a[1]; }));
 }
 

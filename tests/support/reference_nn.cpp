@@ -1,5 +1,5 @@
 // \file Reference implementations of the dense-compute ops: matmul, NHWC convolution and its two
-// gradients (as explicit adjoint scatters), max pooling and its gradient, reshape.
+// gradients (as explicit adjoint scatters), max and average pooling and their gradients, reshape.
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
@@ -200,6 +200,49 @@ RefTensor maxPoolGrad(const Node& n, const std::vector<RefTensor>& in) {
   return dx;
 }
 
+// Calls visit(window element index, real element count) for every real input element of the
+// window at (b, oh, ow, c): padding is neither read nor counted, as in TensorFlow.
+template <typename Visit>
+void forEachWindowElement(const PoolGeometry& g, const Shape& x, int64_t b, int64_t oh, int64_t ow, int64_t c,
+                          Visit visit) {
+  std::vector<size_t> elements;
+  for (int64_t kh = 0; kh < g.h.kernel; ++kh)
+    for (int64_t kw = 0; kw < g.w.kernel; ++kw) {
+      int64_t ih = tapAt(g.h, oh, kh), iw = tapAt(g.w, ow, kw);
+      if (inside(g.h, ih) && inside(g.w, iw)) elements.push_back(nhwc(x, b, ih, iw, c));
+    }
+  for (size_t i : elements) visit(i, static_cast<double>(elements.size()));
+}
+
+RefTensor avgPool(const Node& n, const std::vector<RefTensor>& in) {
+  const RefTensor& x = in[0];
+  PoolGeometry g = poolGeometry(n, x.shape);
+  RefTensor y = zeros({g.batch, g.h.out, g.w.out, g.channels});
+  for (int64_t b = 0; b < g.batch; ++b)
+    for (int64_t oh = 0; oh < g.h.out; ++oh)
+      for (int64_t ow = 0; ow < g.w.out; ++ow)
+        for (int64_t c = 0; c < g.channels; ++c)
+          forEachWindowElement(g, x.shape, b, oh, ow, c, [&](size_t i, double count) {
+            y.data[nhwc(y.shape, b, oh, ow, c)] += x.data[i] / count;
+          });
+  return y;
+}
+
+// Inputs x (for its shape), dy: each window's gradient is shared equally by its real elements.
+RefTensor avgPoolGrad(const Node& n, const std::vector<RefTensor>& in) {
+  const RefTensor &x = in[0], &dy = in[1];
+  PoolGeometry g = poolGeometry(n, x.shape);
+  RefTensor dx = zeros(x.shape);
+  for (int64_t b = 0; b < g.batch; ++b)
+    for (int64_t oh = 0; oh < g.h.out; ++oh)
+      for (int64_t ow = 0; ow < g.w.out; ++ow)
+        for (int64_t c = 0; c < g.channels; ++c)
+          forEachWindowElement(g, x.shape, b, oh, ow, c, [&](size_t i, double count) {
+            dx.data[i] += dy.data[nhwc(dy.shape, b, oh, ow, c)] / count;
+          });
+  return dx;
+}
+
 // The same elements in the same row-major order; the node's shape gives the new dimensions,
 // with a batch `?` recovered from the element count.
 RefTensor reshape(const Node& n, const std::vector<RefTensor>& in) {
@@ -222,6 +265,8 @@ void registerNNReferences(ReferenceTable& t) {
   t.emplace_back("conv2d_backprop_filter", conv2dBackpropFilter);
   t.emplace_back("max_pool", maxPool);
   t.emplace_back("max_pool_grad", maxPoolGrad);
+  t.emplace_back("avg_pool", avgPool);
+  t.emplace_back("avg_pool_grad", avgPoolGrad);
   t.emplace_back("reshape", reshape);
 }
 

@@ -38,6 +38,7 @@ const ReferenceFn* findReference(const std::string& op) {
     registerElementwiseReferences(entries);
     registerNNReferences(entries);
     registerReductionReferences(entries);
+    registerShapeReferences(entries);
     return std::map<std::string, ReferenceFn>(entries.begin(), entries.end());
   }();
   auto it = table.find(op);

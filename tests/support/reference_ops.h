@@ -45,5 +45,6 @@ using ReferenceTable = std::vector<std::pair<std::string, ReferenceFn>>;
 void registerElementwiseReferences(ReferenceTable& table);
 void registerNNReferences(ReferenceTable& table);
 void registerReductionReferences(ReferenceTable& table);
+void registerShapeReferences(ReferenceTable& table);
 
 }  // namespace graphc

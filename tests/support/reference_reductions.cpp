@@ -1,5 +1,5 @@
-// \file Reference implementations of reductions, broadcasts, softmax and the classification
-// losses, their gradients and the accuracy metric.
+// \file Reference implementations of reductions, broadcasts, softmax and log_softmax, the
+// classification losses, their gradients and the accuracy metric.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -150,6 +150,30 @@ std::vector<double> logSoftmaxRow(const double* row, size_t len) {
 
 RefTensor scalar(double v) { return {{}, {v}, DType::F32}; }
 
+RefTensor logSoftmax(const Node&, const std::vector<RefTensor>& in) {
+  RefTensor out = in[0];
+  size_t len = rowLength(out);
+  for (size_t r = 0; r < out.data.size() / len; ++r) {
+    std::vector<double> row = logSoftmaxRow(in[0].data.data() + r * len, len);
+    std::copy(row.begin(), row.end(), out.data.begin() + static_cast<long>(r * len));
+  }
+  return out;
+}
+
+// Inputs y = log_softmax(z), g: dL/dz_j = g_j - softmax(z)_j * sum_k g_k.
+RefTensor logSoftmaxGrad(const Node&, const std::vector<RefTensor>& in) {
+  const RefTensor &y = in[0], &g = in[1];
+  RefTensor out = zeros(y.shape);
+  size_t len = rowLength(y);
+  for (size_t r = 0; r < y.data.size() / len; ++r) {
+    double total = 0;
+    for (size_t j = 0; j < len; ++j) total += g.data[r * len + j];
+    for (size_t j = 0; j < len; ++j)
+      out.data[r * len + j] = g.data[r * len + j] - std::exp(y.data[r * len + j]) * total;
+  }
+  return out;
+}
+
 // mean over rows of -sum_j target_j * log softmax(z)_j
 RefTensor softmaxCrossEntropy(const Node&, const std::vector<RefTensor>& in) {
   const RefTensor& z = in[0];
@@ -237,6 +261,8 @@ void registerReductionReferences(ReferenceTable& t) {
   t.emplace_back("sum_like", sumLike);
   t.emplace_back("softmax", softmax);
   t.emplace_back("softmax_grad", softmaxGrad);
+  t.emplace_back("log_softmax", logSoftmax);
+  t.emplace_back("log_softmax_grad", logSoftmaxGrad);
   t.emplace_back("softmax_cross_entropy", softmaxCrossEntropy);
   t.emplace_back("softmax_cross_entropy_grad", softmaxCrossEntropyGrad);
   t.emplace_back("probs_cross_entropy", probsCrossEntropy);

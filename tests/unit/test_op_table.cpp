@@ -16,9 +16,18 @@ namespace {
 
 // Ops that are themselves pieces of gradients (or of the optimizer): autodiff never
 // differentiates through them, so they need neither a rule nor a non-differentiable mark.
-const std::set<std::string> kGradientHelpers = {
-    "relu_grad",    "conv2d_backprop_input",      "conv2d_backprop_filter",   "max_pool_grad",
-    "softmax_grad", "softmax_cross_entropy_grad", "probs_cross_entropy_grad", "sgd_update"};
+const std::set<std::string> kGradientHelpers = {"relu_grad",
+                                                "conv2d_backprop_input",
+                                                "conv2d_backprop_filter",
+                                                "max_pool_grad",
+                                                "softmax_grad",
+                                                "softmax_cross_entropy_grad",
+                                                "probs_cross_entropy_grad",
+                                                "sgd_update",
+                                                "leaky_relu_grad",
+                                                "avg_pool_grad",
+                                                "log_softmax_grad",
+                                                "slice_axis"};
 
 TEST(OpTable, EveryComputedOpHasALoweringAndAReference) {
   for (const OpDef& op : allOps()) {
@@ -186,6 +195,89 @@ TEST(ShapeInference, ClassificationLabels) {
   EXPECT_EQ(g.node(g.add("probs_cross_entropy", {logits, hot})).shape, Shape{});
   EXPECT_THROW(g.add("accuracy", {logits, wrongIds}), UserError);
   EXPECT_THROW(g.add("accuracy", {logits, floatIds}), UserError);
+}
+
+TEST(ShapeInference, SelectionOpsBroadcastAndCheckDtypes) {
+  Graph g;
+  int x = addPlaceholder(g, "x", {-2, 4});
+  int row = addPlaceholder(g, "row", {4});
+  int col = addPlaceholder(g, "col", {3, 1});
+  int ids = addPlaceholder(g, "ids", {4}, DType::I32);
+  int cond = g.add("greater", {x, row});
+  Node w = g.node(g.add("where", {cond, x, row}));
+  EXPECT_EQ(w.shape, (Shape{kBatch, 4}));
+  EXPECT_EQ(w.dtype, DType::F32);
+  EXPECT_EQ(g.node(g.add("where", {g.add("less", {col, addConstant(g, 0)}), row, addConstant(g, 1)})).shape,
+            (Shape{3, 4}));
+  EXPECT_THROW(g.add("where", {x, x, row}), UserError);     // the condition must be bool
+  EXPECT_THROW(g.add("where", {cond, x, ids}), UserError);  // branches of one dtype
+  EXPECT_EQ(g.node(g.add("clip", {row, col, addConstant(g, 1)})).shape, (Shape{3, 4}));
+  EXPECT_THROW(g.add("clip", {row, addConstant(g, 0), ids}), UserError);
+  EXPECT_THROW(g.add("clip", {x, col, row}), UserError);  // [?,4] and [3,1] do not broadcast
+  EXPECT_THROW(g.add("leaky_relu", {ids}), UserError);
+}
+
+TEST(ShapeInference, BatchNormAndDropoutInputs) {
+  Graph g;
+  int x = addPlaceholder(g, "x", {-2, 5, 5, 8});
+  int c = addVariable(g, "c", {8});
+  int wrong = addVariable(g, "wrong", {5});
+  int keep = addPlaceholder(g, "keep", {});
+  int step = addPlaceholder(g, "step", {}, DType::I32);
+  EXPECT_EQ(g.node(g.add("batch_norm", {x, c, c, c, c})).shape, (Shape{kBatch, 5, 5, 8}));
+  EXPECT_THROW(g.add("batch_norm", {x, c, wrong, c, c}), UserError);
+  EXPECT_EQ(g.node(g.add("dropout", {x, keep, keep, step})).shape, (Shape{kBatch, 5, 5, 8}));
+  EXPECT_THROW(g.add("dropout", {x, c, keep, step}), UserError);     // keep_prob must be a scalar
+  EXPECT_THROW(g.add("dropout", {x, keep, keep, keep}), UserError);  // the step is i32
+}
+
+TEST(ShapeInference, ShapeOps) {
+  Graph g;
+  int x = addPlaceholder(g, "x", {-2, 3, 4});
+  int y = addPlaceholder(g, "y", {-2, 3, 2});
+  int ids = addPlaceholder(g, "ids", {-2}, DType::I32);
+  auto transpose = [&](std::vector<int64_t> perm) {
+    return g.node(g.add("transpose", {x}, Attrs().set("perm", perm)));
+  };
+  Node reversed = transpose({});
+  EXPECT_EQ(reversed.shape, (Shape{4, 3, kBatch}));
+  EXPECT_EQ(reversed.attrs.getInts("perm"), (std::vector<int64_t>{2, 1, 0}));
+  EXPECT_EQ(transpose({0, -1, 1}).shape, (Shape{kBatch, 4, 3}));
+  EXPECT_THROW(transpose({0, 0, 1}), UserError);
+  EXPECT_THROW(transpose({1, 0}), UserError);
+  Node joined = g.node(g.add("concat", {x, y, x}, Attrs().set("axis", int64_t(-1))));
+  EXPECT_EQ(joined.shape, (Shape{kBatch, 3, 10}));
+  EXPECT_EQ(joined.attrs.getInt("axis"), 2);
+  EXPECT_THROW(g.add("concat", {x, y}, Attrs().set("axis", int64_t(1))), UserError);  // 4 vs 2 on axis 2
+  EXPECT_THROW(g.add("concat", {x, x}, Attrs().set("axis", int64_t(0))), UserError);  // the batch
+  EXPECT_EQ(
+      g.node(g.add("slice_axis", {x}, Attrs().set("axis", int64_t(2)).set("begin", int64_t(1)).set("size", int64_t(3))))
+          .shape,
+      (Shape{kBatch, 3, 3}));
+  EXPECT_THROW(
+      g.add("slice_axis", {x}, Attrs().set("axis", int64_t(2)).set("begin", int64_t(2)).set("size", int64_t(3))),
+      UserError);
+  Node hot = g.node(g.add("one_hot", {ids}, Attrs().set("depth", int64_t(10))));
+  EXPECT_EQ(hot.shape, (Shape{kBatch, 10}));
+  EXPECT_EQ(hot.dtype, DType::F32);
+  EXPECT_THROW(g.add("one_hot", {x}, Attrs().set("depth", int64_t(10))), UserError);
+  Node count = g.node(g.add("element_count", {x}, Attrs().set("axes", std::vector<int64_t>{0, -1})));
+  EXPECT_EQ(count.shape, Shape{});
+  EXPECT_EQ(count.attrs.getInts("axes"), (std::vector<int64_t>{0, 2}));
+}
+
+TEST(ShapeInference, AvgPoolAndLogSoftmax) {
+  Graph g;
+  int x = addPlaceholder(g, "x", {2, 7, 7, 3});
+  Node pool = g.node(g.add("avg_pool", {x},
+                           Attrs()
+                               .set("size", std::vector<int64_t>{3, 3})
+                               .set("strides", std::vector<int64_t>{2, 2})
+                               .set("padding", std::string("same"))));
+  EXPECT_EQ(pool.shape, (Shape{2, 4, 4, 3}));
+  EXPECT_EQ(pool.attrs.getInt("pad_top"), 1);
+  EXPECT_EQ(g.node(g.add("log_softmax", {x})).shape, (Shape{2, 7, 7, 3}));
+  EXPECT_THROW(g.add("log_softmax", {addConstant(g, 1)}), UserError);
 }
 
 TEST(ShapeInference, ArityIsChecked) {

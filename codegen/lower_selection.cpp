@@ -1,0 +1,60 @@
+// \file Halide lowerings of the elementwise ops that choose or rescale per element: where, clip,
+// leaky_relu (and its gradient) and batch_norm with given statistics. All broadcast NumPy style
+// and are inlined into their consumers like the other elementwise ops.
+#include "codegen/lowering.h"
+
+namespace graphc {
+namespace {
+
+using Halide::Expr;
+using Halide::Func;
+using Halide::Var;
+
+// Input i's element at an output position under NumPy broadcasting: the leading dimensions it
+// lacks are dropped and its dimensions of size 1 stay at index 0.
+Expr broadcastInput(const LowerContext& c, size_t i, const std::vector<Var>& vars) {
+  const Shape& in = c.inShape(i);
+  size_t offset = c.outShape.size() - in.size();
+  std::vector<Expr> idx;
+  for (size_t d = 0; d < in.size(); ++d)
+    idx.push_back(in[d] == 1 && c.outShape[d + offset] != 1 ? Expr(0) : Expr(vars[d + offset]));
+  return at(c.inputs[i], idx);
+}
+
+// A map of every input's broadcast element at each output position.
+LowerFn pointwise(std::function<Expr(const std::vector<Expr>&, const Node&)> op) {
+  return [op](LowerContext& c) {
+    LoweredNode out;
+    out.func = Func(c.name());
+    defineFunc(out.func, c.outShape.size(), [&](const std::vector<Var>& v) {
+      std::vector<Expr> args;
+      for (size_t i = 0; i < c.inputs.size(); ++i) args.push_back(broadcastInput(c, i, v));
+      return op(args, c.node);
+    });
+    return out;
+  };
+}
+
+Expr alpha(const Node& n) { return Expr(static_cast<float>(n.attrs.getFloat("alpha", 0.2))); }
+
+}  // namespace
+
+void registerSelectionLowerings(std::vector<std::pair<std::string, LowerFn>>& t) {
+  t.emplace_back("where",
+                 pointwise([](const std::vector<Expr>& a, const Node&) { return Halide::select(a[0], a[1], a[2]); }));
+  t.emplace_back("clip", pointwise([](const std::vector<Expr>& a, const Node&) {
+                   return Halide::min(Halide::max(a[0], a[1]), a[2]);
+                 }));
+  t.emplace_back("leaky_relu", pointwise([](const std::vector<Expr>& a, const Node& n) {
+                   return Halide::select(a[0] > 0.0f, a[0], alpha(n) * a[0]);
+                 }));
+  t.emplace_back("leaky_relu_grad", pointwise([](const std::vector<Expr>& a, const Node& n) {
+                   return Halide::select(a[0] > 0.0f, a[1], alpha(n) * a[1]);
+                 }));
+  t.emplace_back("batch_norm", pointwise([](const std::vector<Expr>& a, const Node& n) {
+                   Expr epsilon = static_cast<float>(n.attrs.getFloat("epsilon", 1e-3));
+                   return a[1] * (a[0] - a[3]) / Halide::sqrt(a[4] + epsilon) + a[2];
+                 }));
+}
+
+}  // namespace graphc

@@ -1,0 +1,26 @@
+// \file Graph builders of the layers whose body is more than one op, shared by the layer lowering
+// (frontend/lower_layers.cpp) and the tests.
+#pragma once
+
+#include <vector>
+
+#include "ir/graph.h"
+#include "passes/optimizer.h"
+
+namespace graphc {
+
+struct BatchNormVariables {
+  int gamma = -1, beta = -1;                 // trainable, [channels]
+  int movingMean = -1, movingVariance = -1;  // non-trainable state, [channels]
+};
+
+// Keras' BatchNormalization over the last axis of x, from differentiable graph ops so that
+// gradients flow through the batch statistics. While training (the f32 scalar `training` is 1)
+// it normalizes with the batch mean and biased variance over every other axis, otherwise with the
+// moving statistics. Appends to updates the statistics' values after a train step, as Keras 2
+// computes them: moving * momentum + batch * (1 - momentum), where the batch variance is made
+// unbiased with n / (n - 1 - epsilon). Returns batch_norm's output node.
+int buildBatchNorm(Graph& graph, int x, const BatchNormVariables& vars, int training, double momentum, double epsilon,
+                   SourceLoc loc, std::vector<VariableUpdate>* updates);
+
+}  // namespace graphc

@@ -1,0 +1,147 @@
+// \file AST-to-graph lowering of the Capitalized layers: each creates its variables (Keras' default
+// initializers) in a scope named after the binding, then the ops of its body.
+#include "frontend/call_args.h"
+#include "frontend/layers.h"
+#include "frontend/lowerer.h"
+
+namespace graphc {
+namespace {
+
+int activation(Lowerer& L, const CallArgs& args, int x, SourceLoc loc) {
+  const Expr* e = args.get("activation");
+  std::string act = e ? L.evalWord(*e) : "none";
+  if (act == "none" || act == "linear") return x;
+  if (act == "relu" || act == "sigmoid" || act == "tanh" || act == "softmax") return L.addNode(act, {x}, {}, loc);
+  throw UserError(e->loc, "unknown activation '" + act + "' (expected relu, sigmoid, tanh, softmax or none)");
+}
+
+bool useBias(Lowerer& L, const CallArgs& args) {
+  const Expr* e = args.get("use_bias");
+  return !e || L.evalNumber(*e) != 0;
+}
+
+Attrs init(const char* kind, bool trainable = true) {
+  Attrs a;
+  a.set("init", std::string(kind));
+  if (!trainable) a.set("trainable", int64_t(0));
+  return a;
+}
+
+Attrs meanOver(std::vector<int64_t> axes) { return Attrs().set("axes", axes).set("keepdims", int64_t(0)); }
+
+}  // namespace
+
+int buildBatchNorm(Graph& g, int x, const BatchNormVariables& v, int training, double momentum, double epsilon,
+                   SourceLoc loc, std::vector<VariableUpdate>* updates) {
+  size_t rank = g.node(x).shape.size();
+  std::vector<int64_t> axes;
+  for (size_t d = 0; d + 1 < rank; ++d) axes.push_back(static_cast<int64_t>(d));
+  auto constant = [&](double value) {
+    return g.add("constant", {}, Attrs().set("value", value).set("dtype", std::string("f32")), loc);
+  };
+  int mean = g.add("reduce_mean", {x}, meanOver(axes), loc);
+  int centered = g.add("sub", {x, mean}, {}, loc);
+  int variance = g.add("reduce_mean", {g.add("square", {centered}, {}, loc)}, meanOver(axes), loc);
+  int isTraining = g.add("greater", {training, constant(0.5)}, {}, loc);
+  int useMean = g.add("where", {isTraining, mean, v.movingMean}, {}, loc);
+  int useVariance = g.add("where", {isTraining, variance, v.movingVariance}, {}, loc);
+  int y = g.add("batch_norm", {x, v.gamma, v.beta, useMean, useVariance}, Attrs().set("epsilon", epsilon), loc);
+
+  auto average = [&](int moving, int batch) {
+    int next = g.add(
+        "add",
+        {g.add("mul", {moving, constant(momentum)}, {}, loc), g.add("mul", {batch, constant(1 - momentum)}, {}, loc)},
+        {}, loc);
+    g.mutableNode(next).name = g.node(moving).name + "/next";
+    updates->push_back({moving, next});
+  };
+  average(v.movingMean, mean);
+  int n = g.add("element_count", {x}, Attrs().set("axes", axes), loc);
+  int correction = g.add("div", {n, g.add("sub", {n, constant(1 + epsilon)}, {}, loc)}, {}, loc);
+  average(v.movingVariance, g.add("mul", {variance, correction}, {}, loc));
+  return y;
+}
+
+int Lowerer::lowerLayer(const Expr& call) {
+  const std::string& f = call.text;
+  SourceLoc loc = call.loc;
+  // The scope is taken before the arguments are lowered, so that nested layers are named in
+  // source order: in `d = Dense(Flatten(x), 10)` the Dense is `d` and the Flatten `d_1`.
+  std::string scope = layerScope();
+  model_.layers.back().scope = scope;
+  if (f == "Conv2D") {
+    CallArgs args(call, {"x", "filters", "kernel", "strides", "padding", "dilation", "activation", "use_bias"}, 3);
+    int x = evalNode(args.require("x"));
+    int64_t filters = evalInt(args.require("filters"), "filters");
+    if (filters <= 0)
+      throw UserError(args.require("filters").loc, "filters must be positive, found " + std::to_string(filters));
+    std::vector<int64_t> k = evalPair(args.require("kernel"), "kernel");
+    const Shape& xs = model_.graph.node(x).shape;
+    if (xs.size() != 4)
+      throw UserError(args.require("x").loc,
+                      "Conv2D expects an NHWC input of rank 4, found " + typeToString(model_.graph.node(x).dtype, xs));
+    int w = variable(scope + "/kernel", {k[0], k[1], xs[3], filters}, init("glorot_uniform"), loc);
+    Attrs a;
+    a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
+    a.set("padding", paddingArg(*this, args));
+    int y = addNode("conv2d", {x, w}, a, loc);
+    if (useBias(*this, args)) {
+      int b = variable(scope + "/bias", {filters}, init("zeros"), loc);
+      y = addNode("add", {y, b}, {}, loc);
+    }
+    return activation(*this, args, y, loc);
+  }
+  if (f == "Dense") {
+    CallArgs args(call, {"x", "units", "activation", "use_bias"}, 2);
+    int x = evalNode(args.require("x"));
+    int64_t units = evalInt(args.require("units"), "units");
+    if (units <= 0)
+      throw UserError(args.require("units").loc, "units must be positive, found " + std::to_string(units));
+    const Node& xn = model_.graph.node(x);
+    if (xn.shape.size() != 2)
+      throw UserError(args.require("x").loc, "Dense expects an input of rank 2, found " +
+                                                 typeToString(xn.dtype, xn.shape) + " (use Flatten first)");
+    int w = variable(scope + "/kernel", {xn.shape[1], units}, init("glorot_uniform"), loc);
+    int y = addNode("matmul", {x, w}, {}, loc);
+    if (useBias(*this, args)) {
+      int b = variable(scope + "/bias", {units}, init("zeros"), loc);
+      y = addNode("add", {y, b}, {}, loc);
+    }
+    return activation(*this, args, y, loc);
+  }
+  if (f == "MaxPool2D" || f == "AvgPool2D") {
+    CallArgs args(call, {"x", "size", "strides", "padding"}, 1);
+    int x = evalNode(args.require("x"));
+    return lowerPool(*this, f == "MaxPool2D" ? "max_pool" : "avg_pool", args, x, loc);
+  }
+  if (f == "Flatten") {
+    CallArgs args(call, {"x"}, 1);
+    int x = evalNode(args.require("x"));
+    return lowerFlatten(*this, x, loc);
+  }
+  if (f == "BatchNorm") {
+    CallArgs args(call, {"x", "momentum", "epsilon"}, 1);
+    int x = evalNode(args.require("x"));
+    const Node& xn = model_.graph.node(x);
+    if (xn.shape.empty() || xn.dtype != DType::F32 || xn.shape.back() == kBatch)
+      throw UserError(args.require("x").loc, "BatchNorm expects an f32 input with a known last axis, found " +
+                                                 typeToString(xn.dtype, xn.shape));
+    double momentum = args.get("momentum") ? evalNumber(*args.get("momentum")) : 0.99;
+    double epsilon = args.get("epsilon") ? evalNumber(*args.get("epsilon")) : 1e-3;
+    Shape channels = {xn.shape.back()};
+    BatchNormVariables v;
+    v.gamma = variable(scope + "/gamma", channels, init("ones"), loc);
+    v.beta = variable(scope + "/beta", channels, init("zeros"), loc);
+    v.movingMean = variable(scope + "/moving_mean", channels, init("zeros", false), loc);
+    v.movingVariance = variable(scope + "/moving_variance", channels, init("ones", false), loc);
+    return buildBatchNorm(model_.graph, x, v, trainingFlag(), momentum, epsilon, loc, &model_.stateUpdates);
+  }
+  if (f == "Dropout") {
+    CallArgs args(call, {"x", "rate"}, 2);
+    return dropout(evalNode(args.require("x")), args.require("rate"), scope, loc, true);
+  }
+  throw UserError(
+      loc, "unknown layer '" + f + "' (expected Conv2D, Dense, MaxPool2D, AvgPool2D, BatchNorm, Dropout or Flatten)");
+}
+
+}  // namespace graphc

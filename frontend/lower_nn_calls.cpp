@@ -1,0 +1,120 @@
+// \file AST-to-graph lowering of the lowercase nn calls: convolution, pooling, softmax, dropout,
+// batch_norm, the losses and the accuracy metric.
+#include "frontend/call_args.h"
+#include "frontend/lowerer.h"
+
+namespace graphc {
+namespace {
+
+int classificationOp(Lowerer& L, const Expr& call, const std::string& op, const char* first, bool normalize = false) {
+  CallArgs args(call, {first, "labels"}, 2);
+  int scores = L.evalNode(args.require(first));
+  int labels = L.evalNode(args.require("labels"));
+  if (normalize) {
+    // Keras' categorical_crossentropy divides the probabilities by their sum before the clip
+    // (a no-op on softmax outputs, which the stable-loss rewrite then sees through).
+    int64_t last = static_cast<int64_t>(L.model().graph.node(scores).shape.size()) - 1;
+    Attrs a;
+    a.set("axes", std::vector<int64_t>{last}).set("keepdims", int64_t(1));
+    scores = L.addNode("div", {scores, L.addNode("reduce_sum", {scores}, a, call.loc)}, {}, call.loc);
+  }
+  return L.addNode(op, {scores, labels}, {}, call.loc);
+}
+
+// softmax and log_softmax: over the last axis only.
+int lastAxisOp(Lowerer& L, const Expr& call, const std::string& op) {
+  CallArgs args(call, {"x", "axis"}, 1);
+  int x = L.evalNode(args.require("x"));
+  int64_t axis = args.get("axis") ? L.evalInt(*args.get("axis"), "axis") : -1;
+  int64_t rank = static_cast<int64_t>(L.model().graph.node(x).shape.size());
+  if (axis != -1 && axis != rank - 1)
+    throw UserError(args.get("axis")->loc, op + " supports only the last axis for now");
+  return L.addNode(op, {x}, {}, call.loc);
+}
+
+// Keras' mean_squared_error: the mean over the last axis, then over the batch; with rows of one
+// length that is the mean of every squared difference.
+int meanSquaredError(Lowerer& L, const Expr& call) {
+  CallArgs args(call, {"a", "b"}, 2);
+  int a = L.evalNode(args.require("a")), b = L.evalNode(args.require("b"));
+  const Node &na = L.model().graph.node(a), &nb = L.model().graph.node(b);
+  if (na.shape != nb.shape || na.dtype != DType::F32 || nb.dtype != DType::F32)
+    throw UserError(call.loc, "mean_squared_error expects two f32 values of one shape, found " +
+                                  typeToString(na.dtype, na.shape) + " and " + typeToString(nb.dtype, nb.shape));
+  int squared = L.addNode("square", {L.addNode("sub", {a, b}, {}, call.loc)}, {}, call.loc);
+  Attrs all;
+  all.set("axes", std::vector<int64_t>{}).set("keepdims", int64_t(0));
+  return L.addNode("reduce_mean", {squared}, all, call.loc);
+}
+
+// FNV-1a: a stable 32-bit hash, so that a dropout's mask depends on its name, not on build or order.
+int64_t stableSeed(const std::string& key) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : key) h = (h ^ c) * 16777619u;
+  return static_cast<int64_t>(h);
+}
+
+}  // namespace
+
+int Lowerer::dropout(int x, const Expr& keepOrRate, const std::string& seedKey, SourceLoc loc, bool rate) {
+  int keep;
+  if (isConstantExpr(keepOrRate)) {
+    double v = evalNumber(keepOrRate);
+    if (rate ? (v < 0 || v >= 1) : (v <= 0 || v > 1))
+      throw UserError(keepOrRate.loc, rate ? "Dropout expects a rate in [0, 1), found " + std::to_string(v)
+                                           : "dropout expects keep_prob in (0, 1], found " + std::to_string(v));
+    keep = scalarConstant(rate ? 1 - v : v, DType::F32, keepOrRate.loc);
+  } else {
+    keep = evalNode(keepOrRate);
+    if (rate) keep = addNode("sub", {scalarConstant(1, DType::F32, loc), keep}, {}, loc);
+  }
+  Attrs a;
+  a.set("seed", stableSeed(seedKey));
+  return addNode("dropout", {x, keep, trainingFlag(), stepCounter()}, a, loc);
+}
+
+int Lowerer::lowerNNCall(const Expr& call) {
+  const std::string& f = call.text;
+  SourceLoc loc = call.loc;
+  if (f == "softmax" || f == "log_softmax") return lastAxisOp(*this, call, f);
+  if (f == "conv2d") {
+    CallArgs args(call, {"x", "w", "strides", "padding", "dilation"}, 2);
+    Attrs a;
+    a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
+    a.set("padding", paddingArg(*this, args));
+    return addNode("conv2d", {evalNode(args.require("x")), evalNode(args.require("w"))}, a, loc);
+  }
+  if (f == "max_pool" || f == "avg_pool") {
+    CallArgs args(call, {"x", "size", "strides", "padding"}, 1);
+    return lowerPool(*this, f, args, evalNode(args.require("x")), loc);
+  }
+  if (f == "dropout") {
+    CallArgs args(call, {"x", "keep_prob", "seed"}, 2);
+    int x = evalNode(args.require("x"));
+    std::string key = args.get("seed") ? std::to_string(evalInt(*args.get("seed"), "seed"))
+                                       : (statementName_.empty() ? "dropout" : statementName_);
+    return dropout(x, args.require("keep_prob"), key, loc, false);
+  }
+  if (f == "batch_norm") {
+    CallArgs args(call, {"x", "gamma", "beta", "mean", "var", "epsilon"}, 5);
+    std::vector<int> in;
+    for (const char* name : {"x", "gamma", "beta", "mean", "var"}) in.push_back(evalNode(args.require(name)));
+    double epsilon = args.get("epsilon") ? evalNumber(*args.get("epsilon")) : 1e-3;
+    return addNode("batch_norm", in, Attrs().set("epsilon", epsilon), loc);
+  }
+  if (f == "softmax_cross_entropy") return classificationOp(*this, call, "softmax_cross_entropy", "logits");
+  if (f == "sparse_categorical_crossentropy" || f == "categorical_crossentropy") {
+    int id = classificationOp(*this, call, "probs_cross_entropy", "probs", f == "categorical_crossentropy");
+    bool ids = model_.graph.node(model_.graph.node(id).inputs[1]).dtype == DType::I32;
+    if (f == "sparse_categorical_crossentropy" && !ids)
+      throw UserError(call.loc,
+                      "sparse_categorical_crossentropy expects i32 class ids as labels, found one-hot values (use "
+                      "categorical_crossentropy)");
+    return id;
+  }
+  if (f == "mean_squared_error") return meanSquaredError(*this, call);
+  if (f == "accuracy") return classificationOp(*this, call, "accuracy", "scores");
+  return -1;
+}
+
+}  // namespace graphc

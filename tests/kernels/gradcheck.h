@@ -1,0 +1,53 @@
+// \file The gradient-check cases' building blocks, shared by the files that define cases
+// (test_gradcheck.cpp, gradcheck_cases_nn.cpp): a graph under construction and a named case.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "support/harness.h"
+
+namespace graphc {
+
+// A graph under construction: variables are the values differentiated, inputs are fixed data
+// (labels, shapes to broadcast to).
+struct GradGraph {
+  int variable(const std::string& name, const RefTensor& value) {
+    int id = addVariable(g, name, value.shape);
+    sources[id] = value;
+    vars.push_back(id);
+    return id;
+  }
+  int input(const std::string& name, const RefTensor& value) {
+    int id = addPlaceholder(g, name, value.shape, value.dtype);
+    sources[id] = value;
+    return id;
+  }
+  int op(const std::string& name, std::vector<int> inputs, Attrs attrs = {}) {
+    return g.add(name, std::move(inputs), std::move(attrs));
+  }
+
+  Graph g;
+  std::map<int, RefTensor> sources;
+  std::vector<int> vars;
+  std::mt19937 rng{77};
+};
+
+// Builds the graph of one case and returns the node whose op is under test.
+struct GradCase {
+  std::string name;
+  std::function<int(GradGraph&)> build;
+};
+
+inline void PrintTo(const GradCase& c, std::ostream* os) { *os << c.name; }
+
+// The cases of the ops added with the nn layers (gradcheck_cases_nn.cpp).
+void addSelectionCases(std::vector<GradCase>& cases);      // leaky_relu, clip, where, dropout
+void addNormalizationCases(std::vector<GradCase>& cases);  // batch_norm, log_softmax, BatchNorm layer, rewrites
+void addShapeOpCases(std::vector<GradCase>& cases);        // transpose, concat
+void addAvgPoolCases(std::vector<GradCase>& cases);
+
+}  // namespace graphc

@@ -1,0 +1,36 @@
+// \file The fixture of the kernel suites: a graph whose sources are fed with given values, run
+// through Halide and compared with the naive references.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "support/harness.h"
+
+namespace graphc {
+
+// Builds a graph whose sources are fed with given values and checks chosen outputs against the
+// references. Several outputs share one pipeline to keep the JIT compiles few.
+class KernelTest : public ::testing::Test {
+ protected:
+  int input(const std::string& name, const RefTensor& value) {
+    int id = addPlaceholder(g, name, value.shape, value.dtype);
+    feeds[id] = value;
+    return id;
+  }
+  int op(const std::string& name, std::vector<int> inputs, Attrs attrs = {}) {
+    return g.add(name, std::move(inputs), std::move(attrs));
+  }
+  void check(const std::vector<int>& outputs) { expectMatchesReference(g, outputs, feeds); }
+  void checkArithmetic(const Shape& a, const Shape& b);  // test_kernels.cpp
+
+  Graph g;
+  std::map<int, RefTensor> feeds;
+  std::mt19937 rng{1234};
+};
+
+}  // namespace graphc

@@ -1,0 +1,46 @@
+// \file Kernel correctness of the ops that move elements (transpose, concat, slice_axis, one_hot)
+// and of element_count, against the naive references.
+#include <gtest/gtest.h>
+
+#include "kernels/kernel_fixture.h"
+
+namespace graphc {
+namespace {
+
+Attrs perm(std::vector<int64_t> p) { return Attrs().set("perm", p); }
+Attrs axis(int64_t a) { return Attrs().set("axis", a); }
+Attrs slice(int64_t a, int64_t begin, int64_t size) {
+  return Attrs().set("axis", a).set("begin", begin).set("size", size);
+}
+
+TEST_F(KernelTest, TransposeConcatSliceOneHotAndCounts) {
+  int m = input("m", randomTensor({5, 9}, rng));
+  int t = input("t", randomTensor({2, 3, 4}, rng));
+  int ints = input("ints", RefTensor{{2, 3}, {1, 2, 3, 4, 5, 6}, DType::I32});
+  int wide = input("wide", randomTensor({2, 3, 9}, rng));
+  int tall = input("tall", randomTensor({1, 3, 4}, rng));
+  int labels = input("labels", RefTensor{{2, 3}, {0, 3, 1, -1, 4, 2}, DType::I32});  // -1 and 4 are outside depth 4
+  std::vector<int> outs = {
+      op("transpose", {m}, perm({})),  // default: reversed axes
+      op("transpose", {t}, perm({2, 0, 1})),
+      op("transpose", {t}, perm({0, 2, 1})),
+      op("transpose", {t}, perm({1, 0, -1})),
+      op("transpose", {ints}, perm({1, 0})),
+      op("concat", {t, wide}, axis(-1)),  // [2, 3, 13]: a vector tail along the joined axis
+      op("concat", {t, tall, t}, axis(0)),
+      op("concat", {t, t, t}, axis(1)),
+      op("concat", {m}, axis(0)),
+      op("concat", {ints, ints}, axis(1)),
+      op("slice_axis", {wide}, slice(2, 3, 5)),
+      op("slice_axis", {t}, slice(0, 1, 1)),
+      op("slice_axis", {t}, slice(1, 0, 2)),
+      op("one_hot", {labels}, Attrs().set("depth", int64_t(4))),
+      op("one_hot", {input("ids", randomIds(11, 10, rng))}, Attrs().set("depth", int64_t(10))),
+      op("element_count", {t}, Attrs().set("axes", std::vector<int64_t>{0, 2})),
+      op("element_count", {t}, Attrs().set("axes", std::vector<int64_t>{})),
+  };
+  check(outs);
+}
+
+}  // namespace
+}  // namespace graphc

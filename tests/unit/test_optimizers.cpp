@@ -1,0 +1,206 @@
+// \file The optimizers' update graphs, run through the session, against a double-precision
+// transcription of Keras' formulas, step by step; plus their names and state bookkeeping.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "frontend/diagnostics.h"
+#include "passes/optimizer.h"
+#include "runtime/session.h"
+#include "support/harness.h"
+
+namespace graphc {
+namespace {
+
+const Shape kShape = {2, 3};
+const std::vector<double> kInitial = {0.5, -1.25, 2.0, 0.0, 3.5, -0.75};
+const std::vector<double> kTarget = {1.0, 1.0, -1.0, 0.25, 0.0, 2.0};
+
+// loss = reduce_sum(square(w - target)): d loss / d w = 2 (w - target).
+struct Problem {
+  Graph graph;
+  int w = -1, target = -1, loss = -1;
+  TrainGraph train;
+};
+
+void build(Problem& p, const OptimizerSpec& spec) {
+  Graph& g = p.graph;
+  p.w = addVariable(g, "w", kShape);
+  p.target = addPlaceholder(g, "target", kShape);
+  int diff = g.add("sub", {p.w, p.target});
+  int sq = g.add("square", {diff});
+  p.loss = g.add("reduce_sum", {sq}, Attrs().set("axes", std::vector<int64_t>{}).set("keepdims", int64_t(0)));
+  p.train = buildTrainGraph(g, p.loss, spec, {});
+}
+
+// Keras' update rules in double precision (tf.keras OptimizerV2 / Keras 3).
+struct ReferenceOptimizer {
+  OptimizerSpec o;
+  std::vector<double> w = kInitial;
+  std::vector<double> m = std::vector<double>(kInitial.size(), 0.0);  // adam m, sgd velocity
+  std::vector<double> v = std::vector<double>(kInitial.size(), 0.0);  // adam v, rmsprop v
+  double iterations = 0;
+
+  void step() {
+    double t = iterations + 1;
+    double lr = o.learningRate;
+    for (size_t i = 0; i < w.size(); ++i) {
+      double g = 2 * (w[i] - kTarget[i]);
+      if (o.kind == "sgd") {
+        m[i] = o.momentum * m[i] - lr * g;
+        if (o.momentum == 0)
+          w[i] -= lr * g;
+        else if (o.nesterov)
+          w[i] += o.momentum * m[i] - lr * g;
+        else
+          w[i] += m[i];
+      } else if (o.kind == "adam") {
+        double lrT = lr * std::sqrt(1 - std::pow(o.beta2, t)) / (1 - std::pow(o.beta1, t));
+        m[i] = o.beta1 * m[i] + (1 - o.beta1) * g;
+        v[i] = o.beta2 * v[i] + (1 - o.beta2) * g * g;
+        w[i] -= lrT * m[i] / (std::sqrt(v[i]) + o.epsilon);
+      } else {
+        v[i] = o.rho * v[i] + (1 - o.rho) * g * g;
+        w[i] -= lr * g / (std::sqrt(v[i]) + o.epsilon);
+      }
+    }
+    iterations = t;
+  }
+};
+
+std::vector<double> values(Session& s, int variable) {
+  Halide::Buffer<float> b = s.variable(variable);
+  return std::vector<double>(b.data(), b.data() + b.number_of_elements());
+}
+
+void expectClose(const std::vector<double>& got, const std::vector<double>& want, const std::string& what, int step) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t i = 0; i < got.size(); ++i)
+    EXPECT_NEAR(got[i], want[i], 1e-5 * std::fabs(want[i]) + 1e-7) << what << "[" << i << "] after step " << step;
+}
+
+// Runs steps training steps in the session and in the reference, comparing the variable and every
+// optimizer slot after each. startIterations presets the step counter (bias correction far in).
+void checkAgainstReference(const OptimizerSpec& spec, int steps, double startIterations = 0) {
+  Problem p;
+  build(p, spec);
+  Session session(p.graph, 0);
+  Halide::Buffer<float> w = session.variable(p.w);
+  for (size_t i = 0; i < kInitial.size(); ++i) w.data()[i] = static_cast<float>(kInitial[i]);
+  session.variable(p.train.iterations)() = static_cast<float>(startIterations);
+  session.feed(p.target, toBuffer(RefTensor{kShape, kTarget, DType::F32}));
+  session.feed(p.train.learningRate, scalarValue(DType::F32, spec.learningRate));
+
+  ReferenceOptimizer ref{spec};
+  ref.iterations = startIterations;
+  std::vector<int> fetches = {p.loss};
+  for (const VariableUpdate& u : p.train.updates) fetches.push_back(u.next);
+  int m = -1, v = -1;
+  if (spec.kind == "sgd") m = p.graph.findByName("sgd/velocity/w");
+  if (spec.kind == "adam") m = p.graph.findByName("adam/m/w"), v = p.graph.findByName("adam/v/w");
+  if (spec.kind == "rmsprop") v = p.graph.findByName("rmsprop/v/w");
+  for (int step = 1; step <= steps; ++step) {
+    auto& outs = session.run(fetches, 1);
+    for (size_t u = 0; u < p.train.updates.size(); ++u)
+      session.assignVariable(p.train.updates[u].variable, outs[u + 1]);
+    ref.step();
+    expectClose(values(session, p.w), ref.w, spec.kind + " w", step);
+    if (m >= 0) expectClose(values(session, m), ref.m, spec.kind + " first slot", step);
+    if (v >= 0) expectClose(values(session, v), ref.v, spec.kind + " second slot", step);
+    EXPECT_EQ(session.variable(p.train.iterations)(), static_cast<float>(ref.iterations));
+  }
+}
+
+OptimizerSpec spec(const std::string& kind, double lr) {
+  OptimizerSpec o = defaultOptimizer(kind);
+  o.learningRate = lr;
+  return o;
+}
+
+TEST(Optimizers, PlainSgdMatchesKeras) { checkAgainstReference(spec("sgd", 0.05), 8); }
+
+TEST(Optimizers, SgdMomentumMatchesKeras) {
+  OptimizerSpec o = spec("sgd", 0.05);
+  o.momentum = 0.9;
+  checkAgainstReference(o, 8);
+}
+
+TEST(Optimizers, SgdNesterovMatchesKeras) {
+  OptimizerSpec o = spec("sgd", 0.05);
+  o.momentum = 0.8;
+  o.nesterov = true;
+  checkAgainstReference(o, 8);
+}
+
+TEST(Optimizers, AdamMatchesKeras) { checkAgainstReference(spec("adam", 0.1), 8); }
+
+TEST(Optimizers, AdamWithoutMomentumMatchesKeras) {
+  OptimizerSpec o = spec("adam", 0.1);
+  o.beta1 = 0;
+  checkAgainstReference(o, 5);
+}
+
+// Far into training the bias corrections are close to 1 and the step counter is large: the
+// counter variable must drive them exactly as a resumed run needs.
+TEST(Optimizers, AdamBiasCorrectionLateInTraining) { checkAgainstReference(spec("adam", 0.01), 4, 12345); }
+
+TEST(Optimizers, AdamBiasCorrectionWithBeta2NearOne) {
+  OptimizerSpec o = spec("adam", 0.1);
+  o.beta2 = 0.99999;
+  checkAgainstReference(o, 5);
+}
+
+TEST(Optimizers, RmspropMatchesKeras) { checkAgainstReference(spec("rmsprop", 0.05), 8); }
+
+TEST(Optimizers, StateIsNamedAndEveryVariableIsUpdated) {
+  for (const char* kind : {"sgd", "adam", "rmsprop"}) {
+    OptimizerSpec o = defaultOptimizer(kind);
+    o.momentum = 0.5;
+    Problem p;
+    build(p, o);
+    std::string k = kind;
+    EXPECT_EQ(p.graph.node(p.train.iterations).name, k + "/iterations");
+    EXPECT_EQ(p.graph.node(p.train.learningRate).name, k + "/lr");
+    std::vector<std::string> slots = k == "sgd"    ? std::vector<std::string>{"sgd/velocity/w"}
+                                     : k == "adam" ? std::vector<std::string>{"adam/m/w", "adam/v/w"}
+                                                   : std::vector<std::string>{"rmsprop/v/w"};
+    for (const std::string& s : slots) {
+      int id = p.graph.findByName(s);
+      ASSERT_GE(id, 0) << s;
+      const Node& n = p.graph.node(id);
+      EXPECT_EQ(n.op, "variable");
+      EXPECT_EQ(n.shape, kShape);
+      EXPECT_EQ(n.attrs.getInt("trainable", 1), 0) << s;
+      EXPECT_EQ(n.attrs.getInt(kOptimizerSlotAttr), 1) << s;
+      EXPECT_TRUE(n.isGradient) << s;
+    }
+    // Every variable of the graph, trainable or optimizer state, has exactly one update.
+    std::vector<int> vars = p.graph.variables(false);
+    ASSERT_EQ(p.train.updates.size(), vars.size()) << kind;
+    for (int var : vars) {
+      int count = 0;
+      for (const VariableUpdate& u : p.train.updates) count += u.variable == var;
+      EXPECT_EQ(count, 1) << p.graph.node(var).name;
+    }
+    for (const VariableUpdate& u : p.train.updates) {
+      EXPECT_TRUE(p.graph.node(u.next).isGradient);
+      EXPECT_EQ(p.graph.node(u.next).name.rfind(k + "/update/", 0), 0u) << p.graph.node(u.next).name;
+    }
+  }
+}
+
+TEST(Optimizers, PlainSgdHasNoVelocity) {
+  Problem p;
+  build(p, defaultOptimizer("sgd"));
+  EXPECT_LT(p.graph.findByName("sgd/velocity/w"), 0);
+}
+
+TEST(Optimizers, UnknownKindIsAUserError) {
+  Problem p;
+  OptimizerSpec o;
+  o.kind = "adagrad";
+  EXPECT_THROW(build(p, o), UserError);
+}
+
+}  // namespace
+}  // namespace graphc

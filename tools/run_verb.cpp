@@ -1,0 +1,77 @@
+// \file `graphc run`: train as the file's train block says (checkpoints in and out), then
+// evaluate on the test set.
+#include <cmath>
+#include <iostream>
+#include <sstream>
+
+#include "passes/pipeline.h"
+#include "runtime/metrics_json.h"
+#include "runtime/trainer.h"
+#include "tools/verbs.h"
+
+namespace graphc {
+namespace {
+
+const char* kRunHelp =
+    "usage: graphc run FILE.mnn [flags]\n"
+    "\n"
+    "Trains the model as its train block says, printing one line per epoch, then evaluates it\n"
+    "on the test set.\n"
+    "\n"
+    "  --epochs N          train for N epochs (overrides the train block)\n"
+    "  --steps N           train for N batches instead\n"
+    "  --batch N           batch size\n"
+    "  --seed N            seed of initialisation and shuffling\n"
+    "  --lr X              learning rate (the optimizer's other hyperparameters come from the file)\n"
+    "  --load FILE         start from a checkpoint (safetensors): its variables and optimizer state;\n"
+    "                      training resumes at its step in the same data order (same --batch and\n"
+    "                      --seed), and optimizer state missing from it starts at zero\n"
+    "  --save FILE         write every variable and optimizer slot to FILE after training\n"
+    "  --threads N         CPU threads (default: all cores)\n"
+    "  --target T          where kernels run: host (default)\n"
+    "  --data-dir DIR      where data sets live (default: $GRAPHC_DATA, else the project's data/)\n"
+    "  --metrics-json FILE write the result as JSON\n"
+    "  --quiet             print only errors and the final result line\n";
+
+}  // namespace
+
+int runVerb(const std::vector<std::string>& args) {
+  if (wantsHelp(args)) return std::cout << kRunHelp, 0;
+  Flags flags(
+      args, {"epochs", "steps", "batch", "seed", "lr", "threads", "target", "data-dir", "metrics-json", "load", "save"},
+      {"quiet"});
+  std::string path = fileArg(flags);
+  RunOptions options;
+  options.epochs = flags.integer("epochs", 1);
+  options.steps = flags.integer("steps", 1);
+  options.batch = flags.integer("batch", 1);
+  if (auto seed = flags.integer("seed", 0)) options.seed = static_cast<uint64_t>(*seed);
+  options.learningRate = flags.real("lr");
+  if (options.learningRate && !(*options.learningRate > 0 && std::isfinite(*options.learningRate)))
+    throw FlagError{"flag --lr must be a positive number, found " + *flags.text("lr")};
+  options.loadPath = flags.text("load").value_or("");
+  options.savePath = flags.text("save").value_or("");
+  options.dataDir = flags.text("data-dir").value_or("");
+  options.quiet = flags.has("quiet");
+  configureTarget(flags);
+  Model model = loadModel(path);
+  RunResult r = trainModel(model, options, std::cout);
+  std::ostringstream line;
+  line.setf(std::ios::fixed);
+  line.precision(4);
+  line << "test_loss: " << r.testLoss;
+  if (!r.testMetrics.empty()) line << " - test_accuracy: " << r.testMetrics[0];
+  std::cout << line.str() << std::endl;
+  if (!options.quiet) {
+    std::ostringstream info;
+    info.setf(std::ios::fixed);
+    info.precision(1);
+    info << "trained " << r.steps << " steps at " << r.trainImagesPerSecond << " images/s; compiled " << r.kernels
+         << " kernels in " << r.compileSeconds << "s";
+    std::cout << info.str() << std::endl;
+  }
+  if (auto json = flags.text("metrics-json")) writeFileAtomically(*json, metricsJson(r, "host"));
+  return 0;
+}
+
+}  // namespace graphc

@@ -1,0 +1,24 @@
+// \file The graphc verbs, one function each (main.cpp dispatches), and the flag helpers they share.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tools/flags.h"
+
+namespace graphc {
+
+// Each verb takes the arguments after its name and returns the exit code; errors are thrown
+// (FlagError, UserError, InputError...) and mapped to exit codes by main.
+int runVerb(const std::vector<std::string>& args);
+int evalVerb(const std::vector<std::string>& args);
+int predictVerb(const std::vector<std::string>& args);
+
+// True when the arguments ask for the verb's --help (or -h).
+bool wantsHelp(const std::vector<std::string>& args);
+// The single positional .mnn path; a FlagError when there is none or more than one.
+std::string fileArg(const Flags& flags);
+// Applies --target (only host today) and --threads (Halide's thread pool size).
+void configureTarget(const Flags& flags);
+
+}  // namespace graphc

@@ -8,25 +8,12 @@ using Halide::Expr;
 using Halide::Func;
 using Halide::Var;
 
-// The input's element at an output position: leading dimensions it lacks are dropped and
-// dimensions of size 1 stay at index 0 (NumPy broadcasting).
-Expr broadcastAt(const Func& f, const Shape& inShape, const Shape& outShape, const std::vector<Var>& vars) {
-  std::vector<Expr> idx;
-  size_t offset = outShape.size() - inShape.size();
-  for (size_t j = 0; j < inShape.size(); ++j) {
-    bool stretched = inShape[j] == 1 && outShape[j + offset] != 1;
-    idx.push_back(stretched ? Expr(0) : Expr(vars[j + offset]));
-  }
-  return at(f, idx);
-}
-
 LowerFn binary(std::function<Expr(Expr, Expr)> op) {
   return [op](LowerContext& c) {
     LoweredNode out;
     out.func = Func(c.name());
     defineFunc(out.func, c.outShape.size(), [&](const std::vector<Var>& v) {
-      return op(broadcastAt(c.inputs[0], c.inShape(0), c.outShape, v),
-                broadcastAt(c.inputs[1], c.inShape(1), c.outShape, v));
+      return op(broadcastInput(c, 0, v), broadcastInput(c, 1, v));
     });
     return out;
   };
@@ -39,7 +26,7 @@ LowerFn pointwise(std::function<Expr(const std::vector<Expr>&, const LowerContex
     out.func = Func(c.name());
     defineFunc(out.func, c.outShape.size(), [&](const std::vector<Var>& v) {
       std::vector<Expr> args;
-      for (size_t i = 0; i < c.inputs.size(); ++i) args.push_back(broadcastAt(c.inputs[i], c.inShape(i), c.outShape, v));
+      for (size_t i = 0; i < c.inputs.size(); ++i) args.push_back(broadcastInput(c, i, v));
       return op(args, c);
     });
     return out;

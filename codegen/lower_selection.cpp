@@ -10,17 +10,6 @@ using Halide::Expr;
 using Halide::Func;
 using Halide::Var;
 
-// Input i's element at an output position under NumPy broadcasting: the leading dimensions it
-// lacks are dropped and its dimensions of size 1 stay at index 0.
-Expr broadcastInput(const LowerContext& c, size_t i, const std::vector<Var>& vars) {
-  const Shape& in = c.inShape(i);
-  size_t offset = c.outShape.size() - in.size();
-  std::vector<Expr> idx;
-  for (size_t d = 0; d < in.size(); ++d)
-    idx.push_back(in[d] == 1 && c.outShape[d + offset] != 1 ? Expr(0) : Expr(vars[d + offset]));
-  return at(c.inputs[i], idx);
-}
-
 // A map of every input's broadcast element at each output position.
 LowerFn pointwise(std::function<Expr(const std::vector<Expr>&, const Node&)> op) {
   return [op](LowerContext& c) {

@@ -38,6 +38,15 @@ void defineFunc(Halide::Func& func, size_t rank,
   func(args) = body(vars);
 }
 
+Halide::Expr broadcastInput(const LowerContext& c, size_t i, const std::vector<Halide::Var>& vars) {
+  const Shape& in = c.inShape(i);
+  size_t offset = c.outShape.size() - in.size();
+  std::vector<Halide::Expr> idx;
+  for (size_t d = 0; d < in.size(); ++d)
+    idx.push_back(in[d] == 1 && c.outShape[d + offset] != 1 ? Halide::Expr(0) : Halide::Expr(vars[d + offset]));
+  return at(c.inputs[i], idx);
+}
+
 std::string LowerContext::name(const std::string& suffix) const {
   std::string base = node.op + "_" + std::to_string(node.id);
   return suffix.empty() ? base : base + "_" + suffix;

@@ -73,6 +73,10 @@ std::vector<Halide::Expr> toExprs(const std::vector<Halide::Var>& vars);
 // The Halide variables of a Func of the given rank in user order (same names each call).
 std::vector<Halide::Var> userVars(size_t rank);
 
+// Input i's element at an output position under NumPy broadcasting: the leading dimensions it
+// lacks are dropped and its dimensions of size 1 stay at index 0.
+Halide::Expr broadcastInput(const LowerContext& c, size_t i, const std::vector<Halide::Var>& vars);
+
 using LowerFn = std::function<LoweredNode(LowerContext&)>;
 
 // The lowering of op, or nullptr when the op has none (sources are bound, not lowered).

@@ -135,6 +135,14 @@ void Loop::applyOverrides() {
   scale_ = cfg_.data.scale;
 }
 
+// The value fed as graphc/step: dropout masks hash it, so it mixes the seed in (spec: the seed
+// drives every random choice) and stays a function of (seed, step) for exact resumes.
+int32_t dropoutStream(uint64_t seed, int64_t step) {
+  uint64_t h = (seed + 1) * 0x9E3779B97F4A7C15ull;
+  h ^= h >> 29;
+  return static_cast<int32_t>((h + static_cast<uint64_t>(step)) & 0x7fffffff);
+}
+
 // Indices 0..n-1, in a random order when rng is given (Fisher-Yates on our own draws, so the
 // order is the same on every platform).
 std::vector<int64_t> indexRange(int64_t n, std::mt19937_64* rng) {
@@ -307,7 +315,7 @@ RunResult Loop::run() {
       int64_t b = std::min(batch, trainCount - first);
       feedBatch(cfg_.feeds, trainSet, order, first, b);
       feedScalar(kTrainingFlagName, 1.0);
-      feedScalar(kStepName, static_cast<double>(step));
+      feedScalar(kStepName, static_cast<double>(dropoutStream(cfg_.seed, step)));
       auto stepStart = Clock::now();
       double compiledBefore = session_->compileSeconds();
       auto& outs = session_->run(fetches, b);

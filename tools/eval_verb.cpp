@@ -57,12 +57,7 @@ int evalVerb(const std::vector<std::string>& args) {
   configureTarget(flags);
   Model model = loadModel(path);
   EvalResult r = evaluateCheckpoint(model, options, std::cout);
-  std::ostringstream line;
-  line.setf(std::ios::fixed);
-  line.precision(4);
-  line << "test_loss: " << r.testLoss;
-  if (!r.testMetrics.empty()) line << " - test_accuracy: " << r.testMetrics[0];
-  std::cout << line.str() << std::endl;
+  std::cout << testResultLine(r.testLoss, r.testMetrics) << std::endl;
   if (auto json = flags.text("metrics-json")) writeFileAtomically(*json, evalJson(r, options.loadPath));
   return 0;
 }

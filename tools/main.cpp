@@ -151,6 +151,15 @@ int dispatch(int argc, char** argv) {
 
 // The helpers of tools/verbs.h.
 
+std::string testResultLine(double loss, const std::vector<double>& metrics) {
+  std::ostringstream line;
+  line.setf(std::ios::fixed);
+  line.precision(4);
+  line << "test_loss: " << loss;
+  if (!metrics.empty()) line << " - test_accuracy: " << metrics[0];
+  return line.str();
+}
+
 bool wantsHelp(const std::vector<std::string>& args) {
   for (const auto& a : args)
     if (a == "--help" || a == "-h") return true;

@@ -56,12 +56,7 @@ int runVerb(const std::vector<std::string>& args) {
   configureTarget(flags);
   Model model = loadModel(path);
   RunResult r = trainModel(model, options, std::cout);
-  std::ostringstream line;
-  line.setf(std::ios::fixed);
-  line.precision(4);
-  line << "test_loss: " << r.testLoss;
-  if (!r.testMetrics.empty()) line << " - test_accuracy: " << r.testMetrics[0];
-  std::cout << line.str() << std::endl;
+  std::cout << testResultLine(r.testLoss, r.testMetrics) << std::endl;
   if (!options.quiet) {
     std::ostringstream info;
     info.setf(std::ios::fixed);

@@ -18,6 +18,8 @@ int predictVerb(const std::vector<std::string>& args);
 bool wantsHelp(const std::vector<std::string>& args);
 // The single positional .mnn path; a FlagError when there is none or more than one.
 std::string fileArg(const Flags& flags);
+// "test_loss: 0.0577 - test_accuracy: 0.9816" (the first metric is reported as the accuracy).
+std::string testResultLine(double loss, const std::vector<double>& metrics);
 // Applies --target (only host today) and --threads (Halide's thread pool size).
 void configureTarget(const Flags& flags);
 

@@ -14,9 +14,11 @@ int64_t perExample(const Shape& s) {
 }
 
 std::string where(const Graph& graph, const FeedSpec& f) {
-  std::string loc = f.loc.valid() ? graph.file + ":" + std::to_string(f.loc.line) + ":" + std::to_string(f.loc.col) + ": " : "";
-  return loc + "feed of placeholder '" + graph.node(f.placeholder).name + "'";
+  return "feed of placeholder '" + graph.node(f.placeholder).name + "'";
 }
+
+// A feed that does not fit is the model's mistake: reported at the feed entry with a caret.
+[[noreturn]] void misfit(const FeedSpec& f, const std::string& message) { throw UserError(f.loc, message); }
 
 }  // namespace
 
@@ -25,20 +27,20 @@ void checkFeeds(const Graph& graph, const std::vector<FeedSpec>& feeds, const La
     const Node& p = graph.node(f.placeholder);
     std::string type = typeToString(p.dtype, p.shape);
     if (f.kind == FeedSpec::Kind::Constant) {
-      if (!p.shape.empty()) throw InputError(where(graph, f) + ": a constant feeds only a scalar placeholder, found " + type);
+      if (!p.shape.empty()) misfit(f, where(graph, f) + ": a constant feeds only a scalar placeholder, found " + type);
       continue;
     }
     if (p.shape.empty() || p.shape[0] != kBatch)
-      throw InputError(where(graph, f) + ": an image or label placeholder needs the batch dimension '?' first, found " + type);
+      misfit(f, where(graph, f) + ": an image or label placeholder needs the batch dimension '?' first, found " + type);
     if (f.kind == FeedSpec::Kind::Image) {
       if (p.dtype != DType::F32 || perExample(p.shape) != data.pixels)
-        throw InputError(where(graph, f) + ": images of " + std::to_string(data.pixels) +
+        misfit(f, where(graph, f) + ": images of " + std::to_string(data.pixels) +
                          " pixels (f32[?," + std::to_string(data.pixels) + "] or f32[?,28,28,1]) do not fit " + type);
     } else {
       bool ids = p.dtype == DType::I32 && p.shape.size() == 1;
       bool oneHot = p.dtype == DType::F32 && p.shape.size() == 2 && p.shape[1] >= data.classes;
       if (!ids && !oneHot)
-        throw InputError(where(graph, f) + ": labels of " + std::to_string(data.classes) + " classes fit i32[?] or f32[?," +
+        misfit(f, where(graph, f) + ": labels of " + std::to_string(data.classes) + " classes fit i32[?] or f32[?," +
                          std::to_string(data.classes) + "], found " + type);
     }
   }

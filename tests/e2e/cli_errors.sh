@@ -69,6 +69,40 @@ train {
 }"
 expect 2 'not_scalar.mnn:8:14: .*scalar.*f32\[\?,24,24,6\]' -- check "$work/not_scalar.mnn"
 
+model arg_count "$base
+d = Dense(x)"
+expect 2 "arg_count.mnn:3:5: .*Dense expects argument 'units'" '\^' -- check "$work/arg_count.mnn"
+
+model arg_type "$base
+c = Conv2D(x, \"six\", kernel = 5)"
+expect 2 'arg_type.mnn:3:15: .*expected a constant number' '\^' -- check "$work/arg_type.mnn"
+
+model untrainable "$base
+w = variable([784, 10], trainable = false)
+loss = reduce_mean(Flatten(x) @ w)
+train {
+  data = mnist()
+  feed = {x: image, y: label}
+  optimizer = sgd()
+  minimize = loss
+}"
+expect 2 'untrainable.mnn:9:14: .*does not depend on any trainable variable' '\^' -- check "$work/untrainable.mnn"
+
+model misfit "x = placeholder(f32, [?, 100])
+y = placeholder(i32, [?])
+w = variable([100, 10])
+probs = softmax(x @ w)
+loss = sparse_categorical_crossentropy(probs, y)
+train {
+  data = mnist()
+  feed = {x: image, y: label}
+  optimizer = sgd()
+  minimize = loss
+}"
+expect 2 'misfit.mnn:8:11: .*images of 784 pixels.*do not fit f32\[\?,100\]' '\^' -- \
+  run "$work/misfit.mnn" --steps 1 --metrics-json "$work/misfit.json"
+test ! -e "$work/misfit.json" || { echo "FAIL: a failed run left $work/misfit.json"; failures=$((failures + 1)); }
+
 expect 2 'cannot open|cannot read|no such' -- check "$work/does_not_exist.mnn"
 
 # Data sets: missing and corrupt files are named, exit 2, and no metrics file is left behind.
@@ -89,7 +123,7 @@ expect 2 'flag --epochs expects an integer' -- run "$src/examples/lenet5.mnn" --
 expect 2 "unknown flag '--epoch'" -- run "$src/examples/lenet5.mnn" --epoch 3
 expect 2 "unknown verb 'train'" -- train "$src/examples/lenet5.mnn"
 expect 2 'expected a .mnn file' -- run
-for verb in run check dump; do expect 0 -- "$verb" --help; done
+for verb in run eval predict check summary dump; do expect 0 -- "$verb" --help; done
 expect 0 -- --help
 
 echo "$passed passed, $failures failed"

@@ -1,7 +1,6 @@
 // \file Builds one Halide pipeline for a set of graph outputs: sources become ImageParams, each node
-// is lowered with the op's lowering, elementwise nodes feeding only elementwise nodes are inlined
-// into their consumers (Halide's inlining is our elementwise fusion), everything else is computed
-// at root with a CPU schedule.
+// is lowered with the op's lowering, the fusion plan's kernels are computed at root with a CPU
+// schedule and the values fused into them are inlined (Halide's inlining is our fusion).
 #include "codegen/program.h"
 
 #include <chrono>
@@ -10,6 +9,7 @@
 #include "codegen/schedule.h"
 #include "frontend/diagnostics.h"
 #include "ir/op_table.h"
+#include "passes/fusion.h"
 
 namespace graphc {
 
@@ -28,43 +28,14 @@ Halide::Buffer<> scalarValue(DType dtype, double value) {
   return b;
 }
 
-namespace {
-
-// Values the pipeline must materialise rather than inline into their consumers.
-std::vector<bool> rootNodes(const Graph& graph, const std::vector<int>& live, const std::vector<int>& outputs) {
-  std::vector<bool> root(graph.size(), false);
-  std::vector<bool> isLive(graph.size(), false);
-  for (int id : live) isLive[static_cast<size_t>(id)] = true;
-  for (int id : live) {
-    const OpDef* def = findOp(graph.node(id).op);
-    if (def->kind == OpKind::Other) root[static_cast<size_t>(id)] = true;
-  }
-  for (int id : outputs) root[static_cast<size_t>(id)] = true;
-  // An elementwise value read by a non-elementwise consumer is computed once, at root:
-  // inlining it into a convolution or reduction would recompute it at every tap.
-  for (int id : live) {
-    const Node& n = graph.node(id);
-    if (findOp(n.op)->kind != OpKind::Other) continue;
-    for (int in : n.inputs)
-      if (findOp(graph.node(in).op)->kind == OpKind::Elementwise) root[static_cast<size_t>(in)] = true;
-  }
-  return root;
-}
-
-}  // namespace
-
-CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
-                               const CompileOptions& options) {
-  auto start = std::chrono::steady_clock::now();
+// Lowers and schedules every node the outputs need; the kernels are the fusion plan's.
+CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch) {
   CompiledProgram program;
   program.batch_ = batch;
   program.outputNodes_ = outputs;
-  program.target_ = options.target;
-
-  std::vector<int> live = reachableFrom(graph, outputs);
-  std::vector<bool> root = rootNodes(graph, live, outputs);
+  FusionPlan plan = planFusion(graph, outputs, batch);
   std::map<int, Halide::Func> funcs;
-  for (int id : live) {
+  for (int id : plan.live) {
     const Node& n = graph.node(id);
     Shape shape = bindBatch(n.shape, batch);
     if (n.op == "placeholder" || n.op == "variable") {
@@ -91,7 +62,7 @@ CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outpu
       ctx.inputShapes.push_back(bindBatch(graph.node(in).shape, batch));
     }
     LoweredNode lowered = (*lower)(ctx);
-    if (root[static_cast<size_t>(id)]) {
+    if (plan.isRoot[static_cast<size_t>(id)]) {
       scheduleRoot(lowered, shape);
       program.kernelNames_.push_back(lowered.func.name());
     }
@@ -112,9 +83,23 @@ CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outpu
     outs.push_back(f);
   }
   program.pipeline_ = Halide::Pipeline(outs);
+  return program;
+}
+
+CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
+                               const CompileOptions& options) {
+  auto start = std::chrono::steady_clock::now();
+  CompiledProgram program = buildProgram(graph, outputs, batch);
+  program.target_ = options.target;
   program.pipeline_.compile_jit(options.target);
   program.compileSeconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return program;
+}
+
+std::vector<Halide::Argument> CompiledProgram::arguments() const {
+  std::vector<Halide::Argument> args;
+  for (const Halide::ImageParam& p : params_) args.push_back(p);
+  return args;
 }
 
 std::vector<Halide::Buffer<>> CompiledProgram::allocateOutputs(const Graph& graph) const {

@@ -33,7 +33,12 @@ class CompiledProgram {
   // Buffers shaped for the outputs (Halide dimension order, batch bound).
   std::vector<Halide::Buffer<>> allocateOutputs(const Graph& graph) const;
 
+  // The scheduled pipeline and its arguments (the inputs, in order), for the stmt/asm dumps.
+  Halide::Pipeline& pipeline() { return pipeline_; }
+  std::vector<Halide::Argument> arguments() const;
+
  private:
+  friend CompiledProgram buildProgram(const Graph&, const std::vector<int>&, int64_t);
   friend CompiledProgram compileProgram(const Graph&, const std::vector<int>&, int64_t, const CompileOptions&);
   std::vector<int> inputNodes_;
   std::vector<Halide::ImageParam> params_;
@@ -45,7 +50,11 @@ class CompiledProgram {
   std::vector<std::string> kernelNames_;
 };
 
-// Lowers every node the outputs need, schedules it, and JIT-compiles the pipeline.
+// Lowers every node the outputs need and schedules it (the fusion plan's kernels at root),
+// without compiling: for dumps of the Halide program.
+CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch);
+
+// buildProgram, then JIT-compiles the pipeline for the target.
 CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
                                const CompileOptions& options = {});
 

@@ -245,13 +245,10 @@ RunResult Loop::run() {
   lr() = static_cast<float>(cfg_.optimizer.learningRate);
   session_->feed(train.learningRate, lr);
 
-  // One train step fetches the loss, the metrics, then every variable's next value.
-  std::vector<VariableUpdate> updates = train.updates;
-  updates.insert(updates.end(), model_.stateUpdates.begin(), model_.stateUpdates.end());
-  std::vector<int> fetches = {train.loss};
-  fetches.insert(fetches.end(), cfg_.metrics.begin(), cfg_.metrics.end());
-  size_t firstUpdate = fetches.size();
-  for (const VariableUpdate& u : updates) fetches.push_back(u.next);
+  TrainStep stepProgram = trainStep(model_, train);
+  const std::vector<int>& fetches = stepProgram.fetches;
+  const std::vector<VariableUpdate>& updates = stepProgram.updates;
+  size_t firstUpdate = stepProgram.firstUpdate;
 
   const LabeledImages& trainSet = data.train;
   int64_t trainCount = static_cast<int64_t>(trainIndices.size());
@@ -376,6 +373,17 @@ std::vector<FeedSpec> evaluationFeeds(const TrainConfig& train, const Graph& gra
   }
   feeds.insert(feeds.end(), train.evalFeeds.begin(), train.evalFeeds.end());
   return feeds;
+}
+
+TrainStep trainStep(const Model& model, const TrainGraph& train) {
+  TrainStep step;
+  step.updates = train.updates;
+  step.updates.insert(step.updates.end(), model.stateUpdates.begin(), model.stateUpdates.end());
+  step.fetches = {train.loss};
+  step.fetches.insert(step.fetches.end(), model.train.metrics.begin(), model.train.metrics.end());
+  step.firstUpdate = step.fetches.size();
+  for (const VariableUpdate& u : step.updates) step.fetches.push_back(u.next);
+  return step;
 }
 
 RunResult trainModel(Model& model, const RunOptions& options, std::ostream& log) {

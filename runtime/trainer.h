@@ -48,6 +48,15 @@ struct RunResult {
   bool stoppedEarly = false;
 };
 
+// What one train step computes: the loss, the metrics, then each variable's next value (the
+// optimizer's updates and slots, then the model's state updates such as BatchNorm statistics).
+struct TrainStep {
+  std::vector<int> fetches;
+  std::vector<VariableUpdate> updates;  // updates[i].next is fetches[firstUpdate + i]
+  size_t firstUpdate = 0;
+};
+TrainStep trainStep(const Model& model, const TrainGraph& train);
+
 // Trains the model as its train block (and the overrides) say, then evaluates on the test set.
 // Progress goes to log. Throws InputError for data, feed or checkpoint problems, UserError for
 // model ones.

@@ -15,6 +15,7 @@
 #include "passes/optimizer.h"
 #include "passes/pipeline.h"
 #include "runtime/metrics_json.h"
+#include "tools/dump_stages.h"
 #include "tools/flags.h"
 #include "tools/verbs.h"
 
@@ -54,8 +55,13 @@ const char* kDumpHelp =
     "  ast    the syntax tree\n"
     "  graph  the typed graph after shape inference, one node per line with its source location\n"
     "  grad   the graph after autodiff and optimizer updates (gradient nodes marked `grad`)\n"
+    "  fused  the train step's kernels: the nodes fused into each, estimated FLOPs and bytes\n"
+    "  halide the train step's Halide loop nests (the schedules)\n"
+    "  stmt   Halide's lowered statement of the train step\n"
+    "  asm    the host assembly of the train step\n"
     "\n"
-    "  -o FILE   write to FILE instead of standard output\n";
+    "  -o FILE   write to FILE instead of standard output\n"
+    "  --batch N the batch size the train step is compiled for (default: the train block's)\n";
 
 std::vector<std::string> tail(int argc, char** argv) { return std::vector<std::string>(argv + 2, argv + argc); }
 
@@ -76,7 +82,7 @@ int summaryVerb(const std::vector<std::string>& args) {
 
 int dumpVerb(const std::vector<std::string>& args) {
   if (wantsHelp(args)) return std::cout << kDumpHelp, 0;
-  Flags flags(args, {"stage", "target"}, {});
+  Flags flags(args, {"stage", "target", "batch"}, {});
   std::string path = fileArg(flags);
   std::string stage = flags.text("stage").value_or("graph");
   std::string text;
@@ -90,8 +96,11 @@ int dumpVerb(const std::vector<std::string>& args) {
       buildTrainGraph(model.graph, model.train.minimize, model.train.optimizer, model.train.minimizeLoc);
     }
     text = printGraph(model.graph);
+  } else if (isTrainStepStage(stage)) {
+    text = dumpTrainStepStage(path, stage, flags.integer("batch", 1).value_or(0));
   } else {
-    throw FlagError{"unknown or not yet supported --stage '" + stage + "' (expected ast, graph or grad)"};
+    throw FlagError{"unknown or not yet supported --stage '" + stage +
+                    "' (expected ast, graph, grad, fused, halide, stmt or asm)"};
   }
   if (auto out = flags.text("o"))
     writeFileAtomically(*out, text);

@@ -1,0 +1,39 @@
+// \file Kernel fusion: which graph values become kernels (Funcs computed at root) and which are
+// fused into the kernels that read them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace graphc {
+
+// One kernel: its root value and the elementwise values fused (inlined) into it, in id order.
+struct Kernel {
+  int root = -1;
+  std::vector<int> nodes;  // root last
+  double flops = 0;        // estimated at the plan's batch size
+  double bytes = 0;        // read from other kernels' buffers and sources, plus the output written
+};
+
+struct FusionPlan {
+  int64_t batch = 1;
+  std::vector<int> live;     // every value the outputs need, id order
+  std::vector<bool> isRoot;  // by node id: materialised by its own kernel
+  std::vector<Kernel> kernels;
+};
+
+// Rules, in order: every non-elementwise op (convolution, matmul, reduction, pooling, reshape...)
+// is a kernel; every requested output is a kernel; an elementwise value read by a non-elementwise
+// op is a kernel (inlining it into a convolution would recompute it at every tap); every other
+// elementwise value is fused into each kernel that reads it (a `relu(conv + bias)` is one loop
+// nest). Sources (placeholders, variables, constants) are inputs, never kernels. Assumes a
+// type-checked graph; guarantees every live non-source value is computed by at least one kernel.
+FusionPlan planFusion(const Graph& graph, const std::vector<int>& outputs, int64_t batch);
+
+// The plan as text, one kernel per line with its nodes, FLOPs and bytes (`dump --stage fused`).
+std::string printFusionPlan(const Graph& graph, const FusionPlan& plan);
+
+}  // namespace graphc

@@ -123,7 +123,7 @@ expect 2 'flag --epochs expects an integer' -- run "$src/examples/lenet5.mnn" --
 expect 2 "unknown flag '--epoch'" -- run "$src/examples/lenet5.mnn" --epoch 3
 expect 2 "unknown verb 'train'" -- train "$src/examples/lenet5.mnn"
 expect 2 'expected a .mnn file' -- run
-for verb in run eval predict check summary dump; do expect 0 -- "$verb" --help; done
+for verb in run eval predict check summary dump bench; do expect 0 -- "$verb" --help; done
 expect 0 -- --help
 
 echo "$passed passed, $failures failed"

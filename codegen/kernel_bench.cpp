@@ -1,0 +1,135 @@
+// \file Per-kernel benchmarks and the peak-FMA yardstick.
+#include "codegen/kernel_bench.h"
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+
+#include "codegen/lowering.h"
+#include "codegen/program.h"
+#include "codegen/schedule.h"
+#include "frontend/diagnostics.h"
+
+namespace graphc {
+
+double medianSeconds(const std::function<void()>& fn, int runs) {
+  fn();
+  std::vector<double> t;
+  for (int i = 0; i < runs; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    fn();
+    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+void fillRandom(Halide::Buffer<>& b, DType dtype, uint64_t seed) {
+  std::mt19937 rng(static_cast<uint32_t>(seed));
+  size_t n = b.number_of_elements();
+  if (dtype == DType::F32) {
+    float* p = static_cast<float*>(b.data());
+    for (size_t i = 0; i < n; ++i) p[i] = static_cast<float>(rng() % 2001) / 1000.0f - 1.0f;
+  } else if (dtype == DType::I32) {
+    int32_t* p = static_cast<int32_t*>(b.data());
+    for (size_t i = 0; i < n; ++i) p[i] = static_cast<int32_t>(rng() % 10);  // class ids
+  } else {
+    bool* p = static_cast<bool*>(b.data());
+    for (size_t i = 0; i < n; ++i) p[i] = rng() % 2;
+  }
+}
+
+KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t k, int runs) {
+  const Kernel& kernel = plan.kernels.at(k);
+  std::set<int> members(kernel.nodes.begin(), kernel.nodes.end());
+  std::map<int, Halide::Func> funcs;
+  std::vector<Halide::ImageParam> params;
+  std::vector<Halide::Buffer<>> buffers;
+  Halide::Func rootFunc;
+  for (int id : kernel.nodes) {
+    const Node& n = graph.node(id);
+    Shape shape = bindBatch(n.shape, plan.batch);
+    LowerContext ctx{n, {}, {}, shape, plan.batch};
+    for (int in : n.inputs) {
+      const Node& p = graph.node(in);
+      Shape inShape = bindBatch(p.shape, plan.batch);
+      if (!funcs.count(in)) {
+        if (p.op == "constant") {
+          Halide::Func c("const_" + std::to_string(in));
+          Halide::Expr v = Halide::cast(halideType(p.dtype), Halide::Expr(p.attrs.getFloat("value")));
+          defineFunc(c, inShape.size(), [&](const std::vector<Halide::Var>&) { return v; });
+          funcs[in] = c;
+        } else if (!members.count(in)) {
+          // Read from another kernel or a source: an input filled with random data.
+          Halide::ImageParam param(halideType(p.dtype), static_cast<int>(inShape.size()), "in_" + std::to_string(in));
+          Halide::Buffer<> buf = allocateValue(p.dtype, inShape);
+          fillRandom(buf, p.dtype, static_cast<uint64_t>(in));
+          param.set(buf);
+          params.push_back(param);
+          buffers.push_back(buf);
+          Halide::Func f("src_" + std::to_string(in));
+          defineFunc(f, inShape.size(), [&](const std::vector<Halide::Var>& v) { return at(param, toExprs(v)); });
+          funcs[in] = f;
+        }
+      }
+      ctx.inputs.push_back(funcs.at(in));
+      ctx.inputShapes.push_back(inShape);
+    }
+    const LowerFn* lower = findLowering(n.op);
+    internalCheck(lower != nullptr, "bench", "no Halide lowering for op '" + n.op + "'");
+    LoweredNode lowered = (*lower)(ctx);
+    if (id == kernel.root) {
+      scheduleRoot(lowered, shape);
+      rootFunc = lowered.func;
+    }
+    funcs[id] = lowered.func;
+  }
+  const Node& root = graph.node(kernel.root);
+  KernelTiming t;
+  t.name = root.op + "_" + std::to_string(root.id);
+  t.flops = kernel.flops;
+  t.bytes = kernel.bytes;
+  Halide::Pipeline pipeline(rootFunc);
+  Halide::Target target = Halide::get_jit_target_from_environment();
+  auto start = std::chrono::steady_clock::now();
+  pipeline.compile_jit(target);
+  t.compileSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  Halide::Buffer<> out = allocateValue(root.dtype, bindBatch(root.shape, plan.batch));
+  t.medianMs = 1000 * medianSeconds([&]() { pipeline.realize(out, target); }, runs);
+  return t;
+}
+
+double measurePeakGflops(const std::string& cacheFile) {
+  if (!cacheFile.empty()) {
+    std::ifstream in(cacheFile);
+    double cached = 0;
+    if (in >> cached && cached > 0) return cached;
+  }
+  // 12 independent 8-lane accumulators per tile (enough to hide FMA latency on AVX2 cores),
+  // each updated `steps` times: acc = acc * a + b.
+  constexpr int kLanes = 8, kChains = 12, kSteps = 4096, kTiles = 256;
+  Halide::Var x("x"), y("y"), t("t");
+  Halide::RDom r(0, kSteps);
+  Halide::Func acc("peak_acc"), out("peak");
+  acc(x, y, t) = Halide::cast<float>(x + y) * 0.001f;
+  // The select names r so that this update runs over it; the simplifier then removes it.
+  acc(x, y, t) = Halide::select(r.x < kSteps, acc(x, y, t) * 0.9999f + 0.0001f, acc(x, y, t));
+  acc.update().reorder(x, y, r, t);
+  out(x, y, t) = acc(x, y, t);
+  out.bound(x, 0, kLanes).bound(y, 0, kChains).bound(t, 0, kTiles);
+  out.compute_root().parallel(t).vectorize(x).unroll(y);
+  acc.compute_at(out, t).vectorize(x).unroll(y);
+  acc.update().vectorize(x).unroll(y);
+  Halide::Buffer<float> buf(kLanes, kChains, kTiles);
+  Halide::Target target = Halide::get_jit_target_from_environment();
+  out.compile_jit(target);
+  double seconds = medianSeconds([&]() { out.realize(buf, target); }, 5);
+  double gflops = 2.0 * kLanes * kChains * kSteps * kTiles / seconds / 1e9;
+  if (!cacheFile.empty()) std::ofstream(cacheFile) << gflops << "\n";
+  return gflops;
+}
+
+}  // namespace graphc

@@ -9,6 +9,16 @@ namespace {
 
 constexpr int kVector = 8;  // floats in an AVX2 register
 
+// Waking the thread pool costs microseconds: loops with less work than this run on one thread
+// (a training step has dozens of tiny kernels: bias gradients, updates of small variables).
+constexpr double kParallelWork = 32768;
+
+double elementCount(const Shape& shape) {
+  double n = 1;
+  for (int64_t d : shape) n *= static_cast<double>(d);
+  return n;
+}
+
 std::vector<Halide::Var> pureVars(Halide::Func& f) {
   std::vector<Halide::Var> vars;
   for (const Halide::Var& v : f.args()) vars.push_back(v);
@@ -20,7 +30,7 @@ void schedulePure(Halide::Func& f, const Shape& shape) {
   size_t rank = vars.size();
   if (rank == 0) return;
   if (shape.back() >= kVector) f.vectorize(vars[0], kVector);
-  if (rank >= 2 && shape.front() >= 2) f.parallel(vars[rank - 1]);
+  if (rank >= 2 && shape.front() >= 2 && elementCount(shape) >= kParallelWork) f.parallel(vars[rank - 1]);
 }
 
 // The update loops: the vector lane innermost, then the reduction, then the other variables.
@@ -35,7 +45,10 @@ void scheduleUpdate(Halide::Func& f, const Halide::RDom& r, const Shape& shape) 
   auto update = f.update();
   update.reorder(order);
   if (shape.back() >= kVector) update.vectorize(vars[0], kVector, Halide::TailStrategy::GuardWithIf);
-  if (rank >= 2 && shape.front() >= 2) update.parallel(vars[rank - 1]);
+  double work = elementCount(shape);
+  for (int i = 0; i < r.dimensions(); ++i)
+    if (const int64_t* e = Halide::Internal::as_const_int(r[i].extent())) work *= static_cast<double>(*e);
+  if (rank >= 2 && shape.front() >= 2 && work >= kParallelWork) update.parallel(vars[rank - 1]);
 }
 
 void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
@@ -65,6 +78,9 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
   // Parallel over the outer dimensions that are not tiled (the batch of an activation, the
   // kernel rows and columns of a filter gradient); fused when the outermost alone is too short
   // to keep both cores busy (5 kernel rows split 3:2).
+  double work = elementCount(shape);
+  for (int i = 0; i < lowered.rdom.dimensions(); ++i)
+    if (const int64_t* e = Halide::Internal::as_const_int(lowered.rdom[i].extent())) work *= static_cast<double>(*e);
   std::vector<size_t> untiled;
   for (size_t i = rank; i-- > 0;)
     if (i != vd && i != ud) untiled.push_back(i);
@@ -77,8 +93,8 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
       outer = fused;
       extent *= shape[rank - 1 - untiled[1]];
     }
-    if (extent >= 2) out.parallel(outer);
-  } else if (vectorized) {
+    if (extent >= 2 && work >= kParallelWork) out.parallel(outer);
+  } else if (vectorized && work >= kParallelWork) {
     out.parallel(vo);  // both dimensions tiled (matmul): the column tiles are the parallel loop
   }
 

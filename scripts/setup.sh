@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: Halide 14 (kernels), fmt, GoogleTest, zlib (gzip IDX files), the build tools;
 # nlohmann-json3-dev (header-only JSON: the safetensors checkpoint header) and libpng-dev (PNG
-# images for `graphc predict`).
-PACKAGES="libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev"
+# images for `graphc predict`); libmlir-14-dev and llvm-14-dev (MLIR's C++ API and CMake config:
+# `dump --stage mlir` builds TOSA) and mlir-14-tools (mlir-opt-14 and mlir-cpu-runner-14, which
+# tests/e2e/mlir.sh uses to verify and run the exported modules).
+PACKAGES="libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev libmlir-14-dev llvm-14-dev mlir-14-tools"
 
 missing=""
 for p in $PACKAGES; do

@@ -11,10 +11,13 @@
 #include "frontend/diagnostics.h"
 #include "frontend/parser.h"
 #include "frontend/summary.h"
+#include "ir/mlir_export.h"
 #include "ir/printer.h"
 #include "passes/optimizer.h"
 #include "passes/pipeline.h"
+#include "runtime/checkpoint.h"
 #include "runtime/metrics_json.h"
+#include "runtime/session.h"
 #include "tools/dump_stages.h"
 #include "tools/flags.h"
 #include "tools/verbs.h"
@@ -56,6 +59,9 @@ const char* kDumpHelp =
     "  ast    the syntax tree\n"
     "  graph  the typed graph after shape inference, one node per line with its source location\n"
     "  grad   the graph after autodiff and optimizer updates (gradient nodes marked `grad`)\n"
+    "  mlir   the forward graph (image to class scores, inference) in MLIR 14's TOSA dialect, verified;\n"
+    "         variables are tosa.const with their values from --seed N (default: the train block's)\n"
+    "         or --load CHECKPOINT; the batch dimension is --batch N (default 1)\n"
     "  fused  the train step's kernels: the nodes fused into each, estimated FLOPs and bytes\n"
     "  halide the train step's Halide loop nests (the schedules)\n"
     "  stmt   Halide's lowered statement of the train step\n"
@@ -83,7 +89,7 @@ int summaryVerb(const std::vector<std::string>& args) {
 
 int dumpVerb(const std::vector<std::string>& args) {
   if (wantsHelp(args)) return std::cout << kDumpHelp, 0;
-  Flags flags(args, {"stage", "target", "batch"}, {});
+  Flags flags(args, {"stage", "target", "batch", "seed", "load"}, {});
   std::string path = fileArg(flags);
   std::string stage = flags.text("stage").value_or("graph");
   std::string text;
@@ -97,11 +103,24 @@ int dumpVerb(const std::vector<std::string>& args) {
       buildTrainGraph(model.graph, model.train.minimize, model.train.optimizer, model.train.minimizeLoc);
     }
     text = printGraph(model.graph);
+  } else if (stage == "mlir") {
+    Model model = loadModel(path);
+    MlirExportOptions options = forwardExportOptions(model);
+    options.batch = flags.integer("batch", 1).value_or(1);
+    auto seed = static_cast<uint64_t>(flags.integer("seed", 0).value_or(static_cast<int64_t>(model.train.seed)));
+    Session session(model.graph, seed);
+    auto checkpoint = flags.text("load");
+    if (checkpoint) loadCheckpoint(*checkpoint, session);
+    options.variableData = [&session](int id) -> const float* { return session.variable(id).data(); };
+    options.comment = "graphc dump --stage mlir: the forward graph of " + model.graph.modelName + ", batch " +
+                      std::to_string(options.batch) + ", variables from " +
+                      (checkpoint ? *checkpoint : "seed " + std::to_string(seed));
+    text = exportMlir(model.graph, options);
   } else if (isTrainStepStage(stage)) {
     text = dumpTrainStepStage(path, stage, flags.integer("batch", 1).value_or(0));
   } else {
     throw FlagError{"unknown or not yet supported --stage '" + stage +
-                    "' (expected ast, graph, grad, fused, halide, stmt or asm)"};
+                    "' (expected ast, graph, grad, fused, halide, stmt, asm or mlir)"};
   }
   if (auto out = flags.text("o"))
     writeFileAtomically(*out, text);

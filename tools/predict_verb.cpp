@@ -16,6 +16,7 @@
 #include "runtime/png_images.h"
 #include "runtime/session.h"
 #include "runtime/trainer.h"
+#include "passes/class_scores.h"
 #include "tools/verbs.h"
 
 namespace graphc {
@@ -45,38 +46,14 @@ const char* kPredictHelp =
 
 constexpr int64_t kMaxBatch = 1000;
 
-bool isClassScores(const Node& n) {
-  return n.dtype == DType::F32 && n.shape.size() == 2 && n.shape[0] == kBatch && n.shape[1] >= 2;
-}
-
 // The node holding the class scores (or probabilities): see kPredictHelp.
 int findScores(const Model& model) {
-  const TrainConfig& cfg = model.train;
-  const Graph& g = model.graph;
-  std::vector<int> roots;
-  if (!cfg.metrics.empty()) roots.push_back(cfg.metrics[0]);
-  if (cfg.minimize >= 0) roots.push_back(cfg.minimize);
-  for (int root : roots) {
-    int firstScores = -1;
-    std::set<int> seen;
-    std::vector<int> stack = {root};
-    while (!stack.empty()) {
-      int id = stack.back();
-      stack.pop_back();
-      if (!seen.insert(id).second) continue;
-      const Node& n = g.node(id);
-      if (n.op == "placeholder" || n.op == "variable" || n.op == "constant") continue;
-      if (isClassScores(n)) {
-        if (n.op == "softmax") return id;
-        if (firstScores < 0) firstScores = id;
-      }
-      for (auto in = n.inputs.rbegin(); in != n.inputs.rend(); ++in) stack.push_back(*in);
-    }
-    if (firstScores >= 0) return firstScores;
-  }
-  throw UserError(cfg.loc,
-                  "predict cannot find the class scores: the train block's first metric and its minimize value "
-                  "depend on no f32 [?, K] value");
+  int id = findClassScores(model);
+  if (id < 0)
+    throw UserError(model.train.loc,
+                    "predict cannot find the class scores: the train block's first metric and its minimize value "
+                    "depend on no f32 [?, K] value");
+  return id;
 }
 
 // The image size the model takes, from the shape of the placeholder fed with images.

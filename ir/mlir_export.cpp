@@ -1,0 +1,530 @@
+// \file exportMlir: the forward graph translated node by node into MLIR 14's TOSA dialect with
+// mlir::OpBuilder, verified, printed. The only file of graphc that includes MLIR's headers (each
+// such file takes 10-12 s to compile).
+//
+// TOSA's conventions differ from the graph's in a few places, each handled where it arises:
+// elementwise operands must have equal ranks (lower ranks are reshaped with leading 1s, the
+// broadcasting of size-1 dimensions is TOSA's own); conv2d wants OHWI filters (the graph's HWIO
+// filter goes through tosa.transpose) and a bias (zeros); matmul is batched 3-D; reductions keep
+// the reduced axis; f32 division is a multiplication by tosa.reciprocal; tosa.cast rounds floats
+// to the nearest integer where graphc truncates.
+#include "ir/mlir_export.h"
+
+#include <cmath>
+#include <limits>
+#include <set>
+#include <vector>
+
+#include "frontend/diagnostics.h"
+#include "ir/op_table.h"
+#include "llvm/Support/raw_ostream.h"
+#include "mlir/Dialect/StandardOps/IR/Ops.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+
+namespace graphc {
+namespace {
+
+namespace tosa = mlir::tosa;
+using Dims = std::vector<int64_t>;
+
+Dims dimsOf(mlir::Value v) {
+  auto shape = v.getType().cast<mlir::RankedTensorType>().getShape();
+  return Dims(shape.begin(), shape.end());
+}
+
+// Translates the nodes the output needs, in id order (a topological order), into one function.
+class TosaTranslator {
+ public:
+  TosaTranslator(mlir::MLIRContext& context, const Graph& graph, const MlirExportOptions& options)
+      : graph_(graph), options_(options), builder_(&context) {
+    file_ = graph.file.substr(graph.file.find_last_of('/') + 1);
+  }
+
+  mlir::OwningOpRef<mlir::ModuleOp> translate() {
+    foldScalars();
+    int output = resolve(options_.output);
+    const Node& input = graph_.node(options_.input);
+    mlir::Location fileLoc = mlir::FileLineColLoc::get(builder_.getContext(), file_, 0, 0);
+    mlir::OwningOpRef<mlir::ModuleOp> module(mlir::ModuleOp::create(fileLoc));
+    auto type = builder_.getFunctionType({tensorType(input.shape, input.dtype)},
+                                         {tensorType(graph_.node(options_.output).shape, graph_.node(output).dtype)});
+    mlir::FuncOp func = mlir::FuncOp::create(locationOf(input), options_.functionName, type);
+    module->push_back(func);
+    builder_.setInsertionPointToStart(func.addEntryBlock());
+    values_[options_.input] = func.getArgument(0);
+    for (int id : needed(output)) {
+      loc_ = locationOf(graph_.node(id));
+      values_[id] = translateNode(graph_.node(id));
+    }
+    loc_ = locationOf(graph_.node(options_.output));
+    builder_.create<mlir::ReturnOp>(loc_, valueAtRank(options_.output, graph_.node(options_.output).shape.size()));
+    return module;
+  }
+
+ private:
+  // ---- which nodes: scalars known at export time, nodes that stand for another, the needed set
+
+  // Scalars computable now: constants, fixed placeholders and comparisons, arithmetic, casts and
+  // selections of them (the training flag, `training > 0.5`).
+  void foldScalars() {
+    for (const Node& n : graph_.nodes()) {
+      if (!n.shape.empty()) continue;
+      if (n.op == "constant") {
+        known_[n.id] = n.attrs.getFloat("value");
+      } else if (n.op == "placeholder") {
+        auto it = options_.fixedPlaceholders.find(n.id);
+        if (it != options_.fixedPlaceholders.end()) known_[n.id] = it->second;
+      } else if (!n.inputs.empty() && n.op != "variable") {
+        std::vector<double> in;
+        for (int i : n.inputs) {
+          auto it = known_.find(i);
+          if (it == known_.end()) break;
+          in.push_back(it->second);
+        }
+        double value;
+        if (in.size() == n.inputs.size() && foldScalar(n, in, &value)) known_[n.id] = value;
+      }
+    }
+  }
+
+  static bool foldScalar(const Node& n, const std::vector<double>& in, double* out) {
+    using Fold = double (*)(double a, double b, double c);
+    static const std::map<std::string, Fold> folds = {
+        {"add", [](double a, double b, double) { return a + b; }},
+        {"sub", [](double a, double b, double) { return a - b; }},
+        {"mul", [](double a, double b, double) { return a * b; }},
+        {"maximum", [](double a, double b, double) { return std::max(a, b); }},
+        {"minimum", [](double a, double b, double) { return std::min(a, b); }},
+        {"neg", [](double a, double, double) { return -a; }},
+        {"equal", [](double a, double b, double) { return double(a == b); }},
+        {"not_equal", [](double a, double b, double) { return double(a != b); }},
+        {"less", [](double a, double b, double) { return double(a < b); }},
+        {"less_equal", [](double a, double b, double) { return double(a <= b); }},
+        {"greater", [](double a, double b, double) { return double(a > b); }},
+        {"greater_equal", [](double a, double b, double) { return double(a >= b); }},
+        {"where", [](double c, double a, double b) { return c != 0 ? a : b; }},
+    };
+    double a = in[0], b = in.size() > 1 ? in[1] : 0, c = in.size() > 2 ? in[2] : 0;
+    auto fold = folds.find(n.op);
+    if (fold != folds.end()) {
+      *out = fold->second(a, b, c);
+    } else if (n.op == "div" && n.dtype == DType::I32) {
+      *out = b == 0 ? 0 : b > 0 ? std::floor(a / b) : std::ceil(a / b);  // Halide's Euclidean division
+    } else if (n.op == "div") {
+      *out = a / b;
+    } else if (n.op == "cast") {
+      *out = n.dtype == DType::Bool ? double(a != 0) : a;
+    } else {
+      return false;
+    }
+    if (n.dtype == DType::I32) *out = std::trunc(*out);  // Halide's cast
+    if (n.dtype == DType::F32) *out = static_cast<float>(*out);
+    return true;
+  }
+
+  // The node whose value this node has in inference: dropout with the training flag at 0 is its
+  // input; a selection on a known condition is the chosen branch (BatchNorm's moving statistics).
+  int resolve(int id) const {
+    for (;;) {
+      const Node& n = graph_.node(id);
+      if (n.op == "dropout") {
+        auto flag = known_.find(n.inputs[2]);
+        if (flag == known_.end() || flag->second != 0) return id;  // translateNode reports it
+        id = n.inputs[0];
+      } else if (n.op == "where" && known_.count(n.inputs[0]) && !known_.count(id)) {
+        int branch = n.inputs[known_.at(n.inputs[0]) != 0 ? 1 : 2];
+        const Node& b = graph_.node(branch);
+        if (b.shape != n.shape || b.dtype != n.dtype) return id;
+        id = branch;
+      } else {
+        return id;
+      }
+    }
+  }
+
+  // The nodes to translate for the output, in id order: known scalars and the input stop the walk.
+  std::vector<int> needed(int output) const {
+    std::set<int> seen;
+    std::vector<int> stack = {output};
+    while (!stack.empty()) {
+      int id = resolve(stack.back());
+      stack.pop_back();
+      if (id == options_.input || known_.count(id) || !seen.insert(id).second) continue;
+      for (int in : graph_.node(id).inputs) stack.push_back(in);
+    }
+    return std::vector<int>(seen.begin(), seen.end());
+  }
+
+  // ---- types, locations, constants
+
+  mlir::Type elementType(DType t) {
+    switch (t) {
+      case DType::F32:
+        return builder_.getF32Type();
+      case DType::I32:
+        return builder_.getI32Type();
+      case DType::Bool:
+        return builder_.getI1Type();
+    }
+    return builder_.getF32Type();
+  }
+
+  mlir::RankedTensorType tensorType(const Shape& shape, DType t) {
+    return mlir::RankedTensorType::get(bindBatch(shape, options_.batch), elementType(t));
+  }
+  mlir::RankedTensorType tensorType(const Dims& dims, mlir::Type element) {
+    return mlir::RankedTensorType::get(dims, element);
+  }
+
+  // `"lenet5.mnn":7:6`, wrapped in the node's name where it has one: `"c1"("lenet5.mnn":7:6)`.
+  mlir::Location locationOf(const Node& n) {
+    mlir::Location loc =
+        n.loc.valid()
+            ? mlir::Location(mlir::FileLineColLoc::get(builder_.getContext(), file_, static_cast<unsigned>(n.loc.line),
+                                                       static_cast<unsigned>(n.loc.col)))
+            : mlir::Location(builder_.getUnknownLoc());
+    if (n.name.empty()) return loc;
+    return mlir::NameLoc::get(builder_.getStringAttr(n.name), loc);
+  }
+
+  // One value repeated over dims, of the given element type.
+  mlir::Value splat(double value, DType t, const Dims& dims) {
+    auto type = tensorType(dims, elementType(t));
+    mlir::DenseElementsAttr attr;
+    if (t == DType::F32)
+      attr = mlir::DenseElementsAttr::get(type, static_cast<float>(value));
+    else if (t == DType::I32)
+      attr = mlir::DenseElementsAttr::get(type, static_cast<int32_t>(value));
+    else
+      attr = mlir::DenseElementsAttr::get(type, value != 0);
+    return builder_.create<tosa::ConstOp>(loc_, type, attr);
+  }
+  mlir::Value splatF32(double value, size_t rank) { return splat(value, DType::F32, Dims(rank, 1)); }
+
+  mlir::Value indexConstant(const std::vector<int32_t>& values) {
+    auto type = tensorType(Dims{static_cast<int64_t>(values.size())}, builder_.getI32Type());
+    return builder_.create<tosa::ConstOp>(loc_, type, mlir::DenseElementsAttr::get(type, llvm::makeArrayRef(values)));
+  }
+
+  mlir::Value variable(const Node& n) {
+    if (n.dtype != DType::F32) throw UserError(n.loc, "dump --stage mlir: variable '" + n.name + "' is not f32");
+    if (!options_.variableData) throw InternalError("exportMlir: no values for variable '" + n.name + "'");
+    const float* data = options_.variableData(n.id);
+    auto type = tensorType(n.shape, n.dtype);
+    auto count = static_cast<size_t>(numElements(n.shape, options_.batch));
+    return builder_.create<tosa::ConstOp>(loc_, type,
+                                          mlir::DenseElementsAttr::get(type, llvm::makeArrayRef(data, count)));
+  }
+
+  // ---- values and shapes
+
+  // A node's value with leading 1s up to rank (NumPy's broadcasting, spelled out for TOSA).
+  mlir::Value valueAtRank(int id, size_t rank) {
+    id = resolve(id);
+    const Node& n = graph_.node(id);
+    auto k = known_.find(id);
+    if (k != known_.end() && id != options_.input) return splat(k->second, n.dtype, Dims(rank, 1));
+    auto it = values_.find(id);
+    if (it == values_.end()) throw InternalError("exportMlir: node %" + std::to_string(id) + " used before it is made");
+    mlir::Value v = it->second;
+    Dims dims = dimsOf(v);
+    if (dims.size() >= rank) return v;
+    dims.insert(dims.begin(), rank - dims.size(), 1);
+    return reshape(v, dims);
+  }
+  mlir::Value input(const Node& n, size_t i) { return valueAtRank(n.inputs[i], graph_.node(n.inputs[i]).shape.size()); }
+  mlir::Value inputAtRank(const Node& n, size_t i) { return valueAtRank(n.inputs[i], n.shape.size()); }
+
+  mlir::Value reshape(mlir::Value v, const Dims& dims) {
+    if (dimsOf(v) == dims) return v;
+    auto type = tensorType(dims, v.getType().cast<mlir::RankedTensorType>().getElementType());
+    return builder_.create<tosa::ReshapeOp>(loc_, type, v, builder_.getI64ArrayAttr(dims));
+  }
+
+  mlir::Value transpose(mlir::Value v, const std::vector<int64_t>& perm) {
+    Dims in = dimsOf(v), out;
+    std::vector<int32_t> perm32;
+    for (int64_t p : perm) {
+      out.push_back(in[static_cast<size_t>(p)]);
+      perm32.push_back(static_cast<int32_t>(p));
+    }
+    auto type = tensorType(out, v.getType().cast<mlir::RankedTensorType>().getElementType());
+    return builder_.create<tosa::TransposeOp>(loc_, type, v, indexConstant(perm32));
+  }
+
+  // Elementwise ops on equal-rank operands: the result takes the larger size of each dimension.
+  mlir::RankedTensorType broadcastType(mlir::Value a, mlir::Value b, mlir::Type element) {
+    Dims da = dimsOf(a), db = dimsOf(b);
+    for (size_t i = 0; i < da.size() && i < db.size(); ++i) da[i] = std::max(da[i], db[i]);
+    return tensorType(da, element);
+  }
+  mlir::Type elementOf(mlir::Value v) { return v.getType().cast<mlir::RankedTensorType>().getElementType(); }
+
+  template <typename Op>
+  mlir::Value binary(mlir::Value a, mlir::Value b) {
+    return builder_.create<Op>(loc_, broadcastType(a, b, elementOf(a)), a, b);
+  }
+  template <typename Op>
+  mlir::Value compare(mlir::Value a, mlir::Value b) {
+    return builder_.create<Op>(loc_, broadcastType(a, b, builder_.getI1Type()), a, b);
+  }
+  mlir::Value mul(mlir::Value a, mlir::Value b) {
+    return builder_.create<tosa::MulOp>(loc_, broadcastType(a, b, elementOf(a)), a, b, builder_.getI32IntegerAttr(0));
+  }
+  template <typename Op>
+  mlir::Value unary(mlir::Value x) {
+    return builder_.create<Op>(loc_, x.getType(), x);
+  }
+  mlir::Value select(mlir::Value c, mlir::Value a, mlir::Value b) {
+    Dims d = dimsOf(c), da = dimsOf(a), db = dimsOf(b);
+    for (size_t i = 0; i < d.size(); ++i) d[i] = std::max({d[i], da[i], db[i]});
+    return builder_.create<tosa::SelectOp>(loc_, tensorType(d, elementOf(a)), c, a, b);
+  }
+  mlir::Value relu(mlir::Value x) {
+    float max = std::numeric_limits<float>::max();
+    return builder_.create<tosa::ClampOp>(loc_, x.getType(), x, builder_.getI64IntegerAttr(0),
+                                          builder_.getI64IntegerAttr(std::numeric_limits<int32_t>::max()),
+                                          builder_.getF32FloatAttr(0.0f), builder_.getF32FloatAttr(max));
+  }
+
+  // A reduction over one axis, which TOSA keeps with size 1.
+  template <typename Op>
+  mlir::Value reduceAxis(mlir::Value x, int64_t axis) {
+    Dims dims = dimsOf(x);
+    dims[static_cast<size_t>(axis)] = 1;
+    return builder_.create<Op>(loc_, tensorType(dims, elementOf(x)), x, builder_.getI64IntegerAttr(axis));
+  }
+
+  // ---- the ops
+
+  [[noreturn]] void unsupported(const Node& n, const std::string& why) {
+    throw UserError(n.loc, "dump --stage mlir: '" + n.op + "' " + why);
+  }
+
+  mlir::Value translateNode(const Node& n) {
+    const std::string& op = n.op;
+    size_t rank = n.shape.size();
+    if (op == "variable") return variable(n);
+    if (op == "placeholder") {
+      auto fixed = options_.fixedPlaceholders.find(n.id);
+      if (fixed != options_.fixedPlaceholders.end())
+        return splat(fixed->second, n.dtype, bindBatch(n.shape, options_.batch));
+      throw UserError(n.loc, "dump --stage mlir: placeholder '" + n.name +
+                                 "' is needed by the scores but is neither the image input nor fed a constant");
+    }
+    if (op == "add") return binary<tosa::AddOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+    if (op == "sub") return binary<tosa::SubOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+    if (op == "mul") return mul(inputAtRank(n, 0), inputAtRank(n, 1));
+    if (op == "div") {
+      // tosa.div truncates; graphc's (Halide's) i32 division is Euclidean.
+      if (n.dtype != DType::F32) unsupported(n, "of i32 tensors has no TOSA translation yet");
+      return mul(inputAtRank(n, 0), unary<tosa::ReciprocalOp>(inputAtRank(n, 1)));
+    }
+    if (op == "maximum") return binary<tosa::MaximumOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+    if (op == "minimum") return binary<tosa::MinimumOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+    if (op == "equal") return compare<tosa::EqualOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+    if (op == "not_equal")
+      return unary<tosa::LogicalNotOp>(compare<tosa::EqualOp>(inputAtRank(n, 0), inputAtRank(n, 1)));
+    if (op == "greater") return compare<tosa::GreaterOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+    if (op == "greater_equal") return compare<tosa::GreaterEqualOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+    if (op == "less") return compare<tosa::GreaterOp>(inputAtRank(n, 1), inputAtRank(n, 0));
+    if (op == "less_equal") return compare<tosa::GreaterEqualOp>(inputAtRank(n, 1), inputAtRank(n, 0));
+    if (op == "neg") return unary<tosa::NegateOp>(input(n, 0));
+    if (op == "exp") return unary<tosa::ExpOp>(input(n, 0));
+    if (op == "log") return unary<tosa::LogOp>(input(n, 0));
+    if (op == "rsqrt") return unary<tosa::RsqrtOp>(input(n, 0));
+    if (op == "sqrt") return unary<tosa::ReciprocalOp>(unary<tosa::RsqrtOp>(input(n, 0)));
+    if (op == "abs") return unary<tosa::AbsOp>(input(n, 0));
+    if (op == "sigmoid") return unary<tosa::SigmoidOp>(input(n, 0));
+    if (op == "tanh") return unary<tosa::TanhOp>(input(n, 0));
+    if (op == "square") return mul(input(n, 0), input(n, 0));
+    if (op == "relu") return relu(input(n, 0));
+    if (op == "leaky_relu") {
+      mlir::Value x = input(n, 0);
+      mlir::Value positive = compare<tosa::GreaterOp>(x, splatF32(0, rank));
+      return select(positive, x, mul(x, splatF32(n.attrs.getFloat("alpha", 0.2), rank)));
+    }
+    if (op == "clip")
+      return binary<tosa::MinimumOp>(binary<tosa::MaximumOp>(inputAtRank(n, 0), inputAtRank(n, 1)), inputAtRank(n, 2));
+    if (op == "where") return select(inputAtRank(n, 0), inputAtRank(n, 1), inputAtRank(n, 2));
+    if (op == "cast") return cast(n);
+    if (op == "dropout") unsupported(n, "is only exported in inference, with the training flag fixed at 0");
+    if (op == "batch_norm") return batchNorm(n);
+    if (op == "conv2d") return conv2d(n);
+    if (op == "max_pool" || op == "avg_pool") return pool(n);
+    if (op == "matmul") return matmul(n);
+    if (op == "reshape") return reshape(input(n, 0), bindBatch(n.shape, options_.batch));
+    if (op == "transpose") return transpose(input(n, 0), n.attrs.getInts("perm"));
+    if (op == "concat") {
+      std::vector<mlir::Value> parts;
+      for (size_t i = 0; i < n.inputs.size(); ++i) parts.push_back(input(n, i));
+      return builder_.create<tosa::ConcatOp>(loc_, tensorType(n.shape, n.dtype), parts,
+                                             builder_.getI64IntegerAttr(n.attrs.getInt("axis")));
+    }
+    if (op == "slice_axis") {
+      Dims start(rank, 0);
+      start[static_cast<size_t>(n.attrs.getInt("axis"))] = n.attrs.getInt("begin");
+      Dims size = bindBatch(n.shape, options_.batch);
+      return builder_.create<tosa::SliceOp>(loc_, tensorType(size, elementType(n.dtype)), input(n, 0),
+                                            builder_.getI64ArrayAttr(start), builder_.getI64ArrayAttr(size));
+    }
+    if (op == "reduce_sum" || op == "reduce_mean" || op == "reduce_max") return reduce(n);
+    if (op == "argmax") {
+      auto axes = n.attrs.getInts("axes");
+      if (axes.size() != 1) unsupported(n, "over several axes has no TOSA translation");
+      mlir::Value x = input(n, 0);
+      Dims dims = dimsOf(x);
+      dims.erase(dims.begin() + axes[0]);
+      mlir::Value index = builder_.create<tosa::ArgMaxOp>(loc_, tensorType(dims, builder_.getI32Type()), x,
+                                                          builder_.getI64IntegerAttr(axes[0]));
+      return reshape(index, bindBatch(n.shape, options_.batch));
+    }
+    if (op == "softmax" || op == "log_softmax") return softmax(n);
+    unsupported(n, "has no TOSA translation yet (the scores depend on it)");
+  }
+
+  // tosa.cast rounds floats to the nearest integer; graphc's cast truncates toward zero.
+  mlir::Value cast(const Node& n) {
+    mlir::Value x = input(n, 0);
+    auto type = tensorType(n.shape, n.dtype);
+    const Node& from = graph_.node(n.inputs[0]);
+    if (from.dtype == n.dtype) return x;
+    size_t rank = n.shape.size();
+    if (n.dtype == DType::Bool)  // nonzero
+      return unary<tosa::LogicalNotOp>(compare<tosa::EqualOp>(x, splat(0, from.dtype, Dims(rank, 1))));
+    if (from.dtype == DType::F32) {
+      mlir::Value nonNegative = compare<tosa::GreaterEqualOp>(x, splatF32(0, rank));
+      x = select(nonNegative, unary<tosa::FloorOp>(x), unary<tosa::CeilOp>(x));
+    }
+    return builder_.create<tosa::CastOp>(loc_, type, x);
+  }
+
+  // gamma * (x - mean) * rsqrt(var + epsilon) + beta, the statistics broadcast into x.
+  mlir::Value batchNorm(const Node& n) {
+    size_t rank = n.shape.size();
+    mlir::Value x = input(n, 0);
+    mlir::Value gamma = inputAtRank(n, 1), beta = inputAtRank(n, 2);
+    mlir::Value mean = inputAtRank(n, 3), variance = inputAtRank(n, 4);
+    mlir::Value inv = unary<tosa::RsqrtOp>(binary<tosa::AddOp>(variance, splatF32(n.attrs.getFloat("epsilon"), rank)));
+    return binary<tosa::AddOp>(mul(binary<tosa::SubOp>(x, mean), mul(gamma, inv)), beta);
+  }
+
+  // [before, after] padding of one spatial dimension: TensorFlow's "same" puts the odd one after.
+  static std::pair<int64_t, int64_t> padding(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t dilation,
+                                             int64_t before) {
+    int64_t span = (kernel - 1) * dilation + 1;
+    int64_t total = std::max<int64_t>((out - 1) * stride + span - in, 0);
+    return {before, std::max<int64_t>(total - before, 0)};
+  }
+
+  mlir::Value conv2d(const Node& n) {
+    mlir::Value x = input(n, 0);
+    mlir::Value filter = input(n, 1);  // HWIO
+    Dims xd = dimsOf(x), wd = dimsOf(filter), out = bindBatch(n.shape, options_.batch);
+    auto s = n.attrs.getInts("strides"), d = n.attrs.getInts("dilation");
+    auto h = padding(xd[1], out[1], wd[0], s[0], d[0], n.attrs.getInt("pad_top"));
+    auto w = padding(xd[2], out[2], wd[1], s[1], d[1], n.attrs.getInt("pad_left"));
+    mlir::Value ohwi = transpose(filter, {3, 0, 1, 2});
+    mlir::Value bias = splat(0, DType::F32, Dims{wd[3]});
+    return builder_.create<tosa::Conv2DOp>(loc_, tensorType(out, builder_.getF32Type()), x, ohwi, bias,
+                                           builder_.getI64ArrayAttr({h.first, h.second, w.first, w.second}),
+                                           builder_.getI64ArrayAttr({s[0], s[1]}),
+                                           builder_.getI64ArrayAttr({d[0], d[1]}));
+  }
+
+  // TOSA's avg_pool2d, like TensorFlow, divides by the number of real (unpadded) elements.
+  mlir::Value pool(const Node& n) {
+    mlir::Value x = input(n, 0);
+    Dims xd = dimsOf(x), out = bindBatch(n.shape, options_.batch);
+    auto k = n.attrs.getInts("size"), s = n.attrs.getInts("strides");
+    auto h = padding(xd[1], out[1], k[0], s[0], 1, n.attrs.getInt("pad_top"));
+    auto w = padding(xd[2], out[2], k[1], s[1], 1, n.attrs.getInt("pad_left"));
+    auto type = tensorType(out, builder_.getF32Type());
+    auto kernel = builder_.getI64ArrayAttr({k[0], k[1]}), stride = builder_.getI64ArrayAttr({s[0], s[1]});
+    auto pad = builder_.getI64ArrayAttr({h.first, h.second, w.first, w.second});
+    if (n.op == "max_pool") return builder_.create<tosa::MaxPool2dOp>(loc_, type, x, kernel, stride, pad);
+    return builder_.create<tosa::AvgPool2dOp>(loc_, type, x, kernel, stride, pad);
+  }
+
+  // [M, K] @ [K, N] as TOSA's batched [1, M, K] x [1, K, N].
+  mlir::Value matmul(const Node& n) {
+    mlir::Value a = input(n, 0), b = input(n, 1);
+    if (n.attrs.getInt("transpose_a")) a = transpose(a, {1, 0});
+    if (n.attrs.getInt("transpose_b")) b = transpose(b, {1, 0});
+    Dims ad = dimsOf(a), bd = dimsOf(b);
+    a = reshape(a, {1, ad[0], ad[1]});
+    b = reshape(b, {1, bd[0], bd[1]});
+    mlir::Value c =
+        builder_.create<tosa::MatMulOp>(loc_, tensorType(Dims{1, ad[0], bd[1]}, builder_.getF32Type()), a, b);
+    return reshape(c, {ad[0], bd[1]});
+  }
+
+  mlir::Value reduce(const Node& n) {
+    mlir::Value x = input(n, 0);
+    Dims in = dimsOf(x);
+    if (in.empty()) return x;
+    int64_t count = 1;
+    for (int64_t axis : n.attrs.getInts("axes")) {
+      count *= in[static_cast<size_t>(axis)];
+      x = n.op == "reduce_max" ? reduceAxis<tosa::ReduceMaxOp>(x, axis) : reduceAxis<tosa::ReduceSumOp>(x, axis);
+    }
+    if (n.op == "reduce_mean") x = mul(x, splatF32(1.0 / static_cast<double>(count), in.size()));
+    return reshape(x, bindBatch(n.shape, options_.batch));
+  }
+
+  // Over the last axis, shifted by the maximum: exp(x - max) / sum, or (x - max) - log(sum).
+  mlir::Value softmax(const Node& n) {
+    mlir::Value x = input(n, 0);
+    auto axis = static_cast<int64_t>(n.shape.size()) - 1;
+    mlir::Value shifted = binary<tosa::SubOp>(x, reduceAxis<tosa::ReduceMaxOp>(x, axis));
+    mlir::Value e = unary<tosa::ExpOp>(shifted);
+    mlir::Value sum = reduceAxis<tosa::ReduceSumOp>(e, axis);
+    if (n.op == "softmax") return mul(e, unary<tosa::ReciprocalOp>(sum));
+    return binary<tosa::SubOp>(shifted, unary<tosa::LogOp>(sum));
+  }
+
+  const Graph& graph_;
+  const MlirExportOptions& options_;
+  mlir::OpBuilder builder_;
+  std::string file_;
+  mlir::Location loc_ = builder_.getUnknownLoc();
+  std::map<int, double> known_;
+  std::map<int, mlir::Value> values_;
+};
+
+}  // namespace
+
+std::string exportMlir(const Graph& graph, const MlirExportOptions& options) {
+  internalCheck(options.input >= 0 && options.output >= 0, "exportMlir", "no input or output node");
+  mlir::MLIRContext context;
+  context.loadDialect<mlir::tosa::TosaDialect, mlir::StandardOpsDialect>();
+  std::string diagnostics;
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic& d) {
+    llvm::raw_string_ostream os(diagnostics);
+    os << d.getLocation() << ": " << d.str() << "\n";
+    return mlir::success();
+  });
+  mlir::OwningOpRef<mlir::ModuleOp> module = TosaTranslator(context, graph, options).translate();
+  if (mlir::failed(mlir::verify(*module)))
+    throw InternalError("the MLIR module of '" + graph.modelName + "' does not verify:\n" + diagnostics);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  for (size_t begin = 0; begin < options.comment.size();) {
+    size_t end = options.comment.find('\n', begin);
+    if (end == std::string::npos) end = options.comment.size();
+    os << "// " << options.comment.substr(begin, end - begin) << "\n";
+    begin = end + 1;
+  }
+  module->print(os, mlir::OpPrintingFlags().enableDebugInfo());
+  os << "\n";
+  return os.str();
+}
+
+}  // namespace graphc

@@ -1,0 +1,55 @@
+// \file The class-scores rule shared by `graphc predict` and `dump --stage mlir`.
+#include "passes/class_scores.h"
+
+#include <set>
+#include <vector>
+
+namespace graphc {
+namespace {
+
+bool isSource(const Node& n) { return n.op == "placeholder" || n.op == "variable" || n.op == "constant"; }
+
+bool isClassScores(const Node& n) {
+  return n.dtype == DType::F32 && n.shape.size() == 2 && n.shape[0] == kBatch && n.shape[1] >= 2;
+}
+
+std::vector<int> scoreRoots(const Model& model) {
+  std::vector<int> roots;
+  if (!model.train.metrics.empty()) roots.push_back(model.train.metrics[0]);
+  if (model.train.minimize >= 0) roots.push_back(model.train.minimize);
+  if (!roots.empty()) return roots;
+  const Graph& g = model.graph;
+  std::vector<bool> consumed(g.size(), false);
+  for (const Node& n : g.nodes())
+    for (int in : n.inputs) consumed[static_cast<size_t>(in)] = true;
+  for (size_t id = g.size(); id-- > 0;)
+    if (!consumed[id]) roots.push_back(static_cast<int>(id));
+  return roots;
+}
+
+}  // namespace
+
+int findClassScores(const Model& model) {
+  const Graph& g = model.graph;
+  for (int root : scoreRoots(model)) {
+    int firstScores = -1;
+    std::set<int> seen;
+    std::vector<int> stack = {root};
+    while (!stack.empty()) {
+      int id = stack.back();
+      stack.pop_back();
+      if (!seen.insert(id).second) continue;
+      const Node& n = g.node(id);
+      if (isSource(n)) continue;
+      if (isClassScores(n)) {
+        if (n.op == "softmax") return id;
+        if (firstScores < 0) firstScores = id;
+      }
+      for (auto in = n.inputs.rbegin(); in != n.inputs.rend(); ++in) stack.push_back(*in);
+    }
+    if (firstScores >= 0) return firstScores;
+  }
+  return -1;
+}
+
+}  // namespace graphc

@@ -10,6 +10,7 @@
 
 #include "codegen/program.h"
 #include "frontend/diagnostics.h"
+#include "ir/dot_printer.h"
 #include "passes/fusion.h"
 #include "passes/pipeline.h"
 #include "runtime/trainer.h"
@@ -34,7 +35,7 @@ std::string viaTemporaryFile(const std::function<void(const std::string&)>& writ
 }  // namespace
 
 bool isTrainStepStage(const std::string& stage) {
-  return stage == "fused" || stage == "halide" || stage == "stmt" || stage == "asm";
+  return stage == "fused" || stage == "halide" || stage == "stmt" || stage == "asm" || stage == "dot";
 }
 
 std::string dumpTrainStepStage(const std::string& path, const std::string& stage, int64_t batch) {
@@ -45,6 +46,13 @@ std::string dumpTrainStepStage(const std::string& path, const std::string& stage
   TrainStep step = trainStep(model, train);
   if (batch <= 0) batch = model.train.batch;
   if (stage == "fused") return printFusionPlan(model.graph, planFusion(model.graph, step.fetches, batch));
+  if (stage == "dot") {
+    // The train step's graph with its kernels as clusters (the values it never computes are left out).
+    FusionPlan plan = planFusion(model.graph, step.fetches, batch);
+    std::vector<std::vector<int>> kernels;
+    for (const Kernel& k : plan.kernels) kernels.push_back(k.nodes);
+    return printDot(model.graph, kernels);
+  }
   CompiledProgram program = buildProgram(model.graph, step.fetches, batch);
   Halide::Target target = Halide::get_host_target();
   if (stage == "halide") {

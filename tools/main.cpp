@@ -66,6 +66,7 @@ const char* kDumpHelp =
     "  halide the train step's Halide loop nests (the schedules)\n"
     "  stmt   Halide's lowered statement of the train step\n"
     "  asm    the host assembly of the train step\n"
+    "  dot    Graphviz of the train step: gradient nodes blue, kernels as clusters\n"
     "\n"
     "  -o FILE   write to FILE instead of standard output\n"
     "  --batch N the batch size the train step is compiled for (default: the train block's)\n";
@@ -120,7 +121,7 @@ int dumpVerb(const std::vector<std::string>& args) {
     text = dumpTrainStepStage(path, stage, flags.integer("batch", 1).value_or(0));
   } else {
     throw FlagError{"unknown or not yet supported --stage '" + stage +
-                    "' (expected ast, graph, grad, fused, halide, stmt, asm or mlir)"};
+                    "' (expected ast, graph, grad, fused, halide, stmt, asm, dot or mlir)"};
   }
   if (auto out = flags.text("o"))
     writeFileAtomically(*out, text);

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# End-to-end: every dump stage works for every example (non-empty output, exit 0), and the
+# Graphviz output is well formed enough for `dot` when Graphviz is installed.
+set -uo pipefail
+graphc="$1"; src="$2"; work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+failures=0; passed=0
+for model in "$src"/examples/*.mnn; do
+  name=$(basename "$model" .mnn)
+  for stage in ast graph grad fused halide stmt asm dot mlir; do
+    if "$graphc" dump "$model" --stage "$stage" -o "$work/$name.$stage" 2> "$work/err" && [ -s "$work/$name.$stage" ]; then
+      passed=$((passed + 1))
+    else
+      echo "FAIL: dump $name --stage $stage"; cat "$work/err"; failures=$((failures + 1))
+    fi
+  done
+  if command -v dot > /dev/null && ! dot -Tsvg "$work/$name.dot" -o /dev/null; then
+    echo "FAIL: Graphviz rejects the dot dump of $name"; failures=$((failures + 1))
+  fi
+done
+echo "$passed passed, $failures failed"
+[ "$failures" = 0 ]

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <set>
 
+#include "codegen/buffer_pool.h"
 #include "codegen/schedule.h"
 #include "frontend/diagnostics.h"
 #include "ir/op_table.h"
@@ -91,6 +92,7 @@ CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outpu
   auto start = std::chrono::steady_clock::now();
   CompiledProgram program = buildProgram(graph, outputs, batch);
   program.target_ = options.target;
+  usePooledAllocator(program.pipeline_);
   program.pipeline_.compile_jit(options.target);
   program.compileSeconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return program;

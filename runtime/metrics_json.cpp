@@ -1,6 +1,7 @@
 // \file JSON for --metrics-json: numbers printed with enough digits to round-trip.
 #include "runtime/metrics_json.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -22,8 +23,16 @@ std::string num(double v) {
 std::string quoted(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+      out += escaped;
+    } else {
+      out += c;
+    }
   }
   return out + "\"";
 }
@@ -70,6 +79,14 @@ void writeFileAtomically(const std::string& path, const std::string& text) {
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
     throw InputError(path + ": cannot write the file");
+  }
+  // The rename is durable only once the directory entry is on disk too.
+  size_t slash = path.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dirFd >= 0) {
+    ::fsync(dirFd);
+    ::close(dirFd);
   }
 }
 

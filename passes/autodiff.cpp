@@ -41,6 +41,8 @@ std::map<int, int> autodiff(Graph& graph, int loss, const std::vector<int>& wrt)
     const GradFn* rule = findGradient(node.op);
     internalCheck(rule != nullptr, "autodiff", "no gradient rule for op '" + node.op + "'");
     GradContext ctx{graph, node, total};
+    for (int in : node.inputs)
+      ctx.needed.push_back(dependsOnWrt[static_cast<size_t>(in)] && reachesLoss[static_cast<size_t>(in)]);
     std::vector<int> inputGrads = (*rule)(ctx);
     for (size_t k = 0; k < node.inputs.size(); ++k) {
       int in = node.inputs[k];

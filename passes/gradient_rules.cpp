@@ -56,20 +56,22 @@ std::vector<int> matmulRule(GradContext& c) {
   Graph& g = c.graph;
   int a = c.node.inputs[0], b = c.node.inputs[1], dy = c.gradOut;
   bool ta = c.node.attrs.getInt("transpose_a"), tb = c.node.attrs.getInt("transpose_b");
-  auto mm = [&](int x, int y, bool tx, bool ty) {
+  // mm(k, ...) builds input k's gradient only when autodiff needs it.
+  auto mm = [&](size_t k, int x, int y, bool tx, bool ty) {
+    if (!c.wants(k)) return -1;
     return g.add("matmul", {x, y}, Attrs().set("transpose_a", int64_t(tx)).set("transpose_b", int64_t(ty)));
   };
-  if (!ta && !tb) return {mm(dy, b, false, true), mm(a, dy, true, false)};
-  if (ta && !tb) return {mm(b, dy, false, true), mm(a, dy, false, false)};
-  if (!ta && tb) return {mm(dy, b, false, false), mm(dy, a, true, false)};
-  return {mm(b, dy, true, true), mm(dy, a, true, true)};
+  if (!ta && !tb) return {mm(0, dy, b, false, true), mm(1, a, dy, true, false)};
+  if (ta && !tb) return {mm(0, b, dy, false, true), mm(1, a, dy, false, false)};
+  if (!ta && tb) return {mm(0, dy, b, false, false), mm(1, dy, a, true, false)};
+  return {mm(0, b, dy, true, true), mm(1, dy, a, true, true)};
 }
 
 std::vector<int> convRule(GradContext& c) {
   Graph& g = c.graph;
   int x = c.node.inputs[0], w = c.node.inputs[1];
-  int dx = g.add("conv2d_backprop_input", {c.gradOut, w, x}, c.node.attrs);
-  int dw = g.add("conv2d_backprop_filter", {x, c.gradOut, w}, c.node.attrs);
+  int dx = c.wants(0) ? g.add("conv2d_backprop_input", {c.gradOut, w, x}, c.node.attrs) : -1;
+  int dw = c.wants(1) ? g.add("conv2d_backprop_filter", {x, c.gradOut, w}, c.node.attrs) : -1;
   return {dx, dw};
 }
 

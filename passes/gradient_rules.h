@@ -14,6 +14,10 @@ struct GradContext {
   Graph& graph;
   Node node;    // a copy: adding nodes may move the graph's storage
   int gradOut;  // the gradient of the loss with respect to node's output
+  std::vector<bool> needed = {};  // by input: whether autodiff wants its gradient (empty: all)
+
+  // Rules whose input gradients are costly (convolutions, matmul) build only the needed ones.
+  bool wants(size_t input) const { return needed.empty() || needed.at(input); }
 };
 
 // Returns one gradient node id per input of the node, -1 where the input gets none.

@@ -31,12 +31,13 @@ const char* kBenchHelp =
     "  --runs N   timed runs per measurement, after one warm-up (default 20); medians are reported\n"
     "  --json     one JSON object instead of the table\n";
 
+// $GRAPHC_CACHE, else ~/.cache/graphc (cli.md), created if missing; "" when there is no home.
 std::string cacheDir() {
   std::string dir;
   if (const char* env = std::getenv("GRAPHC_CACHE"); env && *env) dir = env;
   else if (const char* home = std::getenv("HOME"); home && *home) dir = std::string(home) + "/.cache/graphc";
   else return "";
-  std::string partial;
+  // mkdir -p: create each missing parent in turn (existing ones fail harmlessly).
   for (size_t i = 0; i <= dir.size(); ++i)
     if (i == dir.size() || (dir[i] == '/' && i > 0)) ::mkdir(dir.substr(0, i).c_str(), 0755);
   return dir;

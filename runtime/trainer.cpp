@@ -17,6 +17,7 @@
 #include "runtime/checkpoint.h"
 #include "runtime/dataset.h"
 #include "runtime/feeder.h"
+#include "runtime/interrupt.h"
 #include "runtime/session.h"
 
 namespace graphc {
@@ -48,6 +49,7 @@ class Loop {
   // Creates the session (every variable initialised from the seed), then loads --load if given.
   void openSession();
   void saveCheckpointFile(int iterations, int64_t step);
+  [[noreturn]] void stopOnSignal(int iterations, int64_t step, int64_t totalSteps);
   void feedBatch(const std::vector<FeedSpec>& feeds, const LabeledImages& data, const std::vector<int64_t>& order,
                  int64_t first, int64_t batch);
   void feedScalar(const char* name, double value);
@@ -217,7 +219,16 @@ EvalResult Loop::evaluateOnly() {
   return r;
 }
 
+// After Ctrl-C: the step just finished is kept; save it when --save was given and say how to go on.
+void Loop::stopOnSignal(int iterations, int64_t step, int64_t totalSteps) {
+  std::string where = "interrupted after step " + std::to_string(step) + " of " + std::to_string(totalSteps);
+  if (options_.savePath.empty()) throw Interrupted(where + "; nothing saved (run with --save FILE to keep progress)");
+  saveCheckpointFile(iterations, step);
+  throw Interrupted(where + "; resume with the same command plus --load " + options_.savePath);
+}
+
 RunResult Loop::run() {
+  InterruptGuard interrupt;  // installed first: a Ctrl-C during compilation stops after the first step
   applyOverrides();
   if (!options_.savePath.empty()) checkWritableDirectory(options_.savePath);
   TrainGraph train = buildTrainGraph(model_.graph, cfg_.minimize, cfg_.optimizer, cfg_.minimizeLoc);
@@ -323,6 +334,7 @@ RunResult Loop::run() {
       ++step;
       if (!std::isfinite(loss))
         throw std::runtime_error("the loss became " + std::to_string(loss) + " at step " + std::to_string(step));
+      if (interrupt.requested()) stopOnSignal(train.iterations, step, totalSteps);
       rec.loss += loss * static_cast<double>(b);
       for (size_t m = 0; m < cfg_.metrics.size(); ++m)
         rec.metrics[m] += Halide::Buffer<float>(outs[m + 1])() * static_cast<double>(b);

@@ -16,6 +16,7 @@
 #include "passes/optimizer.h"
 #include "passes/pipeline.h"
 #include "runtime/checkpoint.h"
+#include "runtime/interrupt.h"
 #include "runtime/metrics_json.h"
 #include "runtime/session.h"
 #include "tools/dump_stages.h"
@@ -172,6 +173,9 @@ int dispatch(int argc, char** argv) {
   } catch (const Halide::Error& e) {
     std::cerr << "graphc: internal error in Halide: " << e.what() << "\n";
     return 1;
+  } catch (const Interrupted& e) {
+    std::cerr << "graphc: " << e.what() << "\n";
+    return 130;
   } catch (const std::exception& e) {
     std::cerr << "graphc: error: " << e.what() << "\n";
     return 1;

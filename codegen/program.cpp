@@ -19,13 +19,17 @@ Halide::Buffer<> allocateValue(DType dtype, const Shape& boundShape) {
   return Halide::Buffer<>(halideType(dtype), sizes);
 }
 
-Halide::Buffer<> scalarValue(DType dtype, double value) {
-  Halide::Buffer<> b = allocateValue(dtype, {});
+void setScalar(Halide::Buffer<>& b, DType dtype, double value) {
   switch (dtype) {
     case DType::F32: *static_cast<float*>(b.data()) = static_cast<float>(value); break;
     case DType::I32: *static_cast<int32_t*>(b.data()) = static_cast<int32_t>(value); break;
     case DType::Bool: *static_cast<bool*>(b.data()) = value != 0; break;
   }
+}
+
+Halide::Buffer<> scalarValue(DType dtype, double value) {
+  Halide::Buffer<> b = allocateValue(dtype, {});
+  setScalar(b, dtype, value);
   return b;
 }
 

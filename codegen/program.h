@@ -63,5 +63,7 @@ Halide::Buffer<> allocateValue(DType dtype, const Shape& boundShape);
 
 // A 0-dimensional buffer of this dtype holding value (converted).
 Halide::Buffer<> scalarValue(DType dtype, double value);
+// Stores value (converted to dtype) in a 0-dimensional buffer made by scalarValue.
+void setScalar(Halide::Buffer<>& buffer, DType dtype, double value);
 
 }  // namespace graphc

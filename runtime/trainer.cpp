@@ -63,6 +63,7 @@ class Loop {
   std::unique_ptr<Session> session_;
   std::vector<FeedSpec> evalFeeds_;
   std::map<std::pair<int, int64_t>, Halide::Buffer<>> feedBuffers_;
+  std::map<std::string, std::pair<int, Halide::Buffer<>>> scalarFeeds_;  // by name: node (-1: absent), buffer
   double scale_ = 1;
   CheckpointLoad loaded_;
 };
@@ -79,10 +80,18 @@ void Loop::feedBatch(const std::vector<FeedSpec>& feeds, const LabeledImages& da
 }
 
 // Feeds one of the session's own scalars (the training flag, the step), if the graph has it.
+// The node is looked up and its buffer allocated once; every step only writes the value.
 void Loop::feedScalar(const char* name, double value) {
-  int id = model_.graph.findByName(name);
+  auto it = scalarFeeds_.find(name);
+  if (it == scalarFeeds_.end()) {
+    int id = model_.graph.findByName(name);
+    Halide::Buffer<> buffer = id < 0 ? Halide::Buffer<>() : scalarValue(model_.graph.node(id).dtype, value);
+    it = scalarFeeds_.emplace(name, std::make_pair(id, buffer)).first;
+  }
+  auto& [id, buffer] = it->second;
   if (id < 0) return;
-  session_->feed(id, scalarValue(model_.graph.node(id).dtype, value));
+  setScalar(buffer, model_.graph.node(id).dtype, value);
+  session_->feed(id, buffer);
 }
 
 Evaluation Loop::evaluate(const LabeledImages& data, const std::vector<int64_t>& indices) {

@@ -12,33 +12,9 @@ mnist="$src/data/mnist"
 
 # LeNet-5 as in examples/lenet5.mnn, with adam: its slots and step counter are what a resumed
 # run depends on.
-cat > "$work/lenet5_adam.mnn" <<'EOF'
-model lenet5_adam
-
-x = placeholder(f32, [?, 28, 28, 1])
-y = placeholder(i32, [?])
-
-c1 = Conv2D(x, 6, kernel = 5, padding = same, activation = relu)
-p1 = MaxPool2D(c1, 2)
-c2 = Conv2D(p1, 16, kernel = 5, activation = relu)
-p2 = MaxPool2D(c2, 2)
-f  = Flatten(p2)
-d1 = Dense(f, 120, activation = relu)
-d2 = Dense(d1, 84, activation = relu)
-probs = Dense(d2, 10, activation = softmax)
-
-loss = sparse_categorical_crossentropy(probs, y)
-acc  = accuracy(probs, y)
-
-train {
-  data      = mnist(scale = 1/255)
-  feed      = {x: image, y: label}
-  optimizer = adam()
-  minimize  = loss
-  batch     = 32
-  metrics   = [acc]
-}
-EOF
+sed -e 's/^model lenet5$/model lenet5_adam/' -e 's/optimizer = sgd(lr = 0.01)/optimizer = adam()/' \
+  -e '/early_stopping/d' "$src/examples/lenet5.mnn" > "$work/lenet5_adam.mnn"
+grep -q 'optimizer = adam()' "$work/lenet5_adam.mnn" || { echo "FAIL: could not derive the adam model"; exit 1; }
 model="$work/lenet5_adam.mnn"
 
 # 1. run --save, then eval --load: the same test line, digit for digit.

@@ -37,6 +37,20 @@ struct GradGraph {
 };
 
 // Builds the graph of one case and returns the node whose op is under test.
+// The pooling windows every pooling gradient is checked on (valid/same, overlapping, odd sizes).
+struct PoolGeometry {
+  const char* name;
+  Shape x;
+  int64_t size, stride;
+  const char* padding;
+};
+inline std::vector<PoolGeometry> poolGeometries() {
+  return {{"Size2Stride2", {1, 6, 6, 2}, 2, 2, "valid"},
+          {"Size2Stride2OddSame", {1, 7, 7, 2}, 2, 2, "same"},
+          {"Size3Stride2Same", {2, 7, 7, 2}, 3, 2, "same"},
+          {"Size3Stride1Valid", {1, 5, 5, 2}, 3, 1, "valid"}};
+}
+
 struct GradCase {
   std::string name;
   std::function<int(GradGraph&)> build;

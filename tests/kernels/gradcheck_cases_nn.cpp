@@ -142,17 +142,7 @@ void addShapeOpCases(std::vector<GradCase>& cases) {
 }
 
 void addAvgPoolCases(std::vector<GradCase>& cases) {
-  struct Pool {
-    const char* name;
-    Shape x;
-    int64_t size, stride;
-    const char* padding;
-  };
-  const Pool pools[] = {{"Size2Stride2", {1, 6, 6, 2}, 2, 2, "valid"},
-                        {"Size2Stride2OddSame", {1, 7, 7, 2}, 2, 2, "same"},
-                        {"Size3Stride2Same", {2, 7, 7, 2}, 3, 2, "same"},
-                        {"Size3Stride1Valid", {1, 5, 5, 2}, 3, 1, "valid"}};
-  for (const Pool& p : pools)
+  for (const PoolGeometry& p : poolGeometries())
     cases.push_back({std::string("avg_pool_") + p.name, [p](GradGraph& gg) {
                        return gg.op("avg_pool", {gg.variable("x", randomTensor(p.x, gg.rng))},
                                     Attrs()

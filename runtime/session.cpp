@@ -47,6 +47,23 @@ std::vector<Halide::Buffer<>>& Session::run(const std::vector<int>& fetches, int
   return e.outputs;
 }
 
+Session::Snapshot Session::snapshotVariables() {
+  Snapshot snapshot;
+  for (auto& [id, buffer] : variables_) {
+    buffer.copy_to_host();  // a no-op unless a device holds the current value
+    snapshot[id] = buffer.copy();
+  }
+  return snapshot;
+}
+
+void Session::restoreVariables(const Snapshot& snapshot) {
+  for (auto& [id, buffer] : variables_) {
+    buffer.set_device_dirty(false);  // the snapshot's value replaces whatever the device holds
+    buffer.copy_from(snapshot.at(id));
+    buffer.set_host_dirty();
+  }
+}
+
 void Session::assignVariable(int variable, Halide::Buffer<>& next) { std::swap(variables_.at(variable), next); }
 
 }  // namespace graphc

@@ -27,6 +27,12 @@ class Session {
   void assignVariable(int variable, Halide::Buffer<>& next);
 
   Halide::Buffer<float> variable(int id) { return variables_.at(id); }
+
+  // A copy of every variable's value, and its restoration: a run rolls back to find the step
+  // and the op where a value stopped being finite.
+  using Snapshot = std::map<int, Halide::Buffer<>>;
+  Snapshot snapshotVariables();
+  void restoreVariables(const Snapshot& snapshot);
   const Graph& graph() const { return graph_; }
   double compileSeconds() const { return compileSeconds_; }
   int kernelCount() const { return kernelCount_; }

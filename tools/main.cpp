@@ -167,6 +167,9 @@ int dispatch(int argc, char** argv) {
   } catch (const InputError& e) {
     std::cerr << "graphc: error: " << e.what() << "\n";
     return 2;
+  } catch (const RunFailure& e) {
+    std::cerr << "graphc: error: " << e.what() << "\n";
+    return 1;
   } catch (const InternalError& e) {
     std::cerr << "graphc: internal error: " << e.what() << "\n";
     return 1;

@@ -165,7 +165,9 @@ double Lowerer::evalNumber(const Expr& e) {
 
 int64_t Lowerer::evalInt(const Expr& e, const std::string& what) {
   double v = evalNumber(e);
-  if (v != static_cast<double>(static_cast<int64_t>(v)))
+  // Range first: converting a double outside int64's range (or NaN) is undefined behaviour.
+  // 2^63 is exact in a double; every double below it converts.
+  if (!(v >= -0x1p63 && v < 0x1p63) || v != static_cast<double>(static_cast<int64_t>(v)))
     throw UserError(e.loc, "expected an integer for " + what + ", found " + std::to_string(v));
   return static_cast<int64_t>(v);
 }

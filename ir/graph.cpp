@@ -2,11 +2,37 @@
 #include "ir/graph.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 
 #include "frontend/diagnostics.h"
 #include "ir/op_table.h"
 
 namespace graphc {
+namespace {
+
+// Every value must be a tensor graphc can allocate and Halide can index: Halide's buffers have
+// 32-bit extents. Checking each node as it is added keeps the products of later shape inference,
+// of numElements and of the summary's parameter counts far from int64 overflow
+// (`variable([4000000000, 4000000000, 4000000000])` passed `check` and overflowed numElements in
+// `summary`: tests/fuzz/regressions/frontend).
+void checkShape(const Node& n) {
+  constexpr int64_t kMaxElements = std::numeric_limits<int32_t>::max();
+  int64_t count = 1;
+  for (int64_t d : n.shape) {
+    if (d == kBatch) continue;
+    if (d < 0)
+      throw UserError(n.loc, n.op + ": the shape " + shapeToString(n.shape) + " has a negative dimension " +
+                                 std::to_string(d));
+    if (d > kMaxElements || (d != 0 && count > kMaxElements / d))
+      throw UserError(n.loc, n.op + ": the shape " + shapeToString(n.shape) +
+                                 " has more than 2^31 - 1 elements (besides the batch), more than graphc's "
+                                 "kernels can index");
+    count *= d;
+  }
+}
+
+}  // namespace
 
 int Graph::add(const std::string& op, std::vector<int> inputs, Attrs attrs, SourceLoc loc, std::string name) {
   const OpDef* def = findOp(op);
@@ -28,6 +54,7 @@ int Graph::add(const std::string& op, std::vector<int> inputs, Attrs attrs, Sour
   for (int in : n.inputs) internalCheck(in >= 0 && in < n.id, "graph", "input out of order in " + op);
   TypeContext ctx{*this, n};
   def->inferType(ctx);
+  checkShape(n);
   nodes_.push_back(std::move(n));
   return nodes_.back().id;
 }

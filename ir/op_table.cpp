@@ -2,6 +2,8 @@
 #include "ir/op_table.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <map>
 
 #include "frontend/diagnostics.h"
@@ -81,6 +83,16 @@ void requireRank(TypeContext& c, size_t i, size_t rank, const std::string& what)
     c.fail(c.node.op + " expects " + what + " of rank " + std::to_string(rank) + ", found " + describe(c.input(i)));
 }
 
+// A window attribute (size, strides, dilation: [h, w]) must be positive, and no larger than a
+// dimension may be (Graph::add caps tensors at 2^31 - 1 elements): the `[h, w]` spelling reached
+// here unchecked, and a stride of 0 divided by zero in windowDim (tests/fuzz/regressions). The cap keeps
+// windowDim's products far from int64 overflow.
+void requireWindow(TypeContext& c, const char* attr) {
+  for (int64_t v : c.node.attrs.getInts(attr))
+    if (v <= 0 || v > std::numeric_limits<int32_t>::max())
+      c.fail(c.node.op + ": " + attr + " must be positive and at most 2^31 - 1, found " + std::to_string(v));
+}
+
 // strides/dilation/size attributes are stored as [h, w].
 void inferConv(TypeContext& c) {
   requireRank(c, 0, 4, "an NHWC input");
@@ -92,6 +104,8 @@ void inferConv(TypeContext& c) {
   if (x[3] != w[2])
     c.fail("conv2d: input has " + std::to_string(x[3]) + " channels but the filter expects " + std::to_string(w[2]) +
            " (input " + describe(c.input(0)) + ", filter " + describe(c.input(1)) + ")");
+  requireWindow(c, "strides");
+  requireWindow(c, "dilation");
   auto s = c.node.attrs.getInts("strides");
   auto d = c.node.attrs.getInts("dilation");
   std::string pad = c.node.attrs.getString("padding", "valid");
@@ -109,6 +123,8 @@ void inferPool(TypeContext& c) {
   requireRank(c, 0, 4, "an NHWC input");
   requireFloat(c, 0);
   const Shape& x = c.input(0).shape;
+  requireWindow(c, "size");
+  requireWindow(c, "strides");
   auto k = c.node.attrs.getInts("size");
   auto s = c.node.attrs.getInts("strides");
   std::string pad = c.node.attrs.getString("padding", "valid");
@@ -152,7 +168,9 @@ void inferReshape(TypeContext& c) {
     } else if (d == -2) {
       outBatch = true;
     } else if (d > 0) {
-      known *= d;
+      // Saturating: the input has at most 2^31 - 1 elements (Graph::add), so a product that
+      // large can never match it, and the plain product could overflow int64 (tests/fuzz/regressions).
+      known = known > std::numeric_limits<int64_t>::max() / d ? std::numeric_limits<int64_t>::max() : known * d;
     } else {
       c.fail("reshape: dimension " + std::to_string(d) + " is not allowed");
     }

@@ -7,11 +7,20 @@
 
 namespace graphc {
 
-Model loadModel(const std::string& path) {
-  Program program = parseFile(path);
+namespace {
+
+Model lowerAndRewrite(const Program& program) {
   Model model = lowerProgram(program);
   rewriteStableLosses(model.graph);
   return model;
+}
+
+}  // namespace
+
+Model loadModel(const std::string& path) { return lowerAndRewrite(parseFile(path)); }
+
+Model loadModelSource(const std::string& file, const std::string& source) {
+  return lowerAndRewrite(parseProgram(file, source));
 }
 
 void checkTrainable(const Model& model) {

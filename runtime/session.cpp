@@ -11,11 +11,22 @@ Session::Session(const Graph& graph, uint64_t seed, CompileOptions options) : gr
     const Node& v = graph.node(id);
     Halide::Buffer<float> buf(allocateValue(v.dtype, v.shape));
     initializeVariable(v, seed, buf);
+    buf.set_host_dirty();
     variables_[id] = buf;
   }
 }
 
-void Session::feed(int placeholder, Halide::Buffer<> value) { feeds_[placeholder] = std::move(value); }
+void Session::feed(int placeholder, Halide::Buffer<> value) {
+  value.set_host_dirty();
+  feeds_[placeholder] = std::move(value);
+}
+
+Halide::Buffer<float> Session::variable(int id) {
+  Halide::Buffer<>& buffer = variables_.at(id);
+  buffer.copy_to_host();
+  buffer.set_host_dirty();
+  return buffer;
+}
 
 Halide::Buffer<> Session::valueOf(int id) {
   const Node& n = graph_.node(id);
@@ -26,13 +37,14 @@ Halide::Buffer<> Session::valueOf(int id) {
     auto d = defaults_.find(id);
     if (d == defaults_.end()) {
       d = defaults_.emplace(id, scalarValue(n.dtype, n.attrs.getFloat("default"))).first;
+      d->second.set_host_dirty();
     }
     return d->second;
   }
   throw InputError("placeholder '" + n.name + "' is needed but not fed (add it to the train block's feed)");
 }
 
-std::vector<Halide::Buffer<>>& Session::run(const std::vector<int>& fetches, int64_t batch) {
+std::vector<Halide::Buffer<>>& Session::run(const std::vector<int>& fetches, int64_t batch, size_t hostOutputs) {
   auto key = std::make_pair(fetches, batch);
   auto it = programs_.find(key);
   if (it == programs_.end()) {
@@ -44,6 +56,7 @@ std::vector<Halide::Buffer<>>& Session::run(const std::vector<int>& fetches, int
   }
   Entry& e = it->second;
   e.program.run([this](int id) { return valueOf(id); }, e.outputs);
+  for (size_t i = 0; i < e.outputs.size() && i < hostOutputs; ++i) e.outputs[i].copy_to_host();
   return e.outputs;
 }
 

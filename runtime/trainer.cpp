@@ -335,7 +335,7 @@ RunResult Loop::run() {
       feedScalar(kStepName, static_cast<double>(dropoutStream(cfg_.seed, step)));
       auto stepStart = Clock::now();
       double compiledBefore = session_->compileSeconds();
-      auto& outs = session_->run(fetches, b);
+      auto& outs = session_->run(fetches, b, firstUpdate);  // the variables' next values stay on the device
       for (size_t u = 0; u < updates.size(); ++u) session_->assignVariable(updates[u].variable, outs[firstUpdate + u]);
       // A step that compiled its program is not counted as training time.
       if (session_->compileSeconds() == compiledBefore) trainSeconds += since(stepStart), trainImages += b;

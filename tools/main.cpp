@@ -209,12 +209,6 @@ std::string fileArg(const Flags& flags) {
   return flags.positional()[0];
 }
 
-void configureTarget(const Flags& flags) {
-  std::string target = flags.text("target").value_or("host");
-  if (target != "host") throw FlagError{"--target " + target + " is not supported yet (expected host)"};
-  if (auto threads = flags.integer("threads", 1)) setenv("HL_NUM_THREADS", std::to_string(*threads).c_str(), 1);
-}
-
 }  // namespace graphc
 
 int main(int argc, char** argv) { return graphc::dispatch(argc, argv); }

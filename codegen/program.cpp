@@ -90,7 +90,11 @@ CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs
     if (!seen.insert(id).second) {
       Halide::Func copy(f.name() + "_output" + std::to_string(outs.size()));
       copy(f.args()) = f(f.args());
-      if (gpu) scheduleFuncGpu(copy);
+      if (gpu) {
+        int64_t elements = 1;
+        for (int64_t d : bindBatch(graph.node(id).shape, batch)) elements *= d;
+        scheduleFuncGpu(copy, elements);
+      }
       f = copy;
     }
     outs.push_back(f);

@@ -13,7 +13,8 @@ void scheduleRootGpu(LoweredNode& lowered, const Shape& outShape);
 
 // Computes f at root as GPU kernels: each definition's pure variables are fused into one index
 // split into blocks of threads; reduction variables run serially inside a thread. A definition
-// without pure variables (a scalar) runs on a single GPU thread.
-void scheduleFuncGpu(Halide::Func f);
+// without pure variables (a scalar) runs on a single GPU thread. elements: f's element count when
+// its realized region is known to be exactly that (a root node, a pipeline output), else 0.
+void scheduleFuncGpu(Halide::Func f, int64_t elements);
 
 }  // namespace graphc

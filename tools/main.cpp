@@ -89,6 +89,18 @@ int summaryVerb(const std::vector<std::string>& args) {
   return 0;
 }
 
+// The target the train step is scheduled and compiled for: --target, host by default; for ptx
+// CUDA (compute capability 8.0) by default, and --target must name CUDA.
+Halide::Target dumpTarget(const Flags& flags, const std::string& stage) {
+  auto text = flags.text("target");
+  if (stage != "ptx") return text ? parseTarget(*text) : Halide::get_host_target();
+  Halide::Target target = parseTarget(text.value_or("cuda"));
+  if (!target.has_feature(Halide::Target::CUDA))
+    throw FlagError{"--stage ptx shows CUDA kernels and needs --target cuda (or a Halide target with cuda), found '" +
+                    *text + "'"};
+  return target;
+}
+
 int dumpVerb(const std::vector<std::string>& args) {
   if (wantsHelp(args)) return std::cout << kDumpHelp, 0;
   Flags flags(args, {"stage", "target", "batch", "seed", "load"}, {});
@@ -119,7 +131,7 @@ int dumpVerb(const std::vector<std::string>& args) {
                       (checkpoint ? *checkpoint : "seed " + std::to_string(seed));
     text = exportMlir(model.graph, options);
   } else if (isTrainStepStage(stage)) {
-    text = dumpTrainStepStage(path, stage, flags.integer("batch", 1).value_or(0));
+    text = dumpTrainStepStage(path, stage, flags.integer("batch", 1).value_or(0), dumpTarget(flags, stage));
   } else {
     throw FlagError{"unknown or not yet supported --stage '" + stage +
                     "' (expected ast, graph, grad, fused, halide, stmt, asm, dot or mlir)"};

@@ -6,7 +6,8 @@
 
 namespace graphc {
 
-Session::Session(const Graph& graph, uint64_t seed, CompileOptions options) : graph_(graph), options_(options) {
+Session::Session(const Graph& graph, uint64_t seed, CompileOptions options)
+    : graph_(graph), options_(options), gpu_(isGpuTarget(options.target)) {
   for (int id : graph.variables(false)) {
     const Node& v = graph.node(id);
     Halide::Buffer<float> buf(allocateValue(v.dtype, v.shape));
@@ -23,6 +24,7 @@ void Session::feed(int placeholder, Halide::Buffer<> value) {
 
 Halide::Buffer<float> Session::variable(int id) {
   Halide::Buffer<>& buffer = variables_.at(id);
+  if (buffer.device_dirty()) ++transfers_.toHost;
   buffer.copy_to_host();
   buffer.set_host_dirty();
   return buffer;
@@ -55,8 +57,13 @@ std::vector<Halide::Buffer<>>& Session::run(const std::vector<int>& fetches, int
     it = programs_.emplace(key, std::move(e)).first;
   }
   Entry& e = it->second;
+  if (gpu_)
+    for (int id : e.program.inputs()) transfers_.toDevice += valueOf(id).host_dirty();
   e.program.run([this](int id) { return valueOf(id); }, e.outputs);
-  for (size_t i = 0; i < e.outputs.size() && i < hostOutputs; ++i) e.outputs[i].copy_to_host();
+  for (size_t i = 0; i < e.outputs.size() && i < hostOutputs; ++i) {
+    if (e.outputs[i].device_dirty()) ++transfers_.toHost;
+    e.outputs[i].copy_to_host();
+  }
   return e.outputs;
 }
 

@@ -11,6 +11,14 @@
 
 namespace graphc {
 
+// Copies between host and device memory on a GPU target, counted from Halide's dirty flags: a
+// run copies an input to the device exactly when its host data is newer (host-dirty), and data
+// comes back only when asked for (copy_to_host of a device-dirty buffer).
+struct DeviceTransfers {
+  int64_t toDevice = 0;
+  int64_t toHost = 0;
+};
+
 class Session {
  public:
   // Allocates and initialises every variable of the graph from the seed.
@@ -36,6 +44,7 @@ class Session {
   Halide::Buffer<float> variable(int id);
   const Graph& graph() const { return graph_; }
   double compileSeconds() const { return compileSeconds_; }
+  const DeviceTransfers& transfers() const { return transfers_; }
   int kernelCount() const { return kernelCount_; }
 
  private:
@@ -53,6 +62,8 @@ class Session {
   std::map<std::pair<std::vector<int>, int64_t>, Entry> programs_;
   double compileSeconds_ = 0;
   int kernelCount_ = 0;
+  bool gpu_ = false;
+  DeviceTransfers transfers_;
 };
 
 }  // namespace graphc

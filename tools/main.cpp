@@ -36,7 +36,7 @@ const char* kUsage =
     "  check    parse and type-check only; prints nothing on success\n"
     "  summary  Keras-style table: layer, output shape, parameters; totals\n"
     "  bench    time every generated kernel and the whole step\n"
-    "  dump     print the program at one compiler stage (--stage ast|graph|grad)\n"
+    "  dump     print the program at one compiler stage (--stage ast|graph|grad|...|ptx)\n"
     "\n"
     "`graphc VERB --help` describes a verb's flags. Exit codes: 0 success, 1 the run failed,\n"
     "2 the input is wrong.\n";
@@ -67,10 +67,13 @@ const char* kDumpHelp =
     "  halide the train step's Halide loop nests (the schedules)\n"
     "  stmt   Halide's lowered statement of the train step\n"
     "  asm    the host assembly of the train step\n"
+    "  ptx    the PTX of the train step's CUDA kernels (--target cuda, the default here; no GPU needed)\n"
     "  dot    Graphviz of the train step: gradient nodes blue, kernels as clusters\n"
     "\n"
     "  -o FILE   write to FILE instead of standard output\n"
-    "  --batch N the batch size the train step is compiled for (default: the train block's)\n";
+    "  --batch N the batch size the train step is compiled for (default: the train block's)\n"
+    "  --target T the target halide, stmt, asm and ptx are scheduled and compiled for: host (default),\n"
+    "            cuda, opencl, or a Halide target string (host-cuda-cuda_capability_80)\n";
 
 std::vector<std::string> tail(int argc, char** argv) { return std::vector<std::string>(argv + 2, argv + argc); }
 
@@ -134,7 +137,7 @@ int dumpVerb(const std::vector<std::string>& args) {
     text = dumpTrainStepStage(path, stage, flags.integer("batch", 1).value_or(0), dumpTarget(flags, stage));
   } else {
     throw FlagError{"unknown or not yet supported --stage '" + stage +
-                    "' (expected ast, graph, grad, fused, halide, stmt, asm, dot or mlir)"};
+                    "' (expected ast, graph, grad, fused, halide, stmt, asm, ptx, dot or mlir)"};
   }
   if (auto out = flags.text("o"))
     writeFileAtomically(*out, text);

@@ -1,6 +1,9 @@
 // \file --target and --threads: where kernels run (cli.md: host, cuda, opencl, or a Halide target
 // string such as host-cuda-cuda_capability_80) and how many CPU threads Halide uses.
 #include <cstdlib>
+#include <stdexcept>
+
+#include "codegen/device_runtime.h"
 
 #include "tools/verbs.h"
 
@@ -33,6 +36,14 @@ std::string targetName(const Halide::Target& target) {
 CompileOptions configureTarget(const Flags& flags) {
   CompileOptions options;
   options.target = parseTarget(flags.text("target").value_or("host"));
+  if (isGpuTarget(options.target)) {
+    // Said up front, rather than as the device runtime's error list at the first step.
+    prepareDeviceRuntime(options.target);
+    if (!Halide::host_supports_target_device(options.target))
+      throw std::runtime_error("--target " + targetName(options.target) + ": no " + targetName(options.target) +
+                               " device is available on this machine (for opencl on the CPU, install PoCL: "
+                               "scripts/setup.sh)");
+  }
   if (auto threads = flags.integer("threads", 1)) setenv("HL_NUM_THREADS", std::to_string(*threads).c_str(), 1);
   return options;
 }

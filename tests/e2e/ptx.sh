@@ -32,5 +32,17 @@ done
 if "$graphc" dump "$src/examples/mlp.mnn" --stage ptx --target opencl > /dev/null 2>&1; then
   echo "FAIL: --stage ptx --target opencl was accepted"; failures=$((failures + 1))
 fi
+# Without a GPU, running on CUDA fails up front with a clear message and exit code 1 (cli.md: a
+# device error); a target that is not one is a flag error (exit 2).
+if [ ! -e /dev/nvidia0 ]; then
+  "$graphc" run "$src/examples/mlp.mnn" --target cuda --steps 1 > "$work/out" 2>&1; rc=$?
+  if [ "$rc" != 1 ] || ! grep -q 'no cuda device' "$work/out"; then
+    echo "FAIL: run --target cuda without a GPU: exit $rc"; cat "$work/out"; failures=$((failures + 1))
+  fi
+fi
+"$graphc" run "$src/examples/mlp.mnn" --target vulkan-please --steps 1 > "$work/out" 2>&1; rc=$?
+if [ "$rc" != 2 ] || ! grep -q 'expects host, cuda, opencl' "$work/out"; then
+  echo "FAIL: run --target vulkan-please: exit $rc"; cat "$work/out"; failures=$((failures + 1))
+fi
 echo "$passed assembled, $failures failed"
 [ "$failures" = 0 ]

@@ -7,7 +7,9 @@
 #include <set>
 
 #include "codegen/buffer_pool.h"
+#include "codegen/device_runtime.h"
 #include "codegen/schedule.h"
+#include "codegen/schedule_gpu.h"
 #include "frontend/diagnostics.h"
 #include "ir/op_table.h"
 #include "passes/fusion.h"
@@ -34,7 +36,11 @@ Halide::Buffer<> scalarValue(DType dtype, double value) {
 }
 
 // Lowers and schedules every node the outputs need; the kernels are the fusion plan's.
-CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch) {
+bool isGpuTarget(const Halide::Target& target) { return target.has_gpu_feature(); }
+
+CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
+                             const Halide::Target& target) {
+  bool gpu = isGpuTarget(target);
   CompiledProgram program;
   program.batch_ = batch;
   program.outputNodes_ = outputs;
@@ -68,7 +74,8 @@ CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs
     }
     LoweredNode lowered = (*lower)(ctx);
     if (plan.isRoot[static_cast<size_t>(id)]) {
-      scheduleRoot(lowered, shape);
+      if (gpu) scheduleRootGpu(lowered, shape);
+      else scheduleRoot(lowered, shape);
       program.kernelNames_.push_back(lowered.func.name());
     }
     funcs[id] = lowered.func;
@@ -83,6 +90,11 @@ CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs
     if (!seen.insert(id).second) {
       Halide::Func copy(f.name() + "_output" + std::to_string(outs.size()));
       copy(f.args()) = f(f.args());
+      if (gpu) {
+        int64_t elements = 1;
+        for (int64_t d : bindBatch(graph.node(id).shape, batch)) elements *= d;
+        scheduleFuncGpu(copy, elements);
+      }
       f = copy;
     }
     outs.push_back(f);
@@ -94,9 +106,13 @@ CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs
 CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
                                const CompileOptions& options) {
   auto start = std::chrono::steady_clock::now();
-  CompiledProgram program = buildProgram(graph, outputs, batch);
+  prepareDeviceRuntime(options.target);
+  CompiledProgram program = buildProgram(graph, outputs, batch, options.target);
   program.target_ = options.target;
   usePooledAllocator(program.pipeline_);
+  // Device buffers of intermediate kernels are kept for the next step instead of freed and
+  // allocated again (a device allocation costs far more than a host one).
+  if (isGpuTarget(options.target)) Halide::Internal::JITSharedRuntime::reuse_device_allocations(true);
   program.pipeline_.compile_jit(options.target);
   program.compileSeconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return program;

@@ -16,6 +16,10 @@ struct CompileOptions {
   Halide::Target target = Halide::get_jit_target_from_environment();
 };
 
+// True when the target runs kernels on a GPU API (CUDA, OpenCL...): the program is then scheduled
+// with GPU schedules and its buffers live on the device between runs.
+bool isGpuTarget(const Halide::Target& target);
+
 class CompiledProgram {
  public:
   // The sources the outputs depend on, in id order: each must be bound before run().
@@ -38,7 +42,7 @@ class CompiledProgram {
   std::vector<Halide::Argument> arguments() const;
 
  private:
-  friend CompiledProgram buildProgram(const Graph&, const std::vector<int>&, int64_t);
+  friend CompiledProgram buildProgram(const Graph&, const std::vector<int>&, int64_t, const Halide::Target&);
   friend CompiledProgram compileProgram(const Graph&, const std::vector<int>&, int64_t, const CompileOptions&);
   std::vector<int> inputNodes_;
   std::vector<Halide::ImageParam> params_;
@@ -50,9 +54,10 @@ class CompiledProgram {
   std::vector<std::string> kernelNames_;
 };
 
-// Lowers every node the outputs need and schedules it (the fusion plan's kernels at root),
-// without compiling: for dumps of the Halide program.
-CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch);
+// Lowers every node the outputs need and schedules it for the target (the fusion plan's kernels
+// at root, as GPU kernels for a GPU target), without compiling: for dumps of the Halide program.
+CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
+                             const Halide::Target& target = Halide::get_host_target());
 
 // buildProgram, then JIT-compiles the pipeline for the target.
 CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,

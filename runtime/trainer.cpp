@@ -296,7 +296,7 @@ int64_t Loop::feedStep(int64_t step) {
 
 std::vector<Halide::Buffer<>>& Loop::trainOn(int64_t step) {
   int64_t b = feedStep(step);
-  auto& outs = session_->run(program_.fetches, b);
+  auto& outs = session_->run(program_.fetches, b, program_.firstUpdate);  // the variables' next values stay on the device
   for (size_t u = 0; u < program_.updates.size(); ++u)
     session_->assignVariable(program_.updates[u].variable, outs[program_.firstUpdate + u]);
   return outs;

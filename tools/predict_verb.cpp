@@ -42,7 +42,7 @@ const char* kPredictHelp =
     "  --load FILE   the checkpoint, in the safetensors format (required)\n"
     "  --top K       print the K most probable classes, most probable first (default 1)\n"
     "  --threads N   CPU threads (default: all cores)\n"
-    "  --target T    where kernels run: host (default)\n";
+    "  --target T    where kernels run: host (default), cuda, opencl, or a Halide target string\n";
 
 constexpr int64_t kMaxBatch = 1000;
 
@@ -116,7 +116,7 @@ int predictVerb(const std::vector<std::string>& args) {
   std::string checkpoint = flags.text("load").value_or("");
   if (checkpoint.empty()) throw FlagError{"predict needs a checkpoint: --load FILE"};
   int64_t top = flags.integer("top", 1).value_or(1);
-  configureTarget(flags);
+  CompileOptions compile = configureTarget(flags);
 
   Model model = loadModel(flags.positional()[0]);
   if (!model.train.present)
@@ -135,7 +135,7 @@ int predictVerb(const std::vector<std::string>& args) {
   readImages({flags.positional().begin() + 1, flags.positional().end()}, imageSize(graph.node(imageFeed->placeholder)),
              images, names);
 
-  Session session(graph, model.train.seed);
+  Session session(graph, model.train.seed, compile);
   loadCheckpoint(checkpoint, session);
   for (const char* name : {kTrainingFlagName, kStepName}) {
     int id = graph.findByName(name);

@@ -33,7 +33,8 @@ const char* kRunHelp =
     "  --save-every N      also write it every N steps during training; `Nepochs` (or `1epoch`)\n"
     "                      every N epochs\n"
     "  --threads N         CPU threads (default: all cores)\n"
-    "  --target T          where kernels run: host (default)\n"
+    "  --target T          where kernels run: host (default), cuda, opencl, or a Halide\n"
+    "                      target string (host-cuda-cuda_capability_80)\n"
     "  --data-dir DIR      where data sets live (default: $GRAPHC_DATA, else the project's data/)\n"
     "  --metrics-json FILE write the result as JSON\n"
     "  --quiet             print only errors and the final result line\n";
@@ -76,7 +77,7 @@ int runVerb(const std::vector<std::string>& args) {
   }
   options.dataDir = flags.text("data-dir").value_or("");
   options.quiet = flags.has("quiet");
-  configureTarget(flags);
+  options.compile = configureTarget(flags);
   Model model = loadModel(path);
   RunResult r = trainModel(model, options, std::cout);
   std::cout << testResultLine(r.testLoss, r.testMetrics) << std::endl;
@@ -88,7 +89,7 @@ int runVerb(const std::vector<std::string>& args) {
          << " kernels in " << r.compileSeconds << "s";
     std::cout << info.str() << std::endl;
   }
-  if (auto json = flags.text("metrics-json")) writeFileAtomically(*json, metricsJson(r, "host"));
+  if (auto json = flags.text("metrics-json")) writeFileAtomically(*json, metricsJson(r, targetName(options.compile.target)));
   return 0;
 }
 

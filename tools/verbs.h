@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/program.h"
 #include "tools/flags.h"
 
 namespace graphc {
@@ -21,7 +22,12 @@ bool wantsHelp(const std::vector<std::string>& args);
 std::string fileArg(const Flags& flags);
 // "test_loss: 0.0577 - test_accuracy: 0.9816" (the first metric is reported as the accuracy).
 std::string testResultLine(double loss, const std::vector<double>& metrics);
-// Applies --target (only host today) and --threads (Halide's thread pool size).
-void configureTarget(const Flags& flags);
+// --target as a Halide target: host, cuda (compute capability 8.0), opencl, or a Halide target
+// string for this machine; a FlagError otherwise.
+Halide::Target parseTarget(const std::string& text);
+// The target's name in --metrics-json: host, cuda, opencl, or the full target string.
+std::string targetName(const Halide::Target& target);
+// Applies --threads (Halide's thread pool size) and returns the compile options of --target.
+CompileOptions configureTarget(const Flags& flags);
 
 }  // namespace graphc

@@ -4,9 +4,11 @@
 #include "codegen/program.h"
 
 #include <chrono>
+#include <iostream>
 #include <set>
 
 #include "codegen/buffer_pool.h"
+#include "codegen/kernel_cache.h"
 #include "codegen/schedule.h"
 #include "frontend/diagnostics.h"
 #include "ir/op_table.h"
@@ -96,8 +98,22 @@ CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outpu
   auto start = std::chrono::steady_clock::now();
   CompiledProgram program = buildProgram(graph, outputs, batch);
   program.target_ = options.target;
-  usePooledAllocator(program.pipeline_);
-  program.pipeline_.compile_jit(options.target);
+  // GPU targets stay on the JIT path: a cached shared object's runtime would own the device state.
+  if (!options.cacheDir.empty() && !options.target.has_gpu_feature()) {
+    try {
+      Halide::Target aot = options.target.without_feature(Halide::Target::JIT);
+      CacheLookup lookup = loadOrCompileCached(options.cacheDir, programDescription(graph, outputs, batch, aot),
+                                               program.pipeline_, program.arguments(), aot);
+      program.cached_ = lookup.kernel;
+      program.cacheHit_ = lookup.hit;
+    } catch (const CacheUnavailable& e) {
+      std::cerr << "graphc: warning: kernel cache not used: " << e.what() << "\n";
+    }
+  }
+  if (!program.cached_) {
+    usePooledAllocator(program.pipeline_);
+    program.pipeline_.compile_jit(options.target);
+  }
   program.compileSeconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return program;
 }
@@ -119,6 +135,17 @@ std::vector<Halide::Buffer<>> CompiledProgram::allocateOutputs(const Graph& grap
 
 void CompiledProgram::run(const std::function<Halide::Buffer<>(int nodeId)>& binding,
                           std::vector<Halide::Buffer<>>& outs) {
+  if (cached_) {
+    // The argv entry point takes the inputs, then the outputs. The Buffers are held here, so
+    // the raw pointers stay valid through the call.
+    std::vector<Halide::Buffer<>> inputs;
+    std::vector<halide_buffer_t*> args;
+    for (int id : inputNodes_) inputs.push_back(binding(id));
+    for (Halide::Buffer<>& b : inputs) args.push_back(b.raw_buffer());
+    for (Halide::Buffer<>& b : outs) args.push_back(b.raw_buffer());
+    cached_->call(args);
+    return;
+  }
   for (size_t i = 0; i < inputNodes_.size(); ++i) params_[i].set(binding(inputNodes_[i]));
   Halide::Realization realization(outs);
   pipeline_.realize(realization, target_);

@@ -36,6 +36,8 @@ class Session {
   const Graph& graph() const { return graph_; }
   double compileSeconds() const { return compileSeconds_; }
   int kernelCount() const { return kernelCount_; }
+  // Kernels of the programs loaded from the kernel cache rather than compiled.
+  int cacheHits() const { return cacheHits_; }
 
  private:
   struct Entry {
@@ -52,6 +54,7 @@ class Session {
   std::map<std::pair<std::vector<int>, int64_t>, Entry> programs_;
   double compileSeconds_ = 0;
   int kernelCount_ = 0;
+  int cacheHits_ = 0;
 };
 
 }  // namespace graphc

@@ -36,6 +36,8 @@ const char* kRunHelp =
     "  --target T          where kernels run: host (default)\n"
     "  --data-dir DIR      where data sets live (default: $GRAPHC_DATA, else the project's data/)\n"
     "  --metrics-json FILE write the result as JSON\n"
+    "  --no-cache          compile every kernel afresh (they are otherwise cached on disk in\n"
+    "                      $GRAPHC_CACHE or ~/.cache/graphc)\n"
     "  --quiet             print only errors and the final result line\n";
 
 // "500" (steps), "2epochs", "1epoch".
@@ -58,7 +60,7 @@ int runVerb(const std::vector<std::string>& args) {
   Flags flags(
       args, {"epochs", "steps", "batch", "seed", "lr", "threads", "target", "data-dir", "metrics-json", "load", "save",
              "save-every"},
-      {"quiet"});
+      {"quiet", "no-cache"});
   std::string path = fileArg(flags);
   RunOptions options;
   options.epochs = flags.integer("epochs", 1);
@@ -76,6 +78,7 @@ int runVerb(const std::vector<std::string>& args) {
   }
   options.dataDir = flags.text("data-dir").value_or("");
   options.quiet = flags.has("quiet");
+  options.compile.cacheDir = kernelCacheDir(flags);
   configureTarget(flags);
   Model model = loadModel(path);
   RunResult r = trainModel(model, options, std::cout);

@@ -21,6 +21,9 @@ bool wantsHelp(const std::vector<std::string>& args);
 std::string fileArg(const Flags& flags);
 // "test_loss: 0.0577 - test_accuracy: 0.9816" (the first metric is reported as the accuracy).
 std::string testResultLine(double loss, const std::vector<double>& metrics);
+// The kernel cache directory for CompileOptions::cacheDir: "" with --no-cache, else
+// $GRAPHC_CACHE or ~/.cache/graphc.
+std::string kernelCacheDir(const Flags& flags);
 // Applies --target (only host today) and --threads (Halide's thread pool size).
 void configureTarget(const Flags& flags);
 

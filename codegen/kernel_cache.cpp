@@ -1,7 +1,12 @@
 // \file Kernel cache entries: `DIR/kernels/KEY.so`, a shared object followed by a trailer
 // "graphc-kernel-v1 " + SHA-256(shared object bytes + KEY) + "\n". The trailer binds the bytes to
-// the key, so a truncated, corrupted or misplaced file fails the check. ELF loaders ignore bytes
-// after the sections, so the verified file is dlopen'ed as it is.
+// the key, so a truncated, corrupted or misplaced file fails the check. ELF loaders and linkers
+// ignore bytes after the sections, so the verified file is dlopen'ed as it is.
+//
+// The programs are compiled without the Halide runtime (Target::NoRuntime) and link against one
+// runtime entry per target, `halide-runtime-KEY.so` (found through DT_NEEDED and an $ORIGIN
+// rpath): the runtime is compiled once per cache rather than once per program, and every loaded
+// program shares one runtime instance (one thread pool, one set of hooks).
 #include "codegen/kernel_cache.h"
 
 #include <dlfcn.h>
@@ -15,6 +20,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <mutex>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -155,19 +162,21 @@ void writeAtomically(const std::string& folder, const std::string& path, const s
   if (dirFd >= 0) fsync(dirFd), close(dirFd);
 }
 
-// Compiles the pipeline to an object (with the Halide runtime), links it into a shared object and
-// stores it as the entry at path.
-void buildEntry(const std::string& folder, const std::string& path, const std::string& key, Halide::Pipeline& pipeline,
-                const std::vector<Halide::Argument>& arguments, const Halide::Target& target) {
+// Makes an object with compileObject(objectPath) in a private build folder, links it into a shared
+// object with the extra linker arguments and stores it as the entry at path.
+void buildEntry(const std::string& folder, const std::string& path, const std::string& key,
+                const std::function<void(const std::string&)>& compileObject, const std::vector<std::string>& linkArgs) {
   std::string work = folder + "/build-XXXXXX";
   if (!mkdtemp(work.data()))
     throw CacheUnavailable("cannot create a build folder in the kernel cache " + folder + ": " + std::strerror(errno));
   try {
-    pipeline.compile_to_object(work + "/program.o", arguments, kFunction, target);
-    // -Bsymbolic: the shared object's runtime calls its own halide_* functions, never another's.
-    int status = runCommand({linker(), "-shared", "-o", work + "/program.so", work + "/program.o", "-Wl,-Bsymbolic",
-                             "-lpthread", "-ldl"},
-                            work + "/link.log");
+    compileObject(work + "/program.o");
+    // -Bsymbolic: the runtime calls its own halide_* functions, never ones of another library.
+    std::vector<std::string> command = {linker(), "-shared", "-o", work + "/program.so", work + "/program.o",
+                                        "-Wl,-Bsymbolic"};
+    command.insert(command.end(), linkArgs.begin(), linkArgs.end());
+    command.insert(command.end(), {"-lpthread", "-ldl"});
+    int status = runCommand(command, work + "/link.log");
     if (status != 0) {
       bool ok = false;
       std::string log = readFile(work + "/link.log", &ok);
@@ -196,6 +205,31 @@ std::set<int> liveNodes(const Graph& graph, const std::vector<int>& outputs) {
     for (int in : graph.node(id).inputs) stack.push_back(in);
   }
   return live;
+}
+
+// The runtime entry of this target (built when missing or corrupt, verified once per process):
+// its file name, which is also its soname.
+std::string ensureRuntime(const std::string& folder, const Halide::Target& target) {
+  static std::mutex mutex;
+  static std::set<std::string> verified;
+  Halide::Target runtimeTarget = target.without_feature(Halide::Target::NoRuntime);
+  std::string key = sha256Hex("graphc halide runtime v1\n" + halideIdentity() + "\ntarget " + runtimeTarget.to_string());
+  std::string name = "halide-runtime-" + key + ".so";
+  std::string path = folder + "/" + name;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (verified.count(path)) return name;
+  if (access(path.c_str(), F_OK) == 0) {
+    std::string problem = verifyEntry(path, key);
+    if (problem.empty()) return verified.insert(path), name;
+    std::cerr << "graphc: kernel cache entry " << path << " is unusable (" << problem << "); rebuilding it\n";
+    std::remove(path.c_str());
+  }
+  buildEntry(
+      folder, path, key,
+      [&](const std::string& object) { Halide::compile_standalone_runtime(object, runtimeTarget); },
+      {"-Wl,-soname," + name});
+  verified.insert(path);
+  return name;
 }
 
 }  // namespace
@@ -237,6 +271,7 @@ CacheLookup loadOrCompileCached(const std::string& dir, const std::string& descr
     std::string problem = verifyEntry(path, key);
     std::string why;
     if (problem.empty()) {
+      ensureRuntime(folder, target);  // loaded with the entry (DT_NEEDED): verified first
       result.kernel = LoadedKernel::open(path, kFunction, &why);
       if (result.kernel) {
         result.hit = true;
@@ -249,7 +284,13 @@ CacheLookup loadOrCompileCached(const std::string& dir, const std::string& descr
     result.rebuilt = true;
   }
   makeDirectories(folder);
-  buildEntry(folder, path, key, pipeline, arguments, target);
+  std::string runtime = ensureRuntime(folder, target);
+  buildEntry(
+      folder, path, key,
+      [&](const std::string& object) {
+        pipeline.compile_to_object(object, arguments, kFunction, target.with_feature(Halide::Target::NoRuntime));
+      },
+      {"-L" + folder, "-l:" + runtime, "-Wl,-rpath,$ORIGIN"});
   std::string why;
   result.kernel = LoadedKernel::open(path, kFunction, &why);
   if (!result.kernel) throw CacheUnavailable("the kernel cache entry just built does not load: " + why);

@@ -40,7 +40,8 @@ Fn symbol(void* handle, const char* name) {
 
 std::unique_ptr<LoadedKernel> LoadedKernel::open(const std::string& path, const std::string& function,
                                                  std::string* why) {
-  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  // RTLD_DEEPBIND: the program's halide_* references bind to its own runtime library first.
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
   if (!handle) {
     const char* error = dlerror();
     *why = error ? error : "dlopen failed";

@@ -2,7 +2,7 @@
 // cache's alternative to compile_jit. Each shared object carries its own copy of the Halide
 // runtime, so the hooks the JIT path sets through Pipeline::jit_handlers (the pooled allocator)
 // and the ones the AOT runtime needs (an error handler: its default calls abort(), the thread
-// count) are installed in that copy through its own halide_* functions.
+// count) are installed in that runtime through its own halide_* functions.
 #pragma once
 
 #include <HalideRuntime.h>
@@ -15,7 +15,7 @@ namespace graphc {
 
 class LoadedKernel {
  public:
-  // Loads the shared object (RTLD_NOW | RTLD_LOCAL) and finds `<function>_argv`. Returns nullptr
+  // Loads the shared object (RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND) and finds `<function>_argv`. Returns nullptr
   // and says why in *why when it cannot be loaded (the cache then rebuilds the entry).
   static std::unique_ptr<LoadedKernel> open(const std::string& path, const std::string& function, std::string* why);
 

@@ -14,6 +14,7 @@ int runVerb(const std::vector<std::string>& args);
 int evalVerb(const std::vector<std::string>& args);
 int predictVerb(const std::vector<std::string>& args);
 int benchVerb(const std::vector<std::string>& args);
+int compileVerb(const std::vector<std::string>& args);
 
 // True when the arguments ask for the verb's --help (or -h).
 bool wantsHelp(const std::vector<std::string>& args);

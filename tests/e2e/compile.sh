@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end: `graphc compile` makes a static library that an application links without Halide or
 # LLVM (e2e/aot_infer.cpp); with the weights of a checkpoint it classifies the MNIST test set as
-# `graphc predict` does (classes and printed probabilities) and reaches `graphc eval`'s accuracy.
+# `graphc predict` does (classes and printed probabilities) and reaches `graphc eval`'s accuracy;
+# its train step's loss agrees with the inference probabilities and falls when it is iterated.
 set -euo pipefail
 graphc="$1"; src="$2"; work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -45,6 +46,7 @@ paste -d'|' <(head -n 10000 "$work/aot.txt") "$work/predict.txt" | awk -F'|' '
 accuracy="$(sed -n 's/^accuracy: //p' "$work/aot.txt")"
 expected="$("$graphc" eval "$model" --load "$work/ck.safetensors" --quiet | sed -n 's/.*test_accuracy: //p')"
 [ -n "$accuracy" ] && [ "$accuracy" = "$expected" ] || fail "library accuracy $accuracy, graphc eval $expected"
+grep -q "^train step: loss" "$work/aot.txt" || fail "the train step was not checked"
 
 # Bad input: exit code 2, a message, nothing written.
 set +e

@@ -9,6 +9,7 @@
 // program shares one runtime instance (one thread pool, one set of hooks).
 #include "codegen/kernel_cache.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -19,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -138,6 +140,25 @@ void makeDirectories(const std::string& dir) {
 void removeFolder(const std::string& dir) {
   for (const char* name : {"program.o", "program.so", "link.log"}) std::remove((dir + "/" + name).c_str());
   rmdir(dir.c_str());
+}
+
+// Build folders and temporary files of processes that died mid-build (killed, out of disk): left
+// for an hour in case their builder is only slow, then removed by the next build.
+void removeStaleBuilds(const std::string& folder) {
+  DIR* dir = opendir(folder.c_str());
+  if (!dir) return;
+  std::vector<std::string> stale;
+  while (dirent* e = readdir(dir)) {
+    std::string name = e->d_name;
+    if (name.rfind("build-", 0) != 0 && name.find(".tmp-") == std::string::npos) continue;
+    struct stat st;
+    if (stat((folder + "/" + name).c_str(), &st) == 0 && std::time(nullptr) - st.st_mtime > 3600) stale.push_back(name);
+  }
+  closedir(dir);
+  for (const std::string& name : stale) {
+    if (name.rfind("build-", 0) == 0) removeFolder(folder + "/" + name);
+    else std::remove((folder + "/" + name).c_str());
+  }
 }
 
 // Writes bytes to path atomically: a temporary file beside it, fsync, rename, fsync of the folder.
@@ -284,6 +305,7 @@ CacheLookup loadOrCompileCached(const std::string& dir, const std::string& descr
     result.rebuilt = true;
   }
   makeDirectories(folder);
+  removeStaleBuilds(folder);
   std::string runtime = ensureRuntime(folder, target);
   buildEntry(
       folder, path, key,

@@ -110,6 +110,23 @@ TEST_F(KernelCacheTest, ACorruptedEntryIsRebuiltNotLoaded) {
   EXPECT_EQ(run(rebuilt, s).data, run(again, s).data);
 }
 
+// The AOT runtime's default error handler calls abort(); the cache installs one that throws.
+TEST_F(KernelCacheTest, ARuntimeErrorInACachedProgramThrowsInsteadOfAborting) {
+  SmallGraph s;
+  CompileOptions cached;
+  cached.cacheDir = dir_;
+  CompiledProgram program = compileProgram(s.g, {s.out}, 1, cached);
+  std::vector<Halide::Buffer<>> outs = program.allocateOutputs(s.g);
+  RefTensor wrong = randomTensor({3, 3}, rng_);  // a is [3, 4]: the pipeline's bounds check fails
+  try {
+    program.run([&](int id) { return id == s.a ? toBuffer(wrong) : toBuffer(b_); }, outs);
+    FAIL() << "a too small input was accepted";
+  } catch (const Halide::RuntimeError& e) {
+    EXPECT_NE(std::string(e.what()).find("in_"), std::string::npos) << e.what();  // names the input
+  }
+  EXPECT_TRUE(allClose(run(program, s), run(program, s), 0, 0));  // and the program still works
+}
+
 TEST_F(KernelCacheTest, AnUnusableFolderFallsBackToTheJit) {
   SmallGraph s;
   std::string file = dir_ + "/not-a-folder";

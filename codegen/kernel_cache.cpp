@@ -102,6 +102,9 @@ int runCommand(const std::vector<std::string>& argv, const std::string& log) {
   pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
+    // A process group of its own: Ctrl-C stops graphc after the step (runtime/interrupt.h), and
+    // must not kill the linker halfway through the entry that step needs.
+    setpgid(0, 0);
     int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd >= 0) dup2(fd, 1), dup2(fd, 2);
     std::vector<char*> args;

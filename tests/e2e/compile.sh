@@ -21,8 +21,14 @@ grep -q "int lenet5_train_step(" "$work/lib/lenet5.h" || fail "no lenet5_train_s
 grep -q '"c1/kernel"' "$work/lib/lenet5.h" || fail "the header does not name the variables as checkpoints do"
 
 # The header is plain C too, and warning-free.
-printf '#include "lenet5.h"\nint main(void) { return lenet5_infer_argument_count == 12 ? 0 : 1; }\n' > "$work/c_check.c"
-cc -std=c99 -Wall -Wextra -Werror -I"$work/lib" "$work/c_check.c" "$work/lib/lenet5.a" -lpthread -ldl -lm -o "$work/c_check"
+cat > "$work/c_check.c" <<'C'
+#include "lenet5.h"
+int main(void) {
+  int (*infer)(void **) = lenet5_infer_argv, (*step)(void **) = lenet5_train_step_argv;
+  return infer && step && lenet5_infer_argument_count == 12 ? 0 : 1;
+}
+C
+cc -std=c99 -Wall -Wextra -Werror -I"$work/lib" "$work/c_check.c" "$work/lib/lenet5.a" -lpthread -ldl -o "$work/c_check"
 "$work/c_check" || fail "lenet5_infer should take 12 arguments (x, 10 variables, probabilities)"
 
 # The application: only the library, the C++ standard library and libc.

@@ -89,6 +89,7 @@ int runVerb(const std::vector<std::string>& args) {
     info.precision(1);
     info << "trained " << r.steps << " steps at " << r.trainImagesPerSecond << " images/s; compiled " << r.kernels
          << " kernels in " << r.compileSeconds << "s";
+    if (r.cacheHits > 0) info << " (" << r.cacheHits << " loaded from the kernel cache)";
     std::cout << info.str() << std::endl;
   }
   if (auto json = flags.text("metrics-json")) writeFileAtomically(*json, metricsJson(r, "host"));

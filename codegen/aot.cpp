@@ -75,7 +75,12 @@ std::string headerText(const Graph& graph, const AotLibrary& library, const std:
     << "// is a 0-dimensional buffer. Outputs are buffers the caller allocates with the listed shape.\n"
     << "// Each function returns 0 on success, else a Halide error code (the message goes to\n"
     << "// halide_set_error_handler's handler; the default one calls abort(), so install one).\n"
-    << "// Link: " << library.name << ".a -lpthread -ldl (no Halide or LLVM library needed).\n\n"
+    << "// Link: " << library.name << ".a -lpthread -ldl (no Halide or LLVM library needed).\n";
+  if (target.has_gpu_feature())
+    h << "// GPU target: mark filled inputs host-dirty (flags |= halide_buffer_flag_host_dirty), or the\n"
+      << "// kernels read stale device memory; call halide_copy_to_host on outputs before reading them and\n"
+      << "// halide_device_free on every buffer before freeing its host memory.\n";
+  h << "\n"
     << "#ifndef " << guard << "\n#define " << guard << "\n\n#include \"HalideRuntime.h\"\n\n"
     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
     << "#ifndef GRAPHC_ARGUMENT_DEFINED\n#define GRAPHC_ARGUMENT_DEFINED\n"

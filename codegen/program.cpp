@@ -4,10 +4,12 @@
 #include "codegen/program.h"
 
 #include <chrono>
+#include <iostream>
 #include <set>
 
 #include "codegen/buffer_pool.h"
 #include "codegen/device_runtime.h"
+#include "codegen/kernel_cache.h"
 #include "codegen/schedule.h"
 #include "codegen/schedule_gpu.h"
 #include "frontend/diagnostics.h"
@@ -109,11 +111,25 @@ CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outpu
   prepareDeviceRuntime(options.target);
   CompiledProgram program = buildProgram(graph, outputs, batch, options.target);
   program.target_ = options.target;
-  usePooledAllocator(program.pipeline_);
-  // Device buffers of intermediate kernels are kept for the next step instead of freed and
-  // allocated again (a device allocation costs far more than a host one).
-  if (isGpuTarget(options.target)) Halide::Internal::JITSharedRuntime::reuse_device_allocations(true);
-  program.pipeline_.compile_jit(options.target);
+  // GPU targets stay on the JIT path: a cached shared object's runtime would own the device state.
+  if (!options.cacheDir.empty() && !options.target.has_gpu_feature()) {
+    try {
+      Halide::Target aot = options.target.without_feature(Halide::Target::JIT);
+      CacheLookup lookup = loadOrCompileCached(options.cacheDir, programDescription(graph, outputs, batch, aot),
+                                               program.pipeline_, program.arguments(), aot);
+      program.cached_ = lookup.kernel;
+      program.cacheHit_ = lookup.hit;
+    } catch (const CacheUnavailable& e) {
+      std::cerr << "graphc: warning: kernel cache not used: " << e.what() << "\n";
+    }
+  }
+  if (!program.cached_) {
+    usePooledAllocator(program.pipeline_);
+    // Device buffers of intermediate kernels are kept for the next step instead of freed and
+    // allocated again (a device allocation costs far more than a host one).
+    if (isGpuTarget(options.target)) Halide::Internal::JITSharedRuntime::reuse_device_allocations(true);
+    program.pipeline_.compile_jit(options.target);
+  }
   program.compileSeconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return program;
 }
@@ -135,6 +151,17 @@ std::vector<Halide::Buffer<>> CompiledProgram::allocateOutputs(const Graph& grap
 
 void CompiledProgram::run(const std::function<Halide::Buffer<>(int nodeId)>& binding,
                           std::vector<Halide::Buffer<>>& outs) {
+  if (cached_) {
+    // The argv entry point takes the inputs, then the outputs. The Buffers are held here, so
+    // the raw pointers stay valid through the call.
+    std::vector<Halide::Buffer<>> inputs;
+    std::vector<halide_buffer_t*> args;
+    for (int id : inputNodes_) inputs.push_back(binding(id));
+    for (Halide::Buffer<>& b : inputs) args.push_back(b.raw_buffer());
+    for (Halide::Buffer<>& b : outs) args.push_back(b.raw_buffer());
+    cached_->call(args);
+    return;
+  }
   for (size_t i = 0; i < inputNodes_.size(); ++i) params_[i].set(binding(inputNodes_[i]));
   Halide::Realization realization(outs);
   pipeline_.realize(realization, target_);

@@ -6,7 +6,10 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <vector>
+
+#include "codegen/loaded_kernel.h"
 
 #include "ir/graph.h"
 
@@ -14,6 +17,9 @@ namespace graphc {
 
 struct CompileOptions {
   Halide::Target target = Halide::get_jit_target_from_environment();
+  // The persistent kernel cache's directory (codegen/kernel_cache.h); "" compiles with the JIT
+  // every time (the library default, so tests never touch the user's cache; the CLI sets it).
+  std::string cacheDir;
 };
 
 // True when the target runs kernels on a GPU API (CUDA, OpenCL...): the program is then scheduled
@@ -27,6 +33,8 @@ class CompiledProgram {
   const std::vector<int>& outputs() const { return outputNodes_; }
   int64_t batch() const { return batch_; }
   double compileSeconds() const { return compileSeconds_; }
+  // True when the program was loaded from the kernel cache instead of compiled.
+  bool cacheHit() const { return cacheHit_; }
   // Names and schedules of the Funcs computed at root (what `dump --stage halide` shows).
   const std::vector<std::string>& kernelNames() const { return kernelNames_; }
 
@@ -52,6 +60,8 @@ class CompiledProgram {
   int64_t batch_ = 0;
   double compileSeconds_ = 0;
   std::vector<std::string> kernelNames_;
+  std::shared_ptr<LoadedKernel> cached_;  // set when the program runs from the kernel cache
+  bool cacheHit_ = false;
 };
 
 // Lowers every node the outputs need and schedules it for the target (the fusion plan's kernels

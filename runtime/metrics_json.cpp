@@ -63,7 +63,7 @@ std::string metricsJson(const RunResult& r, const std::string& target) {
        << ", \"seconds\": " << num(e.seconds) << "}";
   }
   os << "],\n \"train_images_per_second\": " << num(r.trainImagesPerSecond) << ", \"compile_seconds\": "
-     << num(r.compileSeconds) << ", \"cache_hits\": 0, \"kernels\": " << r.kernels
+     << num(r.compileSeconds) << ", \"cache_hits\": " << r.cacheHits << ", \"kernels\": " << r.kernels
      << ", \"stopped_early\": " << (r.stoppedEarly ? "true" : "false") << "}\n";
   return os.str();
 }

@@ -54,6 +54,7 @@ std::vector<Halide::Buffer<>>& Session::run(const std::vector<int>& fetches, int
     e.outputs = e.program.allocateOutputs(graph_);
     compileSeconds_ += e.program.compileSeconds();
     kernelCount_ += static_cast<int>(e.program.kernelNames().size());
+    if (e.program.cacheHit()) cacheHits_ += static_cast<int>(e.program.kernelNames().size());
     it = programs_.emplace(key, std::move(e)).first;
   }
   Entry& e = it->second;

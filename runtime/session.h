@@ -52,6 +52,8 @@ class Session {
   double compileSeconds() const { return compileSeconds_; }
   const DeviceTransfers& transfers() const { return transfers_; }
   int kernelCount() const { return kernelCount_; }
+  // Kernels of the programs loaded from the kernel cache rather than compiled.
+  int cacheHits() const { return cacheHits_; }
 
  private:
   struct Entry {
@@ -70,6 +72,7 @@ class Session {
   int kernelCount_ = 0;
   bool gpu_ = false;
   DeviceTransfers transfers_;
+  int cacheHits_ = 0;
 };
 
 }  // namespace graphc

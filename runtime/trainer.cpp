@@ -249,6 +249,7 @@ EvalResult Loop::evaluateOnly() {
   r.testMetrics = test.metrics;
   r.compileSeconds = session_->compileSeconds();
   r.kernels = session_->kernelCount();
+  r.cacheHits = session_->cacheHits();
   return r;
 }
 
@@ -489,6 +490,7 @@ RunResult Loop::run() {
   result.trainImagesPerSecond = trainSeconds > 0 ? static_cast<double>(trainImages) / trainSeconds : 0;
   result.compileSeconds = session_->compileSeconds();
   result.kernels = session_->kernelCount();
+  result.cacheHits = session_->cacheHits();
   return result;
 }
 

@@ -51,6 +51,7 @@ struct RunResult {
   double trainImagesPerSecond = 0;
   double compileSeconds = 0;
   int kernels = 0;
+  int cacheHits = 0;  // kernels loaded from the kernel cache (all of them on a warm run)
   bool stoppedEarly = false;
 };
 
@@ -85,6 +86,7 @@ struct EvalResult {
   std::vector<double> testMetrics;
   double compileSeconds = 0;
   int kernels = 0;
+  int cacheHits = 0;
 };
 
 // The feeds of an evaluation: the train block's feeds, overridden by eval_feed; a constant feed

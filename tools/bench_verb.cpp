@@ -29,7 +29,8 @@ const char* kBenchHelp =
     "and the inference pass (images/s at --infer-batch, default 1000).\n"
     "\n"
     "  --runs N   timed runs per measurement, after one warm-up (default 20); medians are reported\n"
-    "  --json     one JSON object instead of the table\n";
+    "  --json     one JSON object instead of the table\n"
+    "Kernels are always compiled afresh (their compile times are measured): --no-cache is implied.\n";
 
 // $GRAPHC_CACHE, else ~/.cache/graphc (cli.md), created if missing; "" when there is no home.
 std::string cacheDir() {
@@ -66,9 +67,11 @@ double timeProgram(const Graph& graph, const std::vector<int>& fetches, int64_t 
 
 int benchVerb(const std::vector<std::string>& args) {
   if (wantsHelp(args)) return std::cout << kBenchHelp, 0;
-  Flags flags(args, {"batch", "infer-batch", "runs", "threads", "target"}, {"json"});
+  // --no-cache is accepted as by the other verbs that run kernels: bench always compiles afresh.
+  Flags flags(args, {"batch", "infer-batch", "runs", "threads", "target"}, {"json", "no-cache"});
   std::string path = fileArg(flags);
   CompileOptions compile = configureTarget(flags);
+  compile.cacheDir.clear();  // compile times are part of what bench measures
   int runs = static_cast<int>(flags.integer("runs", 1).value_or(20));
   Model model = loadModel(path);
   if (!model.train.present || model.train.minimize < 0)

@@ -26,7 +26,8 @@ const char* kEvalHelp =
     "  --data-dir DIR      where data sets live (default: $GRAPHC_DATA, else the project's data/)\n"
     "  --metrics-json FILE write model, checkpoint, step, test_loss, test_accuracy (and any other\n"
     "                      metric as test_NAME) as one JSON object\n"
-    "  --quiet             print only errors and the result line\n";
+    "  --quiet             print only errors and the result line\n"
+    "  --no-cache          compile every kernel afresh (not from $GRAPHC_CACHE or ~/.cache/graphc)\n";
 
 std::string evalJson(const EvalResult& r, const std::string& checkpoint, const std::string& target) {
   nlohmann::ordered_json j;
@@ -40,6 +41,7 @@ std::string evalJson(const EvalResult& r, const std::string& checkpoint, const s
   for (size_t i = 0; i < r.metricNames.size() && i < r.testMetrics.size(); ++i)
     if (r.metricNames[i] != "accuracy") j["test_" + r.metricNames[i]] = r.testMetrics[i];
   j["compile_seconds"] = r.compileSeconds;
+  j["cache_hits"] = r.cacheHits;
   j["kernels"] = r.kernels;
   return j.dump() + "\n";
 }
@@ -48,7 +50,7 @@ std::string evalJson(const EvalResult& r, const std::string& checkpoint, const s
 
 int evalVerb(const std::vector<std::string>& args) {
   if (wantsHelp(args)) return std::cout << kEvalHelp, 0;
-  Flags flags(args, {"load", "threads", "target", "data-dir", "metrics-json"}, {"quiet"});
+  Flags flags(args, {"load", "threads", "target", "data-dir", "metrics-json"}, {"quiet", "no-cache"});
   std::string path = fileArg(flags);
   RunOptions options;
   options.loadPath = flags.text("load").value_or("");

@@ -36,6 +36,7 @@ const char* kUsage =
     "  check    parse and type-check only; prints nothing on success\n"
     "  summary  Keras-style table: layer, output shape, parameters; totals\n"
     "  bench    time every generated kernel and the whole step\n"
+    "  compile  ahead-of-time: a static library + C header for inference and the train step\n"
     "  dump     print the program at one compiler stage (--stage ast|graph|grad|...|ptx)\n"
     "\n"
     "`graphc VERB --help` describes a verb's flags. Exit codes: 0 success, 1 the run failed,\n"
@@ -171,6 +172,7 @@ int dispatch(int argc, char** argv) {
     if (verb == "dump") return dumpVerb(args);
     if (verb == "summary") return summaryVerb(args);
     if (verb == "bench") return benchVerb(args);
+    if (verb == "compile") return compileVerb(args);
     std::cerr << "graphc: unknown verb '" << verb << "'\n\n" << kUsage;
     return 2;
   } catch (const FlagError& e) {

@@ -42,7 +42,8 @@ const char* kPredictHelp =
     "  --load FILE   the checkpoint, in the safetensors format (required)\n"
     "  --top K       print the K most probable classes, most probable first (default 1)\n"
     "  --threads N   CPU threads (default: all cores)\n"
-    "  --target T    where kernels run: host (default), cuda, opencl, or a Halide target string\n";
+    "  --target T    where kernels run: host (default), cuda, opencl, or a Halide target string\n"
+    "  --no-cache    compile every kernel afresh (not from $GRAPHC_CACHE or ~/.cache/graphc)\n";
 
 constexpr int64_t kMaxBatch = 1000;
 
@@ -109,7 +110,7 @@ void readImages(const std::vector<std::string>& paths, ImageSize size, LabeledIm
 
 int predictVerb(const std::vector<std::string>& args) {
   if (wantsHelp(args)) return std::cout << kPredictHelp, 0;
-  Flags flags(args, {"load", "top", "threads", "target"}, {});
+  Flags flags(args, {"load", "top", "threads", "target"}, {"no-cache"});
   if (flags.positional().size() < 2)
     throw FlagError{flags.positional().empty() ? "expected a .mnn file and images"
                                                : "expected images after the .mnn file"};

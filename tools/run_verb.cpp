@@ -37,6 +37,8 @@ const char* kRunHelp =
     "                      target string (host-cuda-cuda_capability_80)\n"
     "  --data-dir DIR      where data sets live (default: $GRAPHC_DATA, else the project's data/)\n"
     "  --metrics-json FILE write the result as JSON\n"
+    "  --no-cache          compile every kernel afresh (they are otherwise cached on disk in\n"
+    "                      $GRAPHC_CACHE or ~/.cache/graphc)\n"
     "  --quiet             print only errors and the final result line\n";
 
 // "500" (steps), "2epochs", "1epoch".
@@ -59,7 +61,7 @@ int runVerb(const std::vector<std::string>& args) {
   Flags flags(
       args, {"epochs", "steps", "batch", "seed", "lr", "threads", "target", "data-dir", "metrics-json", "load", "save",
              "save-every"},
-      {"quiet"});
+      {"quiet", "no-cache"});
   std::string path = fileArg(flags);
   RunOptions options;
   options.epochs = flags.integer("epochs", 1);
@@ -87,6 +89,7 @@ int runVerb(const std::vector<std::string>& args) {
     info.precision(1);
     info << "trained " << r.steps << " steps at " << r.trainImagesPerSecond << " images/s; compiled " << r.kernels
          << " kernels in " << r.compileSeconds << "s";
+    if (r.cacheHits > 0) info << " (" << r.cacheHits << " loaded from the kernel cache)";
     std::cout << info.str() << std::endl;
   }
   if (auto json = flags.text("metrics-json")) writeFileAtomically(*json, metricsJson(r, targetName(options.compile.target)));

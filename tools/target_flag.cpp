@@ -45,6 +45,7 @@ CompileOptions configureTarget(const Flags& flags) {
                                "scripts/setup.sh)");
   }
   if (auto threads = flags.integer("threads", 1)) setenv("HL_NUM_THREADS", std::to_string(*threads).c_str(), 1);
+  options.cacheDir = kernelCacheDir(flags);
   return options;
 }
 

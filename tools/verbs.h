@@ -15,6 +15,7 @@ int runVerb(const std::vector<std::string>& args);
 int evalVerb(const std::vector<std::string>& args);
 int predictVerb(const std::vector<std::string>& args);
 int benchVerb(const std::vector<std::string>& args);
+int compileVerb(const std::vector<std::string>& args);
 
 // True when the arguments ask for the verb's --help (or -h).
 bool wantsHelp(const std::vector<std::string>& args);
@@ -27,7 +28,11 @@ std::string testResultLine(double loss, const std::vector<double>& metrics);
 Halide::Target parseTarget(const std::string& text);
 // The target's name in --metrics-json: host, cuda, opencl, or the full target string.
 std::string targetName(const Halide::Target& target);
-// Applies --threads (Halide's thread pool size) and returns the compile options of --target.
+// Applies --threads (Halide's thread pool size) and returns the compile options of --target,
+// with the kernel cache of --no-cache / $GRAPHC_CACHE.
 CompileOptions configureTarget(const Flags& flags);
+// The kernel cache directory for CompileOptions::cacheDir: "" with --no-cache, else
+// $GRAPHC_CACHE or ~/.cache/graphc.
+std::string kernelCacheDir(const Flags& flags);
 
 }  // namespace graphc

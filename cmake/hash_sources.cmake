@@ -1,7 +1,8 @@
 # Writes OUT, a header defining GRAPHC_CODEGEN_HASH: the SHA-256 of the sources that decide what
-# code a graph compiles to (lowering, schedules, fusion, the IR). Run at build time, so editing a
+# code a graph compiles to (lowering, schedules, simplification, fusion, the IR). Run at build time, so editing a
 # schedule changes the hash and the kernel cache (codegen/kernel_cache.cpp) stops matching old entries.
 file(GLOB sources ${SRC}/codegen/*.cpp ${SRC}/codegen/*.h ${SRC}/passes/fusion.cpp ${SRC}/passes/fusion.h
+     ${SRC}/passes/simplify.cpp ${SRC}/passes/simplify.h
      ${SRC}/ir/*.cpp ${SRC}/ir/*.h)
 list(SORT sources)
 set(all "")

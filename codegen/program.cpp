@@ -15,6 +15,7 @@
 #include "frontend/diagnostics.h"
 #include "ir/op_table.h"
 #include "passes/fusion.h"
+#include "passes/simplify.h"
 
 namespace graphc {
 
@@ -40,20 +41,27 @@ Halide::Buffer<> scalarValue(DType dtype, double value) {
 // Lowers and schedules every node the outputs need; the kernels are the fusion plan's.
 bool isGpuTarget(const Halide::Target& target) { return target.has_gpu_feature(); }
 
-CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
+CompiledProgram buildProgram(const Graph& original, const std::vector<int>& outputs, int64_t batch,
                              const Halide::Target& target) {
   bool gpu = isGpuTarget(target);
   CompiledProgram program;
   program.batch_ = batch;
   program.outputNodes_ = outputs;
-  FusionPlan plan = planFusion(graph, outputs, batch);
+  // The program computes the simplified graph (passes/simplify.h); callers bind its sources and
+  // read its outputs by their ids in the original graph.
+  SimplifiedGraph simple = simplifyGraph(original, outputs);
+  const Graph& graph = simple.graph;
+  std::vector<int> roots;
+  for (int id : outputs) roots.push_back(simple.newId[static_cast<size_t>(id)]);
+  FusionPlan plan = planFusion(graph, roots, batch);
   std::map<int, Halide::Func> funcs;
   for (int id : plan.live) {
     const Node& n = graph.node(id);
     Shape shape = bindBatch(n.shape, batch);
     if (n.op == "placeholder" || n.op == "variable") {
-      Halide::ImageParam p(halideType(n.dtype), static_cast<int>(shape.size()), "in_" + std::to_string(id));
-      program.inputNodes_.push_back(id);
+      int source = simple.original[static_cast<size_t>(id)];
+      Halide::ImageParam p(halideType(n.dtype), static_cast<int>(shape.size()), "in_" + std::to_string(source));
+      program.inputNodes_.push_back(source);
       program.params_.push_back(p);
       Halide::Func f("src_" + std::to_string(id));
       defineFunc(f, shape.size(), [&](const std::vector<Halide::Var>& v) { return at(p, toExprs(v)); });
@@ -85,7 +93,7 @@ CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs
 
   std::vector<Halide::Func> outs;
   std::set<int> seen;
-  for (int id : outputs) {
+  for (int id : roots) {
     Halide::Func f = funcs.at(id);
     // A Func listed twice among a Pipeline's outputs fills only one of the buffers: a repeated
     // output (autodiff's x + y gives both the same gradient node) is realized through a copy.

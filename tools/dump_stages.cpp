@@ -11,7 +11,9 @@
 #include "codegen/program.h"
 #include "frontend/diagnostics.h"
 #include "ir/dot_printer.h"
+#include "ir/printer.h"
 #include "passes/fusion.h"
+#include "passes/simplify.h"
 #include "passes/pipeline.h"
 #include "runtime/trainer.h"
 
@@ -56,7 +58,7 @@ std::string embeddedPtx(const std::string& llvmAssembly) {
 }  // namespace
 
 bool isTrainStepStage(const std::string& stage) {
-  return stage == "fused" || stage == "halide" || stage == "stmt" || stage == "asm" || stage == "ptx" || stage == "dot";
+  return stage == "opt" || stage == "fused" || stage == "halide" || stage == "stmt" || stage == "asm" || stage == "ptx" || stage == "dot";
 }
 
 std::string dumpTrainStepStage(const std::string& path, const std::string& stage, int64_t batch,
@@ -67,13 +69,24 @@ std::string dumpTrainStepStage(const std::string& path, const std::string& stage
   TrainGraph train = buildTrainGraph(model.graph, model.train.minimize, model.train.optimizer, model.train.minimizeLoc);
   TrainStep step = trainStep(model, train);
   if (batch <= 0) batch = model.train.batch;
-  if (stage == "fused") return printFusionPlan(model.graph, planFusion(model.graph, step.fetches, batch));
+  // What the compiled program computes: the train step's graph, simplified.
+  SimplifiedGraph simple = simplifyGraph(model.graph, step.fetches);
+  std::vector<int> roots;
+  for (int id : step.fetches) roots.push_back(simple.newId[static_cast<size_t>(id)]);
+  if (stage == "opt") {
+    std::ostringstream os;
+    os << "# the train step simplified: " << model.graph.size() << " -> " << simple.graph.size() << " nodes ("
+       << simple.dead << " dead, " << simple.folded << " folded, " << simple.identities << " identities, "
+       << simple.merged << " duplicates merged)\n";
+    return os.str() + printGraph(simple.graph);
+  }
+  if (stage == "fused") return printFusionPlan(simple.graph, planFusion(simple.graph, roots, batch));
   if (stage == "dot") {
     // The train step's graph with its kernels as clusters (the values it never computes are left out).
-    FusionPlan plan = planFusion(model.graph, step.fetches, batch);
+    FusionPlan plan = planFusion(simple.graph, roots, batch);
     std::vector<std::vector<int>> kernels;
     for (const Kernel& k : plan.kernels) kernels.push_back(k.nodes);
-    return printDot(model.graph, kernels);
+    return printDot(simple.graph, kernels);
   }
   CompiledProgram program = buildProgram(model.graph, step.fetches, batch, target);
   if (stage == "halide") {

@@ -61,6 +61,8 @@ const char* kDumpHelp =
     "  ast    the syntax tree\n"
     "  graph  the typed graph after shape inference, one node per line with its source location\n"
     "  grad   the graph after autodiff and optimizer updates (gradient nodes marked `grad`)\n"
+    "  opt    the train step after simplification: dead code, constant folding, identities and\n"
+    "         common subexpressions removed (what the kernels compute)\n"
     "  mlir   the forward graph (image to class scores, inference) in MLIR 14's TOSA dialect, verified;\n"
     "         variables are tosa.const with their values from --seed N (default: the train block's)\n"
     "         or --load CHECKPOINT; the batch dimension is --batch N (default 1)\n"
@@ -138,7 +140,7 @@ int dumpVerb(const std::vector<std::string>& args) {
     text = dumpTrainStepStage(path, stage, flags.integer("batch", 1).value_or(0), dumpTarget(flags, stage));
   } else {
     throw FlagError{"unknown or not yet supported --stage '" + stage +
-                    "' (expected ast, graph, grad, fused, halide, stmt, asm, ptx, dot or mlir)"};
+                    "' (expected ast, graph, grad, opt, fused, halide, stmt, asm, ptx, dot or mlir)"};
   }
   if (auto out = flags.text("o"))
     writeFileAtomically(*out, text);

@@ -7,7 +7,7 @@ trap 'rm -rf "$work"' EXIT
 failures=0; passed=0
 for model in "$src"/examples/*.mnn; do
   name=$(basename "$model" .mnn)
-  for stage in ast graph grad fused halide stmt asm dot mlir; do
+  for stage in ast graph grad opt fused halide stmt asm dot mlir; do
     if "$graphc" dump "$model" --stage "$stage" -o "$work/$name.$stage" 2> "$work/err" && [ -s "$work/$name.$stage" ]; then
       passed=$((passed + 1))
     else

@@ -7,7 +7,7 @@ graphc="$1"; src="$2"; golden="$src/tests/golden"
 failures=0; passed=0
 for model in "$golden/tiny_mlp.mnn" "$src/examples/lenet5.mnn"; do
   name=$(basename "$model" .mnn)
-  for stage in graph grad fused; do
+  for stage in graph grad opt fused; do
     expected="$golden/$name.$stage.expected"
     actual=$("$graphc" dump "$model" --stage "$stage") || { echo "FAIL: dump $name --stage $stage"; failures=$((failures + 1)); continue; }
     if [ "${UPDATE_GOLDEN:-}" = 1 ]; then

@@ -143,7 +143,7 @@ AotResult compileStaticLibrary(const Graph& graph, const AotLibrary& library, co
   std::vector<Halide::Module> modules;
   std::vector<std::vector<Argument>> args;
   for (const AotFunction& fn : library.functions) {
-    CompiledProgram program = buildProgram(graph, fn.outputs, library.batch);
+    CompiledProgram program = buildProgram(graph, fn.outputs, library.batch, target);  // GPU schedules for GPU targets
     std::vector<Argument> a;
     for (int id : program.inputs()) a.push_back({nodeName(graph.node(id)), "input", &graph.node(id)});
     for (size_t i = 0; i < fn.outputs.size(); ++i) a.push_back({fn.outputNames[i], "output", &graph.node(fn.outputs[i])});

@@ -4,6 +4,8 @@
 // against an IDX label file. Then it checks the train step on the first batch: its loss and
 // accuracy against ones computed here from lenet5_infer's probabilities, and that 20 steps on
 // that batch (next values swapped in) lower the loss. Usage: aot_infer CHECKPOINT IMAGES_IDX LABELS_IDX
+// Buffers are handed over as the header asks for GPU targets (inputs marked host-dirty, outputs
+// copied back), which costs nothing on the host, so the same program runs a --target cuda library.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -83,12 +85,20 @@ bool loadVariable(const std::string& file, const std::string& name, Tensor& out)
   return true;
 }
 
+// The host data changed: a GPU pipeline must copy it to the device before its next use.
+void hostChanged(Tensor& t) { t.buffer.flags |= halide_buffer_flag_host_dirty; }
+// Results a GPU pipeline left on the device are brought back before the host reads them.
+void toHost(Tensor& t) {
+  if (halide_copy_to_host(nullptr, &t.buffer) != 0) die("halide_copy_to_host failed");
+}
+
 void fillImages(const std::string& images, size_t first, size_t count, size_t pixels, Tensor& x) {
   for (size_t b = 0; b < LENET5_BATCH; ++b) {
     size_t image = std::min(first + b, count - 1);  // the last batch is padded with the last image
     for (size_t p = 0; p < pixels; ++p)
       x.data[b * pixels + p] = static_cast<float>(static_cast<unsigned char>(images[16 + image * pixels + p])) * (1.0f / 255.0f);
   }
+  hostChanged(x);
 }
 
 // The train step on the first batch, against the cross-entropy of lenet5_infer's probabilities.
@@ -115,6 +125,8 @@ void checkTrainStep(const std::string& checkpoint, const std::string& images, co
   for (size_t b = 0; b < LENET5_BATCH; ++b)
     reinterpret_cast<int32_t*>(y.data.data())[b] = static_cast<unsigned char>(labels[8 + b]);
   find("sgd/lr").data[0] = 0.05f;
+  for (int i = 0; i < lenet5_train_step_argument_count; ++i)
+    if (!lenet5_train_step_arguments[i].is_output) hostChanged(args[static_cast<size_t>(i)]);
 
   double expectedLoss = 0, expectedAccuracy = 0;
   for (size_t b = 0; b < LENET5_BATCH; ++b) {
@@ -127,6 +139,8 @@ void checkTrainStep(const std::string& checkpoint, const std::string& images, co
   double first = 0, last = 0;
   for (int step = 0; step < 20; ++step) {
     if (lenet5_train_step_argv(argv.data()) != 0 || halideError) die("lenet5_train_step failed");
+    for (int i = 0; i < lenet5_train_step_argument_count; ++i)
+      if (lenet5_train_step_arguments[i].is_output) toHost(args[static_cast<size_t>(i)]);
     double loss = find("loss").data[0];
     if (step == 0) {
       first = loss;
@@ -142,7 +156,9 @@ void checkTrainStep(const std::string& checkpoint, const std::string& images, co
       std::string name = lenet5_train_step_arguments[i].name;
       if (name.rfind("next/", 0) == 0) {
         const std::vector<float>& next = args[static_cast<size_t>(i)].data;
-        std::copy(next.begin(), next.end(), find(name.substr(5)).data.begin());  // host pointers stay put
+        Tensor& variable = find(name.substr(5));
+        std::copy(next.begin(), next.end(), variable.data.begin());  // host pointers stay put
+        hostChanged(variable);
       }
     }
   }
@@ -150,6 +166,7 @@ void checkTrainStep(const std::string& checkpoint, const std::string& images, co
     std::fprintf(stderr, "aot_infer: 20 train steps on one batch took the loss from %.4f to %.4f only\n", first, last);
     std::exit(1);
   }
+  for (Tensor& t : args) halide_device_free(nullptr, &t.buffer);
   std::printf("train step: loss %.4f matches the probabilities; after 20 steps %.4f\n", first, last);
 }
 
@@ -170,6 +187,7 @@ int main(int argc, char** argv) {
     const graphc_argument& a = lenet5_infer_arguments[i];
     if (!a.is_output && std::strcmp(a.name, "x") != 0 && !loadVariable(checkpoint, a.name, args[static_cast<size_t>(i)]))
       die(std::string("the checkpoint lacks ") + a.name);
+    hostChanged(args[static_cast<size_t>(i)]);
   }
   Tensor& x = args.front();
   Tensor& probs = args.back();
@@ -180,6 +198,7 @@ int main(int argc, char** argv) {
   for (size_t first = 0; first < count; first += batch) {
     fillImages(images, first, count, rows * cols, x);
     if (lenet5_infer_argv(argv2.data()) != 0 || halideError) die("lenet5_infer failed");
+    toHost(probs);
     if (first == 0) firstBatch = probs.data;
     for (size_t b = 0; b < batch && first + b < count; ++b) {
       const float* p = probs.data.data() + b * classes;
@@ -194,6 +213,7 @@ int main(int argc, char** argv) {
     }
   }
   std::printf("accuracy: %.4f\n", static_cast<double>(correct) / static_cast<double>(count));
+  for (Tensor& t : args) halide_device_free(nullptr, &t.buffer);
   checkTrainStep(checkpoint, images, labels, firstBatch, classes);
   return 0;
 }

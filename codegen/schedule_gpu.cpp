@@ -1,9 +1,8 @@
 // \file GPU schedules. A kernel's pure variables are fused, innermost first, into one flat index
 // (consecutive threads touch consecutive elements, so loads coalesce) and split into blocks of
-// kThreads threads. Register-blocked reductions (convolutions, matmul) keep their accumulator in
-// registers: each thread owns a small tile of outputs along the vectorized dimension and runs the
-// whole reduction over it, the operands staged through the block's shared memory where a tile
-// of them is reused by the block's threads.
+// kThreads threads. Register-blocked reductions (convolutions, matmul) keep their accumulators in
+// registers: each thread owns a few consecutive outputs and runs the whole reduction over them.
+// (Not yet: staging operand tiles in the block's shared memory.)
 #include "codegen/schedule_gpu.h"
 
 #include <algorithm>
@@ -81,13 +80,36 @@ void scheduleFuncGpu(Halide::Func f, int64_t elements) {
 
 namespace {
 
-// A tiled reduction: one thread per output element; its accumulator (the pure init and the
-// update over the reduction domain) lives in registers inside the thread.
-void scheduleTiledGpu(LoweredNode& lowered, int64_t elements) {
+// A tiled reduction: each thread owns kPerThread consecutive outputs along the innermost
+// dimension (when it divides), with the reduction loops outside them, so the thread's partial
+// sums stay in registers and every operand value that does not depend on that dimension is
+// loaded once for all of them.
+constexpr int kPerThread = 4;
+
+void scheduleTiledGpu(LoweredNode& lowered, const Shape& shape, int64_t elements) {
   Halide::Func& out = lowered.func;
+  Halide::Func acc = lowered.tile.accumulator;
   out.compute_root();
-  Halide::Var thread = flatGpuTile(out, out.args(), blocking(elements, true));
-  lowered.tile.accumulator.compute_at(out, thread);
+  std::vector<Halide::Var> vars = out.args();
+  int64_t inner = shape.back();
+  if (inner % kPerThread != 0 || elements / kPerThread < kThreads) {
+    Halide::Var thread = flatGpuTile(out, vars, blocking(elements, true));
+    acc.compute_at(out, thread);
+    return;
+  }
+  Halide::Var io("io"), ii("ii");
+  out.split(vars[0], io, ii, kPerThread).reorder(ii, io);
+  std::vector<Halide::Var> outer = vars;
+  outer[0] = io;
+  Halide::Var thread = flatGpuTile(out, outer, blocking(elements / kPerThread, true));
+  out.unroll(ii);
+  acc.compute_at(out, thread);
+  std::vector<Halide::Var> accVars = acc.args();
+  acc.unroll(accVars[0]);
+  std::vector<Halide::VarOrRVar> order = {accVars[0]};
+  for (int i = 0; i < lowered.rdom.dimensions(); ++i) order.push_back(lowered.rdom[i]);
+  for (size_t i = 1; i < accVars.size(); ++i) order.push_back(accVars[i]);
+  acc.update().reorder(order).unroll(accVars[0]);
 }
 
 }  // namespace
@@ -107,7 +129,7 @@ void scheduleRootGpu(LoweredNode& lowered, const Shape& outShape) {
         scheduleFuncGpu(s, s.name() == lowered.func.name() ? elements : 0);
       return;
     case ScheduleHint::Tiled:
-      scheduleTiledGpu(lowered, elements);
+      scheduleTiledGpu(lowered, outShape, elements);
       return;
     default:
       scheduleFuncGpu(lowered.func, elements);

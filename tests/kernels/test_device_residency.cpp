@@ -6,6 +6,7 @@
 // exist only on the device), and checks the trained values against the host target's.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 
 #include "codegen/device_runtime.h"

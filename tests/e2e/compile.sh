@@ -63,3 +63,21 @@ set -e
 [ "$code2" = 2 ] && grep -q "missing/parent" "$work/err2" || fail "a bad -o: exit $code2, $(cat "$work/err2")"
 [ ! -e "$work/bad" ] || fail "a failed compile left $work/bad"
 echo "ok: lenet5.a classified 10000 test images as graphc predict does, accuracy $accuracy"
+
+# --target cuda: the same application links against a CUDA library without Halide, LLVM or the
+# CUDA libraries (the Halide runtime loads libcuda at run time); the kernels inside are PTX for
+# compute capability 8.0. Running it needs a GPU: without one it must fail cleanly, not crash.
+"$graphc" compile "$model" --target cuda -o "$work/cuda" > /dev/null
+grep -aq "\.target sm_80" "$work/cuda/lenet5.a" || fail "the cuda library holds no PTX for sm_80"
+c++ -std=c++17 -O2 -I"$work/cuda" "$src/tests/e2e/aot_infer.cpp" "$work/cuda/lenet5.a" -lpthread -ldl -o "$work/aot_cuda"
+if ldd "$work/aot_cuda" | grep -qi 'halide\|llvm\|libcuda'; then fail "the cuda application links $(ldd "$work/aot_cuda")"; fi
+set +e
+"$work/aot_cuda" "$work/ck.safetensors" "$images" "$labels" > "$work/cuda.txt" 2> "$work/cuda.err"; code=$?
+set -e
+if [ "$code" -ge 128 ]; then fail "the cuda application died on signal $((code - 128)): $(tail -3 "$work/cuda.err")"; fi
+if [ "$code" = 0 ]; then
+  [ "$(sed -n 's/^accuracy: //p' "$work/cuda.txt")" = "$accuracy" ] || fail "the cuda library's accuracy differs from the host's"
+  echo "ok: the cuda library ran on a GPU and matches the host library"
+else
+  echo "ok: the cuda library links without Halide or LLVM; without a GPU it stops cleanly: $(head -n 1 "$work/cuda.err")"
+fi

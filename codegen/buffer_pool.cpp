@@ -28,7 +28,7 @@ Pool& pool() {
 
 size_t rounded(size_t size) { return (size + 4095) & ~size_t(4095); }
 
-void* pooledMalloc(Halide::JITUserContext*, size_t size) {
+void* allocateBlock(size_t size) {
   size_t key = rounded(size);
   {
     std::lock_guard<std::mutex> lock(pool().mutex);
@@ -45,14 +45,20 @@ void* pooledMalloc(Halide::JITUserContext*, size_t size) {
   return base + kHeader;
 }
 
-void pooledFree(Halide::JITUserContext*, void* p) {
+void releaseBlock(void* p) {
   if (!p) return;
   size_t key = *reinterpret_cast<size_t*>(static_cast<char*>(p) - kHeader);
   std::lock_guard<std::mutex> lock(pool().mutex);
   pool().free[key].push_back(p);
 }
 
+void* pooledMalloc(Halide::JITUserContext*, size_t size) { return allocateBlock(size); }
+void pooledFree(Halide::JITUserContext*, void* p) { releaseBlock(p); }
+
 }  // namespace
+
+void* pooledAllocate(void*, size_t size) { return allocateBlock(size); }
+void pooledRelease(void*, void* block) { releaseBlock(block); }
 
 void usePooledAllocator(Halide::Pipeline& pipeline) {
   pipeline.jit_handlers().custom_malloc = pooledMalloc;

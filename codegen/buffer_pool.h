@@ -12,4 +12,9 @@ namespace graphc {
 // time or returned to the system.
 void usePooledAllocator(Halide::Pipeline& pipeline);
 
+// The same pool with the signatures of halide_set_custom_malloc/free, for the Halide runtime of
+// an ahead-of-time compiled program (codegen/loaded_kernel.cpp).
+void* pooledAllocate(void* userContext, size_t size);
+void pooledRelease(void* userContext, void* block);
+
 }  // namespace graphc

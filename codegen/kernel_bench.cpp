@@ -11,6 +11,8 @@
 #include "codegen/lowering.h"
 #include "codegen/program.h"
 #include "codegen/schedule.h"
+#include "codegen/schedule_gpu.h"
+#include "codegen/device_runtime.h"
 #include "frontend/diagnostics.h"
 
 namespace graphc {
@@ -42,7 +44,9 @@ void fillRandom(Halide::Buffer<>& b, DType dtype, uint64_t seed) {
   }
 }
 
-KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t k, int runs) {
+KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t k, int runs,
+                             const Halide::Target& target) {
+  bool gpu = isGpuTarget(target);
   const Kernel& kernel = plan.kernels.at(k);
   std::set<int> members(kernel.nodes.begin(), kernel.nodes.end());
   std::map<int, Halide::Func> funcs;
@@ -67,6 +71,7 @@ KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t 
           Halide::ImageParam param(halideType(p.dtype), static_cast<int>(inShape.size()), "in_" + std::to_string(in));
           Halide::Buffer<> buf = allocateValue(p.dtype, inShape);
           fillRandom(buf, p.dtype, static_cast<uint64_t>(in));
+          buf.set_host_dirty();
           param.set(buf);
           params.push_back(param);
           buffers.push_back(buf);
@@ -82,7 +87,8 @@ KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t 
     internalCheck(lower != nullptr, "bench", "no Halide lowering for op '" + n.op + "'");
     LoweredNode lowered = (*lower)(ctx);
     if (id == kernel.root) {
-      scheduleRoot(lowered, shape);
+      if (gpu) scheduleRootGpu(lowered, shape);
+      else scheduleRoot(lowered, shape);
       rootFunc = lowered.func;
     }
     funcs[id] = lowered.func;
@@ -93,12 +99,17 @@ KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t 
   t.flops = kernel.flops;
   t.bytes = kernel.bytes;
   Halide::Pipeline pipeline(rootFunc);
-  Halide::Target target = Halide::get_jit_target_from_environment();
+  prepareDeviceRuntime(target);
   auto start = std::chrono::steady_clock::now();
   pipeline.compile_jit(target);
   t.compileSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   Halide::Buffer<> out = allocateValue(root.dtype, bindBatch(root.shape, plan.batch));
-  t.medianMs = 1000 * medianSeconds([&]() { pipeline.realize(out, target); }, runs);
+  t.medianMs = 1000 * medianSeconds(
+                         [&]() {
+                           pipeline.realize(out, target);
+                           out.device_sync();
+                         },
+                         runs);
   return t;
 }
 

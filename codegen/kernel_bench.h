@@ -21,8 +21,10 @@ struct KernelTiming {
 };
 
 // Compiles kernel k of the plan as a pipeline of its own (the values it reads from other kernels
-// and sources become inputs filled with seeded random data) and times `runs` executions.
-KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t k, int runs);
+// and sources become inputs filled with seeded random data) and times `runs` executions on the
+// target (on a GPU target, until the device has finished).
+KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t k, int runs,
+                             const Halide::Target& target = Halide::get_jit_target_from_environment());
 
 // Fills a buffer with seeded random data: f32 in [-1, 1], i32 class ids in [0, 10), bools.
 void fillRandom(Halide::Buffer<>& buffer, DType dtype, uint64_t seed);

@@ -175,6 +175,7 @@ LoweredNode lowerConvBackpropFilterNarrow(LowerContext& c) {
   out.func(co, ci, kw, kh) = Halide::sum(partial(l, co, ci, kw, kh));
   Func f = out.func;
   int outChannels = static_cast<int>(c.outShape[3]);
+  out.customStages = {dyt, xt, partial, f};
   out.customSchedule = [=]() mutable {
     partial.bound(co, 0, outChannels);
     dyt.compute_root().vectorize(w, 8).parallel(b);

@@ -47,6 +47,8 @@ struct LoweredNode {
   std::vector<Halide::Func> helpers;  // internal stages that must be computed at root
   TileSpec tile;                      // when hint is Tiled
   std::function<void()> customSchedule;  // when hint is Custom: schedules func and its stages
+  std::vector<Halide::Func> customStages;  // when hint is Custom: every Func customSchedule computes
+                                           // at root, func included (GPU targets schedule these)
   std::function<void()> extraSchedule;   // any hint: run after the default schedule (e.g. of helpers)
 };
 

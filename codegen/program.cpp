@@ -4,10 +4,14 @@
 #include "codegen/program.h"
 
 #include <chrono>
+#include <iostream>
 #include <set>
 
 #include "codegen/buffer_pool.h"
+#include "codegen/device_runtime.h"
+#include "codegen/kernel_cache.h"
 #include "codegen/schedule.h"
+#include "codegen/schedule_gpu.h"
 #include "frontend/diagnostics.h"
 #include "ir/op_table.h"
 #include "passes/fusion.h"
@@ -34,7 +38,11 @@ Halide::Buffer<> scalarValue(DType dtype, double value) {
 }
 
 // Lowers and schedules every node the outputs need; the kernels are the fusion plan's.
-CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch) {
+bool isGpuTarget(const Halide::Target& target) { return target.has_gpu_feature(); }
+
+CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
+                             const Halide::Target& target) {
+  bool gpu = isGpuTarget(target);
   CompiledProgram program;
   program.batch_ = batch;
   program.outputNodes_ = outputs;
@@ -68,7 +76,8 @@ CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs
     }
     LoweredNode lowered = (*lower)(ctx);
     if (plan.isRoot[static_cast<size_t>(id)]) {
-      scheduleRoot(lowered, shape);
+      if (gpu) scheduleRootGpu(lowered, shape);
+      else scheduleRoot(lowered, shape);
       program.kernelNames_.push_back(lowered.func.name());
     }
     funcs[id] = lowered.func;
@@ -83,6 +92,11 @@ CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs
     if (!seen.insert(id).second) {
       Halide::Func copy(f.name() + "_output" + std::to_string(outs.size()));
       copy(f.args()) = f(f.args());
+      if (gpu) {
+        int64_t elements = 1;
+        for (int64_t d : bindBatch(graph.node(id).shape, batch)) elements *= d;
+        scheduleFuncGpu(copy, elements);
+      }
       f = copy;
     }
     outs.push_back(f);
@@ -94,10 +108,28 @@ CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs
 CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
                                const CompileOptions& options) {
   auto start = std::chrono::steady_clock::now();
-  CompiledProgram program = buildProgram(graph, outputs, batch);
+  prepareDeviceRuntime(options.target);
+  CompiledProgram program = buildProgram(graph, outputs, batch, options.target);
   program.target_ = options.target;
-  usePooledAllocator(program.pipeline_);
-  program.pipeline_.compile_jit(options.target);
+  // GPU targets stay on the JIT path: a cached shared object's runtime would own the device state.
+  if (!options.cacheDir.empty() && !options.target.has_gpu_feature()) {
+    try {
+      Halide::Target aot = options.target.without_feature(Halide::Target::JIT);
+      CacheLookup lookup = loadOrCompileCached(options.cacheDir, programDescription(graph, outputs, batch, aot),
+                                               program.pipeline_, program.arguments(), aot);
+      program.cached_ = lookup.kernel;
+      program.cacheHit_ = lookup.hit;
+    } catch (const CacheUnavailable& e) {
+      std::cerr << "graphc: warning: kernel cache not used: " << e.what() << "\n";
+    }
+  }
+  if (!program.cached_) {
+    usePooledAllocator(program.pipeline_);
+    // Device buffers of intermediate kernels are kept for the next step instead of freed and
+    // allocated again (a device allocation costs far more than a host one).
+    if (isGpuTarget(options.target)) Halide::Internal::JITSharedRuntime::reuse_device_allocations(true);
+    program.pipeline_.compile_jit(options.target);
+  }
   program.compileSeconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return program;
 }
@@ -119,6 +151,17 @@ std::vector<Halide::Buffer<>> CompiledProgram::allocateOutputs(const Graph& grap
 
 void CompiledProgram::run(const std::function<Halide::Buffer<>(int nodeId)>& binding,
                           std::vector<Halide::Buffer<>>& outs) {
+  if (cached_) {
+    // The argv entry point takes the inputs, then the outputs. The Buffers are held here, so
+    // the raw pointers stay valid through the call.
+    std::vector<Halide::Buffer<>> inputs;
+    std::vector<halide_buffer_t*> args;
+    for (int id : inputNodes_) inputs.push_back(binding(id));
+    for (Halide::Buffer<>& b : inputs) args.push_back(b.raw_buffer());
+    for (Halide::Buffer<>& b : outs) args.push_back(b.raw_buffer());
+    cached_->call(args);
+    return;
+  }
   for (size_t i = 0; i < inputNodes_.size(); ++i) params_[i].set(binding(inputNodes_[i]));
   Halide::Realization realization(outs);
   pipeline_.realize(realization, target_);

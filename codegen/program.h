@@ -6,7 +6,10 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <vector>
+
+#include "codegen/loaded_kernel.h"
 
 #include "ir/graph.h"
 
@@ -14,7 +17,14 @@ namespace graphc {
 
 struct CompileOptions {
   Halide::Target target = Halide::get_jit_target_from_environment();
+  // The persistent kernel cache's directory (codegen/kernel_cache.h); "" compiles with the JIT
+  // every time (the library default, so tests never touch the user's cache; the CLI sets it).
+  std::string cacheDir;
 };
+
+// True when the target runs kernels on a GPU API (CUDA, OpenCL...): the program is then scheduled
+// with GPU schedules and its buffers live on the device between runs.
+bool isGpuTarget(const Halide::Target& target);
 
 class CompiledProgram {
  public:
@@ -23,6 +33,8 @@ class CompiledProgram {
   const std::vector<int>& outputs() const { return outputNodes_; }
   int64_t batch() const { return batch_; }
   double compileSeconds() const { return compileSeconds_; }
+  // True when the program was loaded from the kernel cache instead of compiled.
+  bool cacheHit() const { return cacheHit_; }
   // Names and schedules of the Funcs computed at root (what `dump --stage halide` shows).
   const std::vector<std::string>& kernelNames() const { return kernelNames_; }
 
@@ -38,7 +50,7 @@ class CompiledProgram {
   std::vector<Halide::Argument> arguments() const;
 
  private:
-  friend CompiledProgram buildProgram(const Graph&, const std::vector<int>&, int64_t);
+  friend CompiledProgram buildProgram(const Graph&, const std::vector<int>&, int64_t, const Halide::Target&);
   friend CompiledProgram compileProgram(const Graph&, const std::vector<int>&, int64_t, const CompileOptions&);
   std::vector<int> inputNodes_;
   std::vector<Halide::ImageParam> params_;
@@ -48,11 +60,14 @@ class CompiledProgram {
   int64_t batch_ = 0;
   double compileSeconds_ = 0;
   std::vector<std::string> kernelNames_;
+  std::shared_ptr<LoadedKernel> cached_;  // set when the program runs from the kernel cache
+  bool cacheHit_ = false;
 };
 
-// Lowers every node the outputs need and schedules it (the fusion plan's kernels at root),
-// without compiling: for dumps of the Halide program.
-CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch);
+// Lowers every node the outputs need and schedules it for the target (the fusion plan's kernels
+// at root, as GPU kernels for a GPU target), without compiling: for dumps of the Halide program.
+CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
+                             const Halide::Target& target = Halide::get_host_target());
 
 // buildProgram, then JIT-compiles the pipeline for the target.
 CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,

@@ -26,6 +26,13 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A run that could not go on although its input was fine: the loss or a gradient stopped being
+// finite, a device failed. The message says at which step and which op; exit code 1.
+class RunFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // A broken invariant inside graphc: a bug to fix, never the user's fault.
 class InternalError : public std::logic_error {
  public:

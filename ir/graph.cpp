@@ -50,6 +50,7 @@ int Graph::add(const std::string& op, std::vector<int> inputs, Attrs attrs, Sour
   n.name = std::move(name);
   n.loc = loc;
   n.isGradient = buildingGradient_;
+  if (buildingGradient_) n.gradientOf = gradientOf_;
   for (int in : n.inputs) internalCheck(in >= 0 && in < n.id, "graph", "input out of order in " + op);
   TypeContext ctx{*this, n};
   def->inferType(ctx);

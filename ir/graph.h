@@ -21,6 +21,7 @@ struct Node {
   std::string name;  // the user-visible name (`c1/kernel`, `loss`); empty for anonymous values
   SourceLoc loc;     // where the user wrote it; invalid for compiler-made nodes
   bool isGradient = false;
+  int gradientOf = -1;  // for a gradient node, the forward node whose gradient rule made it
 };
 
 class Graph {
@@ -45,10 +46,13 @@ class Graph {
 
   // While set, added nodes are marked as gradient nodes (autodiff sets it).
   void setBuildingGradient(bool on) { buildingGradient_ = on; }
+  // The forward node the gradient nodes added next belong to (-1: none), for diagnostics.
+  void setGradientOf(int node) { gradientOf_ = node; }
 
  private:
   std::vector<Node> nodes_;
   bool buildingGradient_ = false;
+  int gradientOf_ = -1;
 };
 
 // Every node that `roots` depend on (roots included), in id order.

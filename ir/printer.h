@@ -11,4 +11,7 @@ namespace graphc {
 // Gradient nodes are marked `grad`. Deterministic, so dumps diff cleanly.
 std::string printGraph(const Graph& graph);
 
+// One node as printGraph prints it, without the indentation or the newline.
+std::string printNode(const Graph& graph, int id);
+
 }  // namespace graphc

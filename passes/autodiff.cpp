@@ -30,6 +30,7 @@ std::map<int, int> autodiff(Graph& graph, int loss, const std::vector<int>& wrt)
   for (size_t i = count; i-- > 0;) {
     auto& parts = contributions[i];
     if (parts.empty() || !dependsOnWrt[i]) continue;
+    graph.setGradientOf(static_cast<int>(i));
     int total = parts[0];
     for (size_t k = 1; k < parts.size(); ++k) total = graph.add("add", {total, parts[k]});
     Node node = graph.node(static_cast<int>(i));
@@ -50,6 +51,7 @@ std::map<int, int> autodiff(Graph& graph, int loss, const std::vector<int>& wrt)
         contributions[static_cast<size_t>(in)].push_back(inputGrads[k]);
     }
   }
+  graph.setGradientOf(-1);
   graph.setBuildingGradient(false);
   std::map<int, int> wanted;
   for (int v : wrt)

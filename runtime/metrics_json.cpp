@@ -63,7 +63,7 @@ std::string metricsJson(const RunResult& r, const std::string& target) {
        << ", \"seconds\": " << num(e.seconds) << "}";
   }
   os << "],\n \"train_images_per_second\": " << num(r.trainImagesPerSecond) << ", \"compile_seconds\": "
-     << num(r.compileSeconds) << ", \"cache_hits\": 0, \"kernels\": " << r.kernels
+     << num(r.compileSeconds) << ", \"cache_hits\": " << r.cacheHits << ", \"kernels\": " << r.kernels
      << ", \"stopped_early\": " << (r.stoppedEarly ? "true" : "false") << "}\n";
   return os.str();
 }
@@ -73,8 +73,8 @@ void writeFileAtomically(const std::string& path, const std::string& text) {
   FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) throw InputError(path + ": cannot write the file");
   bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  ok = std::fflush(f) == 0 && ok;
-  ok = ::fsync(fileno(f)) == 0 && ok;
+  ok = ok && std::fflush(f) == 0;
+  ok = ok && ::fsync(fileno(f)) == 0;
   ok = std::fclose(f) == 0 && ok;
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());

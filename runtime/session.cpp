@@ -6,16 +6,29 @@
 
 namespace graphc {
 
-Session::Session(const Graph& graph, uint64_t seed, CompileOptions options) : graph_(graph), options_(options) {
+Session::Session(const Graph& graph, uint64_t seed, CompileOptions options)
+    : graph_(graph), options_(options), gpu_(isGpuTarget(options.target)) {
   for (int id : graph.variables(false)) {
     const Node& v = graph.node(id);
     Halide::Buffer<float> buf(allocateValue(v.dtype, v.shape));
     initializeVariable(v, seed, buf);
+    buf.set_host_dirty();
     variables_[id] = buf;
   }
 }
 
-void Session::feed(int placeholder, Halide::Buffer<> value) { feeds_[placeholder] = std::move(value); }
+void Session::feed(int placeholder, Halide::Buffer<> value) {
+  value.set_host_dirty();
+  feeds_[placeholder] = std::move(value);
+}
+
+Halide::Buffer<float> Session::variable(int id) {
+  Halide::Buffer<>& buffer = variables_.at(id);
+  if (buffer.device_dirty()) ++transfers_.toHost;
+  buffer.copy_to_host();
+  buffer.set_host_dirty();
+  return buffer;
+}
 
 Halide::Buffer<> Session::valueOf(int id) {
   const Node& n = graph_.node(id);
@@ -26,13 +39,14 @@ Halide::Buffer<> Session::valueOf(int id) {
     auto d = defaults_.find(id);
     if (d == defaults_.end()) {
       d = defaults_.emplace(id, scalarValue(n.dtype, n.attrs.getFloat("default"))).first;
+      d->second.set_host_dirty();
     }
     return d->second;
   }
   throw InputError("placeholder '" + n.name + "' is needed but not fed (add it to the train block's feed)");
 }
 
-std::vector<Halide::Buffer<>>& Session::run(const std::vector<int>& fetches, int64_t batch) {
+std::vector<Halide::Buffer<>>& Session::run(const std::vector<int>& fetches, int64_t batch, size_t hostOutputs) {
   auto key = std::make_pair(fetches, batch);
   auto it = programs_.find(key);
   if (it == programs_.end()) {
@@ -40,11 +54,35 @@ std::vector<Halide::Buffer<>>& Session::run(const std::vector<int>& fetches, int
     e.outputs = e.program.allocateOutputs(graph_);
     compileSeconds_ += e.program.compileSeconds();
     kernelCount_ += static_cast<int>(e.program.kernelNames().size());
+    if (e.program.cacheHit()) cacheHits_ += static_cast<int>(e.program.kernelNames().size());
     it = programs_.emplace(key, std::move(e)).first;
   }
   Entry& e = it->second;
+  if (gpu_)
+    for (int id : e.program.inputs()) transfers_.toDevice += valueOf(id).host_dirty();
   e.program.run([this](int id) { return valueOf(id); }, e.outputs);
+  for (size_t i = 0; i < e.outputs.size() && i < hostOutputs; ++i) {
+    if (e.outputs[i].device_dirty()) ++transfers_.toHost;
+    e.outputs[i].copy_to_host();
+  }
   return e.outputs;
+}
+
+Session::Snapshot Session::snapshotVariables() {
+  Snapshot snapshot;
+  for (auto& [id, buffer] : variables_) {
+    buffer.copy_to_host();  // a no-op unless a device holds the current value
+    snapshot[id] = buffer.copy();
+  }
+  return snapshot;
+}
+
+void Session::restoreVariables(const Snapshot& snapshot) {
+  for (auto& [id, buffer] : variables_) {
+    buffer.set_device_dirty(false);  // the snapshot's value replaces whatever the device holds
+    buffer.copy_from(snapshot.at(id));
+    buffer.set_host_dirty();
+  }
 }
 
 void Session::assignVariable(int variable, Halide::Buffer<>& next) { std::swap(variables_.at(variable), next); }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <iomanip>
+#include <iostream>
 #include <ostream>
 #include <random>
 #include <sstream>
@@ -18,6 +19,8 @@
 #include "runtime/dataset.h"
 #include "runtime/feeder.h"
 #include "runtime/interrupt.h"
+#include "runtime/numerics.h"
+#include "runtime/run_progress.h"
 #include "runtime/session.h"
 
 namespace graphc {
@@ -48,13 +51,26 @@ class Loop {
   DataSplit prepareData();
   // Creates the session (every variable initialised from the seed), then loads --load if given.
   void openSession();
-  void saveCheckpointFile(int iterations, int64_t step);
-  [[noreturn]] void stopOnSignal(int iterations, int64_t step, int64_t totalSteps);
+  // Continues the progress --load recorded, warning when this run's data order differs from it.
+  void resumeProgress();
+  void saveCheckpointFile(const std::string& path);
+  [[noreturn]] void stopOnSignal(int64_t totalSteps);
   void feedBatch(const std::vector<FeedSpec>& feeds, const LabeledImages& data, const std::vector<int64_t>& order,
                  int64_t first, int64_t batch);
   void feedScalar(const char* name, double value);
   Evaluation evaluate(const LabeledImages& data, const std::vector<int64_t>& indices);
   std::string describe(const EpochRecord& r, const std::string& head) const;
+
+  // Training step `step` (0-based, across resumed runs) takes its batch from order_, the data
+  // order of its epoch. feedStep feeds it and returns its size; trainOn also runs it and makes
+  // the updated values the variables' (outs[0] is the loss, then the metrics).
+  int64_t feedStep(int64_t step);
+  std::vector<Halide::Buffer<>>& trainOn(int64_t step);
+  // What runs between steps: the numerics check, --save-every, Ctrl-C.
+  void afterStep(int64_t totalSteps, bool epochEnded);
+  // Rolls back to the last snapshot and replays the steps up to `failed` one at a time to find
+  // the first that made a non-finite value, then names the op; always throws RunFailure.
+  [[noreturn]] void failNonFinite(int64_t failed, const std::string& what);
 
   Model& model_;
   TrainConfig& cfg_;
@@ -66,6 +82,17 @@ class Loop {
   std::map<std::string, std::pair<int, Halide::Buffer<>>> scalarFeeds_;  // by name: node (-1: absent), buffer
   double scale_ = 1;
   CheckpointLoad loaded_;
+
+  // The training run.
+  TrainStep program_;
+  const LabeledImages* trainSet_ = nullptr;
+  int64_t trainCount_ = 0, stepsPerEpoch_ = 1;
+  std::vector<int64_t> order_;
+  RunProgress progress_;
+  bool reportOpen_ = false;  // progress_ holds sums of a report not printed yet
+  InterruptGuard* interrupt_ = nullptr;
+  Session::Snapshot snapshot_;  // the variables after step snapshotStep_, all finite
+  int64_t snapshotStep_ = 0;
 };
 
 void Loop::feedBatch(const std::vector<FeedSpec>& feeds, const LabeledImages& data, const std::vector<int64_t>& order,
@@ -196,17 +223,14 @@ void checkWritableDirectory(const std::string& path) {
     throw InputError(path + ": cannot write a checkpoint there (directory '" + dir + "' is missing or not writable)");
 }
 
-void Loop::saveCheckpointFile(int iterations, int64_t step) {
-  // The optimizer's counter is the step count across resumed runs; it equals step otherwise.
-  if (iterations >= 0) step = static_cast<int64_t>(session_->variable(iterations)());
-  std::map<std::string, std::string> metadata = {{"producer", "graphc"},
-                                                 {"model", model_.graph.modelName},
-                                                 {"step", std::to_string(step)},
-                                                 {"optimizer", cfg_.optimizer.kind},
-                                                 {"batch", std::to_string(cfg_.batch)},
-                                                 {"seed", std::to_string(cfg_.seed)}};
-  saveCheckpoint(options_.savePath, *session_, metadata);
-  if (!options_.quiet) log_ << "Saved " << options_.savePath << " (step " << step << ")" << std::endl;
+void Loop::saveCheckpointFile(const std::string& path) {
+  std::map<std::string, std::string> metadata = {
+      {"producer", "graphc"}, {"model", model_.graph.modelName}, {"optimizer", cfg_.optimizer.kind}};
+  RunProgress p = progress_;
+  if (!reportOpen_) p.images = 0, p.lossSum = 0, p.metricSums.assign(cfg_.metrics.size(), 0.0);
+  writeProgress(p, metadata);
+  saveCheckpoint(path, *session_, metadata);
+  if (!options_.quiet) log_ << "Saved " << path << " (step " << progress_.step << ")" << std::endl;
 }
 
 EvalResult Loop::evaluateOnly() {
@@ -225,19 +249,104 @@ EvalResult Loop::evaluateOnly() {
   r.testMetrics = test.metrics;
   r.compileSeconds = session_->compileSeconds();
   r.kernels = session_->kernelCount();
+  r.cacheHits = session_->cacheHits();
   return r;
 }
 
 // After Ctrl-C: the step just finished is kept; save it when --save was given and say how to go on.
-void Loop::stopOnSignal(int iterations, int64_t step, int64_t totalSteps) {
-  std::string where = "interrupted after step " + std::to_string(step) + " of " + std::to_string(totalSteps);
+void Loop::stopOnSignal(int64_t totalSteps) {
+  std::string where =
+      "interrupted after step " + std::to_string(progress_.step) + " of " + std::to_string(totalSteps);
   if (options_.savePath.empty()) throw Interrupted(where + "; nothing saved (run with --save FILE to keep progress)");
-  saveCheckpointFile(iterations, step);
+  saveCheckpointFile(options_.savePath);
   throw Interrupted(where + "; resume with the same command plus --load " + options_.savePath);
+}
+
+void Loop::resumeProgress() {
+  bool hasReport = false;
+  RunProgress saved = readProgress(loaded_.metadata, cfg_.metrics.size(), &hasReport);
+  // The optimizer's counter is authoritative: a checkpoint of another tool may lack the metadata.
+  saved.step = progress_.step;
+  bool sameOrder = (!loaded_.metadata.count("seed") || saved.seed == cfg_.seed) &&
+                   (!loaded_.metadata.count("batch") || saved.batch == cfg_.batch);
+  if (!sameOrder)
+    std::cerr << "graphc: warning: " << options_.loadPath << " was trained with --seed " << saved.seed
+              << " --batch " << saved.batch << "; this run uses --seed " << cfg_.seed << " --batch " << cfg_.batch
+              << ", so its data order differs from an uninterrupted run's" << std::endl;
+  if (!sameOrder) return;
+  progress_.best = saved.best;
+  progress_.sinceBest = saved.sinceBest;
+  // The report in progress continues only mid-epoch (mid-period with eval_every).
+  if (hasReport && saved.images > 0) {
+    progress_.lossSum = saved.lossSum;
+    progress_.metricSums = saved.metricSums;
+    progress_.images = saved.images;
+    reportOpen_ = true;
+  }
+}
+
+int64_t Loop::feedStep(int64_t step) {
+  int64_t epoch = step / stepsPerEpoch_;
+  int64_t first = (step - epoch * stepsPerEpoch_) * cfg_.batch;
+  int64_t b = std::min(cfg_.batch, trainCount_ - first);
+  feedBatch(cfg_.feeds, *trainSet_, order_, first, b);
+  feedScalar(kTrainingFlagName, 1.0);
+  feedScalar(kStepName, static_cast<double>(dropoutStream(cfg_.seed, step)));
+  return b;
+}
+
+std::vector<Halide::Buffer<>>& Loop::trainOn(int64_t step) {
+  int64_t b = feedStep(step);
+  auto& outs = session_->run(program_.fetches, b, program_.firstUpdate);  // the variables' next values stay on the device
+  for (size_t u = 0; u < program_.updates.size(); ++u)
+    session_->assignVariable(program_.updates[u].variable, outs[program_.firstUpdate + u]);
+  return outs;
+}
+
+// Variables are checked (and copied, to roll back to) this often; the loss every step.
+constexpr int64_t kNumericsCheckEvery = 100;
+
+void Loop::afterStep(int64_t totalSteps, bool epochEnded) {
+  int64_t step = progress_.step;
+  if (epochEnded || step % kNumericsCheckEvery == 0) {
+    int bad = firstNonFiniteVariable(*session_);
+    if (bad >= 0) failNonFinite(step, "variable '" + model_.graph.node(bad).name + "' is no longer finite");
+    snapshot_ = session_->snapshotVariables();
+    snapshotStep_ = step;
+  }
+  const SaveEvery& every = options_.saveEvery;
+  if (!options_.savePath.empty() && step < totalSteps &&
+      ((every.steps > 0 && step % every.steps == 0) ||
+       (every.epochs > 0 && epochEnded && (step / stepsPerEpoch_) % every.epochs == 0)))
+    saveCheckpointFile(options_.savePath);
+  if (interrupt_->requested() && step < totalSteps) stopOnSignal(totalSteps);
+}
+
+void Loop::failNonFinite(int64_t failed, const std::string& what) {
+  std::string message = "step " + std::to_string(failed) + ": " + what;
+  if (!options_.quiet)
+    log_ << "Non-finite values after step " << failed << "; replaying from step " << snapshotStep_
+         << " to find the op that made them" << std::endl;
+  session_->restoreVariables(snapshot_);
+  for (int64_t step = snapshotStep_; step < failed; ++step) {
+    Session::Snapshot before = session_->snapshotVariables();
+    auto& outs = trainOn(step);
+    bool finite = firstNonFiniteVariable(*session_) < 0;
+    for (size_t i = 0; i < program_.firstUpdate; ++i) finite &= allFinite(outs[i]);
+    if (finite) continue;
+    session_->restoreVariables(before);
+    int64_t b = feedStep(step);
+    int node = firstNonFiniteValue(*session_, program_.fetches, b);
+    if (step + 1 != failed) message += "; it started at step " + std::to_string(step + 1);
+    if (node >= 0) message += "; the first non-finite value is " + describeValue(model_.graph, node);
+    throw RunFailure(message);
+  }
+  throw RunFailure(message + " (replaying from step " + std::to_string(snapshotStep_) + " did not reproduce it)");
 }
 
 RunResult Loop::run() {
   InterruptGuard interrupt;  // installed first: a Ctrl-C during compilation stops after the first step
+  interrupt_ = &interrupt;
   applyOverrides();
   if (!options_.savePath.empty()) checkWritableDirectory(options_.savePath);
   TrainGraph train = buildTrainGraph(model_.graph, cfg_.minimize, cfg_.optimizer, cfg_.minimizeLoc);
@@ -264,21 +373,27 @@ RunResult Loop::run() {
   Halide::Buffer<float> lr = Halide::Buffer<float>::make_scalar();
   lr() = static_cast<float>(cfg_.optimizer.learningRate);
   session_->feed(train.learningRate, lr);
+  program_ = trainStep(model_, train);
 
-  TrainStep stepProgram = trainStep(model_, train);
-  const std::vector<int>& fetches = stepProgram.fetches;
-  const std::vector<VariableUpdate>& updates = stepProgram.updates;
-  size_t firstUpdate = stepProgram.firstUpdate;
-
-  const LabeledImages& trainSet = data.train;
-  int64_t trainCount = static_cast<int64_t>(trainIndices.size());
+  trainSet_ = &data.train;
+  trainCount_ = static_cast<int64_t>(trainIndices.size());
   int64_t batch = cfg_.batch;
-  int64_t stepsPerEpoch = (trainCount + batch - 1) / batch;
-  // Steps are counted globally, from the optimizer's counter: a resumed run picks up the data
-  // order where the saved one stopped.
-  int64_t firstStep = static_cast<int64_t>(session_->variable(train.iterations)());
-  int64_t totalSteps = firstStep + (cfg_.steps > 0 ? cfg_.steps : cfg_.epochs * stepsPerEpoch);
-  int64_t totalEpochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch;
+  stepsPerEpoch_ = (trainCount_ + batch - 1) / batch;
+  // Steps are counted across resumed runs, from the optimizer's counter, and --steps/--epochs
+  // count the whole run: a resumed run picks up the data order where the saved one stopped and
+  // ends where an uninterrupted one would.
+  progress_.seed = cfg_.seed;
+  progress_.batch = batch;
+  progress_.shuffle = cfg_.shuffle;
+  progress_.metricSums.assign(cfg_.metrics.size(), 0.0);
+  progress_.step = static_cast<int64_t>(session_->variable(train.iterations)());
+  if (!options_.loadPath.empty()) resumeProgress();
+  int64_t firstStep = progress_.step;
+  int64_t totalSteps = cfg_.steps > 0 ? cfg_.steps : cfg_.epochs * stepsPerEpoch_;
+  int64_t totalEpochs = (totalSteps + stepsPerEpoch_ - 1) / stepsPerEpoch_;
+  if (firstStep >= totalSteps && !options_.quiet)
+    log_ << "The checkpoint is at step " << firstStep << " of this run's " << totalSteps
+         << ": nothing left to train" << std::endl;
 
   RunResult result;
   result.model = model_.graph.modelName;
@@ -287,16 +402,16 @@ RunResult Loop::run() {
   result.firstStep = firstStep;
   std::mt19937_64 rng(cfg_.seed * 0x9E3779B97F4A7C15ull + 1);
   double trainSeconds = 0;
-  int64_t trainImages = 0, step = firstStep;
-  double best = INFINITY;
-  int64_t sinceBest = 0;
+  int64_t trainImages = 0;
+  int64_t& step = progress_.step;
   // A report: the mean loss and metrics of the steps since the last one, and validation.
-  EpochRecord rec;
-  int64_t seen = 0;
   auto reportStart = Clock::now();
-  auto report = [&](const std::string& head) {
-    rec.loss /= static_cast<double>(std::max<int64_t>(seen, 1));
-    for (double& m : rec.metrics) m /= static_cast<double>(std::max<int64_t>(seen, 1));
+  auto report = [&](int64_t epoch, const std::string& head) {
+    EpochRecord rec;
+    rec.epoch = epoch;
+    double images = static_cast<double>(std::max<int64_t>(progress_.images, 1));
+    rec.loss = progress_.lossSum / images;
+    for (double m : progress_.metricSums) rec.metrics.push_back(m / images);
     if (valSet) {
       Evaluation v = evaluate(*valSet, valIndices);
       rec.validated = true;
@@ -306,69 +421,65 @@ RunResult Loop::run() {
     rec.seconds = since(reportStart);
     if (!options_.quiet) log_ << describe(rec, head) << std::endl;
     result.history.push_back(rec);
-  };
-  auto resetRecord = [&](int64_t epoch) {
-    rec = EpochRecord();
-    rec.epoch = epoch;
-    rec.metrics.assign(cfg_.metrics.size(), 0.0);
-    seen = 0;
+    progress_.lossSum = 0;
+    progress_.metricSums.assign(cfg_.metrics.size(), 0.0);
+    progress_.images = 0;
+    reportOpen_ = false;
     reportStart = Clock::now();
+    return rec;
   };
   auto shuffled = [&] {
     std::vector<int64_t> order = trainIndices;
     if (cfg_.shuffle)
-      for (int64_t i = trainCount - 1; i > 0; --i)
+      for (int64_t i = trainCount_ - 1; i > 0; --i)
         std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(rng() % static_cast<uint64_t>(i + 1))]);
     return order;
   };
   // A resumed run replays the shuffles of the epochs already done, to reach the same random state.
-  int64_t firstEpoch = firstStep / stepsPerEpoch + 1;
-  for (int64_t epoch = 1; epoch < firstEpoch; ++epoch) shuffled();
+  int64_t firstEpoch = firstStep / stepsPerEpoch_ + 1;
+  for (int64_t epoch = 1; epoch < firstEpoch && firstStep < totalSteps; ++epoch) shuffled();
   for (int64_t epoch = firstEpoch; epoch <= totalEpochs && step < totalSteps; ++epoch) {
-    std::vector<int64_t> order = shuffled();
-    resetRecord(epoch);
-    int64_t start = (step - (epoch - 1) * stepsPerEpoch) * batch;
-    for (int64_t first = start; first < trainCount && step < totalSteps; first += batch) {
-      int64_t b = std::min(batch, trainCount - first);
-      feedBatch(cfg_.feeds, trainSet, order, first, b);
-      feedScalar(kTrainingFlagName, 1.0);
-      feedScalar(kStepName, static_cast<double>(dropoutStream(cfg_.seed, step)));
+    order_ = shuffled();
+    snapshot_ = session_->snapshotVariables();
+    snapshotStep_ = step;
+    int64_t epochEnd = std::min(epoch * stepsPerEpoch_, totalSteps);
+    while (step < epochEnd) {
       auto stepStart = Clock::now();
       double compiledBefore = session_->compileSeconds();
-      auto& outs = session_->run(fetches, b);
-      for (size_t u = 0; u < updates.size(); ++u) session_->assignVariable(updates[u].variable, outs[firstUpdate + u]);
+      auto& outs = trainOn(step);
+      int64_t b = std::min(batch, trainCount_ - (step - (epoch - 1) * stepsPerEpoch_) * batch);
       // A step that compiled its program is not counted as training time.
       if (session_->compileSeconds() == compiledBefore) trainSeconds += since(stepStart), trainImages += b;
       double loss = Halide::Buffer<float>(outs[0])();
       ++step;
-      if (!std::isfinite(loss))
-        throw std::runtime_error("the loss became " + std::to_string(loss) + " at step " + std::to_string(step));
-      if (interrupt.requested()) stopOnSignal(train.iterations, step, totalSteps);
-      rec.loss += loss * static_cast<double>(b);
+      if (!std::isfinite(loss)) failNonFinite(step, std::string("the loss is ") + (std::isnan(loss) ? "NaN" : loss > 0 ? "+inf" : "-inf"));
+      progress_.lossSum += loss * static_cast<double>(b);
       for (size_t m = 0; m < cfg_.metrics.size(); ++m)
-        rec.metrics[m] += Halide::Buffer<float>(outs[m + 1])() * static_cast<double>(b);
-      seen += b;
-      if (cfg_.evalEvery > 0 && step % cfg_.evalEvery == 0) {
-        report("Step " + std::to_string(step) + "/" + std::to_string(totalSteps));
-        resetRecord(epoch);
+        progress_.metricSums[m] += Halide::Buffer<float>(outs[m + 1])() * static_cast<double>(b);
+      progress_.images += b;
+      reportOpen_ = true;
+      if (cfg_.evalEvery > 0 && step % cfg_.evalEvery == 0)
+        report(epoch, "Step " + std::to_string(step) + "/" + std::to_string(totalSteps));
+      if (step < epochEnd) afterStep(totalSteps, false);
+    }
+    if (cfg_.evalEvery == 0) {
+      EpochRecord rec = report(epoch, "Epoch " + std::to_string(epoch) + "/" + std::to_string(totalEpochs));
+      if (cfg_.earlyStopping.enabled) {
+        double value = monitored(rec, cfg_.earlyStopping.monitor);
+        if (value < progress_.best) {
+          progress_.best = value, progress_.sinceBest = 0;
+        } else if (++progress_.sinceBest >= cfg_.earlyStopping.patience) {
+          result.stoppedEarly = true;
+          if (!options_.quiet)
+            log_ << "Early stopping: " << cfg_.earlyStopping.monitor << " did not improve for "
+                 << cfg_.earlyStopping.patience << " epochs" << std::endl;
+          break;
+        }
       }
     }
-    if (cfg_.evalEvery > 0) continue;
-    report("Epoch " + std::to_string(epoch) + "/" + std::to_string(totalEpochs));
-    if (cfg_.earlyStopping.enabled) {
-      double value = monitored(rec, cfg_.earlyStopping.monitor);
-      if (value < best)
-        best = value, sinceBest = 0;
-      else if (++sinceBest >= cfg_.earlyStopping.patience) {
-        result.stoppedEarly = true;
-        if (!options_.quiet)
-          log_ << "Early stopping: " << cfg_.earlyStopping.monitor << " did not improve for "
-               << cfg_.earlyStopping.patience << " epochs" << std::endl;
-        break;
-      }
-    }
+    afterStep(totalSteps, true);
   }
-  if (!options_.savePath.empty()) saveCheckpointFile(train.iterations, step);
+  if (!options_.savePath.empty()) saveCheckpointFile(options_.savePath);
   Evaluation test = evaluate(data.test, indexRange(data.test.count, nullptr));
   result.testLoss = test.loss;
   result.testMetrics = test.metrics;
@@ -379,6 +490,7 @@ RunResult Loop::run() {
   result.trainImagesPerSecond = trainSeconds > 0 ? static_cast<double>(trainImages) / trainSeconds : 0;
   result.compileSeconds = session_->compileSeconds();
   result.kernels = session_->kernelCount();
+  result.cacheHits = session_->cacheHits();
   return result;
 }
 

@@ -12,6 +12,11 @@
 
 namespace graphc {
 
+// --save-every: write the --save checkpoint every N steps or every N epochs during training.
+struct SaveEvery {
+  int64_t steps = 0, epochs = 0;  // 0: not at all
+};
+
 // Command-line overrides of the train block (unset: the block's value).
 struct RunOptions {
   std::optional<int64_t> epochs, steps, batch;
@@ -20,6 +25,7 @@ struct RunOptions {
   std::string dataDir;
   std::string loadPath;  // checkpoint read after the variables are initialised ("" for none)
   std::string savePath;  // checkpoint written after training ("" for none)
+  SaveEvery saveEvery;   // and during it
   bool quiet = false;
   CompileOptions compile;
 };
@@ -45,6 +51,7 @@ struct RunResult {
   double trainImagesPerSecond = 0;
   double compileSeconds = 0;
   int kernels = 0;
+  int cacheHits = 0;  // kernels loaded from the kernel cache (all of them on a warm run)
   bool stoppedEarly = false;
 };
 
@@ -65,7 +72,10 @@ TrainStep trainStep(const Model& model, const TrainGraph& train);
 // and training continues from the optimizer's step count (`KIND/iterations`) at the same place
 // in the same shuffled data order, feeding dropout the same step numbers, so that N steps, save,
 // load, M steps gives the same weights as N + M steps in one run (with the same batch and seed).
-// `--steps`/`--epochs` then count the steps of this run.
+// `--steps`/`--epochs` count the whole run, the checkpoint's steps included, so the same command
+// plus --load ends where an uninterrupted run would; the checkpoint's metadata carries the rest of
+// the run's state (runtime/run_progress.h). A NaN or infinity in the loss or the variables stops
+// the run with a RunFailure that names the step and the first op that made one.
 RunResult trainModel(Model& model, const RunOptions& options, std::ostream& log);
 
 struct EvalResult {
@@ -76,6 +86,7 @@ struct EvalResult {
   std::vector<double> testMetrics;
   double compileSeconds = 0;
   int kernels = 0;
+  int cacheHits = 0;
 };
 
 // The feeds of an evaluation: the train block's feeds, overridden by eval_feed; a constant feed

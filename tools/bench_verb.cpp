@@ -29,7 +29,8 @@ const char* kBenchHelp =
     "and the inference pass (images/s at --infer-batch, default 1000).\n"
     "\n"
     "  --runs N   timed runs per measurement, after one warm-up (default 20); medians are reported\n"
-    "  --json     one JSON object instead of the table\n";
+    "  --json     one JSON object instead of the table\n"
+    "Kernels are always compiled afresh (their compile times are measured): --no-cache is implied.\n";
 
 // $GRAPHC_CACHE, else ~/.cache/graphc (cli.md), created if missing; "" when there is no home.
 std::string cacheDir() {
@@ -44,8 +45,9 @@ std::string cacheDir() {
 }
 
 // Median seconds of one run of the fetches at this batch, every placeholder fed random data.
-double timeProgram(const Graph& graph, const std::vector<int>& fetches, int64_t batch, int runs, double* compile) {
-  Session session(graph, 0);
+double timeProgram(const Graph& graph, const std::vector<int>& fetches, int64_t batch, int runs, double* compile,
+                   const CompileOptions& options) {
+  Session session(graph, 0, options);
   for (int id : reachableFrom(graph, fetches)) {
     const Node& n = graph.node(id);
     if (n.op != "placeholder") continue;
@@ -56,16 +58,20 @@ double timeProgram(const Graph& graph, const std::vector<int>& fetches, int64_t 
   }
   session.run(fetches, batch);
   *compile = session.compileSeconds();
-  return medianSeconds([&]() { session.run(fetches, batch); }, runs);
+  // Fetching the first output to the host waits for the device to finish (GPU targets); the
+  // variables' next values stay where they are, as in training.
+  return medianSeconds([&]() { session.run(fetches, batch, 1); }, runs);
 }
 
 }  // namespace
 
 int benchVerb(const std::vector<std::string>& args) {
   if (wantsHelp(args)) return std::cout << kBenchHelp, 0;
-  Flags flags(args, {"batch", "infer-batch", "runs", "threads", "target"}, {"json"});
+  // --no-cache is accepted as by the other verbs that run kernels: bench always compiles afresh.
+  Flags flags(args, {"batch", "infer-batch", "runs", "threads", "target"}, {"json", "no-cache"});
   std::string path = fileArg(flags);
-  configureTarget(flags);
+  CompileOptions compile = configureTarget(flags);
+  compile.cacheDir.clear();  // compile times are part of what bench measures
   int runs = static_cast<int>(flags.integer("runs", 1).value_or(20));
   Model model = loadModel(path);
   if (!model.train.present || model.train.minimize < 0)
@@ -96,7 +102,7 @@ int benchVerb(const std::vector<std::string>& args) {
         << ",\n \"kernels\": [";
   }
   for (size_t k = 0; k < plan.kernels.size(); ++k) {
-    KernelTiming t = benchmarkKernel(model.graph, plan, k, runs);
+    KernelTiming t = benchmarkKernel(model.graph, plan, k, runs, compile.target);
     double gflops = t.flops / (t.medianMs * 1e6), gbs = t.bytes / (t.medianMs * 1e6);
     if (!json) {
       std::snprintf(line, sizeof line, "%-34s %9.4f %9.3f %8.2f %6.1f%% %8.3f %7.2f %7.2fs\n", t.name.c_str(), t.medianMs,
@@ -113,8 +119,8 @@ int benchVerb(const std::vector<std::string>& args) {
     if (!json) std::cout << out.str() << std::flush, out.str("");
   }
   double trainCompile = 0, inferCompile = 0;
-  double trainSeconds = timeProgram(model.graph, step.fetches, batch, runs, &trainCompile);
-  double inferSeconds = timeProgram(model.graph, inference, inferBatch, std::max(3, runs / 4), &inferCompile);
+  double trainSeconds = timeProgram(model.graph, step.fetches, batch, runs, &trainCompile, compile);
+  double inferSeconds = timeProgram(model.graph, inference, inferBatch, std::max(3, runs / 4), &inferCompile, compile);
   double stepFlops = 0;
   for (const Kernel& k : plan.kernels) stepFlops += k.flops;
   double trainIps = static_cast<double>(batch) / trainSeconds, inferIps = static_cast<double>(inferBatch) / inferSeconds;

@@ -32,13 +32,35 @@ std::string viaTemporaryFile(const std::function<void(const std::string&)>& writ
   return text.str();
 }
 
+// Halide 14 has no output of device code: its CUDA backend compiles the kernels to PTX and embeds
+// the text in the host module as the constant `cuda_gpu_source_kernels`, which the CUDA runtime
+// hands to the driver. The PTX is that constant, read back from the host module's LLVM assembly,
+// where it is a c"..." string with non-printable bytes written as \XX hex escapes.
+std::string embeddedPtx(const std::string& llvmAssembly) {
+  size_t global = llvmAssembly.find("@cuda_gpu_source_kernels");
+  size_t open = global == std::string::npos ? global : llvmAssembly.find("c\"", global);
+  internalCheck(open != std::string::npos, "dump", "no PTX in the CUDA host module (Halide's layout changed?)");
+  std::string ptx;
+  for (size_t i = open + 2; i < llvmAssembly.size() && llvmAssembly[i] != '"'; ++i) {
+    char c = llvmAssembly[i];
+    if (c == '\\' && i + 2 < llvmAssembly.size()) {
+      c = static_cast<char>(std::stoi(llvmAssembly.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    }
+    ptx.push_back(c);
+  }
+  while (!ptx.empty() && ptx.back() == '\0') ptx.pop_back();
+  return ptx;
+}
+
 }  // namespace
 
 bool isTrainStepStage(const std::string& stage) {
-  return stage == "fused" || stage == "halide" || stage == "stmt" || stage == "asm" || stage == "dot";
+  return stage == "fused" || stage == "halide" || stage == "stmt" || stage == "asm" || stage == "ptx" || stage == "dot";
 }
 
-std::string dumpTrainStepStage(const std::string& path, const std::string& stage, int64_t batch) {
+std::string dumpTrainStepStage(const std::string& path, const std::string& stage, int64_t batch,
+                               const Halide::Target& target) {
   Model model = loadModel(path);
   if (!model.train.present || model.train.minimize < 0)
     throw UserError({}, "--stage " + stage + " shows the train step and needs a train block with `minimize`");
@@ -53,8 +75,7 @@ std::string dumpTrainStepStage(const std::string& path, const std::string& stage
     for (const Kernel& k : plan.kernels) kernels.push_back(k.nodes);
     return printDot(model.graph, kernels);
   }
-  CompiledProgram program = buildProgram(model.graph, step.fetches, batch);
-  Halide::Target target = Halide::get_host_target();
+  CompiledProgram program = buildProgram(model.graph, step.fetches, batch, target);
   if (stage == "halide") {
     // print_loop_nest writes to the standard error stream; capture it.
     std::stringstream captured;
@@ -63,7 +84,14 @@ std::string dumpTrainStepStage(const std::string& path, const std::string& stage
     std::cerr.rdbuf(old);
     return captured.str();
   }
+  if (stage == "ptx") {
+    return embeddedPtx(viaTemporaryFile([&](const std::string& file) {
+      program.pipeline().compile_to_llvm_assembly(file, program.arguments(), model.graph.modelName + "_train_step",
+                                                  target);
+    }));
+  }
   return viaTemporaryFile([&](const std::string& file) {
+    std::string name = model.graph.modelName + "_train_step";
     if (stage == "stmt") program.pipeline().compile_to_lowered_stmt(file, program.arguments(), Halide::Text, target);
     else program.pipeline().compile_to_assembly(file, program.arguments(), model.graph.modelName + "_train_step", target);
   });

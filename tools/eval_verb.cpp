@@ -21,16 +21,18 @@ const char* kEvalHelp =
     "\n"
     "  --load FILE         the checkpoint, in the safetensors format (required)\n"
     "  --threads N         CPU threads (default: all cores)\n"
-    "  --target T          where kernels run: host (default)\n"
+    "  --target T          where kernels run: host (default), cuda, opencl, or a Halide\n"
+    "                      target string (host-cuda-cuda_capability_80)\n"
     "  --data-dir DIR      where data sets live (default: $GRAPHC_DATA, else the project's data/)\n"
     "  --metrics-json FILE write model, checkpoint, step, test_loss, test_accuracy (and any other\n"
     "                      metric as test_NAME) as one JSON object\n"
-    "  --quiet             print only errors and the result line\n";
+    "  --quiet             print only errors and the result line\n"
+    "  --no-cache          compile every kernel afresh (not from $GRAPHC_CACHE or ~/.cache/graphc)\n";
 
-std::string evalJson(const EvalResult& r, const std::string& checkpoint) {
+std::string evalJson(const EvalResult& r, const std::string& checkpoint, const std::string& target) {
   nlohmann::ordered_json j;
   j["model"] = r.model;
-  j["target"] = "host";
+  j["target"] = target;
   j["checkpoint"] = checkpoint;
   if (!r.step.empty()) j["step"] = r.step;
   j["test_loss"] = r.testLoss;  // a non-finite number is written as null
@@ -39,6 +41,7 @@ std::string evalJson(const EvalResult& r, const std::string& checkpoint) {
   for (size_t i = 0; i < r.metricNames.size() && i < r.testMetrics.size(); ++i)
     if (r.metricNames[i] != "accuracy") j["test_" + r.metricNames[i]] = r.testMetrics[i];
   j["compile_seconds"] = r.compileSeconds;
+  j["cache_hits"] = r.cacheHits;
   j["kernels"] = r.kernels;
   return j.dump() + "\n";
 }
@@ -47,18 +50,18 @@ std::string evalJson(const EvalResult& r, const std::string& checkpoint) {
 
 int evalVerb(const std::vector<std::string>& args) {
   if (wantsHelp(args)) return std::cout << kEvalHelp, 0;
-  Flags flags(args, {"load", "threads", "target", "data-dir", "metrics-json"}, {"quiet"});
+  Flags flags(args, {"load", "threads", "target", "data-dir", "metrics-json"}, {"quiet", "no-cache"});
   std::string path = fileArg(flags);
   RunOptions options;
   options.loadPath = flags.text("load").value_or("");
   if (options.loadPath.empty()) throw FlagError{"eval needs the checkpoint to evaluate: --load FILE"};
   options.dataDir = flags.text("data-dir").value_or("");
   options.quiet = flags.has("quiet");
-  configureTarget(flags);
+  options.compile = configureTarget(flags);
   Model model = loadModel(path);
   EvalResult r = evaluateCheckpoint(model, options, std::cout);
   std::cout << testResultLine(r.testLoss, r.testMetrics) << std::endl;
-  if (auto json = flags.text("metrics-json")) writeFileAtomically(*json, evalJson(r, options.loadPath));
+  if (auto json = flags.text("metrics-json")) writeFileAtomically(*json, evalJson(r, options.loadPath, targetName(options.compile.target)));
   return 0;
 }
 

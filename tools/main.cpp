@@ -36,7 +36,8 @@ const char* kUsage =
     "  check    parse and type-check only; prints nothing on success\n"
     "  summary  Keras-style table: layer, output shape, parameters; totals\n"
     "  bench    time every generated kernel and the whole step\n"
-    "  dump     print the program at one compiler stage (--stage ast|graph|grad)\n"
+    "  compile  ahead-of-time: a static library + C header for inference and the train step\n"
+    "  dump     print the program at one compiler stage (--stage ast|graph|grad|...|ptx)\n"
     "\n"
     "`graphc VERB --help` describes a verb's flags. Exit codes: 0 success, 1 the run failed,\n"
     "2 the input is wrong.\n";
@@ -67,10 +68,13 @@ const char* kDumpHelp =
     "  halide the train step's Halide loop nests (the schedules)\n"
     "  stmt   Halide's lowered statement of the train step\n"
     "  asm    the host assembly of the train step\n"
+    "  ptx    the PTX of the train step's CUDA kernels (--target cuda, the default here; no GPU needed)\n"
     "  dot    Graphviz of the train step: gradient nodes blue, kernels as clusters\n"
     "\n"
     "  -o FILE   write to FILE instead of standard output\n"
-    "  --batch N the batch size the train step is compiled for (default: the train block's)\n";
+    "  --batch N the batch size the train step is compiled for (default: the train block's)\n"
+    "  --target T the target halide, stmt, asm and ptx are scheduled and compiled for: host (default),\n"
+    "            cuda, opencl, or a Halide target string (host-cuda-cuda_capability_80)\n";
 
 std::vector<std::string> tail(int argc, char** argv) { return std::vector<std::string>(argv + 2, argv + argc); }
 
@@ -87,6 +91,18 @@ int summaryVerb(const std::vector<std::string>& args) {
   Flags flags(args, {}, {});
   std::cout << printSummary(loadModel(fileArg(flags)));
   return 0;
+}
+
+// The target the train step is scheduled and compiled for: --target, host by default; for ptx
+// CUDA (compute capability 8.0) by default, and --target must name CUDA.
+Halide::Target dumpTarget(const Flags& flags, const std::string& stage) {
+  auto text = flags.text("target");
+  if (stage != "ptx") return text ? parseTarget(*text) : Halide::get_host_target();
+  Halide::Target target = parseTarget(text.value_or("cuda"));
+  if (!target.has_feature(Halide::Target::CUDA))
+    throw FlagError{"--stage ptx shows CUDA kernels and needs --target cuda (or a Halide target with cuda), found '" +
+                    *text + "'"};
+  return target;
 }
 
 int dumpVerb(const std::vector<std::string>& args) {
@@ -119,10 +135,10 @@ int dumpVerb(const std::vector<std::string>& args) {
                       (checkpoint ? *checkpoint : "seed " + std::to_string(seed));
     text = exportMlir(model.graph, options);
   } else if (isTrainStepStage(stage)) {
-    text = dumpTrainStepStage(path, stage, flags.integer("batch", 1).value_or(0));
+    text = dumpTrainStepStage(path, stage, flags.integer("batch", 1).value_or(0), dumpTarget(flags, stage));
   } else {
     throw FlagError{"unknown or not yet supported --stage '" + stage +
-                    "' (expected ast, graph, grad, fused, halide, stmt, asm, dot or mlir)"};
+                    "' (expected ast, graph, grad, fused, halide, stmt, asm, ptx, dot or mlir)"};
   }
   if (auto out = flags.text("o"))
     writeFileAtomically(*out, text);
@@ -156,6 +172,7 @@ int dispatch(int argc, char** argv) {
     if (verb == "dump") return dumpVerb(args);
     if (verb == "summary") return summaryVerb(args);
     if (verb == "bench") return benchVerb(args);
+    if (verb == "compile") return compileVerb(args);
     std::cerr << "graphc: unknown verb '" << verb << "'\n\n" << kUsage;
     return 2;
   } catch (const FlagError& e) {
@@ -167,6 +184,9 @@ int dispatch(int argc, char** argv) {
   } catch (const InputError& e) {
     std::cerr << "graphc: error: " << e.what() << "\n";
     return 2;
+  } catch (const RunFailure& e) {
+    std::cerr << "graphc: error: " << e.what() << "\n";
+    return 1;
   } catch (const InternalError& e) {
     std::cerr << "graphc: internal error: " << e.what() << "\n";
     return 1;
@@ -207,12 +227,6 @@ std::string fileArg(const Flags& flags) {
                         ? "expected a .mnn file"
                         : "expected one .mnn file, found " + std::to_string(flags.positional().size())};
   return flags.positional()[0];
-}
-
-void configureTarget(const Flags& flags) {
-  std::string target = flags.text("target").value_or("host");
-  if (target != "host") throw FlagError{"--target " + target + " is not supported yet (expected host)"};
-  if (auto threads = flags.integer("threads", 1)) setenv("HL_NUM_THREADS", std::to_string(*threads).c_str(), 1);
 }
 
 }  // namespace graphc

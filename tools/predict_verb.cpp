@@ -42,7 +42,8 @@ const char* kPredictHelp =
     "  --load FILE   the checkpoint, in the safetensors format (required)\n"
     "  --top K       print the K most probable classes, most probable first (default 1)\n"
     "  --threads N   CPU threads (default: all cores)\n"
-    "  --target T    where kernels run: host (default)\n";
+    "  --target T    where kernels run: host (default), cuda, opencl, or a Halide target string\n"
+    "  --no-cache    compile every kernel afresh (not from $GRAPHC_CACHE or ~/.cache/graphc)\n";
 
 constexpr int64_t kMaxBatch = 1000;
 
@@ -109,14 +110,14 @@ void readImages(const std::vector<std::string>& paths, ImageSize size, LabeledIm
 
 int predictVerb(const std::vector<std::string>& args) {
   if (wantsHelp(args)) return std::cout << kPredictHelp, 0;
-  Flags flags(args, {"load", "top", "threads", "target"}, {});
+  Flags flags(args, {"load", "top", "threads", "target"}, {"no-cache"});
   if (flags.positional().size() < 2)
     throw FlagError{flags.positional().empty() ? "expected a .mnn file and images"
                                                : "expected images after the .mnn file"};
   std::string checkpoint = flags.text("load").value_or("");
   if (checkpoint.empty()) throw FlagError{"predict needs a checkpoint: --load FILE"};
   int64_t top = flags.integer("top", 1).value_or(1);
-  configureTarget(flags);
+  CompileOptions compile = configureTarget(flags);
 
   Model model = loadModel(flags.positional()[0]);
   if (!model.train.present)
@@ -135,7 +136,7 @@ int predictVerb(const std::vector<std::string>& args) {
   readImages({flags.positional().begin() + 1, flags.positional().end()}, imageSize(graph.node(imageFeed->placeholder)),
              images, names);
 
-  Session session(graph, model.train.seed);
+  Session session(graph, model.train.seed, compile);
   loadCheckpoint(checkpoint, session);
   for (const char* name : {kTrainingFlagName, kStepName}) {
     int id = graph.findByName(name);

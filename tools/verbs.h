@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/program.h"
 #include "tools/flags.h"
 
 namespace graphc {
@@ -14,6 +15,7 @@ int runVerb(const std::vector<std::string>& args);
 int evalVerb(const std::vector<std::string>& args);
 int predictVerb(const std::vector<std::string>& args);
 int benchVerb(const std::vector<std::string>& args);
+int compileVerb(const std::vector<std::string>& args);
 
 // True when the arguments ask for the verb's --help (or -h).
 bool wantsHelp(const std::vector<std::string>& args);
@@ -21,7 +23,16 @@ bool wantsHelp(const std::vector<std::string>& args);
 std::string fileArg(const Flags& flags);
 // "test_loss: 0.0577 - test_accuracy: 0.9816" (the first metric is reported as the accuracy).
 std::string testResultLine(double loss, const std::vector<double>& metrics);
-// Applies --target (only host today) and --threads (Halide's thread pool size).
-void configureTarget(const Flags& flags);
+// --target as a Halide target: host, cuda (compute capability 8.0), opencl, or a Halide target
+// string for this machine; a FlagError otherwise.
+Halide::Target parseTarget(const std::string& text);
+// The target's name in --metrics-json: host, cuda, opencl, or the full target string.
+std::string targetName(const Halide::Target& target);
+// Applies --threads (Halide's thread pool size) and returns the compile options of --target,
+// with the kernel cache of --no-cache / $GRAPHC_CACHE.
+CompileOptions configureTarget(const Flags& flags);
+// The kernel cache directory for CompileOptions::cacheDir: "" with --no-cache, else
+// $GRAPHC_CACHE or ~/.cache/graphc.
+std::string kernelCacheDir(const Flags& flags);
 
 }  // namespace graphc

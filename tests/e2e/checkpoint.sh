@@ -68,10 +68,18 @@ else
   fail "predict on PNG files: $(cat "$work/png.err")"
 fi
 
-# 4. Resuming: 200 steps saved, then 100 more, ends with the bytes of one 300-step run.
-"$graphc" run "$model" --load "$work/a.st" --steps 100 --save "$work/resumed.st" --quiet > /dev/null
-"$graphc" run "$model" --steps 300 --save "$work/straight.st" --quiet > /dev/null
+# 4. Resuming: 200 steps saved, then the same run to 300 steps (--steps counts the whole run)
+# ends with the bytes of one 300-step run; --save-every wrote the checkpoint on the way.
+"$graphc" run "$model" --load "$work/a.st" --steps 300 --save "$work/resumed.st" > "$work/resume.out"
+grep -q "trained 100 steps" "$work/resume.out" || fail "the resumed run did not train the 100 remaining steps: $(cat "$work/resume.out")"
+"$graphc" run "$model" --steps 300 --save "$work/straight.st" --save-every 120 > "$work/straight.out"
 cmp -s "$work/resumed.st" "$work/straight.st" || fail "200 + 100 resumed steps differ from 300 steps in one run"
+[ "$(grep -c "^Saved $work/straight.st (step" "$work/straight.out")" = 3 ] &&
+  grep -q "(step 120)" "$work/straight.out" && grep -q "(step 240)" "$work/straight.out" ||
+  fail "--save-every 120 over 300 steps: $(grep Saved "$work/straight.out")"
+"$graphc" run "$model" --load "$work/straight.st" --steps 300 > "$work/done.out"
+grep -q "The checkpoint is at step 300 of this run's 300: nothing left to train" "$work/done.out" ||
+  fail "a finished run resumed: $(cat "$work/done.out")"
 echo "ok: a resumed run matches an uninterrupted one bit for bit"
 
 # 5. Bad checkpoints exit 2 and name the file.

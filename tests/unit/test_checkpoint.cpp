@@ -3,9 +3,11 @@
 // that names the file. Also the PNG reader that `graphc predict` uses for its image inputs.
 #include <dirent.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -344,6 +346,52 @@ TEST(Checkpoint, SavingIntoAMissingDirectoryLeavesNothing) {
   Session a(m.graph, 1);
   EXPECT_THROW(saveCheckpoint(dir.file("no/such/dir/a.st"), a, {}), InputError);
   EXPECT_TRUE(dir.files().empty());
+}
+
+// A disk that fills up after `cut` bytes, for every cut: the kernel's file size limit makes each
+// write beyond it fail (EFBIG; SIGXFSZ ignored), as a full disk or a crash mid-write would cut the
+// file. Replacing a checkpoint that way must leave the previous one intact and loadable, and no
+// temporary file behind.
+TEST(Checkpoint, AWriteCutAtAnyByteKeepsThePreviousCheckpoint) {
+  TempDir dir;
+  TinyModel m;
+  buildModel(m, true);
+  Session previous(m.graph, 1), next(m.graph, 2);
+  std::string path = dir.file("ck.st");
+  saveCheckpoint(path, previous, {{"model", "tiny"}});
+  std::string before = readBytes(path);
+  saveCheckpoint(dir.file("next.st"), next, {{"model", "tiny"}});
+  size_t size = readBytes(dir.file("next.st")).size();
+  std::remove(dir.file("next.st").c_str());
+  ASSERT_GT(size, 200u);
+
+  void (*oldHandler)(int) = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit unlimited{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &unlimited), 0);
+  for (size_t cut = 0; cut < size; ++cut) {
+    rlimit limited = unlimited;
+    limited.rlim_cur = cut;
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+    bool threw = false;
+    try {
+      saveCheckpoint(path, next, {{"model", "tiny"}});
+    } catch (const InputError&) {
+      threw = true;
+    }
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &unlimited), 0);
+    ASSERT_TRUE(threw) << "a write cut at byte " << cut << " of " << size << " did not fail";
+    ASSERT_EQ(readBytes(path), before) << "the previous checkpoint changed when a write was cut at byte " << cut;
+    ASSERT_EQ(dir.files(), std::vector<std::string>{"ck.st"}) << "cut at byte " << cut << " left files behind";
+  }
+  std::signal(SIGXFSZ, oldHandler);
+  Session restored(m.graph, 7);
+  loadCheckpoint(path, restored);
+  expectSameVariables(restored, previous, m.graph);
+  // Without the limit the same write replaces it.
+  saveCheckpoint(path, next, {{"model", "tiny"}});
+  Session replaced(m.graph, 7);
+  loadCheckpoint(path, replaced);
+  expectSameVariables(replaced, next, m.graph);
 }
 
 #ifdef GRAPHC_HAVE_PNG

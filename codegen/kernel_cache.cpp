@@ -1,0 +1,325 @@
+// \file Kernel cache entries: `DIR/kernels/KEY.so`, a shared object followed by a trailer
+// "graphc-kernel-v1 " + SHA-256(shared object bytes + KEY) + "\n". The trailer binds the bytes to
+// the key, so a truncated, corrupted or misplaced file fails the check. ELF loaders and linkers
+// ignore bytes after the sections, so the verified file is dlopen'ed as it is.
+//
+// The programs are compiled without the Halide runtime (Target::NoRuntime) and link against one
+// runtime entry per target, `halide-runtime-KEY.so` (found through DT_NEEDED and an $ORIGIN
+// rpath): the runtime is compiled once per cache rather than once per program, and every loaded
+// program shares one runtime instance (one thread pool, one set of hooks).
+#include "codegen/kernel_cache.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "codegen/sha256.h"
+#include "codegen_version.h"  // generated: GRAPHC_CODEGEN_HASH
+
+namespace graphc {
+namespace {
+
+const std::string kMagic = "graphc-kernel-v1 ";
+const size_t kTrailerSize = kMagic.size() + 64 + 1;
+const char* kFunction = "graphc_program";
+
+std::string fullPrecision(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+std::string attrsText(const Attrs& attrs) {
+  std::ostringstream os;
+  for (const auto& [key, value] : attrs.all()) {
+    os << " " << key << "=";
+    if (auto* i = std::get_if<int64_t>(&value)) os << "i" << *i;
+    else if (auto* d = std::get_if<double>(&value)) os << "f" << fullPrecision(*d);
+    else if (auto* s = std::get_if<std::string>(&value)) os << "s" << s->size() << ":" << *s;
+    else {
+      os << "[";
+      for (int64_t x : std::get<std::vector<int64_t>>(value)) os << x << ",";
+      os << "]";
+    }
+  }
+  return os.str();
+}
+
+// The Halide library this process uses: its version and the file's size and modification time,
+// so a rebuilt or updated libHalide (same version number, other code) does not reuse entries.
+std::string halideIdentity() {
+  std::string id = std::string("halide ") + GRAPHC_HALIDE_VERSION;
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&Halide::get_host_target), &info) && info.dli_fname) {
+    struct stat st;
+    if (stat(info.dli_fname, &st) == 0)
+      id += " " + std::string(info.dli_fname) + " " + std::to_string(st.st_size) + " " + std::to_string(st.st_mtime);
+  }
+  return id;
+}
+
+std::string readFile(const std::string& path, bool* ok) {
+  std::ifstream in(path, std::ios::binary);
+  *ok = static_cast<bool>(in);
+  if (!in) return {};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string trailer(const std::string& bytes, const std::string& key) {
+  return kMagic + sha256Hex(bytes + key) + "\n";
+}
+
+// Empty when the entry is intact, else what is wrong with it.
+std::string verifyEntry(const std::string& path, const std::string& key) {
+  bool ok = false;
+  std::string bytes = readFile(path, &ok);
+  if (!ok) return "unreadable";
+  if (bytes.size() < kTrailerSize) return "truncated";
+  std::string body = bytes.substr(0, bytes.size() - kTrailerSize);
+  if (bytes.compare(body.size(), kTrailerSize, trailer(body, key)) != 0) return "checksum mismatch";
+  return "";
+}
+
+// Runs argv, its output (both streams) into log; the exit status, -1 when it could not start.
+int runCommand(const std::vector<std::string>& argv, const std::string& log) {
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    // A process group of its own: Ctrl-C stops graphc after the step (runtime/interrupt.h), and
+    // must not kill the linker halfway through the entry that step needs.
+    setpgid(0, 0);
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0) dup2(fd, 1), dup2(fd, 2);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// The compiler CMake built graphc with, else whatever `c++` is on the PATH.
+std::string linker() {
+  std::string configured = GRAPHC_CXX_COMPILER;
+  if (!configured.empty() && access(configured.c_str(), X_OK) == 0) return configured;
+  return "c++";
+}
+
+void makeDirectories(const std::string& dir) {
+  std::string partial;
+  std::stringstream ss(dir);
+  std::string part;
+  if (!dir.empty() && dir[0] == '/') partial = "/";
+  while (std::getline(ss, part, '/')) {
+    if (part.empty()) continue;
+    partial += part + "/";
+    if (mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST)
+      throw CacheUnavailable("cannot create the kernel cache directory " + partial + ": " + std::strerror(errno));
+  }
+}
+
+// Removes a temporary build folder and what is in it (it holds plain files only).
+void removeFolder(const std::string& dir) {
+  for (const char* name : {"program.o", "program.so", "link.log"}) std::remove((dir + "/" + name).c_str());
+  rmdir(dir.c_str());
+}
+
+// Build folders and temporary files of processes that died mid-build (killed, out of disk): left
+// for an hour in case their builder is only slow, then removed by the next build.
+void removeStaleBuilds(const std::string& folder) {
+  DIR* dir = opendir(folder.c_str());
+  if (!dir) return;
+  std::vector<std::string> stale;
+  while (dirent* e = readdir(dir)) {
+    std::string name = e->d_name;
+    if (name.rfind("build-", 0) != 0 && name.find(".tmp-") == std::string::npos) continue;
+    struct stat st;
+    if (stat((folder + "/" + name).c_str(), &st) == 0 && std::time(nullptr) - st.st_mtime > 3600) stale.push_back(name);
+  }
+  closedir(dir);
+  for (const std::string& name : stale) {
+    if (name.rfind("build-", 0) == 0) removeFolder(folder + "/" + name);
+    else std::remove((folder + "/" + name).c_str());
+  }
+}
+
+// Writes bytes to path atomically: a temporary file beside it, fsync, rename, fsync of the folder.
+void writeAtomically(const std::string& folder, const std::string& path, const std::string& bytes) {
+  std::string temp = path + ".tmp-XXXXXX";
+  int fd = mkstemp(temp.data());
+  if (fd < 0) throw CacheUnavailable("cannot write to the kernel cache " + folder + ": " + std::strerror(errno));
+  size_t written = 0;
+  while (written < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
+  }
+  bool good = written == bytes.size() && fsync(fd) == 0;
+  good = close(fd) == 0 && good;
+  if (!good || rename(temp.c_str(), path.c_str()) != 0) {
+    std::remove(temp.c_str());
+    throw CacheUnavailable("cannot write the kernel cache entry " + path + ": " + std::strerror(errno));
+  }
+  int dirFd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dirFd >= 0) fsync(dirFd), close(dirFd);
+}
+
+// Makes an object with compileObject(objectPath) in a private build folder, links it into a shared
+// object with the extra linker arguments and stores it as the entry at path.
+void buildEntry(const std::string& folder, const std::string& path, const std::string& key,
+                const std::function<void(const std::string&)>& compileObject, const std::vector<std::string>& linkArgs) {
+  std::string work = folder + "/build-XXXXXX";
+  if (!mkdtemp(work.data()))
+    throw CacheUnavailable("cannot create a build folder in the kernel cache " + folder + ": " + std::strerror(errno));
+  try {
+    compileObject(work + "/program.o");
+    // -Bsymbolic: the runtime calls its own halide_* functions, never ones of another library.
+    std::vector<std::string> command = {linker(), "-shared", "-o", work + "/program.so", work + "/program.o",
+                                        "-Wl,-Bsymbolic"};
+    command.insert(command.end(), linkArgs.begin(), linkArgs.end());
+    command.insert(command.end(), {"-lpthread", "-ldl"});
+    int status = runCommand(command, work + "/link.log");
+    if (status != 0) {
+      bool ok = false;
+      std::string log = readFile(work + "/link.log", &ok);
+      throw CacheUnavailable("linking the kernels into a shared object failed (" + linker() + ", status " +
+                             std::to_string(status) + "): " + log);
+    }
+    bool ok = false;
+    std::string bytes = readFile(work + "/program.so", &ok);
+    if (!ok || bytes.empty()) throw CacheUnavailable("the linker wrote no shared object");
+    writeAtomically(folder, path, bytes + trailer(bytes, key));
+  } catch (...) {
+    removeFolder(work);
+    throw;
+  }
+  removeFolder(work);
+}
+
+// Transitive inputs of the outputs, in id order.
+std::set<int> liveNodes(const Graph& graph, const std::vector<int>& outputs) {
+  std::set<int> live;
+  std::vector<int> stack(outputs.begin(), outputs.end());
+  while (!stack.empty()) {
+    int id = stack.back();
+    stack.pop_back();
+    if (!live.insert(id).second) continue;
+    for (int in : graph.node(id).inputs) stack.push_back(in);
+  }
+  return live;
+}
+
+// The runtime entry of this target (built when missing or corrupt, verified once per process):
+// its file name, which is also its soname.
+std::string ensureRuntime(const std::string& folder, const Halide::Target& target) {
+  static std::mutex mutex;
+  static std::set<std::string> verified;
+  Halide::Target runtimeTarget = target.without_feature(Halide::Target::NoRuntime);
+  std::string key = sha256Hex("graphc halide runtime v1\n" + halideIdentity() + "\ntarget " + runtimeTarget.to_string());
+  std::string name = "halide-runtime-" + key + ".so";
+  std::string path = folder + "/" + name;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (verified.count(path)) return name;
+  if (access(path.c_str(), F_OK) == 0) {
+    std::string problem = verifyEntry(path, key);
+    if (problem.empty()) return verified.insert(path), name;
+    std::cerr << "graphc: kernel cache entry " << path << " is unusable (" << problem << "); rebuilding it\n";
+    std::remove(path.c_str());
+  }
+  buildEntry(
+      folder, path, key,
+      [&](const std::string& object) { Halide::compile_standalone_runtime(object, runtimeTarget); },
+      {"-Wl,-soname," + name});
+  verified.insert(path);
+  return name;
+}
+
+}  // namespace
+
+std::string defaultCacheDirectory() {
+  if (const char* dir = std::getenv("GRAPHC_CACHE"); dir && *dir) return dir;
+  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/graphc";
+  return "";
+}
+
+std::string programDescription(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
+                               const Halide::Target& target) {
+  std::ostringstream os;
+  os << "graphc kernel cache v1\ncodegen " << GRAPHC_CODEGEN_HASH << "\n" << halideIdentity() << "\ntarget "
+     << target.to_string() << "\nbatch " << batch << "\noutputs";
+  for (int id : outputs) os << " %" << id;
+  os << "\n";
+  for (int id : liveNodes(graph, outputs)) {
+    const Node& n = graph.node(id);
+    os << "%" << id << " = " << (n.isGradient ? "grad " : "") << n.op << "(";
+    for (int in : n.inputs) os << "%" << in << ",";
+    os << ")" << attrsText(n.attrs) << " : " << typeToString(n.dtype, n.shape) << " name " << n.name.size() << ":"
+       << n.name << "\n";
+  }
+  return os.str();
+}
+
+std::string cacheEntryPath(const std::string& dir, const std::string& description) {
+  return dir + "/kernels/" + sha256Hex(description) + ".so";
+}
+
+CacheLookup loadOrCompileCached(const std::string& dir, const std::string& description, Halide::Pipeline& pipeline,
+                                const std::vector<Halide::Argument>& arguments, const Halide::Target& target) {
+  std::string folder = dir + "/kernels";
+  std::string key = sha256Hex(description);
+  std::string path = folder + "/" + key + ".so";
+  CacheLookup result;
+  if (access(path.c_str(), F_OK) == 0) {
+    std::string problem = verifyEntry(path, key);
+    std::string why;
+    if (problem.empty()) {
+      ensureRuntime(folder, target);  // loaded with the entry (DT_NEEDED): verified first
+      result.kernel = LoadedKernel::open(path, kFunction, &why);
+      if (result.kernel) {
+        result.hit = true;
+        return result;
+      }
+      problem = why;
+    }
+    std::cerr << "graphc: kernel cache entry " << path << " is unusable (" << problem << "); rebuilding it\n";
+    std::remove(path.c_str());
+    result.rebuilt = true;
+  }
+  makeDirectories(folder);
+  removeStaleBuilds(folder);
+  std::string runtime = ensureRuntime(folder, target);
+  buildEntry(
+      folder, path, key,
+      [&](const std::string& object) {
+        pipeline.compile_to_object(object, arguments, kFunction, target.with_feature(Halide::Target::NoRuntime));
+      },
+      {"-L" + folder, "-l:" + runtime, "-Wl,-rpath,$ORIGIN"});
+  std::string why;
+  result.kernel = LoadedKernel::open(path, kFunction, &why);
+  if (!result.kernel) throw CacheUnavailable("the kernel cache entry just built does not load: " + why);
+  return result;
+}
+
+}  // namespace graphc

@@ -1,0 +1,92 @@
+// \file dlopen of a cached program and the hooks installed in its private Halide runtime.
+#include "codegen/loaded_kernel.h"
+
+#include <dlfcn.h>
+
+#include <Halide.h>
+
+#include <cstdlib>
+#include <mutex>
+
+#include "codegen/buffer_pool.h"
+
+namespace graphc {
+namespace {
+
+// The runtime reports an error through the handler, then the pipeline returns non-zero: the
+// handler keeps the message for call() to throw. graphc runs one program at a time, so one
+// slot (behind a mutex: worker threads may report too) is enough.
+std::mutex& errorMutex() {
+  static std::mutex* m = new std::mutex();
+  return *m;
+}
+std::string& lastError() {
+  static std::string* s = new std::string();
+  return *s;
+}
+
+void recordError(void*, const char* message) {
+  std::lock_guard<std::mutex> lock(errorMutex());
+  if (!lastError().empty()) lastError() += "\n";
+  lastError() += message;
+}
+
+template <typename Fn>
+Fn symbol(void* handle, const char* name) {
+  return reinterpret_cast<Fn>(dlsym(handle, name));
+}
+
+}  // namespace
+
+std::unique_ptr<LoadedKernel> LoadedKernel::open(const std::string& path, const std::string& function,
+                                                 std::string* why) {
+  // RTLD_DEEPBIND: the program's halide_* references bind to its own runtime library first.
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+  if (!handle) {
+    const char* error = dlerror();
+    *why = error ? error : "dlopen failed";
+    return nullptr;
+  }
+  using SetErrorHandler = halide_error_handler_t (*)(halide_error_handler_t);
+  using SetMalloc = halide_malloc_t (*)(halide_malloc_t);
+  using SetFree = halide_free_t (*)(halide_free_t);
+  using SetThreads = int (*)(int);
+  auto entry = symbol<int (*)(void**)>(handle, (function + "_argv").c_str());
+  auto setErrorHandler = symbol<SetErrorHandler>(handle, "halide_set_error_handler");
+  auto setMalloc = symbol<SetMalloc>(handle, "halide_set_custom_malloc");
+  auto setFree = symbol<SetFree>(handle, "halide_set_custom_free");
+  auto setThreads = symbol<SetThreads>(handle, "halide_set_num_threads");
+  if (!entry || !setErrorHandler || !setMalloc || !setFree || !setThreads) {
+    *why = path + " lacks " + function + "_argv or the Halide runtime's hooks";
+    return nullptr;  // not dlclose'd: see ~LoadedKernel
+  }
+  setErrorHandler(recordError);
+  setMalloc(pooledAllocate);
+  setFree(pooledRelease);
+  // configureTarget passes --threads as HL_NUM_THREADS, which the JIT runtime reads; say it to
+  // this runtime explicitly rather than rely on it reading the environment the same way.
+  if (const char* threads = std::getenv("HL_NUM_THREADS")) {
+    int n = std::atoi(threads);
+    if (n > 0) setThreads(n);
+  }
+  std::unique_ptr<LoadedKernel> kernel(new LoadedKernel());
+  kernel->entry_ = entry;
+  kernel->path_ = path;
+  return kernel;
+}
+
+void LoadedKernel::call(const std::vector<halide_buffer_t*>& args) const {
+  {
+    std::lock_guard<std::mutex> lock(errorMutex());
+    lastError().clear();
+  }
+  std::vector<void*> argv(args.begin(), args.end());
+  int status = entry_(argv.data());
+  if (status != 0) {
+    std::lock_guard<std::mutex> lock(errorMutex());
+    throw Halide::RuntimeError("error " + std::to_string(status) + " in the cached kernels of " + path_ + ": " +
+                               (lastError().empty() ? "(no message)" : lastError()));
+  }
+}
+
+}  // namespace graphc

@@ -28,7 +28,8 @@ cmake --build build-sanitize -j "$JOBS"
 # Stack traces are symbolized by llvm-symbolizer from llvm-14 (which llvm-14-dev brings).
 symbolizer="external_symbolizer_path=/usr/lib/llvm-14/bin/llvm-symbolizer"
 # UBSan: print the stack (line tables above) and stop at the first report (the build also has
-# -fno-sanitize-recover), so that the test fails.
+# -fno-sanitize-recover), so that the test fails. One check is off for one known bug of Halide's
+# header, at compile time: cmake/sanitizer_ignorelist.txt says which and why.
 export UBSAN_OPTIONS="$symbolizer:print_stacktrace=1:halt_on_error=1"
 # ASan: its defaults otherwise, LeakSanitizer included. Measured on the whole suite: no leak
 # report and no false positive from libHalide, libLLVM or the JIT-compiled kernels (those are not
@@ -38,17 +39,22 @@ export ASAN_OPTIONS="$symbolizer"
 
 step "2/3 the test suite under the sanitizers (a subset, see below)"
 # The whole suite took 14.8 min here under the sanitizers (unit 0.4, kernels 5.5, e2e 8.9 min,
-# serial), too long for CI's budget next to the normal build and suite. Kept: every unit and
-# kernel test (the front end, IR, passes, codegen's lowering and the runtime, instrumented), and
-# the e2e tests whose host code no other test reaches: lenet5_one_epoch (the IDX reader, session
-# and trainer on real MNIST), cli_errors (every bad-input path of the CLI), checkpoint and
-# safetensors_interop (checkpoint save, load, resume), golden (autodiff and fusion dumps) and mlir
-# (the MLIR export). Left to the normal build: determinism (lenet5_one_epoch's code, run twice),
-# dump_stages (3.2 min, mostly Halide compiling every example; their front end is replayed by
-# fuzz_regressions.frontend) and interrupt (signal timing). Two tests at a time, one per core (the
-# tests time nothing, so they may share the machine).
+# serial, before the kernel cache, GPU and AOT tests came), too long for CI's budget next to the
+# normal build and suite. Kept: every unit and kernel test (the front end, IR, passes, codegen's
+# lowering and the runtime, instrumented) and the e2e tests that reach host code no other test
+# does: lenet5_one_epoch (the IDX reader, session and trainer on real MNIST), cli_errors (every
+# bad-input path of the CLI), checkpoint and safetensors_interop (checkpoint save, load, resume),
+# golden (autodiff and fusion dumps), mlir (the MLIR export), nonfinite (the NaN rollback),
+# kernel_cache (cache files, checksums, corrupt entries, dlopen), compile (the AOT library).
+# Left to the normal build: determinism (lenet5_one_epoch's code, run twice), dump_stages (3.2 min)
+# and ptx (both mostly Halide and LLVM, not instrumented, compiling every example; their front end
+# is replayed by fuzz_regressions.frontend, the GPU schedules are checked by the kernel tests),
+# interrupt (signal timing), and the two tests that run kernels on PoCL, opencl_training and
+# DeviceResidency: PoCL must be loaded with RTLD_DEEPBIND (../shared/docs/toolchain.md), which
+# ASan's runtime refuses (it aborts the process), and PoCL's kernels are not instrumented anyway.
+# Two tests at a time, one per core (the tests time nothing, so they may share the machine).
 ctest --test-dir build-sanitize --output-on-failure -j "$JOBS" \
-  -E '^e2e\.(determinism|dump_stages|interrupt)$'
+  -E '^(e2e\.(determinism|dump_stages|ptx|interrupt|opencl_training)|DeviceResidency\..*)$'
 
 step "3/3 fuzzing, ${FUZZ_SECONDS} s per target"
 fuzz() {

@@ -10,8 +10,10 @@ cd "$(dirname "$0")/.."
 # `dump --stage mlir` builds TOSA) and mlir-14-tools (mlir-opt-14 and mlir-cpu-runner-14, which
 # tests/e2e/mlir.sh uses to verify and run the exported modules); pocl-opencl-icd and
 # ocl-icd-opencl-dev (an OpenCL platform on the CPU and the libOpenCL.so Halide loads: `--target
-# opencl` runs the GPU schedules here, tests/e2e/opencl_training.sh).
-PACKAGES="libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev libmlir-14-dev llvm-14-dev mlir-14-tools pocl-opencl-icd ocl-icd-opencl-dev"
+# opencl` runs the GPU schedules here, tests/e2e/opencl_training.sh); clang-14 and
+# libclang-rt-14-dev (its AddressSanitizer, UBSan and libFuzzer runtimes: scripts/test.sh's
+# sanitizer build and fuzzers).
+PACKAGES="libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev libmlir-14-dev llvm-14-dev mlir-14-tools pocl-opencl-icd ocl-icd-opencl-dev clang-14 libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do

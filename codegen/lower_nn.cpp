@@ -65,6 +65,7 @@ LoweredNode lowerMatmul(LowerContext& c) {
   acc(n, m) = 0.0f;
   acc(n, m) += av * at(b, {r.x, n});
   LoweredNode out = tiledReduction(acc, r, c.outShape, 1, 0, c.name());
+  out.tile.matmulOperands = {c.inputs[0], b};
   out.helpers = helpers;
   const Shape& bShape = c.inShape(1);
   if (tb && bShape[0] >= 8 && bShape[1] >= 8)

@@ -38,6 +38,9 @@ struct TileSpec {
   int unrollDim = -1;  // user-order dimension unrolled
   int vectorTile = 0;
   int unrollTile = 1;
+  // The two Funcs a matmul's update multiplies, a(k, m) (either orientation) and b(n, k) in
+  // Halide order: a GPU schedule stages their tiles in shared memory. Empty for other ops.
+  std::vector<Halide::Func> matmulOperands;
 };
 
 struct LoweredNode {

@@ -2,7 +2,12 @@
 // (consecutive threads touch consecutive elements, so loads coalesce) and split into blocks of
 // kThreads threads. Register-blocked reductions (convolutions, matmul) keep their accumulators in
 // registers: each thread owns a few consecutive outputs and runs the whole reduction over them.
-// (Not yet: staging operand tiles in the block's shared memory.)
+// Matmul stages its operands in shared memory: per block of 64 x 16 outputs and per chunk of the
+// reduction, the block's threads copy the chunk's tiles of both operands into shared memory
+// once, then accumulate from there (a tile element is read from global memory once per block
+// instead of once per thread). Smaller matmuls (tiny layers, reduction extents no chunk size
+// divides) keep the unstaged schedule. Convolutions are not staged yet: they read global memory
+// directly (through the cache), each thread owning 4 outputs.
 #include "codegen/schedule_gpu.h"
 
 #include <algorithm>
@@ -86,7 +91,70 @@ namespace {
 // loaded once for all of them.
 constexpr int kPerThread = 4;
 
+// Matmul staged through shared memory: the output is cut into blocks of kStageN x kStageM
+// elements (kStageThreadsN x kStageM threads, kPerThread consecutive outputs each), the reduction
+// into chunks of a few k. For each chunk the block copies the tiles of both operands that the
+// chunk reads (kStageM x chunk of a, chunk x kStageN of b) into shared memory, spread over its
+// threads, then every thread accumulates its outputs from there, in registers. Returns false
+// (nothing scheduled) where that does not fit: the output smaller than one block (tiny layers),
+// a reduction extent that no chunk size divides, or one Func as both operands.
+constexpr int kStageN = 64, kStageM = 16;
+constexpr int kStageThreadsN = kStageN / kPerThread;  // kStageThreadsN * kStageM == kThreads
+
+int stageChunk(const Halide::RDom& r) {
+  const int64_t* k = Halide::Internal::as_const_int(r[0].extent());
+  if (r.dimensions() != 1 || !k) return 0;
+  for (int chunk : {16, 8, 4})
+    if (*k >= chunk && *k % chunk == 0) return chunk;
+  return 0;
+}
+
+bool scheduleStagedMatmulGpu(LoweredNode& lowered, const Shape& shape) {
+  const std::vector<Halide::Func>& operands = lowered.tile.matmulOperands;
+  if (operands.size() != 2 || operands[0].name() == operands[1].name() || shape.size() != 2) return false;
+  if (shape[1] < kStageN || shape[0] < kStageM) return false;
+  int chunk = stageChunk(lowered.rdom);
+  if (chunk == 0) return false;
+  Halide::Func& out = lowered.func;
+  Halide::Func acc = lowered.tile.accumulator;
+  out.compute_root();
+  std::vector<Halide::Var> vars = out.args();  // (n, m)
+  // ShiftInwards keeps every block's region kStageN x kStageM, so the shared tiles and the
+  // accumulator have constant sizes (the last block overlaps its neighbour instead of guarding).
+  Halide::Var no("no"), mo("mo"), ni("ni"), mi("mi"), nt("nt"), nv("nv");
+  out.tile(vars[0], vars[1], no, mo, ni, mi, kStageN, kStageM, Halide::TailStrategy::ShiftInwards)
+      .split(ni, nt, nv, kPerThread)
+      .reorder(nv, nt, mi, no, mo)
+      .gpu_blocks(no, mo)
+      .gpu_threads(nt, mi)
+      .unroll(nv);
+  // The accumulator lives per block, each thread's kPerThread elements in its registers.
+  std::vector<Halide::Var> accVars = acc.args();
+  Halide::Var tn("tn"), tv("tv");
+  acc.compute_at(out, no).store_in(Halide::MemoryType::Register);
+  acc.split(accVars[0], tn, tv, kPerThread).reorder(tv, tn, accVars[1]).gpu_threads(tn, accVars[1]).unroll(tv);
+  Halide::RVar ro("ro"), ri("ri");
+  acc.update()
+      .split(lowered.rdom[0], ro, ri, chunk)
+      .split(accVars[0], tn, tv, kPerThread)
+      .reorder(tv, ri, tn, accVars[1], ro)
+      .gpu_threads(tn, accVars[1])
+      .unroll(tv);
+  // Each chunk's operand tiles, copied by the block's threads as kStageThreadsN x kStageM tiles.
+  for (const Halide::Func& operand : operands) {
+    Halide::Func staged = Halide::Func(operand).in(acc);
+    std::vector<Halide::Var> sv = staged.args();
+    Halide::Var so("so"), to("to"), si("si"), ti("ti");
+    staged.compute_at(acc, ro)
+        .store_in(Halide::MemoryType::GPUShared)
+        .tile(sv[0], sv[1], so, to, si, ti, kStageThreadsN, kStageM, Halide::TailStrategy::GuardWithIf)
+        .gpu_threads(si, ti);
+  }
+  return true;
+}
+
 void scheduleTiledGpu(LoweredNode& lowered, const Shape& shape, int64_t elements) {
+  if (scheduleStagedMatmulGpu(lowered, shape)) return;
   Halide::Func& out = lowered.func;
   Halide::Func acc = lowered.tile.accumulator;
   out.compute_root();

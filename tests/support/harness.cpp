@@ -118,17 +118,28 @@ RefTensor fromBuffer(const Halide::Buffer<>& buf) {
 
 std::vector<RefTensor> runHalide(const Graph& g, const std::vector<int>& outputs,
                                  const std::map<int, RefTensor>& feeds) {
-  CompiledProgram program = compileProgram(g, outputs, 1);
+  return runHalide(g, outputs, feeds, CompileOptions().target);
+}
+
+std::vector<RefTensor> runHalide(const Graph& g, const std::vector<int>& outputs,
+                                 const std::map<int, RefTensor>& feeds, const Halide::Target& target) {
+  CompileOptions options;
+  options.target = target;
+  CompiledProgram program = compileProgram(g, outputs, 1, options);
   std::map<int, Halide::Buffer<>> buffers;
   for (int id : program.inputs()) {
     auto it = feeds.find(id);
     if (it == feeds.end()) throw std::invalid_argument("runHalide: no value fed for " + g.node(id).name);
     buffers[id] = toBuffer(it->second);
+    buffers[id].set_host_dirty();  // a GPU target copies it to the device
   }
   std::vector<Halide::Buffer<>> outs = program.allocateOutputs(g);
   program.run([&](int id) { return buffers.at(id); }, outs);
   std::vector<RefTensor> values;
-  for (const Halide::Buffer<>& b : outs) values.push_back(fromBuffer(b));
+  for (Halide::Buffer<>& b : outs) {
+    b.copy_to_host();  // a no-op for buffers that never left the host
+    values.push_back(fromBuffer(b));
+  }
   return values;
 }
 

@@ -17,12 +17,9 @@ bool allFinite(const Halide::Buffer<>& value) {
   return finite;
 }
 
-int firstNonFiniteVariable(Session& session) {
-  for (int id : session.graph().variables(false)) {
-    Halide::Buffer<float> v = session.variable(id);
-    v.copy_to_host();
-    if (!allFinite(v)) return id;
-  }
+int firstNonFinite(const Session::Snapshot& variables) {
+  for (const auto& [id, value] : variables)
+    if (!allFinite(value)) return id;
   return -1;
 }
 

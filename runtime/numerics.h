@@ -14,8 +14,8 @@ namespace graphc {
 // Whether every element is finite (integer buffers always are).
 bool allFinite(const Halide::Buffer<>& value);
 
-// The first of the session's variables holding a NaN or an infinity, or -1.
-int firstNonFiniteVariable(Session& session);
+// The first variable of a snapshot holding a NaN or an infinity, or -1.
+int firstNonFinite(const Session::Snapshot& variables);
 
 // The first value, in graph order, that holds a NaN or an infinity among every value the fetches
 // depend on, computed at this batch size from the session's current feeds and variables; -1 when

@@ -65,6 +65,7 @@ class Loop {
   // order of its epoch. feedStep feeds it and returns its size; trainOn also runs it and makes
   // the updated values the variables' (outs[0] is the loss, then the metrics).
   int64_t feedStep(int64_t step);
+  int64_t batchOf(int64_t step) const;  // the step's batch size (the last of an epoch may be short)
   std::vector<Halide::Buffer<>>& trainOn(int64_t step);
   // What runs between steps: the numerics check, --save-every, Ctrl-C.
   void afterStep(int64_t totalSteps, bool epochEnded);
@@ -89,7 +90,6 @@ class Loop {
   int64_t trainCount_ = 0, stepsPerEpoch_ = 1;
   std::vector<int64_t> order_;
   RunProgress progress_;
-  bool reportOpen_ = false;  // progress_ holds sums of a report not printed yet
   InterruptGuard* interrupt_ = nullptr;
   Session::Snapshot snapshot_;  // the variables after step snapshotStep_, all finite
   int64_t snapshotStep_ = 0;
@@ -226,9 +226,7 @@ void checkWritableDirectory(const std::string& path) {
 void Loop::saveCheckpointFile(const std::string& path) {
   std::map<std::string, std::string> metadata = {
       {"producer", "graphc"}, {"model", model_.graph.modelName}, {"optimizer", cfg_.optimizer.kind}};
-  RunProgress p = progress_;
-  if (!reportOpen_) p.images = 0, p.lossSum = 0, p.metricSums.assign(cfg_.metrics.size(), 0.0);
-  writeProgress(p, metadata);
+  writeProgress(progress_, metadata);  // a report already printed has zero sums and images
   saveCheckpoint(path, *session_, metadata);
   if (!options_.quiet) log_ << "Saved " << path << " (step " << progress_.step << ")" << std::endl;
 }
@@ -281,15 +279,16 @@ void Loop::resumeProgress() {
     progress_.lossSum = saved.lossSum;
     progress_.metricSums = saved.metricSums;
     progress_.images = saved.images;
-    reportOpen_ = true;
   }
 }
 
+int64_t Loop::batchOf(int64_t step) const {
+  return std::min(cfg_.batch, trainCount_ - (step % stepsPerEpoch_) * cfg_.batch);
+}
+
 int64_t Loop::feedStep(int64_t step) {
-  int64_t epoch = step / stepsPerEpoch_;
-  int64_t first = (step - epoch * stepsPerEpoch_) * cfg_.batch;
-  int64_t b = std::min(cfg_.batch, trainCount_ - first);
-  feedBatch(cfg_.feeds, *trainSet_, order_, first, b);
+  int64_t b = batchOf(step);
+  feedBatch(cfg_.feeds, *trainSet_, order_, (step % stepsPerEpoch_) * cfg_.batch, b);
   feedScalar(kTrainingFlagName, 1.0);
   feedScalar(kStepName, static_cast<double>(dropoutStream(cfg_.seed, step)));
   return b;
@@ -309,9 +308,10 @@ constexpr int64_t kNumericsCheckEvery = 100;
 void Loop::afterStep(int64_t totalSteps, bool epochEnded) {
   int64_t step = progress_.step;
   if (epochEnded || step % kNumericsCheckEvery == 0) {
-    int bad = firstNonFiniteVariable(*session_);
+    Session::Snapshot now = session_->snapshotVariables();
+    int bad = firstNonFinite(now);
     if (bad >= 0) failNonFinite(step, "variable '" + model_.graph.node(bad).name + "' is no longer finite");
-    snapshot_ = session_->snapshotVariables();
+    snapshot_ = std::move(now);
     snapshotStep_ = step;
   }
   const SaveEvery& every = options_.saveEvery;
@@ -331,7 +331,7 @@ void Loop::failNonFinite(int64_t failed, const std::string& what) {
   for (int64_t step = snapshotStep_; step < failed; ++step) {
     Session::Snapshot before = session_->snapshotVariables();
     auto& outs = trainOn(step);
-    bool finite = firstNonFiniteVariable(*session_) < 0;
+    bool finite = firstNonFinite(session_->snapshotVariables()) < 0;
     for (size_t i = 0; i < program_.firstUpdate; ++i) finite &= allFinite(outs[i]);
     if (finite) continue;
     session_->restoreVariables(before);
@@ -424,7 +424,6 @@ RunResult Loop::run() {
     progress_.lossSum = 0;
     progress_.metricSums.assign(cfg_.metrics.size(), 0.0);
     progress_.images = 0;
-    reportOpen_ = false;
     reportStart = Clock::now();
     return rec;
   };
@@ -438,16 +437,18 @@ RunResult Loop::run() {
   // A resumed run replays the shuffles of the epochs already done, to reach the same random state.
   int64_t firstEpoch = firstStep / stepsPerEpoch_ + 1;
   for (int64_t epoch = 1; epoch < firstEpoch && firstStep < totalSteps; ++epoch) shuffled();
+  // The state to roll back to; afterStep renews it every kNumericsCheckEvery steps and at each
+  // epoch's end, so it always lies in the epoch being trained (whose data order is order_).
+  snapshot_ = session_->snapshotVariables();
+  snapshotStep_ = step;
   for (int64_t epoch = firstEpoch; epoch <= totalEpochs && step < totalSteps; ++epoch) {
     order_ = shuffled();
-    snapshot_ = session_->snapshotVariables();
-    snapshotStep_ = step;
     int64_t epochEnd = std::min(epoch * stepsPerEpoch_, totalSteps);
     while (step < epochEnd) {
       auto stepStart = Clock::now();
       double compiledBefore = session_->compileSeconds();
       auto& outs = trainOn(step);
-      int64_t b = std::min(batch, trainCount_ - (step - (epoch - 1) * stepsPerEpoch_) * batch);
+      int64_t b = batchOf(step);
       // A step that compiled its program is not counted as training time.
       if (session_->compileSeconds() == compiledBefore) trainSeconds += since(stepStart), trainImages += b;
       double loss = Halide::Buffer<float>(outs[0])();
@@ -457,7 +458,6 @@ RunResult Loop::run() {
       for (size_t m = 0; m < cfg_.metrics.size(); ++m)
         progress_.metricSums[m] += Halide::Buffer<float>(outs[m + 1])() * static_cast<double>(b);
       progress_.images += b;
-      reportOpen_ = true;
       if (cfg_.evalEvery > 0 && step % cfg_.evalEvery == 0)
         report(epoch, "Step " + std::to_string(step) + "/" + std::to_string(totalSteps));
       if (step < epochEnd) afterStep(totalSteps, false);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "codegen/kernel_bench.h"
+#include "codegen/kernel_cache.h"
 #include "codegen/program.h"
 #include "frontend/diagnostics.h"
 #include "passes/fusion.h"
@@ -32,12 +33,10 @@ const char* kBenchHelp =
     "  --json     one JSON object instead of the table\n"
     "Kernels are always compiled afresh (their compile times are measured): --no-cache is implied.\n";
 
-// $GRAPHC_CACHE, else ~/.cache/graphc (cli.md), created if missing; "" when there is no home.
+// The kernel cache's folder (cli.md), created if missing; "" when there is no home.
 std::string cacheDir() {
-  std::string dir;
-  if (const char* env = std::getenv("GRAPHC_CACHE"); env && *env) dir = env;
-  else if (const char* home = std::getenv("HOME"); home && *home) dir = std::string(home) + "/.cache/graphc";
-  else return "";
+  std::string dir = defaultCacheDirectory();
+  if (dir.empty()) return "";
   // mkdir -p: create each missing parent in turn (existing ones fail harmlessly).
   for (size_t i = 0; i <= dir.size(); ++i)
     if (i == dir.size() || (dir[i] == '/' && i > 0)) ::mkdir(dir.substr(0, i).c_str(), 0755);

@@ -31,14 +31,30 @@ ConvGeometry geometry(const Node& n) {
           static_cast<int>(n.attrs.getInt("pad_top")), static_cast<int>(n.attrs.getInt("pad_left"))};
 }
 
-// The same NHWC value materialised with width innermost, so that a schedule vectorizing over
-// width reads dense vectors (channels-innermost data would need a gather per vector).
-Func widthInner(const Func& x, const Shape& shape, std::vector<Func>& helpers, const std::string& name) {
-  if (shape[3] == 1) return x;  // one channel: already dense along width
+// x zero-padded and materialised (computed at root over the region its consumer reads,
+// padding included), so that the consumer's inner loop loads plain memory: reading a padded()
+// Func directly costs a clamp and a select per load, a gather when the load is a vector.
+Func paddedCopy(const Func& x, const Shape& shape, std::vector<Func>& helpers, const std::string& name) {
+  Func xp = padded(x, shape, 0.0f);
   Var c("c"), w("w"), h("h"), n("n");
   Func t(name);
-  t(w, c, h, n) = x(c, w, h, n);
+  t(c, w, h, n) = xp(c, w, h, n);
   helpers.push_back(t);
+  return t;
+}
+
+// The same NHWC value zero-padded and materialised with width innermost, so that a schedule
+// vectorizing over width reads dense vectors (channels-innermost data would need a gather per
+// vector).
+Func paddedWidthInner(const Func& x, const Shape& shape, std::vector<Func>& helpers, const std::string& name) {
+  Func xp = padded(x, shape, 0.0f);
+  Var c("c"), w("w"), h("h"), n("n");
+  Func t(name);
+  t(w, c, h, n) = xp(c, w, h, n);
+  helpers.push_back(t);
+  // Width vectors (gathers across channels; the copy is a small part of the convolution) and
+  // images in parallel. The padded width of every convolution here is at least 8.
+  t.vectorize(w, 8, Halide::TailStrategy::ShiftInwards).parallel(n);
   Func view(name + "_view");
   view(c, w, h, n) = t(w, c, h, n);
   return view;
@@ -54,10 +70,12 @@ LoweredNode lowerMatmul(LowerContext& c) {
   std::vector<Func> helpers;
   Func bt(c.name("bt"));
   Var i("i"), j("j"), io("io"), jo("jo"), ii("ii"), ji("ji");
+  bool panels = packsMatmulPanels(c.outShape, k);
   if (tb) {
-    // Vectorizing over n needs b's rows dense along n: transpose b once, in 8x8 blocks.
+    // Vectorizing over n needs b's rows dense along n: transpose b in 8x8 blocks, panel by
+    // panel when the schedule packs panels of b, else all of it once.
     bt(j, i) = at(c.inputs[1], {j, i});  // bt[i, j] = b[j, i]
-    helpers.push_back(bt);
+    if (!panels) helpers.push_back(bt);
     b = bt;
   }
   Expr av = ta ? at(c.inputs[0], {r.x, m}) : at(c.inputs[0], {m, r.x});
@@ -66,9 +84,11 @@ LoweredNode lowerMatmul(LowerContext& c) {
   acc(n, m) += av * at(b, {r.x, n});
   LoweredNode out = tiledReduction(acc, r, c.outShape, 1, 0, c.name());
   out.tile.matmulOperands = {c.inputs[0], b};
+  out.tile.packPanels = panels;
+  out.tile.transposedPanels = panels && tb;
   out.helpers = helpers;
   const Shape& bShape = c.inShape(1);
-  if (tb && bShape[0] >= 8 && bShape[1] >= 8)
+  if (tb && !panels && bShape[0] >= 8 && bShape[1] >= 8)
     out.extraSchedule = [=]() mutable { bt.tile(j, i, jo, io, ji, ii, 8, 8).vectorize(ji).unroll(ii).parallel(io); };
   return out;
 }
@@ -83,8 +103,10 @@ LoweredNode lowerConv(LowerContext& c) {
   const Shape& w = c.inShape(1);
   std::vector<Func> helpers;
   bool channels = vectorizeChannels(w[3]);
-  Func x = channels ? c.inputs[0] : widthInner(c.inputs[0], c.inShape(0), helpers, c.name("xt"));
-  Func xp = padded(x, c.inShape(0), 0.0f);
+  bool pads = g.padTop > 0 || g.padLeft > 0;
+  Func xp = !channels ? paddedWidthInner(c.inputs[0], c.inShape(0), helpers, c.name("xt"))
+            : pads    ? paddedCopy(c.inputs[0], c.inShape(0), helpers, c.name("xp"))
+                      : padded(c.inputs[0], c.inShape(0), 0.0f);
   RDom r({{0, static_cast<int>(w[2])}, {0, static_cast<int>(w[1])}, {0, static_cast<int>(w[0])}}, c.name("r"));
   Var co("d3"), ow("d2"), oh("d1"), n("d0");
   Expr ci = r.x, kw = r.y, kh = r.z;
@@ -104,8 +126,9 @@ LoweredNode lowerConvBackpropInput(LowerContext& c) {
   const Shape& w = c.inShape(1);
   std::vector<Func> helpers;
   bool channels = vectorizeChannels(w[2]);
-  Func dy = channels ? c.inputs[0] : widthInner(c.inputs[0], c.inShape(0), helpers, c.name("dyt"));
-  Func dyp = padded(dy, c.inShape(0), 0.0f);
+  // dx reads dy around its edges (a full convolution): always pad.
+  Func dyp = channels ? paddedCopy(c.inputs[0], c.inShape(0), helpers, c.name("dyp"))
+                      : paddedWidthInner(c.inputs[0], c.inShape(0), helpers, c.name("dyt"));
   RDom r({{0, static_cast<int>(w[3])}, {0, static_cast<int>(w[1])}, {0, static_cast<int>(w[0])}}, c.name("r"));
   Var ci("d3"), iw("d2"), ih("d1"), n("d0");
   Expr co = r.x, kw = r.y, kh = r.z;
@@ -137,7 +160,9 @@ LoweredNode lowerConvBackpropFilterWide(LowerContext& c) {
   ConvGeometry g = geometry(c.node);
   const Shape& dy = c.inShape(1);
   const Shape& wShape = c.outShape;
-  Func xp = padded(c.inputs[0], c.inShape(0), 0.0f);
+  std::vector<Func> helpers;
+  bool pads = g.padTop > 0 || g.padLeft > 0;
+  Func xp = pads ? paddedCopy(c.inputs[0], c.inShape(0), helpers, c.name("xp")) : padded(c.inputs[0], c.inShape(0), 0.0f);
   RDom r({{0, static_cast<int>(dy[2])}, {0, static_cast<int>(dy[1])}, {0, static_cast<int>(dy[0])}}, c.name("r"));
   Var co("d3"), ci("d2"), kw("d1"), kh("d0");
   Expr ow = r.x, oh = r.y, n = r.z;
@@ -146,7 +171,9 @@ LoweredNode lowerConvBackpropFilterWide(LowerContext& c) {
   acc(co, ci, kw, kh) += at(c.inputs[1], {n, oh, ow, co}) *
                          at(xp, {n, oh * g.sh + kh * g.dh - g.padTop, ow * g.sw + kw * g.dw - g.padLeft, ci});
   // Vector over output channels, rows over input channels (or the kernel width for one channel).
-  return tiledReduction(acc, r, wShape, 3, wShape[2] > 1 ? 2 : 1, c.name());
+  LoweredNode out = tiledReduction(acc, r, wShape, 3, wShape[2] > 1 ? 2 : 1, c.name());
+  out.helpers = helpers;
+  return out;
 }
 
 // The same gradient for fewer than 8 output channels: too few to vectorize, so the sum runs

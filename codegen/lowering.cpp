@@ -72,6 +72,12 @@ LoweredNode tiledReduction(Halide::Func acc, Halide::RDom r, const Shape& outSha
   return out;
 }
 
+bool packsMatmulPanels(const Shape& outShape, int64_t k) {
+  if (outShape.size() != 2 || outShape[1] < 8) return false;
+  int64_t rowsPerTile = outShape[1] >= 16 ? 6 : 12;  // as tiledReduction chooses
+  return outShape[0] > rowsPerTile && 4 * k * outShape[1] >= (1 << 20);
+}
+
 const LowerFn* findLowering(const std::string& op) {
   static const std::map<std::string, LowerFn> table = [] {
     std::vector<std::pair<std::string, LowerFn>> entries;

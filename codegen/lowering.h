@@ -41,6 +41,10 @@ struct TileSpec {
   // The two Funcs a matmul's update multiplies, a(k, m) (either orientation) and b(n, k) in
   // Halide order: a GPU schedule stages their tiles in shared memory. Empty for other ops.
   std::vector<Halide::Func> matmulOperands;
+  // CPU: copy each column tile's panel of b into a dense buffer shared by the row tiles (see
+  // packsMatmulPanels); transposedPanels when b is a transposed view, packed in 8x8 blocks.
+  bool packPanels = false;
+  bool transposedPanels = false;
 };
 
 struct LoweredNode {
@@ -60,6 +64,12 @@ struct LoweredNode {
 // twelve accumulator registers.
 LoweredNode tiledReduction(Halide::Func acc, Halide::RDom r, const Shape& outShape, int vectorDim, int unrollDim,
                            const std::string& name);
+
+// Whether a matmul with this output and reduction length k packs panels of its right operand
+// b: when b is at least 1 MB (beyond the caches close to the core) and more than one row tile
+// reads each panel. A column tile reads b one cache line per row k, each line on a new page when
+// rows are 4 KB apart, out of reach of the hardware prefetcher.
+bool packsMatmulPanels(const Shape& outShape, int64_t k);
 
 struct LowerContext {
   const Node& node;

@@ -99,10 +99,29 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
   }
 
   acc.compute_at(out, uo);
+  if (t.packPanels) {
+    Halide::Func b = t.matmulOperands[1];
+    Halide::Func panel = b.in(acc);
+    panel.compute_at(out, vo);
+    Halide::Var pn = panel.args()[0], pk = panel.args()[1], pno("pno"), pni("pni"), pko("pko"), pki("pki");
+    if (t.transposedPanels) panel.tile(pn, pk, pno, pko, pni, pki, kVector, kVector).vectorize(pni).unroll(pki);
+    else panel.vectorize(pn, kVector);
+  }
   auto accVars = pureVars(acc);
   Halide::Var av = vectorized ? accVars[halideDim(t.vectorDim)] : Halide::Var();
   Halide::Var au = accVars[ud];
-  if (vectorized) acc.vectorize(av, kVector);
+  if (vectorized) {
+    acc.vectorize(av, kVector);
+    // The vector lane innermost in storage too, so each row of the tile is one dense register
+    // (stored channel-innermost, a width-vectorized tile would be read and written by strided
+    // gathers and scatters on every update).
+    if (vd != 0) {
+      std::vector<Halide::Var> storage{av};
+      for (const Halide::Var& v : accVars)
+        if (v.name() != av.name()) storage.push_back(v);
+      acc.reorder_storage(storage);
+    }
+  }
   Halide::Stage update = acc.update();
   std::vector<Halide::VarOrRVar> inner;
   Halide::Var avo("avo"), avi("avi");

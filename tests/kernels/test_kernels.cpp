@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "codegen/lowering.h"
 #include "kernels/kernel_fixture.h"
 
 namespace graphc {
@@ -114,6 +115,18 @@ TEST_F(KernelTest, MatmulRegisterTiles) {
   };
   int narrow = input("narrow", randomTensor({40, 3}, rng));
   check({mm(a, b, 0, 0), mm(at, b, 1, 0), mm(a, bt, 0, 1), mm(at, bt, 1, 1), mm(a, narrow, 0, 0)});
+}
+
+TEST_F(KernelTest, MatmulPackedPanels) {
+  // b of 520 x 516 floats (over 1 MB) and 13 rows: the schedule copies b's column panels (or,
+  // transposed, packs them in 8x8 blocks) into dense buffers; n = 516 ends in a shifted tail.
+  ASSERT_TRUE(packsMatmulPanels({13, 516}, 520));
+  int a = input("a", randomTensor({13, 520}, rng)), at = input("at", randomTensor({520, 13}, rng));
+  int b = input("b", randomTensor({520, 516}, rng)), bt = input("bt", randomTensor({516, 520}, rng));
+  auto mm = [&](int x, int y, int64_t ta, int64_t tb) {
+    return op("matmul", {x, y}, Attrs().set("transpose_a", ta).set("transpose_b", tb));
+  };
+  check({mm(a, b, 0, 0), mm(at, b, 1, 0), mm(a, bt, 0, 1), mm(at, bt, 1, 1)});
 }
 
 TEST_F(KernelTest, MatmulVectorShapes) {

@@ -70,7 +70,7 @@ LoweredNode lowerMatmul(LowerContext& c) {
   std::vector<Func> helpers;
   Func bt(c.name("bt"));
   Var i("i"), j("j"), io("io"), jo("jo"), ii("ii"), ji("ji");
-  bool panels = packsMatmulPanels(c.outShape, k);
+  bool panels = !c.gpu && packsMatmulPanels(c.outShape, k, c.lanes);
   if (tb) {
     // Vectorizing over n needs b's rows dense along n: transpose b in 8x8 blocks, panel by
     // panel when the schedule packs panels of b, else all of it once.
@@ -82,7 +82,7 @@ LoweredNode lowerMatmul(LowerContext& c) {
   Func acc(c.name("acc"));
   acc(n, m) = 0.0f;
   acc(n, m) += av * at(b, {r.x, n});
-  LoweredNode out = tiledReduction(acc, r, c.outShape, 1, 0, c.name());
+  LoweredNode out = tiledReduction(acc, r, c.outShape, 1, 0, c.name(), c.lanes);
   out.tile.matmulOperands = {c.inputs[0], b};
   out.tile.packPanels = panels;
   out.tile.transposedPanels = panels && tb;
@@ -114,8 +114,8 @@ LoweredNode lowerConv(LowerContext& c) {
   acc(co, ow, oh, n) = 0.0f;
   acc(co, ow, oh, n) += at(xp, {n, oh * g.sh + kh * g.dh - g.padTop, ow * g.sw + kw * g.dw - g.padLeft, ci}) *
                         at(c.inputs[1], {kh, kw, ci, co});
-  LoweredNode out = channels ? tiledReduction(acc, r, c.outShape, 3, 2, c.name())
-                             : tiledReduction(acc, r, c.outShape, 2, 3, c.name());
+  LoweredNode out = channels ? tiledReduction(acc, r, c.outShape, 3, 2, c.name(), c.lanes)
+                             : tiledReduction(acc, r, c.outShape, 2, 3, c.name(), c.lanes);
   out.helpers = helpers;
   return out;
 }
@@ -149,8 +149,8 @@ LoweredNode lowerConvBackpropInput(LowerContext& c) {
   Func acc(c.name("acc"));
   acc(ci, iw, ih, n) = 0.0f;
   acc(ci, iw, ih, n) += term;
-  LoweredNode out = channels ? tiledReduction(acc, r, c.outShape, 3, 2, c.name())
-                             : tiledReduction(acc, r, c.outShape, 2, 3, c.name());
+  LoweredNode out = channels ? tiledReduction(acc, r, c.outShape, 3, 2, c.name(), c.lanes)
+                             : tiledReduction(acc, r, c.outShape, 2, 3, c.name(), c.lanes);
   out.helpers = helpers;
   return out;
 }
@@ -171,7 +171,7 @@ LoweredNode lowerConvBackpropFilterWide(LowerContext& c) {
   acc(co, ci, kw, kh) += at(c.inputs[1], {n, oh, ow, co}) *
                          at(xp, {n, oh * g.sh + kh * g.dh - g.padTop, ow * g.sw + kw * g.dw - g.padLeft, ci});
   // Vector over output channels, rows over input channels (or the kernel width for one channel).
-  LoweredNode out = tiledReduction(acc, r, wShape, 3, wShape[2] > 1 ? 2 : 1, c.name());
+  LoweredNode out = tiledReduction(acc, r, wShape, 3, wShape[2] > 1 ? 2 : 1, c.name(), c.lanes);
   out.helpers = helpers;
   return out;
 }

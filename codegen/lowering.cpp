@@ -52,8 +52,22 @@ std::string LowerContext::name(const std::string& suffix) const {
   return suffix.empty() ? base : base + "_" + suffix;
 }
 
+int cpuVectorLanes(const Halide::Target& target) {
+  return target.has_feature(Halide::Target::AVX512) ? 16 : 8;
+}
+
+RegisterTile registerTile(int64_t vectorExtent, int64_t unrollExtent, int lanes) {
+  RegisterTile t;
+  t.vectorTile = vectorExtent >= 2 * lanes ? 2 * lanes : vectorExtent >= lanes ? lanes : vectorExtent >= 8 ? 8 : 0;
+  t.lanes = std::min(lanes, std::max(t.vectorTile, 8));
+  int accumulators = lanes == 16 ? 24 : 12;  // of 32 or 16 registers: the rest hold operands
+  int vectors = std::max(1, t.vectorTile / t.lanes);
+  t.rows = static_cast<int>(std::min<int64_t>(unrollExtent, accumulators / vectors));
+  return t;
+}
+
 LoweredNode tiledReduction(Halide::Func acc, Halide::RDom r, const Shape& outShape, int vectorDim, int unrollDim,
-                           const std::string& name) {
+                           const std::string& name, int lanes) {
   LoweredNode out;
   out.hint = ScheduleHint::Tiled;
   out.rdom = r;
@@ -61,21 +75,19 @@ LoweredNode tiledReduction(Halide::Func acc, Halide::RDom r, const Shape& outSha
   defineFunc(out.func, outShape.size(), [&](const std::vector<Halide::Var>& v) { return at(acc, toExprs(v)); });
   TileSpec& t = out.tile;
   t.accumulator = acc;
-  int64_t ve = outShape[static_cast<size_t>(vectorDim)];
-  int64_t ue = outShape[static_cast<size_t>(unrollDim)];
-  t.vectorDim = ve >= 8 ? vectorDim : -1;
-  t.vectorTile = ve >= 16 ? 16 : (ve >= 8 ? 8 : 0);
-  int vectors = std::max(1, t.vectorTile / 8);
-  int64_t rows = 12 / vectors;
+  RegisterTile tile = registerTile(outShape[static_cast<size_t>(vectorDim)], outShape[static_cast<size_t>(unrollDim)], lanes);
+  t.vectorDim = tile.vectorTile > 0 ? vectorDim : -1;
+  t.vectorTile = tile.vectorTile;
+  t.lanes = tile.lanes;
   t.unrollDim = unrollDim;
-  t.unrollTile = static_cast<int>(std::min<int64_t>(ue, rows));
+  t.unrollTile = tile.rows;
   return out;
 }
 
-bool packsMatmulPanels(const Shape& outShape, int64_t k) {
-  if (outShape.size() != 2 || outShape[1] < 8) return false;
-  int64_t rowsPerTile = outShape[1] >= 16 ? 6 : 12;  // as tiledReduction chooses
-  return outShape[0] > rowsPerTile && 4 * k * outShape[1] >= (1 << 20);
+bool packsMatmulPanels(const Shape& outShape, int64_t k, int lanes) {
+  if (outShape.size() != 2) return false;
+  RegisterTile tile = registerTile(outShape[1], outShape[0], lanes);
+  return tile.vectorTile > 0 && outShape[0] > tile.rows && 4 * k * outShape[1] >= (1 << 20);
 }
 
 const LowerFn* findLowering(const std::string& op) {

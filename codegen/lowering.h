@@ -38,6 +38,7 @@ struct TileSpec {
   int unrollDim = -1;  // user-order dimension unrolled
   int vectorTile = 0;
   int unrollTile = 1;
+  int lanes = 8;  // floats per vector register of the tile (vectorTile is 1 or 2 registers)
   // The two Funcs a matmul's update multiplies, a(k, m) (either orientation) and b(n, k) in
   // Halide order: a GPU schedule stages their tiles in shared memory. Empty for other ops.
   std::vector<Halide::Func> matmulOperands;
@@ -59,17 +60,31 @@ struct LoweredNode {
   std::function<void()> extraSchedule;   // any hint: run after the default schedule (e.g. of helpers)
 };
 
-// Wraps acc (pure init + update over r) as a Tiled LoweredNode, choosing tile sizes from the
-// output's extents: 16 or 8 lanes along vectorDim, and enough rows along unrollDim to use about
-// twelve accumulator registers.
+// Floats per CPU vector register that the schedules use: 16 where the target has AVX-512 (and
+// its 32 registers), else 8 (AVX2's 16 registers).
+int cpuVectorLanes(const Halide::Target& target);
+
+// A register tile: vectorTile elements (one or two registers of `lanes` floats) by `rows`.
+struct RegisterTile {
+  int vectorTile = 0;  // 0: too narrow to vectorize
+  int rows = 1;
+  int lanes = 8;
+};
+
+// The tile for an output of vectorExtent x unrollExtent: two registers (or one, or 8 lanes) wide
+// and enough rows to use about three quarters of the registers as accumulators.
+RegisterTile registerTile(int64_t vectorExtent, int64_t unrollExtent, int lanes);
+
+// Wraps acc (pure init + update over r) as a Tiled LoweredNode with registerTile's tile along
+// vectorDim and unrollDim.
 LoweredNode tiledReduction(Halide::Func acc, Halide::RDom r, const Shape& outShape, int vectorDim, int unrollDim,
-                           const std::string& name);
+                           const std::string& name, int lanes);
 
 // Whether a matmul with this output and reduction length k packs panels of its right operand
 // b: when b is at least 1 MB (beyond the caches close to the core) and more than one row tile
 // reads each panel. A column tile reads b one cache line per row k, each line on a new page when
 // rows are 4 KB apart, out of reach of the hardware prefetcher.
-bool packsMatmulPanels(const Shape& outShape, int64_t k);
+bool packsMatmulPanels(const Shape& outShape, int64_t k, int lanes);
 
 struct LowerContext {
   const Node& node;
@@ -77,6 +92,8 @@ struct LowerContext {
   std::vector<Shape> inputShapes;     // batch bound
   Shape outShape;                     // batch bound
   int64_t batch = 1;
+  int lanes = 8;     // cpuVectorLanes of the target (8 for GPU targets)
+  bool gpu = false;  // a GPU target: CPU-only staging (packed panels) is left out
 
   const Shape& inShape(size_t i) const { return inputShapes.at(i); }
   std::string name(const std::string& suffix = "") const;

@@ -77,7 +77,7 @@ CompiledProgram buildProgram(const Graph& original, const std::vector<int>& outp
     }
     const LowerFn* lower = findLowering(n.op);
     internalCheck(lower != nullptr, "codegen", "no Halide lowering for op '" + n.op + "'");
-    LowerContext ctx{n, {}, {}, shape, batch};
+    LowerContext ctx{n, {}, {}, shape, batch, gpu ? 8 : cpuVectorLanes(target), gpu};
     for (int in : n.inputs) {
       ctx.inputs.push_back(funcs.at(in));
       ctx.inputShapes.push_back(bindBatch(graph.node(in).shape, batch));

@@ -73,7 +73,7 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
   for (size_t i = 0; i < rank; ++i)
     if (i != vd && i != ud) order.push_back(vars[i]);
   out.reorder(order);
-  if (vectorized) out.vectorize(vi, kVector);
+  if (vectorized) out.vectorize(vi, t.lanes);
   // Parallel over the outermost dimension that is not tiled (the batch for activations).
   // Parallel over the outer dimensions that are not tiled (the batch of an activation, the
   // kernel rows and columns of a filter gradient); fused when the outermost alone is too short
@@ -111,7 +111,7 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
   Halide::Var av = vectorized ? accVars[halideDim(t.vectorDim)] : Halide::Var();
   Halide::Var au = accVars[ud];
   if (vectorized) {
-    acc.vectorize(av, kVector);
+    acc.vectorize(av, t.lanes);
     // The vector lane innermost in storage too, so each row of the tile is one dense register
     // (stored channel-innermost, a width-vectorized tile would be read and written by strided
     // gathers and scatters on every update).
@@ -126,7 +126,7 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
   std::vector<Halide::VarOrRVar> inner;
   Halide::Var avo("avo"), avi("avi");
   if (vectorized) {
-    update.split(av, avo, avi, kVector);
+    update.split(av, avo, avi, t.lanes);
     inner.push_back(avi);
     inner.push_back(avo);
   }

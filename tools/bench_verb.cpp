@@ -85,7 +85,7 @@ int benchVerb(const std::vector<std::string>& args) {
   bool json = flags.has("json");
   std::string dir = cacheDir();
   const char* threads = std::getenv("HL_NUM_THREADS");
-  double peak = measurePeakGflops(dir.empty() ? "" : dir + "/peak-gflops-threads-" + (threads ? threads : "all"));
+  double peak = measurePeakGflops(dir.empty() ? "" : dir + "/peak-gflops-v2-threads-" + (threads ? threads : "all"));
 
   std::ostringstream out;
   char line[512];

@@ -26,6 +26,11 @@ class KernelTest : public ::testing::Test {
     return g.add(name, std::move(inputs), std::move(attrs));
   }
   void check(const std::vector<int>& outputs) { expectMatchesReference(g, outputs, feeds); }
+  // check, then again compiled without AVX-512 (the 8-lane register tiles of AVX2 machines).
+  void checkBothVectorWidths(const std::vector<int>& outputs) {
+    check(outputs);
+    expectMatchesReferenceOn(hostWithoutAvx512(), g, outputs, feeds);
+  }
   void checkArithmetic(const Shape& a, const Shape& b);  // test_kernels.cpp
 
   Graph g;

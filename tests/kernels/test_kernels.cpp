@@ -114,19 +114,20 @@ TEST_F(KernelTest, MatmulRegisterTiles) {
     return op("matmul", {x, y}, Attrs().set("transpose_a", ta).set("transpose_b", tb));
   };
   int narrow = input("narrow", randomTensor({40, 3}, rng));
-  check({mm(a, b, 0, 0), mm(at, b, 1, 0), mm(a, bt, 0, 1), mm(at, bt, 1, 1), mm(a, narrow, 0, 0)});
+  checkBothVectorWidths({mm(a, b, 0, 0), mm(at, b, 1, 0), mm(a, bt, 0, 1), mm(at, bt, 1, 1), mm(a, narrow, 0, 0)});
 }
 
 TEST_F(KernelTest, MatmulPackedPanels) {
-  // b of 520 x 516 floats (over 1 MB) and 13 rows: the schedule copies b's column panels (or,
+  // b of 520 x 516 floats (over 1 MB) and 25 rows: the schedule copies b's column panels (or,
   // transposed, packs them in 8x8 blocks) into dense buffers; n = 516 ends in a shifted tail.
-  ASSERT_TRUE(packsMatmulPanels({13, 516}, 520));
-  int a = input("a", randomTensor({13, 520}, rng)), at = input("at", randomTensor({520, 13}, rng));
+  ASSERT_TRUE(packsMatmulPanels({13, 516}, 520, 8));
+  ASSERT_TRUE(packsMatmulPanels({25, 516}, 520, 16));
+  int a = input("a", randomTensor({25, 520}, rng)), at = input("at", randomTensor({520, 25}, rng));
   int b = input("b", randomTensor({520, 516}, rng)), bt = input("bt", randomTensor({516, 520}, rng));
   auto mm = [&](int x, int y, int64_t ta, int64_t tb) {
     return op("matmul", {x, y}, Attrs().set("transpose_a", ta).set("transpose_b", tb));
   };
-  check({mm(a, b, 0, 0), mm(at, b, 1, 0), mm(a, bt, 0, 1), mm(at, bt, 1, 1)});
+  checkBothVectorWidths({mm(a, b, 0, 0), mm(at, b, 1, 0), mm(a, bt, 0, 1), mm(at, bt, 1, 1)});
 }
 
 TEST_F(KernelTest, MatmulVectorShapes) {
@@ -158,7 +159,7 @@ TEST_P(ConvKernelTest, ForwardAndBothGradients) {
   Attrs attrs = g.node(y).attrs;
   int dx = op("conv2d_backprop_input", {dy, w, x}, attrs);
   int dw = op("conv2d_backprop_filter", {x, dy, w}, attrs);
-  check({y, dx, dw});
+  checkBothVectorWidths({y, dx, dw});
 }
 
 const ConvCase kConvCases[] = {
@@ -181,6 +182,10 @@ const ConvCase kConvCases[] = {
     {"LeNetSecondLayer", {2, 14, 14, 6}, {5, 5, 6, 16}, {1, 1}, {1, 1}, "valid"},
     {"WideInputStride2", {1, 11, 19, 3}, {3, 3, 3, 5}, {2, 2}, {1, 1}, "same"},
     {"NineChannelsDilated", {1, 10, 13, 9}, {3, 3, 9, 9}, {1, 1}, {2, 2}, "same"},
+    // With AVX-512, 32-lane tiles (two registers) by 12 rows and 16-lane tiles by 24 rows.
+    {"FortyChannels", {1, 5, 30, 4}, {3, 3, 4, 40}, {1, 1}, {1, 1}, "same"},
+    {"TwentyFourChannelsWide", {1, 4, 27, 20}, {3, 3, 20, 24}, {1, 1}, {1, 1}, "same"},
+    {"NarrowChannelsWidth37", {1, 5, 37, 3}, {3, 3, 3, 5}, {1, 1}, {1, 1}, "same"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Geometries, ConvKernelTest, ::testing::ValuesIn(kConvCases),

@@ -189,7 +189,20 @@ template <typename Bound>
 
 void expectMatchesReference(const Graph& g, const std::vector<int>& outputs, const std::map<int, RefTensor>& feeds,
                             double rtol, double atol) {
-  std::vector<RefTensor> got = runHalide(g, outputs, feeds);
+  expectMatchesReferenceOn(CompileOptions().target, g, outputs, feeds, rtol, atol);
+}
+
+Halide::Target hostWithoutAvx512() {
+  Halide::Target t = CompileOptions().target;
+  for (auto f : {Halide::Target::AVX512, Halide::Target::AVX512_KNL, Halide::Target::AVX512_Skylake,
+                 Halide::Target::AVX512_Cannonlake, Halide::Target::AVX512_SapphireRapids})
+    t = t.without_feature(f);
+  return t;
+}
+
+void expectMatchesReferenceOn(const Halide::Target& target, const Graph& g, const std::vector<int>& outputs,
+                              const std::map<int, RefTensor>& feeds, double rtol, double atol) {
+  std::vector<RefTensor> got = runHalide(g, outputs, feeds, target);
   std::map<int, RefTensor> want = evaluateReference(g, outputs, feeds);
   for (size_t i = 0; i < outputs.size(); ++i) {
     const Node& n = g.node(outputs[i]);

@@ -58,6 +58,11 @@ std::vector<RefTensor> runHalide(const Graph& g, const std::vector<int>& outputs
 // Runs the outputs through Halide and through the references and compares each pair.
 void expectMatchesReference(const Graph& g, const std::vector<int>& outputs, const std::map<int, RefTensor>& feeds,
                             double rtol = 1e-4, double atol = 1e-4);
+// The same, compiled for a given target (the AVX2 schedules on an AVX-512 machine, say).
+void expectMatchesReferenceOn(const Halide::Target& target, const Graph& g, const std::vector<int>& outputs,
+                              const std::map<int, RefTensor>& feeds, double rtol = 1e-4, double atol = 1e-4);
+// The host target without its AVX-512 features: the CPU schedules for 8-lane registers.
+Halide::Target hostWithoutAvx512();
 
 // d(loss)/d(source) by central differences (f(v+h) - f(v-h)) / 2h on the double reference
 // evaluator, one element at a time; loss must be a scalar.

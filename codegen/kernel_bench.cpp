@@ -53,6 +53,7 @@ KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t 
   std::vector<Halide::ImageParam> params;
   std::vector<Halide::Buffer<>> buffers;
   Halide::Func rootFunc;
+  LoweredNode anchorLowered;
   for (int id : kernel.nodes) {
     const Node& n = graph.node(id);
     Shape shape = bindBatch(n.shape, plan.batch);
@@ -69,6 +70,7 @@ KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t 
         } else if (!members.count(in)) {
           // Read from another kernel or a source: an input filled with random data.
           Halide::ImageParam param(halideType(p.dtype), static_cast<int>(inShape.size()), "in_" + std::to_string(in));
+          declareShape(param, inShape);  // as the program does
           Halide::Buffer<> buf = allocateValue(p.dtype, inShape);
           fillRandom(buf, p.dtype, static_cast<uint64_t>(in));
           buf.set_host_dirty();
@@ -86,9 +88,11 @@ KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t 
     const LowerFn* lower = findLowering(n.op);
     internalCheck(lower != nullptr, "bench", "no Halide lowering for op '" + n.op + "'");
     LoweredNode lowered = (*lower)(ctx);
+    if (id == kernel.anchor) anchorLowered = lowered;
     if (id == kernel.root) {
-      if (gpu) scheduleRootGpu(lowered, shape);
-      else scheduleRoot(lowered, shape);
+      LoweredNode scheduled = kernel.anchor >= 0 ? withAnchor(lowered, anchorLowered) : lowered;
+      if (gpu) scheduleRootGpu(scheduled, shape);
+      else scheduleRoot(scheduled, shape);
       rootFunc = lowered.func;
     }
     funcs[id] = lowered.func;
@@ -98,6 +102,7 @@ KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t 
   t.name = root.op + "_" + std::to_string(root.id);
   t.flops = kernel.flops;
   t.bytes = kernel.bytes;
+  declareShape(rootFunc.output_buffer(), bindBatch(root.shape, plan.batch));
   Halide::Pipeline pipeline(rootFunc);
   prepareDeviceRuntime(target);
   auto start = std::chrono::steady_clock::now();

@@ -31,6 +31,14 @@ ConvGeometry geometry(const Node& n) {
           static_cast<int>(n.attrs.getInt("pad_top")), static_cast<int>(n.attrs.getInt("pad_left"))};
 }
 
+// Whether a convolution with input x [N,H,W,C], output [N,OH,OW,*] and a kh x kw window reads
+// outside x (padding above or left, or below or right: TF's "same" split may pad only there).
+bool readsPadding(const ConvGeometry& g, const Shape& x, const Shape& out, int64_t kh, int64_t kw) {
+  int64_t lastRow = (out[1] - 1) * g.sh + (kh - 1) * g.dh - g.padTop;
+  int64_t lastCol = (out[2] - 1) * g.sw + (kw - 1) * g.dw - g.padLeft;
+  return g.padTop > 0 || g.padLeft > 0 || lastRow >= x[1] || lastCol >= x[2];
+}
+
 // x zero-padded and materialised (computed at root over the region its consumer reads,
 // padding included), so that the consumer's inner loop loads plain memory: reading a padded()
 // Func directly costs a clamp and a select per load, a gather when the load is a vector.
@@ -103,10 +111,10 @@ LoweredNode lowerConv(LowerContext& c) {
   const Shape& w = c.inShape(1);
   std::vector<Func> helpers;
   bool channels = vectorizeChannels(w[3]);
-  bool pads = g.padTop > 0 || g.padLeft > 0;
+  bool pads = readsPadding(g, c.inShape(0), c.outShape, w[0], w[1]);
   Func xp = !channels ? paddedWidthInner(c.inputs[0], c.inShape(0), helpers, c.name("xt"))
             : pads    ? paddedCopy(c.inputs[0], c.inShape(0), helpers, c.name("xp"))
-                      : padded(c.inputs[0], c.inShape(0), 0.0f);
+                      : c.inputs[0];
   RDom r({{0, static_cast<int>(w[2])}, {0, static_cast<int>(w[1])}, {0, static_cast<int>(w[0])}}, c.name("r"));
   Var co("d3"), ow("d2"), oh("d1"), n("d0");
   Expr ci = r.x, kw = r.y, kh = r.z;
@@ -115,7 +123,7 @@ LoweredNode lowerConv(LowerContext& c) {
   acc(co, ow, oh, n) += at(xp, {n, oh * g.sh + kh * g.dh - g.padTop, ow * g.sw + kw * g.dw - g.padLeft, ci}) *
                         at(c.inputs[1], {kh, kw, ci, co});
   LoweredNode out = channels ? tiledReduction(acc, r, c.outShape, 3, 2, c.name(), c.lanes)
-                             : tiledReduction(acc, r, c.outShape, 2, 3, c.name(), c.lanes);
+                             : tiledReduction(acc, r, c.outShape, 2, 3, c.name(), c.lanes, true);
   out.helpers = helpers;
   return out;
 }
@@ -133,6 +141,9 @@ LoweredNode lowerConvBackpropInput(LowerContext& c) {
   Var ci("d3"), iw("d2"), ih("d1"), n("d0");
   Expr co = r.x, kw = r.y, kh = r.z;
   Expr hNum = ih + g.padTop - kh * g.dh, wNum = iw + g.padLeft - kw * g.dw;
+  // Kernel rows that reach dy's zero padding add nothing: with stride 1 the bounds of the kh
+  // loop are tightened per input row (neither tile dimension is a row, so it can be).
+  if (g.sh == 1) r.where(hNum >= 0 && hNum < static_cast<int>(c.inShape(0)[1]));
   // Vectorizing over input channels reads the filter along ci: use a copy with ci innermost.
   Func wv = c.inputs[1];
   if (channels) {
@@ -150,7 +161,7 @@ LoweredNode lowerConvBackpropInput(LowerContext& c) {
   acc(ci, iw, ih, n) = 0.0f;
   acc(ci, iw, ih, n) += term;
   LoweredNode out = channels ? tiledReduction(acc, r, c.outShape, 3, 2, c.name(), c.lanes)
-                             : tiledReduction(acc, r, c.outShape, 2, 3, c.name(), c.lanes);
+                             : tiledReduction(acc, r, c.outShape, 2, 3, c.name(), c.lanes, true);
   out.helpers = helpers;
   return out;
 }
@@ -161,8 +172,8 @@ LoweredNode lowerConvBackpropFilterWide(LowerContext& c) {
   const Shape& dy = c.inShape(1);
   const Shape& wShape = c.outShape;
   std::vector<Func> helpers;
-  bool pads = g.padTop > 0 || g.padLeft > 0;
-  Func xp = pads ? paddedCopy(c.inputs[0], c.inShape(0), helpers, c.name("xp")) : padded(c.inputs[0], c.inShape(0), 0.0f);
+  bool pads = readsPadding(g, c.inShape(0), dy, wShape[0], wShape[1]);
+  Func xp = pads ? paddedCopy(c.inputs[0], c.inShape(0), helpers, c.name("xp")) : c.inputs[0];
   RDom r({{0, static_cast<int>(dy[2])}, {0, static_cast<int>(dy[1])}, {0, static_cast<int>(dy[0])}}, c.name("r"));
   Var co("d3"), ci("d2"), kw("d1"), kh("d0");
   Expr ow = r.x, oh = r.y, n = r.z;
@@ -177,13 +188,15 @@ LoweredNode lowerConvBackpropFilterWide(LowerContext& c) {
 }
 
 // The same gradient for fewer than 8 output channels: too few to vectorize, so the sum runs
-// 8 output columns at a time in vector lanes (partial sums per lane, added at the end), over
-// width-innermost copies of dy (zero beyond its width) and of the zero-padded input.
+// one vector register (8 or 16 lanes) of output columns at a time in its lanes (partial sums
+// per lane, added at the end), over width-innermost copies of dy (zero beyond its width) and of
+// the zero-padded input.
 LoweredNode lowerConvBackpropFilterNarrow(LowerContext& c) {
   ConvGeometry g = geometry(c.node);
   const Shape& dyShape = c.inShape(1);
   int outW = static_cast<int>(dyShape[2]);
-  int chunks = (outW + 7) / 8;
+  int lanes = c.lanes;
+  int chunks = (outW + lanes - 1) / lanes;
   Var w("w"), ch("ch"), h("h"), b("b");
   Func dyt(c.name("dyt")), xt(c.name("xt"));
   dyt(w, ch, h, b) = Halide::select(w < outW, c.inputs[1](ch, Halide::min(w, outW - 1), h, b), 0.0f);
@@ -191,12 +204,12 @@ LoweredNode lowerConvBackpropFilterNarrow(LowerContext& c) {
   xt(w, ch, h, b) = xp(ch, w, h, b);
   RDom r({{0, chunks}, {0, static_cast<int>(dyShape[1])}, {0, static_cast<int>(dyShape[0])}}, c.name("r"));
   Var lane("lane"), co("d3"), ci("d2"), kw("d1"), kh("d0");
-  Expr ow = r.x * 8 + lane, oh = r.y, n = r.z;
+  Expr ow = r.x * lanes + lane, oh = r.y, n = r.z;
   Func partial(c.name("lanes"));
   partial(lane, co, ci, kw, kh) = 0.0f;
   partial(lane, co, ci, kw, kh) +=
       dyt(ow, co, oh, n) * xt(ow * g.sw + kw * g.dw - g.padLeft, ci, oh * g.sh + kh * g.dh - g.padTop, n);
-  RDom l(0, 8, c.name("l"));
+  RDom l(0, lanes, c.name("l"));
   LoweredNode out;
   out.hint = ScheduleHint::Custom;
   out.func = Func(c.name());
@@ -206,8 +219,8 @@ LoweredNode lowerConvBackpropFilterNarrow(LowerContext& c) {
   out.customStages = {dyt, xt, partial, f};
   out.customSchedule = [=]() mutable {
     partial.bound(co, 0, outChannels);
-    dyt.compute_root().vectorize(w, 8).parallel(b);
-    xt.compute_root().vectorize(w, 8).parallel(b);
+    dyt.compute_root().vectorize(w, lanes).parallel(b);
+    xt.compute_root().vectorize(w, lanes).parallel(b);
     partial.compute_root().vectorize(lane).parallel(kh);
     partial.update().reorder(lane, co, r.x, r.y, r.z, ci, kw, kh).vectorize(lane).unroll(co).parallel(kh);
     f.compute_root();

@@ -56,9 +56,12 @@ int cpuVectorLanes(const Halide::Target& target) {
   return target.has_feature(Halide::Target::AVX512) ? 16 : 8;
 }
 
-RegisterTile registerTile(int64_t vectorExtent, int64_t unrollExtent, int lanes) {
+RegisterTile registerTile(int64_t vectorExtent, int64_t unrollExtent, int lanes, bool guardedTile) {
   RegisterTile t;
-  t.vectorTile = vectorExtent >= 2 * lanes ? 2 * lanes : vectorExtent >= lanes ? lanes : vectorExtent >= 8 ? 8 : 0;
+  bool almost = guardedTile && lanes > 8 && 4 * vectorExtent >= 3 * lanes && vectorExtent < lanes;
+  t.vectorTile = vectorExtent >= 2 * lanes ? 2 * lanes
+                 : vectorExtent >= lanes || almost ? lanes
+                 : vectorExtent >= 8 ? 8 : 0;
   t.lanes = std::min(lanes, std::max(t.vectorTile, 8));
   int accumulators = lanes == 16 ? 24 : 12;  // of 32 or 16 registers: the rest hold operands
   int vectors = std::max(1, t.vectorTile / t.lanes);
@@ -67,7 +70,7 @@ RegisterTile registerTile(int64_t vectorExtent, int64_t unrollExtent, int lanes)
 }
 
 LoweredNode tiledReduction(Halide::Func acc, Halide::RDom r, const Shape& outShape, int vectorDim, int unrollDim,
-                           const std::string& name, int lanes) {
+                           const std::string& name, int lanes, bool guardedTile) {
   LoweredNode out;
   out.hint = ScheduleHint::Tiled;
   out.rdom = r;
@@ -75,7 +78,8 @@ LoweredNode tiledReduction(Halide::Func acc, Halide::RDom r, const Shape& outSha
   defineFunc(out.func, outShape.size(), [&](const std::vector<Halide::Var>& v) { return at(acc, toExprs(v)); });
   TileSpec& t = out.tile;
   t.accumulator = acc;
-  RegisterTile tile = registerTile(outShape[static_cast<size_t>(vectorDim)], outShape[static_cast<size_t>(unrollDim)], lanes);
+  RegisterTile tile = registerTile(outShape[static_cast<size_t>(vectorDim)], outShape[static_cast<size_t>(unrollDim)],
+                                   lanes, guardedTile);
   t.vectorDim = tile.vectorTile > 0 ? vectorDim : -1;
   t.vectorTile = tile.vectorTile;
   t.lanes = tile.lanes;
@@ -84,9 +88,16 @@ LoweredNode tiledReduction(Halide::Func acc, Halide::RDom r, const Shape& outSha
   return out;
 }
 
+LoweredNode withAnchor(const LoweredNode& root, const LoweredNode& anchor) {
+  LoweredNode fused = anchor;
+  fused.func = root.func;
+  for (const Halide::Func& h : root.helpers) fused.helpers.push_back(h);
+  return fused;
+}
+
 bool packsMatmulPanels(const Shape& outShape, int64_t k, int lanes) {
   if (outShape.size() != 2) return false;
-  RegisterTile tile = registerTile(outShape[1], outShape[0], lanes);
+  RegisterTile tile = registerTile(outShape[1], outShape[0], lanes, false);
   return tile.vectorTile > 0 && outShape[0] > tile.rows && 4 * k * outShape[1] >= (1 << 20);
 }
 

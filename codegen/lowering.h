@@ -72,19 +72,27 @@ struct RegisterTile {
 };
 
 // The tile for an output of vectorExtent x unrollExtent: two registers (or one, or 8 lanes) wide
-// and enough rows to use about three quarters of the registers as accumulators.
-RegisterTile registerTile(int64_t vectorExtent, int64_t unrollExtent, int lanes);
+// and enough rows to use about three quarters of the registers as accumulators. guardedTile:
+// the accumulator may compute lanes beyond vectorExtent (its reads along that dimension are of
+// zero-padded copies), so an extent a little short of a wide register (14 of 16 lanes) fills
+// one, the last lanes' stores guarded: half the instructions of two overlapping 8-lane halves.
+RegisterTile registerTile(int64_t vectorExtent, int64_t unrollExtent, int lanes, bool guardedTile);
 
 // Wraps acc (pure init + update over r) as a Tiled LoweredNode with registerTile's tile along
 // vectorDim and unrollDim.
 LoweredNode tiledReduction(Halide::Func acc, Halide::RDom r, const Shape& outShape, int vectorDim, int unrollDim,
-                           const std::string& name, int lanes);
+                           const std::string& name, int lanes, bool guardedTile = false);
 
 // Whether a matmul with this output and reduction length k packs panels of its right operand
 // b: when b is at least 1 MB (beyond the caches close to the core) and more than one row tile
 // reads each panel. A column tile reads b one cache line per row k, each line on a new page when
 // rows are 4 KB apart, out of reach of the hardware prefetcher.
 bool packsMatmulPanels(const Shape& outShape, int64_t k, int lanes);
+
+// The kernel whose root is `root` and whose loops are those of its fused register-tiled
+// producer `anchor` (passes/fusion.h): the anchor's tiles, helpers and schedule with the root's
+// Func as the output, so each tile applies the root's elementwise chain before it is stored.
+LoweredNode withAnchor(const LoweredNode& root, const LoweredNode& anchor);
 
 struct LowerContext {
   const Node& node;

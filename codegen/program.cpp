@@ -38,6 +38,18 @@ Halide::Buffer<> scalarValue(DType dtype, double value) {
   return b;
 }
 
+// Declares a buffer's exact extents and dense row-major strides: the program is built for one
+// batch size, so every shape is a constant and Halide can fold strides, loop bounds and tail
+// checks (a tile's guarded last lanes, say) at compile time instead of testing them at run time.
+void declareShape(Halide::OutputImageParam buffer, const Shape& userShape) {
+  int stride = 1;
+  for (int d = 0; d < static_cast<int>(userShape.size()); ++d) {
+    int extent = static_cast<int>(userShape[userShape.size() - 1 - static_cast<size_t>(d)]);
+    buffer.dim(d).set_bounds(0, extent).set_stride(stride);
+    stride *= extent;
+  }
+}
+
 // Lowers and schedules every node the outputs need; the kernels are the fusion plan's.
 bool isGpuTarget(const Halide::Target& target) { return target.has_gpu_feature(); }
 
@@ -55,12 +67,17 @@ CompiledProgram buildProgram(const Graph& original, const std::vector<int>& outp
   for (int id : outputs) roots.push_back(simple.newId[static_cast<size_t>(id)]);
   FusionPlan plan = planFusion(graph, roots, batch);
   std::map<int, Halide::Func> funcs;
+  std::map<int, int> anchorOf;               // kernel root -> its fused tiled producer
+  std::map<int, LoweredNode> anchorLowered;  // those producers' lowerings
+  for (const Kernel& k : plan.kernels)
+    if (k.anchor >= 0) anchorOf[k.root] = k.anchor;
   for (int id : plan.live) {
     const Node& n = graph.node(id);
     Shape shape = bindBatch(n.shape, batch);
     if (n.op == "placeholder" || n.op == "variable") {
       int source = simple.original[static_cast<size_t>(id)];
       Halide::ImageParam p(halideType(n.dtype), static_cast<int>(shape.size()), "in_" + std::to_string(source));
+      declareShape(p, shape);
       program.inputNodes_.push_back(source);
       program.params_.push_back(p);
       Halide::Func f("src_" + std::to_string(id));
@@ -83,9 +100,12 @@ CompiledProgram buildProgram(const Graph& original, const std::vector<int>& outp
       ctx.inputShapes.push_back(bindBatch(graph.node(in).shape, batch));
     }
     LoweredNode lowered = (*lower)(ctx);
+    if (isTiledProducer(n) && !plan.isRoot[static_cast<size_t>(id)]) anchorLowered[id] = lowered;
     if (plan.isRoot[static_cast<size_t>(id)]) {
-      if (gpu) scheduleRootGpu(lowered, shape);
-      else scheduleRoot(lowered, shape);
+      auto anchor = anchorOf.find(id);
+      LoweredNode scheduled = anchor == anchorOf.end() ? lowered : withAnchor(lowered, anchorLowered.at(anchor->second));
+      if (gpu) scheduleRootGpu(scheduled, shape);
+      else scheduleRoot(scheduled, shape);
       program.kernelNames_.push_back(lowered.func.name());
     }
     funcs[id] = lowered.func;
@@ -107,6 +127,7 @@ CompiledProgram buildProgram(const Graph& original, const std::vector<int>& outp
       }
       f = copy;
     }
+    declareShape(f.output_buffer(), bindBatch(graph.node(id).shape, batch));
     outs.push_back(f);
   }
   program.pipeline_ = Halide::Pipeline(outs);

@@ -26,6 +26,9 @@ struct CompileOptions {
 // with GPU schedules and its buffers live on the device between runs.
 bool isGpuTarget(const Halide::Target& target);
 
+// Declares a buffer's exact extents (userShape, batch bound) and dense row-major strides.
+void declareShape(Halide::OutputImageParam buffer, const Shape& userShape);
+
 class CompiledProgram {
  public:
   // The sources the outputs depend on, in id order: each must be bound before run().

@@ -64,7 +64,11 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
   out.compute_root();
   std::vector<Halide::VarOrRVar> order;
   size_t vd = vectorized ? halideDim(t.vectorDim) : rank;
-  if (vectorized) out.split(vars[vd], vo, vi, t.vectorTile, Halide::TailStrategy::ShiftInwards);
+  if (vectorized) {
+    bool narrower = shape[static_cast<size_t>(t.vectorDim)] < t.vectorTile;  // see registerTile
+    out.split(vars[vd], vo, vi, t.vectorTile,
+              narrower ? Halide::TailStrategy::GuardWithIf : Halide::TailStrategy::ShiftInwards);
+  }
   out.split(vars[ud], uo, ui, t.unrollTile, Halide::TailStrategy::ShiftInwards);
   // Row tiles inside column tiles: the operand columns of one vector tile (a block of a weight
   // matrix, say) stay in cache while every row tile uses them.

@@ -282,7 +282,7 @@ std::vector<OpDef> buildTable() {
   add("dropout", 4, 4, OpKind::Elementwise, inferDropout,
       "x * mask / keep_prob while training (mask ~ Bernoulli(keep_prob), hashed from the element, the step and attr "
       "seed), x otherwise (inputs x, keep_prob, training flag, step)");
-  add("relu_grad", 2, 2, OpKind::Elementwise, sameAsInput1, "gradient of relu: g where x > 0, else 0 (inputs x, g)");
+  add("relu_grad", 2, 2, OpKind::Elementwise, sameAsInput1, "gradient of relu: g where x > 0, else 0 (inputs x or relu(x), g)");
   add("matmul", 2, 2, OpKind::Other, inferMatmul, "matrix product (attrs transpose_a, transpose_b)");
   add("conv2d", 2, 2, OpKind::Other, inferConv, "NHWC x HWIO convolution (attrs strides, dilation, padding)");
   add("conv2d_backprop_input", 3, 3, OpKind::Other, sameAsInput2,

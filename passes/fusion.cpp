@@ -2,6 +2,7 @@
 #include "passes/fusion.h"
 
 #include <functional>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -40,6 +41,11 @@ double estimateFlops(const Graph& g, const Node& n, int64_t batch) {
 
 }  // namespace
 
+bool isTiledProducer(const Node& n) {
+  // conv2d_backprop_filter is left out: with few output channels it is not register-tiled.
+  return n.op == "conv2d" || n.op == "conv2d_backprop_input" || n.op == "matmul";
+}
+
 FusionPlan planFusion(const Graph& graph, const std::vector<int>& outputs, int64_t batch) {
   FusionPlan plan;
   plan.batch = batch;
@@ -54,10 +60,39 @@ FusionPlan planFusion(const Graph& graph, const std::vector<int>& outputs, int64
   }
   for (int id : outputs) plan.isRoot[static_cast<size_t>(id)] = true;
 
+  // Producer fusion: a register-tiled op whose value flows only into an elementwise chain of its
+  // own shape is computed inside the kernel that ends the chain (its tiles apply the bias and
+  // activation before they are stored), not materialised. Each chain link must have one reader,
+  // so the tiled op is computed once; a kernel holds at most one tiled producer.
+  std::vector<std::vector<int>> readers(graph.size());
+  for (int id : plan.live)
+    for (int in : graph.node(id).inputs) readers[static_cast<size_t>(in)].push_back(id);
+  std::set<int> outputSet(outputs.begin(), outputs.end());
+  std::map<int, int> anchorOfRoot;
+  for (int id : plan.live) {
+    const Node& n = graph.node(id);
+    if (!isTiledProducer(n) || outputSet.count(id)) continue;
+    int v = id;
+    bool ok = true;
+    while (ok) {
+      const std::vector<int>& r = readers[static_cast<size_t>(v)];
+      ok = r.size() == 1 && findOp(graph.node(r[0]).op)->kind == OpKind::Elementwise &&
+           graph.node(r[0]).shape == n.shape && !outputSet.count(v);
+      if (!ok) break;
+      v = r[0];
+      if (plan.isRoot[static_cast<size_t>(v)]) break;
+    }
+    if (!ok || v == id || anchorOfRoot.count(v)) continue;
+    plan.isRoot[static_cast<size_t>(id)] = false;
+    anchorOfRoot[v] = id;
+  }
+
   for (int id : plan.live) {
     if (!plan.isRoot[static_cast<size_t>(id)]) continue;
     Kernel k;
     k.root = id;
+    auto anchor = anchorOfRoot.find(id);
+    if (anchor != anchorOfRoot.end()) k.anchor = anchor->second;
     std::set<int> members, reads;
     std::function<void(int)> collect = [&](int v) {
       if (!members.insert(v).second) return;

@@ -121,7 +121,9 @@ std::vector<int> unaryRule(GradContext& c) {
         "sub", {asFloat(g, g.add("greater", {x, scalar(g, 0.0)})), asFloat(g, g.add("less", {x, scalar(g, 0.0)}))});
     return {mul(g, dy, sign)};
   }
-  if (op == "relu") return {g.add("relu_grad", {x, dy})};
+  // relu(x) > 0 exactly where x > 0: reading the output leaves x free to be fused away (a
+  // convolution's pre-activation is then never stored).
+  if (op == "relu") return {g.add("relu_grad", {y, dy})};
   if (op == "sigmoid") return {mul(g, dy, mul(g, y, g.add("sub", {scalar(g, 1.0), y})))};
   // tanh
   return {mul(g, dy, g.add("sub", {scalar(g, 1.0), mul(g, y, y)}))};

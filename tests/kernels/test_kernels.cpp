@@ -130,6 +130,23 @@ TEST_F(KernelTest, MatmulPackedPanels) {
   checkBothVectorWidths({mm(a, b, 0, 0), mm(at, b, 1, 0), mm(a, bt, 0, 1), mm(at, bt, 1, 1)});
 }
 
+// Producer fusion (passes/fusion.h): the tiles of a convolution or matmul apply the elementwise
+// chain that reads them (bias, relu; a gradient's relu mask) before they are stored.
+TEST_F(KernelTest, FusedTiledProducers) {
+  int x = input("x", randomTensor({2, 9, 9, 3}, rng)), w = input("w", randomTensor({3, 3, 3, 20}, rng));
+  int bias = input("bias", randomTensor({20}, rng));
+  int conv = op("conv2d", {x, w},
+                Attrs()
+                    .set("strides", std::vector<int64_t>{1, 1})
+                    .set("dilation", std::vector<int64_t>{1, 1})
+                    .set("padding", std::string("same")));
+  int activated = op("relu", {op("add", {conv, bias})});
+  int a = input("a", randomTensor({13, 40}, rng)), b = input("b", randomTensor({40, 20}, rng));
+  int mask = input("mask", randomTensor({13, 20}, rng));
+  int maskedGrad = op("relu_grad", {mask, op("matmul", {a, b})});
+  checkBothVectorWidths({activated, maskedGrad});
+}
+
 TEST_F(KernelTest, MatmulVectorShapes) {
   int row = input("row", randomTensor({1, 16}, rng)), col = input("col", randomTensor({16, 1}, rng));
   check({op("matmul", {row, col}), op("matmul", {col, row})});
@@ -186,6 +203,8 @@ const ConvCase kConvCases[] = {
     {"FortyChannels", {1, 5, 30, 4}, {3, 3, 4, 40}, {1, 1}, {1, 1}, "same"},
     {"TwentyFourChannelsWide", {1, 4, 27, 20}, {3, 3, 20, 24}, {1, 1}, {1, 1}, "same"},
     {"NarrowChannelsWidth37", {1, 5, 37, 3}, {3, 3, 3, 5}, {1, 1}, {1, 1}, "same"},
+    // Width 13 with fewer than 8 channels: one 16-lane register, its last 3 lanes' stores guarded.
+    {"NarrowChannelsWidth13", {2, 6, 13, 3}, {3, 3, 3, 5}, {1, 1}, {1, 1}, "same"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Geometries, ConvKernelTest, ::testing::ValuesIn(kConvCases),

@@ -1,0 +1,84 @@
+// \file The fusion plan's producer fusion: a register-tiled op is fused into the elementwise chain
+// that reads it only when the chain has one reader per link, keeps its shape and ends at a
+// kernel with no other tiled producer; otherwise the op stays a kernel of its own.
+#include <gtest/gtest.h>
+
+#include "passes/fusion.h"
+#include "support/harness.h"
+
+namespace graphc {
+namespace {
+
+const Kernel* kernelOf(const FusionPlan& plan, int root) {
+  for (const Kernel& k : plan.kernels)
+    if (k.root == root) return &k;
+  return nullptr;
+}
+
+Attrs convAttrs() {
+  return Attrs()
+      .set("strides", std::vector<int64_t>{1, 1})
+      .set("dilation", std::vector<int64_t>{1, 1})
+      .set("padding", std::string("same"));
+}
+
+TEST(Fusion, ConvBiasReluIsOneKernel) {
+  Graph g;
+  int x = addPlaceholder(g, "x", {2, 8, 8, 3});
+  int w = addPlaceholder(g, "w", {3, 3, 3, 16});
+  int b = addPlaceholder(g, "b", {16});
+  int conv = g.add("conv2d", {x, w}, convAttrs());
+  int biased = g.add("add", {conv, b});
+  int y = g.add("relu", {biased});
+  int pooled = g.add("max_pool", {y}, Attrs()
+                                           .set("size", std::vector<int64_t>{2, 2})
+                                           .set("strides", std::vector<int64_t>{2, 2})
+                                           .set("padding", std::string("valid")));
+  FusionPlan plan = planFusion(g, {pooled}, 2);
+  EXPECT_FALSE(plan.isRoot[static_cast<size_t>(conv)]);
+  const Kernel* k = kernelOf(plan, y);
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(k->anchor, conv);
+  EXPECT_EQ(k->nodes, (std::vector<int>{conv, biased, y}));
+  EXPECT_EQ(plan.kernels.size(), 2u);  // relu(conv + b) and the pooling
+}
+
+TEST(Fusion, AProducerWithTwoReadersOrAnOutputStaysAKernel) {
+  Graph g;
+  int a = addPlaceholder(g, "a", {4, 8});
+  int b = addPlaceholder(g, "b", {8, 16});
+  int mm = g.add("matmul", {a, b});
+  int r1 = g.add("relu", {mm});
+  int r2 = g.add("exp", {mm});
+  FusionPlan twoReaders = planFusion(g, {r1, r2}, 1);
+  EXPECT_TRUE(twoReaders.isRoot[static_cast<size_t>(mm)]);  // fusing would compute it twice
+  FusionPlan asOutput = planFusion(g, {mm, r1}, 1);
+  EXPECT_TRUE(asOutput.isRoot[static_cast<size_t>(mm)]);
+  for (const Kernel& k : asOutput.kernels) EXPECT_EQ(k.anchor, -1);
+}
+
+TEST(Fusion, OneTiledProducerPerKernelAndNoBroadcastingReader) {
+  Graph g;
+  int a = addPlaceholder(g, "a", {4, 8});
+  int b = addPlaceholder(g, "b", {8, 16});
+  int c = addPlaceholder(g, "c", {8, 16});
+  int m1 = g.add("matmul", {a, b});
+  int m2 = g.add("matmul", {a, c});
+  int sum = g.add("add", {m1, m2});
+  FusionPlan plan = planFusion(g, {sum}, 1);
+  const Kernel* k = kernelOf(plan, sum);
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(k->anchor, m1);
+  EXPECT_TRUE(plan.isRoot[static_cast<size_t>(m2)]);
+
+  Graph h;
+  int v = addPlaceholder(h, "v", {4, 1});
+  int row = addPlaceholder(h, "row", {1, 6});
+  int outer = h.add("matmul", {v, addPlaceholder(h, "one", {1, 1})});  // [4, 1]
+  int wide = h.add("mul", {outer, row});                               // broadcasts to [4, 6]
+  FusionPlan widened = planFusion(h, {wide}, 1);
+  EXPECT_TRUE(widened.isRoot[static_cast<size_t>(outer)]);  // its tiles are not the reader's
+}
+
+}  // namespace
+}  // namespace graphc

@@ -65,7 +65,11 @@ RegisterTile registerTile(int64_t vectorExtent, int64_t unrollExtent, int lanes,
   t.lanes = std::min(lanes, std::max(t.vectorTile, 8));
   int accumulators = lanes == 16 ? 24 : 12;  // of 32 or 16 registers: the rest hold operands
   int vectors = std::max(1, t.vectorTile / t.lanes);
-  t.rows = static_cast<int>(std::min<int64_t>(unrollExtent, accumulators / vectors));
+  // As many rows as the registers allow, evened out over the tiles the extent needs: 14 rows are
+  // two tiles of 7, not 12 and a shifted-inward 12 that recomputes 10 of them.
+  int64_t most = std::max(1, accumulators / vectors);
+  int64_t tiles = (unrollExtent + most - 1) / most;
+  t.rows = static_cast<int>(std::max<int64_t>(1, (unrollExtent + tiles - 1) / tiles));
   return t;
 }
 

@@ -74,16 +74,18 @@ FusionPlan planFusion(const Graph& graph, const std::vector<int>& outputs, int64
     if (!isTiledProducer(n) || outputSet.count(id)) continue;
     int v = id;
     bool ok = true;
-    while (ok) {
+    while (true) {
       const std::vector<int>& r = readers[static_cast<size_t>(v)];
+      // The chain ends at a kernel, or at a value read more than once, which becomes a kernel.
+      if (v != id && (plan.isRoot[static_cast<size_t>(v)] || r.size() != 1)) break;
       ok = r.size() == 1 && findOp(graph.node(r[0]).op)->kind == OpKind::Elementwise &&
            graph.node(r[0]).shape == n.shape && !outputSet.count(v);
       if (!ok) break;
       v = r[0];
-      if (plan.isRoot[static_cast<size_t>(v)]) break;
     }
     if (!ok || v == id || anchorOfRoot.count(v)) continue;
     plan.isRoot[static_cast<size_t>(id)] = false;
+    plan.isRoot[static_cast<size_t>(v)] = true;
     anchorOfRoot[v] = id;
   }
 

@@ -32,8 +32,8 @@ struct FusionPlan {
 // op is a kernel (inlining it into a convolution would recompute it at every tap); every other
 // elementwise value is fused into each kernel that reads it (a `relu(conv + bias)` is one loop
 // nest). Then producer fusion: a register-tiled op (isTiledProducer) whose only reader starts a
-// chain of single-reader elementwise values of its shape ending at a kernel is fused into that
-// kernel as its anchor (conv + bias + relu, matmul + bias + activation, a matmul gradient into
+// chain of single-reader elementwise values of its shape, ending at a kernel or at a value read
+// more than once (made a kernel), is fused into that kernel as its anchor (conv + bias + relu, matmul + bias + activation, a matmul gradient into
 // relu_grad), at most one per kernel. Sources (placeholders, variables, constants) are inputs,
 // never kernels. Assumes a type-checked graph; guarantees every live non-source value is
 // computed by at least one kernel, and an anchor by exactly one.

@@ -4,7 +4,8 @@
 set -uo pipefail
 graphc="$1"; src="$2"; work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-"$graphc" run "$src/examples/lenet5.mnn" --epochs 3 --save "$work/ck.safetensors" \
+# 30 epochs: long enough (about 45 s) that the signal after 4 s always lands mid-run.
+"$graphc" run "$src/examples/lenet5.mnn" --epochs 30 --save "$work/ck.safetensors" \
   --metrics-json "$work/m.json" > "$work/out" 2> "$work/err" &
 pid=$!
 sleep 4
@@ -12,13 +13,13 @@ kill -INT "$pid"
 wait "$pid"; rc=$?
 cat "$work/err"
 [ "$rc" = 130 ] || { echo "FAIL: exit code $rc after SIGINT, expected 130"; exit 1; }
-grep -q "interrupted after step [0-9]* of 5625; resume with the same command plus --load" "$work/err" \
+grep -q "interrupted after step [0-9]* of 56250; resume with the same command plus --load" "$work/err" \
   || { echo "FAIL: no resume hint"; exit 1; }
 [ -s "$work/ck.safetensors" ] || { echo "FAIL: no checkpoint written"; exit 1; }
 [ ! -e "$work/m.json" ] || { echo "FAIL: an interrupted run wrote its metrics file"; exit 1; }
 "$graphc" eval "$src/examples/lenet5.mnn" --load "$work/ck.safetensors" --quiet || { echo "FAIL: eval of it"; exit 1; }
 # Without --save there is nothing to keep, and the message says so.
-"$graphc" run "$src/examples/lenet5.mnn" --epochs 3 > /dev/null 2> "$work/err2" &
+"$graphc" run "$src/examples/lenet5.mnn" --epochs 30 > /dev/null 2> "$work/err2" &
 pid=$!
 sleep 4
 kill -TERM "$pid"

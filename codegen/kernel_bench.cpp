@@ -57,7 +57,7 @@ KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t 
   for (int id : kernel.nodes) {
     const Node& n = graph.node(id);
     Shape shape = bindBatch(n.shape, plan.batch);
-    LowerContext ctx{n, {}, {}, shape, plan.batch, gpu ? 8 : cpuVectorLanes(target), gpu};
+    LowerContext ctx{n, {}, {}, shape, plan.batch, vectorLanes(target), gpu};
     for (int in : n.inputs) {
       const Node& p = graph.node(in);
       Shape inShape = bindBatch(p.shape, plan.batch);
@@ -128,7 +128,7 @@ double measurePeakGflops(const std::string& cacheFile) {
   // times: acc = acc * a + b. One register wide, as wide as the schedules use: 16 lanes where the
   // host has AVX-512 (on this machine's cores that is twice AVX2's throughput), else 8.
   Halide::Target target = Halide::get_jit_target_from_environment();
-  const int kLanes = cpuVectorLanes(target);
+  const int kLanes = vectorLanes(target);
   constexpr int kChains = 12, kSteps = 16384, kTiles = 256;
   Halide::Var x("x"), y("y"), t("t");
   Halide::RDom r(0, kSteps);

@@ -42,30 +42,20 @@ bool readsPadding(const ConvGeometry& g, const Shape& x, const Shape& out, int64
 // x zero-padded and materialised (computed at root over the region its consumer reads,
 // padding included), so that the consumer's inner loop loads plain memory: reading a padded()
 // Func directly costs a clamp and a select per load, a gather when the load is a vector.
-Func paddedCopy(const Func& x, const Shape& shape, std::vector<Func>& helpers, const std::string& name) {
+// widthInner stores it with width innermost, so that a schedule vectorizing over width reads
+// dense vectors (channels-innermost data would need a gather per vector).
+Func paddedCopy(const Func& x, const Shape& shape, std::vector<Func>& helpers, const std::string& name,
+                bool widthInner = false) {
   Func xp = padded(x, shape, 0.0f);
   Var c("c"), w("w"), h("h"), n("n");
   Func t(name);
   t(c, w, h, n) = xp(c, w, h, n);
   helpers.push_back(t);
-  return t;
-}
-
-// The same NHWC value zero-padded and materialised with width innermost, so that a schedule
-// vectorizing over width reads dense vectors (channels-innermost data would need a gather per
-// vector).
-Func paddedWidthInner(const Func& x, const Shape& shape, std::vector<Func>& helpers, const std::string& name) {
-  Func xp = padded(x, shape, 0.0f);
-  Var c("c"), w("w"), h("h"), n("n");
-  Func t(name);
-  t(w, c, h, n) = xp(c, w, h, n);
-  helpers.push_back(t);
   // Width vectors (gathers across channels; the copy is a small part of the convolution) and
   // images in parallel. The padded width of every convolution here is at least 8.
-  t.vectorize(w, 8, Halide::TailStrategy::ShiftInwards).parallel(n);
-  Func view(name + "_view");
-  view(c, w, h, n) = t(w, c, h, n);
-  return view;
+  if (widthInner)
+    t.reorder_storage(w, c, h, n).reorder(w, c, h, n).vectorize(w, 8, Halide::TailStrategy::ShiftInwards).parallel(n);
+  return t;
 }
 
 LoweredNode lowerMatmul(LowerContext& c) {
@@ -112,9 +102,7 @@ LoweredNode lowerConv(LowerContext& c) {
   std::vector<Func> helpers;
   bool channels = vectorizeChannels(w[3]);
   bool pads = readsPadding(g, c.inShape(0), c.outShape, w[0], w[1]);
-  Func xp = !channels ? paddedWidthInner(c.inputs[0], c.inShape(0), helpers, c.name("xt"))
-            : pads    ? paddedCopy(c.inputs[0], c.inShape(0), helpers, c.name("xp"))
-                      : c.inputs[0];
+  Func xp = pads || !channels ? paddedCopy(c.inputs[0], c.inShape(0), helpers, c.name("xp"), !channels) : c.inputs[0];
   RDom r({{0, static_cast<int>(w[2])}, {0, static_cast<int>(w[1])}, {0, static_cast<int>(w[0])}}, c.name("r"));
   Var co("d3"), ow("d2"), oh("d1"), n("d0");
   Expr ci = r.x, kw = r.y, kh = r.z;
@@ -135,8 +123,7 @@ LoweredNode lowerConvBackpropInput(LowerContext& c) {
   std::vector<Func> helpers;
   bool channels = vectorizeChannels(w[2]);
   // dx reads dy around its edges (a full convolution): always pad.
-  Func dyp = channels ? paddedCopy(c.inputs[0], c.inShape(0), helpers, c.name("dyp"))
-                      : paddedWidthInner(c.inputs[0], c.inShape(0), helpers, c.name("dyt"));
+  Func dyp = paddedCopy(c.inputs[0], c.inShape(0), helpers, c.name("dyp"), !channels);
   RDom r({{0, static_cast<int>(w[3])}, {0, static_cast<int>(w[1])}, {0, static_cast<int>(w[0])}}, c.name("r"));
   Var ci("d3"), iw("d2"), ih("d1"), n("d0");
   Expr co = r.x, kw = r.y, kh = r.z;

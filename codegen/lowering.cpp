@@ -52,8 +52,8 @@ std::string LowerContext::name(const std::string& suffix) const {
   return suffix.empty() ? base : base + "_" + suffix;
 }
 
-int cpuVectorLanes(const Halide::Target& target) {
-  return target.has_feature(Halide::Target::AVX512) ? 16 : 8;
+int vectorLanes(const Halide::Target& target) {
+  return !target.has_gpu_feature() && target.has_feature(Halide::Target::AVX512) ? 16 : 8;
 }
 
 RegisterTile registerTile(int64_t vectorExtent, int64_t unrollExtent, int lanes, bool guardedTile) {

@@ -61,8 +61,9 @@ struct LoweredNode {
 };
 
 // Floats per CPU vector register that the schedules use: 16 where the target has AVX-512 (and
-// its 32 registers), else 8 (AVX2's 16 registers).
-int cpuVectorLanes(const Halide::Target& target);
+// its 32 registers), else 8 (AVX2's 16 registers); 8 for GPU targets, whose tile sizes do not
+// depend on the host's.
+int vectorLanes(const Halide::Target& target);
 
 // A register tile: vectorTile elements (one or two registers of `lanes` floats) by `rows`.
 struct RegisterTile {
@@ -100,7 +101,7 @@ struct LowerContext {
   std::vector<Shape> inputShapes;     // batch bound
   Shape outShape;                     // batch bound
   int64_t batch = 1;
-  int lanes = 8;     // cpuVectorLanes of the target (8 for GPU targets)
+  int lanes = 8;     // vectorLanes of the target
   bool gpu = false;  // a GPU target: CPU-only staging (packed panels) is left out
 
   const Shape& inShape(size_t i) const { return inputShapes.at(i); }

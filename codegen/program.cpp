@@ -68,9 +68,12 @@ CompiledProgram buildProgram(const Graph& original, const std::vector<int>& outp
   FusionPlan plan = planFusion(graph, roots, batch);
   std::map<int, Halide::Func> funcs;
   std::map<int, int> anchorOf;               // kernel root -> its fused tiled producer
-  std::map<int, LoweredNode> anchorLowered;  // those producers' lowerings
-  for (const Kernel& k : plan.kernels)
-    if (k.anchor >= 0) anchorOf[k.root] = k.anchor;
+  std::map<int, LoweredNode> anchorLowered;  // by producer: its lowering, once lowered
+  for (const Kernel& k : plan.kernels) {
+    if (k.anchor < 0) continue;
+    anchorOf[k.root] = k.anchor;
+    anchorLowered[k.anchor] = {};
+  }
   for (int id : plan.live) {
     const Node& n = graph.node(id);
     Shape shape = bindBatch(n.shape, batch);
@@ -94,13 +97,13 @@ CompiledProgram buildProgram(const Graph& original, const std::vector<int>& outp
     }
     const LowerFn* lower = findLowering(n.op);
     internalCheck(lower != nullptr, "codegen", "no Halide lowering for op '" + n.op + "'");
-    LowerContext ctx{n, {}, {}, shape, batch, gpu ? 8 : cpuVectorLanes(target), gpu};
+    LowerContext ctx{n, {}, {}, shape, batch, vectorLanes(target), gpu};
     for (int in : n.inputs) {
       ctx.inputs.push_back(funcs.at(in));
       ctx.inputShapes.push_back(bindBatch(graph.node(in).shape, batch));
     }
     LoweredNode lowered = (*lower)(ctx);
-    if (isTiledProducer(n) && !plan.isRoot[static_cast<size_t>(id)]) anchorLowered[id] = lowered;
+    if (anchorLowered.count(id)) anchorLowered[id] = lowered;
     if (plan.isRoot[static_cast<size_t>(id)]) {
       auto anchor = anchorOf.find(id);
       LoweredNode scheduled = anchor == anchorOf.end() ? lowered : withAnchor(lowered, anchorLowered.at(anchor->second));

@@ -39,12 +39,13 @@ double estimateFlops(const Graph& g, const Node& n, int64_t batch) {
   return elements(g, n.inputs[0], batch);
 }
 
-}  // namespace
-
+// Ops lowered to a register-tiled reduction, which producer fusion may fuse into their reader.
+// conv2d_backprop_filter is left out: with few output channels it is not register-tiled.
 bool isTiledProducer(const Node& n) {
-  // conv2d_backprop_filter is left out: with few output channels it is not register-tiled.
   return n.op == "conv2d" || n.op == "conv2d_backprop_input" || n.op == "matmul";
 }
+
+}  // namespace
 
 FusionPlan planFusion(const Graph& graph, const std::vector<int>& outputs, int64_t batch) {
   FusionPlan plan;

@@ -30,17 +30,15 @@ struct FusionPlan {
 // Rules, in order: every non-elementwise op (convolution, matmul, reduction, pooling, reshape...)
 // is a kernel; every requested output is a kernel; an elementwise value read by a non-elementwise
 // op is a kernel (inlining it into a convolution would recompute it at every tap); every other
-// elementwise value is fused into each kernel that reads it (a `relu(conv + bias)` is one loop
-// nest). Then producer fusion: a register-tiled op (isTiledProducer) whose only reader starts a
-// chain of single-reader elementwise values of its shape, ending at a kernel or at a value read
-// more than once (made a kernel), is fused into that kernel as its anchor (conv + bias + relu, matmul + bias + activation, a matmul gradient into
-// relu_grad), at most one per kernel. Sources (placeholders, variables, constants) are inputs,
-// never kernels. Assumes a type-checked graph; guarantees every live non-source value is
-// computed by at least one kernel, and an anchor by exactly one.
+// elementwise value is fused into each kernel that reads it (`sigmoid(x * y)` is one loop nest).
+// Then producer fusion: a register-tiled op (conv2d, its input gradient, matmul) whose only
+// reader starts a chain of single-reader elementwise values of its shape, ending at a kernel or
+// at a value read more than once (made a kernel), is fused into that kernel as its anchor
+// (conv + bias + relu, matmul + bias + activation, a matmul gradient into relu_grad), at most
+// one per kernel. Sources (placeholders, variables, constants) are inputs, never kernels.
+// Assumes a type-checked graph; guarantees every live non-source value is computed by at least
+// one kernel, and an anchor by exactly one.
 FusionPlan planFusion(const Graph& graph, const std::vector<int>& outputs, int64_t batch);
-
-// Ops lowered to a register-tiled reduction that producer fusion may fuse into their reader.
-bool isTiledProducer(const Node& n);
 
 // The plan as text, one kernel per line with its nodes, FLOPs and bytes (`dump --stage fused`).
 std::string printFusionPlan(const Graph& graph, const FusionPlan& plan);

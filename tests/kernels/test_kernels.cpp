@@ -22,6 +22,16 @@ void KernelTest::checkArithmetic(const Shape& a, const Shape& b) {
   check(outs);
 }
 
+// The four matmuls of an [m, k] by [k, n] product: a and b each given as is or transposed.
+std::vector<int> KernelTest::allTransposes(int64_t m, int64_t k, int64_t n) {
+  int a = input("a", randomTensor({m, k}, rng)), at = input("at", randomTensor({k, m}, rng));
+  int b = input("b", randomTensor({k, n}, rng)), bt = input("bt", randomTensor({n, k}, rng));
+  auto mm = [&](int x, int y, int64_t ta, int64_t tb) {
+    return op("matmul", {x, y}, Attrs().set("transpose_a", ta).set("transpose_b", tb));
+  };
+  return {mm(a, b, 0, 0), mm(at, b, 1, 0), mm(a, bt, 0, 1), mm(at, bt, 1, 1)};
+}
+
 namespace {
 
 TEST_F(KernelTest, ArithmeticSameShape) { checkArithmetic({3, 5}, {3, 5}); }
@@ -96,25 +106,15 @@ TEST_F(KernelTest, RepeatedOutputFillsEveryBuffer) {
   check({y, y, op("neg", {x}), y});
 }
 
-TEST_F(KernelTest, MatmulAllTransposes) {
-  // a is [5, 7] or its transpose, b is [7, 9] or its transpose: the product is always [5, 9].
-  int a = input("a", randomTensor({5, 7}, rng)), at = input("at", randomTensor({7, 5}, rng));
-  int b = input("b", randomTensor({7, 9}, rng)), bt = input("bt", randomTensor({9, 7}, rng));
-  auto mm = [&](int x, int y, int64_t ta, int64_t tb) {
-    return op("matmul", {x, y}, Attrs().set("transpose_a", ta).set("transpose_b", tb));
-  };
-  check({mm(a, b, 0, 0), mm(at, b, 1, 0), mm(a, bt, 0, 1), mm(at, bt, 1, 1)});
-}
+TEST_F(KernelTest, MatmulAllTransposes) { check(allTransposes(5, 7, 9)); }
 
 TEST_F(KernelTest, MatmulRegisterTiles) {
   // n = 20 (a 16-lane tile and a shifted tail) and m = 13 (rows not a multiple of the unroll).
-  int a = input("a", randomTensor({13, 40}, rng)), at = input("at", randomTensor({40, 13}, rng));
-  int b = input("b", randomTensor({40, 20}, rng)), bt = input("bt", randomTensor({20, 40}, rng));
-  auto mm = [&](int x, int y, int64_t ta, int64_t tb) {
-    return op("matmul", {x, y}, Attrs().set("transpose_a", ta).set("transpose_b", tb));
-  };
+  std::vector<int> outs = allTransposes(13, 40, 20);
   int narrow = input("narrow", randomTensor({40, 3}, rng));
-  checkBothVectorWidths({mm(a, b, 0, 0), mm(at, b, 1, 0), mm(a, bt, 0, 1), mm(at, bt, 1, 1), mm(a, narrow, 0, 0)});
+  int a = g.node(outs[0]).inputs[0];  // [13, 40]
+  outs.push_back(op("matmul", {a, narrow}));
+  checkBothVectorWidths(outs);
 }
 
 TEST_F(KernelTest, MatmulPackedPanels) {
@@ -122,12 +122,12 @@ TEST_F(KernelTest, MatmulPackedPanels) {
   // transposed, packs them in 8x8 blocks) into dense buffers; n = 516 ends in a shifted tail.
   ASSERT_TRUE(packsMatmulPanels({13, 516}, 520, 8));
   ASSERT_TRUE(packsMatmulPanels({25, 516}, 520, 16));
-  int a = input("a", randomTensor({25, 520}, rng)), at = input("at", randomTensor({520, 25}, rng));
-  int b = input("b", randomTensor({520, 516}, rng)), bt = input("bt", randomTensor({516, 520}, rng));
-  auto mm = [&](int x, int y, int64_t ta, int64_t tb) {
-    return op("matmul", {x, y}, Attrs().set("transpose_a", ta).set("transpose_b", tb));
-  };
-  checkBothVectorWidths({mm(a, b, 0, 0), mm(at, b, 1, 0), mm(a, bt, 0, 1), mm(at, bt, 1, 1)});
+  checkBothVectorWidths(allTransposes(25, 520, 516));
+}
+
+TEST_F(KernelTest, MatmulVectorShapes) {
+  int row = input("row", randomTensor({1, 16}, rng)), col = input("col", randomTensor({16, 1}, rng));
+  check({op("matmul", {row, col}), op("matmul", {col, row})});
 }
 
 // Producer fusion (passes/fusion.h): the tiles of a convolution or matmul apply the elementwise
@@ -145,11 +145,6 @@ TEST_F(KernelTest, FusedTiledProducers) {
   int mask = input("mask", randomTensor({13, 20}, rng));
   int maskedGrad = op("relu_grad", {mask, op("matmul", {a, b})});
   checkBothVectorWidths({activated, maskedGrad});
-}
-
-TEST_F(KernelTest, MatmulVectorShapes) {
-  int row = input("row", randomTensor({1, 16}, rng)), col = input("col", randomTensor({16, 1}, rng));
-  check({op("matmul", {row, col}), op("matmul", {col, row})});
 }
 
 // One convolution geometry: conv2d and both of its gradients, compared in one pipeline.

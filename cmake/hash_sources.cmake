@@ -1,9 +1,9 @@
 # Writes OUT, a header defining GRAPHC_CODEGEN_HASH: the SHA-256 of the sources that decide what
 # code a graph compiles to (lowering, schedules, simplification, fusion, the IR). Run at build time, so editing a
-# schedule changes the hash and the kernel cache (codegen/kernel_cache.cpp) stops matching old entries.
+# schedule changes the hash and the kernel cache (kernels/kernel_cache.cpp) stops matching old entries.
 file(GLOB sources ${SRC}/codegen/*.cpp ${SRC}/codegen/*.h ${SRC}/passes/fusion.cpp ${SRC}/passes/fusion.h
      ${SRC}/passes/simplify.cpp ${SRC}/passes/simplify.h
-     ${SRC}/ir/*.cpp ${SRC}/ir/*.h)
+     ${SRC}/ir/*.cpp ${SRC}/ir/*.h ${SRC}/ir/*.def)
 list(SORT sources)
 set(all "")
 foreach(f ${sources})

@@ -13,7 +13,7 @@
 #include <set>
 #include <sstream>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 
 // Halide's copy of its runtime header, embedded in libHalide (what its generators emit).
 extern "C" const char halide_internal_runtime_header_HalideRuntime_h[];

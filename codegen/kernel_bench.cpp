@@ -12,8 +12,8 @@
 #include "codegen/program.h"
 #include "codegen/schedule.h"
 #include "codegen/schedule_gpu.h"
-#include "codegen/device_runtime.h"
-#include "frontend/diagnostics.h"
+#include "kernels/device_runtime.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 

@@ -7,12 +7,13 @@
 #include <iostream>
 #include <set>
 
-#include "codegen/buffer_pool.h"
-#include "codegen/device_runtime.h"
-#include "codegen/kernel_cache.h"
+#include "kernels/buffer_pool.h"
+#include "kernels/device_runtime.h"
+#include "codegen/program_key.h"
+#include "kernels/kernel_cache.h"
 #include "codegen/schedule.h"
 #include "codegen/schedule_gpu.h"
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "ir/op_table.h"
 #include "passes/fusion.h"
 #include "passes/simplify.h"

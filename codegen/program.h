@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-#include "codegen/loaded_kernel.h"
+#include "kernels/loaded_kernel.h"
 
 #include "ir/graph.h"
 
@@ -17,7 +17,7 @@ namespace graphc {
 
 struct CompileOptions {
   Halide::Target target = Halide::get_jit_target_from_environment();
-  // The persistent kernel cache's directory (codegen/kernel_cache.h); "" compiles with the JIT
+  // The persistent kernel cache's directory (kernels/kernel_cache.h); "" compiles with the JIT
   // every time (the library default, so tests never touch the user's cache; the CLI sets it).
   std::string cacheDir;
 };

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "frontend/source_location.h"
+#include "support/source_location.h"
 
 namespace graphc {
 

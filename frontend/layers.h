@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "ir/graph.h"
-#include "passes/optimizer.h"
+#include "ir/optimizer_spec.h"
 
 namespace graphc {
 

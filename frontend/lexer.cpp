@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <utility>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 namespace {

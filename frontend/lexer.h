@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "frontend/source_location.h"
+#include "support/source_location.h"
 
 namespace graphc {
 

@@ -1,7 +1,8 @@
 // \file AST-to-graph lowering of statements and names: scopes, rebinding, constants, layer scopes.
 #include "frontend/lowerer.h"
+#include "frontend/lower_program.h"
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 

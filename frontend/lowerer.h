@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "frontend/model.h"
+#include "frontend/ast.h"
+#include "ir/model.h"
 
 namespace graphc {
 

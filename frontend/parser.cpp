@@ -9,7 +9,7 @@
 #include <memory>
 #include <utility>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "frontend/lexer.h"
 
 namespace graphc {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "ir/op_table.h"
 
 namespace graphc {

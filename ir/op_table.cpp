@@ -6,7 +6,7 @@
 #include <limits>
 #include <map>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "ir/type_rules.h"
 
 namespace graphc {

@@ -1,7 +1,7 @@
 // \file The op table: every graph op declared once with its arity, type rule and meaning.
 //
 // Gradient rules live in passes/gradient_rules.cpp, Halide lowerings in codegen/lower_*.cpp
-// (found through codegen/lowering.cpp) and naive references in tests/support/reference_*.cpp,
+// (found through codegen/lowering.cpp) and naive references in tests/testing/reference_*.cpp,
 // each a table keyed by the same names; tests/unit/test_op_table.cpp fails for any op missing
 // from one of them.
 #pragma once

@@ -2,7 +2,7 @@
 // from the loss back to the variables.
 #include "passes/autodiff.h"
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "passes/gradient_rules.h"
 
 namespace graphc {

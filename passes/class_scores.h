@@ -1,7 +1,7 @@
 // \file Which value of a model holds its class scores (what `predict` and the MLIR export output).
 #pragma once
 
-#include "frontend/model.h"
+#include "ir/model.h"
 
 namespace graphc {
 

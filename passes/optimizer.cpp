@@ -6,17 +6,10 @@
 
 #include <cmath>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "passes/autodiff.h"
 
 namespace graphc {
-
-OptimizerSpec defaultOptimizer(const std::string& kind) {
-  OptimizerSpec spec;
-  spec.kind = kind;
-  spec.learningRate = kind == "sgd" ? 0.01 : 0.001;
-  return spec;
-}
 
 namespace {
 

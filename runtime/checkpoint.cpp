@@ -15,7 +15,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "passes/optimizer.h"
 #include "runtime/metrics_json.h"
 #include "runtime/session.h"
@@ -190,7 +190,7 @@ void saveCheckpoint(const std::string& path, Session& session, const std::map<st
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((uint64_t(json.size()) >> (8 * i)) & 0xff));
   out += json;
   for (const auto& [data, bytes] : chunks) out.append(reinterpret_cast<const char*>(data), bytes);
-  writeFileAtomically(path, out);
+  writeTextFile(path, out);
 }
 
 CheckpointLoad loadCheckpoint(const std::string& path, Session& session) {

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "runtime/idx.h"
 
 namespace graphc {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "frontend/model.h"
+#include "ir/model.h"
 
 namespace graphc {
 

@@ -2,7 +2,7 @@
 #include "runtime/feeder.h"
 
 #include "codegen/program.h"
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "frontend/model.h"
+#include "ir/model.h"
 #include "runtime/dataset.h"
 
 namespace graphc {

@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 namespace {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <random>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 namespace {

@@ -1,14 +1,12 @@
 // \file JSON for --metrics-json: numbers printed with enough digits to round-trip.
 #include "runtime/metrics_json.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 
-#include "frontend/diagnostics.h"
+#include "support/atomic_file.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 namespace {
@@ -68,26 +66,9 @@ std::string metricsJson(const RunResult& r, const std::string& target) {
   return os.str();
 }
 
-void writeFileAtomically(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw InputError(path + ": cannot write the file");
-  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  ok = ok && std::fflush(f) == 0;
-  ok = ok && ::fsync(fileno(f)) == 0;
-  ok = std::fclose(f) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw InputError(path + ": cannot write the file");
-  }
-  // The rename is durable only once the directory entry is on disk too.
-  size_t slash = path.find_last_of('/');
-  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-  int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dirFd >= 0) {
-    ::fsync(dirFd);
-    ::close(dirFd);
-  }
+void writeTextFile(const std::string& path, const std::string& text) {
+  std::string error = writeFileAtomically(path, text);
+  if (!error.empty()) throw InputError(path + ": cannot write the file: " + error);
 }
 
 }  // namespace graphc

@@ -9,8 +9,8 @@ namespace graphc {
 
 std::string metricsJson(const RunResult& r, const std::string& target);
 
-// Writes text to path through a temporary file and a rename, so a reader never sees half of it.
+// Writes text to path atomically (support/atomic_file.h).
 // Throws InputError when the file cannot be written.
-void writeFileAtomically(const std::string& path, const std::string& text);
+void writeTextFile(const std::string& path, const std::string& text);
 
 }  // namespace graphc

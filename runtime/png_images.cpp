@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 
 #ifdef GRAPHC_HAVE_PNG
 #include <png.h>

@@ -1,7 +1,7 @@
 // \file Session: variable storage, feeds, and a cache of compiled programs per (fetches, batch).
 #include "runtime/session.h"
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "runtime/initializers.h"
 
 namespace graphc {

@@ -14,7 +14,7 @@
 #include <random>
 #include <sstream>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "runtime/checkpoint.h"
 #include "runtime/dataset.h"
 #include "runtime/feeder.h"

@@ -8,7 +8,8 @@
 #include <vector>
 
 #include "codegen/program.h"
-#include "frontend/model.h"
+#include "ir/model.h"
+#include "passes/optimizer.h"
 
 namespace graphc {
 

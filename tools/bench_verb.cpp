@@ -8,11 +8,11 @@
 #include <sstream>
 
 #include "codegen/kernel_bench.h"
-#include "codegen/kernel_cache.h"
+#include "kernels/kernel_cache.h"
 #include "codegen/program.h"
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "passes/fusion.h"
-#include "passes/pipeline.h"
+#include "driver/pipeline.h"
 #include "runtime/session.h"
 #include "runtime/trainer.h"
 #include "tools/verbs.h"

@@ -1,5 +1,5 @@
 // \file `--no-cache`, shared by the verbs that run kernels: where the kernel cache lives, if anywhere.
-#include "codegen/kernel_cache.h"
+#include "kernels/kernel_cache.h"
 #include "tools/verbs.h"
 
 namespace graphc {

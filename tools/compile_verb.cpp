@@ -6,9 +6,9 @@
 #include <sstream>
 
 #include "codegen/aot.h"
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "passes/class_scores.h"
-#include "passes/pipeline.h"
+#include "driver/pipeline.h"
 #include "runtime/trainer.h"
 #include "tools/verbs.h"
 

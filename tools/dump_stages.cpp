@@ -9,12 +9,12 @@
 #include <sstream>
 
 #include "codegen/program.h"
-#include "frontend/diagnostics.h"
-#include "ir/dot_printer.h"
+#include "support/diagnostics.h"
+#include "export/dot_printer.h"
 #include "ir/printer.h"
 #include "passes/fusion.h"
 #include "passes/simplify.h"
-#include "passes/pipeline.h"
+#include "driver/pipeline.h"
 #include "runtime/trainer.h"
 
 namespace graphc {

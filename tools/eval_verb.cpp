@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "passes/pipeline.h"
+#include "driver/pipeline.h"
 #include "runtime/metrics_json.h"
 #include "runtime/trainer.h"
 #include "tools/verbs.h"
@@ -61,7 +61,7 @@ int evalVerb(const std::vector<std::string>& args) {
   Model model = loadModel(path);
   EvalResult r = evaluateCheckpoint(model, options, std::cout);
   std::cout << testResultLine(r.testLoss, r.testMetrics) << std::endl;
-  if (auto json = flags.text("metrics-json")) writeFileAtomically(*json, evalJson(r, options.loadPath, targetName(options.compile.target)));
+  if (auto json = flags.text("metrics-json")) writeTextFile(*json, evalJson(r, options.loadPath, targetName(options.compile.target)));
   return 0;
 }
 

@@ -8,13 +8,13 @@
 #include <iostream>
 #include <sstream>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "frontend/parser.h"
 #include "frontend/summary.h"
-#include "ir/mlir_export.h"
+#include "export/mlir_export.h"
 #include "ir/printer.h"
 #include "passes/optimizer.h"
-#include "passes/pipeline.h"
+#include "driver/pipeline.h"
 #include "runtime/checkpoint.h"
 #include "runtime/interrupt.h"
 #include "runtime/metrics_json.h"
@@ -143,7 +143,7 @@ int dumpVerb(const std::vector<std::string>& args) {
                     "' (expected ast, graph, grad, opt, fused, halide, stmt, asm, ptx, dot or mlir)"};
   }
   if (auto out = flags.text("o"))
-    writeFileAtomically(*out, text);
+    writeTextFile(*out, text);
   else
     std::cout << text;
   return 0;

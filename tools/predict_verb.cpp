@@ -8,8 +8,8 @@
 #include <set>
 #include <sstream>
 
-#include "frontend/diagnostics.h"
-#include "passes/pipeline.h"
+#include "support/diagnostics.h"
+#include "driver/pipeline.h"
 #include "runtime/checkpoint.h"
 #include "runtime/feeder.h"
 #include "runtime/idx.h"

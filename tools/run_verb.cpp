@@ -5,7 +5,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "passes/pipeline.h"
+#include "driver/pipeline.h"
 #include "runtime/metrics_json.h"
 #include "runtime/trainer.h"
 #include "tools/verbs.h"
@@ -92,7 +92,7 @@ int runVerb(const std::vector<std::string>& args) {
     if (r.cacheHits > 0) info << " (" << r.cacheHits << " loaded from the kernel cache)";
     std::cout << info.str() << std::endl;
   }
-  if (auto json = flags.text("metrics-json")) writeFileAtomically(*json, metricsJson(r, targetName(options.compile.target)));
+  if (auto json = flags.text("metrics-json")) writeTextFile(*json, metricsJson(r, targetName(options.compile.target)));
   return 0;
 }
 

@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "codegen/device_runtime.h"
+#include "kernels/device_runtime.h"
 
 #include "tools/verbs.h"
 

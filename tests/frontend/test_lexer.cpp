@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "frontend/lexer.h"
 
 namespace graphc {

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <string>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "frontend/parser.h"
 
 namespace graphc {

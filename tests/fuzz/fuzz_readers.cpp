@@ -12,9 +12,9 @@
 #include <memory>
 #include <string>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "passes/optimizer.h"
-#include "passes/pipeline.h"
+#include "driver/pipeline.h"
 #include "runtime/checkpoint.h"
 #include "runtime/idx.h"
 #include "runtime/session.h"

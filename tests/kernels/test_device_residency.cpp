@@ -9,9 +9,9 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "codegen/device_runtime.h"
+#include "kernels/device_runtime.h"
 #include "codegen/kernel_bench.h"
-#include "passes/pipeline.h"
+#include "driver/pipeline.h"
 #include "runtime/session.h"
 #include "runtime/trainer.h"
 

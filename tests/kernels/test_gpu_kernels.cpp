@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <random>
 
-#include "codegen/device_runtime.h"
-#include "support/harness.h"
+#include "kernels/device_runtime.h"
+#include "testing/harness.h"
 
 namespace graphc {
 namespace {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "codegen/program.h"
-#include "passes/pipeline.h"
+#include "driver/pipeline.h"
 #include "runtime/trainer.h"
 
 namespace graphc {

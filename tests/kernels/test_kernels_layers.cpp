@@ -5,10 +5,11 @@
 
 #include <cmath>
 
-#include "frontend/model.h"
+#include "ir/model.h"
+#include "frontend/lower_program.h"
 #include "frontend/parser.h"
 #include "passes/stable_losses.h"
-#include "support/harness.h"
+#include "testing/harness.h"
 
 namespace graphc {
 namespace {

@@ -13,12 +13,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "passes/optimizer.h"
 #include "runtime/checkpoint.h"
 #include "runtime/png_images.h"
 #include "runtime/session.h"
-#include "support/harness.h"
+#include "testing/harness.h"
 
 #ifdef GRAPHC_HAVE_PNG
 #include <png.h>

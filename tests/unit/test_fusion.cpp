@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "passes/fusion.h"
-#include "support/harness.h"
+#include "testing/harness.h"
 
 namespace graphc {
 namespace {

@@ -1,4 +1,4 @@
-// \file The kernel cache (codegen/kernel_cache.h) through compileProgram: what the key depends on,
+// \file The kernel cache (kernels/kernel_cache.h) through compileProgram: what the key depends on,
 // a miss then a hit in a private cache folder, results equal to a naive loop and to the JIT's, a
 // corrupted entry rebuilt, and an unusable folder falling back to the JIT.
 #include <gtest/gtest.h>
@@ -11,9 +11,10 @@
 #include <random>
 #include <string>
 
-#include "codegen/kernel_cache.h"
+#include "codegen/program_key.h"
+#include "kernels/kernel_cache.h"
 #include "codegen/program.h"
-#include "support/harness.h"
+#include "testing/harness.h"
 
 namespace graphc {
 namespace {

@@ -5,8 +5,9 @@
 
 #include <algorithm>
 
-#include "frontend/diagnostics.h"
-#include "frontend/model.h"
+#include "support/diagnostics.h"
+#include "ir/model.h"
+#include "frontend/lower_program.h"
 #include "frontend/parser.h"
 #include "frontend/summary.h"
 #include "passes/stable_losses.h"

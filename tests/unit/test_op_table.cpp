@@ -5,11 +5,11 @@
 #include <set>
 
 #include "codegen/lowering.h"
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "ir/op_table.h"
 #include "passes/gradient_rules.h"
-#include "support/harness.h"
-#include "support/reference_ops.h"
+#include "testing/harness.h"
+#include "testing/reference_ops.h"
 
 namespace graphc {
 namespace {

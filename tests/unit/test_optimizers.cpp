@@ -4,10 +4,10 @@
 
 #include <cmath>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "passes/optimizer.h"
 #include "runtime/session.h"
-#include "support/harness.h"
+#include "testing/harness.h"
 
 namespace graphc {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "passes/simplify.h"
 #include "runtime/session.h"
-#include "support/harness.h"
+#include "testing/harness.h"
 
 namespace graphc {
 namespace {

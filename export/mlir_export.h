@@ -1,8 +1,8 @@
 // \file The forward graph as an MLIR module in the TOSA dialect (`graphc dump --stage mlir`): one
 // function from the image placeholder to the class scores, variables inlined as tosa.const.
 //
-// ir/mlir_export.cpp builds the module with MLIR's C++ API (the only file that includes MLIR's
-// headers) and verifies it; ir/mlir_export_forward.cpp chooses, from a model's train block, what
+// export/mlir_export.cpp builds the module with MLIR's C++ API (the only file that includes MLIR's
+// headers) and verifies it; export/mlir_export_forward.cpp chooses, from a model's train block, what
 // the function takes and returns.
 #pragma once
 
@@ -11,7 +11,7 @@
 #include <map>
 #include <string>
 
-#include "frontend/model.h"
+#include "ir/model.h"
 #include "ir/graph.h"
 
 namespace graphc {

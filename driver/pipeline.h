@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "frontend/model.h"
+#include "ir/model.h"
 
 namespace graphc {
 

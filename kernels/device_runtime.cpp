@@ -1,5 +1,5 @@
 // \file Loading PoCL in a private symbol scope (see device_runtime.h for why).
-#include "codegen/device_runtime.h"
+#include "kernels/device_runtime.h"
 
 #include <dlfcn.h>
 

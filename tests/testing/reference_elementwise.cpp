@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "codegen/random_bits.h"
-#include "support/reference_ops.h"
+#include "testing/reference_ops.h"
 
 namespace graphc {
 namespace {

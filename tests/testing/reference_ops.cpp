@@ -1,6 +1,6 @@
 // \file The table of reference implementations, shape index helpers and a whole-graph evaluator
 // that runs the references node by node (the "naive interpreter" tests compare Halide against).
-#include "support/reference_ops.h"
+#include "testing/reference_ops.h"
 
 #include <cmath>
 #include <stdexcept>

@@ -1,5 +1,5 @@
 // \file sha256Hex over llvm::SHA256.
-#include "codegen/sha256.h"
+#include "support/sha256.h"
 
 #include <llvm/ADT/ArrayRef.h>
 #include <llvm/ADT/StringRef.h>

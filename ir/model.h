@@ -1,13 +1,13 @@
-// \file What the frontend produces from a .mnn file: the forward graph and the train block's settings.
+// \file The model a .mnn file describes: the forward graph and the train block's settings.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "frontend/ast.h"
 #include "ir/graph.h"
-#include "passes/optimizer.h"
+#include "ir/optimizer_spec.h"
+#include "support/source_location.h"
 
 namespace graphc {
 
@@ -74,9 +74,5 @@ struct Model {
   std::vector<LayerInfo> layers;          // in source order
   std::vector<VariableUpdate> stateUpdates;  // non-trainable state a train step also updates (BatchNorm statistics)
 };
-
-// Resolves names, creates layer variables, type-checks every op and reads the train block.
-// Throws UserError at the offending expression.
-Model lowerProgram(const Program& program);
 
 }  // namespace graphc

@@ -7,7 +7,7 @@
 // runtime entry per target, `halide-runtime-KEY.so` (found through DT_NEEDED and an $ORIGIN
 // rpath): the runtime is compiled once per cache rather than once per program, and every loaded
 // program shares one runtime instance (one thread pool, one set of hooks).
-#include "codegen/kernel_cache.h"
+#include "kernels/kernel_cache.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -28,8 +28,8 @@
 #include <set>
 #include <sstream>
 
-#include "codegen/sha256.h"
-#include "codegen_version.h"  // generated: GRAPHC_CODEGEN_HASH
+#include "support/atomic_file.h"
+#include "support/sha256.h"
 
 namespace graphc {
 namespace {
@@ -37,41 +37,6 @@ namespace {
 const std::string kMagic = "graphc-kernel-v1 ";
 const size_t kTrailerSize = kMagic.size() + 64 + 1;
 const char* kFunction = "graphc_program";
-
-std::string fullPrecision(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
-std::string attrsText(const Attrs& attrs) {
-  std::ostringstream os;
-  for (const auto& [key, value] : attrs.all()) {
-    os << " " << key << "=";
-    if (auto* i = std::get_if<int64_t>(&value)) os << "i" << *i;
-    else if (auto* d = std::get_if<double>(&value)) os << "f" << fullPrecision(*d);
-    else if (auto* s = std::get_if<std::string>(&value)) os << "s" << s->size() << ":" << *s;
-    else {
-      os << "[";
-      for (int64_t x : std::get<std::vector<int64_t>>(value)) os << x << ",";
-      os << "]";
-    }
-  }
-  return os.str();
-}
-
-// The Halide library this process uses: its version and the file's size and modification time,
-// so a rebuilt or updated libHalide (same version number, other code) does not reuse entries.
-std::string halideIdentity() {
-  std::string id = std::string("halide ") + GRAPHC_HALIDE_VERSION;
-  Dl_info info;
-  if (dladdr(reinterpret_cast<void*>(&Halide::get_host_target), &info) && info.dli_fname) {
-    struct stat st;
-    if (stat(info.dli_fname, &st) == 0)
-      id += " " + std::string(info.dli_fname) + " " + std::to_string(st.st_size) + " " + std::to_string(st.st_mtime);
-  }
-  return id;
-}
 
 std::string readFile(const std::string& path, bool* ok) {
   std::ifstream in(path, std::ios::binary);
@@ -164,28 +129,6 @@ void removeStaleBuilds(const std::string& folder) {
   }
 }
 
-// Writes bytes to path atomically: a temporary file beside it, fsync, rename, fsync of the folder.
-void writeAtomically(const std::string& folder, const std::string& path, const std::string& bytes) {
-  std::string temp = path + ".tmp-XXXXXX";
-  int fd = mkstemp(temp.data());
-  if (fd < 0) throw CacheUnavailable("cannot write to the kernel cache " + folder + ": " + std::strerror(errno));
-  size_t written = 0;
-  while (written < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    written += static_cast<size_t>(n);
-  }
-  bool good = written == bytes.size() && fsync(fd) == 0;
-  good = close(fd) == 0 && good;
-  if (!good || rename(temp.c_str(), path.c_str()) != 0) {
-    std::remove(temp.c_str());
-    throw CacheUnavailable("cannot write the kernel cache entry " + path + ": " + std::strerror(errno));
-  }
-  int dirFd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dirFd >= 0) fsync(dirFd), close(dirFd);
-}
-
 // Makes an object with compileObject(objectPath) in a private build folder, links it into a shared
 // object with the extra linker arguments and stores it as the entry at path.
 void buildEntry(const std::string& folder, const std::string& path, const std::string& key,
@@ -210,25 +153,13 @@ void buildEntry(const std::string& folder, const std::string& path, const std::s
     bool ok = false;
     std::string bytes = readFile(work + "/program.so", &ok);
     if (!ok || bytes.empty()) throw CacheUnavailable("the linker wrote no shared object");
-    writeAtomically(folder, path, bytes + trailer(bytes, key));
+    std::string error = writeFileAtomically(path, bytes + trailer(bytes, key));
+    if (!error.empty()) throw CacheUnavailable("cannot write the kernel cache entry " + path + ": " + error);
   } catch (...) {
     removeFolder(work);
     throw;
   }
   removeFolder(work);
-}
-
-// Transitive inputs of the outputs, in id order.
-std::set<int> liveNodes(const Graph& graph, const std::vector<int>& outputs) {
-  std::set<int> live;
-  std::vector<int> stack(outputs.begin(), outputs.end());
-  while (!stack.empty()) {
-    int id = stack.back();
-    stack.pop_back();
-    if (!live.insert(id).second) continue;
-    for (int in : graph.node(id).inputs) stack.push_back(in);
-  }
-  return live;
 }
 
 // The runtime entry of this target (built when missing or corrupt, verified once per process):
@@ -264,21 +195,15 @@ std::string defaultCacheDirectory() {
   return "";
 }
 
-std::string programDescription(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
-                               const Halide::Target& target) {
-  std::ostringstream os;
-  os << "graphc kernel cache v1\ncodegen " << GRAPHC_CODEGEN_HASH << "\n" << halideIdentity() << "\ntarget "
-     << target.to_string() << "\nbatch " << batch << "\noutputs";
-  for (int id : outputs) os << " %" << id;
-  os << "\n";
-  for (int id : liveNodes(graph, outputs)) {
-    const Node& n = graph.node(id);
-    os << "%" << id << " = " << (n.isGradient ? "grad " : "") << n.op << "(";
-    for (int in : n.inputs) os << "%" << in << ",";
-    os << ")" << attrsText(n.attrs) << " : " << typeToString(n.dtype, n.shape) << " name " << n.name.size() << ":"
-       << n.name << "\n";
+std::string halideIdentity() {
+  std::string id = std::string("halide ") + GRAPHC_HALIDE_VERSION;
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&Halide::get_host_target), &info) && info.dli_fname) {
+    struct stat st;
+    if (stat(info.dli_fname, &st) == 0)
+      id += " " + std::string(info.dli_fname) + " " + std::to_string(st.st_size) + " " + std::to_string(st.st_mtime);
   }
-  return os.str();
+  return id;
 }
 
 std::string cacheEntryPath(const std::string& dir, const std::string& description) {

@@ -1,6 +1,6 @@
 // \file The persistent kernel cache (issue 7): each compiled program is stored on disk as a shared
-// object, keyed by a SHA-256 of everything that decides its code (the graph nodes it computes, its
-// outputs and batch, the code generator's sources, the target, the Halide build), so a second run
+// object, keyed by a SHA-256 of a description of everything that decides its code
+// (codegen/program_key.h), so a second run
 // of the same model compiles nothing. Entries are written atomically and end with a checksum that
 // is verified before dlopen: a corrupt or truncated entry is rebuilt, never loaded.
 #pragma once
@@ -12,20 +12,16 @@
 #include <string>
 #include <vector>
 
-#include "codegen/loaded_kernel.h"
-#include "ir/graph.h"
+#include "kernels/loaded_kernel.h"
 
 namespace graphc {
 
 // The cache directory of cli.md: $GRAPHC_CACHE, else ~/.cache/graphc; "" when neither is known.
 std::string defaultCacheDirectory();
 
-// The text the key hashes (exposed for tests and for `--stage`-like inspection): the nodes the
-// outputs depend on, in id order, with full-precision attributes, then outputs, batch, target,
-// the code generator's source hash and the Halide library's identity. target is the one the entry
-// is compiled for: compileProgram passes CompileOptions::target without the JIT feature.
-std::string programDescription(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
-                               const Halide::Target& target);
+// The Halide library this process uses: its version and the file's size and modification time,
+// so a rebuilt or updated libHalide (same version number, other code) does not reuse entries.
+std::string halideIdentity();
 
 // The cache cannot be used (directory not writable, no linker): the caller JIT-compiles instead.
 struct CacheUnavailable : std::runtime_error {

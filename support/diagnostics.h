@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "frontend/source_location.h"
+#include "support/source_location.h"
 
 namespace graphc {
 

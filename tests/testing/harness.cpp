@@ -1,5 +1,5 @@
 // \file Test helpers: random tensors, sources, Halide runs, tolerant comparison, central differences.
-#include "support/harness.h"
+#include "testing/harness.h"
 
 #include <algorithm>
 #include <cmath>

@@ -8,14 +8,14 @@
 // filter goes through tosa.transpose) and a bias (zeros); matmul is batched 3-D; reductions keep
 // the reduced axis; f32 division is a multiplication by tosa.reciprocal; tosa.cast rounds floats
 // to the nearest integer where graphc truncates.
-#include "ir/mlir_export.h"
+#include "export/mlir_export.h"
 
 #include <cmath>
 #include <limits>
 #include <set>
 #include <vector>
 
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 #include "ir/op_table.h"
 #include "llvm/Support/raw_ostream.h"
 #include "mlir/Dialect/StandardOps/IR/Ops.h"

@@ -3,8 +3,8 @@
 #include <set>
 #include <vector>
 
-#include "frontend/diagnostics.h"
-#include "ir/mlir_export.h"
+#include "support/diagnostics.h"
+#include "export/mlir_export.h"
 #include "passes/class_scores.h"
 
 namespace graphc {

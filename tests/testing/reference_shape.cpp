@@ -2,7 +2,7 @@
 // one_hot, and element_count.
 #include <stdexcept>
 
-#include "support/reference_ops.h"
+#include "testing/reference_ops.h"
 
 namespace graphc {
 namespace {

@@ -1,6 +1,7 @@
 // \file loadModel: text -> AST -> graph -> stable-loss rewrite.
-#include "passes/pipeline.h"
+#include "driver/pipeline.h"
 
+#include "frontend/lower_program.h"
 #include "frontend/parser.h"
 #include "passes/optimizer.h"
 #include "passes/stable_losses.h"

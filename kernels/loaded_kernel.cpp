@@ -1,5 +1,5 @@
 // \file dlopen of a cached program and the hooks installed in its private Halide runtime.
-#include "codegen/loaded_kernel.h"
+#include "kernels/loaded_kernel.h"
 
 #include <dlfcn.h>
 
@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <mutex>
 
-#include "codegen/buffer_pool.h"
+#include "kernels/buffer_pool.h"
 
 namespace graphc {
 namespace {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "ir/graph.h"
-#include "support/reference_ops.h"
+#include "testing/reference_ops.h"
 
 namespace graphc {
 

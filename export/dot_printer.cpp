@@ -1,5 +1,5 @@
 // \file Graphviz output of the graph, with fusion kernels as clusters.
-#include "ir/dot_printer.h"
+#include "export/dot_printer.h"
 
 #include <set>
 #include <sstream>

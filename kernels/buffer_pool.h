@@ -13,7 +13,7 @@ namespace graphc {
 void usePooledAllocator(Halide::Pipeline& pipeline);
 
 // The same pool with the signatures of halide_set_custom_malloc/free, for the Halide runtime of
-// an ahead-of-time compiled program (codegen/loaded_kernel.cpp).
+// an ahead-of-time compiled program (kernels/loaded_kernel.cpp).
 void* pooledAllocate(void* userContext, size_t size);
 void pooledRelease(void* userContext, void* block);
 

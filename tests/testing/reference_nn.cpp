@@ -4,7 +4,7 @@
 #include <limits>
 #include <stdexcept>
 
-#include "support/reference_ops.h"
+#include "testing/reference_ops.h"
 
 namespace graphc {
 namespace {

@@ -1,5 +1,5 @@
 // \file Prints user errors as FILE:LINE:COL with the source line and a caret; checks invariants.
-#include "frontend/diagnostics.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 namespace {

@@ -1,7 +1,7 @@
 // \file The pooled allocator: size-keyed free lists behind a mutex (Halide may allocate from
 // worker threads). Blocks are never returned to the system; the sizes a program uses are fixed,
 // so the pool holds at most each program's peak working set.
-#include "codegen/buffer_pool.h"
+#include "kernels/buffer_pool.h"
 
 #include <cstdlib>
 #include <mutex>

@@ -3,16 +3,15 @@
 // program, so a checkpoint evaluates to exactly the numbers the run printed.
 #include "runtime/trainer.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <iomanip>
 #include <iostream>
 #include <ostream>
 #include <random>
-#include <sstream>
 
 #include "support/diagnostics.h"
 #include "runtime/checkpoint.h"
@@ -140,15 +139,14 @@ Evaluation Loop::evaluate(const LabeledImages& data, const std::vector<int64_t>&
 }
 
 std::string Loop::describe(const EpochRecord& r, const std::string& head) const {
-  std::ostringstream os;
-  os << std::fixed << head << " - " << std::setprecision(1) << r.seconds << "s" << std::setprecision(4)
-     << " - loss: " << r.loss;
-  for (size_t m = 0; m < r.metrics.size(); ++m) os << " - " << cfg_.metricNames[m] << ": " << r.metrics[m];
+  std::string line = fmt::format("{} - {:.1f}s - loss: {:.4f}", head, r.seconds, r.loss);
+  for (size_t m = 0; m < r.metrics.size(); ++m) line += fmt::format(" - {}: {:.4f}", cfg_.metricNames[m], r.metrics[m]);
   if (r.validated) {
-    os << " - val_loss: " << r.valLoss;
-    for (size_t m = 0; m < r.valMetrics.size(); ++m) os << " - val_" << cfg_.metricNames[m] << ": " << r.valMetrics[m];
+    line += fmt::format(" - val_loss: {:.4f}", r.valLoss);
+    for (size_t m = 0; m < r.valMetrics.size(); ++m)
+      line += fmt::format(" - val_{}: {:.4f}", cfg_.metricNames[m], r.valMetrics[m]);
   }
-  return os.str();
+  return line;
 }
 
 // The value early stopping watches; smaller is better (accuracies are negated).

@@ -159,7 +159,8 @@ double monitored(const EpochRecord& r, const std::string& monitor) {
 }
 
 void Loop::applyOverrides() {
-  if (!cfg_.present) throw UserError({}, "the model has no train block; `graphc run` needs one (spec section 6)");
+  if (!cfg_.present)
+    throw UserError({}, "the model has no train block; `graphc run` needs one (every model in examples/ has one)");
   if (cfg_.data.kind.empty())
     throw UserError(cfg_.loc, "the train block needs `data`, such as data = mnist(scale = 1/255)");
   if (cfg_.minimize < 0) throw UserError(cfg_.loc, "the train block needs `minimize`, the scalar loss to minimize");

@@ -51,7 +51,7 @@ step "2/3 the test suite under the sanitizers (a subset, see below)"
 # and ptx (both mostly Halide and LLVM, not instrumented, compiling every example; their front end
 # is replayed by fuzz_regressions.frontend, the GPU schedules are checked by the kernel tests),
 # interrupt (signal timing), and the tests that run kernels on PoCL, opencl_training,
-# DeviceResidency and GpuKernels: PoCL must be loaded with RTLD_DEEPBIND (../shared/docs/toolchain.md), which
+# DeviceResidency and GpuKernels: PoCL must be loaded with RTLD_DEEPBIND (kernels/device_runtime.h), which
 # ASan's runtime refuses (it aborts the process), and PoCL's kernels are not instrumented anyway.
 # Two tests at a time, one per core (the tests time nothing, so they may share the machine).
 ctest --test-dir build-sanitize --output-on-failure -j "$JOBS" \

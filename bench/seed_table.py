@@ -29,8 +29,9 @@ SEEDS = {
 
 HEADER = """# Examples
 
-The seven models of the tutorials in `../shared/seeds/`, written in `.mnn`. Each trains with its
-own `train` block (the tutorial's budget) via `graphc run examples/NAME.mnn`.
+The seven models of the Keras and TensorFlow MNIST tutorials graphc started from (the seeds),
+written in `.mnn`. Each trains with its own `train` block (the tutorial's budget) via
+`graphc run examples/NAME.mnn`.
 
 The table is written by `python3 bench/seed_table.py` on this 2-core machine: parameters from
 `graphc summary`, accuracy on the MNIST test set after the whole budget (the tutorials report

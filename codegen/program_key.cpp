@@ -1,7 +1,8 @@
 // \file The kernel cache's key text: the nodes, outputs, batch, target and the code generator's identity.
 #include "codegen/program_key.h"
 
-#include <cstdio>
+#include <fmt/format.h>
+
 #include <set>
 #include <sstream>
 
@@ -11,11 +12,7 @@
 namespace graphc {
 namespace {
 
-std::string fullPrecision(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
+std::string fullPrecision(double v) { return fmt::format("{:.17g}", v); }
 
 std::string attrsText(const Attrs& attrs) {
   std::ostringstream os;

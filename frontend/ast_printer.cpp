@@ -1,6 +1,7 @@
 // \file Prints the AST as indented text, one node per line with line:col, for dumps and goldens.
+#include <fmt/format.h>
+
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -16,17 +17,14 @@ std::string at(SourceLoc loc) {
 // The shortest spelling that reads back as the same double, so dumps are stable and exact.
 // Non-integers always show a '.' or an exponent, so `32.0` and `32` stay distinguishable.
 std::string formatNumber(double value, bool isInteger) {
-  char buffer[64];
   // %g would print 10 as "1e+01"; whole numbers of a sane size read better in full.
-  if (std::nearbyint(value) == value && std::fabs(value) < 1e15) {
-    std::snprintf(buffer, sizeof buffer, "%.0f", value);
-    return std::string(buffer) + (isInteger ? "" : ".0");
-  }
+  if (std::nearbyint(value) == value && std::fabs(value) < 1e15)
+    return fmt::format("{:.0f}", value) + (isInteger ? "" : ".0");
+  std::string text;
   for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buffer, sizeof buffer, "%.*g", precision, value);
-    if (std::strtod(buffer, nullptr) == value) break;
+    text = fmt::format("{:.{}g}", value, precision);
+    if (std::strtod(text.c_str(), nullptr) == value) break;
   }
-  std::string text = buffer;
   if (!isInteger && std::isfinite(value) && text.find_first_of(".e") == std::string::npos) {
     text += ".0";
   }

@@ -1,7 +1,8 @@
 // \file The .mnn lexer: comments, numbers, strings, names, operators and significant newlines.
 #include "frontend/lexer.h"
 
-#include <cstdio>
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <utility>
 
@@ -24,11 +25,7 @@ std::string describeCharAt(const std::string& text, size_t pos) {
   if (pos >= text.size()) return "end of file";
   unsigned char c = static_cast<unsigned char>(text[pos]);
   if (c == '\n') return "end of line";
-  if (c < 0x20 || c == 0x7f) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "character 0x%02x", c);
-    return buffer;
-  }
+  if (c < 0x20 || c == 0x7f) return fmt::format("character 0x{:02x}", c);
   size_t length = 1;
   if (c >= 0xc0) length = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
   return "'" + text.substr(pos, length) + "'";

@@ -1,7 +1,8 @@
 // \file Keras' model.summary() for a lowered model.
 #include "frontend/summary.h"
 
-#include <iomanip>
+#include <fmt/format.h>
+
 #include <map>
 #include <set>
 #include <sstream>
@@ -48,11 +49,11 @@ std::string printSummary(const Model& model) {
   std::ostringstream os;
   const std::string rule(65, '_'), doubleRule(65, '=');
   os << "Model: \"" << g.modelName << "\"\n" << rule << "\n";
-  os << std::left << " " << std::setw(28) << "Layer (type)" << std::setw(26) << "Output Shape" << "Param #\n";
+  os << fmt::format(" {:<28}{:<26}Param #\n", "Layer (type)", "Output Shape");
   os << doubleRule << "\n";
   std::set<std::string> shown;
   auto row = [&](const std::string& name, const std::string& shape, int64_t params) {
-    os << " " << std::setw(28) << name << std::setw(26) << shape << withCommas(params) << "\n\n";
+    os << fmt::format(" {:<28}{:<26}{}\n\n", name, shape, withCommas(params));
   };
   for (const LayerInfo& l : model.layers) {
     const Node& out = g.node(l.output);

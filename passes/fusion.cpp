@@ -1,6 +1,8 @@
 // \file The fusion plan and its cost estimates.
 #include "passes/fusion.h"
 
+#include <fmt/format.h>
+
 #include <functional>
 #include <map>
 #include <set>
@@ -129,15 +131,12 @@ std::string printFusionPlan(const Graph& graph, const FusionPlan& plan) {
       os << (j ? ", " : "") << "%" << n.id << " " << (n.isGradient ? "grad " : "") << n.op;
     }
     os << "] : " << typeToString(root.dtype, root.shape);
-    char cost[96];
-    std::snprintf(cost, sizeof cost, "  # %.3g MFLOP, %.3g MB", k.flops / 1e6, k.bytes / 1e6);
-    os << cost << (root.name.empty() ? "" : "  " + root.name) << "\n";
+    os << fmt::format("  # {:.3g} MFLOP, {:.3g} MB", k.flops / 1e6, k.bytes / 1e6);
+    os << (root.name.empty() ? "" : "  " + root.name) << "\n";
     flops += k.flops;
     bytes += k.bytes;
   }
-  char total[96];
-  std::snprintf(total, sizeof total, "  # total %.4g MFLOP, %.4g MB", flops / 1e6, bytes / 1e6);
-  os << total << "\n}\n";
+  os << fmt::format("  # total {:.4g} MFLOP, {:.4g} MB\n}}\n", flops / 1e6, bytes / 1e6);
   return os.str();
 }
 

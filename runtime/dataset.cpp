@@ -1,4 +1,4 @@
-// \file Finding and loading the IDX files of a data set, as ../shared/docs/data.md says.
+// \file Finding and loading the IDX files of a data set, where scripts/fetch_mnist.sh puts them.
 #include "runtime/dataset.h"
 
 #include <sys/stat.h>

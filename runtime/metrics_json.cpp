@@ -1,8 +1,9 @@
 // \file JSON for --metrics-json: numbers printed with enough digits to round-trip.
 #include "runtime/metrics_json.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
-#include <cstdio>
 #include <sstream>
 
 #include "support/atomic_file.h"
@@ -13,9 +14,7 @@ namespace {
 
 std::string num(double v) {
   if (!std::isfinite(v)) return "null";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
+  return fmt::format("{:.10g}", v);
 }
 
 std::string quoted(const std::string& s) {
@@ -25,9 +24,7 @@ std::string quoted(const std::string& s) {
       out += '\\';
       out += c;
     } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-      out += escaped;
+      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
     } else {
       out += c;
     }

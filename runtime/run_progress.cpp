@@ -1,18 +1,15 @@
 // \file Run progress as checkpoint metadata: one key per field, numbers as text.
 #include "runtime/run_progress.h"
 
-#include <cstdio>
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <sstream>
 
 namespace graphc {
 namespace {
 
-std::string exact(double v) {
-  char text[40];
-  std::snprintf(text, sizeof text, "%.17g", v);
-  return text;
-}
+std::string exact(double v) { return fmt::format("{:.17g}", v); }
 
 }  // namespace
 

@@ -3,16 +3,15 @@
 // program, so a checkpoint evaluates to exactly the numbers the run printed.
 #include "runtime/trainer.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <iomanip>
 #include <iostream>
 #include <ostream>
 #include <random>
-#include <sstream>
 
 #include "support/diagnostics.h"
 #include "runtime/checkpoint.h"
@@ -54,7 +53,7 @@ class Loop {
   // Continues the progress --load recorded, warning when this run's data order differs from it.
   void resumeProgress();
   void saveCheckpointFile(const std::string& path);
-  [[noreturn]] void stopOnSignal(int64_t totalSteps);
+  [[noreturn]] void stopOnSignal();
   void feedBatch(const std::vector<FeedSpec>& feeds, const LabeledImages& data, const std::vector<int64_t>& order,
                  int64_t first, int64_t batch);
   void feedScalar(const char* name, double value);
@@ -67,8 +66,29 @@ class Loop {
   int64_t feedStep(int64_t step);
   int64_t batchOf(int64_t step) const;  // the step's batch size (the last of an epoch may be short)
   std::vector<Halide::Buffer<>>& trainOn(int64_t step);
+
+  // The steps of run(), in the order it takes them.
+  // Holds out the validation examples: the test set, or a seeded fraction of the training set.
+  void splitValidation(const DataSplit& data);
+  // Sets the run's length in steps and epochs, continuing the progress of --load.
+  void planSteps(const LabeledImages& trainSet);
+  // Replays the data-order shuffles of the epochs already trained; returns the first epoch to train.
+  int64_t rewindShuffles();
+  void startEpoch(int64_t epoch);
+  // Trains step progress_.step and adds its loss and metrics to the report in progress.
+  void trainNextStep(int64_t epoch);
+  // Prints the mean loss and metrics since the last report, with validation, and starts the next.
+  EpochRecord reportProgress(int64_t epoch, const std::string& head);
+  void validate(EpochRecord& report);
+  // Early stopping after an epoch's report: true when the run ends here.
+  bool stopEarly(const EpochRecord& report);
   // What runs between steps: the numerics check, --save-every, Ctrl-C.
-  void afterStep(int64_t totalSteps, bool epochEnded);
+  void afterStep(bool epochEnded);
+  void checkNumerics(bool epochEnded);
+  void checkpointIfDue(bool epochEnded);
+  // Saves --save, evaluates on the test set and completes the result.
+  RunResult finish(const LabeledImages& testSet);
+  std::vector<int64_t> shuffledOrder();  // the training examples in the next epoch's order
   // Rolls back to the last snapshot and replays the steps up to `failed` one at a time to find
   // the first that made a non-finite value, then names the op; always throws RunFailure.
   [[noreturn]] void failNonFinite(int64_t failed, const std::string& what);
@@ -87,9 +107,19 @@ class Loop {
   // The training run.
   TrainStep program_;
   const LabeledImages* trainSet_ = nullptr;
+  std::vector<int64_t> trainIndices_;      // the examples trained on, in the data set's order
+  const LabeledImages* valSet_ = nullptr;  // nullptr: no validation
+  std::vector<int64_t> valIndices_;
   int64_t trainCount_ = 0, stepsPerEpoch_ = 1;
+  int64_t firstStep_ = 0, totalSteps_ = 0, totalEpochs_ = 0;  // steps count across resumed runs
+  int64_t epochEnd_ = 0;                                       // the step that ends this epoch
+  std::mt19937_64 shuffleRng_;
   std::vector<int64_t> order_;
   RunProgress progress_;
+  Clock::time_point reportStart_;
+  double trainSeconds_ = 0;  // the time and images of the steps that compiled nothing
+  int64_t trainImages_ = 0;
+  RunResult result_;
   InterruptGuard* interrupt_ = nullptr;
   Session::Snapshot snapshot_;  // the variables after step snapshotStep_, all finite
   int64_t snapshotStep_ = 0;
@@ -140,15 +170,14 @@ Evaluation Loop::evaluate(const LabeledImages& data, const std::vector<int64_t>&
 }
 
 std::string Loop::describe(const EpochRecord& r, const std::string& head) const {
-  std::ostringstream os;
-  os << std::fixed << head << " - " << std::setprecision(1) << r.seconds << "s" << std::setprecision(4)
-     << " - loss: " << r.loss;
-  for (size_t m = 0; m < r.metrics.size(); ++m) os << " - " << cfg_.metricNames[m] << ": " << r.metrics[m];
+  std::string line = fmt::format("{} - {:.1f}s - loss: {:.4f}", head, r.seconds, r.loss);
+  for (size_t m = 0; m < r.metrics.size(); ++m) line += fmt::format(" - {}: {:.4f}", cfg_.metricNames[m], r.metrics[m]);
   if (r.validated) {
-    os << " - val_loss: " << r.valLoss;
-    for (size_t m = 0; m < r.valMetrics.size(); ++m) os << " - val_" << cfg_.metricNames[m] << ": " << r.valMetrics[m];
+    line += fmt::format(" - val_loss: {:.4f}", r.valLoss);
+    for (size_t m = 0; m < r.valMetrics.size(); ++m)
+      line += fmt::format(" - val_{}: {:.4f}", cfg_.metricNames[m], r.valMetrics[m]);
   }
-  return os.str();
+  return line;
 }
 
 // The value early stopping watches; smaller is better (accuracies are negated).
@@ -161,7 +190,8 @@ double monitored(const EpochRecord& r, const std::string& monitor) {
 }
 
 void Loop::applyOverrides() {
-  if (!cfg_.present) throw UserError({}, "the model has no train block; `graphc run` needs one (spec section 6)");
+  if (!cfg_.present)
+    throw UserError({}, "the model has no train block; `graphc run` needs one (every model in examples/ has one)");
   if (cfg_.data.kind.empty())
     throw UserError(cfg_.loc, "the train block needs `data`, such as data = mnist(scale = 1/255)");
   if (cfg_.minimize < 0) throw UserError(cfg_.loc, "the train block needs `minimize`, the scalar loss to minimize");
@@ -252,9 +282,9 @@ EvalResult Loop::evaluateOnly() {
 }
 
 // After Ctrl-C: the step just finished is kept; save it when --save was given and say how to go on.
-void Loop::stopOnSignal(int64_t totalSteps) {
+void Loop::stopOnSignal() {
   std::string where =
-      "interrupted after step " + std::to_string(progress_.step) + " of " + std::to_string(totalSteps);
+      "interrupted after step " + std::to_string(progress_.step) + " of " + std::to_string(totalSteps_);
   if (options_.savePath.empty()) throw Interrupted(where + "; nothing saved (run with --save FILE to keep progress)");
   saveCheckpointFile(options_.savePath);
   throw Interrupted(where + "; resume with the same command plus --load " + options_.savePath);
@@ -305,21 +335,31 @@ std::vector<Halide::Buffer<>>& Loop::trainOn(int64_t step) {
 // Variables are checked (and copied, to roll back to) this often; the loss every step.
 constexpr int64_t kNumericsCheckEvery = 100;
 
-void Loop::afterStep(int64_t totalSteps, bool epochEnded) {
+void Loop::afterStep(bool epochEnded) {
+  checkNumerics(epochEnded);
+  checkpointIfDue(epochEnded);
+  if (interrupt_->requested() && progress_.step < totalSteps_) stopOnSignal();
+}
+
+// A non-finite variable fails the run; finite ones become the snapshot to roll back to.
+void Loop::checkNumerics(bool epochEnded) {
   int64_t step = progress_.step;
-  if (epochEnded || step % kNumericsCheckEvery == 0) {
-    Session::Snapshot now = session_->snapshotVariables();
-    int bad = firstNonFinite(now);
-    if (bad >= 0) failNonFinite(step, "variable '" + model_.graph.node(bad).name + "' is no longer finite");
-    snapshot_ = std::move(now);
-    snapshotStep_ = step;
-  }
+  if (!epochEnded && step % kNumericsCheckEvery != 0) return;
+  Session::Snapshot now = session_->snapshotVariables();
+  int bad = firstNonFinite(now);
+  if (bad >= 0) failNonFinite(step, "variable '" + model_.graph.node(bad).name + "' is no longer finite");
+  snapshot_ = std::move(now);
+  snapshotStep_ = step;
+}
+
+// --save-every: the last step's checkpoint is written by finish().
+void Loop::checkpointIfDue(bool epochEnded) {
+  int64_t step = progress_.step;
   const SaveEvery& every = options_.saveEvery;
-  if (!options_.savePath.empty() && step < totalSteps &&
+  if (!options_.savePath.empty() && step < totalSteps_ &&
       ((every.steps > 0 && step % every.steps == 0) ||
        (every.epochs > 0 && epochEnded && (step / stepsPerEpoch_) % every.epochs == 0)))
     saveCheckpointFile(options_.savePath);
-  if (interrupt_->requested() && step < totalSteps) stopOnSignal(totalSteps);
 }
 
 void Loop::failNonFinite(int64_t failed, const std::string& what) {
@@ -351,143 +391,163 @@ RunResult Loop::run() {
   if (!options_.savePath.empty()) checkWritableDirectory(options_.savePath);
   TrainGraph train = buildTrainGraph(model_.graph, cfg_.minimize, cfg_.optimizer, cfg_.minimizeLoc);
   DataSplit data = prepareData();
-
-  // The examples trained on and the validation examples (held out of them for split).
-  std::vector<int64_t> trainIndices = indexRange(data.train.count, nullptr);
-  std::vector<int64_t> valIndices;
-  const LabeledImages* valSet = nullptr;
-  if (cfg_.validation == "test") {
-    valSet = &data.test;
-    valIndices = indexRange(data.test.count, nullptr);
-  } else if (cfg_.validation == "split") {
-    std::mt19937_64 splitRng(cfg_.validationSeed);
-    std::vector<int64_t> all = indexRange(data.train.count, &splitRng);
-    auto held = static_cast<size_t>(static_cast<double>(data.train.count) * cfg_.validationFraction);
-    valIndices.assign(all.end() - static_cast<long>(held), all.end());
-    trainIndices.assign(all.begin(), all.end() - static_cast<long>(held));
-    std::sort(trainIndices.begin(), trainIndices.end());
-    valSet = &data.train;
-  }
+  splitValidation(data);
 
   openSession();
   Halide::Buffer<float> lr = Halide::Buffer<float>::make_scalar();
   lr() = static_cast<float>(cfg_.optimizer.learningRate);
   session_->feed(train.learningRate, lr);
   program_ = trainStep(model_, train);
-
-  trainSet_ = &data.train;
-  trainCount_ = static_cast<int64_t>(trainIndices.size());
-  int64_t batch = cfg_.batch;
-  stepsPerEpoch_ = (trainCount_ + batch - 1) / batch;
-  // Steps are counted across resumed runs, from the optimizer's counter, and --steps/--epochs
-  // count the whole run: a resumed run picks up the data order where the saved one stopped and
-  // ends where an uninterrupted one would.
-  progress_.seed = cfg_.seed;
-  progress_.batch = batch;
-  progress_.shuffle = cfg_.shuffle;
-  progress_.metricSums.assign(cfg_.metrics.size(), 0.0);
   progress_.step = static_cast<int64_t>(session_->variable(train.iterations)());
-  if (!options_.loadPath.empty()) resumeProgress();
-  int64_t firstStep = progress_.step;
-  int64_t totalSteps = cfg_.steps > 0 ? cfg_.steps : cfg_.epochs * stepsPerEpoch_;
-  int64_t totalEpochs = (totalSteps + stepsPerEpoch_ - 1) / stepsPerEpoch_;
-  if (firstStep >= totalSteps && !options_.quiet)
-    log_ << "The checkpoint is at step " << firstStep << " of this run's " << totalSteps
-         << ": nothing left to train" << std::endl;
+  planSteps(data.train);
 
-  RunResult result;
-  result.model = model_.graph.modelName;
-  result.batch = batch;
-  result.metricNames = cfg_.metricNames;
-  result.firstStep = firstStep;
-  std::mt19937_64 rng(cfg_.seed * 0x9E3779B97F4A7C15ull + 1);
-  double trainSeconds = 0;
-  int64_t trainImages = 0;
-  int64_t& step = progress_.step;
-  // A report: the mean loss and metrics of the steps since the last one, and validation.
-  auto reportStart = Clock::now();
-  auto report = [&](int64_t epoch, const std::string& head) {
-    EpochRecord rec;
-    rec.epoch = epoch;
-    double images = static_cast<double>(std::max<int64_t>(progress_.images, 1));
-    rec.loss = progress_.lossSum / images;
-    for (double m : progress_.metricSums) rec.metrics.push_back(m / images);
-    if (valSet) {
-      Evaluation v = evaluate(*valSet, valIndices);
-      rec.validated = true;
-      rec.valLoss = v.loss;
-      rec.valMetrics = v.metrics;
-    }
-    rec.seconds = since(reportStart);
-    if (!options_.quiet) log_ << describe(rec, head) << std::endl;
-    result.history.push_back(rec);
-    progress_.lossSum = 0;
-    progress_.metricSums.assign(cfg_.metrics.size(), 0.0);
-    progress_.images = 0;
-    reportStart = Clock::now();
-    return rec;
-  };
-  auto shuffled = [&] {
-    std::vector<int64_t> order = trainIndices;
-    if (cfg_.shuffle)
-      for (int64_t i = trainCount_ - 1; i > 0; --i)
-        std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(rng() % static_cast<uint64_t>(i + 1))]);
-    return order;
-  };
-  // A resumed run replays the shuffles of the epochs already done, to reach the same random state.
-  int64_t firstEpoch = firstStep / stepsPerEpoch_ + 1;
-  for (int64_t epoch = 1; epoch < firstEpoch && firstStep < totalSteps; ++epoch) shuffled();
+  int64_t firstEpoch = rewindShuffles();
   // The state to roll back to; afterStep renews it every kNumericsCheckEvery steps and at each
   // epoch's end, so it always lies in the epoch being trained (whose data order is order_).
   snapshot_ = session_->snapshotVariables();
-  snapshotStep_ = step;
-  for (int64_t epoch = firstEpoch; epoch <= totalEpochs && step < totalSteps; ++epoch) {
-    order_ = shuffled();
-    int64_t epochEnd = std::min(epoch * stepsPerEpoch_, totalSteps);
-    while (step < epochEnd) {
-      auto stepStart = Clock::now();
-      double compiledBefore = session_->compileSeconds();
-      auto& outs = trainOn(step);
-      int64_t b = batchOf(step);
-      // A step that compiled its program is not counted as training time.
-      if (session_->compileSeconds() == compiledBefore) trainSeconds += since(stepStart), trainImages += b;
-      double loss = Halide::Buffer<float>(outs[0])();
-      ++step;
-      if (!std::isfinite(loss)) failNonFinite(step, std::string("the loss is ") + (std::isnan(loss) ? "NaN" : loss > 0 ? "+inf" : "-inf"));
-      progress_.lossSum += loss * static_cast<double>(b);
-      for (size_t m = 0; m < cfg_.metrics.size(); ++m)
-        progress_.metricSums[m] += Halide::Buffer<float>(outs[m + 1])() * static_cast<double>(b);
-      progress_.images += b;
-      if (cfg_.evalEvery > 0 && step % cfg_.evalEvery == 0)
-        report(epoch, "Step " + std::to_string(step) + "/" + std::to_string(totalSteps));
-      if (step < epochEnd) afterStep(totalSteps, false);
-    }
-    if (cfg_.evalEvery == 0) {
-      EpochRecord rec = report(epoch, "Epoch " + std::to_string(epoch) + "/" + std::to_string(totalEpochs));
-      if (cfg_.earlyStopping.enabled) {
-        double value = monitored(rec, cfg_.earlyStopping.monitor);
-        if (value < progress_.best) {
-          progress_.best = value, progress_.sinceBest = 0;
-        } else if (++progress_.sinceBest >= cfg_.earlyStopping.patience) {
-          result.stoppedEarly = true;
-          if (!options_.quiet)
-            log_ << "Early stopping: " << cfg_.earlyStopping.monitor << " did not improve for "
-                 << cfg_.earlyStopping.patience << " epochs" << std::endl;
-          break;
-        }
-      }
-    }
-    afterStep(totalSteps, true);
+  snapshotStep_ = progress_.step;
+  reportStart_ = Clock::now();
+  for (int64_t epoch = firstEpoch; epoch <= totalEpochs_ && progress_.step < totalSteps_; ++epoch) {
+    startEpoch(epoch);
+    while (progress_.step < epochEnd_) trainNextStep(epoch);
+    if (cfg_.evalEvery == 0 && stopEarly(reportProgress(epoch, fmt::format("Epoch {}/{}", epoch, totalEpochs_))))
+      break;
+    afterStep(true);
   }
+  return finish(data.test);
+}
+
+void Loop::splitValidation(const DataSplit& data) {
+  trainIndices_ = indexRange(data.train.count, nullptr);
+  if (cfg_.validation == "test") {
+    valSet_ = &data.test;
+    valIndices_ = indexRange(data.test.count, nullptr);
+  } else if (cfg_.validation == "split") {
+    std::mt19937_64 splitRng(cfg_.validationSeed);
+    std::vector<int64_t> all = indexRange(data.train.count, &splitRng);
+    auto held = static_cast<size_t>(static_cast<double>(data.train.count) * cfg_.validationFraction);
+    valIndices_.assign(all.end() - static_cast<long>(held), all.end());
+    trainIndices_.assign(all.begin(), all.end() - static_cast<long>(held));
+    std::sort(trainIndices_.begin(), trainIndices_.end());
+    valSet_ = &data.train;
+  }
+}
+
+// Steps are counted across resumed runs, from the optimizer's counter (progress_.step), and
+// --steps/--epochs count the whole run: a resumed run picks up the data order where the saved one
+// stopped and ends where an uninterrupted one would.
+void Loop::planSteps(const LabeledImages& trainSet) {
+  trainSet_ = &trainSet;
+  trainCount_ = static_cast<int64_t>(trainIndices_.size());
+  stepsPerEpoch_ = (trainCount_ + cfg_.batch - 1) / cfg_.batch;
+  progress_.seed = cfg_.seed;
+  progress_.batch = cfg_.batch;
+  progress_.shuffle = cfg_.shuffle;
+  progress_.metricSums.assign(cfg_.metrics.size(), 0.0);
+  if (!options_.loadPath.empty()) resumeProgress();
+  firstStep_ = progress_.step;
+  totalSteps_ = cfg_.steps > 0 ? cfg_.steps : cfg_.epochs * stepsPerEpoch_;
+  totalEpochs_ = (totalSteps_ + stepsPerEpoch_ - 1) / stepsPerEpoch_;
+  if (firstStep_ >= totalSteps_ && !options_.quiet)
+    log_ << "The checkpoint is at step " << firstStep_ << " of this run's " << totalSteps_
+         << ": nothing left to train" << std::endl;
+  shuffleRng_.seed(cfg_.seed * 0x9E3779B97F4A7C15ull + 1);
+}
+
+std::vector<int64_t> Loop::shuffledOrder() {
+  std::vector<int64_t> order = trainIndices_;
+  if (cfg_.shuffle)
+    for (int64_t i = trainCount_ - 1; i > 0; --i)
+      std::swap(order[static_cast<size_t>(i)],
+                order[static_cast<size_t>(shuffleRng_() % static_cast<uint64_t>(i + 1))]);
+  return order;
+}
+
+// A resumed run replays the shuffles of the epochs already done, to reach the same random state.
+int64_t Loop::rewindShuffles() {
+  int64_t firstEpoch = firstStep_ / stepsPerEpoch_ + 1;
+  for (int64_t epoch = 1; epoch < firstEpoch && firstStep_ < totalSteps_; ++epoch) shuffledOrder();
+  return firstEpoch;
+}
+
+void Loop::startEpoch(int64_t epoch) {
+  order_ = shuffledOrder();
+  epochEnd_ = std::min(epoch * stepsPerEpoch_, totalSteps_);
+}
+
+void Loop::trainNextStep(int64_t epoch) {
+  int64_t& step = progress_.step;
+  auto stepStart = Clock::now();
+  double compiledBefore = session_->compileSeconds();
+  auto& outs = trainOn(step);
+  int64_t b = batchOf(step);
+  // A step that compiled its program is not counted as training time.
+  if (session_->compileSeconds() == compiledBefore) trainSeconds_ += since(stepStart), trainImages_ += b;
+  double loss = Halide::Buffer<float>(outs[0])();
+  ++step;
+  if (!std::isfinite(loss))
+    failNonFinite(step, std::string("the loss is ") + (std::isnan(loss) ? "NaN" : loss > 0 ? "+inf" : "-inf"));
+  progress_.lossSum += loss * static_cast<double>(b);
+  for (size_t m = 0; m < cfg_.metrics.size(); ++m)
+    progress_.metricSums[m] += Halide::Buffer<float>(outs[m + 1])() * static_cast<double>(b);
+  progress_.images += b;
+  if (cfg_.evalEvery > 0 && step % cfg_.evalEvery == 0)
+    reportProgress(epoch, fmt::format("Step {}/{}", step, totalSteps_));
+  if (step < epochEnd_) afterStep(false);
+}
+
+EpochRecord Loop::reportProgress(int64_t epoch, const std::string& head) {
+  EpochRecord rec;
+  rec.epoch = epoch;
+  double images = static_cast<double>(std::max<int64_t>(progress_.images, 1));
+  rec.loss = progress_.lossSum / images;
+  for (double m : progress_.metricSums) rec.metrics.push_back(m / images);
+  if (valSet_) validate(rec);
+  rec.seconds = since(reportStart_);
+  if (!options_.quiet) log_ << describe(rec, head) << std::endl;
+  result_.history.push_back(rec);
+  progress_.lossSum = 0;
+  progress_.metricSums.assign(cfg_.metrics.size(), 0.0);
+  progress_.images = 0;
+  reportStart_ = Clock::now();
+  return rec;
+}
+
+void Loop::validate(EpochRecord& report) {
+  Evaluation v = evaluate(*valSet_, valIndices_);
+  report.validated = true;
+  report.valLoss = v.loss;
+  report.valMetrics = v.metrics;
+}
+
+bool Loop::stopEarly(const EpochRecord& report) {
+  if (!cfg_.earlyStopping.enabled) return false;
+  double value = monitored(report, cfg_.earlyStopping.monitor);
+  if (value < progress_.best) {
+    progress_.best = value, progress_.sinceBest = 0;
+    return false;
+  }
+  if (++progress_.sinceBest < cfg_.earlyStopping.patience) return false;
+  result_.stoppedEarly = true;
+  if (!options_.quiet)
+    log_ << "Early stopping: " << cfg_.earlyStopping.monitor << " did not improve for " << cfg_.earlyStopping.patience
+         << " epochs" << std::endl;
+  return true;
+}
+
+RunResult Loop::finish(const LabeledImages& testSet) {
   if (!options_.savePath.empty()) saveCheckpointFile(options_.savePath);
-  Evaluation test = evaluate(data.test, indexRange(data.test.count, nullptr));
+  Evaluation test = evaluate(testSet, indexRange(testSet.count, nullptr));
+  RunResult& result = result_;
+  result.model = model_.graph.modelName;
+  result.batch = cfg_.batch;
+  result.metricNames = cfg_.metricNames;
+  result.firstStep = firstStep_;
   result.testLoss = test.loss;
   result.testMetrics = test.metrics;
-  result.epochs = totalEpochs < static_cast<int64_t>(result.history.size())
-                      ? totalEpochs
-                      : static_cast<int64_t>(result.history.size());
-  result.steps = step - firstStep;
-  result.trainImagesPerSecond = trainSeconds > 0 ? static_cast<double>(trainImages) / trainSeconds : 0;
+  result.epochs = std::min(totalEpochs_, static_cast<int64_t>(result.history.size()));
+  result.steps = progress_.step - firstStep_;
+  result.trainImagesPerSecond = trainSeconds_ > 0 ? static_cast<double>(trainImages_) / trainSeconds_ : 0;
   result.compileSeconds = session_->compileSeconds();
   result.kernels = session_->kernelCount();
   result.cacheHits = session_->cacheHits();

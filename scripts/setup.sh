@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: Halide 14 (kernels), fmt, GoogleTest, zlib (gzip IDX files), the build tools;
+# Debian packages: Halide 14 (kernels), fmt and CLI11 (the command line), GoogleTest, zlib (gzip
+# IDX files), the build tools;
 # nlohmann-json3-dev (header-only JSON: the safetensors checkpoint header) and libpng-dev (PNG
 # images for `graphc predict`); libmlir-14-dev and llvm-14-dev (MLIR's C++ API and CMake config:
 # `dump --stage mlir` builds TOSA) and mlir-14-tools (mlir-opt-14 and mlir-cpu-runner-14, which
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/.."
 # opencl` runs the GPU schedules here, tests/e2e/opencl_training.sh); clang-14 and
 # libclang-rt-14-dev (its AddressSanitizer, UBSan and libFuzzer runtimes: scripts/test.sh's
 # sanitizer build and fuzzers).
-PACKAGES="libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev libmlir-14-dev llvm-14-dev mlir-14-tools pocl-opencl-icd ocl-icd-opencl-dev clang-14 libclang-rt-14-dev"
+PACKAGES="libhalide14-0-dev libfmt-dev libcli11-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev libmlir-14-dev llvm-14-dev mlir-14-tools pocl-opencl-icd ocl-icd-opencl-dev clang-14 libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do

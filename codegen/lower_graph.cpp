@@ -54,8 +54,10 @@ LoweredGraph lowerAndSchedule(const Graph& graph, const std::vector<int>& nodes,
     if (anchorLowered.count(id)) anchorLowered[id] = lowered;
     if (auto kernel = anchorOf.find(id); kernel != anchorOf.end()) {
       LoweredNode scheduled = kernel->second < 0 ? lowered : withAnchor(lowered, anchorLowered.at(kernel->second));
-      if (gpu) scheduleRootGpu(scheduled, shape);
-      else scheduleRoot(scheduled, shape);
+      if (gpu)
+        scheduleRootGpu(scheduled, shape);
+      else
+        scheduleRoot(scheduled, shape);
       out.kernelNames.push_back(lowered.func.name());
     }
     out.funcs[id] = lowered.func;

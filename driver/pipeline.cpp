@@ -56,6 +56,14 @@ struct StageOutput {
   std::function<std::string()> text;
 };
 
+// What a stage made a graph of: verified, and printed as `dump --stage graph` prints.
+StageOutput graphOf(const Graph& graph) {
+  return {&graph, [&graph] { return printGraph(graph); }};
+}
+
+// What a stage made text of: printed only.
+StageOutput textOf(std::function<std::string()> text) { return {nullptr, std::move(text)}; }
+
 // Runs one stage: body() computes its result, describe(result) says what to verify and print.
 template <class Body, class Describe>
 auto runStage(const std::string& stage, Body&& body, Describe&& describe) {
@@ -70,12 +78,15 @@ auto runStage(const std::string& stage, Body&& body, Describe&& describe) {
 
 Model lowerAndRewrite(const Program& program) {
   Model model = runStage(
-      "lower", [&] { return lowerProgram(program); },
-      [](const Model& m) { return StageOutput{&m.graph, [&m] { return printGraph(m.graph); }}; });
+      "lower", [&] { return lowerProgram(program); }, [](const Model& m) { return graphOf(m.graph); });
   runStage(
-      "stable-losses", [&] { return rewriteStableLosses(model.graph); },
-      [&](int) { return StageOutput{&model.graph, [&] { return printGraph(model.graph); }}; });
+      "stable-losses", [&] { return rewriteStableLosses(model.graph); }, [&](int) { return graphOf(model.graph); });
   return model;
+}
+
+// The parse stage, of a file or of text in memory.
+Program parsed(const std::function<Program()>& parse) {
+  return runStage("parse", parse, [](const Program& p) { return textOf([&p] { return printAst(p); }); });
 }
 
 }  // namespace
@@ -94,9 +105,7 @@ std::vector<StageTime> stageTimes() {
 // 1-3: the front end.
 
 Program parseModel(const std::string& path) {
-  return runStage(
-      "parse", [&] { return parseFile(path); },
-      [](const Program& p) { return StageOutput{nullptr, [&p] { return printAst(p); }}; });
+  return parsed([&] { return parseFile(path); });
 }
 
 Model lowerModel(const Program& program) { return lowerAndRewrite(program); }
@@ -104,21 +113,17 @@ Model lowerModel(const Program& program) { return lowerAndRewrite(program); }
 Model loadModel(const std::string& path) { return lowerModel(parseModel(path)); }
 
 Model loadModelSource(const std::string& file, const std::string& source) {
-  return lowerModel(runStage(
-      "parse", [&] { return parseProgram(file, source); },
-      [](const Program& p) { return StageOutput{nullptr, [&p] { return printAst(p); }}; }));
+  return lowerModel(parsed([&] { return parseProgram(file, source); }));
 }
 
 // 4: autodiff and the optimizer's updates.
 
 TrainGraph differentiate(Model& model) {
   internalCheck(model.train.present && model.train.minimize >= 0, "autodiff", "the train block has no minimize value");
+  const TrainConfig& train = model.train;
   return runStage(
-      "autodiff",
-      [&] {
-        return buildTrainGraph(model.graph, model.train.minimize, model.train.optimizer, model.train.minimizeLoc);
-      },
-      [&](const TrainGraph&) { return StageOutput{&model.graph, [&] { return printGraph(model.graph); }}; });
+      "autodiff", [&] { return buildTrainGraph(model.graph, train.minimize, train.optimizer, train.minimizeLoc); },
+      [&](const TrainGraph&) { return graphOf(model.graph); });
 }
 
 void checkTrainable(const Model& model) {
@@ -132,7 +137,7 @@ void checkTrainable(const Model& model) {
 SimplifiedGraph simplify(const Graph& graph, const std::vector<int>& outputs) {
   return runStage(
       "simplify", [&] { return simplifyGraph(graph, outputs); },
-      [](const SimplifiedGraph& s) { return StageOutput{&s.graph, [&s] { return printGraph(s.graph); }}; });
+      [](const SimplifiedGraph& s) { return graphOf(s.graph); });
 }
 
 FusionPlan fuse(const SimplifiedGraph& simple, const std::vector<int>& outputs, int64_t batch) {
@@ -140,16 +145,14 @@ FusionPlan fuse(const SimplifiedGraph& simple, const std::vector<int>& outputs, 
   for (int id : outputs) roots.push_back(simple.newId[static_cast<size_t>(id)]);
   return runStage(
       "fusion", [&] { return planFusion(simple.graph, roots, batch); },
-      [&](const FusionPlan& plan) {
-        return StageOutput{nullptr, [&] { return printFusionPlan(simple.graph, plan); }};
-      });
+      [&](const FusionPlan& plan) { return textOf([&] { return printFusionPlan(simple.graph, plan); }); });
 }
 
 CompiledProgram schedule(const SimplifiedGraph& simple, const std::vector<int>& outputs, const FusionPlan& plan,
                          const Halide::Target& target) {
   return runStage(
       "halide", [&] { return scheduleProgram(simple, outputs, plan, target); },
-      [](CompiledProgram& program) { return StageOutput{nullptr, [&program] { return printLoopNests(program); }}; });
+      [](CompiledProgram& program) { return textOf([&program] { return printLoopNests(program); }); });
 }
 
 CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
@@ -170,15 +173,15 @@ CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outpu
       "jit",
       [&] {
         compileScheduled(program, graph, options);
-        return program.kernelNames().size();
+        return program.cacheHit();
       },
-      [&](size_t kernels) {
-        return StageOutput{nullptr, [&program, kernels] {
-                             return std::to_string(kernels) + " kernels " +
-                                    (program.cacheHit() ? "loaded from the kernel cache" : "compiled") + "\n";
-                           }};
+      [&](bool hit) {
+        return textOf([&program, hit] {
+          return std::to_string(program.kernelNames().size()) + " kernels " +
+                 (hit ? "loaded from the kernel cache" : "compiled") + "\n";
+        });
       });
-  program.addCompileSeconds(building);
+  program.addCompileSeconds(building);  // compileScheduled counted its own part
   return program;
 }
 
@@ -189,9 +192,7 @@ AotResult compileLibrary(const Graph& graph, const AotLibrary& library, const Co
     programs.push_back(buildProgram(graph, fn.outputs, library.batch, target));  // GPU schedules for GPU targets
   return runStage(
       "aot", [&] { return compileStaticLibrary(graph, library, programs, target); },
-      [](const AotResult& r) {
-        return StageOutput{nullptr, [&r] { return "wrote " + r.library + ", " + r.header + "\n"; }};
-      });
+      [](const AotResult& r) { return textOf([&r] { return "wrote " + r.library + " and " + r.header + "\n"; }); });
 }
 
 std::string printLoopNests(CompiledProgram& program) {

@@ -65,7 +65,8 @@ std::vector<std::string> verifyGraph(const Graph& graph) {
       if (!fresh) fail("the name '" + n.name + "' is also %" + std::to_string(it->second) + "'s");
     }
     if (n.gradientOf >= 0) {
-      if (!n.isGradient) fail("it names %" + std::to_string(n.gradientOf) + " as its forward node but is not a gradient");
+      if (!n.isGradient)
+        fail("it names %" + std::to_string(n.gradientOf) + " as its forward node but is not a gradient");
       if (n.gradientOf >= n.id || graph.node(n.gradientOf).isGradient)
         fail("its forward node %" + std::to_string(n.gradientOf) + " is not an earlier forward node");
     }

@@ -2,10 +2,10 @@
 // expects an integer, found 'abc'"), whatever CLI11 would have said.
 #include "tools/verb_flags.h"
 
+#include <fmt/core.h>
+
 #include <cerrno>
 #include <cstdlib>
-
-#include <fmt/core.h>
 
 #include "driver/pipeline.h"
 
@@ -78,7 +78,7 @@ VerbFlags::VerbFlags(const std::string& verb, const std::string& usage, const st
     : app_(description, "graphc " + verb) {
   app_.formatter(std::make_shared<HelpLayout>(usage));
   app_.footer(footer);
-  app_.allow_extras();  // parse reports unknown flags itself, naming the first
+  app_.allow_extras();   // parse reports unknown flags itself, naming the first
   app_.set_help_flag();  // parse answers --help itself, before any value is checked
   app_.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)->group("flags");
   app_.add_option("arguments", positional_)->group("");  // the .mnn file (and images): hidden from the flag list
@@ -87,8 +87,7 @@ VerbFlags::VerbFlags(const std::string& verb, const std::string& usage, const st
 void VerbFlags::integer(const std::string& name, std::optional<int64_t>& value, int64_t min, const std::string& help,
                         const std::string& typeName) {
   app_.add_option_function<std::string>(
-          flagNames(name), [&value](const std::string& text) { value = std::strtoll(text.c_str(), nullptr, 10); },
-          help)
+          flagNames(name), [&value](const std::string& text) { value = std::strtoll(text.c_str(), nullptr, 10); }, help)
       ->type_name(typeName)
       ->check(integerAtLeast(min));
 }
@@ -137,7 +136,8 @@ bool VerbFlags::parse(const std::vector<std::string>& args) {
     throw FlagError{flagMessage(e)};
   }
   std::vector<std::string> unknown = app_.remaining();
-  if (!unknown.empty()) throw FlagError{"unknown flag '" + unknown[0].substr(0, unknown[0].find('=')) + "' (see --help)"};
+  if (!unknown.empty())
+    throw FlagError{"unknown flag '" + unknown[0].substr(0, unknown[0].find('=')) + "' (see --help)"};
   setPipelineOptions({timePasses_, verifyEach_, printAfterAll_});
   return true;
 }

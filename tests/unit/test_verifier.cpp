@@ -1,8 +1,7 @@
 // \file The graph verifier (ir/verifier.h): well-formed graphs from every example pass at every
 // graph stage, and each kind of broken graph is caught with a message that names the node.
-#include <gtest/gtest.h>
-
 #include <dirent.h>
+#include <gtest/gtest.h>
 
 #include "driver/pipeline.h"
 #include "ir/verifier.h"

@@ -138,12 +138,14 @@ std::string cIdentifier(const std::string& name) {
   return id;
 }
 
-AotResult compileStaticLibrary(const Graph& graph, const AotLibrary& library, const CompileOptions& options) {
-  Halide::Target target = options.target.without_feature(Halide::Target::JIT);
+AotResult compileStaticLibrary(const Graph& graph, const AotLibrary& library, std::vector<CompiledProgram>& programs,
+                               const Halide::Target& target) {
+  internalCheck(programs.size() == library.functions.size(), "aot", "one scheduled program per function expected");
   std::vector<Halide::Module> modules;
   std::vector<std::vector<Argument>> args;
-  for (const AotFunction& fn : library.functions) {
-    CompiledProgram program = buildProgram(graph, fn.outputs, library.batch, target);  // GPU schedules for GPU targets
+  for (size_t f = 0; f < library.functions.size(); ++f) {
+    const AotFunction& fn = library.functions[f];
+    CompiledProgram& program = programs[f];
     std::vector<Argument> a;
     for (int id : program.inputs()) a.push_back({nodeName(graph.node(id)), "input", &graph.node(id)});
     for (size_t i = 0; i < fn.outputs.size(); ++i) a.push_back({fn.outputNames[i], "output", &graph.node(fn.outputs[i])});

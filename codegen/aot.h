@@ -33,10 +33,13 @@ struct AotResult {
   std::string library, header, runtimeHeader;  // the paths written
 };
 
-// Compiles every function for options.target into OUTDIR/NAME.a, writes OUTDIR/NAME.h and a copy
-// of HalideRuntime.h (the buffer type the functions take) beside them. The files appear whole or
+// Compiles every function for target (an ahead-of-time target: no JIT feature) into
+// OUTDIR/NAME.a, writes OUTDIR/NAME.h and a copy of HalideRuntime.h (the buffer type the
+// functions take) beside them. programs[i] is functions[i] scheduled for target at the library's
+// batch (driver/pipeline.h's compileLibrary runs the stages before). The files appear whole or
 // not at all: they are built in a temporary folder in OUTDIR and renamed into place.
-AotResult compileStaticLibrary(const Graph& graph, const AotLibrary& library, const CompileOptions& options);
+AotResult compileStaticLibrary(const Graph& graph, const AotLibrary& library, std::vector<CompiledProgram>& programs,
+                               const Halide::Target& target);
 
 // A C identifier made from a graph name: `c1/kernel` -> `c1_kernel`.
 std::string cIdentifier(const std::string& name);

@@ -4,16 +4,12 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
-#include <map>
 #include <random>
-#include <set>
 
+#include "codegen/lower_graph.h"
 #include "codegen/lowering.h"
 #include "codegen/program.h"
-#include "codegen/schedule.h"
-#include "codegen/schedule_gpu.h"
 #include "kernels/device_runtime.h"
-#include "support/diagnostics.h"
 
 namespace graphc {
 
@@ -46,57 +42,25 @@ void fillRandom(Halide::Buffer<>& b, DType dtype, uint64_t seed) {
 
 KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t k, int runs,
                              const Halide::Target& target) {
-  bool gpu = isGpuTarget(target);
   const Kernel& kernel = plan.kernels.at(k);
-  std::set<int> members(kernel.nodes.begin(), kernel.nodes.end());
-  std::map<int, Halide::Func> funcs;
   std::vector<Halide::ImageParam> params;
   std::vector<Halide::Buffer<>> buffers;
-  Halide::Func rootFunc;
-  LoweredNode anchorLowered;
-  for (int id : kernel.nodes) {
-    const Node& n = graph.node(id);
-    Shape shape = bindBatch(n.shape, plan.batch);
-    LowerContext ctx{n, {}, {}, shape, plan.batch, vectorLanes(target), gpu};
-    for (int in : n.inputs) {
-      const Node& p = graph.node(in);
-      Shape inShape = bindBatch(p.shape, plan.batch);
-      if (!funcs.count(in)) {
-        if (p.op == "constant") {
-          Halide::Func c("const_" + std::to_string(in));
-          Halide::Expr v = Halide::cast(halideType(p.dtype), Halide::Expr(p.attrs.getFloat("value")));
-          defineFunc(c, inShape.size(), [&](const std::vector<Halide::Var>&) { return v; });
-          funcs[in] = c;
-        } else if (!members.count(in)) {
-          // Read from another kernel or a source: an input filled with random data.
-          Halide::ImageParam param(halideType(p.dtype), static_cast<int>(inShape.size()), "in_" + std::to_string(in));
-          declareShape(param, inShape);  // as the program does
-          Halide::Buffer<> buf = allocateValue(p.dtype, inShape);
-          fillRandom(buf, p.dtype, static_cast<uint64_t>(in));
-          buf.set_host_dirty();
-          param.set(buf);
-          params.push_back(param);
-          buffers.push_back(buf);
-          Halide::Func f("src_" + std::to_string(in));
-          defineFunc(f, inShape.size(), [&](const std::vector<Halide::Var>& v) { return at(param, toExprs(v)); });
-          funcs[in] = f;
-        }
-      }
-      ctx.inputs.push_back(funcs.at(in));
-      ctx.inputShapes.push_back(inShape);
-    }
-    const LowerFn* lower = findLowering(n.op);
-    internalCheck(lower != nullptr, "bench", "no Halide lowering for op '" + n.op + "'");
-    LoweredNode lowered = (*lower)(ctx);
-    if (id == kernel.anchor) anchorLowered = lowered;
-    if (id == kernel.root) {
-      LoweredNode scheduled = kernel.anchor >= 0 ? withAnchor(lowered, anchorLowered) : lowered;
-      if (gpu) scheduleRootGpu(scheduled, shape);
-      else scheduleRoot(scheduled, shape);
-      rootFunc = lowered.func;
-    }
-    funcs[id] = lowered.func;
-  }
+  // Values read from other kernels or sources: inputs filled with seeded random data.
+  ExternalValue randomInput = [&](const Node& p, const Shape& shape) {
+    Halide::ImageParam param(halideType(p.dtype), static_cast<int>(shape.size()), "in_" + std::to_string(p.id));
+    declareShape(param, shape);  // as the program does
+    Halide::Buffer<> buf = allocateValue(p.dtype, shape);
+    fillRandom(buf, p.dtype, static_cast<uint64_t>(p.id));
+    buf.set_host_dirty();
+    param.set(buf);
+    params.push_back(param);
+    buffers.push_back(buf);
+    Halide::Func f("src_" + std::to_string(p.id));
+    defineFunc(f, shape.size(), [&](const std::vector<Halide::Var>& v) { return at(param, toExprs(v)); });
+    return f;
+  };
+  LoweredGraph lowered = lowerAndSchedule(graph, kernel.nodes, {kernel}, plan.batch, target, randomInput);
+  Halide::Func rootFunc = lowered.funcs.at(kernel.root);
   const Node& root = graph.node(kernel.root);
   KernelTiming t;
   t.name = root.op + "_" + std::to_string(root.id);

@@ -1,22 +1,20 @@
-// \file Builds one Halide pipeline for a set of graph outputs: sources become ImageParams, each node
-// is lowered with the op's lowering, the fusion plan's kernels are computed at root with a CPU
-// schedule and the values fused into them are inlined (Halide's inlining is our fusion).
+// \file Builds one Halide pipeline for a set of graph outputs from the simplified graph and its
+// fusion plan: sources become ImageParams, the nodes are lowered and the plan's kernels scheduled
+// by lowerAndSchedule (the values fused into them are inlined: Halide's inlining is our fusion),
+// then the pipeline is JIT-compiled or loaded from the kernel cache.
 #include "codegen/program.h"
 
 #include <chrono>
 #include <iostream>
 #include <set>
 
+#include "codegen/lower_graph.h"
+#include "codegen/lowering.h"
+#include "codegen/program_key.h"
+#include "codegen/schedule_gpu.h"
 #include "kernels/buffer_pool.h"
 #include "kernels/device_runtime.h"
-#include "codegen/program_key.h"
 #include "kernels/kernel_cache.h"
-#include "codegen/schedule.h"
-#include "codegen/schedule_gpu.h"
-#include "support/diagnostics.h"
-#include "ir/op_table.h"
-#include "passes/fusion.h"
-#include "passes/simplify.h"
 
 namespace graphc {
 
@@ -51,74 +49,37 @@ void declareShape(Halide::OutputImageParam buffer, const Shape& userShape) {
   }
 }
 
-// Lowers and schedules every node the outputs need; the kernels are the fusion plan's.
 bool isGpuTarget(const Halide::Target& target) { return target.has_gpu_feature(); }
 
-CompiledProgram buildProgram(const Graph& original, const std::vector<int>& outputs, int64_t batch,
-                             const Halide::Target& target) {
+CompiledProgram scheduleProgram(const SimplifiedGraph& simple, const std::vector<int>& outputs,
+                                const FusionPlan& plan, const Halide::Target& target) {
   bool gpu = isGpuTarget(target);
+  int64_t batch = plan.batch;
   CompiledProgram program;
   program.batch_ = batch;
   program.outputNodes_ = outputs;
-  // The program computes the simplified graph (passes/simplify.h); callers bind its sources and
-  // read its outputs by their ids in the original graph.
-  SimplifiedGraph simple = simplifyGraph(original, outputs);
+  // The program computes the simplified graph; callers bind its sources and read its outputs by
+  // their ids in the original graph.
   const Graph& graph = simple.graph;
   std::vector<int> roots;
   for (int id : outputs) roots.push_back(simple.newId[static_cast<size_t>(id)]);
-  FusionPlan plan = planFusion(graph, roots, batch);
-  std::map<int, Halide::Func> funcs;
-  std::map<int, int> anchorOf;               // kernel root -> its fused tiled producer
-  std::map<int, LoweredNode> anchorLowered;  // by producer: its lowering, once lowered
-  for (const Kernel& k : plan.kernels) {
-    if (k.anchor < 0) continue;
-    anchorOf[k.root] = k.anchor;
-    anchorLowered[k.anchor] = {};
-  }
-  for (int id : plan.live) {
-    const Node& n = graph.node(id);
-    Shape shape = bindBatch(n.shape, batch);
-    if (n.op == "placeholder" || n.op == "variable") {
-      int source = simple.original[static_cast<size_t>(id)];
-      Halide::ImageParam p(halideType(n.dtype), static_cast<int>(shape.size()), "in_" + std::to_string(source));
-      declareShape(p, shape);
-      program.inputNodes_.push_back(source);
-      program.params_.push_back(p);
-      Halide::Func f("src_" + std::to_string(id));
-      defineFunc(f, shape.size(), [&](const std::vector<Halide::Var>& v) { return at(p, toExprs(v)); });
-      funcs[id] = f;
-      continue;
-    }
-    if (n.op == "constant") {
-      Halide::Func f("const_" + std::to_string(id));
-      Halide::Expr value = Halide::cast(halideType(n.dtype), Halide::Expr(n.attrs.getFloat("value")));
-      defineFunc(f, shape.size(), [&](const std::vector<Halide::Var>&) { return value; });
-      funcs[id] = f;
-      continue;
-    }
-    const LowerFn* lower = findLowering(n.op);
-    internalCheck(lower != nullptr, "codegen", "no Halide lowering for op '" + n.op + "'");
-    LowerContext ctx{n, {}, {}, shape, batch, vectorLanes(target), gpu};
-    for (int in : n.inputs) {
-      ctx.inputs.push_back(funcs.at(in));
-      ctx.inputShapes.push_back(bindBatch(graph.node(in).shape, batch));
-    }
-    LoweredNode lowered = (*lower)(ctx);
-    if (anchorLowered.count(id)) anchorLowered[id] = lowered;
-    if (plan.isRoot[static_cast<size_t>(id)]) {
-      auto anchor = anchorOf.find(id);
-      LoweredNode scheduled = anchor == anchorOf.end() ? lowered : withAnchor(lowered, anchorLowered.at(anchor->second));
-      if (gpu) scheduleRootGpu(scheduled, shape);
-      else scheduleRoot(scheduled, shape);
-      program.kernelNames_.push_back(lowered.func.name());
-    }
-    funcs[id] = lowered.func;
-  }
+  ExternalValue source = [&](const Node& n, const Shape& shape) {
+    int original = simple.original[static_cast<size_t>(n.id)];
+    Halide::ImageParam p(halideType(n.dtype), static_cast<int>(shape.size()), "in_" + std::to_string(original));
+    declareShape(p, shape);
+    program.inputNodes_.push_back(original);
+    program.params_.push_back(p);
+    Halide::Func f("src_" + std::to_string(n.id));
+    defineFunc(f, shape.size(), [&](const std::vector<Halide::Var>& v) { return at(p, toExprs(v)); });
+    return f;
+  };
+  LoweredGraph lowered = lowerAndSchedule(graph, plan.live, plan.kernels, batch, target, source);
+  program.kernelNames_ = lowered.kernelNames;
 
   std::vector<Halide::Func> outs;
   std::set<int> seen;
   for (int id : roots) {
-    Halide::Func f = funcs.at(id);
+    Halide::Func f = lowered.funcs.at(id);
     // A Func listed twice among a Pipeline's outputs fills only one of the buffers: a repeated
     // output (autodiff's x + y gives both the same gradient node) is realized through a copy.
     if (!seen.insert(id).second) {
@@ -138,18 +99,17 @@ CompiledProgram buildProgram(const Graph& original, const std::vector<int>& outp
   return program;
 }
 
-CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
-                               const CompileOptions& options) {
+void compileScheduled(CompiledProgram& program, const Graph& original, const CompileOptions& options) {
   auto start = std::chrono::steady_clock::now();
   prepareDeviceRuntime(options.target);
-  CompiledProgram program = buildProgram(graph, outputs, batch, options.target);
   program.target_ = options.target;
   // GPU targets stay on the JIT path: a cached shared object's runtime would own the device state.
   if (!options.cacheDir.empty() && !options.target.has_gpu_feature()) {
     try {
       Halide::Target aot = options.target.without_feature(Halide::Target::JIT);
-      CacheLookup lookup = loadOrCompileCached(options.cacheDir, programDescription(graph, outputs, batch, aot),
-                                               program.pipeline_, program.arguments(), aot);
+      CacheLookup lookup =
+          loadOrCompileCached(options.cacheDir, programDescription(original, program.outputNodes_, program.batch_, aot),
+                              program.pipeline_, program.arguments(), aot);
       program.cached_ = lookup.kernel;
       program.cacheHit_ = lookup.hit;
     } catch (const CacheUnavailable& e) {
@@ -163,8 +123,7 @@ CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outpu
     if (isGpuTarget(options.target)) Halide::Internal::JITSharedRuntime::reuse_device_allocations(true);
     program.pipeline_.compile_jit(options.target);
   }
-  program.compileSeconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return program;
+  program.compileSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 std::vector<Halide::Argument> CompiledProgram::arguments() const {

@@ -9,9 +9,10 @@
 #include <memory>
 #include <vector>
 
-#include "kernels/loaded_kernel.h"
-
 #include "ir/graph.h"
+#include "kernels/loaded_kernel.h"
+#include "passes/fusion.h"
+#include "passes/simplify.h"
 
 namespace graphc {
 
@@ -52,9 +53,13 @@ class CompiledProgram {
   Halide::Pipeline& pipeline() { return pipeline_; }
   std::vector<Halide::Argument> arguments() const;
 
+  // The pipeline (driver/pipeline.cpp) counts the stages before scheduling as compile time too.
+  void addCompileSeconds(double seconds) { compileSeconds_ += seconds; }
+
  private:
-  friend CompiledProgram buildProgram(const Graph&, const std::vector<int>&, int64_t, const Halide::Target&);
-  friend CompiledProgram compileProgram(const Graph&, const std::vector<int>&, int64_t, const CompileOptions&);
+  friend CompiledProgram scheduleProgram(const SimplifiedGraph&, const std::vector<int>&, const FusionPlan&,
+                                         const Halide::Target&);
+  friend void compileScheduled(CompiledProgram&, const Graph&, const CompileOptions&);
   std::vector<int> inputNodes_;
   std::vector<Halide::ImageParam> params_;
   std::vector<int> outputNodes_;
@@ -67,14 +72,18 @@ class CompiledProgram {
   bool cacheHit_ = false;
 };
 
-// Lowers every node the outputs need and schedules it for the target (the fusion plan's kernels
-// at root, as GPU kernels for a GPU target), without compiling: for dumps of the Halide program.
-CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
-                             const Halide::Target& target = Halide::get_host_target());
+// The pipeline's "halide" stage: lowers every value of the plan (made for simple.graph, at the
+// plan's batch) to Halide and schedules its kernels at root for the target (GPU schedules for a
+// GPU target), without compiling. outputs are ids in the graph simple was made from, the graph
+// whose ids the program's inputs and outputs use. driver/pipeline.h's buildProgram runs the
+// stages before it.
+CompiledProgram scheduleProgram(const SimplifiedGraph& simple, const std::vector<int>& outputs,
+                                const FusionPlan& plan, const Halide::Target& target);
 
-// buildProgram, then JIT-compiles the pipeline for the target.
-CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
-                               const CompileOptions& options = {});
+// The pipeline's "jit" stage: loads the scheduled program from the kernel cache
+// (options.cacheDir; the key is made from original, the graph its ids refer to) or JIT-compiles
+// it for options.target.
+void compileScheduled(CompiledProgram& program, const Graph& original, const CompileOptions& options);
 
 // A buffer for a value of this type and (batch-bound) shape, in Halide's dimension order.
 Halide::Buffer<> allocateValue(DType dtype, const Shape& boundShape);

@@ -1,4 +1,5 @@
 // \file Which value of a model holds its class scores (what `predict` and the MLIR export output).
+// An analysis, not a rewrite: it reads a type-checked model and changes nothing.
 #pragma once
 
 #include "ir/model.h"

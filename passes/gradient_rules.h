@@ -21,6 +21,8 @@ struct GradContext {
 };
 
 // Returns one gradient node id per input of the node, -1 where the input gets none.
+// A rule assumes node is type-checked and gradOut has node's type; it only appends nodes
+// (autodiff marks them as gradients) and guarantees each returned gradient has its input's type.
 using GradFn = std::function<std::vector<int>(GradContext&)>;
 
 // The rule for op; nullptr when the op is not differentiable (comparisons, argmax, accuracy)

@@ -32,6 +32,11 @@ constexpr const char* kOptimizerSlotAttr = "optimizer_slot";
 // continues exactly. Every next value is named `KIND/update/NAME` (NAME: the variable's name
 // without the `KIND/` prefix). The learning rate is a placeholder so that `--lr` changes it
 // without recompiling; the other hyperparameters are constants.
+// Rewrites: appends nodes (autodiff's gradients, the updates, the slots, the counter, the
+// learning-rate placeholder); existing nodes are untouched. Assumes a type-checked graph.
+// Guarantees: every appended node is marked isGradient (variables and the learning-rate
+// placeholder included); `updates` has one entry per trainable variable, slot and the counter,
+// each `next` of its variable's type; the graph stays in topological order with unique names.
 // Throws UserError (at where) when loss is not a scalar or depends on no trainable variable,
 // or the optimizer kind is unknown.
 TrainGraph buildTrainGraph(Graph& graph, int loss, const OptimizerSpec& optimizer, SourceLoc where);

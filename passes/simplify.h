@@ -10,6 +10,8 @@
 //    has the result's type, so broadcasting never changes);
 //  - common subexpressions: two nodes with the same op, inputs and attributes are one (sources
 //    excepted: every placeholder and variable is its own value).
+// Assumes a type-checked graph (the verifier's invariants, ir/verifier.h); the original is not
+// changed (the result is a new graph).
 // Guarantees: the values of the roots are bit for bit what the original graph computes (no
 // reassociation, no x * 0 -> 0, which is NaN for an infinite x); node order stays topological;
 // names, source locations and gradient marks are kept.

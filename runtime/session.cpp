@@ -1,6 +1,7 @@
 // \file Session: variable storage, feeds, and a cache of compiled programs per (fetches, batch).
 #include "runtime/session.h"
 
+#include "driver/pipeline.h"
 #include "support/diagnostics.h"
 #include "runtime/initializers.h"
 
@@ -50,7 +51,7 @@ std::vector<Halide::Buffer<>>& Session::run(const std::vector<int>& fetches, int
   auto key = std::make_pair(fetches, batch);
   auto it = programs_.find(key);
   if (it == programs_.end()) {
-    Entry e{compileProgram(graph_, fetches, batch, options_), {}};
+    Entry e{compileProgram(graph_, fetches, batch, options_), {}};  // the pipeline from simplify on
     e.outputs = e.program.allocateOutputs(graph_);
     compileSeconds_ += e.program.compileSeconds();
     kernelCount_ += static_cast<int>(e.program.kernelNames().size());

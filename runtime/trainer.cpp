@@ -13,6 +13,7 @@
 #include <ostream>
 #include <random>
 
+#include "driver/pipeline.h"
 #include "support/diagnostics.h"
 #include "runtime/checkpoint.h"
 #include "runtime/dataset.h"
@@ -389,7 +390,7 @@ RunResult Loop::run() {
   interrupt_ = &interrupt;
   applyOverrides();
   if (!options_.savePath.empty()) checkWritableDirectory(options_.savePath);
-  TrainGraph train = buildTrainGraph(model_.graph, cfg_.minimize, cfg_.optimizer, cfg_.minimizeLoc);
+  TrainGraph train = differentiate(model_);
   DataSplit data = prepareData();
   splitValidation(data);
 

@@ -2,36 +2,23 @@
 // measured peak, then the whole train step and the inference pass.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
-#include <sstream>
+
+#include <fmt/core.h>
 
 #include "codegen/kernel_bench.h"
-#include "kernels/kernel_cache.h"
 #include "codegen/program.h"
-#include "support/diagnostics.h"
-#include "passes/fusion.h"
 #include "driver/pipeline.h"
+#include "kernels/kernel_cache.h"
+#include "support/diagnostics.h"
 #include "runtime/session.h"
 #include "runtime/trainer.h"
 #include "tools/verbs.h"
 
 namespace graphc {
 namespace {
-
-const char* kBenchHelp =
-    "usage: graphc bench FILE.mnn [--batch N] [--infer-batch N] [--runs N] [--threads N] [--json]\n"
-    "\n"
-    "Measures the machine's peak FMA throughput once (cached in $GRAPHC_CACHE or ~/.cache/graphc),\n"
-    "then compiles every kernel of the train step on its own (inputs filled with random data) and\n"
-    "prints its median time, estimated FLOPs, GFLOP/s, percent of peak, bytes moved and GB/s, and\n"
-    "its compile time; then the whole train step (images/s at --batch, default the train block's)\n"
-    "and the inference pass (images/s at --infer-batch, default 1000).\n"
-    "\n"
-    "  --runs N   timed runs per measurement, after one warm-up (default 20); medians are reported\n"
-    "  --json     one JSON object instead of the table\n"
-    "Kernels are always compiled afresh (their compile times are measured): --no-cache is implied.\n";
 
 // The kernel cache's folder (cli.md), created if missing; "" when there is no home.
 std::string cacheDir() {
@@ -65,57 +52,69 @@ double timeProgram(const Graph& graph, const std::vector<int>& fetches, int64_t 
 }  // namespace
 
 int benchVerb(const std::vector<std::string>& args) {
-  if (wantsHelp(args)) return std::cout << kBenchHelp, 0;
+  VerbFlags flags("bench", "graphc bench FILE.mnn [--batch N] [--infer-batch N] [--runs N] [--threads N] [--json]",
+                  "Measures the machine's peak FMA throughput once (cached in $GRAPHC_CACHE or ~/.cache/graphc),\n"
+                  "then compiles every kernel of the train step on its own (inputs filled with random data) and\n"
+                  "prints its median time, estimated FLOPs, GFLOP/s, percent of peak, bytes moved and GB/s, and\n"
+                  "its compile time; then the whole train step (images/s at --batch, default the train block's)\n"
+                  "and the inference pass (images/s at --infer-batch, default 1000).",
+                  "Kernels are always compiled afresh (their compile times are measured): --no-cache is implied.");
+  std::optional<int64_t> batchFlag, inferBatchFlag, runsFlag;
+  bool json = false;
+  TargetFlags target;
+  flags.integer("batch", batchFlag, 1, "the train step's batch size (default: the train block's)");
+  flags.integer("infer-batch", inferBatchFlag, 1, "the inference pass's batch size (default 1000)");
+  flags.integer("runs", runsFlag, 1, "timed runs per measurement, after one warm-up (default 20); medians are reported");
+  flags.flag("json", json, "one JSON object instead of the table");
   // --no-cache is accepted as by the other verbs that run kernels: bench always compiles afresh.
-  Flags flags(args, {"batch", "infer-batch", "runs", "threads", "target"}, {"json", "no-cache"});
-  std::string path = fileArg(flags);
-  CompileOptions compile = configureTarget(flags);
+  addTargetFlags(flags, target, kTargetHelp);
+  if (!flags.parse(args)) return 0;
+  std::string path = flags.fileArg();
+  CompileOptions compile = configureTarget(target);
   compile.cacheDir.clear();  // compile times are part of what bench measures
-  int runs = static_cast<int>(flags.integer("runs", 1).value_or(20));
+  int runs = static_cast<int>(runsFlag.value_or(20));
   Model model = loadModel(path);
   if (!model.train.present || model.train.minimize < 0)
     throw UserError({}, "graphc bench times the train step and needs a train block with `minimize`");
-  int64_t batch = flags.integer("batch", 1).value_or(model.train.batch);
-  int64_t inferBatch = flags.integer("infer-batch", 1).value_or(1000);
+  int64_t batch = batchFlag.value_or(model.train.batch);
+  int64_t inferBatch = inferBatchFlag.value_or(1000);
   std::vector<int> inference = {model.train.minimize};
   inference.insert(inference.end(), model.train.metrics.begin(), model.train.metrics.end());
-  TrainGraph train = buildTrainGraph(model.graph, model.train.minimize, model.train.optimizer, model.train.minimizeLoc);
+  TrainGraph train = differentiate(model);
   TrainStep step = trainStep(model, train);
-  FusionPlan plan = planFusion(model.graph, step.fetches, batch);
-  bool json = flags.has("json");
+  // The kernels the train step's program runs: the pipeline's plan of its simplified graph.
+  SimplifiedGraph simple = simplify(model.graph, step.fetches);
+  FusionPlan plan = fuse(simple, step.fetches, batch);
   std::string dir = cacheDir();
   const char* threads = std::getenv("HL_NUM_THREADS");
   double peak = measurePeakGflops(dir.empty() ? "" : dir + "/peak-gflops-v2-threads-" + (threads ? threads : "all"));
 
-  std::ostringstream out;
-  char line[512];
+  std::string out;
   if (!json) {
-    std::snprintf(line, sizeof line, "%s: train step at batch %lld, %zu kernels; peak %.1f GFLOP/s (measured)\n\n",
-                  model.graph.modelName.c_str(), static_cast<long long>(batch), plan.kernels.size(), peak);
-    out << line;
-    std::snprintf(line, sizeof line, "%-34s %9s %9s %8s %7s %8s %7s %8s\n", "kernel", "median ms", "MFLOP", "GFLOP/s",
-                  "%peak", "MB", "GB/s", "compile");
-    out << line;
+    out += fmt::format("{}: train step at batch {}, {} kernels; peak {:.1f} GFLOP/s (measured)\n\n",
+                       model.graph.modelName, batch, plan.kernels.size(), peak);
+    out += fmt::format("{:<34} {:>9} {:>9} {:>8} {:>7} {:>8} {:>7} {:>8}\n", "kernel", "median ms", "MFLOP", "GFLOP/s",
+                       "%peak", "MB", "GB/s", "compile");
   } else {
-    out << "{\"model\": \"" << model.graph.modelName << "\", \"batch\": " << batch << ", \"peak_gflops\": " << peak
-        << ",\n \"kernels\": [";
+    out += fmt::format("{{\"model\": \"{}\", \"batch\": {}, \"peak_gflops\": {:.6g},\n \"kernels\": [",
+                       model.graph.modelName, batch, peak);
   }
   for (size_t k = 0; k < plan.kernels.size(); ++k) {
-    KernelTiming t = benchmarkKernel(model.graph, plan, k, runs, compile.target);
+    KernelTiming t = benchmarkKernel(simple.graph, plan, k, runs, compile.target);
     double gflops = t.flops / (t.medianMs * 1e6), gbs = t.bytes / (t.medianMs * 1e6);
     if (!json) {
-      std::snprintf(line, sizeof line, "%-34s %9.4f %9.3f %8.2f %6.1f%% %8.3f %7.2f %7.2fs\n", t.name.c_str(), t.medianMs,
-                    t.flops / 1e6, gflops, 100 * gflops / peak, t.bytes / 1e6, gbs, t.compileSeconds);
-      out << line;
+      out += fmt::format("{:<34} {:9.4f} {:9.3f} {:8.2f} {:6.1f}% {:8.3f} {:7.2f} {:7.2f}s\n", t.name, t.medianMs,
+                         t.flops / 1e6, gflops, 100 * gflops / peak, t.bytes / 1e6, gbs, t.compileSeconds);
+      fmt::print("{}", out);  // the table grows as the kernels are measured
+      std::fflush(stdout);
+      out.clear();
     } else {
-      std::snprintf(line, sizeof line,
-                    "%s\n  {\"name\": \"%s\", \"median_ms\": %.6g, \"mflop\": %.6g, \"gflops\": %.6g, "
-                    "\"percent_of_peak\": %.4g, \"mb\": %.6g, \"gb_per_s\": %.6g, \"compile_seconds\": %.4g}",
-                    k ? "," : "", t.name.c_str(), t.medianMs, t.flops / 1e6, gflops, 100 * gflops / peak, t.bytes / 1e6,
-                    gbs, t.compileSeconds);
-      out << line;
+      out += fmt::format(
+          "{}\n  {{\"name\": \"{}\", \"median_ms\": {:.6g}, \"mflop\": {:.6g}, \"gflops\": {:.6g}, "
+          "\"percent_of_peak\": {:.4g}, \"mb\": {:.6g}, \"gb_per_s\": {:.6g}, \"compile_seconds\": {:.4g}}}",
+          k ? "," : "", t.name, t.medianMs, t.flops / 1e6, gflops, 100 * gflops / peak, t.bytes / 1e6, gbs,
+          t.compileSeconds);
     }
-    if (!json) std::cout << out.str() << std::flush, out.str("");
   }
   double trainCompile = 0, inferCompile = 0;
   double trainSeconds = timeProgram(model.graph, step.fetches, batch, runs, &trainCompile, compile);
@@ -124,24 +123,21 @@ int benchVerb(const std::vector<std::string>& args) {
   for (const Kernel& k : plan.kernels) stepFlops += k.flops;
   double trainIps = static_cast<double>(batch) / trainSeconds, inferIps = static_cast<double>(inferBatch) / inferSeconds;
   if (!json) {
-    std::snprintf(line, sizeof line,
-                  "\ntrain step: %.3f ms at batch %lld = %.0f images/s, %.1f GFLOP/s (%.1f%% of peak); compiled in %.1fs\n",
-                  trainSeconds * 1e3, static_cast<long long>(batch), trainIps, stepFlops / trainSeconds / 1e9,
-                  100 * stepFlops / trainSeconds / 1e9 / peak, trainCompile);
-    out << line;
-    std::snprintf(line, sizeof line, "inference: %.3f ms at batch %lld = %.0f images/s; compiled in %.1fs\n",
-                  inferSeconds * 1e3, static_cast<long long>(inferBatch), inferIps, inferCompile);
-    out << line;
+    out += fmt::format(
+        "\ntrain step: {:.3f} ms at batch {} = {:.0f} images/s, {:.1f} GFLOP/s ({:.1f}% of peak); compiled in {:.1f}s\n",
+        trainSeconds * 1e3, batch, trainIps, stepFlops / trainSeconds / 1e9, 100 * stepFlops / trainSeconds / 1e9 / peak,
+        trainCompile);
+    out += fmt::format("inference: {:.3f} ms at batch {} = {:.0f} images/s; compiled in {:.1f}s\n", inferSeconds * 1e3,
+                       inferBatch, inferIps, inferCompile);
   } else {
-    std::snprintf(line, sizeof line,
-                  "],\n \"train_step\": {\"median_ms\": %.6g, \"images_per_second\": %.6g, \"gflops\": %.6g, "
-                  "\"compile_seconds\": %.4g},\n \"inference\": {\"batch\": %lld, \"median_ms\": %.6g, "
-                  "\"images_per_second\": %.6g, \"compile_seconds\": %.4g}}\n",
-                  trainSeconds * 1e3, trainIps, stepFlops / trainSeconds / 1e9, trainCompile,
-                  static_cast<long long>(inferBatch), inferSeconds * 1e3, inferIps, inferCompile);
-    out << line;
+    out += fmt::format(
+        "],\n \"train_step\": {{\"median_ms\": {:.6g}, \"images_per_second\": {:.6g}, \"gflops\": {:.6g}, "
+        "\"compile_seconds\": {:.4g}}},\n \"inference\": {{\"batch\": {}, \"median_ms\": {:.6g}, "
+        "\"images_per_second\": {:.6g}, \"compile_seconds\": {:.4g}}}}}\n",
+        trainSeconds * 1e3, trainIps, stepFlops / trainSeconds / 1e9, trainCompile, inferBatch, inferSeconds * 1e3,
+        inferIps, inferCompile);
   }
-  std::cout << out.str();
+  fmt::print("{}", out);
   return 0;
 }
 

@@ -1,8 +1,10 @@
 // \file `graphc eval`: a checkpoint's test loss and accuracy, computed exactly as `run` computes
 // them at its end (same evaluation program, same batches), so the numbers match digit for digit.
+#include <cstdio>
 #include <iostream>
+
+#include <fmt/core.h>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "driver/pipeline.h"
 #include "runtime/metrics_json.h"
@@ -11,23 +13,6 @@
 
 namespace graphc {
 namespace {
-
-const char* kEvalHelp =
-    "usage: graphc eval FILE.mnn --load CHECKPOINT [flags]\n"
-    "\n"
-    "Evaluates the model with the variables of a checkpoint (written by `graphc run --save`) on\n"
-    "the test set of the train block's data, and prints `test_loss: L - test_accuracy: A` as\n"
-    "`run` prints it at its end (test_accuracy is the train block's first metric).\n"
-    "\n"
-    "  --load FILE         the checkpoint, in the safetensors format (required)\n"
-    "  --threads N         CPU threads (default: all cores)\n"
-    "  --target T          where kernels run: host (default), cuda, opencl, or a Halide\n"
-    "                      target string (host-cuda-cuda_capability_80)\n"
-    "  --data-dir DIR      where data sets live (default: $GRAPHC_DATA, else the project's data/)\n"
-    "  --metrics-json FILE write model, checkpoint, step, test_loss, test_accuracy (and any other\n"
-    "                      metric as test_NAME) as one JSON object\n"
-    "  --quiet             print only errors and the result line\n"
-    "  --no-cache          compile every kernel afresh (not from $GRAPHC_CACHE or ~/.cache/graphc)\n";
 
 std::string evalJson(const EvalResult& r, const std::string& checkpoint, const std::string& target) {
   nlohmann::ordered_json j;
@@ -49,19 +34,33 @@ std::string evalJson(const EvalResult& r, const std::string& checkpoint, const s
 }  // namespace
 
 int evalVerb(const std::vector<std::string>& args) {
-  if (wantsHelp(args)) return std::cout << kEvalHelp, 0;
-  Flags flags(args, {"load", "threads", "target", "data-dir", "metrics-json"}, {"quiet", "no-cache"});
-  std::string path = fileArg(flags);
+  VerbFlags flags("eval", "graphc eval FILE.mnn --load CHECKPOINT [flags]",
+                  "Evaluates the model with the variables of a checkpoint (written by `graphc run --save`) on\n"
+                  "the test set of the train block's data, and prints `test_loss: L - test_accuracy: A` as\n"
+                  "`run` prints it at its end (test_accuracy is the train block's first metric).");
+  std::optional<std::string> load, dataDir, metricsPath;
+  bool quiet = false;
+  TargetFlags target;
+  flags.text("load", load, "the checkpoint, in the safetensors format (required)");
+  addTargetFlags(flags, target, kTargetHelp);
+  flags.text("data-dir", dataDir, "where data sets live (default: $GRAPHC_DATA, else the project's data/)", "DIR");
+  flags.text("metrics-json", metricsPath,
+             "write model, checkpoint, step, test_loss, test_accuracy (and any other\n"
+             "metric as test_NAME) as one JSON object");
+  flags.flag("quiet", quiet, "print only errors and the result line");
+  if (!flags.parse(args)) return 0;
+  std::string path = flags.fileArg();
   RunOptions options;
-  options.loadPath = flags.text("load").value_or("");
+  options.loadPath = load.value_or("");
   if (options.loadPath.empty()) throw FlagError{"eval needs the checkpoint to evaluate: --load FILE"};
-  options.dataDir = flags.text("data-dir").value_or("");
-  options.quiet = flags.has("quiet");
-  options.compile = configureTarget(flags);
+  options.dataDir = dataDir.value_or("");
+  options.quiet = quiet;
+  options.compile = configureTarget(target);
   Model model = loadModel(path);
   EvalResult r = evaluateCheckpoint(model, options, std::cout);
-  std::cout << testResultLine(r.testLoss, r.testMetrics) << std::endl;
-  if (auto json = flags.text("metrics-json")) writeTextFile(*json, evalJson(r, options.loadPath, targetName(options.compile.target)));
+  fmt::print("{}\n", testResultLine(r.testLoss, r.testMetrics));
+  std::fflush(stdout);
+  if (metricsPath) writeTextFile(*metricsPath, evalJson(r, options.loadPath, targetName(options.compile.target)));
   return 0;
 }
 

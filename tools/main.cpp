@@ -3,24 +3,19 @@
 // live here; run, eval and predict have their own *_verb.cpp files.
 #include <Halide.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 
-#include "support/diagnostics.h"
-#include "frontend/parser.h"
-#include "frontend/summary.h"
-#include "export/mlir_export.h"
-#include "ir/printer.h"
-#include "passes/optimizer.h"
+#include <fmt/core.h>
+
 #include "driver/pipeline.h"
-#include "runtime/checkpoint.h"
+#include "frontend/summary.h"
 #include "runtime/interrupt.h"
 #include "runtime/metrics_json.h"
-#include "runtime/session.h"
+#include "support/diagnostics.h"
 #include "tools/dump_stages.h"
-#include "tools/flags.h"
 #include "tools/verbs.h"
 
 namespace graphc {
@@ -37,26 +32,12 @@ const char* kUsage =
     "  summary  Keras-style table: layer, output shape, parameters; totals\n"
     "  bench    time every generated kernel and the whole step\n"
     "  compile  ahead-of-time: a static library + C header for inference and the train step\n"
-    "  dump     print the program at one compiler stage (--stage ast|graph|grad|...|ptx)\n"
+    "  dump     print the program at one compiler stage (--stage ast|graph|grad|...|ptx), or all\n"
     "\n"
     "`graphc VERB --help` describes a verb's flags. Exit codes: 0 success, 1 the run failed,\n"
     "2 the input is wrong.\n";
 
-const char* kCheckHelp =
-    "usage: graphc check FILE.mnn\n"
-    "\n"
-    "Parses and type-checks the file, including the train block; prints nothing on success.\n"
-    "Errors are printed as FILE:LINE:COL with the source line and a caret; exit code 2.\n";
-
-const char* kSummaryHelp =
-    "usage: graphc summary FILE.mnn\n"
-    "\n"
-    "Prints Keras' model summary: one row per layer (or per scope of raw variables) with its output\n"
-    "shape and parameter count, then the total, trainable and non-trainable parameter counts.\n";
-
-const char* kDumpHelp =
-    "usage: graphc dump FILE.mnn --stage STAGE [-o FILE]\n"
-    "\n"
+const char* kDumpDescription =
     "Prints the program at one compiler stage:\n"
     "  ast    the syntax tree\n"
     "  graph  the typed graph after shape inference, one node per line with its source location\n"
@@ -72,81 +53,83 @@ const char* kDumpHelp =
     "  asm    the host assembly of the train step\n"
     "  ptx    the PTX of the train step's CUDA kernels (--target cuda, the default here; no GPU needed)\n"
     "  dot    Graphviz of the train step: gradient nodes blue, kernels as clusters\n"
-    "\n"
-    "  -o FILE   write to FILE instead of standard output\n"
-    "  --batch N the batch size the train step is compiled for (default: the train block's)\n"
-    "  --target T the target halide, stmt, asm and ptx are scheduled and compiled for: host (default),\n"
-    "            cuda, opencl, or a Halide target string (host-cuda-cuda_capability_80)\n";
+    "  all    every stage, one file each in the folder -o DIR: 01-ast.txt, 02-graph.txt, 03-grad.txt,\n"
+    "         04-opt.txt, 05-fused.txt, 06-halide.txt, 07-stmt.txt, 08-asm.txt, 09-ptx.txt (when the\n"
+    "         target can be CUDA), 10-mlir.txt, 11-dot.txt; each as `--stage NAME` prints it";
 
 std::vector<std::string> tail(int argc, char** argv) { return std::vector<std::string>(argv + 2, argv + argc); }
 
 int checkVerb(const std::vector<std::string>& args) {
-  if (wantsHelp(args)) return std::cout << kCheckHelp, 0;
-  Flags flags(args, {}, {});
-  Model model = loadModel(fileArg(flags));
+  VerbFlags flags("check", "graphc check FILE.mnn",
+                  "Parses and type-checks the file, including the train block; prints nothing on success.\n"
+                  "Errors are printed as FILE:LINE:COL with the source line and a caret; exit code 2.");
+  if (!flags.parse(args)) return 0;
+  Model model = loadModel(flags.fileArg());
   checkTrainable(model);
   return 0;
 }
 
 int summaryVerb(const std::vector<std::string>& args) {
-  if (wantsHelp(args)) return std::cout << kSummaryHelp, 0;
-  Flags flags(args, {}, {});
-  std::cout << printSummary(loadModel(fileArg(flags)));
+  VerbFlags flags("summary", "graphc summary FILE.mnn",
+                  "Prints Keras' model summary: one row per layer (or per scope of raw variables) with its output\n"
+                  "shape and parameter count, then the total, trainable and non-trainable parameter counts.");
+  if (!flags.parse(args)) return 0;
+  fmt::print("{}", printSummary(loadModel(flags.fileArg())));
   return 0;
-}
-
-// The target the train step is scheduled and compiled for: --target, host by default; for ptx
-// CUDA (compute capability 8.0) by default, and --target must name CUDA.
-Halide::Target dumpTarget(const Flags& flags, const std::string& stage) {
-  auto text = flags.text("target");
-  if (stage != "ptx") return text ? parseTarget(*text) : Halide::get_host_target();
-  Halide::Target target = parseTarget(text.value_or("cuda"));
-  if (!target.has_feature(Halide::Target::CUDA))
-    throw FlagError{"--stage ptx shows CUDA kernels and needs --target cuda (or a Halide target with cuda), found '" +
-                    *text + "'"};
-  return target;
 }
 
 int dumpVerb(const std::vector<std::string>& args) {
-  if (wantsHelp(args)) return std::cout << kDumpHelp, 0;
-  Flags flags(args, {"stage", "target", "batch", "seed", "load"}, {});
-  std::string path = fileArg(flags);
-  std::string stage = flags.text("stage").value_or("graph");
-  std::string text;
-  if (stage == "ast") {
-    text = printAst(parseFile(path));
-  } else if (stage == "graph" || stage == "grad") {
-    Model model = loadModel(path);
-    if (stage == "grad") {
-      if (!model.train.present || model.train.minimize < 0)
-        throw UserError({}, "--stage grad needs a train block with `minimize`");
-      buildTrainGraph(model.graph, model.train.minimize, model.train.optimizer, model.train.minimizeLoc);
-    }
-    text = printGraph(model.graph);
-  } else if (stage == "mlir") {
-    Model model = loadModel(path);
-    MlirExportOptions options = forwardExportOptions(model);
-    options.batch = flags.integer("batch", 1).value_or(1);
-    auto seed = static_cast<uint64_t>(flags.integer("seed", 0).value_or(static_cast<int64_t>(model.train.seed)));
-    Session session(model.graph, seed);
-    auto checkpoint = flags.text("load");
-    if (checkpoint) loadCheckpoint(*checkpoint, session);
-    options.variableData = [&session](int id) -> const float* { return session.variable(id).data(); };
-    options.comment = "graphc dump --stage mlir: the forward graph of " + model.graph.modelName + ", batch " +
-                      std::to_string(options.batch) + ", variables from " +
-                      (checkpoint ? *checkpoint : "seed " + std::to_string(seed));
-    text = exportMlir(model.graph, options);
-  } else if (isTrainStepStage(stage)) {
-    text = dumpTrainStepStage(path, stage, flags.integer("batch", 1).value_or(0), dumpTarget(flags, stage));
-  } else {
+  VerbFlags flags("dump", "graphc dump FILE.mnn --stage STAGE [-o FILE]", kDumpDescription);
+  std::optional<std::string> stageFlag, out;
+  DumpRequest request;
+  flags.text("stage", stageFlag, "the stage to print (default: graph)", "STAGE");
+  flags.text("o", out, "write to FILE instead of standard output (with --stage all: the folder DIR)");
+  flags.integer("batch", request.batch, 1, "the batch size the train step is compiled for (default: the train block's)");
+  flags.text("target", request.target,
+             "the target halide, stmt, asm and ptx are scheduled and compiled for: host (default),\n"
+             "cuda, opencl, or a Halide target string (host-cuda-cuda_capability_80)",
+             "T");
+  flags.integer("seed", request.seed, 0, "mlir: the seed the variables are initialised from");
+  flags.text("load", request.load, "mlir: the checkpoint the variables come from");
+  if (!flags.parse(args)) return 0;
+  request.path = flags.fileArg();
+  std::string stage = stageFlag.value_or("graph");
+  const std::vector<std::string>& names = dumpStageNames();
+  bool all = stage == "all";
+  if (!all && std::find(names.begin(), names.end(), stage) == names.end())
     throw FlagError{"unknown or not yet supported --stage '" + stage +
-                    "' (expected ast, graph, grad, opt, fused, halide, stmt, asm, ptx, dot or mlir)"};
+                    "' (expected ast, graph, grad, opt, fused, halide, stmt, asm, ptx, dot, mlir or all)"};
+  // The target is checked before any work, as a flag.
+  if (request.target) {
+    Halide::Target target = parseTarget(*request.target);
+    if (stage == "ptx" && !target.has_feature(Halide::Target::CUDA))
+      throw FlagError{"--stage ptx shows CUDA kernels and needs --target cuda (or a Halide target with cuda), found '" +
+                      *request.target + "'"};
   }
-  if (auto out = flags.text("o"))
+  if (all) {
+    if (!out) throw FlagError{"--stage all writes one file per stage and needs -o DIR, the folder to write them to"};
+    return writeAllStages(request, *out);
+  }
+  std::string text = dumpStages(request, {stage}).at(stage);
+  if (out)
     writeTextFile(*out, text);
   else
-    std::cout << text;
+    fmt::print("{}", text);
   return 0;
+}
+
+// --time-passes: the stages' wall times, after the verb's own output.
+void printStageTimes() {
+  std::vector<StageTime> times = stageTimes();
+  double total = 0;
+  std::string report = fmt::format("graphc: time per compiler stage (wall clock)\n  {:<14} {:>5} {:>12}\n", "stage",
+                                   "runs", "seconds");
+  for (const StageTime& t : times) {
+    report += fmt::format("  {:<14} {:>5} {:>12.6f}\n", t.stage, t.runs, t.seconds);
+    total += t.seconds;
+  }
+  report += fmt::format("  {:<14} {:>5} {:>12.6f}\n", "total", "", total);
+  fmt::print(stderr, "{}", report);
 }
 
 std::string readSource(const std::string& path) {
@@ -158,7 +141,7 @@ std::string readSource(const std::string& path) {
 
 int dispatch(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help") {
-    std::cout << kUsage;
+    fmt::print("{}", kUsage);
     return argc < 2 ? 2 : 0;
   }
   std::string verb = argv[1];
@@ -166,6 +149,12 @@ int dispatch(int argc, char** argv) {
   std::string file;
   for (const auto& a : args)
     if (a.size() > 4 && a.substr(a.size() - 4) == ".mnn") file = a;
+  // --time-passes reports whether the verb succeeded or not.
+  struct StageTimesAtExit {
+    ~StageTimesAtExit() {
+      if (pipelineOptions().timePasses) printStageTimes();
+    }
+  } stageTimesAtExit;
   try {
     if (verb == "run") return runVerb(args);
     if (verb == "eval") return evalVerb(args);
@@ -175,60 +164,43 @@ int dispatch(int argc, char** argv) {
     if (verb == "summary") return summaryVerb(args);
     if (verb == "bench") return benchVerb(args);
     if (verb == "compile") return compileVerb(args);
-    std::cerr << "graphc: unknown verb '" << verb << "'\n\n" << kUsage;
+    fmt::print(stderr, "graphc: unknown verb '{}'\n\n{}", verb, kUsage);
     return 2;
   } catch (const FlagError& e) {
-    std::cerr << "graphc " << verb << ": " << e.message << "\n";
+    fmt::print(stderr, "graphc {}: {}\n", verb, e.message);
     return 2;
   } catch (const UserError& e) {
-    std::cerr << formatDiagnostic(file, readSource(file), e.loc(), e.what());
+    fmt::print(stderr, "{}", formatDiagnostic(file, readSource(file), e.loc(), e.what()));
     return 2;
   } catch (const InputError& e) {
-    std::cerr << "graphc: error: " << e.what() << "\n";
+    fmt::print(stderr, "graphc: error: {}\n", e.what());
     return 2;
   } catch (const RunFailure& e) {
-    std::cerr << "graphc: error: " << e.what() << "\n";
+    fmt::print(stderr, "graphc: error: {}\n", e.what());
     return 1;
   } catch (const InternalError& e) {
-    std::cerr << "graphc: internal error: " << e.what() << "\n";
+    fmt::print(stderr, "graphc: internal error: {}\n", e.what());
     return 1;
   } catch (const Halide::Error& e) {
-    std::cerr << "graphc: internal error in Halide: " << e.what() << "\n";
+    fmt::print(stderr, "graphc: internal error in Halide: {}\n", e.what());
     return 1;
   } catch (const Interrupted& e) {
-    std::cerr << "graphc: " << e.what() << "\n";
+    fmt::print(stderr, "graphc: {}\n", e.what());
     return 130;
   } catch (const std::exception& e) {
-    std::cerr << "graphc: error: " << e.what() << "\n";
+    fmt::print(stderr, "graphc: error: {}\n", e.what());
     return 1;
   }
 }
 
 }  // namespace
 
-// The helpers of tools/verbs.h.
+// The helper of tools/verbs.h.
 
 std::string testResultLine(double loss, const std::vector<double>& metrics) {
-  std::ostringstream line;
-  line.setf(std::ios::fixed);
-  line.precision(4);
-  line << "test_loss: " << loss;
-  if (!metrics.empty()) line << " - test_accuracy: " << metrics[0];
-  return line.str();
-}
-
-bool wantsHelp(const std::vector<std::string>& args) {
-  for (const auto& a : args)
-    if (a == "--help" || a == "-h") return true;
-  return false;
-}
-
-std::string fileArg(const Flags& flags) {
-  if (flags.positional().size() != 1)
-    throw FlagError{flags.positional().empty()
-                        ? "expected a .mnn file"
-                        : "expected one .mnn file, found " + std::to_string(flags.positional().size())};
-  return flags.positional()[0];
+  std::string line = fmt::format("test_loss: {:.4f}", loss);
+  if (!metrics.empty()) line += fmt::format(" - test_accuracy: {:.4f}", metrics[0]);
+  return line;
 }
 
 }  // namespace graphc

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <iomanip>
-#include <iostream>
+#include <cstdio>
 #include <set>
-#include <sstream>
+
+#include <fmt/core.h>
 
 #include "support/diagnostics.h"
 #include "driver/pipeline.h"
@@ -22,9 +22,7 @@
 namespace graphc {
 namespace {
 
-const char* kPredictHelp =
-    "usage: graphc predict FILE.mnn --load CHECKPOINT IMAGE... [flags]\n"
-    "\n"
+const char* kPredictDescription =
     "Classifies images with the variables of a checkpoint and prints, for each image, its\n"
     "predicted class and probability:  IMAGE: CLASS (PROBABILITY)\n"
     "\n"
@@ -37,17 +35,11 @@ const char* kPredictHelp =
     "walking back from the train block's first metric (else from its minimize value) through\n"
     "first inputs first: the first softmax over [?, K] found is taken as the probabilities\n"
     "themselves; without one, the first f32 [?, K] value found (the logits) goes through softmax.\n"
-    "For `acc = accuracy(probs, y)` that is probs.\n"
-    "\n"
-    "  --load FILE   the checkpoint, in the safetensors format (required)\n"
-    "  --top K       print the K most probable classes, most probable first (default 1)\n"
-    "  --threads N   CPU threads (default: all cores)\n"
-    "  --target T    where kernels run: host (default), cuda, opencl, or a Halide target string\n"
-    "  --no-cache    compile every kernel afresh (not from $GRAPHC_CACHE or ~/.cache/graphc)\n";
+    "For `acc = accuracy(probs, y)` that is probs.";
 
 constexpr int64_t kMaxBatch = 1000;
 
-// The node holding the class scores (or probabilities): see kPredictHelp.
+// The node holding the class scores (or probabilities): see kPredictDescription.
 int findScores(const Model& model) {
   int id = findClassScores(model);
   if (id < 0)
@@ -109,15 +101,21 @@ void readImages(const std::vector<std::string>& paths, ImageSize size, LabeledIm
 }  // namespace
 
 int predictVerb(const std::vector<std::string>& args) {
-  if (wantsHelp(args)) return std::cout << kPredictHelp, 0;
-  Flags flags(args, {"load", "top", "threads", "target"}, {"no-cache"});
+  VerbFlags flags("predict", "graphc predict FILE.mnn --load CHECKPOINT IMAGE... [flags]", kPredictDescription);
+  std::optional<std::string> load;
+  std::optional<int64_t> topFlag;
+  TargetFlags target;
+  flags.text("load", load, "the checkpoint, in the safetensors format (required)");
+  flags.integer("top", topFlag, 1, "print the K most probable classes, most probable first (default 1)", "K");
+  addTargetFlags(flags, target, "where kernels run: host (default), cuda, opencl, or a Halide target string");
+  if (!flags.parse(args)) return 0;
   if (flags.positional().size() < 2)
     throw FlagError{flags.positional().empty() ? "expected a .mnn file and images"
                                                : "expected images after the .mnn file"};
-  std::string checkpoint = flags.text("load").value_or("");
+  std::string checkpoint = load.value_or("");
   if (checkpoint.empty()) throw FlagError{"predict needs a checkpoint: --load FILE"};
-  int64_t top = flags.integer("top", 1).value_or(1);
-  CompileOptions compile = configureTarget(flags);
+  int64_t top = topFlag.value_or(1);
+  CompileOptions compile = configureTarget(target);
 
   Model model = loadModel(flags.positional()[0]);
   if (!model.train.present)
@@ -164,16 +162,15 @@ int predictVerb(const std::vector<std::string>& args) {
       for (int c = 0; c < classes; ++c) ranked[static_cast<size_t>(c)] = c;
       std::stable_sort(ranked.begin(), ranked.end(),
                        [&](int a, int b) { return p(a, static_cast<int>(i)) > p(b, static_cast<int>(i)); });
-      std::ostringstream line;
-      line << names[static_cast<size_t>(first + i)] << ":" << std::fixed << std::setprecision(4);
+      std::string line = names[static_cast<size_t>(first + i)] + ":";
       for (int64_t k = 0; k < top; ++k) {
         int c = ranked[static_cast<size_t>(k)];
-        line << (k ? ", " : " ") << c << " (" << p(c, static_cast<int>(i)) << ")";
+        line += fmt::format("{}{} ({:.4f})", k ? ", " : " ", c, p(c, static_cast<int>(i)));
       }
-      std::cout << line.str() << "\n";
+      fmt::print("{}\n", line);
     }
   }
-  std::cout.flush();
+  std::fflush(stdout);
   return 0;
 }
 

@@ -2,8 +2,10 @@
 // evaluate on the test set.
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <iostream>
-#include <sstream>
+
+#include <fmt/core.h>
 
 #include "driver/pipeline.h"
 #include "runtime/metrics_json.h"
@@ -12,34 +14,6 @@
 
 namespace graphc {
 namespace {
-
-const char* kRunHelp =
-    "usage: graphc run FILE.mnn [flags]\n"
-    "\n"
-    "Trains the model as its train block says, printing one line per epoch, then evaluates it\n"
-    "on the test set.\n"
-    "\n"
-    "  --epochs N          train for N epochs (overrides the train block)\n"
-    "  --steps N           train for N batches instead\n"
-    "  --batch N           batch size\n"
-    "  --seed N            seed of initialisation and shuffling\n"
-    "  --lr X              learning rate (the optimizer's other hyperparameters come from the file)\n"
-    "  --load FILE         start from a checkpoint (safetensors): its variables and optimizer state;\n"
-    "                      training resumes at its step in the same data order (same --batch and\n"
-    "                      --seed), and optimizer state missing from it starts at zero. --steps and\n"
-    "                      --epochs count the whole run, so the command that was interrupted, plus\n"
-    "                      --load, ends with the weights an uninterrupted run would have\n"
-    "  --save FILE         write every variable and optimizer slot to FILE after training\n"
-    "  --save-every N      also write it every N steps during training; `Nepochs` (or `1epoch`)\n"
-    "                      every N epochs\n"
-    "  --threads N         CPU threads (default: all cores)\n"
-    "  --target T          where kernels run: host (default), cuda, opencl, or a Halide\n"
-    "                      target string (host-cuda-cuda_capability_80)\n"
-    "  --data-dir DIR      where data sets live (default: $GRAPHC_DATA, else the project's data/)\n"
-    "  --metrics-json FILE write the result as JSON\n"
-    "  --no-cache          compile every kernel afresh (they are otherwise cached on disk in\n"
-    "                      $GRAPHC_CACHE or ~/.cache/graphc)\n"
-    "  --quiet             print only errors and the final result line\n";
 
 // "500" (steps), "2epochs", "1epoch".
 SaveEvery parseSaveEvery(const std::string& text) {
@@ -57,42 +31,63 @@ SaveEvery parseSaveEvery(const std::string& text) {
 }  // namespace
 
 int runVerb(const std::vector<std::string>& args) {
-  if (wantsHelp(args)) return std::cout << kRunHelp, 0;
-  Flags flags(
-      args, {"epochs", "steps", "batch", "seed", "lr", "threads", "target", "data-dir", "metrics-json", "load", "save",
-             "save-every"},
-      {"quiet", "no-cache"});
-  std::string path = fileArg(flags);
+  VerbFlags flags("run", "graphc run FILE.mnn [flags]",
+                  "Trains the model as its train block says, printing one line per epoch, then evaluates it\n"
+                  "on the test set.");
+  std::optional<int64_t> epochs, steps, batch, seed;
+  std::optional<double> lr;
+  std::optional<std::string> load, save, saveEvery, dataDir, metricsPath;
+  bool quiet = false;
+  TargetFlags target;
+  flags.integer("epochs", epochs, 1, "train for N epochs (overrides the train block)");
+  flags.integer("steps", steps, 1, "train for N batches instead");
+  flags.integer("batch", batch, 1, "batch size");
+  flags.integer("seed", seed, 0, "seed of initialisation and shuffling");
+  flags.number("lr", lr, "learning rate (the optimizer's other hyperparameters come from the file)");
+  flags.text("load", load,
+             "start from a checkpoint (safetensors): its variables and optimizer state;\n"
+             "training resumes at its step in the same data order (same --batch and\n"
+             "--seed), and optimizer state missing from it starts at zero. --steps and\n"
+             "--epochs count the whole run, so the command that was interrupted, plus\n"
+             "--load, ends with the weights an uninterrupted run would have");
+  flags.text("save", save, "write every variable and optimizer slot to FILE after training");
+  flags.text("save-every", saveEvery,
+             "also write it every N steps during training; `Nepochs` (or `1epoch`)\nevery N epochs", "N");
+  addTargetFlags(flags, target, kTargetHelp);
+  flags.text("data-dir", dataDir, "where data sets live (default: $GRAPHC_DATA, else the project's data/)", "DIR");
+  flags.text("metrics-json", metricsPath, "write the result as JSON");
+  flags.flag("quiet", quiet, "print only errors and the final result line");
+  if (!flags.parse(args)) return 0;
+  std::string path = flags.fileArg();
   RunOptions options;
-  options.epochs = flags.integer("epochs", 1);
-  options.steps = flags.integer("steps", 1);
-  options.batch = flags.integer("batch", 1);
-  if (auto seed = flags.integer("seed", 0)) options.seed = static_cast<uint64_t>(*seed);
-  options.learningRate = flags.real("lr");
-  if (options.learningRate && !(*options.learningRate > 0 && std::isfinite(*options.learningRate)))
-    throw FlagError{"flag --lr must be a positive number, found " + *flags.text("lr")};
-  options.loadPath = flags.text("load").value_or("");
-  options.savePath = flags.text("save").value_or("");
-  if (auto every = flags.text("save-every")) {
-    options.saveEvery = parseSaveEvery(*every);
+  options.epochs = epochs;
+  options.steps = steps;
+  options.batch = batch;
+  if (seed) options.seed = static_cast<uint64_t>(*seed);
+  options.learningRate = lr;
+  if (lr && !(*lr > 0 && std::isfinite(*lr)))
+    throw FlagError{fmt::format("flag --lr must be a positive number, found {}", *lr)};
+  options.loadPath = load.value_or("");
+  options.savePath = save.value_or("");
+  if (saveEvery) {
+    options.saveEvery = parseSaveEvery(*saveEvery);
     if (options.savePath.empty()) throw FlagError{"flag --save-every needs --save FILE, the checkpoint to write"};
   }
-  options.dataDir = flags.text("data-dir").value_or("");
-  options.quiet = flags.has("quiet");
-  options.compile = configureTarget(flags);
+  options.dataDir = dataDir.value_or("");
+  options.quiet = quiet;
+  options.compile = configureTarget(target);
   Model model = loadModel(path);
   RunResult r = trainModel(model, options, std::cout);
-  std::cout << testResultLine(r.testLoss, r.testMetrics) << std::endl;
+  fmt::print("{}\n", testResultLine(r.testLoss, r.testMetrics));
+  std::fflush(stdout);
   if (!options.quiet) {
-    std::ostringstream info;
-    info.setf(std::ios::fixed);
-    info.precision(1);
-    info << "trained " << r.steps << " steps at " << r.trainImagesPerSecond << " images/s; compiled " << r.kernels
-         << " kernels in " << r.compileSeconds << "s";
-    if (r.cacheHits > 0) info << " (" << r.cacheHits << " loaded from the kernel cache)";
-    std::cout << info.str() << std::endl;
+    std::string info = fmt::format("trained {} steps at {:.1f} images/s; compiled {} kernels in {:.1f}s", r.steps,
+                                   r.trainImagesPerSecond, r.kernels, r.compileSeconds);
+    if (r.cacheHits > 0) info += fmt::format(" ({} loaded from the kernel cache)", r.cacheHits);
+    fmt::print("{}\n", info);
+    std::fflush(stdout);
   }
-  if (auto json = flags.text("metrics-json")) writeTextFile(*json, metricsJson(r, targetName(options.compile.target)));
+  if (metricsPath) writeTextFile(*metricsPath, metricsJson(r, targetName(options.compile.target)));
   return 0;
 }
 

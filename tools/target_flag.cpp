@@ -1,9 +1,11 @@
-// \file --target and --threads: where kernels run (cli.md: host, cuda, opencl, or a Halide target
-// string such as host-cuda-cuda_capability_80) and how many CPU threads Halide uses.
+// \file --target, --threads and --no-cache: where kernels run (cli.md: host, cuda, opencl, or a
+// Halide target string such as host-cuda-cuda_capability_80), how many CPU threads Halide uses,
+// and whether the kernel cache is used.
 #include <cstdlib>
 #include <stdexcept>
 
 #include "kernels/device_runtime.h"
+#include "kernels/kernel_cache.h"
 
 #include "tools/verbs.h"
 
@@ -33,9 +35,12 @@ std::string targetName(const Halide::Target& target) {
   return "host";
 }
 
-CompileOptions configureTarget(const Flags& flags) {
+const char* const kTargetHelp =
+    "where kernels run: host (default), cuda, opencl, or a Halide\ntarget string (host-cuda-cuda_capability_80)";
+
+CompileOptions configureTarget(const TargetFlags& flags) {
   CompileOptions options;
-  options.target = parseTarget(flags.text("target").value_or("host"));
+  options.target = parseTarget(flags.target.value_or("host"));
   if (isGpuTarget(options.target)) {
     // Said up front, rather than as the device runtime's error list at the first step.
     prepareDeviceRuntime(options.target);
@@ -44,8 +49,8 @@ CompileOptions configureTarget(const Flags& flags) {
                                " device is available on this machine (for opencl on the CPU, install PoCL: "
                                "scripts/setup.sh)");
   }
-  if (auto threads = flags.integer("threads", 1)) setenv("HL_NUM_THREADS", std::to_string(*threads).c_str(), 1);
-  options.cacheDir = kernelCacheDir(flags);
+  if (flags.threads) setenv("HL_NUM_THREADS", std::to_string(*flags.threads).c_str(), 1);
+  options.cacheDir = flags.noCache ? "" : defaultCacheDirectory();
   return options;
 }
 

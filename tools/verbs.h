@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "codegen/program.h"
-#include "tools/flags.h"
+#include "tools/verb_flags.h"
 
 namespace graphc {
 
@@ -17,10 +17,6 @@ int predictVerb(const std::vector<std::string>& args);
 int benchVerb(const std::vector<std::string>& args);
 int compileVerb(const std::vector<std::string>& args);
 
-// True when the arguments ask for the verb's --help (or -h).
-bool wantsHelp(const std::vector<std::string>& args);
-// The single positional .mnn path; a FlagError when there is none or more than one.
-std::string fileArg(const Flags& flags);
 // "test_loss: 0.0577 - test_accuracy: 0.9816" (the first metric is reported as the accuracy).
 std::string testResultLine(double loss, const std::vector<double>& metrics);
 // --target as a Halide target: host, cuda (compute capability 8.0), opencl, or a Halide target
@@ -29,10 +25,9 @@ Halide::Target parseTarget(const std::string& text);
 // The target's name in --metrics-json: host, cuda, opencl, or the full target string.
 std::string targetName(const Halide::Target& target);
 // Applies --threads (Halide's thread pool size) and returns the compile options of --target,
-// with the kernel cache of --no-cache / $GRAPHC_CACHE.
-CompileOptions configureTarget(const Flags& flags);
-// The kernel cache directory for CompileOptions::cacheDir: "" with --no-cache, else
-// $GRAPHC_CACHE or ~/.cache/graphc.
-std::string kernelCacheDir(const Flags& flags);
+// with the kernel cache: none with --no-cache, else $GRAPHC_CACHE or ~/.cache/graphc.
+CompileOptions configureTarget(const TargetFlags& flags);
+// --target's line in --help, for the verbs that run kernels.
+extern const char* const kTargetHelp;
 
 }  // namespace graphc

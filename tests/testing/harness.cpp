@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "codegen/program.h"
+#include "driver/pipeline.h"
 
 namespace graphc {
 

@@ -14,6 +14,7 @@
 #include "codegen/program_key.h"
 #include "kernels/kernel_cache.h"
 #include "codegen/program.h"
+#include "driver/pipeline.h"
 #include "testing/harness.h"
 
 namespace graphc {

@@ -1,0 +1,68 @@
+// \file lowerAndSchedule: each node through its op's lowering (codegen/lowering.h), each kernel
+// root through the CPU or GPU schedule.
+#include "codegen/lower_graph.h"
+
+#include "codegen/lowering.h"
+#include "codegen/program.h"
+#include "codegen/schedule.h"
+#include "codegen/schedule_gpu.h"
+#include "support/diagnostics.h"
+
+namespace graphc {
+
+LoweredGraph lowerAndSchedule(const Graph& graph, const std::vector<int>& nodes, const std::vector<Kernel>& kernels,
+                              int64_t batch, const Halide::Target& target, const ExternalValue& external) {
+  bool gpu = isGpuTarget(target);
+  LoweredGraph out;
+  std::map<int, int> anchorOf;               // kernel root -> its fused tiled producer, or -1
+  std::map<int, LoweredNode> anchorLowered;  // by producer: its lowering, once lowered
+  for (const Kernel& k : kernels) {
+    anchorOf[k.root] = k.anchor;
+    if (k.anchor >= 0) anchorLowered[k.anchor] = {};
+  }
+  // The Func of a value that is not lowered through the op table, made when first needed.
+  auto valueOf = [&](int id) -> Halide::Func {
+    auto it = out.funcs.find(id);
+    if (it != out.funcs.end()) return it->second;
+    const Node& n = graph.node(id);
+    Shape shape = bindBatch(n.shape, batch);
+    Halide::Func f;
+    if (n.op == "constant") {
+      f = Halide::Func("const_" + std::to_string(id));
+      Halide::Expr value = Halide::cast(halideType(n.dtype), Halide::Expr(n.attrs.getFloat("value")));
+      defineFunc(f, shape.size(), [&](const std::vector<Halide::Var>&) { return value; });
+    } else {
+      f = external(n, shape);
+    }
+    return out.funcs[id] = f;
+  };
+  for (int id : nodes) {
+    const Node& n = graph.node(id);
+    if (n.op == "placeholder" || n.op == "variable" || n.op == "constant") {
+      valueOf(id);
+      continue;
+    }
+    Shape shape = bindBatch(n.shape, batch);
+    LowerContext ctx{n, {}, {}, shape, batch, vectorLanes(target), gpu};
+    for (int in : n.inputs) {
+      ctx.inputs.push_back(valueOf(in));
+      ctx.inputShapes.push_back(bindBatch(graph.node(in).shape, batch));
+    }
+    const LowerFn* lower = findLowering(n.op);
+    internalCheck(lower != nullptr, "codegen", "no Halide lowering for op '" + n.op + "'");
+    LoweredNode lowered = (*lower)(ctx);
+    if (anchorLowered.count(id)) anchorLowered[id] = lowered;
+    if (auto kernel = anchorOf.find(id); kernel != anchorOf.end()) {
+      LoweredNode scheduled = kernel->second < 0 ? lowered : withAnchor(lowered, anchorLowered.at(kernel->second));
+      if (gpu)
+        scheduleRootGpu(scheduled, shape);
+      else
+        scheduleRoot(scheduled, shape);
+      out.kernelNames.push_back(lowered.func.name());
+    }
+    out.funcs[id] = lowered.func;
+  }
+  return out;
+}
+
+}  // namespace graphc

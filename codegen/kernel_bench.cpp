@@ -62,7 +62,7 @@ KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t 
       const Node& p = graph.node(in);
       Shape inShape = bindBatch(p.shape, plan.batch);
       if (!funcs.count(in)) {
-        if (p.op == "constant") {
+        if (p.op == Op::Constant) {
           Halide::Func c("const_" + std::to_string(in));
           Halide::Expr v = Halide::cast(halideType(p.dtype), Halide::Expr(p.attrs.getFloat("value")));
           defineFunc(c, inShape.size(), [&](const std::vector<Halide::Var>&) { return v; });
@@ -86,7 +86,7 @@ KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t 
       ctx.inputShapes.push_back(inShape);
     }
     const LowerFn* lower = findLowering(n.op);
-    internalCheck(lower != nullptr, "bench", "no Halide lowering for op '" + n.op + "'");
+    internalCheck(lower != nullptr, "bench", "no Halide lowering for op '" + opName(n.op) + "'");
     LoweredNode lowered = (*lower)(ctx);
     if (id == kernel.anchor) anchorLowered = lowered;
     if (id == kernel.root) {
@@ -99,7 +99,7 @@ KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t 
   }
   const Node& root = graph.node(kernel.root);
   KernelTiming t;
-  t.name = root.op + "_" + std::to_string(root.id);
+  t.name = opName(root.op) + "_" + std::to_string(root.id);
   t.flops = kernel.flops;
   t.bytes = kernel.bytes;
   declareShape(rootFunc.output_buffer(), bindBatch(root.shape, plan.batch));

@@ -78,7 +78,7 @@ CompiledProgram buildProgram(const Graph& original, const std::vector<int>& outp
   for (int id : plan.live) {
     const Node& n = graph.node(id);
     Shape shape = bindBatch(n.shape, batch);
-    if (n.op == "placeholder" || n.op == "variable") {
+    if (n.op == Op::Placeholder || n.op == Op::Variable) {
       int source = simple.original[static_cast<size_t>(id)];
       Halide::ImageParam p(halideType(n.dtype), static_cast<int>(shape.size()), "in_" + std::to_string(source));
       declareShape(p, shape);
@@ -89,7 +89,7 @@ CompiledProgram buildProgram(const Graph& original, const std::vector<int>& outp
       funcs[id] = f;
       continue;
     }
-    if (n.op == "constant") {
+    if (n.op == Op::Constant) {
       Halide::Func f("const_" + std::to_string(id));
       Halide::Expr value = Halide::cast(halideType(n.dtype), Halide::Expr(n.attrs.getFloat("value")));
       defineFunc(f, shape.size(), [&](const std::vector<Halide::Var>&) { return value; });
@@ -97,7 +97,7 @@ CompiledProgram buildProgram(const Graph& original, const std::vector<int>& outp
       continue;
     }
     const LowerFn* lower = findLowering(n.op);
-    internalCheck(lower != nullptr, "codegen", "no Halide lowering for op '" + n.op + "'");
+    internalCheck(lower != nullptr, "codegen", "no Halide lowering for op '" + opName(n.op) + "'");
     LowerContext ctx{n, {}, {}, shape, batch, vectorLanes(target), gpu};
     for (int in : n.inputs) {
       ctx.inputs.push_back(funcs.at(in));

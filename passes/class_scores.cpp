@@ -7,7 +7,7 @@
 namespace graphc {
 namespace {
 
-bool isSource(const Node& n) { return n.op == "placeholder" || n.op == "variable" || n.op == "constant"; }
+bool isSource(const Node& n) { return n.op == Op::Placeholder || n.op == Op::Variable || n.op == Op::Constant; }
 
 bool isClassScores(const Node& n) {
   return n.dtype == DType::F32 && n.shape.size() == 2 && n.shape[0] == kBatch && n.shape[1] >= 2;
@@ -42,7 +42,7 @@ int findClassScores(const Model& model) {
       const Node& n = g.node(id);
       if (isSource(n)) continue;
       if (isClassScores(n)) {
-        if (n.op == "softmax") return id;
+        if (n.op == Op::Softmax) return id;
         if (firstScores < 0) firstScores = id;
       }
       for (auto in = n.inputs.rbegin(); in != n.inputs.rend(); ++in) stack.push_back(*in);

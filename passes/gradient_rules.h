@@ -1,5 +1,5 @@
-// \file Gradient rules: for each differentiable op, the graph nodes that compute its inputs'
-// gradients from its output's gradient (the table autodiff walks).
+// \file Gradient rules: for each op that ir/ops.def declares Gradient::Rule, the graph nodes that
+// compute its inputs' gradients from its output's gradient (found by Op; autodiff walks them).
 #pragma once
 
 #include <functional>
@@ -23,11 +23,8 @@ struct GradContext {
 // Returns one gradient node id per input of the node, -1 where the input gets none.
 using GradFn = std::function<std::vector<int>(GradContext&)>;
 
-// The rule for op; nullptr when the op is not differentiable (comparisons, argmax, accuracy)
-// or is a source.
-const GradFn* findGradient(const std::string& op);
-
-// Ops that deliberately have no gradient (their output is piecewise constant or integer).
-bool isNonDifferentiable(const std::string& op);
+// The rule for op; nullptr when it has none. The op table's gradient decision (ir/ops.def) says
+// which ops have one: tests/unit/test_op_table.cpp checks that the two agree.
+const GradFn* findGradient(Op op);
 
 }  // namespace graphc

@@ -47,8 +47,10 @@ std::vector<std::string> split(const std::string& s, char sep) {
 
 // "alpha: float = 0.2; pad_top: int!" (ops.def's header comment gives the grammar).
 std::vector<AttrDef> parseAttrs(const std::string& op, const std::string& spec) {
-  static const std::map<std::string, AttrType> types = {{"float", AttrType::Float},   {"int", AttrType::Int},
-                                                        {"ints", AttrType::Ints},     {"string", AttrType::String},
+  static const std::map<std::string, AttrType> types = {{"float", AttrType::Float},
+                                                        {"int", AttrType::Int},
+                                                        {"ints", AttrType::Ints},
+                                                        {"string", AttrType::String},
                                                         {"dtype", AttrType::DType}};
   std::vector<AttrDef> attrs;
   for (const std::string& entry : split(spec, ';')) {
@@ -81,7 +83,7 @@ std::vector<OpDef> buildTable() {
   using namespace typerules;
   std::vector<OpDef> table;
 #define OP(enumerator, spelling, minIn, maxIn, inputNames, attrSpec, rule, traits, gradient, tosa, flops, doc) \
-  table.push_back(OpDef{Op::enumerator, spelling, minIn, maxIn, split(inputNames, ','),                         \
+  table.push_back(OpDef{Op::enumerator, spelling, minIn, maxIn, split(inputNames, ','),                        \
                         parseAttrs(spelling, attrSpec), attrSpec, &rule, traits, gradient, tosa, flops, doc});
 #include "ir/ops.def"
 #undef OP

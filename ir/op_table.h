@@ -62,7 +62,6 @@ enum class FlopRule {
   Matmul,                // multiply-adds of each output over the inner dimension
 };
 
-
 enum class AttrType { Float, Int, Ints, String, DType };
 
 // One attribute as ops.def declares it.

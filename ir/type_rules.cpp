@@ -1,11 +1,11 @@
 // \file The type rules of ir/ops.def's ops that are not the selection, shape or normalization
 // ops' (those are in type_rules_nn.cpp): arithmetic, sources, convolutions, pooling, matmul,
 // reshape, reductions and the classification losses.
+#include "ir/type_rules.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <limits>
-
-#include "ir/type_rules.h"
 
 namespace graphc {
 
@@ -19,7 +19,8 @@ void sameAsInput0(TypeContext& c) {
 }
 
 void requireFloat(TypeContext& c, size_t i) {
-  if (c.input(i).dtype != DType::F32) c.fail(opName(c.node.op) + " expects an f32 input, found " + describe(c.input(i)));
+  if (c.input(i).dtype != DType::F32)
+    c.fail(opName(c.node.op) + " expects an f32 input, found " + describe(c.input(i)));
 }
 
 void unaryFloat(TypeContext& c) {
@@ -57,7 +58,8 @@ void shapedLikeInput1(TypeContext& c) {
 
 void requireRank(TypeContext& c, size_t i, size_t rank, const std::string& what) {
   if (c.input(i).shape.size() != rank)
-    c.fail(opName(c.node.op) + " expects " + what + " of rank " + std::to_string(rank) + ", found " + describe(c.input(i)));
+    c.fail(opName(c.node.op) + " expects " + what + " of rank " + std::to_string(rank) + ", found " +
+           describe(c.input(i)));
 }
 
 // A window attribute (size, strides, dilation: [h, w]) must be positive, and no larger than a
@@ -194,7 +196,8 @@ void inferReduce(TypeContext& c) {
   if (c.node.op == Op::Argmax) {
     c.node.dtype = DType::I32;
   } else {
-    if (c.input(0).dtype == DType::Bool) c.fail(opName(c.node.op) + " expects a numeric input, found " + describe(c.input(0)));
+    if (c.input(0).dtype == DType::Bool)
+      c.fail(opName(c.node.op) + " expects a numeric input, found " + describe(c.input(0)));
     c.node.dtype = c.input(0).dtype;
   }
   c.node.shape = out;

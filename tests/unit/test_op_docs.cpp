@@ -24,9 +24,8 @@ std::string join(const std::vector<std::string>& parts, const char* sep) {
 
 std::string traitNames(const OpDef& op) {
   static const std::pair<Traits, const char*> names[] = {
-      {trait::Source, "source"},         {trait::Elementwise, "elementwise"},
-      {trait::TiledProducer, "tiled"},   {trait::Reduction, "reduction"},
-      {trait::Random, "random"},         {trait::GradientHelper, "gradient helper"},
+      {trait::Source, "source"},       {trait::Elementwise, "elementwise"}, {trait::TiledProducer, "tiled"},
+      {trait::Reduction, "reduction"}, {trait::Random, "random"},           {trait::GradientHelper, "gradient helper"},
       {trait::Builtin, "DSL builtin"}};
   std::vector<std::string> out;
   for (const auto& [t, name] : names)
@@ -36,9 +35,12 @@ std::string traitNames(const OpDef& op) {
 
 std::string gradientName(Gradient g) {
   switch (g) {
-    case Gradient::Rule: return "rule";
-    case Gradient::NotDifferentiable: return "none";
-    case Gradient::Zero: return "zero";
+    case Gradient::Rule:
+      return "rule";
+    case Gradient::NotDifferentiable:
+      return "none";
+    case Gradient::Zero:
+      return "zero";
   }
   return "";
 }
@@ -73,9 +75,8 @@ std::string generateOpsDoc() {
   out += "| op | inputs | attributes | traits | gradient | TOSA | what it computes |\n";
   out += "| --- | --- | --- | --- | --- | --- | --- |\n";
   for (const OpDef& op : allOps())
-    out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", op.name, arity(op), attributes(op),
-                       traitNames(op), gradientName(op.gradient), op.tosa == Tosa::Translated ? "yes" : "no",
-                       cell(op.doc));
+    out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", op.name, arity(op), attributes(op), traitNames(op),
+                       gradientName(op.gradient), op.tosa == Tosa::Translated ? "yes" : "no", cell(op.doc));
   return out;
 }
 

@@ -62,6 +62,11 @@ void registerElementwiseLowerings(std::vector<std::pair<Op, LowerFn>>& t) {
   t.emplace_back(Op::Relu, unary([](Expr a) { return Halide::max(a, 0.0f); }));
   t.emplace_back(Op::Sigmoid, unary([](Expr a) { return 1.0f / (1.0f + Halide::exp(-a)); }));
   t.emplace_back(Op::Tanh, unary([](Expr a) { return Halide::tanh(a); }));
+  t.emplace_back(Op::Softplus, unary([](Expr a) {
+                   // log1p(e) as log(u) * e / (u - 1), u = 1 + e (Kahan): exact where u rounds to 1.
+                   Expr e = Halide::exp(-Halide::abs(a)), u = 1.0f + e;
+                   return Halide::max(a, 0.0f) + Halide::select(u == 1.0f, e, Halide::log(u) * e / (u - 1.0f));
+                 }));
   t.emplace_back(Op::Cast, pointwise([](const std::vector<Expr>& a, const LowerContext& c) {
                    // Halide's cast to bool keeps the lowest bit (2 and 0.5 become false); ours means != 0.
                    if (c.node.dtype == DType::Bool) return a[0] != Halide::cast(a[0].type(), 0);

@@ -345,6 +345,11 @@ class TosaTranslator {
       case Op::Abs: return unary<tosa::AbsOp>(input(n, 0));
       case Op::Sigmoid: return unary<tosa::SigmoidOp>(input(n, 0));
       case Op::Tanh: return unary<tosa::TanhOp>(input(n, 0));
+      case Op::Softplus: {  // max(x, 0) + log(1 + exp(-|x|))
+        mlir::Value x = input(n, 0);
+        mlir::Value e = unary<tosa::ExpOp>(unary<tosa::NegateOp>(unary<tosa::AbsOp>(x)));
+        return binary<tosa::AddOp>(relu(x), unary<tosa::LogOp>(binary<tosa::AddOp>(e, splatF32(1, rank))));
+      }
       case Op::Square: return mul(input(n, 0), input(n, 0));
       case Op::Relu: return relu(input(n, 0));
       case Op::LeakyRelu: {

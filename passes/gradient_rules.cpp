@@ -123,6 +123,7 @@ std::vector<int> unaryRule(GradContext& c) {
   // convolution's pre-activation is then never stored).
   if (op == Op::Relu) return {g.add(Op::ReluGrad, {y, dy})};
   if (op == Op::Sigmoid) return {mul(g, dy, mul(g, y, g.add(Op::Sub, {scalar(g, 1.0), y})))};
+  if (op == Op::Softplus) return {mul(g, dy, g.add(Op::Sigmoid, {x}))};
   // tanh
   return {mul(g, dy, g.add(Op::Sub, {scalar(g, 1.0), mul(g, y, y)}))};
 }
@@ -204,7 +205,7 @@ const std::vector<GradFn>& table() {
     m(Op::Maximum) = [](GradContext& c) { return selectRule(c, Op::GreaterEqual); };
     m(Op::Minimum) = [](GradContext& c) { return selectRule(c, Op::LessEqual); };
     for (Op op : {Op::Neg, Op::Exp, Op::Log, Op::Sqrt, Op::Rsqrt, Op::Square, Op::Abs, Op::Relu, Op::Sigmoid,
-                  Op::Tanh})
+                  Op::Tanh, Op::Softplus})
       m(op) = unaryRule;
     m(Op::Cast) = castRule;
     m(Op::Matmul) = matmulRule;

@@ -40,7 +40,7 @@ void addUnaryCases(std::vector<GradCase>& cases) {
     cases.push_back({opName(op), [op](GradGraph& gg) {
                        return gg.op(op, {gg.variable("x", randomTensor({3, 5}, gg.rng, 0.3, 2))});
                      }});
-  for (Op op : {Op::Neg, Op::Exp, Op::Square, Op::Abs, Op::Relu, Op::Sigmoid, Op::Tanh})
+  for (Op op : {Op::Neg, Op::Exp, Op::Square, Op::Abs, Op::Relu, Op::Sigmoid, Op::Tanh, Op::Softplus})
     cases.push_back({opName(op), [op](GradGraph& gg) {
                        return gg.op(op, {gg.variable("x", randomSigned({3, 5}, gg.rng, 0.1, 2))});
                      }});

@@ -68,14 +68,16 @@ TEST_F(KernelTest, UnaryMath) {
   int any = input("x", randomTensor({4, 9}, rng, -3, 3));
   std::vector<int> outs;
   for (Op name : {Op::Log, Op::Sqrt, Op::Rsqrt}) outs.push_back(op(name, {positive}));
-  for (Op name : {Op::Neg, Op::Exp, Op::Square, Op::Abs, Op::Relu, Op::Sigmoid, Op::Tanh}) outs.push_back(op(name, {any}));
+  for (Op name : {Op::Neg, Op::Exp, Op::Square, Op::Abs, Op::Relu, Op::Sigmoid, Op::Tanh, Op::Softplus})
+    outs.push_back(op(name, {any}));
   check(outs);
 }
 
 TEST_F(KernelTest, SaturatingUnaryMath) {
-  // Large magnitudes: sigmoid and tanh must saturate to 0/1 and -1/1 without NaNs.
+  // Large magnitudes: sigmoid and tanh must saturate to 0/1 and -1/1 without NaNs; softplus must
+  // neither overflow at 80 nor lose e^-20 at -20.
   int x = input("x", RefTensor{{8}, {-80, -20, -5, -0.5, 0.5, 5, 20, 80}});
-  check({op(Op::Sigmoid, {x}), op(Op::Tanh, {x}), op(Op::Relu, {x}), op(Op::Abs, {x})});
+  check({op(Op::Sigmoid, {x}), op(Op::Tanh, {x}), op(Op::Relu, {x}), op(Op::Abs, {x}), op(Op::Softplus, {x})});
 }
 
 TEST_F(KernelTest, Casts) {

@@ -122,6 +122,7 @@ mse = mean_squared_error(x, x * 2)
 pool = avg_pool(reshape(x, [-1, 1, 3, 1]), [1, 2], padding = same)
 lsm = log_softmax(x)
 bn = batch_norm(x, 1, 0, 0, 1)
+sp = softplus(x)
 )");
   EXPECT_EQ(named(m, "small").dtype, DType::Bool);
   EXPECT_EQ(m.graph.node(named(m, "small").inputs[1]).dtype, DType::I32);
@@ -136,6 +137,7 @@ bn = batch_norm(x, 1, 0, 0, 1)
   EXPECT_EQ(named(m, "pool").shape, (Shape{kBatch, 1, 2, 1}));
   EXPECT_EQ(named(m, "lsm").op, Op::LogSoftmax);
   EXPECT_EQ(named(m, "bn").op, Op::BatchNorm);
+  EXPECT_EQ(named(m, "sp").op, Op::Softplus);
 }
 
 TEST(Calls, EveryInitializerOfTheLanguageIsAccepted) {

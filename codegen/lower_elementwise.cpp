@@ -75,9 +75,8 @@ void registerElementwiseLowerings(std::vector<std::pair<Op, LowerFn>>& t) {
   t.emplace_back(Op::ReluGrad, pointwise([](const std::vector<Expr>& a, const LowerContext&) {
                    return Halide::select(a[0] > 0.0f, a[1], 0.0f);
                  }));
-  t.emplace_back(Op::SgdUpdate, pointwise([](const std::vector<Expr>& a, const LowerContext&) {
-                   return a[0] - a[2] * a[1];
-                 }));
+  t.emplace_back(Op::SgdUpdate,
+                 pointwise([](const std::vector<Expr>& a, const LowerContext&) { return a[0] - a[2] * a[1]; }));
 }
 
 }  // namespace graphc

@@ -34,9 +34,7 @@ LowerFn reduce(Op kind) {
     if (axes.empty()) {
       // A scalar input (the type rule lists every axis otherwise): nothing to reduce, and
       // Halide's inline reductions reject an expression that reads no RDom.
-      defineFunc(out.func, 0, [&](const std::vector<Var>&) {
-        return kind == Op::Argmax ? Expr(0) : c.inputs[0]();
-      });
+      defineFunc(out.func, 0, [&](const std::vector<Var>&) { return kind == Op::Argmax ? Expr(0) : c.inputs[0](); });
       return out;
     }
     RDom r = domainOver(in, axes, c.name("r"));

@@ -4,6 +4,8 @@
 #include <set>
 #include <sstream>
 
+#include "ir/op_table.h"
+
 namespace graphc {
 namespace {
 
@@ -20,7 +22,7 @@ std::string label(const Node& n) {
 }
 
 void node(std::ostringstream& os, const Node& n, const std::string& indent) {
-  bool source = n.op == Op::Placeholder || n.op == Op::Variable || n.op == Op::Constant;
+  bool source = isSource(n.op);
   os << indent << "n" << n.id << " [label=\"" << label(n) << "\", shape=" << (source ? "ellipse" : "box")
      << ", style=filled, fillcolor=\"" << (n.isGradient ? "#cfe2ff" : source ? "#f0f0f0" : "#ffffff") << "\"];\n";
 }

@@ -12,10 +12,10 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <set>
 #include <vector>
 
-#include "support/diagnostics.h"
 #include "ir/op_table.h"
 #include "llvm/Support/raw_ostream.h"
 #include "mlir/Dialect/StandardOps/IR/Ops.h"
@@ -27,6 +27,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 namespace {
@@ -94,31 +95,49 @@ class TosaTranslator {
     }
   }
 
-  static bool foldScalar(const Node& n, const std::vector<double>& in, double* out) {
-    double a = in[0], b = in.size() > 1 ? in[1] : 0, c = in.size() > 2 ? in[2] : 0;
+  // The value of n on the known scalars a, b, c, where it is an op folded here.
+  static std::optional<double> foldOp(const Node& n, double a, double b, double c) {
     switch (n.op) {
-      case Op::Add: *out = a + b; break;
-      case Op::Sub: *out = a - b; break;
-      case Op::Mul: *out = a * b; break;
-      case Op::Maximum: *out = std::max(a, b); break;
-      case Op::Minimum: *out = std::min(a, b); break;
-      case Op::Neg: *out = -a; break;
-      case Op::Equal: *out = double(a == b); break;
-      case Op::NotEqual: *out = double(a != b); break;
-      case Op::Less: *out = double(a < b); break;
-      case Op::LessEqual: *out = double(a <= b); break;
-      case Op::Greater: *out = double(a > b); break;
-      case Op::GreaterEqual: *out = double(a >= b); break;
-      case Op::Where: *out = a != 0 ? b : c; break;
-      case Op::Div:
-        if (n.dtype == DType::I32)
-          *out = b == 0 ? 0 : b > 0 ? std::floor(a / b) : std::ceil(a / b);  // Halide's Euclidean division
-        else
-          *out = a / b;
-        break;
-      case Op::Cast: *out = n.dtype == DType::Bool ? double(a != 0) : a; break;
-      default: return false;
+      case Op::Add:
+        return a + b;
+      case Op::Sub:
+        return a - b;
+      case Op::Mul:
+        return a * b;
+      case Op::Maximum:
+        return std::max(a, b);
+      case Op::Minimum:
+        return std::min(a, b);
+      case Op::Neg:
+        return -a;
+      case Op::Equal:
+        return double(a == b);
+      case Op::NotEqual:
+        return double(a != b);
+      case Op::Less:
+        return double(a < b);
+      case Op::LessEqual:
+        return double(a <= b);
+      case Op::Greater:
+        return double(a > b);
+      case Op::GreaterEqual:
+        return double(a >= b);
+      case Op::Where:
+        return a != 0 ? b : c;
+      case Op::Div:  // Halide's i32 division is Euclidean
+        if (n.dtype == DType::I32) return b == 0 ? 0 : b > 0 ? std::floor(a / b) : std::ceil(a / b);
+        return a / b;
+      case Op::Cast:
+        return n.dtype == DType::Bool ? double(a != 0) : a;
+      default:
+        return std::nullopt;
     }
+  }
+
+  static bool foldScalar(const Node& n, const std::vector<double>& in, double* out) {
+    std::optional<double> value = foldOp(n, in[0], in.size() > 1 ? in[1] : 0, in.size() > 2 ? in[2] : 0);
+    if (!value) return false;
+    *out = *value;
     if (n.dtype == DType::I32) *out = std::trunc(*out);  // Halide's cast
     if (n.dtype == DType::F32) *out = static_cast<float>(*out);
     return true;
@@ -312,7 +331,8 @@ class TosaTranslator {
       unsupported(n, "has no TOSA translation yet (the scores depend on it)");
     }
     switch (n.op) {
-      case Op::Variable: return variable(n);
+      case Op::Variable:
+        return variable(n);
       case Op::Placeholder: {
         auto fixed = options_.fixedPlaceholders.find(n.id);
         if (fixed != options_.fixedPlaceholders.end())
@@ -320,38 +340,59 @@ class TosaTranslator {
         throw UserError(n.loc, "dump --stage mlir: placeholder '" + n.name +
                                    "' is needed by the scores but is neither the image input nor fed a constant");
       }
-      case Op::Constant: return splat(n.attrs.getFloat("value"), n.dtype, bindBatch(n.shape, options_.batch));
-      case Op::Add: return binary<tosa::AddOp>(inputAtRank(n, 0), inputAtRank(n, 1));
-      case Op::Sub: return binary<tosa::SubOp>(inputAtRank(n, 0), inputAtRank(n, 1));
-      case Op::Mul: return mul(inputAtRank(n, 0), inputAtRank(n, 1));
+      case Op::Constant:
+        return splat(n.attrs.getFloat("value"), n.dtype, bindBatch(n.shape, options_.batch));
+      case Op::Add:
+        return binary<tosa::AddOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+      case Op::Sub:
+        return binary<tosa::SubOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+      case Op::Mul:
+        return mul(inputAtRank(n, 0), inputAtRank(n, 1));
       case Op::Div:
         // tosa.div truncates; graphc's (Halide's) i32 division is Euclidean.
         if (n.dtype != DType::F32) unsupported(n, "of i32 tensors has no TOSA translation yet");
         return mul(inputAtRank(n, 0), unary<tosa::ReciprocalOp>(inputAtRank(n, 1)));
-      case Op::Maximum: return binary<tosa::MaximumOp>(inputAtRank(n, 0), inputAtRank(n, 1));
-      case Op::Minimum: return binary<tosa::MinimumOp>(inputAtRank(n, 0), inputAtRank(n, 1));
-      case Op::Equal: return compare<tosa::EqualOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+      case Op::Maximum:
+        return binary<tosa::MaximumOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+      case Op::Minimum:
+        return binary<tosa::MinimumOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+      case Op::Equal:
+        return compare<tosa::EqualOp>(inputAtRank(n, 0), inputAtRank(n, 1));
       case Op::NotEqual:
         return unary<tosa::LogicalNotOp>(compare<tosa::EqualOp>(inputAtRank(n, 0), inputAtRank(n, 1)));
-      case Op::Greater: return compare<tosa::GreaterOp>(inputAtRank(n, 0), inputAtRank(n, 1));
-      case Op::GreaterEqual: return compare<tosa::GreaterEqualOp>(inputAtRank(n, 0), inputAtRank(n, 1));
-      case Op::Less: return compare<tosa::GreaterOp>(inputAtRank(n, 1), inputAtRank(n, 0));
-      case Op::LessEqual: return compare<tosa::GreaterEqualOp>(inputAtRank(n, 1), inputAtRank(n, 0));
-      case Op::Neg: return unary<tosa::NegateOp>(input(n, 0));
-      case Op::Exp: return unary<tosa::ExpOp>(input(n, 0));
-      case Op::Log: return unary<tosa::LogOp>(input(n, 0));
-      case Op::Rsqrt: return unary<tosa::RsqrtOp>(input(n, 0));
-      case Op::Sqrt: return unary<tosa::ReciprocalOp>(unary<tosa::RsqrtOp>(input(n, 0)));
-      case Op::Abs: return unary<tosa::AbsOp>(input(n, 0));
-      case Op::Sigmoid: return unary<tosa::SigmoidOp>(input(n, 0));
-      case Op::Tanh: return unary<tosa::TanhOp>(input(n, 0));
+      case Op::Greater:
+        return compare<tosa::GreaterOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+      case Op::GreaterEqual:
+        return compare<tosa::GreaterEqualOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+      case Op::Less:
+        return compare<tosa::GreaterOp>(inputAtRank(n, 1), inputAtRank(n, 0));
+      case Op::LessEqual:
+        return compare<tosa::GreaterEqualOp>(inputAtRank(n, 1), inputAtRank(n, 0));
+      case Op::Neg:
+        return unary<tosa::NegateOp>(input(n, 0));
+      case Op::Exp:
+        return unary<tosa::ExpOp>(input(n, 0));
+      case Op::Log:
+        return unary<tosa::LogOp>(input(n, 0));
+      case Op::Rsqrt:
+        return unary<tosa::RsqrtOp>(input(n, 0));
+      case Op::Sqrt:
+        return unary<tosa::ReciprocalOp>(unary<tosa::RsqrtOp>(input(n, 0)));
+      case Op::Abs:
+        return unary<tosa::AbsOp>(input(n, 0));
+      case Op::Sigmoid:
+        return unary<tosa::SigmoidOp>(input(n, 0));
+      case Op::Tanh:
+        return unary<tosa::TanhOp>(input(n, 0));
       case Op::Softplus: {  // max(x, 0) + log(1 + exp(-|x|))
         mlir::Value x = input(n, 0);
         mlir::Value e = unary<tosa::ExpOp>(unary<tosa::NegateOp>(unary<tosa::AbsOp>(x)));
         return binary<tosa::AddOp>(relu(x), unary<tosa::LogOp>(binary<tosa::AddOp>(e, splatF32(1, rank))));
       }
-      case Op::Square: return mul(input(n, 0), input(n, 0));
-      case Op::Relu: return relu(input(n, 0));
+      case Op::Square:
+        return mul(input(n, 0), input(n, 0));
+      case Op::Relu:
+        return relu(input(n, 0));
       case Op::LeakyRelu: {
         mlir::Value x = input(n, 0);
         mlir::Value positive = compare<tosa::GreaterOp>(x, splatF32(0, rank));
@@ -360,15 +401,23 @@ class TosaTranslator {
       case Op::Clip:
         return binary<tosa::MinimumOp>(binary<tosa::MaximumOp>(inputAtRank(n, 0), inputAtRank(n, 1)),
                                        inputAtRank(n, 2));
-      case Op::Where: return select(inputAtRank(n, 0), inputAtRank(n, 1), inputAtRank(n, 2));
-      case Op::Cast: return cast(n);
-      case Op::BatchNorm: return batchNorm(n);
-      case Op::Conv2d: return conv2d(n);
+      case Op::Where:
+        return select(inputAtRank(n, 0), inputAtRank(n, 1), inputAtRank(n, 2));
+      case Op::Cast:
+        return cast(n);
+      case Op::BatchNorm:
+        return batchNorm(n);
+      case Op::Conv2d:
+        return conv2d(n);
       case Op::MaxPool:
-      case Op::AvgPool: return pool(n);
-      case Op::Matmul: return matmul(n);
-      case Op::Reshape: return reshape(input(n, 0), bindBatch(n.shape, options_.batch));
-      case Op::Transpose: return transpose(input(n, 0), n.attrs.getInts("perm"));
+      case Op::AvgPool:
+        return pool(n);
+      case Op::Matmul:
+        return matmul(n);
+      case Op::Reshape:
+        return reshape(input(n, 0), bindBatch(n.shape, options_.batch));
+      case Op::Transpose:
+        return transpose(input(n, 0), n.attrs.getInts("perm"));
       case Op::Concat: {
         std::vector<mlir::Value> parts;
         for (size_t i = 0; i < n.inputs.size(); ++i) parts.push_back(input(n, i));
@@ -384,7 +433,8 @@ class TosaTranslator {
       }
       case Op::ReduceSum:
       case Op::ReduceMean:
-      case Op::ReduceMax: return reduce(n);
+      case Op::ReduceMax:
+        return reduce(n);
       case Op::Argmax: {
         auto axes = n.attrs.getInts("axes");
         if (axes.size() != 1) unsupported(n, "over several axes has no TOSA translation");
@@ -396,7 +446,8 @@ class TosaTranslator {
         return reshape(index, bindBatch(n.shape, options_.batch));
       }
       case Op::Softmax:
-      case Op::LogSoftmax: return softmax(n);
+      case Op::LogSoftmax:
+        return softmax(n);
       // Tosa::None in ops.def (handled above).
       case Op::LeakyReluGrad:
       case Op::Dropout:

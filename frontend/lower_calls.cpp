@@ -1,7 +1,7 @@
 // \file AST-to-graph lowering of the lowercase calls: graph inputs, initializers, the builtins the
 // op table declares (trait::Builtin: found by spelling, arguments matched to the table's input and
-// attribute names), where and the shape and reduction ops whose arguments need more than that. The nn ops and losses are in lower_nn_calls.cpp, the
-// Capitalized layers in lower_layers.cpp.
+// attribute names), and where and the shape and reduction ops, whose arguments need more than that.
+// The nn ops and losses are in lower_nn_calls.cpp, the Capitalized layers in lower_layers.cpp.
 #include <cmath>
 #include <optional>
 
@@ -80,11 +80,16 @@ std::vector<int> valueList(Lowerer& L, const Expr& e) {
 // An attribute's value as the table types it.
 AttrValue attrValue(Lowerer& L, const Expr& e, const AttrDef& a) {
   switch (a.type) {
-    case AttrType::Float: return L.evalNumber(e);
-    case AttrType::Int: return L.evalInt(e, a.name);
-    case AttrType::String: return L.evalWord(e);
-    case AttrType::DType: return dtypeName(L.evalDType(e));
-    case AttrType::Ints: break;
+    case AttrType::Float:
+      return L.evalNumber(e);
+    case AttrType::Int:
+      return L.evalInt(e, a.name);
+    case AttrType::String:
+      return L.evalWord(e);
+    case AttrType::DType:
+      return dtypeName(L.evalDType(e));
+    case AttrType::Ints:
+      break;
   }
   throw InternalError("builtin attribute '" + a.name + "': the front end cannot read a list of ints generically");
 }
@@ -92,11 +97,15 @@ AttrValue attrValue(Lowerer& L, const Expr& e, const AttrDef& a) {
 // An attribute's default as ops.def spells it.
 AttrValue defaultValue(const AttrDef& a) {
   switch (a.type) {
-    case AttrType::Float: return std::stod(a.fallback);
-    case AttrType::Int: return static_cast<int64_t>(std::stoll(a.fallback));
+    case AttrType::Float:
+      return std::stod(a.fallback);
+    case AttrType::Int:
+      return static_cast<int64_t>(std::stoll(a.fallback));
     case AttrType::String:
-    case AttrType::DType: return a.fallback;
-    case AttrType::Ints: break;
+    case AttrType::DType:
+      return a.fallback;
+    case AttrType::Ints:
+      break;
   }
   throw InternalError("builtin attribute '" + a.name + "': no default of a list of ints");
 }

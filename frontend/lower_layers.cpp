@@ -53,10 +53,10 @@ int buildBatchNorm(Graph& g, int x, const BatchNormVariables& v, int training, d
   int y = g.add(Op::BatchNorm, {x, v.gamma, v.beta, useMean, useVariance}, Attrs().set("epsilon", epsilon), loc);
 
   auto average = [&](int moving, int batch) {
-    int next = g.add(
-        Op::Add,
-        {g.add(Op::Mul, {moving, constant(momentum)}, {}, loc), g.add(Op::Mul, {batch, constant(1 - momentum)}, {}, loc)},
-        {}, loc);
+    int next = g.add(Op::Add,
+                     {g.add(Op::Mul, {moving, constant(momentum)}, {}, loc),
+                      g.add(Op::Mul, {batch, constant(1 - momentum)}, {}, loc)},
+                     {}, loc);
     g.mutableNode(next).name = g.node(moving).name + "/next";
     updates->push_back({moving, next});
   };

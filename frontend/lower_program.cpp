@@ -226,8 +226,8 @@ int Lowerer::evalNode(const Expr& e) {
       return addNode(Op::Neg, {evalNode(*e.items[0])}, {}, e.loc);
     case ExprKind::Binary: {
       static const std::map<std::string, Op> ops = {
-          {"+", Op::Add},      {"-", Op::Sub},        {"*", Op::Mul},   {"/", Op::Div},
-          {"@", Op::Matmul},   {"==", Op::Equal},     {"!=", Op::NotEqual}, {"<", Op::Less},
+          {"+", Op::Add},        {"-", Op::Sub},     {"*", Op::Mul},          {"/", Op::Div},
+          {"@", Op::Matmul},     {"==", Op::Equal},  {"!=", Op::NotEqual},    {"<", Op::Less},
           {"<=", Op::LessEqual}, {">", Op::Greater}, {">=", Op::GreaterEqual}};
       if (isConstantExpr(e) && e.text != "@" && ops.count(e.text) && std::string("+-*/").find(e.text) != std::string::npos)
         return scalarConstant(evalNumber(e), DType::F32, e.loc);

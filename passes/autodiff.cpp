@@ -2,9 +2,9 @@
 // from the loss back to the variables.
 #include "passes/autodiff.h"
 
-#include "support/diagnostics.h"
 #include "ir/op_table.h"
 #include "passes/gradient_rules.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 

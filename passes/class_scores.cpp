@@ -4,10 +4,10 @@
 #include <set>
 #include <vector>
 
+#include "ir/op_table.h"
+
 namespace graphc {
 namespace {
-
-bool isSource(const Node& n) { return n.op == Op::Placeholder || n.op == Op::Variable || n.op == Op::Constant; }
 
 bool isClassScores(const Node& n) {
   return n.dtype == DType::F32 && n.shape.size() == 2 && n.shape[0] == kBatch && n.shape[1] >= 2;
@@ -40,7 +40,7 @@ int findClassScores(const Model& model) {
       stack.pop_back();
       if (!seen.insert(id).second) continue;
       const Node& n = g.node(id);
-      if (isSource(n)) continue;
+      if (isSource(n.op)) continue;
       if (isClassScores(n)) {
         if (n.op == Op::Softmax) return id;
         if (firstScores < 0) firstScores = id;

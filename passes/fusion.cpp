@@ -50,8 +50,8 @@ FusionPlan planFusion(const Graph& graph, const std::vector<int>& outputs, int64
       const std::vector<int>& r = readers[static_cast<size_t>(v)];
       // The chain ends at a kernel, or at a value read more than once, which becomes a kernel.
       if (v != id && (plan.isRoot[static_cast<size_t>(v)] || r.size() != 1)) break;
-      ok = r.size() == 1 && isElementwise(graph.node(r[0]).op) &&
-           graph.node(r[0]).shape == n.shape && !outputSet.count(v);
+      ok = r.size() == 1 && isElementwise(graph.node(r[0]).op) && graph.node(r[0]).shape == n.shape &&
+           !outputSet.count(v);
       if (!ok) break;
       v = r[0];
     }
@@ -72,7 +72,8 @@ FusionPlan planFusion(const Graph& graph, const std::vector<int>& outputs, int64
       if (!members.insert(v).second) return;
       for (int in : graph.node(v).inputs) {
         const Node& p = graph.node(in);
-        if (plan.isRoot[static_cast<size_t>(in)] || isSource(p.op)) reads.insert(in);
+        if (plan.isRoot[static_cast<size_t>(in)] || isSource(p.op))
+          reads.insert(in);
         else collect(in);
       }
     };

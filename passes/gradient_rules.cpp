@@ -2,7 +2,6 @@
 // forward node's inputs, output and output gradient.
 #include "passes/gradient_rules.h"
 
-
 namespace graphc {
 namespace {
 
@@ -115,8 +114,8 @@ std::vector<int> unaryRule(GradContext& c) {
   if (op == Op::Rsqrt) return {mul(g, dy, mul(g, scalar(g, -0.5), mul(g, y, mul(g, y, y))))};
   if (op == Op::Square) return {mul(g, dy, mul(g, x, scalar(g, 2.0)))};
   if (op == Op::Abs) {
-    int sign = g.add(
-        Op::Sub, {asFloat(g, g.add(Op::Greater, {x, scalar(g, 0.0)})), asFloat(g, g.add(Op::Less, {x, scalar(g, 0.0)}))});
+    int sign = g.add(Op::Sub, {asFloat(g, g.add(Op::Greater, {x, scalar(g, 0.0)})),
+                               asFloat(g, g.add(Op::Less, {x, scalar(g, 0.0)}))});
     return {mul(g, dy, sign)};
   }
   // relu(x) > 0 exactly where x > 0: reading the output leaves x free to be fused away (a
@@ -204,8 +203,8 @@ const std::vector<GradFn>& table() {
     m(Op::Div) = divRule;
     m(Op::Maximum) = [](GradContext& c) { return selectRule(c, Op::GreaterEqual); };
     m(Op::Minimum) = [](GradContext& c) { return selectRule(c, Op::LessEqual); };
-    for (Op op : {Op::Neg, Op::Exp, Op::Log, Op::Sqrt, Op::Rsqrt, Op::Square, Op::Abs, Op::Relu, Op::Sigmoid,
-                  Op::Tanh, Op::Softplus})
+    for (Op op : {Op::Neg, Op::Exp, Op::Log, Op::Sqrt, Op::Rsqrt, Op::Square, Op::Abs, Op::Relu, Op::Sigmoid, Op::Tanh,
+                  Op::Softplus})
       m(op) = unaryRule;
     m(Op::Cast) = castRule;
     m(Op::Matmul) = matmulRule;
@@ -240,10 +239,12 @@ const std::vector<GradFn>& table() {
     m(Op::SumLike) = [](GradContext& c) {
       return std::vector<int>{c.graph.add(Op::BroadcastLike, {c.gradOut, c.node.inputs[0]}), -1};
     };
-    m(Op::Softmax) = [](GradContext& c) { return std::vector<int>{c.graph.add(Op::SoftmaxGrad, {c.node.id, c.gradOut})}; };
+    m(Op::Softmax) = [](GradContext& c) {
+      return std::vector<int>{c.graph.add(Op::SoftmaxGrad, {c.node.id, c.gradOut})};
+    };
     m(Op::SoftmaxCrossEntropy) = [](GradContext& c) {
-      return std::vector<int>{
-          c.graph.add(Op::SoftmaxCrossEntropyGrad, {c.node.inputs[0], c.node.inputs[1], c.gradOut}), -1};
+      return std::vector<int>{c.graph.add(Op::SoftmaxCrossEntropyGrad, {c.node.inputs[0], c.node.inputs[1], c.gradOut}),
+                              -1};
     };
     m(Op::ProbsCrossEntropy) = [](GradContext& c) {
       return std::vector<int>{c.graph.add(Op::ProbsCrossEntropyGrad, {c.node.inputs[0], c.node.inputs[1], c.gradOut}),

@@ -103,14 +103,22 @@ SimplifiedGraph simplifyOnce(const Graph& graph, const std::vector<int>& roots) 
     // Identities: the value is one of the inputs, of the same type.
     int same = -1;
     auto isConst = [&](size_t k, double v) { return scalarConstant(input(k)) == std::optional<double>(v); };
-    if (n.op == Op::Mul && isConst(1, 1)) same = 0;
-    else if (n.op == Op::Mul && isConst(0, 1)) same = 1;
-    else if (n.op == Op::Div && isConst(1, 1)) same = 0;
-    else if (n.op == Op::Add && isConst(1, 0)) same = 0;
-    else if (n.op == Op::Add && isConst(0, 0)) same = 1;
-    else if (n.op == Op::Sub && isConst(1, 0)) same = 0;
-    else if ((n.op == Op::Cast || n.op == Op::Reshape) && sameType(n, input(0))) same = 0;
-    else if (n.op == Op::Transpose && isIdentityPermutation(n.attrs.getInts("perm"))) same = 0;
+    if (n.op == Op::Mul && isConst(1, 1))
+      same = 0;
+    else if (n.op == Op::Mul && isConst(0, 1))
+      same = 1;
+    else if (n.op == Op::Div && isConst(1, 1))
+      same = 0;
+    else if (n.op == Op::Add && isConst(1, 0))
+      same = 0;
+    else if (n.op == Op::Add && isConst(0, 0))
+      same = 1;
+    else if (n.op == Op::Sub && isConst(1, 0))
+      same = 0;
+    else if ((n.op == Op::Cast || n.op == Op::Reshape) && sameType(n, input(0)))
+      same = 0;
+    else if (n.op == Op::Transpose && isIdentityPermutation(n.attrs.getInts("perm")))
+      same = 0;
     if (n.op == Op::Neg && input(0).op == Op::Neg && sameType(n, out.node(input(0).inputs[0]))) {
       s.newId[i] = input(0).inputs[0];
       ++s.identities;

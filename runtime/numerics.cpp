@@ -52,7 +52,9 @@ int firstNonFiniteValue(Session& session, const std::vector<int>& fetches, int64
 
 std::string describeValue(const Graph& graph, int node) {
   const Node& n = graph.node(node);
-  std::string what = n.op == Op::Variable ? "a variable" : n.isGradient ? "in the backward pass" : "in the forward pass";
+  std::string what = n.op == Op::Variable ? "a variable"
+                     : n.isGradient       ? "in the backward pass"
+                                          : "in the forward pass";
   if (n.isGradient && n.gradientOf >= 0)
     what += ", part of the gradient of " + printNode(graph, n.gradientOf);
   return printNode(graph, node) + " (" + what + ")";

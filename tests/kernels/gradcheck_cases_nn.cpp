@@ -61,7 +61,7 @@ void addSelectionCases(std::vector<GradCase>& cases) {
   cases.push_back({"where_same_shape", [](GradGraph& gg) {
                      int c = gg.input("c", randomBools({3, 4}, gg.rng));
                      return gg.op(Op::Where, {c, gg.variable("a", randomTensor({3, 4}, gg.rng)),
-                                            gg.variable("b", randomTensor({3, 4}, gg.rng))});
+                                              gg.variable("b", randomTensor({3, 4}, gg.rng))});
                    }});
   cases.push_back(
       {"where_broadcast", [](GradGraph& gg) {

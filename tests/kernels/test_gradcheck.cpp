@@ -20,7 +20,8 @@ void checkGradients(GradGraph& gg, int out) {
   const Shape outShape = gg.g.node(out).shape;
   int weights = gg.input("R", randomTensor(outShape, gg.rng, -1, 1));
   int weighted = gg.op(Op::Mul, {out, weights});
-  int loss = outShape.empty() ? weighted : gg.op(Op::ReduceSum, {weighted}, Attrs().set("axes", std::vector<int64_t>{}));
+  int loss =
+      outShape.empty() ? weighted : gg.op(Op::ReduceSum, {weighted}, Attrs().set("axes", std::vector<int64_t>{}));
   std::map<int, int> grads = autodiff(gg.g, loss, gg.vars);
   std::vector<int> gradNodes;
   for (int v : gg.vars) {

@@ -58,7 +58,8 @@ TEST_F(KernelTest, IntegerArithmetic) {
   RefTensor b{{2, 5}, {2, 2, 3, -4, 3, -2, 4, 3, -5, 5}, DType::I32};
   int x = input("a", a), y = input("b", b);
   std::vector<int> outs;
-  for (Op name : {Op::Add, Op::Sub, Op::Mul, Op::Div, Op::Maximum, Op::Minimum, Op::Less}) outs.push_back(op(name, {x, y}));
+  for (Op name : {Op::Add, Op::Sub, Op::Mul, Op::Div, Op::Maximum, Op::Minimum, Op::Less})
+    outs.push_back(op(name, {x, y}));
   outs.push_back(op(Op::Neg, {x}));
   check(outs);
 }

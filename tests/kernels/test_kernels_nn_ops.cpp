@@ -25,9 +25,10 @@ TEST_F(KernelTest, WhereClipLeakyRelu) {
   int lows = input("lows", randomTensor({10}, rng, -1, 0)), highs = input("highs", randomTensor({3, 1}, rng, 0, 1));
   int gv = input("g", randomTensor({3, 10}, rng));
   check({op(Op::Where, {cond, x, row}), op(Op::Where, {column, row, x}), op(Op::Where, {column, x, addConstant(g, 7)}),
-         op(Op::Where, {op(Op::Greater, {ints, zero}), ints, zero}), op(Op::Clip, {x, lo, hi}), op(Op::Clip, {x, lows, highs}),
-         op(Op::Clip, {ints, zero, four}), op(Op::LeakyRelu, {x}, Attrs().set("alpha", 0.2)),
-         op(Op::LeakyRelu, {x}, Attrs().set("alpha", 0.01)), op(Op::LeakyReluGrad, {x, gv}, Attrs().set("alpha", 0.3))});
+         op(Op::Where, {op(Op::Greater, {ints, zero}), ints, zero}), op(Op::Clip, {x, lo, hi}),
+         op(Op::Clip, {x, lows, highs}), op(Op::Clip, {ints, zero, four}),
+         op(Op::LeakyRelu, {x}, Attrs().set("alpha", 0.2)), op(Op::LeakyRelu, {x}, Attrs().set("alpha", 0.01)),
+         op(Op::LeakyReluGrad, {x, gv}, Attrs().set("alpha", 0.3))});
 }
 
 TEST_F(KernelTest, BatchNormWithGivenStatistics) {

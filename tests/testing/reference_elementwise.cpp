@@ -127,10 +127,12 @@ void registerElementwiseReferences(ReferenceTable& t) {
   t.emplace_back(Op::Sigmoid, unary([](double a) { return 1.0 / (1.0 + std::exp(-a)); }));
   t.emplace_back(Op::Tanh, unary([](double a) { return std::tanh(a); }));
   t.emplace_back(Op::Softplus, unary([](double a) { return std::max(a, 0.0) + std::log1p(std::exp(-std::fabs(a))); }));
-  t.emplace_back(Op::Cast, pointwise([](const std::vector<double>& a, const Node& n) { return castTo(n.dtype, a[0]); }));
+  t.emplace_back(Op::Cast,
+                 pointwise([](const std::vector<double>& a, const Node& n) { return castTo(n.dtype, a[0]); }));
   // d relu(x) / dx is the step function; at 0 the subgradient 0 is used.
   t.emplace_back(Op::ReluGrad, binary([](double x, double g) { return x > 0 ? g : 0.0; }));
-  t.emplace_back(Op::Where, pointwise([](const std::vector<double>& a, const Node&) { return a[0] != 0 ? a[1] : a[2]; }));
+  t.emplace_back(Op::Where,
+                 pointwise([](const std::vector<double>& a, const Node&) { return a[0] != 0 ? a[1] : a[2]; }));
   t.emplace_back(Op::Clip, pointwise([](const std::vector<double>& a, const Node&) {
                    return std::min(std::max(a[0], a[1]), a[2]);
                  }));
@@ -145,7 +147,8 @@ void registerElementwiseReferences(ReferenceTable& t) {
                    return a[1] * (a[0] - a[3]) / std::sqrt(a[4] + n.attrs.getFloat("epsilon", 1e-3)) + a[2];
                  }));
   t.emplace_back(Op::Dropout, dropout);
-  t.emplace_back(Op::SgdUpdate, pointwise([](const std::vector<double>& a, const Node&) { return a[0] - a[2] * a[1]; }));
+  t.emplace_back(Op::SgdUpdate,
+                 pointwise([](const std::vector<double>& a, const Node&) { return a[0] - a[2] * a[1]; }));
 }
 
 }  // namespace graphc

@@ -30,10 +30,11 @@ TEST(Fusion, ConvBiasReluIsOneKernel) {
   int conv = g.add(Op::Conv2d, {x, w}, convAttrs());
   int biased = g.add(Op::Add, {conv, b});
   int y = g.add(Op::Relu, {biased});
-  int pooled = g.add(Op::MaxPool, {y}, Attrs()
-                                           .set("size", std::vector<int64_t>{2, 2})
-                                           .set("strides", std::vector<int64_t>{2, 2})
-                                           .set("padding", std::string("valid")));
+  int pooled = g.add(Op::MaxPool, {y},
+                     Attrs()
+                         .set("size", std::vector<int64_t>{2, 2})
+                         .set("strides", std::vector<int64_t>{2, 2})
+                         .set("padding", std::string("valid")));
   FusionPlan plan = planFusion(g, {pooled}, 2);
   EXPECT_FALSE(plan.isRoot[static_cast<size_t>(conv)]);
   const Kernel* k = kernelOf(plan, y);

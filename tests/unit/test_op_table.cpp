@@ -56,8 +56,10 @@ TEST(OpTable, BuiltinsTakeArgumentsTheFrontEndReads) {
     for (const AttrDef& a : op.attrs) {
       if (a.use == AttrDef::Use::Optional || a.use == AttrDef::Use::Inferred) continue;
       EXPECT_NE(a.type, AttrType::Ints) << op.name << "." << a.name << ": a builtin reads no lists";
-      if (a.use == AttrDef::Use::Default) defaults = true;
-      else EXPECT_FALSE(defaults) << op.name << "." << a.name << ": required attributes come before defaulted ones";
+      if (a.use == AttrDef::Use::Default)
+        defaults = true;
+      else
+        EXPECT_FALSE(defaults) << op.name << "." << a.name << ": required attributes come before defaulted ones";
     }
   }
 }
@@ -299,10 +301,10 @@ TEST(ShapeInference, ShapeOps) {
   EXPECT_EQ(joined.attrs.getInt("axis"), 2);
   EXPECT_THROW(g.add(Op::Concat, {x, y}, Attrs().set("axis", int64_t(1))), UserError);  // 4 vs 2 on axis 2
   EXPECT_THROW(g.add(Op::Concat, {x, x}, Attrs().set("axis", int64_t(0))), UserError);  // the batch
-  EXPECT_EQ(
-      g.node(g.add(Op::SliceAxis, {x}, Attrs().set("axis", int64_t(2)).set("begin", int64_t(1)).set("size", int64_t(3))))
-          .shape,
-      (Shape{kBatch, 3, 3}));
+  EXPECT_EQ(g.node(g.add(Op::SliceAxis, {x},
+                         Attrs().set("axis", int64_t(2)).set("begin", int64_t(1)).set("size", int64_t(3))))
+                .shape,
+            (Shape{kBatch, 3, 3}));
   EXPECT_THROW(
       g.add(Op::SliceAxis, {x}, Attrs().set("axis", int64_t(2)).set("begin", int64_t(2)).set("size", int64_t(3))),
       UserError);

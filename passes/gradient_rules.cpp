@@ -1,6 +1,9 @@
-// \file The gradient rule of every differentiable op, each a few graph nodes built from the
-// forward node's inputs, output and output gradient.
+// \file The gradient rule of every op ir/ops.def declares Gradient::Rule, each a few graph nodes
+// built from the forward node's inputs, output and output gradient; the table at the end indexes
+// them by Op.
 #include "passes/gradient_rules.h"
+
+#include "support/diagnostics.h"
 
 namespace graphc {
 namespace {
@@ -123,8 +126,9 @@ std::vector<int> unaryRule(GradContext& c) {
   if (op == Op::Relu) return {g.add(Op::ReluGrad, {y, dy})};
   if (op == Op::Sigmoid) return {mul(g, dy, mul(g, y, g.add(Op::Sub, {scalar(g, 1.0), y})))};
   if (op == Op::Softplus) return {mul(g, dy, g.add(Op::Sigmoid, {x}))};
-  // tanh
-  return {mul(g, dy, g.add(Op::Sub, {scalar(g, 1.0), mul(g, y, y)}))};
+  if (op == Op::Tanh) return {mul(g, dy, g.add(Op::Sub, {scalar(g, 1.0), mul(g, y, y)}))};
+  // An op listed for this rule below without a line above.
+  throw InternalError("unaryRule: no derivative for '" + opName(op) + "'");
 }
 
 std::vector<int> castRule(GradContext& c) {

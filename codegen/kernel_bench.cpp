@@ -63,7 +63,7 @@ KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t 
   Halide::Func rootFunc = lowered.funcs.at(kernel.root);
   const Node& root = graph.node(kernel.root);
   KernelTiming t;
-  t.name = root.op + "_" + std::to_string(root.id);
+  t.name = opName(root.op) + "_" + std::to_string(root.id);
   t.flops = kernel.flops;
   t.bytes = kernel.bytes;
   declareShape(rootFunc.output_buffer(), bindBatch(root.shape, plan.batch));

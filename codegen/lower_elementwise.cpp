@@ -39,40 +39,44 @@ LowerFn unary(std::function<Expr(Expr)> op) {
 
 }  // namespace
 
-void registerElementwiseLowerings(std::vector<std::pair<std::string, LowerFn>>& t) {
-  t.emplace_back("add", binary([](Expr a, Expr b) { return a + b; }));
-  t.emplace_back("sub", binary([](Expr a, Expr b) { return a - b; }));
-  t.emplace_back("mul", binary([](Expr a, Expr b) { return a * b; }));
-  t.emplace_back("div", binary([](Expr a, Expr b) { return a / b; }));
-  t.emplace_back("maximum", binary([](Expr a, Expr b) { return Halide::max(a, b); }));
-  t.emplace_back("minimum", binary([](Expr a, Expr b) { return Halide::min(a, b); }));
-  t.emplace_back("equal", binary([](Expr a, Expr b) { return a == b; }));
-  t.emplace_back("not_equal", binary([](Expr a, Expr b) { return a != b; }));
-  t.emplace_back("less", binary([](Expr a, Expr b) { return a < b; }));
-  t.emplace_back("less_equal", binary([](Expr a, Expr b) { return a <= b; }));
-  t.emplace_back("greater", binary([](Expr a, Expr b) { return a > b; }));
-  t.emplace_back("greater_equal", binary([](Expr a, Expr b) { return a >= b; }));
-  t.emplace_back("neg", unary([](Expr a) { return -a; }));
-  t.emplace_back("exp", unary([](Expr a) { return Halide::exp(a); }));
-  t.emplace_back("log", unary([](Expr a) { return Halide::log(a); }));
-  t.emplace_back("sqrt", unary([](Expr a) { return Halide::sqrt(a); }));
-  t.emplace_back("rsqrt", unary([](Expr a) { return 1.0f / Halide::sqrt(a); }));
-  t.emplace_back("square", unary([](Expr a) { return a * a; }));
-  t.emplace_back("abs", unary([](Expr a) { return Halide::abs(a); }));
-  t.emplace_back("relu", unary([](Expr a) { return Halide::max(a, 0.0f); }));
-  t.emplace_back("sigmoid", unary([](Expr a) { return 1.0f / (1.0f + Halide::exp(-a)); }));
-  t.emplace_back("tanh", unary([](Expr a) { return Halide::tanh(a); }));
-  t.emplace_back("cast", pointwise([](const std::vector<Expr>& a, const LowerContext& c) {
+void registerElementwiseLowerings(std::vector<std::pair<Op, LowerFn>>& t) {
+  t.emplace_back(Op::Add, binary([](Expr a, Expr b) { return a + b; }));
+  t.emplace_back(Op::Sub, binary([](Expr a, Expr b) { return a - b; }));
+  t.emplace_back(Op::Mul, binary([](Expr a, Expr b) { return a * b; }));
+  t.emplace_back(Op::Div, binary([](Expr a, Expr b) { return a / b; }));
+  t.emplace_back(Op::Maximum, binary([](Expr a, Expr b) { return Halide::max(a, b); }));
+  t.emplace_back(Op::Minimum, binary([](Expr a, Expr b) { return Halide::min(a, b); }));
+  t.emplace_back(Op::Equal, binary([](Expr a, Expr b) { return a == b; }));
+  t.emplace_back(Op::NotEqual, binary([](Expr a, Expr b) { return a != b; }));
+  t.emplace_back(Op::Less, binary([](Expr a, Expr b) { return a < b; }));
+  t.emplace_back(Op::LessEqual, binary([](Expr a, Expr b) { return a <= b; }));
+  t.emplace_back(Op::Greater, binary([](Expr a, Expr b) { return a > b; }));
+  t.emplace_back(Op::GreaterEqual, binary([](Expr a, Expr b) { return a >= b; }));
+  t.emplace_back(Op::Neg, unary([](Expr a) { return -a; }));
+  t.emplace_back(Op::Exp, unary([](Expr a) { return Halide::exp(a); }));
+  t.emplace_back(Op::Log, unary([](Expr a) { return Halide::log(a); }));
+  t.emplace_back(Op::Sqrt, unary([](Expr a) { return Halide::sqrt(a); }));
+  t.emplace_back(Op::Rsqrt, unary([](Expr a) { return 1.0f / Halide::sqrt(a); }));
+  t.emplace_back(Op::Square, unary([](Expr a) { return a * a; }));
+  t.emplace_back(Op::Abs, unary([](Expr a) { return Halide::abs(a); }));
+  t.emplace_back(Op::Relu, unary([](Expr a) { return Halide::max(a, 0.0f); }));
+  t.emplace_back(Op::Sigmoid, unary([](Expr a) { return 1.0f / (1.0f + Halide::exp(-a)); }));
+  t.emplace_back(Op::Tanh, unary([](Expr a) { return Halide::tanh(a); }));
+  t.emplace_back(Op::Softplus, unary([](Expr a) {
+                   // log1p(e) as log(u) * e / (u - 1), u = 1 + e (Kahan): exact where u rounds to 1.
+                   Expr e = Halide::exp(-Halide::abs(a)), u = 1.0f + e;
+                   return Halide::max(a, 0.0f) + Halide::select(u == 1.0f, e, Halide::log(u) * e / (u - 1.0f));
+                 }));
+  t.emplace_back(Op::Cast, pointwise([](const std::vector<Expr>& a, const LowerContext& c) {
                    // Halide's cast to bool keeps the lowest bit (2 and 0.5 become false); ours means != 0.
                    if (c.node.dtype == DType::Bool) return a[0] != Halide::cast(a[0].type(), 0);
                    return Halide::cast(halideType(c.node.dtype), a[0]);
                  }));
-  t.emplace_back("relu_grad", pointwise([](const std::vector<Expr>& a, const LowerContext&) {
+  t.emplace_back(Op::ReluGrad, pointwise([](const std::vector<Expr>& a, const LowerContext&) {
                    return Halide::select(a[0] > 0.0f, a[1], 0.0f);
                  }));
-  t.emplace_back("sgd_update", pointwise([](const std::vector<Expr>& a, const LowerContext&) {
-                   return a[0] - a[2] * a[1];
-                 }));
+  t.emplace_back(Op::SgdUpdate,
+                 pointwise([](const std::vector<Expr>& a, const LowerContext&) { return a[0] - a[2] * a[1]; }));
 }
 
 }  // namespace graphc

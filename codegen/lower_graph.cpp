@@ -6,6 +6,7 @@
 #include "codegen/program.h"
 #include "codegen/schedule.h"
 #include "codegen/schedule_gpu.h"
+#include "ir/op_table.h"
 #include "support/diagnostics.h"
 
 namespace graphc {
@@ -27,7 +28,7 @@ LoweredGraph lowerAndSchedule(const Graph& graph, const std::vector<int>& nodes,
     const Node& n = graph.node(id);
     Shape shape = bindBatch(n.shape, batch);
     Halide::Func f;
-    if (n.op == "constant") {
+    if (n.op == Op::Constant) {
       f = Halide::Func("const_" + std::to_string(id));
       Halide::Expr value = Halide::cast(halideType(n.dtype), Halide::Expr(n.attrs.getFloat("value")));
       defineFunc(f, shape.size(), [&](const std::vector<Halide::Var>&) { return value; });
@@ -38,7 +39,7 @@ LoweredGraph lowerAndSchedule(const Graph& graph, const std::vector<int>& nodes,
   };
   for (int id : nodes) {
     const Node& n = graph.node(id);
-    if (n.op == "placeholder" || n.op == "variable" || n.op == "constant") {
+    if (isSource(n.op)) {
       valueOf(id);
       continue;
     }
@@ -49,7 +50,7 @@ LoweredGraph lowerAndSchedule(const Graph& graph, const std::vector<int>& nodes,
       ctx.inputShapes.push_back(bindBatch(graph.node(in).shape, batch));
     }
     const LowerFn* lower = findLowering(n.op);
-    internalCheck(lower != nullptr, "codegen", "no Halide lowering for op '" + n.op + "'");
+    internalCheck(lower != nullptr, "codegen", "no Halide lowering for op '" + opName(n.op) + "'");
     LoweredNode lowered = (*lower)(ctx);
     if (anchorLowered.count(id)) anchorLowered[id] = lowered;
     if (auto kernel = anchorOf.find(id); kernel != anchorOf.end()) {

@@ -55,9 +55,9 @@ LoweredNode lowerLogSoftmaxGrad(LowerContext& c) {
 
 }  // namespace
 
-void registerLogSoftmaxLowerings(std::vector<std::pair<std::string, LowerFn>>& t) {
-  t.emplace_back("log_softmax", lowerLogSoftmax);
-  t.emplace_back("log_softmax_grad", lowerLogSoftmaxGrad);
+void registerLogSoftmaxLowerings(std::vector<std::pair<Op, LowerFn>>& t) {
+  t.emplace_back(Op::LogSoftmax, lowerLogSoftmax);
+  t.emplace_back(Op::LogSoftmaxGrad, lowerLogSoftmaxGrad);
 }
 
 }  // namespace graphc

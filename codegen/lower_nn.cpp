@@ -302,14 +302,14 @@ LoweredNode lowerReshape(LowerContext& c) {
 
 }  // namespace
 
-void registerNNLowerings(std::vector<std::pair<std::string, LowerFn>>& t) {
-  t.emplace_back("matmul", lowerMatmul);
-  t.emplace_back("conv2d", lowerConv);
-  t.emplace_back("conv2d_backprop_input", lowerConvBackpropInput);
-  t.emplace_back("conv2d_backprop_filter", lowerConvBackpropFilter);
-  t.emplace_back("max_pool", lowerMaxPool);
-  t.emplace_back("max_pool_grad", lowerMaxPoolGrad);
-  t.emplace_back("reshape", lowerReshape);
+void registerNNLowerings(std::vector<std::pair<Op, LowerFn>>& t) {
+  t.emplace_back(Op::Matmul, lowerMatmul);
+  t.emplace_back(Op::Conv2d, lowerConv);
+  t.emplace_back(Op::Conv2dBackpropInput, lowerConvBackpropInput);
+  t.emplace_back(Op::Conv2dBackpropFilter, lowerConvBackpropFilter);
+  t.emplace_back(Op::MaxPool, lowerMaxPool);
+  t.emplace_back(Op::MaxPoolGrad, lowerMaxPoolGrad);
+  t.emplace_back(Op::Reshape, lowerReshape);
 }
 
 }  // namespace graphc

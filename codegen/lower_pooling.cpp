@@ -75,9 +75,9 @@ LoweredNode lowerAvgPoolGrad(LowerContext& c) {
 
 }  // namespace
 
-void registerPoolingLowerings(std::vector<std::pair<std::string, LowerFn>>& t) {
-  t.emplace_back("avg_pool", lowerAvgPool);
-  t.emplace_back("avg_pool_grad", lowerAvgPoolGrad);
+void registerPoolingLowerings(std::vector<std::pair<Op, LowerFn>>& t) {
+  t.emplace_back(Op::AvgPool, lowerAvgPool);
+  t.emplace_back(Op::AvgPoolGrad, lowerAvgPoolGrad);
 }
 
 }  // namespace graphc

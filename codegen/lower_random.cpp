@@ -31,8 +31,6 @@ LoweredNode lowerDropout(LowerContext& c) {
 
 }  // namespace
 
-void registerRandomLowerings(std::vector<std::pair<std::string, LowerFn>>& t) {
-  t.emplace_back("dropout", lowerDropout);
-}
+void registerRandomLowerings(std::vector<std::pair<Op, LowerFn>>& t) { t.emplace_back(Op::Dropout, lowerDropout); }
 
 }  // namespace graphc

@@ -23,7 +23,7 @@ RDom domainOver(const Shape& shape, const std::vector<size_t>& dims, const std::
 Expr rvarFor(const RDom& r, const std::vector<size_t>& dims, size_t i) { return r[static_cast<int>(dims.size() - 1 - i)]; }
 
 // reduce_sum / reduce_mean / reduce_max / argmax over attr axes.
-LowerFn reduce(const std::string& kind) {
+LowerFn reduce(Op kind) {
   return [kind](LowerContext& c) {
     const Shape& in = c.inShape(0);
     auto axesAttr = c.node.attrs.getInts("axes");
@@ -34,9 +34,7 @@ LowerFn reduce(const std::string& kind) {
     if (axes.empty()) {
       // A scalar input (the type rule lists every axis otherwise): nothing to reduce, and
       // Halide's inline reductions reject an expression that reads no RDom.
-      defineFunc(out.func, 0, [&](const std::vector<Var>&) {
-        return kind == "argmax" ? Expr(0) : c.inputs[0]();
-      });
+      defineFunc(out.func, 0, [&](const std::vector<Var>&) { return kind == Op::Argmax ? Expr(0) : c.inputs[0](); });
       return out;
     }
     RDom r = domainOver(in, axes, c.name("r"));
@@ -53,9 +51,9 @@ LowerFn reduce(const std::string& kind) {
         }
       }
       Expr value = at(c.inputs[0], idx);
-      if (kind == "sum") return Halide::sum(value);
-      if (kind == "max") return Halide::maximum(value);
-      if (kind == "argmax") return Halide::cast<int>(Halide::argmax(value)[0]);
+      if (kind == Op::ReduceSum) return Halide::sum(value);
+      if (kind == Op::ReduceMax) return Halide::maximum(value);
+      if (kind == Op::Argmax) return Halide::cast<int>(Halide::argmax(value)[0]);
       int64_t count = 1;
       for (size_t a : axes) count *= in[a];
       return Halide::sum(value) / static_cast<float>(count);
@@ -256,20 +254,20 @@ LoweredNode lowerAccuracy(LowerContext& c) {
 
 }  // namespace
 
-void registerReductionLowerings(std::vector<std::pair<std::string, LowerFn>>& t) {
-  t.emplace_back("reduce_sum", reduce("sum"));
-  t.emplace_back("reduce_mean", reduce("mean"));
-  t.emplace_back("reduce_max", reduce("max"));
-  t.emplace_back("argmax", reduce("argmax"));
-  t.emplace_back("broadcast_like", lowerBroadcastLike);
-  t.emplace_back("sum_like", lowerSumLike);
-  t.emplace_back("softmax", lowerSoftmax);
-  t.emplace_back("softmax_grad", lowerSoftmaxGrad);
-  t.emplace_back("softmax_cross_entropy", lowerSoftmaxCrossEntropy);
-  t.emplace_back("softmax_cross_entropy_grad", lowerSoftmaxCrossEntropyGrad);
-  t.emplace_back("probs_cross_entropy", lowerProbsCrossEntropy);
-  t.emplace_back("probs_cross_entropy_grad", lowerProbsCrossEntropyGrad);
-  t.emplace_back("accuracy", lowerAccuracy);
+void registerReductionLowerings(std::vector<std::pair<Op, LowerFn>>& t) {
+  t.emplace_back(Op::ReduceSum, reduce(Op::ReduceSum));
+  t.emplace_back(Op::ReduceMean, reduce(Op::ReduceMean));
+  t.emplace_back(Op::ReduceMax, reduce(Op::ReduceMax));
+  t.emplace_back(Op::Argmax, reduce(Op::Argmax));
+  t.emplace_back(Op::BroadcastLike, lowerBroadcastLike);
+  t.emplace_back(Op::SumLike, lowerSumLike);
+  t.emplace_back(Op::Softmax, lowerSoftmax);
+  t.emplace_back(Op::SoftmaxGrad, lowerSoftmaxGrad);
+  t.emplace_back(Op::SoftmaxCrossEntropy, lowerSoftmaxCrossEntropy);
+  t.emplace_back(Op::SoftmaxCrossEntropyGrad, lowerSoftmaxCrossEntropyGrad);
+  t.emplace_back(Op::ProbsCrossEntropy, lowerProbsCrossEntropy);
+  t.emplace_back(Op::ProbsCrossEntropyGrad, lowerProbsCrossEntropyGrad);
+  t.emplace_back(Op::Accuracy, lowerAccuracy);
 }
 
 }  // namespace graphc

@@ -28,19 +28,19 @@ Expr alpha(const Node& n) { return Expr(static_cast<float>(n.attrs.getFloat("alp
 
 }  // namespace
 
-void registerSelectionLowerings(std::vector<std::pair<std::string, LowerFn>>& t) {
-  t.emplace_back("where",
+void registerSelectionLowerings(std::vector<std::pair<Op, LowerFn>>& t) {
+  t.emplace_back(Op::Where,
                  pointwise([](const std::vector<Expr>& a, const Node&) { return Halide::select(a[0], a[1], a[2]); }));
-  t.emplace_back("clip", pointwise([](const std::vector<Expr>& a, const Node&) {
+  t.emplace_back(Op::Clip, pointwise([](const std::vector<Expr>& a, const Node&) {
                    return Halide::min(Halide::max(a[0], a[1]), a[2]);
                  }));
-  t.emplace_back("leaky_relu", pointwise([](const std::vector<Expr>& a, const Node& n) {
+  t.emplace_back(Op::LeakyRelu, pointwise([](const std::vector<Expr>& a, const Node& n) {
                    return Halide::select(a[0] > 0.0f, a[0], alpha(n) * a[0]);
                  }));
-  t.emplace_back("leaky_relu_grad", pointwise([](const std::vector<Expr>& a, const Node& n) {
+  t.emplace_back(Op::LeakyReluGrad, pointwise([](const std::vector<Expr>& a, const Node& n) {
                    return Halide::select(a[0] > 0.0f, a[1], alpha(n) * a[1]);
                  }));
-  t.emplace_back("batch_norm", pointwise([](const std::vector<Expr>& a, const Node& n) {
+  t.emplace_back(Op::BatchNorm, pointwise([](const std::vector<Expr>& a, const Node& n) {
                    Expr epsilon = static_cast<float>(n.attrs.getFloat("epsilon", 1e-3));
                    return a[1] * (a[0] - a[3]) / Halide::sqrt(a[4] + epsilon) + a[2];
                  }));

@@ -81,12 +81,12 @@ LoweredNode lowerElementCount(LowerContext& c) {
 
 }  // namespace
 
-void registerShapeLowerings(std::vector<std::pair<std::string, LowerFn>>& t) {
-  t.emplace_back("transpose", lowerTranspose);
-  t.emplace_back("concat", lowerConcat);
-  t.emplace_back("slice_axis", lowerSliceAxis);
-  t.emplace_back("one_hot", lowerOneHot);
-  t.emplace_back("element_count", lowerElementCount);
+void registerShapeLowerings(std::vector<std::pair<Op, LowerFn>>& t) {
+  t.emplace_back(Op::Transpose, lowerTranspose);
+  t.emplace_back(Op::Concat, lowerConcat);
+  t.emplace_back(Op::SliceAxis, lowerSliceAxis);
+  t.emplace_back(Op::OneHot, lowerOneHot);
+  t.emplace_back(Op::ElementCount, lowerElementCount);
 }
 
 }  // namespace graphc

@@ -1,8 +1,7 @@
-// \file Shared helpers of the Halide lowerings and the table that finds one by op name.
+// \file Shared helpers of the Halide lowerings and the table that finds one by Op.
 #include "codegen/lowering.h"
 
 #include <algorithm>
-#include <map>
 
 namespace graphc {
 
@@ -48,7 +47,7 @@ Halide::Expr broadcastInput(const LowerContext& c, size_t i, const std::vector<H
 }
 
 std::string LowerContext::name(const std::string& suffix) const {
-  std::string base = node.op + "_" + std::to_string(node.id);
+  std::string base = opName(node.op) + "_" + std::to_string(node.id);
   return suffix.empty() ? base : base + "_" + suffix;
 }
 
@@ -105,9 +104,10 @@ bool packsMatmulPanels(const Shape& outShape, int64_t k, int lanes) {
   return tile.vectorTile > 0 && outShape[0] > tile.rows && 4 * k * outShape[1] >= (1 << 20);
 }
 
-const LowerFn* findLowering(const std::string& op) {
-  static const std::map<std::string, LowerFn> table = [] {
-    std::vector<std::pair<std::string, LowerFn>> entries;
+const LowerFn* findLowering(Op op) {
+  // Indexed by Op; empty where an op has no lowering (sources).
+  static const std::vector<LowerFn> table = [] {
+    std::vector<std::pair<Op, LowerFn>> entries;
     registerElementwiseLowerings(entries);
     registerNNLowerings(entries);
     registerReductionLowerings(entries);
@@ -116,10 +116,12 @@ const LowerFn* findLowering(const std::string& op) {
     registerPoolingLowerings(entries);
     registerLogSoftmaxLowerings(entries);
     registerRandomLowerings(entries);
-    return std::map<std::string, LowerFn>(entries.begin(), entries.end());
+    std::vector<LowerFn> byOp(kNumOps);
+    for (auto& [op, fn] : entries) byOp[opIndex(op)] = std::move(fn);
+    return byOp;
   }();
-  auto it = table.find(op);
-  return it == table.end() ? nullptr : &it->second;
+  const LowerFn& fn = table[opIndex(op)];
+  return fn ? &fn : nullptr;
 }
 
 }  // namespace graphc

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "ir/op_table.h"
 
 namespace graphc {
 
@@ -121,16 +122,16 @@ Halide::Expr broadcastInput(const LowerContext& c, size_t i, const std::vector<H
 using LowerFn = std::function<LoweredNode(LowerContext&)>;
 
 // The lowering of op, or nullptr when the op has none (sources are bound, not lowered).
-const LowerFn* findLowering(const std::string& op);
+const LowerFn* findLowering(Op op);
 
 // Registration by the files that implement lowerings (one per op family).
-void registerElementwiseLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
-void registerNNLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
-void registerReductionLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
-void registerSelectionLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
-void registerShapeLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
-void registerPoolingLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
-void registerLogSoftmaxLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
-void registerRandomLowerings(std::vector<std::pair<std::string, LowerFn>>& table);
+void registerElementwiseLowerings(std::vector<std::pair<Op, LowerFn>>& table);
+void registerNNLowerings(std::vector<std::pair<Op, LowerFn>>& table);
+void registerReductionLowerings(std::vector<std::pair<Op, LowerFn>>& table);
+void registerSelectionLowerings(std::vector<std::pair<Op, LowerFn>>& table);
+void registerShapeLowerings(std::vector<std::pair<Op, LowerFn>>& table);
+void registerPoolingLowerings(std::vector<std::pair<Op, LowerFn>>& table);
+void registerLogSoftmaxLowerings(std::vector<std::pair<Op, LowerFn>>& table);
+void registerRandomLowerings(std::vector<std::pair<Op, LowerFn>>& table);
 
 }  // namespace graphc

@@ -54,7 +54,7 @@ std::string programDescription(const Graph& graph, const std::vector<int>& outpu
   os << "\n";
   for (int id : liveNodes(graph, outputs)) {
     const Node& n = graph.node(id);
-    os << "%" << id << " = " << (n.isGradient ? "grad " : "") << n.op << "(";
+    os << "%" << id << " = " << (n.isGradient ? "grad " : "") << opName(n.op) << "(";
     for (int in : n.inputs) os << "%" << in << ",";
     os << ")" << attrsText(n.attrs) << " : " << typeToString(n.dtype, n.shape) << " name " << n.name.size() << ":"
        << n.name << "\n";

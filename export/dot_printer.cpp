@@ -4,11 +4,13 @@
 #include <set>
 #include <sstream>
 
+#include "ir/op_table.h"
+
 namespace graphc {
 namespace {
 
 std::string label(const Node& n) {
-  std::string s = "%" + std::to_string(n.id) + " " + n.op;
+  std::string s = "%" + std::to_string(n.id) + " " + opName(n.op);
   if (!n.name.empty()) s += "\\n" + n.name;
   s += "\\n" + typeToString(n.dtype, n.shape);
   std::string escaped;
@@ -20,7 +22,7 @@ std::string label(const Node& n) {
 }
 
 void node(std::ostringstream& os, const Node& n, const std::string& indent) {
-  bool source = n.op == "placeholder" || n.op == "variable" || n.op == "constant";
+  bool source = isSource(n.op);
   os << indent << "n" << n.id << " [label=\"" << label(n) << "\", shape=" << (source ? "ellipse" : "box")
      << ", style=filled, fillcolor=\"" << (n.isGradient ? "#cfe2ff" : source ? "#f0f0f0" : "#ffffff") << "\"];\n";
 }

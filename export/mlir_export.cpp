@@ -12,10 +12,10 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <set>
 #include <vector>
 
-#include "support/diagnostics.h"
 #include "ir/op_table.h"
 #include "llvm/Support/raw_ostream.h"
 #include "mlir/Dialect/StandardOps/IR/Ops.h"
@@ -27,6 +27,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 namespace {
@@ -76,12 +77,12 @@ class TosaTranslator {
   void foldScalars() {
     for (const Node& n : graph_.nodes()) {
       if (!n.shape.empty()) continue;
-      if (n.op == "constant") {
+      if (n.op == Op::Constant) {
         known_[n.id] = n.attrs.getFloat("value");
-      } else if (n.op == "placeholder") {
+      } else if (n.op == Op::Placeholder) {
         auto it = options_.fixedPlaceholders.find(n.id);
         if (it != options_.fixedPlaceholders.end()) known_[n.id] = it->second;
-      } else if (!n.inputs.empty() && n.op != "variable") {
+      } else if (!n.inputs.empty() && n.op != Op::Variable) {
         std::vector<double> in;
         for (int i : n.inputs) {
           auto it = known_.find(i);
@@ -94,36 +95,49 @@ class TosaTranslator {
     }
   }
 
-  static bool foldScalar(const Node& n, const std::vector<double>& in, double* out) {
-    using Fold = double (*)(double a, double b, double c);
-    static const std::map<std::string, Fold> folds = {
-        {"add", [](double a, double b, double) { return a + b; }},
-        {"sub", [](double a, double b, double) { return a - b; }},
-        {"mul", [](double a, double b, double) { return a * b; }},
-        {"maximum", [](double a, double b, double) { return std::max(a, b); }},
-        {"minimum", [](double a, double b, double) { return std::min(a, b); }},
-        {"neg", [](double a, double, double) { return -a; }},
-        {"equal", [](double a, double b, double) { return double(a == b); }},
-        {"not_equal", [](double a, double b, double) { return double(a != b); }},
-        {"less", [](double a, double b, double) { return double(a < b); }},
-        {"less_equal", [](double a, double b, double) { return double(a <= b); }},
-        {"greater", [](double a, double b, double) { return double(a > b); }},
-        {"greater_equal", [](double a, double b, double) { return double(a >= b); }},
-        {"where", [](double c, double a, double b) { return c != 0 ? a : b; }},
-    };
-    double a = in[0], b = in.size() > 1 ? in[1] : 0, c = in.size() > 2 ? in[2] : 0;
-    auto fold = folds.find(n.op);
-    if (fold != folds.end()) {
-      *out = fold->second(a, b, c);
-    } else if (n.op == "div" && n.dtype == DType::I32) {
-      *out = b == 0 ? 0 : b > 0 ? std::floor(a / b) : std::ceil(a / b);  // Halide's Euclidean division
-    } else if (n.op == "div") {
-      *out = a / b;
-    } else if (n.op == "cast") {
-      *out = n.dtype == DType::Bool ? double(a != 0) : a;
-    } else {
-      return false;
+  // The value of n on the known scalars a, b, c, where it is an op folded here.
+  static std::optional<double> foldOp(const Node& n, double a, double b, double c) {
+    switch (n.op) {
+      case Op::Add:
+        return a + b;
+      case Op::Sub:
+        return a - b;
+      case Op::Mul:
+        return a * b;
+      case Op::Maximum:
+        return std::max(a, b);
+      case Op::Minimum:
+        return std::min(a, b);
+      case Op::Neg:
+        return -a;
+      case Op::Equal:
+        return double(a == b);
+      case Op::NotEqual:
+        return double(a != b);
+      case Op::Less:
+        return double(a < b);
+      case Op::LessEqual:
+        return double(a <= b);
+      case Op::Greater:
+        return double(a > b);
+      case Op::GreaterEqual:
+        return double(a >= b);
+      case Op::Where:
+        return a != 0 ? b : c;
+      case Op::Div:  // Halide's i32 division is Euclidean
+        if (n.dtype == DType::I32) return b == 0 ? 0 : b > 0 ? std::floor(a / b) : std::ceil(a / b);
+        return a / b;
+      case Op::Cast:
+        return n.dtype == DType::Bool ? double(a != 0) : a;
+      default:
+        return std::nullopt;
     }
+  }
+
+  static bool foldScalar(const Node& n, const std::vector<double>& in, double* out) {
+    std::optional<double> value = foldOp(n, in[0], in.size() > 1 ? in[1] : 0, in.size() > 2 ? in[2] : 0);
+    if (!value) return false;
+    *out = *value;
     if (n.dtype == DType::I32) *out = std::trunc(*out);  // Halide's cast
     if (n.dtype == DType::F32) *out = static_cast<float>(*out);
     return true;
@@ -134,11 +148,11 @@ class TosaTranslator {
   int resolve(int id) const {
     for (;;) {
       const Node& n = graph_.node(id);
-      if (n.op == "dropout") {
+      if (n.op == Op::Dropout) {
         auto flag = known_.find(n.inputs[2]);
         if (flag == known_.end() || flag->second != 0) return id;  // translateNode reports it
         id = n.inputs[0];
-      } else if (n.op == "where" && known_.count(n.inputs[0]) && !known_.count(id)) {
+      } else if (n.op == Op::Where && known_.count(n.inputs[0]) && !known_.count(id)) {
         int branch = n.inputs[known_.at(n.inputs[0]) != 0 ? 1 : 2];
         const Node& b = graph_.node(branch);
         if (b.shape != n.shape || b.dtype != n.dtype) return id;
@@ -305,89 +319,158 @@ class TosaTranslator {
   // ---- the ops
 
   [[noreturn]] void unsupported(const Node& n, const std::string& why) {
-    throw UserError(n.loc, "dump --stage mlir: '" + n.op + "' " + why);
+    throw UserError(n.loc, "dump --stage mlir: '" + opName(n.op) + "' " + why);
   }
 
+  // One case per op (-Wswitch makes a new op pick one): a translation where ops.def says
+  // Tosa::Translated, the table's "no TOSA form" otherwise.
   mlir::Value translateNode(const Node& n) {
-    const std::string& op = n.op;
     size_t rank = n.shape.size();
-    if (op == "variable") return variable(n);
-    if (op == "placeholder") {
-      auto fixed = options_.fixedPlaceholders.find(n.id);
-      if (fixed != options_.fixedPlaceholders.end())
-        return splat(fixed->second, n.dtype, bindBatch(n.shape, options_.batch));
-      throw UserError(n.loc, "dump --stage mlir: placeholder '" + n.name +
-                                 "' is needed by the scores but is neither the image input nor fed a constant");
+    if (opDef(n.op).tosa == Tosa::None) {
+      if (n.op == Op::Dropout) unsupported(n, "is only exported in inference, with the training flag fixed at 0");
+      unsupported(n, "has no TOSA translation yet (the scores depend on it)");
     }
-    if (op == "add") return binary<tosa::AddOp>(inputAtRank(n, 0), inputAtRank(n, 1));
-    if (op == "sub") return binary<tosa::SubOp>(inputAtRank(n, 0), inputAtRank(n, 1));
-    if (op == "mul") return mul(inputAtRank(n, 0), inputAtRank(n, 1));
-    if (op == "div") {
-      // tosa.div truncates; graphc's (Halide's) i32 division is Euclidean.
-      if (n.dtype != DType::F32) unsupported(n, "of i32 tensors has no TOSA translation yet");
-      return mul(inputAtRank(n, 0), unary<tosa::ReciprocalOp>(inputAtRank(n, 1)));
+    switch (n.op) {
+      case Op::Variable:
+        return variable(n);
+      case Op::Placeholder: {
+        auto fixed = options_.fixedPlaceholders.find(n.id);
+        if (fixed != options_.fixedPlaceholders.end())
+          return splat(fixed->second, n.dtype, bindBatch(n.shape, options_.batch));
+        throw UserError(n.loc, "dump --stage mlir: placeholder '" + n.name +
+                                   "' is needed by the scores but is neither the image input nor fed a constant");
+      }
+      case Op::Constant:
+        return splat(n.attrs.getFloat("value"), n.dtype, bindBatch(n.shape, options_.batch));
+      case Op::Add:
+        return binary<tosa::AddOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+      case Op::Sub:
+        return binary<tosa::SubOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+      case Op::Mul:
+        return mul(inputAtRank(n, 0), inputAtRank(n, 1));
+      case Op::Div:
+        // tosa.div truncates; graphc's (Halide's) i32 division is Euclidean.
+        if (n.dtype != DType::F32) unsupported(n, "of i32 tensors has no TOSA translation yet");
+        return mul(inputAtRank(n, 0), unary<tosa::ReciprocalOp>(inputAtRank(n, 1)));
+      case Op::Maximum:
+        return binary<tosa::MaximumOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+      case Op::Minimum:
+        return binary<tosa::MinimumOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+      case Op::Equal:
+        return compare<tosa::EqualOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+      case Op::NotEqual:
+        return unary<tosa::LogicalNotOp>(compare<tosa::EqualOp>(inputAtRank(n, 0), inputAtRank(n, 1)));
+      case Op::Greater:
+        return compare<tosa::GreaterOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+      case Op::GreaterEqual:
+        return compare<tosa::GreaterEqualOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+      case Op::Less:
+        return compare<tosa::GreaterOp>(inputAtRank(n, 1), inputAtRank(n, 0));
+      case Op::LessEqual:
+        return compare<tosa::GreaterEqualOp>(inputAtRank(n, 1), inputAtRank(n, 0));
+      case Op::Neg:
+        return unary<tosa::NegateOp>(input(n, 0));
+      case Op::Exp:
+        return unary<tosa::ExpOp>(input(n, 0));
+      case Op::Log:
+        return unary<tosa::LogOp>(input(n, 0));
+      case Op::Rsqrt:
+        return unary<tosa::RsqrtOp>(input(n, 0));
+      case Op::Sqrt:
+        return unary<tosa::ReciprocalOp>(unary<tosa::RsqrtOp>(input(n, 0)));
+      case Op::Abs:
+        return unary<tosa::AbsOp>(input(n, 0));
+      case Op::Sigmoid:
+        return unary<tosa::SigmoidOp>(input(n, 0));
+      case Op::Tanh:
+        return unary<tosa::TanhOp>(input(n, 0));
+      case Op::Softplus: {  // max(x, 0) + log(1 + exp(-|x|))
+        mlir::Value x = input(n, 0);
+        mlir::Value e = unary<tosa::ExpOp>(unary<tosa::NegateOp>(unary<tosa::AbsOp>(x)));
+        return binary<tosa::AddOp>(relu(x), unary<tosa::LogOp>(binary<tosa::AddOp>(e, splatF32(1, rank))));
+      }
+      case Op::Square:
+        return mul(input(n, 0), input(n, 0));
+      case Op::Relu:
+        return relu(input(n, 0));
+      case Op::LeakyRelu: {
+        mlir::Value x = input(n, 0);
+        mlir::Value positive = compare<tosa::GreaterOp>(x, splatF32(0, rank));
+        return select(positive, x, mul(x, splatF32(n.attrs.getFloat("alpha", 0.2), rank)));
+      }
+      case Op::Clip:
+        return binary<tosa::MinimumOp>(binary<tosa::MaximumOp>(inputAtRank(n, 0), inputAtRank(n, 1)),
+                                       inputAtRank(n, 2));
+      case Op::Where:
+        return select(inputAtRank(n, 0), inputAtRank(n, 1), inputAtRank(n, 2));
+      case Op::Cast:
+        return cast(n);
+      case Op::BatchNorm:
+        return batchNorm(n);
+      case Op::Conv2d:
+        return conv2d(n);
+      case Op::MaxPool:
+      case Op::AvgPool:
+        return pool(n);
+      case Op::Matmul:
+        return matmul(n);
+      case Op::Reshape:
+        return reshape(input(n, 0), bindBatch(n.shape, options_.batch));
+      case Op::Transpose:
+        return transpose(input(n, 0), n.attrs.getInts("perm"));
+      case Op::Concat: {
+        std::vector<mlir::Value> parts;
+        for (size_t i = 0; i < n.inputs.size(); ++i) parts.push_back(input(n, i));
+        return builder_.create<tosa::ConcatOp>(loc_, tensorType(n.shape, n.dtype), parts,
+                                               builder_.getI64IntegerAttr(n.attrs.getInt("axis")));
+      }
+      case Op::SliceAxis: {
+        Dims start(rank, 0);
+        start[static_cast<size_t>(n.attrs.getInt("axis"))] = n.attrs.getInt("begin");
+        Dims size = bindBatch(n.shape, options_.batch);
+        return builder_.create<tosa::SliceOp>(loc_, tensorType(size, elementType(n.dtype)), input(n, 0),
+                                              builder_.getI64ArrayAttr(start), builder_.getI64ArrayAttr(size));
+      }
+      case Op::ReduceSum:
+      case Op::ReduceMean:
+      case Op::ReduceMax:
+        return reduce(n);
+      case Op::Argmax: {
+        auto axes = n.attrs.getInts("axes");
+        if (axes.size() != 1) unsupported(n, "over several axes has no TOSA translation");
+        mlir::Value x = input(n, 0);
+        Dims dims = dimsOf(x);
+        dims.erase(dims.begin() + axes[0]);
+        mlir::Value index = builder_.create<tosa::ArgMaxOp>(loc_, tensorType(dims, builder_.getI32Type()), x,
+                                                            builder_.getI64IntegerAttr(axes[0]));
+        return reshape(index, bindBatch(n.shape, options_.batch));
+      }
+      case Op::Softmax:
+      case Op::LogSoftmax:
+        return softmax(n);
+      // Tosa::None in ops.def (handled above).
+      case Op::LeakyReluGrad:
+      case Op::Dropout:
+      case Op::ReluGrad:
+      case Op::Conv2dBackpropInput:
+      case Op::Conv2dBackpropFilter:
+      case Op::MaxPoolGrad:
+      case Op::OneHot:
+      case Op::AvgPoolGrad:
+      case Op::ElementCount:
+      case Op::BroadcastLike:
+      case Op::SumLike:
+      case Op::SoftmaxGrad:
+      case Op::LogSoftmaxGrad:
+      case Op::SoftmaxCrossEntropy:
+      case Op::SoftmaxCrossEntropyGrad:
+      case Op::ProbsCrossEntropy:
+      case Op::ProbsCrossEntropyGrad:
+      case Op::Accuracy:
+      case Op::SgdUpdate:
+        break;
     }
-    if (op == "maximum") return binary<tosa::MaximumOp>(inputAtRank(n, 0), inputAtRank(n, 1));
-    if (op == "minimum") return binary<tosa::MinimumOp>(inputAtRank(n, 0), inputAtRank(n, 1));
-    if (op == "equal") return compare<tosa::EqualOp>(inputAtRank(n, 0), inputAtRank(n, 1));
-    if (op == "not_equal")
-      return unary<tosa::LogicalNotOp>(compare<tosa::EqualOp>(inputAtRank(n, 0), inputAtRank(n, 1)));
-    if (op == "greater") return compare<tosa::GreaterOp>(inputAtRank(n, 0), inputAtRank(n, 1));
-    if (op == "greater_equal") return compare<tosa::GreaterEqualOp>(inputAtRank(n, 0), inputAtRank(n, 1));
-    if (op == "less") return compare<tosa::GreaterOp>(inputAtRank(n, 1), inputAtRank(n, 0));
-    if (op == "less_equal") return compare<tosa::GreaterEqualOp>(inputAtRank(n, 1), inputAtRank(n, 0));
-    if (op == "neg") return unary<tosa::NegateOp>(input(n, 0));
-    if (op == "exp") return unary<tosa::ExpOp>(input(n, 0));
-    if (op == "log") return unary<tosa::LogOp>(input(n, 0));
-    if (op == "rsqrt") return unary<tosa::RsqrtOp>(input(n, 0));
-    if (op == "sqrt") return unary<tosa::ReciprocalOp>(unary<tosa::RsqrtOp>(input(n, 0)));
-    if (op == "abs") return unary<tosa::AbsOp>(input(n, 0));
-    if (op == "sigmoid") return unary<tosa::SigmoidOp>(input(n, 0));
-    if (op == "tanh") return unary<tosa::TanhOp>(input(n, 0));
-    if (op == "square") return mul(input(n, 0), input(n, 0));
-    if (op == "relu") return relu(input(n, 0));
-    if (op == "leaky_relu") {
-      mlir::Value x = input(n, 0);
-      mlir::Value positive = compare<tosa::GreaterOp>(x, splatF32(0, rank));
-      return select(positive, x, mul(x, splatF32(n.attrs.getFloat("alpha", 0.2), rank)));
-    }
-    if (op == "clip")
-      return binary<tosa::MinimumOp>(binary<tosa::MaximumOp>(inputAtRank(n, 0), inputAtRank(n, 1)), inputAtRank(n, 2));
-    if (op == "where") return select(inputAtRank(n, 0), inputAtRank(n, 1), inputAtRank(n, 2));
-    if (op == "cast") return cast(n);
-    if (op == "dropout") unsupported(n, "is only exported in inference, with the training flag fixed at 0");
-    if (op == "batch_norm") return batchNorm(n);
-    if (op == "conv2d") return conv2d(n);
-    if (op == "max_pool" || op == "avg_pool") return pool(n);
-    if (op == "matmul") return matmul(n);
-    if (op == "reshape") return reshape(input(n, 0), bindBatch(n.shape, options_.batch));
-    if (op == "transpose") return transpose(input(n, 0), n.attrs.getInts("perm"));
-    if (op == "concat") {
-      std::vector<mlir::Value> parts;
-      for (size_t i = 0; i < n.inputs.size(); ++i) parts.push_back(input(n, i));
-      return builder_.create<tosa::ConcatOp>(loc_, tensorType(n.shape, n.dtype), parts,
-                                             builder_.getI64IntegerAttr(n.attrs.getInt("axis")));
-    }
-    if (op == "slice_axis") {
-      Dims start(rank, 0);
-      start[static_cast<size_t>(n.attrs.getInt("axis"))] = n.attrs.getInt("begin");
-      Dims size = bindBatch(n.shape, options_.batch);
-      return builder_.create<tosa::SliceOp>(loc_, tensorType(size, elementType(n.dtype)), input(n, 0),
-                                            builder_.getI64ArrayAttr(start), builder_.getI64ArrayAttr(size));
-    }
-    if (op == "reduce_sum" || op == "reduce_mean" || op == "reduce_max") return reduce(n);
-    if (op == "argmax") {
-      auto axes = n.attrs.getInts("axes");
-      if (axes.size() != 1) unsupported(n, "over several axes has no TOSA translation");
-      mlir::Value x = input(n, 0);
-      Dims dims = dimsOf(x);
-      dims.erase(dims.begin() + axes[0]);
-      mlir::Value index = builder_.create<tosa::ArgMaxOp>(loc_, tensorType(dims, builder_.getI32Type()), x,
-                                                          builder_.getI64IntegerAttr(axes[0]));
-      return reshape(index, bindBatch(n.shape, options_.batch));
-    }
-    if (op == "softmax" || op == "log_softmax") return softmax(n);
-    unsupported(n, "has no TOSA translation yet (the scores depend on it)");
+    throw InternalError("exportMlir: ops.def says '" + opName(n.op) + "' has a TOSA translation, but it has none");
   }
 
   // tosa.cast rounds floats to the nearest integer; graphc's cast truncates toward zero.
@@ -449,7 +532,7 @@ class TosaTranslator {
     auto type = tensorType(out, builder_.getF32Type());
     auto kernel = builder_.getI64ArrayAttr({k[0], k[1]}), stride = builder_.getI64ArrayAttr({s[0], s[1]});
     auto pad = builder_.getI64ArrayAttr({h.first, h.second, w.first, w.second});
-    if (n.op == "max_pool") return builder_.create<tosa::MaxPool2dOp>(loc_, type, x, kernel, stride, pad);
+    if (n.op == Op::MaxPool) return builder_.create<tosa::MaxPool2dOp>(loc_, type, x, kernel, stride, pad);
     return builder_.create<tosa::AvgPool2dOp>(loc_, type, x, kernel, stride, pad);
   }
 
@@ -473,9 +556,9 @@ class TosaTranslator {
     int64_t count = 1;
     for (int64_t axis : n.attrs.getInts("axes")) {
       count *= in[static_cast<size_t>(axis)];
-      x = n.op == "reduce_max" ? reduceAxis<tosa::ReduceMaxOp>(x, axis) : reduceAxis<tosa::ReduceSumOp>(x, axis);
+      x = n.op == Op::ReduceMax ? reduceAxis<tosa::ReduceMaxOp>(x, axis) : reduceAxis<tosa::ReduceSumOp>(x, axis);
     }
-    if (n.op == "reduce_mean") x = mul(x, splatF32(1.0 / static_cast<double>(count), in.size()));
+    if (n.op == Op::ReduceMean) x = mul(x, splatF32(1.0 / static_cast<double>(count), in.size()));
     return reshape(x, bindBatch(n.shape, options_.batch));
   }
 
@@ -486,7 +569,7 @@ class TosaTranslator {
     mlir::Value shifted = binary<tosa::SubOp>(x, reduceAxis<tosa::ReduceMaxOp>(x, axis));
     mlir::Value e = unary<tosa::ExpOp>(shifted);
     mlir::Value sum = reduceAxis<tosa::ReduceSumOp>(e, axis);
-    if (n.op == "softmax") return mul(e, unary<tosa::ReciprocalOp>(sum));
+    if (n.op == Op::Softmax) return mul(e, unary<tosa::ReciprocalOp>(sum));
     return binary<tosa::SubOp>(shifted, unary<tosa::LogOp>(sum));
   }
 

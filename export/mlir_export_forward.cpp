@@ -19,7 +19,7 @@ int findImagePlaceholder(const Model& model) {
     throw UserError(model.train.loc, "dump --stage mlir needs a placeholder fed with `image` in the train block");
   int found = -1;
   for (const Node& n : model.graph.nodes()) {
-    if (n.op != "placeholder" || n.dtype != DType::F32 || !hasBatch(n.shape) || n.attrs.has("default")) continue;
+    if (n.op != Op::Placeholder || n.dtype != DType::F32 || !hasBatch(n.shape) || n.attrs.has("default")) continue;
     if (found >= 0)
       throw UserError(n.loc,
                       "dump --stage mlir cannot tell the input: without a train block the graph must have one "
@@ -46,7 +46,7 @@ MlirExportOptions forwardExportOptions(const Model& model) {
   // As in an evaluation (runtime/trainer.cpp, evaluationFeeds): a default wins over a constant
   // feed, an eval_feed constant over a feed constant.
   for (const Node& n : g.nodes()) {
-    if (n.op != "placeholder" || n.id == options.input) continue;
+    if (n.op != Op::Placeholder || n.id == options.input) continue;
     if (n.attrs.has("default")) {
       options.fixedPlaceholders[n.id] = n.attrs.getFloat("default");
       continue;

@@ -1,11 +1,13 @@
-// \file AST-to-graph lowering of the lowercase calls: graph inputs, initializers, elementwise,
-// comparison, shape and reduction ops. The nn ops and losses are in lower_nn_calls.cpp, the
-// Capitalized layers in lower_layers.cpp.
+// \file AST-to-graph lowering of the lowercase calls: graph inputs, initializers, the builtins the
+// op table declares (trait::Builtin: found by spelling, arguments matched to the table's input and
+// attribute names), and where and the shape and reduction ops, whose arguments need more than that.
+// The nn ops and losses are in lower_nn_calls.cpp, the Capitalized layers in lower_layers.cpp.
 #include <cmath>
-#include <map>
+#include <optional>
 
 #include "frontend/call_args.h"
 #include "frontend/lowerer.h"
+#include "ir/op_table.h"
 
 namespace graphc {
 namespace {
@@ -75,6 +77,39 @@ std::vector<int> valueList(Lowerer& L, const Expr& e) {
   return ids;
 }
 
+// An attribute's value as the table types it.
+AttrValue attrValue(Lowerer& L, const Expr& e, const AttrDef& a) {
+  switch (a.type) {
+    case AttrType::Float:
+      return L.evalNumber(e);
+    case AttrType::Int:
+      return L.evalInt(e, a.name);
+    case AttrType::String:
+      return L.evalWord(e);
+    case AttrType::DType:
+      return dtypeName(L.evalDType(e));
+    case AttrType::Ints:
+      break;
+  }
+  throw InternalError("builtin attribute '" + a.name + "': the front end cannot read a list of ints generically");
+}
+
+// An attribute's default as ops.def spells it.
+AttrValue defaultValue(const AttrDef& a) {
+  switch (a.type) {
+    case AttrType::Float:
+      return std::stod(a.fallback);
+    case AttrType::Int:
+      return static_cast<int64_t>(std::stoll(a.fallback));
+    case AttrType::String:
+    case AttrType::DType:
+      return a.fallback;
+    case AttrType::Ints:
+      break;
+  }
+  throw InternalError("builtin attribute '" + a.name + "': no default of a list of ints");
+}
+
 }  // namespace
 
 std::string paddingArg(Lowerer& L, const CallArgs& args) {
@@ -95,15 +130,39 @@ int lowerFlatten(Lowerer& L, int x, SourceLoc loc) {
   int64_t rest = 1;
   for (size_t i = 1; i < s.size(); ++i) rest *= s[i];
   std::vector<int64_t> target = {s.empty() || s[0] == kBatch ? -2 : s[0], rest};
-  return L.addNode("reshape", {x}, Attrs().set("target", target), loc);
+  return L.addNode(Op::Reshape, {x}, Attrs().set("target", target), loc);
 }
 
-int lowerPool(Lowerer& L, const std::string& op, const CallArgs& args, int x, SourceLoc loc) {
+int lowerPool(Lowerer& L, Op op, const CallArgs& args, int x, SourceLoc loc) {
   std::vector<int64_t> size = pairArg(L, args, "size", {2, 2});
   std::vector<int64_t> strides = pairArg(L, args, "strides", size);
   Attrs a;
   a.set("size", size).set("strides", strides).set("padding", paddingArg(L, args));
   return L.addNode(op, {x}, a, loc);
+}
+
+int lowerBuiltin(Lowerer& L, const Expr& call, Op op) {
+  const OpDef& def = opDef(op);
+  // Parameters: the inputs, then the attributes the user may give (those without a default first).
+  std::vector<std::string> params = def.inputs;
+  size_t required = params.size();
+  std::vector<const AttrDef*> attrs;
+  for (const AttrDef& a : def.attrs) {
+    if (a.use == AttrDef::Use::Optional || a.use == AttrDef::Use::Inferred) continue;
+    params.push_back(a.name);
+    attrs.push_back(&a);
+    if (a.use == AttrDef::Use::Required) required = params.size();
+  }
+  CallArgs args(call, params, required);
+  std::vector<int> inputs = operands(L, args, def.inputs);
+  Attrs values;
+  for (const AttrDef* a : attrs) {
+    if (const Expr* e = args.get(a->name))
+      values.set(a->name, attrValue(L, *e, *a));
+    else if (a->use == AttrDef::Use::Default)
+      values.set(a->name, defaultValue(*a));
+  }
+  return L.addNode(op, inputs, values, call.loc);
 }
 
 int Lowerer::lowerCall(const Expr& call) {
@@ -116,14 +175,16 @@ int Lowerer::lowerCall(const Expr& call) {
     model_.layers[slot].output = id;
     return id;
   }
-  if (f == "placeholder") {
+  // A call named like an op: its builtin, or one of the calls below that need more than the table.
+  std::optional<Op> op = parseOp(f);
+  if (op == Op::Placeholder) {
     CallArgs args(call, {"dtype", "shape", "default"}, 2);
     Attrs a;
     a.set("dtype", dtypeName(evalDType(args.require("dtype")))).set("shape", evalShape(args.require("shape")));
     if (args.get("default")) a.set("default", evalNumber(*args.get("default")));
-    return addNode("placeholder", {}, a, loc);
+    return addNode(Op::Placeholder, {}, a, loc);
   }
-  if (f == "variable") {
+  if (op == Op::Variable) {
     CallArgs args(call, {"shape", "init", "trainable"}, 1);
     std::vector<int64_t> shape = evalShape(args.require("shape"));
     for (int64_t d : shape)
@@ -138,50 +199,19 @@ int Lowerer::lowerCall(const Expr& call) {
       init.set("trainable", int64_t(1));
     return variable(statementName_.empty() ? "variable" : statementName_, Shape(shape.begin(), shape.end()), init, loc);
   }
-  if (f == "constant") {
+  if (op == Op::Constant) {
     CallArgs args(call, {"value", "dtype"}, 1);
     DType t = args.get("dtype") ? evalDType(*args.get("dtype")) : DType::F32;
     return scalarConstant(evalNumber(args.require("value")), t, loc);
   }
-  static const std::map<std::string, std::string> unary = {
-      {"neg", "neg"},       {"exp", "exp"}, {"log", "log"},   {"sqrt", "sqrt"},       {"rsqrt", "rsqrt"},
-      {"square", "square"}, {"abs", "abs"}, {"relu", "relu"}, {"sigmoid", "sigmoid"}, {"tanh", "tanh"}};
-  if (unary.count(f)) {
-    CallArgs args(call, {"x"}, 1);
-    return addNode(unary.at(f), {evalNode(args.require("x"))}, {}, loc);
-  }
-  static const std::map<std::string, std::string> binary = {
-      {"maximum", "maximum"}, {"minimum", "minimum"},       {"equal", "equal"},     {"not_equal", "not_equal"},
-      {"less", "less"},       {"less_equal", "less_equal"}, {"greater", "greater"}, {"greater_equal", "greater_equal"}};
-  if (binary.count(f)) {
-    CallArgs args(call, {"a", "b"}, 2);
-    return addNode(binary.at(f), operands(*this, args, {"a", "b"}), {}, loc);
-  }
-  if (f == "matmul") {
-    CallArgs args(call, {"a", "b"}, 2);
-    return addNode("matmul", {evalNode(args.require("a")), evalNode(args.require("b"))}, {}, loc);
-  }
-  if (f == "leaky_relu") {
-    CallArgs args(call, {"x", "alpha"}, 1);
-    double alpha = args.get("alpha") ? evalNumber(*args.get("alpha")) : 0.2;
-    return addNode("leaky_relu", {evalNode(args.require("x"))}, Attrs().set("alpha", alpha), loc);
-  }
-  if (f == "clip") {
-    CallArgs args(call, {"x", "lo", "hi"}, 3);
-    return addNode("clip", operands(*this, args, {"x", "lo", "hi"}), {}, loc);
-  }
-  if (f == "where") {
+  if (op && hasTrait(*op, trait::Builtin)) return lowerBuiltin(*this, call, *op);
+  if (op == Op::Where) {
     CallArgs args(call, {"c", "a", "b"}, 3);
     int c = evalNode(args.require("c"));
     std::vector<int> ab = operands(*this, args, {"a", "b"});
-    return addNode("where", {c, ab[0], ab[1]}, {}, loc);
+    return addNode(Op::Where, {c, ab[0], ab[1]}, {}, loc);
   }
-  if (f == "cast") {
-    CallArgs args(call, {"x", "dtype"}, 2);
-    return addNode("cast", {evalNode(args.require("x"))},
-                   Attrs().set("dtype", dtypeName(evalDType(args.require("dtype")))), loc);
-  }
-  if (f == "transpose") {
+  if (op == Op::Transpose) {
     CallArgs args(call, {"x", "perm"}, 1);
     int x = evalNode(args.require("x"));
     std::vector<int64_t> perm;
@@ -190,37 +220,32 @@ int Lowerer::lowerCall(const Expr& call) {
         throw UserError(p->loc, "transpose expects perm as a list of axes, such as [1, 0]");
       for (const auto& item : p->items) perm.push_back(evalInt(*item, "an axis"));
     }
-    return addNode("transpose", {x}, Attrs().set("perm", perm), loc);
+    return addNode(Op::Transpose, {x}, Attrs().set("perm", perm), loc);
   }
-  if (f == "concat") {
+  if (op == Op::Concat) {
     CallArgs args(call, {"values", "axis"}, 2);
     std::vector<int> values = valueList(*this, args.require("values"));
-    return addNode("concat", values, Attrs().set("axis", evalInt(args.require("axis"), "axis")), loc);
+    return addNode(Op::Concat, values, Attrs().set("axis", evalInt(args.require("axis"), "axis")), loc);
   }
-  if (f == "one_hot") {
-    CallArgs args(call, {"labels", "depth"}, 2);
-    int labels = evalNode(args.require("labels"));
-    return addNode("one_hot", {labels}, Attrs().set("depth", evalInt(args.require("depth"), "depth")), loc);
-  }
-  if (f == "reshape") {
+  if (op == Op::Reshape) {
     CallArgs args(call, {"x", "shape"}, 2);
-    return addNode("reshape", {evalNode(args.require("x"))}, Attrs().set("target", evalShape(args.require("shape"))),
+    return addNode(Op::Reshape, {evalNode(args.require("x"))}, Attrs().set("target", evalShape(args.require("shape"))),
                    loc);
   }
   if (f == "flatten") {
     CallArgs args(call, {"x"}, 1);
     return lowerFlatten(*this, evalNode(args.require("x")), loc);
   }
-  if (f == "reduce_sum" || f == "reduce_mean" || f == "reduce_max") {
+  if (op == Op::ReduceSum || op == Op::ReduceMean || op == Op::ReduceMax) {
     CallArgs args(call, {"x", "axis", "keepdims"}, 1);
     Attrs a;
     a.set("axes", axesArg(*this, args));
     a.set("keepdims", static_cast<int64_t>(args.get("keepdims") && evalNumber(*args.get("keepdims")) != 0));
-    return addNode(f, {evalNode(args.require("x"))}, a, loc);
+    return addNode(*op, {evalNode(args.require("x"))}, a, loc);
   }
-  if (f == "argmax") {
+  if (op == Op::Argmax) {
     CallArgs args(call, {"x", "axis"}, 2);
-    return addNode("argmax", {evalNode(args.require("x"))},
+    return addNode(Op::Argmax, {evalNode(args.require("x"))},
                    Attrs().set("axes", std::vector<int64_t>{evalInt(args.require("axis"), "axis")}), loc);
   }
   int id = lowerNNCall(call);

@@ -1,8 +1,11 @@
 // \file AST-to-graph lowering of the Capitalized layers: each creates its variables (Keras' default
 // initializers) in a scope named after the binding, then the ops of its body.
+#include <optional>
+
 #include "frontend/call_args.h"
 #include "frontend/layers.h"
 #include "frontend/lowerer.h"
+#include "ir/op_table.h"
 
 namespace graphc {
 namespace {
@@ -11,7 +14,9 @@ int activation(Lowerer& L, const CallArgs& args, int x, SourceLoc loc) {
   const Expr* e = args.get("activation");
   std::string act = e ? L.evalWord(*e) : "none";
   if (act == "none" || act == "linear") return x;
-  if (act == "relu" || act == "sigmoid" || act == "tanh" || act == "softmax") return L.addNode(act, {x}, {}, loc);
+  // Keras' activation names are op spellings.
+  std::optional<Op> op = parseOp(act);
+  if (op == Op::Relu || op == Op::Sigmoid || op == Op::Tanh || op == Op::Softmax) return L.addNode(*op, {x}, {}, loc);
   throw UserError(e->loc, "unknown activation '" + act + "' (expected relu, sigmoid, tanh, softmax or none)");
 }
 
@@ -37,28 +42,28 @@ int buildBatchNorm(Graph& g, int x, const BatchNormVariables& v, int training, d
   std::vector<int64_t> axes;
   for (size_t d = 0; d + 1 < rank; ++d) axes.push_back(static_cast<int64_t>(d));
   auto constant = [&](double value) {
-    return g.add("constant", {}, Attrs().set("value", value).set("dtype", std::string("f32")), loc);
+    return g.add(Op::Constant, {}, Attrs().set("value", value).set("dtype", std::string("f32")), loc);
   };
-  int mean = g.add("reduce_mean", {x}, meanOver(axes), loc);
-  int centered = g.add("sub", {x, mean}, {}, loc);
-  int variance = g.add("reduce_mean", {g.add("square", {centered}, {}, loc)}, meanOver(axes), loc);
-  int isTraining = g.add("greater", {training, constant(0.5)}, {}, loc);
-  int useMean = g.add("where", {isTraining, mean, v.movingMean}, {}, loc);
-  int useVariance = g.add("where", {isTraining, variance, v.movingVariance}, {}, loc);
-  int y = g.add("batch_norm", {x, v.gamma, v.beta, useMean, useVariance}, Attrs().set("epsilon", epsilon), loc);
+  int mean = g.add(Op::ReduceMean, {x}, meanOver(axes), loc);
+  int centered = g.add(Op::Sub, {x, mean}, {}, loc);
+  int variance = g.add(Op::ReduceMean, {g.add(Op::Square, {centered}, {}, loc)}, meanOver(axes), loc);
+  int isTraining = g.add(Op::Greater, {training, constant(0.5)}, {}, loc);
+  int useMean = g.add(Op::Where, {isTraining, mean, v.movingMean}, {}, loc);
+  int useVariance = g.add(Op::Where, {isTraining, variance, v.movingVariance}, {}, loc);
+  int y = g.add(Op::BatchNorm, {x, v.gamma, v.beta, useMean, useVariance}, Attrs().set("epsilon", epsilon), loc);
 
   auto average = [&](int moving, int batch) {
-    int next = g.add(
-        "add",
-        {g.add("mul", {moving, constant(momentum)}, {}, loc), g.add("mul", {batch, constant(1 - momentum)}, {}, loc)},
-        {}, loc);
+    int next = g.add(Op::Add,
+                     {g.add(Op::Mul, {moving, constant(momentum)}, {}, loc),
+                      g.add(Op::Mul, {batch, constant(1 - momentum)}, {}, loc)},
+                     {}, loc);
     g.mutableNode(next).name = g.node(moving).name + "/next";
     updates->push_back({moving, next});
   };
   average(v.movingMean, mean);
-  int n = g.add("element_count", {x}, Attrs().set("axes", axes), loc);
-  int correction = g.add("div", {n, g.add("sub", {n, constant(1 + epsilon)}, {}, loc)}, {}, loc);
-  average(v.movingVariance, g.add("mul", {variance, correction}, {}, loc));
+  int n = g.add(Op::ElementCount, {x}, Attrs().set("axes", axes), loc);
+  int correction = g.add(Op::Div, {n, g.add(Op::Sub, {n, constant(1 + epsilon)}, {}, loc)}, {}, loc);
+  average(v.movingVariance, g.add(Op::Mul, {variance, correction}, {}, loc));
   return y;
 }
 
@@ -84,10 +89,10 @@ int Lowerer::lowerLayer(const Expr& call) {
     Attrs a;
     a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
     a.set("padding", paddingArg(*this, args));
-    int y = addNode("conv2d", {x, w}, a, loc);
+    int y = addNode(Op::Conv2d, {x, w}, a, loc);
     if (useBias(*this, args)) {
       int b = variable(scope + "/bias", {filters}, init("zeros"), loc);
-      y = addNode("add", {y, b}, {}, loc);
+      y = addNode(Op::Add, {y, b}, {}, loc);
     }
     return activation(*this, args, y, loc);
   }
@@ -102,17 +107,17 @@ int Lowerer::lowerLayer(const Expr& call) {
       throw UserError(args.require("x").loc, "Dense expects an input of rank 2, found " +
                                                  typeToString(xn.dtype, xn.shape) + " (use Flatten first)");
     int w = variable(scope + "/kernel", {xn.shape[1], units}, init("glorot_uniform"), loc);
-    int y = addNode("matmul", {x, w}, {}, loc);
+    int y = addNode(Op::Matmul, {x, w}, {}, loc);
     if (useBias(*this, args)) {
       int b = variable(scope + "/bias", {units}, init("zeros"), loc);
-      y = addNode("add", {y, b}, {}, loc);
+      y = addNode(Op::Add, {y, b}, {}, loc);
     }
     return activation(*this, args, y, loc);
   }
   if (f == "MaxPool2D" || f == "AvgPool2D") {
     CallArgs args(call, {"x", "size", "strides", "padding"}, 1);
     int x = evalNode(args.require("x"));
-    return lowerPool(*this, f == "MaxPool2D" ? "max_pool" : "avg_pool", args, x, loc);
+    return lowerPool(*this, f == "MaxPool2D" ? Op::MaxPool : Op::AvgPool, args, x, loc);
   }
   if (f == "Flatten") {
     CallArgs args(call, {"x"}, 1);

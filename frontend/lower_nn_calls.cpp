@@ -1,12 +1,15 @@
 // \file AST-to-graph lowering of the lowercase nn calls: convolution, pooling, softmax, dropout,
-// batch_norm, the losses and the accuracy metric.
+// the losses and the accuracy metric.
+#include <optional>
+
 #include "frontend/call_args.h"
 #include "frontend/lowerer.h"
+#include "ir/op_table.h"
 
 namespace graphc {
 namespace {
 
-int classificationOp(Lowerer& L, const Expr& call, const std::string& op, const char* first, bool normalize = false) {
+int classificationOp(Lowerer& L, const Expr& call, Op op, const char* first, bool normalize = false) {
   CallArgs args(call, {first, "labels"}, 2);
   int scores = L.evalNode(args.require(first));
   int labels = L.evalNode(args.require("labels"));
@@ -16,19 +19,19 @@ int classificationOp(Lowerer& L, const Expr& call, const std::string& op, const 
     int64_t last = static_cast<int64_t>(L.model().graph.node(scores).shape.size()) - 1;
     Attrs a;
     a.set("axes", std::vector<int64_t>{last}).set("keepdims", int64_t(1));
-    scores = L.addNode("div", {scores, L.addNode("reduce_sum", {scores}, a, call.loc)}, {}, call.loc);
+    scores = L.addNode(Op::Div, {scores, L.addNode(Op::ReduceSum, {scores}, a, call.loc)}, {}, call.loc);
   }
   return L.addNode(op, {scores, labels}, {}, call.loc);
 }
 
 // softmax and log_softmax: over the last axis only.
-int lastAxisOp(Lowerer& L, const Expr& call, const std::string& op) {
+int lastAxisOp(Lowerer& L, const Expr& call, Op op) {
   CallArgs args(call, {"x", "axis"}, 1);
   int x = L.evalNode(args.require("x"));
   int64_t axis = args.get("axis") ? L.evalInt(*args.get("axis"), "axis") : -1;
   int64_t rank = static_cast<int64_t>(L.model().graph.node(x).shape.size());
   if (axis != -1 && axis != rank - 1)
-    throw UserError(args.get("axis")->loc, op + " supports only the last axis for now");
+    throw UserError(args.get("axis")->loc, opName(op) + " supports only the last axis for now");
   return L.addNode(op, {x}, {}, call.loc);
 }
 
@@ -41,10 +44,10 @@ int meanSquaredError(Lowerer& L, const Expr& call) {
   if (na.shape != nb.shape || na.dtype != DType::F32 || nb.dtype != DType::F32)
     throw UserError(call.loc, "mean_squared_error expects two f32 values of one shape, found " +
                                   typeToString(na.dtype, na.shape) + " and " + typeToString(nb.dtype, nb.shape));
-  int squared = L.addNode("square", {L.addNode("sub", {a, b}, {}, call.loc)}, {}, call.loc);
+  int squared = L.addNode(Op::Square, {L.addNode(Op::Sub, {a, b}, {}, call.loc)}, {}, call.loc);
   Attrs all;
   all.set("axes", std::vector<int64_t>{}).set("keepdims", int64_t(0));
-  return L.addNode("reduce_mean", {squared}, all, call.loc);
+  return L.addNode(Op::ReduceMean, {squared}, all, call.loc);
 }
 
 // FNV-1a: a stable 32-bit hash, so that a dropout's mask depends on its name, not on build or order.
@@ -66,45 +69,39 @@ int Lowerer::dropout(int x, const Expr& keepOrRate, const std::string& seedKey, 
     keep = scalarConstant(rate ? 1 - v : v, DType::F32, keepOrRate.loc);
   } else {
     keep = evalNode(keepOrRate);
-    if (rate) keep = addNode("sub", {scalarConstant(1, DType::F32, loc), keep}, {}, loc);
+    if (rate) keep = addNode(Op::Sub, {scalarConstant(1, DType::F32, loc), keep}, {}, loc);
   }
   Attrs a;
   a.set("seed", stableSeed(seedKey));
-  return addNode("dropout", {x, keep, trainingFlag(), stepCounter()}, a, loc);
+  return addNode(Op::Dropout, {x, keep, trainingFlag(), stepCounter()}, a, loc);
 }
 
 int Lowerer::lowerNNCall(const Expr& call) {
   const std::string& f = call.text;
+  std::optional<Op> op = parseOp(f);
   SourceLoc loc = call.loc;
-  if (f == "softmax" || f == "log_softmax") return lastAxisOp(*this, call, f);
-  if (f == "conv2d") {
+  if (op == Op::Softmax || op == Op::LogSoftmax) return lastAxisOp(*this, call, *op);
+  if (op == Op::Conv2d) {
     CallArgs args(call, {"x", "w", "strides", "padding", "dilation"}, 2);
     Attrs a;
     a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
     a.set("padding", paddingArg(*this, args));
-    return addNode("conv2d", {evalNode(args.require("x")), evalNode(args.require("w"))}, a, loc);
+    return addNode(Op::Conv2d, {evalNode(args.require("x")), evalNode(args.require("w"))}, a, loc);
   }
-  if (f == "max_pool" || f == "avg_pool") {
+  if (op == Op::MaxPool || op == Op::AvgPool) {
     CallArgs args(call, {"x", "size", "strides", "padding"}, 1);
-    return lowerPool(*this, f, args, evalNode(args.require("x")), loc);
+    return lowerPool(*this, *op, args, evalNode(args.require("x")), loc);
   }
-  if (f == "dropout") {
+  if (op == Op::Dropout) {
     CallArgs args(call, {"x", "keep_prob", "seed"}, 2);
     int x = evalNode(args.require("x"));
     std::string key = args.get("seed") ? std::to_string(evalInt(*args.get("seed"), "seed"))
                                        : (statementName_.empty() ? "dropout" : statementName_);
     return dropout(x, args.require("keep_prob"), key, loc, false);
   }
-  if (f == "batch_norm") {
-    CallArgs args(call, {"x", "gamma", "beta", "mean", "var", "epsilon"}, 5);
-    std::vector<int> in;
-    for (const char* name : {"x", "gamma", "beta", "mean", "var"}) in.push_back(evalNode(args.require(name)));
-    double epsilon = args.get("epsilon") ? evalNumber(*args.get("epsilon")) : 1e-3;
-    return addNode("batch_norm", in, Attrs().set("epsilon", epsilon), loc);
-  }
-  if (f == "softmax_cross_entropy") return classificationOp(*this, call, "softmax_cross_entropy", "logits");
+  if (op == Op::SoftmaxCrossEntropy) return classificationOp(*this, call, Op::SoftmaxCrossEntropy, "logits");
   if (f == "sparse_categorical_crossentropy" || f == "categorical_crossentropy") {
-    int id = classificationOp(*this, call, "probs_cross_entropy", "probs", f == "categorical_crossentropy");
+    int id = classificationOp(*this, call, Op::ProbsCrossEntropy, "probs", f == "categorical_crossentropy");
     bool ids = model_.graph.node(model_.graph.node(id).inputs[1]).dtype == DType::I32;
     if (f == "sparse_categorical_crossentropy" && !ids)
       throw UserError(call.loc,
@@ -113,7 +110,7 @@ int Lowerer::lowerNNCall(const Expr& call) {
     return id;
   }
   if (f == "mean_squared_error") return meanSquaredError(*this, call);
-  if (f == "accuracy") return classificationOp(*this, call, "accuracy", "scores");
+  if (op == Op::Accuracy) return classificationOp(*this, call, Op::Accuracy, "scores");
   return -1;
 }
 

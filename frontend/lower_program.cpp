@@ -107,7 +107,7 @@ std::string Lowerer::layerScope() {
   return name;
 }
 
-int Lowerer::addNode(const std::string& op, std::vector<int> inputs, Attrs attrs, SourceLoc loc) {
+int Lowerer::addNode(Op op, std::vector<int> inputs, Attrs attrs, SourceLoc loc) {
   return model_.graph.add(op, std::move(inputs), std::move(attrs), loc);
 }
 
@@ -116,7 +116,7 @@ int Lowerer::trainingFlag() {
   if (id >= 0) return id;
   Attrs a;
   a.set("dtype", std::string("f32")).set("shape", std::vector<int64_t>{}).set("default", 0.0);
-  return model_.graph.add("placeholder", {}, a, {}, kTrainingFlagName);
+  return model_.graph.add(Op::Placeholder, {}, a, {}, kTrainingFlagName);
 }
 
 int Lowerer::stepCounter() {
@@ -124,16 +124,16 @@ int Lowerer::stepCounter() {
   if (id >= 0) return id;
   Attrs a;
   a.set("dtype", std::string("i32")).set("shape", std::vector<int64_t>{}).set("default", 0.0);
-  return model_.graph.add("placeholder", {}, a, {}, kStepName);
+  return model_.graph.add(Op::Placeholder, {}, a, {}, kStepName);
 }
 
 int Lowerer::scalarConstant(double v, DType dtype, SourceLoc loc) {
-  return addNode("constant", {}, Attrs().set("value", v).set("dtype", dtypeName(dtype)), loc);
+  return addNode(Op::Constant, {}, Attrs().set("value", v).set("dtype", dtypeName(dtype)), loc);
 }
 
 int Lowerer::variable(const std::string& name, const Shape& shape, Attrs init, SourceLoc loc) {
   init.set("shape", std::vector<int64_t>(shape.begin(), shape.end())).set("dtype", std::string("f32"));
-  int id = addNode("variable", {}, init, loc);
+  int id = addNode(Op::Variable, {}, init, loc);
   model_.graph.mutableNode(id).name = name;
   return id;
 }
@@ -223,11 +223,12 @@ int Lowerer::evalNode(const Expr& e) {
     }
     case ExprKind::Unary:
       if (isConstantExpr(e)) return scalarConstant(evalNumber(e), DType::F32, e.loc);
-      return addNode("neg", {evalNode(*e.items[0])}, {}, e.loc);
+      return addNode(Op::Neg, {evalNode(*e.items[0])}, {}, e.loc);
     case ExprKind::Binary: {
-      static const std::map<std::string, std::string> ops = {
-          {"+", "add"}, {"-", "sub"}, {"*", "mul"}, {"/", "div"}, {"@", "matmul"}, {"==", "equal"},
-          {"!=", "not_equal"}, {"<", "less"}, {"<=", "less_equal"}, {">", "greater"}, {">=", "greater_equal"}};
+      static const std::map<std::string, Op> ops = {
+          {"+", Op::Add},        {"-", Op::Sub},     {"*", Op::Mul},          {"/", Op::Div},
+          {"@", Op::Matmul},     {"==", Op::Equal},  {"!=", Op::NotEqual},    {"<", Op::Less},
+          {"<=", Op::LessEqual}, {">", Op::Greater}, {">=", Op::GreaterEqual}};
       if (isConstantExpr(e) && e.text != "@" && ops.count(e.text) && std::string("+-*/").find(e.text) != std::string::npos)
         return scalarConstant(evalNumber(e), DType::F32, e.loc);
       const Expr& lhs = *e.items[0];

@@ -101,7 +101,7 @@ void Lowerer::lowerTrain(const Stmt& train) {
         FeedSpec feed;
         feed.loc = key->loc;
         feed.placeholder = evalNode(*key);
-        if (model_.graph.node(feed.placeholder).op != "placeholder")
+        if (model_.graph.node(feed.placeholder).op != Op::Placeholder)
           throw UserError(key->loc, "only placeholders can be fed, found a computed value");
         if (value->kind == ExprKind::Ident && (value->text == "image" || value->text == "label")) {
           feed.kind = value->text == "image" ? FeedSpec::Kind::Image : FeedSpec::Kind::Label;

@@ -39,7 +39,7 @@ class Lowerer {
   // when ops are added elsewhere.
   int dropout(int x, const Expr& keepOrRate, const std::string& seedKey, SourceLoc loc, bool rate);
 
-  int addNode(const std::string& op, std::vector<int> inputs, Attrs attrs, SourceLoc loc);
+  int addNode(Op op, std::vector<int> inputs, Attrs attrs, SourceLoc loc);
   // The session-fed scalars (created on first use): 1.0 while training, else 0.0; the step number.
   int trainingFlag();
   int stepCounter();
@@ -80,7 +80,10 @@ std::string paddingArg(Lowerer& L, const CallArgs& args);  // "same" or "valid" 
 // An `n or [h, w]` argument, or fallback when it is absent.
 std::vector<int64_t> pairArg(Lowerer& L, const CallArgs& args, const std::string& name, std::vector<int64_t> fallback);
 // max_pool or avg_pool with the size (default 2), strides (default size) and padding arguments.
-int lowerPool(Lowerer& L, const std::string& op, const CallArgs& args, int x, SourceLoc loc);
+int lowerPool(Lowerer& L, Op op, const CallArgs& args, int x, SourceLoc loc);
+// A call of an op the table declares a builtin: its inputs and attributes by the table's names,
+// numbers among the inputs taking the dtype of the first graph value, attribute defaults written.
+int lowerBuiltin(Lowerer& L, const Expr& call, Op op);
 int lowerFlatten(Lowerer& L, int x, SourceLoc loc);  // [N, ...] -> [N, rest]
 
 }  // namespace graphc

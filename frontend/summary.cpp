@@ -65,7 +65,7 @@ std::string printSummary(const Model& model) {
       // A scope of raw variables: show the shape of the last value bound in it, if any.
       std::string shape;
       for (const Node& n : g.nodes())
-        if (n.op != "variable" && !n.isGradient && n.name.rfind(scope + "/", 0) == 0) shape = kerasShape(n.shape);
+        if (n.op != Op::Variable && !n.isGradient && n.name.rfind(scope + "/", 0) == 0) shape = kerasShape(n.shape);
       row(scope + " (variables)", shape, paramsByScope[scope]);
     }
   os << doubleRule << "\n";

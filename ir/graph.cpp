@@ -22,10 +22,10 @@ void checkShape(const Node& n) {
   for (int64_t d : n.shape) {
     if (d == kBatch) continue;
     if (d < 0)
-      throw UserError(n.loc, n.op + ": the shape " + shapeToString(n.shape) + " has a negative dimension " +
+      throw UserError(n.loc, opName(n.op) + ": the shape " + shapeToString(n.shape) + " has a negative dimension " +
                                  std::to_string(d));
     if (d > kMaxElements || (d != 0 && count > kMaxElements / d))
-      throw UserError(n.loc, n.op + ": the shape " + shapeToString(n.shape) +
+      throw UserError(n.loc, opName(n.op) + ": the shape " + shapeToString(n.shape) +
                                  " has more than 2^31 - 1 elements (besides the batch), more than graphc's "
                                  "kernels can index");
     count *= d;
@@ -34,12 +34,11 @@ void checkShape(const Node& n) {
 
 }  // namespace
 
-int Graph::add(const std::string& op, std::vector<int> inputs, Attrs attrs, SourceLoc loc, std::string name) {
-  const OpDef* def = findOp(op);
-  internalCheck(def != nullptr, "graph", "unknown op '" + op + "'");
+int Graph::add(Op op, std::vector<int> inputs, Attrs attrs, SourceLoc loc, std::string name) {
+  const OpDef* def = &opDef(op);
   int arity = static_cast<int>(inputs.size());
   if (arity < def->minInputs || arity > def->maxInputs)
-    throw UserError(loc, op + " expects " + std::to_string(def->minInputs) +
+    throw UserError(loc, opName(op) + " expects " + std::to_string(def->minInputs) +
                              (def->maxInputs != def->minInputs ? " to " + std::to_string(def->maxInputs) : "") +
                              " inputs, found " + std::to_string(arity));
   Node n;
@@ -51,7 +50,7 @@ int Graph::add(const std::string& op, std::vector<int> inputs, Attrs attrs, Sour
   n.loc = loc;
   n.isGradient = buildingGradient_;
   if (buildingGradient_) n.gradientOf = gradientOf_;
-  for (int in : n.inputs) internalCheck(in >= 0 && in < n.id, "graph", "input out of order in " + op);
+  for (int in : n.inputs) internalCheck(in >= 0 && in < n.id, "graph", "input out of order in " + opName(op));
   TypeContext ctx{*this, n};
   def->inferType(ctx);
   checkShape(n);
@@ -68,7 +67,7 @@ int Graph::findByName(const std::string& name) const {
 std::vector<int> Graph::variables(bool trainableOnly) const {
   std::vector<int> ids;
   for (const Node& n : nodes_)
-    if (n.op == "variable" && (!trainableOnly || n.attrs.getInt("trainable", 1))) ids.push_back(n.id);
+    if (n.op == Op::Variable && (!trainableOnly || n.attrs.getInt("trainable", 1))) ids.push_back(n.id);
   return ids;
 }
 

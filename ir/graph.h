@@ -4,16 +4,17 @@
 #include <string>
 #include <vector>
 
-#include "support/source_location.h"
 #include "ir/attrs.h"
+#include "ir/ops.h"
 #include "ir/types.h"
+#include "support/source_location.h"
 
 namespace graphc {
 
 // One value of the graph. Inputs always have smaller ids, so id order is a topological order.
 struct Node {
   int id = -1;
-  std::string op;
+  Op op = Op::Constant;
   std::vector<int> inputs;
   Attrs attrs;
   DType dtype = DType::F32;
@@ -31,8 +32,7 @@ class Graph {
 
   // Appends a node after checking arity and inferring its type with the op table.
   // A type error is a UserError at loc.
-  int add(const std::string& op, std::vector<int> inputs, Attrs attrs = {}, SourceLoc loc = {},
-          std::string name = "");
+  int add(Op op, std::vector<int> inputs, Attrs attrs = {}, SourceLoc loc = {}, std::string name = "");
 
   const Node& node(int id) const { return nodes_.at(static_cast<size_t>(id)); }
   Node& mutableNode(int id) { return nodes_.at(static_cast<size_t>(id)); }

@@ -1,12 +1,14 @@
-// \file The op table: every graph op declared once with its arity, type rule and meaning.
+// \file The op table: `enum class Op` and one OpDef per op, both expanded from ir/ops.def, and the
+// only mapping between an op's spelling and its enum (opName, parseOp).
 //
-// Gradient rules live in passes/gradient_rules.cpp, Halide lowerings in codegen/lower_*.cpp
-// (found through codegen/lowering.cpp) and naive references in tests/testing/reference_*.cpp,
-// each a table keyed by the same names; tests/unit/test_op_table.cpp fails for any op missing
-// from one of them.
+// Other layers find their part of an op by the enum: the Halide lowering (codegen/lowering.h),
+// the gradient rule (passes/gradient_rules.h), the TOSA translation (export/mlir_export.cpp) and
+// the reference (tests/testing/reference_ops.h). tests/unit/test_op_table.cpp fails for any op
+// missing one of them.
 #pragma once
 
-#include <functional>
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,24 +24,86 @@ struct TypeContext {
   const Node& input(size_t i) const { return graph.node(node.inputs.at(i)); }
   [[noreturn]] void fail(const std::string& message) const;
 };
+using TypeRule = void (*)(TypeContext&);
 
-enum class OpKind {
-  Source,       // placeholder, variable, constant: values that come from outside the kernels
-  Elementwise,  // output element i depends only on input elements at i (after broadcasting)
-  Other,        // reductions, convolutions, reshapes...
+// Traits: what passes may assume about an op, as a bit set.
+using Traits = uint32_t;
+namespace trait {
+constexpr Traits None = 0;
+constexpr Traits Source = 1u << 0;          // placeholder, variable, constant: bound to buffers, not lowered
+constexpr Traits Elementwise = 1u << 1;     // output element i depends only on input elements at i (broadcast)
+constexpr Traits TiledProducer = 1u << 2;   // lowered to a register-tiled reduction that fusion may anchor a kernel on
+constexpr Traits Reduction = 1u << 3;       // reduces over attr axes
+constexpr Traits Random = 1u << 4;          // draws pseudo-random numbers (from a hash: still deterministic)
+constexpr Traits GradientHelper = 1u << 5;  // made by gradient rules or the optimizer, never differentiated
+constexpr Traits Builtin = 1u << 6;         // a DSL builtin by its spelling, lowered generically by the front end
+}  // namespace trait
+
+// An op's gradient decision.
+enum class Gradient {
+  Rule,               // passes/gradient_rules.cpp has a rule
+  NotDifferentiable,  // its output is integer, boolean or a gradient piece: no gradient flows through it
+  Zero,               // its value does not depend on its inputs' values: the gradient is zero
+};
+
+// An op's TOSA decision.
+enum class Tosa {
+  Translated,  // export/mlir_export.cpp translates it
+  None,        // no TOSA form: exporting a graph whose scores need it is a user error
+};
+
+// How ir/op_cost.cpp estimates an op's floating-point operations.
+enum class FlopRule {
+  PerOutput,             // one per element produced
+  PerInput,              // one per element of input 0 read
+  Conv2d,                // multiply-adds (two FLOPs) of each output over the filter window
+  Conv2dBackpropInput,   // multiply-adds of each output gradient element over the filter window
+  Conv2dBackpropFilter,  // the same count, for the filter gradient
+  Matmul,                // multiply-adds of each output over the inner dimension
+};
+
+enum class AttrType { Float, Int, Ints, String, DType };
+
+// One attribute as ops.def declares it.
+struct AttrDef {
+  std::string name;
+  AttrType type = AttrType::Float;
+  enum class Use {
+    Required,  // the front end or pass that makes the node sets it
+    Default,   // the front end writes `fallback` when the user gives none
+    Optional,  // set by the compiler only; absent means the op's documented default
+    Inferred,  // set by the type rule
+  } use = Use::Required;
+  std::string fallback;  // the default's spelling, for Use::Default
 };
 
 struct OpDef {
-  std::string name;
+  Op op;
+  std::string name;  // the spelling
   int minInputs = 0;
   int maxInputs = 0;
-  OpKind kind = OpKind::Other;
-  std::function<void(TypeContext&)> inferType;
+  std::vector<std::string> inputs;  // names; a variadic op's single name ends in "..."
+  std::vector<AttrDef> attrs;
+  std::string attrSpec;  // the attributes as ops.def spells them
+  TypeRule inferType = nullptr;
+  Traits traits = trait::None;
+  Gradient gradient = Gradient::NotDifferentiable;
+  Tosa tosa = Tosa::None;
+  FlopRule flops = FlopRule::PerOutput;
   std::string doc;
+
+  bool has(Traits t) const { return (traits & t) == t; }
 };
 
-const OpDef* findOp(const std::string& name);
+// The table, in ops.def's order (indexed by opIndex).
 const std::vector<OpDef>& allOps();
+const OpDef& opDef(Op op);
+
+inline bool hasTrait(Op op, Traits t) { return opDef(op).has(t); }
+inline bool isSource(Op op) { return hasTrait(op, trait::Source); }
+inline bool isElementwise(Op op) { return hasTrait(op, trait::Elementwise); }
+// Neither a source nor elementwise: reductions, convolutions, reshapes... (computed at root).
+inline bool isComplex(Op op) { return !isSource(op) && !isElementwise(op); }
 
 // Output size and leading pad of one spatial dimension of a convolution or pooling window,
 // with TensorFlow's rules ("same": out = ceil(in / stride), the odd pad goes after).

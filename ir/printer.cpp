@@ -9,7 +9,7 @@ std::string printNode(const Graph& graph, int id) {
   const Node& n = graph.node(id);
   std::ostringstream os;
   std::string file = graph.file.substr(graph.file.find_last_of('/') + 1);
-  os << "%" << n.id << " = " << (n.isGradient ? "grad " : "") << n.op << "(";
+  os << "%" << n.id << " = " << (n.isGradient ? "grad " : "") << opName(n.op) << "(";
   for (size_t i = 0; i < n.inputs.size(); ++i) os << (i ? ", " : "") << "%" << n.inputs[i];
   os << ")";
   std::string attrs = n.attrs.toString();

@@ -1,5 +1,5 @@
-// \file Type rules shared by the op table's files: small checks (ir/op_table.cpp) and the rules of
-// the selection, shape and normalization ops (ir/type_rules_nn.cpp).
+// \file The type rules ir/ops.def names (defined in type_rules.cpp and type_rules_nn.cpp) and the
+// small checks they share.
 #pragma once
 
 #include <string>
@@ -18,16 +18,29 @@ void sameAsInputK(TypeContext& c, size_t k);
 // An f32 input, the output of the same type.
 void unaryFloat(TypeContext& c);
 
-void inferClip(TypeContext& c);          // clip(x, lo, hi): one numeric dtype, broadcast together
-void inferWhere(TypeContext& c);         // where(c, a, b): bool c, a and b of one dtype, broadcast together
-void inferBatchNorm(TypeContext& c);     // batch_norm(x, gamma, beta, mean, var): statistics broadcast into x
-void inferDropout(TypeContext& c);       // dropout(x, keep_prob, training, step): f32, f32, f32, i32 scalars
-void inferTranspose(TypeContext& c);     // attr perm, normalized (default reversed)
-void inferConcat(TypeContext& c);        // attr axis, normalized; not along the batch dimension
-void inferSliceAxis(TypeContext& c);     // attrs axis, begin, size
-void inferOneHot(TypeContext& c);        // attr depth: i32 [...] -> f32 [..., depth]
-void lastAxisFloat(TypeContext& c);      // f32 of rank >= 1 (ops over the last axis)
-void inferElementCount(TypeContext& c);  // attr axes normalized (empty: all); an f32 scalar
+void arithmetic(TypeContext& c);           // broadcasting, operands of one dtype
+void comparison(TypeContext& c);           // broadcasting, a bool result
+void sameAsInput1(TypeContext& c);         // gradient helpers typed like input 1
+void sameAsInput2(TypeContext& c);         // gradient helpers typed like input 2
+void shapedLikeInput1(TypeContext& c);     // input 0's dtype in input 1's shape
+void inferSource(TypeContext& c);          // attrs dtype (default f32) and shape (-2: the batch)
+void inferCast(TypeContext& c);            // attr dtype, the input's shape
+void inferConv(TypeContext& c);            // NHWC x HWIO; sets attrs pad_top, pad_left
+void inferPool(TypeContext& c);            // NHWC windows; sets attrs pad_top, pad_left
+void inferMatmul(TypeContext& c);          // attrs transpose_a, transpose_b
+void inferReshape(TypeContext& c);         // attr target: -1 inferred, -2 the batch
+void inferReduce(TypeContext& c);          // attrs axes (normalized; empty: all), keepdims; argmax gives i32
+void inferClassification(TypeContext& c);  // scores [batch, classes], labels ids or one-hot: an f32 scalar
+void inferClip(TypeContext& c);            // clip(x, lo, hi): one numeric dtype, broadcast together
+void inferWhere(TypeContext& c);           // where(c, a, b): bool c, a and b of one dtype, broadcast together
+void inferBatchNorm(TypeContext& c);       // batch_norm(x, gamma, beta, mean, var): statistics broadcast into x
+void inferDropout(TypeContext& c);         // dropout(x, keep_prob, training, step): f32, f32, f32, i32 scalars
+void inferTranspose(TypeContext& c);       // attr perm, normalized (default reversed)
+void inferConcat(TypeContext& c);          // attr axis, normalized; not along the batch dimension
+void inferSliceAxis(TypeContext& c);       // attrs axis, begin, size
+void inferOneHot(TypeContext& c);          // attr depth: i32 [...] -> f32 [..., depth]
+void lastAxisFloat(TypeContext& c);        // f32 of rank >= 1 (ops over the last axis)
+void inferElementCount(TypeContext& c);    // attr axes normalized (empty: all); an f32 scalar
 
 }  // namespace typerules
 }  // namespace graphc

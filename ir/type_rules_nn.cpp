@@ -17,14 +17,14 @@ Shape broadcastInputs(TypeContext& c, size_t first) {
     shapes += " and " + shapeToString(c.input(i).shape);
     ok = ok && broadcastShapes(Shape(out), c.input(i).shape, &out);
   }
-  if (!ok) c.fail("shapes " + shapes + " do not broadcast in '" + c.node.op + "'");
+  if (!ok) c.fail("shapes " + shapes + " do not broadcast in '" + opName(c.node.op) + "'");
   return out;
 }
 
 void requireScalar(TypeContext& c, size_t i, DType dtype, const std::string& what) {
   const Node& n = c.input(i);
   if (!n.shape.empty() || n.dtype != dtype)
-    c.fail(c.node.op + " expects " + what + " as a " + dtypeName(dtype) + " scalar, found " + describe(n));
+    c.fail(opName(c.node.op) + " expects " + what + " as a " + dtypeName(dtype) + " scalar, found " + describe(n));
 }
 
 }  // namespace
@@ -156,7 +156,7 @@ void inferElementCount(TypeContext& c) {
 }
 
 void lastAxisFloat(TypeContext& c) {
-  if (c.input(0).shape.empty()) c.fail(c.node.op + " expects an input with at least one axis, found a scalar");
+  if (c.input(0).shape.empty()) c.fail(opName(c.node.op) + " expects an input with at least one axis, found a scalar");
   unaryFloat(c);
 }
 

@@ -12,7 +12,7 @@ namespace {
 std::string describeNode(const Node& n) {
   std::string inputs;
   for (int in : n.inputs) inputs += (inputs.empty() ? "%" : ", %") + std::to_string(in);
-  return "%" + std::to_string(n.id) + " = " + n.op + "(" + inputs + ")";
+  return "%" + std::to_string(n.id) + " = " + opName(n.op) + "(" + inputs + ")";
 }
 
 // The problems of one node whose inputs are known to be in range; "" when there are none.
@@ -21,7 +21,7 @@ std::string typeProblem(const Graph& graph, const Node& n) {
   copy.shape.clear();
   TypeContext ctx{graph, copy};
   try {
-    findOp(n.op)->inferType(ctx);
+    opDef(n.op).inferType(ctx);
   } catch (const UserError& e) {
     return std::string("its type rule rejects its inputs: ") + e.what();
   }
@@ -40,11 +40,7 @@ std::vector<std::string> verifyGraph(const Graph& graph) {
     const Node& n = graph.nodes()[i];
     auto fail = [&](const std::string& what) { problems.push_back(describeNode(n) + ": " + what); };
     if (n.id != static_cast<int>(i)) fail("its id is not its position " + std::to_string(i));
-    const OpDef* def = findOp(n.op);
-    if (!def) {
-      fail("'" + n.op + "' is not in the op table");
-      continue;
-    }
+    const OpDef* def = &opDef(n.op);
     int arity = static_cast<int>(n.inputs.size());
     if (arity < def->minInputs || arity > def->maxInputs) {
       fail("the op table allows " + std::to_string(def->minInputs) + " to " + std::to_string(def->maxInputs) +

@@ -2,8 +2,9 @@
 // from the loss back to the variables.
 #include "passes/autodiff.h"
 
-#include "support/diagnostics.h"
+#include "ir/op_table.h"
 #include "passes/gradient_rules.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 
@@ -25,22 +26,25 @@ std::map<int, int> autodiff(Graph& graph, int loss, const std::vector<int>& wrt)
   graph.setBuildingGradient(true);
   std::vector<std::vector<int>> contributions(count);
   contributions[static_cast<size_t>(loss)].push_back(
-      graph.add("constant", {}, Attrs().set("value", 1.0).set("dtype", std::string("f32"))));
+      graph.add(Op::Constant, {}, Attrs().set("value", 1.0).set("dtype", std::string("f32"))));
   std::map<int, int> result;
   for (size_t i = count; i-- > 0;) {
     auto& parts = contributions[i];
     if (parts.empty() || !dependsOnWrt[i]) continue;
     graph.setGradientOf(static_cast<int>(i));
     int total = parts[0];
-    for (size_t k = 1; k < parts.size(); ++k) total = graph.add("add", {total, parts[k]});
+    for (size_t k = 1; k < parts.size(); ++k) total = graph.add(Op::Add, {total, parts[k]});
     Node node = graph.node(static_cast<int>(i));
-    if (node.op == "variable" || node.op == "placeholder") {
+    if (node.op == Op::Variable || node.op == Op::Placeholder) {
       result[node.id] = total;
       continue;
     }
-    if (isNonDifferentiable(node.op)) continue;
+    // No gradient flows through a non-differentiable or zero-gradient op; a gradient helper is never
+    // reached (the forward graph has none), so it falls through to the check below.
+    const OpDef& def = opDef(node.op);
+    if (def.gradient != Gradient::Rule && !def.has(trait::GradientHelper)) continue;
     const GradFn* rule = findGradient(node.op);
-    internalCheck(rule != nullptr, "autodiff", "no gradient rule for op '" + node.op + "'");
+    internalCheck(rule != nullptr, "autodiff", "no gradient rule for op '" + opName(node.op) + "'");
     GradContext ctx{graph, node, total};
     for (int in : node.inputs)
       ctx.needed.push_back(dependsOnWrt[static_cast<size_t>(in)] && reachesLoss[static_cast<size_t>(in)]);

@@ -4,10 +4,10 @@
 #include <set>
 #include <vector>
 
+#include "ir/op_table.h"
+
 namespace graphc {
 namespace {
-
-bool isSource(const Node& n) { return n.op == "placeholder" || n.op == "variable" || n.op == "constant"; }
 
 bool isClassScores(const Node& n) {
   return n.dtype == DType::F32 && n.shape.size() == 2 && n.shape[0] == kBatch && n.shape[1] >= 2;
@@ -40,9 +40,9 @@ int findClassScores(const Model& model) {
       stack.pop_back();
       if (!seen.insert(id).second) continue;
       const Node& n = g.node(id);
-      if (isSource(n)) continue;
+      if (isSource(n.op)) continue;
       if (isClassScores(n)) {
-        if (n.op == "softmax") return id;
+        if (n.op == Op::Softmax) return id;
         if (firstScores < 0) firstScores = id;
       }
       for (auto in = n.inputs.rbegin(); in != n.inputs.rend(); ++in) stack.push_back(*in);

@@ -1,32 +1,32 @@
-// \file The gradient rule of every differentiable op, each a few graph nodes built from the
-// forward node's inputs, output and output gradient.
+// \file The gradient rule of every op ir/ops.def declares Gradient::Rule, each a few graph nodes
+// built from the forward node's inputs, output and output gradient; the table at the end indexes
+// them by Op.
 #include "passes/gradient_rules.h"
 
-#include <map>
-#include <set>
+#include "support/diagnostics.h"
 
 namespace graphc {
 namespace {
 
 int scalar(Graph& g, double v) {
-  return g.add("constant", {}, Attrs().set("value", v).set("dtype", std::string("f32")));
+  return g.add(Op::Constant, {}, Attrs().set("value", v).set("dtype", std::string("f32")));
 }
 
 // The gradient of a broadcast operand: the output gradient summed down to the operand's shape.
 int unbroadcast(Graph& g, int grad, int operand) {
   if (g.node(grad).shape == g.node(operand).shape) return grad;
-  return g.add("sum_like", {grad, operand});
+  return g.add(Op::SumLike, {grad, operand});
 }
 
-int mul(Graph& g, int a, int b) { return g.add("mul", {a, b}); }
-int asFloat(Graph& g, int boolean) { return g.add("cast", {boolean}, Attrs().set("dtype", std::string("f32"))); }
+int mul(Graph& g, int a, int b) { return g.add(Op::Mul, {a, b}); }
+int asFloat(Graph& g, int boolean) { return g.add(Op::Cast, {boolean}, Attrs().set("dtype", std::string("f32"))); }
 
 std::vector<int> addRule(GradContext& c) {
   return {unbroadcast(c.graph, c.gradOut, c.node.inputs[0]), unbroadcast(c.graph, c.gradOut, c.node.inputs[1])};
 }
 
 std::vector<int> subRule(GradContext& c) {
-  int neg = c.graph.add("neg", {c.gradOut});
+  int neg = c.graph.add(Op::Neg, {c.gradOut});
   return {unbroadcast(c.graph, c.gradOut, c.node.inputs[0]), unbroadcast(c.graph, neg, c.node.inputs[1])};
 }
 
@@ -38,17 +38,17 @@ std::vector<int> mulRule(GradContext& c) {
 std::vector<int> divRule(GradContext& c) {
   Graph& g = c.graph;
   int a = c.node.inputs[0], b = c.node.inputs[1];
-  int ga = g.add("div", {c.gradOut, b});
-  int gb = g.add("neg", {g.add("div", {mul(g, ga, a), b})});  // -g * a / b^2
+  int ga = g.add(Op::Div, {c.gradOut, b});
+  int gb = g.add(Op::Neg, {g.add(Op::Div, {mul(g, ga, a), b})});  // -g * a / b^2
   return {unbroadcast(g, ga, a), unbroadcast(g, gb, b)};
 }
 
 // maximum/minimum: the gradient goes to the operand that was chosen (to a on ties).
-std::vector<int> selectRule(GradContext& c, const char* chooseA) {
+std::vector<int> selectRule(GradContext& c, Op chooseA) {
   Graph& g = c.graph;
   int a = c.node.inputs[0], b = c.node.inputs[1];
   int maskA = asFloat(g, g.add(chooseA, {a, b}));
-  int maskB = g.add("sub", {scalar(g, 1.0), maskA});
+  int maskB = g.add(Op::Sub, {scalar(g, 1.0), maskA});
   return {unbroadcast(g, mul(g, c.gradOut, maskA), a), unbroadcast(g, mul(g, c.gradOut, maskB), b)};
 }
 
@@ -59,7 +59,7 @@ std::vector<int> matmulRule(GradContext& c) {
   // mm(k, ...) builds input k's gradient only when autodiff needs it.
   auto mm = [&](size_t k, int x, int y, bool tx, bool ty) {
     if (!c.wants(k)) return -1;
-    return g.add("matmul", {x, y}, Attrs().set("transpose_a", int64_t(tx)).set("transpose_b", int64_t(ty)));
+    return g.add(Op::Matmul, {x, y}, Attrs().set("transpose_a", int64_t(tx)).set("transpose_b", int64_t(ty)));
   };
   if (!ta && !tb) return {mm(0, dy, b, false, true), mm(1, a, dy, true, false)};
   if (ta && !tb) return {mm(0, b, dy, false, true), mm(1, a, dy, false, false)};
@@ -70,8 +70,8 @@ std::vector<int> matmulRule(GradContext& c) {
 std::vector<int> convRule(GradContext& c) {
   Graph& g = c.graph;
   int x = c.node.inputs[0], w = c.node.inputs[1];
-  int dx = c.wants(0) ? g.add("conv2d_backprop_input", {c.gradOut, w, x}, c.node.attrs) : -1;
-  int dw = c.wants(1) ? g.add("conv2d_backprop_filter", {x, c.gradOut, w}, c.node.attrs) : -1;
+  int dx = c.wants(0) ? g.add(Op::Conv2dBackpropInput, {c.gradOut, w, x}, c.node.attrs) : -1;
+  int dw = c.wants(1) ? g.add(Op::Conv2dBackpropFilter, {x, c.gradOut, w}, c.node.attrs) : -1;
   return {dx, dw};
 }
 
@@ -79,7 +79,7 @@ std::vector<int> reshapeRule(GradContext& c) {
   const Shape& in = c.graph.node(c.node.inputs[0]).shape;
   std::vector<int64_t> target;
   for (int64_t d : in) target.push_back(d == kBatch ? -2 : d);
-  return {c.graph.add("reshape", {c.gradOut}, Attrs().set("target", target))};
+  return {c.graph.add(Op::Reshape, {c.gradOut}, Attrs().set("target", target))};
 }
 
 std::vector<int> reduceRule(GradContext& c) {
@@ -87,9 +87,9 @@ std::vector<int> reduceRule(GradContext& c) {
   int x = c.node.inputs[0];
   Attrs attrs;
   attrs.set("axes", c.node.attrs.getInts("axes"));
-  int spread = g.add("broadcast_like", {c.gradOut, x}, attrs);
-  if (c.node.op == "reduce_sum") return {spread};
-  if (c.node.op == "reduce_mean") {
+  int spread = g.add(Op::BroadcastLike, {c.gradOut, x}, attrs);
+  if (c.node.op == Op::ReduceSum) return {spread};
+  if (c.node.op == Op::ReduceMean) {
     int64_t count = 1;
     bool batch = false;
     const Shape& in = g.node(x).shape;
@@ -98,35 +98,37 @@ std::vector<int> reduceRule(GradContext& c) {
       count *= in[static_cast<size_t>(a)];
     }
     // A mean over the batch divides by a count known only when the program is compiled.
-    if (batch) return {g.add("div", {spread, g.add("element_count", {x}, attrs)})};
+    if (batch) return {g.add(Op::Div, {spread, g.add(Op::ElementCount, {x}, attrs)})};
     return {mul(g, spread, scalar(g, 1.0 / static_cast<double>(count)))};
   }
   // reduce_max: to every element equal to the maximum.
-  int maxSpread = g.add("broadcast_like", {c.node.id, x}, attrs);
-  return {mul(g, spread, asFloat(g, g.add("equal", {x, maxSpread})))};
+  int maxSpread = g.add(Op::BroadcastLike, {c.node.id, x}, attrs);
+  return {mul(g, spread, asFloat(g, g.add(Op::Equal, {x, maxSpread})))};
 }
 
 std::vector<int> unaryRule(GradContext& c) {
   Graph& g = c.graph;
   int x = c.node.inputs[0], y = c.node.id, dy = c.gradOut;
-  const std::string& op = c.node.op;
-  if (op == "neg") return {g.add("neg", {dy})};
-  if (op == "exp") return {mul(g, dy, y)};
-  if (op == "log") return {g.add("div", {dy, x})};
-  if (op == "sqrt") return {g.add("div", {mul(g, dy, scalar(g, 0.5)), y})};
-  if (op == "rsqrt") return {mul(g, dy, mul(g, scalar(g, -0.5), mul(g, y, mul(g, y, y))))};
-  if (op == "square") return {mul(g, dy, mul(g, x, scalar(g, 2.0)))};
-  if (op == "abs") {
-    int sign = g.add(
-        "sub", {asFloat(g, g.add("greater", {x, scalar(g, 0.0)})), asFloat(g, g.add("less", {x, scalar(g, 0.0)}))});
+  Op op = c.node.op;
+  if (op == Op::Neg) return {g.add(Op::Neg, {dy})};
+  if (op == Op::Exp) return {mul(g, dy, y)};
+  if (op == Op::Log) return {g.add(Op::Div, {dy, x})};
+  if (op == Op::Sqrt) return {g.add(Op::Div, {mul(g, dy, scalar(g, 0.5)), y})};
+  if (op == Op::Rsqrt) return {mul(g, dy, mul(g, scalar(g, -0.5), mul(g, y, mul(g, y, y))))};
+  if (op == Op::Square) return {mul(g, dy, mul(g, x, scalar(g, 2.0)))};
+  if (op == Op::Abs) {
+    int sign = g.add(Op::Sub, {asFloat(g, g.add(Op::Greater, {x, scalar(g, 0.0)})),
+                               asFloat(g, g.add(Op::Less, {x, scalar(g, 0.0)}))});
     return {mul(g, dy, sign)};
   }
   // relu(x) > 0 exactly where x > 0: reading the output leaves x free to be fused away (a
   // convolution's pre-activation is then never stored).
-  if (op == "relu") return {g.add("relu_grad", {y, dy})};
-  if (op == "sigmoid") return {mul(g, dy, mul(g, y, g.add("sub", {scalar(g, 1.0), y})))};
-  // tanh
-  return {mul(g, dy, g.add("sub", {scalar(g, 1.0), mul(g, y, y)}))};
+  if (op == Op::Relu) return {g.add(Op::ReluGrad, {y, dy})};
+  if (op == Op::Sigmoid) return {mul(g, dy, mul(g, y, g.add(Op::Sub, {scalar(g, 1.0), y})))};
+  if (op == Op::Softplus) return {mul(g, dy, g.add(Op::Sigmoid, {x}))};
+  if (op == Op::Tanh) return {mul(g, dy, g.add(Op::Sub, {scalar(g, 1.0), mul(g, y, y)}))};
+  // An op listed for this rule below without a line above.
+  throw InternalError("unaryRule: no derivative for '" + opName(op) + "'");
 }
 
 std::vector<int> castRule(GradContext& c) {
@@ -139,16 +141,16 @@ std::vector<int> castRule(GradContext& c) {
 std::vector<int> clipRule(GradContext& c) {
   Graph& g = c.graph;
   int x = c.node.inputs[0], lo = c.node.inputs[1], hi = c.node.inputs[2], dy = c.gradOut;
-  int inside = mul(g, asFloat(g, g.add("greater_equal", {x, lo})), asFloat(g, g.add("less_equal", {x, hi})));
-  return {unbroadcast(g, mul(g, dy, inside), x), unbroadcast(g, mul(g, dy, asFloat(g, g.add("less", {x, lo}))), lo),
-          unbroadcast(g, mul(g, dy, asFloat(g, g.add("greater", {x, hi}))), hi)};
+  int inside = mul(g, asFloat(g, g.add(Op::GreaterEqual, {x, lo})), asFloat(g, g.add(Op::LessEqual, {x, hi})));
+  return {unbroadcast(g, mul(g, dy, inside), x), unbroadcast(g, mul(g, dy, asFloat(g, g.add(Op::Less, {x, lo}))), lo),
+          unbroadcast(g, mul(g, dy, asFloat(g, g.add(Op::Greater, {x, hi}))), hi)};
 }
 
 std::vector<int> whereRule(GradContext& c) {
   Graph& g = c.graph;
   int cond = c.node.inputs[0], a = c.node.inputs[1], b = c.node.inputs[2], zero = scalar(g, 0.0);
-  return {-1, unbroadcast(g, g.add("where", {cond, c.gradOut, zero}), a),
-          unbroadcast(g, g.add("where", {cond, zero, c.gradOut}), b)};
+  return {-1, unbroadcast(g, g.add(Op::Where, {cond, c.gradOut, zero}), a),
+          unbroadcast(g, g.add(Op::Where, {cond, zero, c.gradOut}), b)};
 }
 
 // y = gamma * (x - mean) * s + beta with s = (var + epsilon)^-1/2; ds/dvar = -s^3 / 2.
@@ -156,13 +158,13 @@ std::vector<int> batchNormRule(GradContext& c) {
   Graph& g = c.graph;
   const auto& in = c.node.inputs;
   int x = in[0], gamma = in[1], beta = in[2], mean = in[3], var = in[4], dy = c.gradOut;
-  int s = g.add("rsqrt", {g.add("add", {var, scalar(g, c.node.attrs.getFloat("epsilon", 1e-3))})});
-  int centered = g.add("sub", {x, mean});
+  int s = g.add(Op::Rsqrt, {g.add(Op::Add, {var, scalar(g, c.node.attrs.getFloat("epsilon", 1e-3))})});
+  int centered = g.add(Op::Sub, {x, mean});
   int dx = mul(g, dy, mul(g, gamma, s));
   int dyGammaCentered = mul(g, mul(g, dy, gamma), centered);
   int dvar = mul(g, dyGammaCentered, mul(g, scalar(g, -0.5), mul(g, s, mul(g, s, s))));
   return {dx, unbroadcast(g, mul(g, mul(g, dy, centered), s), gamma), unbroadcast(g, dy, beta),
-          unbroadcast(g, g.add("neg", {dx}), mean), unbroadcast(g, dvar, var)};
+          unbroadcast(g, g.add(Op::Neg, {dx}), mean), unbroadcast(g, dvar, var)};
 }
 
 // The inverse permutation puts every axis back.
@@ -170,7 +172,7 @@ std::vector<int> transposeRule(GradContext& c) {
   auto perm = c.node.attrs.getInts("perm");
   std::vector<int64_t> inverse(perm.size());
   for (size_t k = 0; k < perm.size(); ++k) inverse[static_cast<size_t>(perm[k])] = static_cast<int64_t>(k);
-  return {c.graph.add("transpose", {c.gradOut}, Attrs().set("perm", inverse))};
+  return {c.graph.add(Op::Transpose, {c.gradOut}, Attrs().set("perm", inverse))};
 }
 
 // Each input gets its own stretch of the output gradient along the axis.
@@ -180,90 +182,88 @@ std::vector<int> concatRule(GradContext& c) {
   for (int in : c.node.inputs) {
     int64_t size = c.graph.node(in).shape[static_cast<size_t>(axis)];
     grads.push_back(
-        c.graph.add("slice_axis", {c.gradOut}, Attrs().set("axis", axis).set("begin", begin).set("size", size)));
+        c.graph.add(Op::SliceAxis, {c.gradOut}, Attrs().set("axis", axis).set("begin", begin).set("size", size)));
     begin += size;
   }
   return grads;
 }
 
 // A graph-op rule whose gradient is one helper op of (forward input 0 or output, output gradient).
-GradFn helperRule(const char* helper, bool fromOutput) {
+GradFn helperRule(Op helper, bool fromOutput) {
   return [helper, fromOutput](GradContext& c) {
     int first = fromOutput ? c.node.id : c.node.inputs[0];
     return std::vector<int>{c.graph.add(helper, {first, c.gradOut}, c.node.attrs)};
   };
 }
 
-const std::map<std::string, GradFn>& table() {
-  static const std::map<std::string, GradFn> t = [] {
-    std::map<std::string, GradFn> m;
-    m["add"] = addRule;
-    m["sub"] = subRule;
-    m["mul"] = mulRule;
-    m["div"] = divRule;
-    m["maximum"] = [](GradContext& c) { return selectRule(c, "greater_equal"); };
-    m["minimum"] = [](GradContext& c) { return selectRule(c, "less_equal"); };
-    for (const char* op : {"neg", "exp", "log", "sqrt", "rsqrt", "square", "abs", "relu", "sigmoid", "tanh"})
-      m[op] = unaryRule;
-    m["cast"] = castRule;
-    m["matmul"] = matmulRule;
-    m["conv2d"] = convRule;
-    m["max_pool"] = [](GradContext& c) {
-      return std::vector<int>{c.graph.add("max_pool_grad", {c.node.inputs[0], c.gradOut}, c.node.attrs)};
+// The rules indexed by Op (empty where an op has none).
+const std::vector<GradFn>& table() {
+  static const std::vector<GradFn> t = [] {
+    std::vector<GradFn> rules(kNumOps);
+    auto m = [&](Op op) -> GradFn& { return rules[opIndex(op)]; };
+    m(Op::Add) = addRule;
+    m(Op::Sub) = subRule;
+    m(Op::Mul) = mulRule;
+    m(Op::Div) = divRule;
+    m(Op::Maximum) = [](GradContext& c) { return selectRule(c, Op::GreaterEqual); };
+    m(Op::Minimum) = [](GradContext& c) { return selectRule(c, Op::LessEqual); };
+    for (Op op : {Op::Neg, Op::Exp, Op::Log, Op::Sqrt, Op::Rsqrt, Op::Square, Op::Abs, Op::Relu, Op::Sigmoid, Op::Tanh,
+                  Op::Softplus})
+      m(op) = unaryRule;
+    m(Op::Cast) = castRule;
+    m(Op::Matmul) = matmulRule;
+    m(Op::Conv2d) = convRule;
+    m(Op::MaxPool) = [](GradContext& c) {
+      return std::vector<int>{c.graph.add(Op::MaxPoolGrad, {c.node.inputs[0], c.gradOut}, c.node.attrs)};
     };
-    m["reshape"] = reshapeRule;
-    m["leaky_relu"] = helperRule("leaky_relu_grad", false);
-    m["avg_pool"] = helperRule("avg_pool_grad", false);
-    m["log_softmax"] = helperRule("log_softmax_grad", true);
-    m["clip"] = clipRule;
-    m["where"] = whereRule;
-    m["batch_norm"] = batchNormRule;
-    m["transpose"] = transposeRule;
-    m["concat"] = concatRule;
+    m(Op::Reshape) = reshapeRule;
+    m(Op::LeakyRelu) = helperRule(Op::LeakyReluGrad, false);
+    m(Op::AvgPool) = helperRule(Op::AvgPoolGrad, false);
+    m(Op::LogSoftmax) = helperRule(Op::LogSoftmaxGrad, true);
+    m(Op::Clip) = clipRule;
+    m(Op::Where) = whereRule;
+    m(Op::BatchNorm) = batchNormRule;
+    m(Op::Transpose) = transposeRule;
+    m(Op::Concat) = concatRule;
     // The mask does not depend on x: the gradient is dropout of the output gradient with the same
     // seed and scalars, hence the same mask. keep_prob gets none (the mask is a step function of it).
-    m["dropout"] = [](GradContext& c) {
+    m(Op::Dropout) = [](GradContext& c) {
       const auto& in = c.node.inputs;
-      return std::vector<int>{c.graph.add("dropout", {c.gradOut, in[1], in[2], in[3]}, c.node.attrs), -1, -1, -1};
+      return std::vector<int>{c.graph.add(Op::Dropout, {c.gradOut, in[1], in[2], in[3]}, c.node.attrs), -1, -1, -1};
     };
-    for (const char* op : {"reduce_sum", "reduce_mean", "reduce_max"}) m[op] = reduceRule;
-    m["broadcast_like"] = [](GradContext& c) {
+    for (Op op : {Op::ReduceSum, Op::ReduceMean, Op::ReduceMax}) m(op) = reduceRule;
+    m(Op::BroadcastLike) = [](GradContext& c) {
       Graph& g = c.graph;
-      if (!c.node.attrs.has("axes")) return std::vector<int>{g.add("sum_like", {c.gradOut, c.node.inputs[0]}), -1};
+      if (!c.node.attrs.has("axes")) return std::vector<int>{g.add(Op::SumLike, {c.gradOut, c.node.inputs[0]}), -1};
       bool keep = g.node(c.node.inputs[0]).shape.size() == c.node.shape.size();
       Attrs a;
       a.set("axes", c.node.attrs.getInts("axes")).set("keepdims", int64_t(keep));
-      return std::vector<int>{g.add("reduce_sum", {c.gradOut}, a), -1};
+      return std::vector<int>{g.add(Op::ReduceSum, {c.gradOut}, a), -1};
     };
-    m["sum_like"] = [](GradContext& c) {
-      return std::vector<int>{c.graph.add("broadcast_like", {c.gradOut, c.node.inputs[0]}), -1};
+    m(Op::SumLike) = [](GradContext& c) {
+      return std::vector<int>{c.graph.add(Op::BroadcastLike, {c.gradOut, c.node.inputs[0]}), -1};
     };
-    m["softmax"] = [](GradContext& c) { return std::vector<int>{c.graph.add("softmax_grad", {c.node.id, c.gradOut})}; };
-    m["softmax_cross_entropy"] = [](GradContext& c) {
-      return std::vector<int>{
-          c.graph.add("softmax_cross_entropy_grad", {c.node.inputs[0], c.node.inputs[1], c.gradOut}), -1};
+    m(Op::Softmax) = [](GradContext& c) {
+      return std::vector<int>{c.graph.add(Op::SoftmaxGrad, {c.node.id, c.gradOut})};
     };
-    m["probs_cross_entropy"] = [](GradContext& c) {
-      return std::vector<int>{c.graph.add("probs_cross_entropy_grad", {c.node.inputs[0], c.node.inputs[1], c.gradOut}),
+    m(Op::SoftmaxCrossEntropy) = [](GradContext& c) {
+      return std::vector<int>{c.graph.add(Op::SoftmaxCrossEntropyGrad, {c.node.inputs[0], c.node.inputs[1], c.gradOut}),
                               -1};
     };
-    return m;
+    m(Op::ProbsCrossEntropy) = [](GradContext& c) {
+      return std::vector<int>{c.graph.add(Op::ProbsCrossEntropyGrad, {c.node.inputs[0], c.node.inputs[1], c.gradOut}),
+                              -1};
+    };
+    return rules;
   }();
   return t;
 }
 
 }  // namespace
 
-const GradFn* findGradient(const std::string& op) {
-  auto it = table().find(op);
-  return it == table().end() ? nullptr : &it->second;
-}
-
-bool isNonDifferentiable(const std::string& op) {
-  static const std::set<std::string> ops = {"equal",         "not_equal", "less",     "less_equal", "greater",
-                                            "greater_equal", "argmax",    "accuracy", "one_hot",    "element_count",
-                                            "placeholder",   "variable",  "constant"};
-  return ops.count(op) > 0;
+const GradFn* findGradient(Op op) {
+  const GradFn& rule = table()[opIndex(op)];
+  return rule ? &rule : nullptr;
 }
 
 }  // namespace graphc

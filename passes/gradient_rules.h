@@ -1,5 +1,5 @@
-// \file Gradient rules: for each differentiable op, the graph nodes that compute its inputs'
-// gradients from its output's gradient (the table autodiff walks).
+// \file Gradient rules: for each op that ir/ops.def declares Gradient::Rule, the graph nodes that
+// compute its inputs' gradients from its output's gradient (found by Op; autodiff walks them).
 #pragma once
 
 #include <functional>
@@ -25,11 +25,8 @@ struct GradContext {
 // (autodiff marks them as gradients) and guarantees each returned gradient has its input's type.
 using GradFn = std::function<std::vector<int>(GradContext&)>;
 
-// The rule for op; nullptr when the op is not differentiable (comparisons, argmax, accuracy)
-// or is a source.
-const GradFn* findGradient(const std::string& op);
-
-// Ops that deliberately have no gradient (their output is piecewise constant or integer).
-bool isNonDifferentiable(const std::string& op);
+// The rule for op; nullptr when it has none. The op table's gradient decision (ir/ops.def) says
+// which ops have one: tests/unit/test_op_table.cpp checks that the two agree.
+const GradFn* findGradient(Op op);
 
 }  // namespace graphc

@@ -22,11 +22,11 @@ class UpdateBuilder {
   int constant(double v) {
     auto it = constants_.find(v);
     if (it != constants_.end()) return it->second;
-    int id = g_.add("constant", {}, Attrs().set("value", v).set("dtype", std::string("f32")));
+    int id = g_.add(Op::Constant, {}, Attrs().set("value", v).set("dtype", std::string("f32")));
     return constants_[v] = id;
   }
-  int op(const char* name, int a) { return g_.add(name, {a}); }
-  int op(const char* name, int a, int b) { return g_.add(name, {a, b}); }
+  int op(Op name, int a) { return g_.add(name, {a}); }
+  int op(Op name, int a, int b) { return g_.add(name, {a, b}); }
 
   // A zero-initialised, non-trainable variable `KIND/NAME`, marked as optimizer state.
   int state(const std::string& name, const Shape& shape) {
@@ -36,7 +36,7 @@ class UpdateBuilder {
         .set("init", std::string("zeros"))
         .set("trainable", int64_t(0))
         .set(kOptimizerSlotAttr, int64_t(1));
-    return g_.add("variable", {}, a, {}, kind_ + "/" + name);
+    return g_.add(Op::Variable, {}, a, {}, kind_ + "/" + name);
   }
 
   // Names next as the value of variable after the step and records the pair.
@@ -58,13 +58,13 @@ class UpdateBuilder {
     // Clamped so that u stays a normal float (exp(-80) ~ 2e-35) and log(u) finite; 1 - beta^t is
     // 1 in f32 long before that.
     int floor = constant(-80.0);
-    int x = op("maximum", op("mul", t, constant(std::log(beta))), floor);
-    int u = op("exp", x);
-    int isOne = g_.add("cast", {op("equal", u, constant(1.0))}, Attrs().set("dtype", std::string("f32")));
-    int numerator = op("add", op("sub", u, constant(1.0)), isOne);
-    int denominator = op("add", op("log", u), isOne);
-    int expm1 = op("mul", x, op("div", numerator, denominator));
-    return op("neg", expm1);
+    int x = op(Op::Maximum, op(Op::Mul, t, constant(std::log(beta))), floor);
+    int u = op(Op::Exp, x);
+    int isOne = g_.add(Op::Cast, {op(Op::Equal, u, constant(1.0))}, Attrs().set("dtype", std::string("f32")));
+    int numerator = op(Op::Add, op(Op::Sub, u, constant(1.0)), isOne);
+    int denominator = op(Op::Add, op(Op::Log, u), isOne);
+    int expm1 = op(Op::Mul, x, op(Op::Div, numerator, denominator));
+    return op(Op::Neg, expm1);
   }
 
  private:
@@ -105,12 +105,12 @@ TrainGraph buildTrainGraph(Graph& graph, int loss, const OptimizerSpec& optimize
   train.loss = loss;
   graph.setBuildingGradient(true);
   UpdateBuilder b(graph, kind);
-  int lr = graph.add("placeholder", {}, Attrs().set("dtype", std::string("f32")).set("shape", std::vector<int64_t>{}),
+  int lr = graph.add(Op::Placeholder, {}, Attrs().set("dtype", std::string("f32")).set("shape", std::vector<int64_t>{}),
                      {}, kind + "/lr");
   train.learningRate = lr;
   // Keras' `iterations`: the steps taken so far; this step is t = iterations + 1.
   train.iterations = b.state("iterations", {});
-  int t = b.op("add", train.iterations, b.constant(1.0));
+  int t = b.op(Op::Add, train.iterations, b.constant(1.0));
   b.update(train.iterations, t, train);
 
   // Each statement adds at most one chain of nodes, so node ids (and dumps) do not depend on the
@@ -124,26 +124,26 @@ TrainGraph buildTrainGraph(Graph& graph, int loss, const OptimizerSpec& optimize
       if (it == grads.end()) continue;
       int g = it->second;
       if (momentum < 0) {
-        b.update(v, graph.add("sgd_update", {v, g, lr}), train);
+        b.update(v, graph.add(Op::SgdUpdate, {v, g, lr}), train);
         continue;
       }
       std::string name = graph.node(v).name;
       Shape shape = graph.node(v).shape;
       int velocity = b.state("velocity/" + name, shape);
-      int step = b.op("mul", g, lr);
-      int decayed = b.op("mul", velocity, momentum);
-      int nextVelocity = b.op("sub", decayed, step);
+      int step = b.op(Op::Mul, g, lr);
+      int decayed = b.op(Op::Mul, velocity, momentum);
+      int nextVelocity = b.op(Op::Sub, decayed, step);
       b.update(velocity, nextVelocity, train);
       int delta = nextVelocity;
-      if (optimizer.nesterov) delta = b.op("sub", b.op("mul", nextVelocity, momentum), step);
-      b.update(v, b.op("add", v, delta), train);
+      if (optimizer.nesterov) delta = b.op(Op::Sub, b.op(Op::Mul, nextVelocity, momentum), step);
+      b.update(v, b.op(Op::Add, v, delta), train);
     }
   } else if (kind == "adam") {
     // lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t); m = beta1 m + (1 - beta1) g;
     // v = beta2 v + (1 - beta2) g^2; var -= lr_t * m / (sqrt(v) + epsilon).
-    int correction2 = b.op("sqrt", b.oneMinusPower(optimizer.beta2, t));
+    int correction2 = b.op(Op::Sqrt, b.oneMinusPower(optimizer.beta2, t));
     int correction1 = b.oneMinusPower(optimizer.beta1, t);
-    int lrT = b.op("div", b.op("mul", lr, correction2), correction1);
+    int lrT = b.op(Op::Div, b.op(Op::Mul, lr, correction2), correction1);
     graph.mutableNode(lrT).name = "adam/lr_t";
     int beta1 = b.constant(optimizer.beta1), beta1c = b.constant(1 - optimizer.beta1);
     int beta2 = b.constant(optimizer.beta2), beta2c = b.constant(1 - optimizer.beta2);
@@ -156,15 +156,15 @@ TrainGraph buildTrainGraph(Graph& graph, int loss, const OptimizerSpec& optimize
       Shape shape = graph.node(v).shape;
       int m = b.state("m/" + name, shape);
       int s = b.state("v/" + name, shape);
-      int keptM = b.op("mul", m, beta1);
-      int nextM = b.op("add", keptM, b.op("mul", g, beta1c));
-      int keptS = b.op("mul", s, beta2);
-      int nextS = b.op("add", keptS, b.op("mul", b.op("square", g), beta2c));
+      int keptM = b.op(Op::Mul, m, beta1);
+      int nextM = b.op(Op::Add, keptM, b.op(Op::Mul, g, beta1c));
+      int keptS = b.op(Op::Mul, s, beta2);
+      int nextS = b.op(Op::Add, keptS, b.op(Op::Mul, b.op(Op::Square, g), beta2c));
       b.update(m, nextM, train);
       b.update(s, nextS, train);
-      int scaled = b.op("mul", nextM, lrT);
-      int step = b.op("div", scaled, b.op("add", b.op("sqrt", nextS), epsilon));
-      b.update(v, b.op("sub", v, step), train);
+      int scaled = b.op(Op::Mul, nextM, lrT);
+      int step = b.op(Op::Div, scaled, b.op(Op::Add, b.op(Op::Sqrt, nextS), epsilon));
+      b.update(v, b.op(Op::Sub, v, step), train);
     }
   } else {
     // v = rho v + (1 - rho) g^2; var -= lr g / (sqrt(v) + epsilon).
@@ -175,12 +175,12 @@ TrainGraph buildTrainGraph(Graph& graph, int loss, const OptimizerSpec& optimize
       if (it == grads.end()) continue;
       int g = it->second;
       int s = b.state("v/" + graph.node(v).name, graph.node(v).shape);
-      int keptS = b.op("mul", s, rho);
-      int nextS = b.op("add", keptS, b.op("mul", b.op("square", g), rhoC));
+      int keptS = b.op(Op::Mul, s, rho);
+      int nextS = b.op(Op::Add, keptS, b.op(Op::Mul, b.op(Op::Square, g), rhoC));
       b.update(s, nextS, train);
-      int scaled = b.op("mul", g, lr);
-      int step = b.op("div", scaled, b.op("add", b.op("sqrt", nextS), epsilon));
-      b.update(v, b.op("sub", v, step), train);
+      int scaled = b.op(Op::Mul, g, lr);
+      int step = b.op(Op::Div, scaled, b.op(Op::Add, b.op(Op::Sqrt, nextS), epsilon));
+      b.update(v, b.op(Op::Sub, v, step), train);
     }
   }
   graph.setBuildingGradient(false);

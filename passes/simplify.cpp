@@ -15,7 +15,7 @@ bool sameType(const Node& a, const Node& b) { return a.dtype == b.dtype && a.sha
 
 // The value of a scalar constant node, if it is one.
 std::optional<double> scalarConstant(const Node& n) {
-  if (n.op != "constant" || !n.shape.empty()) return std::nullopt;
+  if (n.op != Op::Constant || !n.shape.empty()) return std::nullopt;
   return n.attrs.getFloat("value");
 }
 
@@ -30,15 +30,15 @@ std::optional<double> fold(const Node& n, const std::vector<double>& in) {
     }
     return v;
   };
-  if (n.dtype != DType::F32 && n.op != "cast") return std::nullopt;  // integer division and wrap-around: leave them
+  if (n.dtype != DType::F32 && n.op != Op::Cast) return std::nullopt;  // integer division and wrap-around: leave them
   float a = in.empty() ? 0.0f : static_cast<float>(in[0]);
   float b = in.size() > 1 ? static_cast<float>(in[1]) : 0.0f;
-  if (n.op == "neg") return asType(-a);
-  if (n.op == "add") return asType(a + b);
-  if (n.op == "sub") return asType(a - b);
-  if (n.op == "mul") return asType(a * b);
-  if (n.op == "div") return asType(a / b);
-  if (n.op == "cast") return asType(in[0]);
+  if (n.op == Op::Neg) return asType(-a);
+  if (n.op == Op::Add) return asType(a + b);
+  if (n.op == Op::Sub) return asType(a - b);
+  if (n.op == Op::Mul) return asType(a * b);
+  if (n.op == Op::Div) return asType(a / b);
+  if (n.op == Op::Cast) return asType(in[0]);
   return std::nullopt;
 }
 
@@ -65,7 +65,7 @@ SimplifiedGraph simplifyOnce(const Graph& graph, const std::vector<int>& roots) 
       for (int in : graph.node(static_cast<int>(i)).inputs) live[static_cast<size_t>(in)] = true;
 
   s.newId.assign(count, -1);
-  std::map<std::tuple<std::string, std::vector<int>, std::map<std::string, AttrValue>, int, Shape>, int> seen;
+  std::map<std::tuple<Op, std::vector<int>, std::map<std::string, AttrValue>, int, Shape>, int> seen;
   auto addNode = [&](const Node& n, const std::vector<int>& inputs, Attrs attrs) {
     out.setBuildingGradient(n.isGradient);
     out.setGradientOf(n.gradientOf >= 0 ? s.newId[static_cast<size_t>(n.gradientOf)] : -1);
@@ -94,7 +94,7 @@ SimplifiedGraph simplifyOnce(const Graph& graph, const std::vector<int>& roots) 
     std::optional<double> folded = allConstant ? fold(n, values) : std::nullopt;
     if (folded) {
       Node c = n;
-      c.op = "constant";
+      c.op = Op::Constant;
       s.newId[i] = addNode(c, {}, Attrs().set("value", *folded).set("dtype", dtypeName(n.dtype)));
       ++s.folded;
       continue;
@@ -103,15 +103,23 @@ SimplifiedGraph simplifyOnce(const Graph& graph, const std::vector<int>& roots) 
     // Identities: the value is one of the inputs, of the same type.
     int same = -1;
     auto isConst = [&](size_t k, double v) { return scalarConstant(input(k)) == std::optional<double>(v); };
-    if (n.op == "mul" && isConst(1, 1)) same = 0;
-    else if (n.op == "mul" && isConst(0, 1)) same = 1;
-    else if (n.op == "div" && isConst(1, 1)) same = 0;
-    else if (n.op == "add" && isConst(1, 0)) same = 0;
-    else if (n.op == "add" && isConst(0, 0)) same = 1;
-    else if (n.op == "sub" && isConst(1, 0)) same = 0;
-    else if ((n.op == "cast" || n.op == "reshape") && sameType(n, input(0))) same = 0;
-    else if (n.op == "transpose" && isIdentityPermutation(n.attrs.getInts("perm"))) same = 0;
-    if (n.op == "neg" && input(0).op == "neg" && sameType(n, out.node(input(0).inputs[0]))) {
+    if (n.op == Op::Mul && isConst(1, 1))
+      same = 0;
+    else if (n.op == Op::Mul && isConst(0, 1))
+      same = 1;
+    else if (n.op == Op::Div && isConst(1, 1))
+      same = 0;
+    else if (n.op == Op::Add && isConst(1, 0))
+      same = 0;
+    else if (n.op == Op::Add && isConst(0, 0))
+      same = 1;
+    else if (n.op == Op::Sub && isConst(1, 0))
+      same = 0;
+    else if ((n.op == Op::Cast || n.op == Op::Reshape) && sameType(n, input(0)))
+      same = 0;
+    else if (n.op == Op::Transpose && isIdentityPermutation(n.attrs.getInts("perm")))
+      same = 0;
+    if (n.op == Op::Neg && input(0).op == Op::Neg && sameType(n, out.node(input(0).inputs[0]))) {
       s.newId[i] = input(0).inputs[0];
       ++s.identities;
       continue;
@@ -123,7 +131,7 @@ SimplifiedGraph simplifyOnce(const Graph& graph, const std::vector<int>& roots) 
     }
 
     // Common subexpressions (sources are distinct values even when they look alike).
-    bool source = n.op == "placeholder" || n.op == "variable";
+    bool source = n.op == Op::Placeholder || n.op == Op::Variable;
     auto key = std::make_tuple(n.op, inputs, n.attrs.all(), static_cast<int>(n.dtype), n.shape);  // exact values
     if (!source) {
       auto it = seen.find(key);

@@ -8,10 +8,10 @@ namespace {
 // p / reduce_sum(p, last axis, keepdims): the normalization categorical_crossentropy puts in front
 // of the loss. Returns p, or -1 when node is something else.
 int normalizedInput(const Graph& graph, const Node& node) {
-  if (node.op != "div") return -1;
+  if (node.op != Op::Div) return -1;
   const Node& total = graph.node(node.inputs[1]);
   int p = node.inputs[0];
-  if (total.op != "reduce_sum" || total.inputs[0] != p || !total.attrs.getInt("keepdims")) return -1;
+  if (total.op != Op::ReduceSum || total.inputs[0] != p || !total.attrs.getInt("keepdims")) return -1;
   int64_t last = static_cast<int64_t>(graph.node(p).shape.size()) - 1;
   return total.attrs.getInts("axes") == std::vector<int64_t>{last} ? p : -1;
 }
@@ -20,7 +20,7 @@ int normalizedInput(const Graph& graph, const Node& node) {
 int softmaxBehind(const Graph& graph, int probs) {
   int normalized = normalizedInput(graph, graph.node(probs));
   if (normalized >= 0) probs = normalized;
-  return graph.node(probs).op == "softmax" ? probs : -1;
+  return graph.node(probs).op == Op::Softmax ? probs : -1;
 }
 
 }  // namespace
@@ -29,14 +29,14 @@ int rewriteStableLosses(Graph& graph) {
   int rewritten = 0;
   for (size_t i = 0; i < graph.size(); ++i) {
     Node& n = graph.mutableNode(static_cast<int>(i));
-    bool isLog = n.op == "log";
-    if (!isLog && n.op != "probs_cross_entropy") continue;
+    bool isLog = n.op == Op::Log;
+    if (!isLog && n.op != Op::ProbsCrossEntropy) continue;
     int softmax = softmaxBehind(graph, n.inputs[0]);
     if (softmax < 0) continue;
     if (isLog && n.inputs[0] != softmax) continue;  // log(p / sum(p)) is left alone
     int logits = graph.node(softmax).inputs[0];
     if (!isLog && graph.node(logits).shape.size() != 2) continue;
-    n.op = isLog ? "log_softmax" : "softmax_cross_entropy";
+    n.op = isLog ? Op::LogSoftmax : Op::SoftmaxCrossEntropy;
     n.inputs[0] = logits;
     ++rewritten;
   }

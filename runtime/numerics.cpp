@@ -35,9 +35,8 @@ int firstNonFiniteValue(Session& session, const std::vector<int>& fetches, int64
   for (int id = 0; id < static_cast<int>(graph.size()); ++id) {
     if (!needed[static_cast<size_t>(id)]) continue;
     const Node& n = graph.node(id);
-    const OpDef* def = findOp(n.op);
-    if (def && def->kind == OpKind::Source) {
-      if (n.op == "variable" && !allFinite(session.variable(id))) return id;
+    if (isSource(n.op)) {
+      if (n.op == Op::Variable && !allFinite(session.variable(id))) return id;
       continue;
     }
     computed.push_back(id);
@@ -53,7 +52,9 @@ int firstNonFiniteValue(Session& session, const std::vector<int>& fetches, int64
 
 std::string describeValue(const Graph& graph, int node) {
   const Node& n = graph.node(node);
-  std::string what = n.op == "variable" ? "a variable" : n.isGradient ? "in the backward pass" : "in the forward pass";
+  std::string what = n.op == Op::Variable ? "a variable"
+                     : n.isGradient       ? "in the backward pass"
+                                          : "in the forward pass";
   if (n.isGradient && n.gradientOf >= 0)
     what += ", part of the gradient of " + printNode(graph, n.gradientOf);
   return printNode(graph, node) + " (" + what + ")";

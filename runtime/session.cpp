@@ -33,7 +33,7 @@ Halide::Buffer<float> Session::variable(int id) {
 
 Halide::Buffer<> Session::valueOf(int id) {
   const Node& n = graph_.node(id);
-  if (n.op == "variable") return variables_.at(id);
+  if (n.op == Op::Variable) return variables_.at(id);
   auto it = feeds_.find(id);
   if (it != feeds_.end()) return it->second;
   if (n.attrs.has("default") && n.shape.empty()) {

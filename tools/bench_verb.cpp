@@ -36,7 +36,7 @@ double timeProgram(const Graph& graph, const std::vector<int>& fetches, int64_t 
   Session session(graph, 0, options);
   for (int id : reachableFrom(graph, fetches)) {
     const Node& n = graph.node(id);
-    if (n.op != "placeholder") continue;
+    if (n.op != Op::Placeholder) continue;
     Halide::Buffer<> b = allocateValue(n.dtype, bindBatch(n.shape, batch));
     fillRandom(b, n.dtype, static_cast<uint64_t>(id));
     if (n.shape.empty() && n.dtype == DType::F32) b = scalarValue(DType::F32, n.attrs.getFloat("default", 0.001));

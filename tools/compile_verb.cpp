@@ -75,7 +75,7 @@ int compileVerb(const std::vector<std::string>& args) {
   int scores = findClassScores(model);
   if (scores < 0)
     throw UserError(model.train.loc, "compile cannot find the class scores: no f32 [?, K] value to output");
-  int probs = graph.node(scores).op == "softmax" ? scores : graph.add("softmax", {scores}, {}, {}, "predict/probs");
+  int probs = graph.node(scores).op == Op::Softmax ? scores : graph.add(Op::Softmax, {scores}, {}, {}, "predict/probs");
   library.functions.push_back({library.name + "_infer", {probs}, {"probabilities"},
                                "Inference: class probabilities of a batch of images."});
 

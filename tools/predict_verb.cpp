@@ -127,7 +127,7 @@ int predictVerb(const std::vector<std::string>& args) {
   if (!imageFeed) throw UserError(model.train.loc, "predict needs a placeholder fed with `image` in the train block");
   int scores = findScores(model);
   Graph& graph = model.graph;
-  int probs = graph.node(scores).op == "softmax" ? scores : graph.add("softmax", {scores}, {}, {}, "predict/probs");
+  int probs = graph.node(scores).op == Op::Softmax ? scores : graph.add(Op::Softmax, {scores}, {}, {}, "predict/probs");
 
   LabeledImages images;
   std::vector<std::string> names;

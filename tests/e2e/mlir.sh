@@ -21,7 +21,8 @@ for model in "$src"/examples/*.mnn; do
 done
 
 # Asymmetric "same" padding (conv, avg_pool, max_pool), dilation, BatchNorm, raw batch_norm,
-# dropout, concat, transpose, reductions, where/clip/maximum/minimum and unary math, log_softmax.
+# dropout, concat, transpose, reductions, where/clip/maximum/minimum and unary math (softplus too),
+# log_softmax.
 cat > "$work/ops_mix.mnn" <<'EOF'
 model ops_mix
 x = placeholder(f32, [?, 28, 28, 1])
@@ -37,7 +38,7 @@ t = transpose(both, [0, 2, 1, 3])
 w2 = variable([2, 2, 16, 4], init = glorot_uniform())
 c2 = conv2d(t, w2, dilation = 2, padding = same)
 d1 = Dense(flatten(c2), 32, activation = relu)
-h = clip(dropout(d1, keep), -1.0, 2.0) + sqrt(abs(d1)) * 0.5 - square(d1) / 4
+h = clip(dropout(d1, keep), -1.0, 2.0) + sqrt(abs(d1)) * 0.5 - square(d1) / 4 + softplus(d1 * 8)
 g = variable([32], init = ones())
 s = batch_norm(h - reduce_mean(h, 1, keepdims = true), g, g * 0.1, reduce_max(h, 0) * 0.01, exp(neg(g)))
 m = maximum(s, minimum(s * 2, rsqrt(g + 1)))

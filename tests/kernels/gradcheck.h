@@ -26,7 +26,7 @@ struct GradGraph {
     sources[id] = value;
     return id;
   }
-  int op(const std::string& name, std::vector<int> inputs, Attrs attrs = {}) {
+  int op(Op name, std::vector<int> inputs, Attrs attrs = {}) {
     return g.add(name, std::move(inputs), std::move(attrs));
   }
 
@@ -57,6 +57,9 @@ struct GradCase {
 };
 
 inline void PrintTo(const GradCase& c, std::ostream* os) { *os << c.name; }
+
+// Every gradient-check case (gradcheck_cases.cpp).
+std::vector<GradCase> allGradCases();
 
 // The cases of the ops added with the nn layers (gradcheck_cases_nn.cpp).
 void addSelectionCases(std::vector<GradCase>& cases);      // leaky_relu, clip, where, dropout

@@ -22,7 +22,7 @@ class KernelTest : public ::testing::Test {
     feeds[id] = value;
     return id;
   }
-  int op(const std::string& name, std::vector<int> inputs, Attrs attrs = {}) {
+  int op(Op name, std::vector<int> inputs, Attrs attrs = {}) {
     return g.add(name, std::move(inputs), std::move(attrs));
   }
   void check(const std::vector<int>& outputs) { expectMatchesReference(g, outputs, feeds); }

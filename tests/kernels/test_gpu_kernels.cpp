@@ -36,7 +36,7 @@ TEST(GpuKernels, StagedMatmulMatchesTheReference) {
     return id;
   };
   auto mm = [&](int x, int y, int64_t ta, int64_t tb) {
-    return g.add("matmul", {x, y}, Attrs().set("transpose_a", ta).set("transpose_b", tb));
+    return g.add(Op::Matmul, {x, y}, Attrs().set("transpose_a", ta).set("transpose_b", tb));
   };
   std::vector<int> outputs;
   // m = 37 and n = 70: neither a multiple of the 16 x 64 block (shifted edge blocks); k = 48, 24

@@ -15,7 +15,7 @@ void KernelTest::checkArithmetic(const Shape& a, const Shape& b) {
   int x = input("a", randomTensor(a, rng, -2, 2));
   int y = input("b", randomSigned(b, rng, 0.5, 2));
   std::vector<int> outs;
-  for (const char* name : {"add", "sub", "mul", "div", "maximum", "minimum"}) {
+  for (Op name : {Op::Add, Op::Sub, Op::Mul, Op::Div, Op::Maximum, Op::Minimum}) {
     outs.push_back(op(name, {x, y}));
     outs.push_back(op(name, {y, x}));
   }
@@ -27,7 +27,7 @@ std::vector<int> KernelTest::allTransposes(int64_t m, int64_t k, int64_t n) {
   int a = input("a", randomTensor({m, k}, rng)), at = input("at", randomTensor({k, m}, rng));
   int b = input("b", randomTensor({k, n}, rng)), bt = input("bt", randomTensor({n, k}, rng));
   auto mm = [&](int x, int y, int64_t ta, int64_t tb) {
-    return op("matmul", {x, y}, Attrs().set("transpose_a", ta).set("transpose_b", tb));
+    return op(Op::Matmul, {x, y}, Attrs().set("transpose_a", ta).set("transpose_b", tb));
   };
   return {mm(a, b, 0, 0), mm(at, b, 1, 0), mm(a, bt, 0, 1), mm(at, bt, 1, 1)};
 }
@@ -47,9 +47,9 @@ TEST_F(KernelTest, ComparisonsWithTies) {
   for (double& v : b.data) v = pick(rng);
   int x = input("a", a), y = input("b", b);
   std::vector<int> outs;
-  for (const char* name : {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal"})
+  for (Op name : {Op::Equal, Op::NotEqual, Op::Less, Op::LessEqual, Op::Greater, Op::GreaterEqual})
     outs.push_back(op(name, {x, y}));
-  outs.push_back(op("cast", {outs[2]}, Attrs().set("dtype", std::string("f32"))));
+  outs.push_back(op(Op::Cast, {outs[2]}, Attrs().set("dtype", std::string("f32"))));
   check(outs);
 }
 
@@ -58,8 +58,9 @@ TEST_F(KernelTest, IntegerArithmetic) {
   RefTensor b{{2, 5}, {2, 2, 3, -4, 3, -2, 4, 3, -5, 5}, DType::I32};
   int x = input("a", a), y = input("b", b);
   std::vector<int> outs;
-  for (const char* name : {"add", "sub", "mul", "div", "maximum", "minimum", "less"}) outs.push_back(op(name, {x, y}));
-  outs.push_back(op("neg", {x}));
+  for (Op name : {Op::Add, Op::Sub, Op::Mul, Op::Div, Op::Maximum, Op::Minimum, Op::Less})
+    outs.push_back(op(name, {x, y}));
+  outs.push_back(op(Op::Neg, {x}));
   check(outs);
 }
 
@@ -67,21 +68,23 @@ TEST_F(KernelTest, UnaryMath) {
   int positive = input("p", randomTensor({4, 9}, rng, 0.1, 3));
   int any = input("x", randomTensor({4, 9}, rng, -3, 3));
   std::vector<int> outs;
-  for (const char* name : {"log", "sqrt", "rsqrt"}) outs.push_back(op(name, {positive}));
-  for (const char* name : {"neg", "exp", "square", "abs", "relu", "sigmoid", "tanh"}) outs.push_back(op(name, {any}));
+  for (Op name : {Op::Log, Op::Sqrt, Op::Rsqrt}) outs.push_back(op(name, {positive}));
+  for (Op name : {Op::Neg, Op::Exp, Op::Square, Op::Abs, Op::Relu, Op::Sigmoid, Op::Tanh, Op::Softplus})
+    outs.push_back(op(name, {any}));
   check(outs);
 }
 
 TEST_F(KernelTest, SaturatingUnaryMath) {
-  // Large magnitudes: sigmoid and tanh must saturate to 0/1 and -1/1 without NaNs.
+  // Large magnitudes: sigmoid and tanh must saturate to 0/1 and -1/1 without NaNs; softplus must
+  // neither overflow at 80 nor lose e^-20 at -20.
   int x = input("x", RefTensor{{8}, {-80, -20, -5, -0.5, 0.5, 5, 20, 80}});
-  check({op("sigmoid", {x}), op("tanh", {x}), op("relu", {x}), op("abs", {x})});
+  check({op(Op::Sigmoid, {x}), op(Op::Tanh, {x}), op(Op::Relu, {x}), op(Op::Abs, {x}), op(Op::Softplus, {x})});
 }
 
 TEST_F(KernelTest, Casts) {
   int f = input("f", RefTensor{{6}, {-3.75, -0.5, 0, 0.25, 2.5, 7}});
   int i = input("i", RefTensor{{6}, {-3, -1, 0, 1, 2, 100}, DType::I32});
-  auto cast = [&](int x, const char* to) { return op("cast", {x}, Attrs().set("dtype", std::string(to))); };
+  auto cast = [&](int x, const char* to) { return op(Op::Cast, {x}, Attrs().set("dtype", std::string(to))); };
   int asBool = cast(f, "bool");
   check({cast(f, "i32"), cast(f, "f32"), asBool, cast(asBool, "f32"), cast(i, "f32"), cast(i, "bool")});
 }
@@ -95,15 +98,15 @@ TEST_F(KernelTest, ReluGradAndSgdUpdate) {
   int var = input("var", randomTensor({3, 10}, rng, -1, 1));
   int lr = input("lr", RefTensor{{}, {0.125}});
   int lrConst = addConstant(this->g, 0.01);
-  check({op("relu_grad", {xs, g}), op("sgd_update", {var, g, lr}), op("sgd_update", {var, g, lrConst})});
+  check({op(Op::ReluGrad, {xs, g}), op(Op::SgdUpdate, {var, g, lr}), op(Op::SgdUpdate, {var, g, lrConst})});
 }
 
 // Autodiff often returns one node as the gradient of several variables (x + y with equal shapes):
 // each output buffer must receive the value, not just the first.
 TEST_F(KernelTest, RepeatedOutputFillsEveryBuffer) {
   int x = input("x", randomTensor({3, 4}, rng));
-  int y = op("exp", {x});
-  check({y, y, op("neg", {x}), y});
+  int y = op(Op::Exp, {x});
+  check({y, y, op(Op::Neg, {x}), y});
 }
 
 TEST_F(KernelTest, MatmulAllTransposes) { check(allTransposes(5, 7, 9)); }
@@ -113,7 +116,7 @@ TEST_F(KernelTest, MatmulRegisterTiles) {
   std::vector<int> outs = allTransposes(13, 40, 20);
   int narrow = input("narrow", randomTensor({40, 3}, rng));
   int a = g.node(outs[0]).inputs[0];  // [13, 40]
-  outs.push_back(op("matmul", {a, narrow}));
+  outs.push_back(op(Op::Matmul, {a, narrow}));
   checkBothVectorWidths(outs);
 }
 
@@ -127,7 +130,7 @@ TEST_F(KernelTest, MatmulPackedPanels) {
 
 TEST_F(KernelTest, MatmulVectorShapes) {
   int row = input("row", randomTensor({1, 16}, rng)), col = input("col", randomTensor({16, 1}, rng));
-  check({op("matmul", {row, col}), op("matmul", {col, row})});
+  check({op(Op::Matmul, {row, col}), op(Op::Matmul, {col, row})});
 }
 
 // Producer fusion (passes/fusion.h): the tiles of a convolution or matmul apply the elementwise
@@ -135,15 +138,15 @@ TEST_F(KernelTest, MatmulVectorShapes) {
 TEST_F(KernelTest, FusedTiledProducers) {
   int x = input("x", randomTensor({2, 9, 9, 3}, rng)), w = input("w", randomTensor({3, 3, 3, 20}, rng));
   int bias = input("bias", randomTensor({20}, rng));
-  int conv = op("conv2d", {x, w},
+  int conv = op(Op::Conv2d, {x, w},
                 Attrs()
                     .set("strides", std::vector<int64_t>{1, 1})
                     .set("dilation", std::vector<int64_t>{1, 1})
                     .set("padding", std::string("same")));
-  int activated = op("relu", {op("add", {conv, bias})});
+  int activated = op(Op::Relu, {op(Op::Add, {conv, bias})});
   int a = input("a", randomTensor({13, 40}, rng)), b = input("b", randomTensor({40, 20}, rng));
   int mask = input("mask", randomTensor({13, 20}, rng));
-  int maskedGrad = op("relu_grad", {mask, op("matmul", {a, b})});
+  int maskedGrad = op(Op::ReluGrad, {mask, op(Op::Matmul, {a, b})});
   checkBothVectorWidths({activated, maskedGrad});
 }
 
@@ -164,13 +167,13 @@ TEST_P(ConvKernelTest, ForwardAndBothGradients) {
   const ConvCase& c = GetParam();
   int x = input("x", randomTensor(c.x, rng));
   int w = input("w", randomTensor(c.w, rng));
-  int y = op("conv2d", {x, w},
+  int y = op(Op::Conv2d, {x, w},
              Attrs().set("strides", c.strides).set("dilation", c.dilation).set("padding", std::string(c.padding)));
   int dy = input("dy", randomTensor(g.node(y).shape, rng));
   // The gradient ops take the forward node's attributes, pads included, as the gradient rule does.
   Attrs attrs = g.node(y).attrs;
-  int dx = op("conv2d_backprop_input", {dy, w, x}, attrs);
-  int dw = op("conv2d_backprop_filter", {x, dy, w}, attrs);
+  int dx = op(Op::Conv2dBackpropInput, {dy, w, x}, attrs);
+  int dw = op(Op::Conv2dBackpropFilter, {x, dy, w}, attrs);
   checkBothVectorWidths({y, dx, dw});
 }
 
@@ -225,13 +228,13 @@ TEST_P(PoolKernelTest, ForwardAndGradient) {
     for (double& v : xv.data) v = pick(rng);
   }
   int x = input("x", xv);
-  int y = op("max_pool", {x},
+  int y = op(Op::MaxPool, {x},
              Attrs()
                  .set("size", std::vector<int64_t>{c.size, c.size})
                  .set("strides", std::vector<int64_t>{c.stride, c.stride})
                  .set("padding", std::string(c.padding)));
   int dy = input("dy", randomTensor(g.node(y).shape, rng, 0.5, 1.5));
-  check({y, op("max_pool_grad", {x, dy}, g.node(y).attrs)});
+  check({y, op(Op::MaxPoolGrad, {x, dy}, g.node(y).attrs)});
 }
 
 const PoolCase kPoolCases[] = {
@@ -250,15 +253,15 @@ INSTANTIATE_TEST_SUITE_P(Windows, PoolKernelTest, ::testing::ValuesIn(kPoolCases
 
 TEST_F(KernelTest, Reshape) {
   int x = input("x", randomTensor({2, 3, 4}, rng));
-  auto reshape = [&](std::vector<int64_t> target) { return op("reshape", {x}, Attrs().set("target", target)); };
+  auto reshape = [&](std::vector<int64_t> target) { return op(Op::Reshape, {x}, Attrs().set("target", target)); };
   int flat = reshape({24});
   check({reshape({4, -1}), flat, reshape({2, 12}), reshape({3, 2, 2, 2}),
-         op("reshape", {flat}, Attrs().set("target", std::vector<int64_t>{6, 4}))});
+         op(Op::Reshape, {flat}, Attrs().set("target", std::vector<int64_t>{6, 4}))});
 }
 
 TEST_F(KernelTest, ReshapeOfIntegers) {
   int x = input("x", RefTensor{{2, 3}, {1, 2, 3, 4, 5, 6}, DType::I32});
-  check({op("reshape", {x}, Attrs().set("target", std::vector<int64_t>{3, 2}))});
+  check({op(Op::Reshape, {x}, Attrs().set("target", std::vector<int64_t>{3, 2}))});
 }
 
 TEST_F(KernelTest, Reductions) {
@@ -266,7 +269,7 @@ TEST_F(KernelTest, Reductions) {
   int x = input("x", xv);
   std::vector<int> outs;
   const std::vector<std::vector<int64_t>> axesList = {{0}, {1}, {-1}, {0, 2}, {}};
-  for (const char* name : {"reduce_sum", "reduce_mean", "reduce_max"})
+  for (Op name : {Op::ReduceSum, Op::ReduceMean, Op::ReduceMax})
     for (const auto& axes : axesList)
       for (int64_t keep : {0, 1}) outs.push_back(op(name, {x}, Attrs().set("axes", axes).set("keepdims", keep)));
   check(outs);
@@ -277,7 +280,7 @@ TEST_F(KernelTest, ReductionsOfScalarsAndUnitAxes) {
   int scalar = input("scalar", RefTensor{{}, {2.5}});
   int unit = input("unit", randomTensor({3, 1, 2}, rng));
   std::vector<int> outs;
-  for (const char* name : {"reduce_sum", "reduce_mean", "reduce_max"}) {
+  for (Op name : {Op::ReduceSum, Op::ReduceMean, Op::ReduceMax}) {
     outs.push_back(op(name, {scalar}, Attrs().set("axes", std::vector<int64_t>{})));
     outs.push_back(op(name, {unit}, Attrs().set("axes", std::vector<int64_t>{1})));
   }
@@ -291,11 +294,11 @@ TEST_F(KernelTest, ArgmaxTakesTheFirstMaximum) {
   int x = input("x", xv);
   int ints = input("ints", RefTensor{{2, 3}, {4, 9, 9, 1, 0, 1}, DType::I32});
   auto argmax = [&](int in, int64_t axis, int64_t keep) {
-    return op("argmax", {in}, Attrs().set("axes", std::vector<int64_t>{axis}).set("keepdims", keep));
+    return op(Op::Argmax, {in}, Attrs().set("axes", std::vector<int64_t>{axis}).set("keepdims", keep));
   };
   check({argmax(x, 0, 0), argmax(x, 1, 0), argmax(x, -1, 0), argmax(x, 2, 1), argmax(ints, 1, 0),
-         op("reduce_max", {ints}, Attrs().set("axes", std::vector<int64_t>{1})),
-         op("reduce_sum", {ints}, Attrs().set("axes", std::vector<int64_t>{0}))});
+         op(Op::ReduceMax, {ints}, Attrs().set("axes", std::vector<int64_t>{1})),
+         op(Op::ReduceSum, {ints}, Attrs().set("axes", std::vector<int64_t>{0}))});
 }
 
 TEST_F(KernelTest, BroadcastLike) {
@@ -306,16 +309,16 @@ TEST_F(KernelTest, BroadcastLike) {
   int column = input("column", randomTensor({3, 1}, rng));
   int scalar = input("scalar", randomTensor({}, rng));
   auto axes = [](std::vector<int64_t> a) { return Attrs().set("axes", a); };
-  check({op("broadcast_like", {reduced, big}, axes({1})), op("broadcast_like", {kept, big}, axes({1})),
-         op("broadcast_like", {scalar, big}, axes({0, 1, 2})), op("broadcast_like", {row, big}),
-         op("broadcast_like", {column, big}), op("broadcast_like", {scalar, big})});
+  check({op(Op::BroadcastLike, {reduced, big}, axes({1})), op(Op::BroadcastLike, {kept, big}, axes({1})),
+         op(Op::BroadcastLike, {scalar, big}, axes({0, 1, 2})), op(Op::BroadcastLike, {row, big}),
+         op(Op::BroadcastLike, {column, big}), op(Op::BroadcastLike, {scalar, big})});
 }
 
 TEST_F(KernelTest, SumLike) {
   int big = input("big", randomTensor({2, 3, 4}, rng));
   std::vector<int> outs;
   for (Shape like : {Shape{4}, Shape{3, 1}, Shape{2, 1, 4}, Shape{1}, Shape{}, Shape{2, 3, 4}, Shape{1, 3, 1}})
-    outs.push_back(op("sum_like", {big, input("like" + std::to_string(outs.size()), zeros(like))}));  // names are unique
+    outs.push_back(op(Op::SumLike, {big, input("like" + std::to_string(outs.size()), zeros(like))}));  // names are unique
   check(outs);
 }
 
@@ -325,13 +328,13 @@ TEST_F(KernelTest, SoftmaxAndItsGradient) {
   logits.data[12] = -80;
   int z2 = input("z2", logits);
   int z3 = input("z3", randomTensor({2, 3, 5}, rng, -3, 3));
-  int y2 = op("softmax", {z2}), y3 = op("softmax", {z3});
+  int y2 = op(Op::Softmax, {z2}), y3 = op(Op::Softmax, {z3});
   int g2 = input("g2", randomTensor({4, 10}, rng)), g3 = input("g3", randomTensor({2, 3, 5}, rng));
   int p3 = input("p3", randomTensor({2, 3, 5}, rng, 0, 1));
   int z1 = input("z1", randomTensor({7}, rng, -3, 3));
-  int y1 = op("softmax", {z1});
-  check({y2, y3, y1, op("softmax_grad", {y2, g2}), op("softmax_grad", {p3, g3}),
-         op("softmax_grad", {y1, input("g1", randomTensor({7}, rng))})});
+  int y1 = op(Op::Softmax, {z1});
+  check({y2, y3, y1, op(Op::SoftmaxGrad, {y2, g2}), op(Op::SoftmaxGrad, {p3, g3}),
+         op(Op::SoftmaxGrad, {y1, input("g1", randomTensor({7}, rng))})});
 }
 
 // Rows of probabilities [n, classes] (positive, each row sums to 1).
@@ -356,9 +359,9 @@ TEST_F(KernelTest, SoftmaxCrossEntropyWithIdsAndOneHot) {
   // Soft labels: the one-hot path is a general cross-entropy against any target rows.
   int soft = input("soft", randomProbabilities(6, 10, rng));
   int g = input("g", RefTensor{{}, {0.75}});
-  check({op("softmax_cross_entropy", {z, y}), op("softmax_cross_entropy", {z, hot}),
-         op("softmax_cross_entropy", {z, soft}), op("softmax_cross_entropy_grad", {z, y, g}),
-         op("softmax_cross_entropy_grad", {z, hot, g}), op("softmax_cross_entropy_grad", {z, soft, g})});
+  check({op(Op::SoftmaxCrossEntropy, {z, y}), op(Op::SoftmaxCrossEntropy, {z, hot}),
+         op(Op::SoftmaxCrossEntropy, {z, soft}), op(Op::SoftmaxCrossEntropyGrad, {z, y, g}),
+         op(Op::SoftmaxCrossEntropyGrad, {z, hot, g}), op(Op::SoftmaxCrossEntropyGrad, {z, soft, g})});
 }
 
 TEST_F(KernelTest, ProbsCrossEntropyWithIdsAndOneHot) {
@@ -369,8 +372,8 @@ TEST_F(KernelTest, ProbsCrossEntropyWithIdsAndOneHot) {
   for (int j = 0; j < 7; ++j) probs.data[2 * 7 + j] = j == 6 ? 1 : 0;
   int p = input("p", probs), y = input("ids", ids), hot = input("hot", oneHot(ids, 7));
   int g = input("g", RefTensor{{}, {1.5}});
-  check({op("probs_cross_entropy", {p, y}), op("probs_cross_entropy", {p, hot}),
-         op("probs_cross_entropy_grad", {p, y, g}), op("probs_cross_entropy_grad", {p, hot, g})});
+  check({op(Op::ProbsCrossEntropy, {p, y}), op(Op::ProbsCrossEntropy, {p, hot}),
+         op(Op::ProbsCrossEntropyGrad, {p, y, g}), op(Op::ProbsCrossEntropyGrad, {p, hot, g})});
 }
 
 TEST_F(KernelTest, AccuracyWithIdsAndOneHot) {
@@ -386,7 +389,7 @@ TEST_F(KernelTest, AccuracyWithIdsAndOneHot) {
     ids.data[static_cast<size_t>(r)] = static_cast<double>(best);
   }
   int s = input("scores", scores), y = input("ids", ids), hot = input("hot", oneHot(ids, 4));
-  check({op("accuracy", {s, y}), op("accuracy", {s, hot})});
+  check({op(Op::Accuracy, {s, y}), op(Op::Accuracy, {s, hot})});
 }
 
 }  // namespace

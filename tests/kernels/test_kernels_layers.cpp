@@ -46,9 +46,9 @@ cp = categorical_crossentropy(p, t)
   std::vector<int> outs = {named(m, "ce"), named(m, "cc"), named(m, "cp")};
   std::map<int, RefTensor> math = evaluateReference(m.graph, outs, feeds);
   EXPECT_EQ(rewriteStableLosses(m.graph), 2);
-  EXPECT_EQ(m.graph.node(m.graph.node(named(m, "ce")).inputs[0]).op, "reduce_sum");
-  EXPECT_EQ(m.graph.node(named(m, "cc")).op, "softmax_cross_entropy");
-  EXPECT_EQ(m.graph.node(named(m, "cp")).op, "probs_cross_entropy");
+  EXPECT_EQ(m.graph.node(m.graph.node(named(m, "ce")).inputs[0]).op, Op::ReduceSum);
+  EXPECT_EQ(m.graph.node(named(m, "cc")).op, Op::SoftmaxCrossEntropy);
+  EXPECT_EQ(m.graph.node(named(m, "cp")).op, Op::ProbsCrossEntropy);
   std::vector<RefTensor> got = runHalide(m.graph, outs, feeds);
   EXPECT_GT(got[0].data[0], 250);
   EXPECT_TRUE(allClose(got[0], math.at(outs[0]), 1e-5, 1e-4)) << "ce";

@@ -16,18 +16,19 @@ TEST_F(KernelTest, WhereClipLeakyRelu) {
   for (double& v : xv.data) v = pick(rng) * 0.5;  // hits lo, hi and 0 exactly
   int x = input("x", xv);
   int row = input("row", randomTensor({10}, rng, -1, 1));
-  int cond = op("greater", {x, row});  // [3, 10] bool
-  int column = op("less", {input("col", randomTensor({3, 1}, rng)), addConstant(g, 0.0)});
+  int cond = op(Op::Greater, {x, row});  // [3, 10] bool
+  int column = op(Op::Less, {input("col", randomTensor({3, 1}, rng)), addConstant(g, 0.0)});
   int lo = addConstant(g, -0.5), hi = addConstant(g, 0.5);
   int ints = input("ints", RefTensor{{4}, {-3, 0, 5, 9}, DType::I32});
-  int zero = g.add("constant", {}, Attrs().set("value", 0.0).set("dtype", std::string("i32")));
-  int four = g.add("constant", {}, Attrs().set("value", 4.0).set("dtype", std::string("i32")));
+  int zero = g.add(Op::Constant, {}, Attrs().set("value", 0.0).set("dtype", std::string("i32")));
+  int four = g.add(Op::Constant, {}, Attrs().set("value", 4.0).set("dtype", std::string("i32")));
   int lows = input("lows", randomTensor({10}, rng, -1, 0)), highs = input("highs", randomTensor({3, 1}, rng, 0, 1));
   int gv = input("g", randomTensor({3, 10}, rng));
-  check({op("where", {cond, x, row}), op("where", {column, row, x}), op("where", {column, x, addConstant(g, 7)}),
-         op("where", {op("greater", {ints, zero}), ints, zero}), op("clip", {x, lo, hi}), op("clip", {x, lows, highs}),
-         op("clip", {ints, zero, four}), op("leaky_relu", {x}, Attrs().set("alpha", 0.2)),
-         op("leaky_relu", {x}, Attrs().set("alpha", 0.01)), op("leaky_relu_grad", {x, gv}, Attrs().set("alpha", 0.3))});
+  check({op(Op::Where, {cond, x, row}), op(Op::Where, {column, row, x}), op(Op::Where, {column, x, addConstant(g, 7)}),
+         op(Op::Where, {op(Op::Greater, {ints, zero}), ints, zero}), op(Op::Clip, {x, lo, hi}),
+         op(Op::Clip, {x, lows, highs}), op(Op::Clip, {ints, zero, four}),
+         op(Op::LeakyRelu, {x}, Attrs().set("alpha", 0.2)), op(Op::LeakyRelu, {x}, Attrs().set("alpha", 0.01)),
+         op(Op::LeakyReluGrad, {x, gv}, Attrs().set("alpha", 0.3))});
 }
 
 TEST_F(KernelTest, BatchNormWithGivenStatistics) {
@@ -36,8 +37,8 @@ TEST_F(KernelTest, BatchNormWithGivenStatistics) {
   int mean = input("mean", randomTensor({10}, rng)), var = input("var", randomTensor({10}, rng, 0.1, 2));
   int x2 = input("x2", randomTensor({5, 3}, rng));
   int s = input("s", RefTensor{{}, {0.25}}), one = addConstant(g, 1.0);
-  check({op("batch_norm", {x, gamma, beta, mean, var}, Attrs().set("epsilon", 1e-3)),
-         op("batch_norm", {x2, one, s, s, one}, Attrs().set("epsilon", 0.5))});
+  check({op(Op::BatchNorm, {x, gamma, beta, mean, var}, Attrs().set("epsilon", 1e-3)),
+         op(Op::BatchNorm, {x2, one, s, s, one}, Attrs().set("epsilon", 0.5))});
 }
 
 struct AvgPoolCase {
@@ -54,13 +55,13 @@ class AvgPoolKernelTest : public KernelTest, public ::testing::WithParamInterfac
 TEST_P(AvgPoolKernelTest, ForwardAndGradient) {
   const AvgPoolCase& c = GetParam();
   int x = input("x", randomTensor(c.x, rng, -3, -1));  // negative: a padded 0 would show in the mean
-  int y = op("avg_pool", {x},
+  int y = op(Op::AvgPool, {x},
              Attrs()
                  .set("size", std::vector<int64_t>{c.size, c.size})
                  .set("strides", std::vector<int64_t>{c.stride, c.stride})
                  .set("padding", std::string(c.padding)));
   int dy = input("dy", randomTensor(g.node(y).shape, rng, 0.5, 1.5));
-  check({y, op("avg_pool_grad", {x, dy}, g.node(y).attrs)});
+  check({y, op(Op::AvgPoolGrad, {x, dy}, g.node(y).attrs)});
 }
 
 // Windows that overlap the "same" padding (whose mean counts only the real elements), inputs that
@@ -82,10 +83,10 @@ TEST_F(KernelTest, LogSoftmaxAndItsGradient) {
   int z2 = input("z2", logits);
   int z3 = input("z3", randomTensor({2, 3, 9}, rng, -3, 3));
   int z1 = input("z1", randomTensor({7}, rng, -3, 3));
-  int y2 = op("log_softmax", {z2}), y3 = op("log_softmax", {z3}), y1 = op("log_softmax", {z1});
-  check({y2, y3, y1, op("log_softmax_grad", {y2, input("g2", randomTensor({4, 10}, rng))}),
-         op("log_softmax_grad", {y3, input("g3", randomTensor({2, 3, 9}, rng))}),
-         op("log_softmax_grad", {y1, input("g1", randomTensor({7}, rng))})});
+  int y2 = op(Op::LogSoftmax, {z2}), y3 = op(Op::LogSoftmax, {z3}), y1 = op(Op::LogSoftmax, {z1});
+  check({y2, y3, y1, op(Op::LogSoftmaxGrad, {y2, input("g2", randomTensor({4, 10}, rng))}),
+         op(Op::LogSoftmaxGrad, {y3, input("g3", randomTensor({2, 3, 9}, rng))}),
+         op(Op::LogSoftmaxGrad, {y1, input("g1", randomTensor({7}, rng))})});
 }
 
 // Dropout in one pipeline: training at two steps and with two seeds, and evaluation; each output
@@ -97,7 +98,7 @@ TEST_F(KernelTest, DropoutMasks) {
   int on = input("training", RefTensor{{}, {1}}), off = input("evaluating", RefTensor{{}, {0}});
   int step3 = input("step3", RefTensor{{}, {3}, DType::I32}), step4 = input("step4", RefTensor{{}, {4}, DType::I32});
   auto dropout = [&](int flag, int step, int64_t seed) {
-    return op("dropout", {x, keep, flag, step}, Attrs().set("seed", seed));
+    return op(Op::Dropout, {x, keep, flag, step}, Attrs().set("seed", seed));
   };
   std::vector<int> outs = {dropout(on, step3, 11), dropout(on, step4, 11), dropout(on, step3, 12),
                            dropout(off, step3, 11), dropout(on, step3, 11)};

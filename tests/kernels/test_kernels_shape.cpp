@@ -21,23 +21,23 @@ TEST_F(KernelTest, TransposeConcatSliceOneHotAndCounts) {
   int tall = input("tall", randomTensor({1, 3, 4}, rng));
   int labels = input("labels", RefTensor{{2, 3}, {0, 3, 1, -1, 4, 2}, DType::I32});  // -1 and 4 are outside depth 4
   std::vector<int> outs = {
-      op("transpose", {m}, perm({})),  // default: reversed axes
-      op("transpose", {t}, perm({2, 0, 1})),
-      op("transpose", {t}, perm({0, 2, 1})),
-      op("transpose", {t}, perm({1, 0, -1})),
-      op("transpose", {ints}, perm({1, 0})),
-      op("concat", {t, wide}, axis(-1)),  // [2, 3, 13]: a vector tail along the joined axis
-      op("concat", {t, tall, t}, axis(0)),
-      op("concat", {t, t, t}, axis(1)),
-      op("concat", {m}, axis(0)),
-      op("concat", {ints, ints}, axis(1)),
-      op("slice_axis", {wide}, slice(2, 3, 5)),
-      op("slice_axis", {t}, slice(0, 1, 1)),
-      op("slice_axis", {t}, slice(1, 0, 2)),
-      op("one_hot", {labels}, Attrs().set("depth", int64_t(4))),
-      op("one_hot", {input("ids", randomIds(11, 10, rng))}, Attrs().set("depth", int64_t(10))),
-      op("element_count", {t}, Attrs().set("axes", std::vector<int64_t>{0, 2})),
-      op("element_count", {t}, Attrs().set("axes", std::vector<int64_t>{})),
+      op(Op::Transpose, {m}, perm({})),  // default: reversed axes
+      op(Op::Transpose, {t}, perm({2, 0, 1})),
+      op(Op::Transpose, {t}, perm({0, 2, 1})),
+      op(Op::Transpose, {t}, perm({1, 0, -1})),
+      op(Op::Transpose, {ints}, perm({1, 0})),
+      op(Op::Concat, {t, wide}, axis(-1)),  // [2, 3, 13]: a vector tail along the joined axis
+      op(Op::Concat, {t, tall, t}, axis(0)),
+      op(Op::Concat, {t, t, t}, axis(1)),
+      op(Op::Concat, {m}, axis(0)),
+      op(Op::Concat, {ints, ints}, axis(1)),
+      op(Op::SliceAxis, {wide}, slice(2, 3, 5)),
+      op(Op::SliceAxis, {t}, slice(0, 1, 1)),
+      op(Op::SliceAxis, {t}, slice(1, 0, 2)),
+      op(Op::OneHot, {labels}, Attrs().set("depth", int64_t(4))),
+      op(Op::OneHot, {input("ids", randomIds(11, 10, rng))}, Attrs().set("depth", int64_t(10))),
+      op(Op::ElementCount, {t}, Attrs().set("axes", std::vector<int64_t>{0, 2})),
+      op(Op::ElementCount, {t}, Attrs().set("axes", std::vector<int64_t>{})),
   };
   check(outs);
 }

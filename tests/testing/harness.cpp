@@ -63,16 +63,16 @@ Attrs sourceAttrs(const Shape& shape, DType dtype) {
 }  // namespace
 
 int addPlaceholder(Graph& g, const std::string& name, const Shape& shape, DType dtype) {
-  return g.add("placeholder", {}, sourceAttrs(shape, dtype), {}, name);
+  return g.add(Op::Placeholder, {}, sourceAttrs(shape, dtype), {}, name);
 }
 
 int addVariable(Graph& g, const std::string& name, const Shape& shape) {
   Attrs a = sourceAttrs(shape, DType::F32).set("init", std::string("zeros")).set("trainable", int64_t(1));
-  return g.add("variable", {}, a, {}, name);
+  return g.add(Op::Variable, {}, a, {}, name);
 }
 
 int addConstant(Graph& g, double value) {
-  return g.add("constant", {}, Attrs().set("value", value).set("dtype", std::string("f32")));
+  return g.add(Op::Constant, {}, Attrs().set("value", value).set("dtype", std::string("f32")));
 }
 
 Halide::Buffer<> toBuffer(const RefTensor& t) {
@@ -208,7 +208,7 @@ void expectMatchesReferenceOn(const Halide::Target& target, const Graph& g, cons
   for (size_t i = 0; i < outputs.size(); ++i) {
     const Node& n = g.node(outputs[i]);
     EXPECT_TRUE(allClose(got[i], want.at(outputs[i]), rtol, atol))
-        << "op " << n.op << " (node " << n.id << (n.name.empty() ? "" : " '" + n.name + "'") << ") "
+        << "op " << opName(n.op) << " (node " << n.id << (n.name.empty() ? "" : " '" + n.name + "'") << ") "
         << n.attrs.toString();
   }
 }

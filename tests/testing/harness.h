@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -14,6 +15,9 @@
 #include "testing/reference_ops.h"
 
 namespace graphc {
+
+// gtest prints an Op by its spelling.
+inline void PrintTo(Op op, std::ostream* os) { *os << opName(op); }
 
 // Every value below is rounded to f32, so that Halide and the double reference read the same numbers.
 // Uniform values in [lo, hi).

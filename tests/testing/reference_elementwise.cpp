@@ -103,48 +103,52 @@ RefTensor dropout(const Node& n, const std::vector<RefTensor>& in) {
 }  // namespace
 
 void registerElementwiseReferences(ReferenceTable& t) {
-  t.emplace_back("add", binary([](double a, double b) { return a + b; }));
-  t.emplace_back("sub", binary([](double a, double b) { return a - b; }));
-  t.emplace_back("mul", binary([](double a, double b) { return a * b; }));
-  t.emplace_back("div",
+  t.emplace_back(Op::Add, binary([](double a, double b) { return a + b; }));
+  t.emplace_back(Op::Sub, binary([](double a, double b) { return a - b; }));
+  t.emplace_back(Op::Mul, binary([](double a, double b) { return a * b; }));
+  t.emplace_back(Op::Div,
                  pointwise([](const std::vector<double>& a, const Node& n) { return divide(a[0], a[1], n.dtype); }));
-  t.emplace_back("maximum", binary([](double a, double b) { return a >= b ? a : b; }));
-  t.emplace_back("minimum", binary([](double a, double b) { return a <= b ? a : b; }));
-  t.emplace_back("equal", binary([](double a, double b) { return a == b ? 1.0 : 0.0; }));
-  t.emplace_back("not_equal", binary([](double a, double b) { return a != b ? 1.0 : 0.0; }));
-  t.emplace_back("less", binary([](double a, double b) { return a < b ? 1.0 : 0.0; }));
-  t.emplace_back("less_equal", binary([](double a, double b) { return a <= b ? 1.0 : 0.0; }));
-  t.emplace_back("greater", binary([](double a, double b) { return a > b ? 1.0 : 0.0; }));
-  t.emplace_back("greater_equal", binary([](double a, double b) { return a >= b ? 1.0 : 0.0; }));
-  t.emplace_back("neg", unary([](double a) { return -a; }));
-  t.emplace_back("exp", unary([](double a) { return std::exp(a); }));
-  t.emplace_back("log", unary([](double a) { return std::log(a); }));
-  t.emplace_back("sqrt", unary([](double a) { return std::sqrt(a); }));
-  t.emplace_back("rsqrt", unary([](double a) { return 1.0 / std::sqrt(a); }));
-  t.emplace_back("square", unary([](double a) { return a * a; }));
-  t.emplace_back("abs", unary([](double a) { return std::fabs(a); }));
-  t.emplace_back("relu", unary([](double a) { return a > 0 ? a : 0.0; }));
-  t.emplace_back("sigmoid", unary([](double a) { return 1.0 / (1.0 + std::exp(-a)); }));
-  t.emplace_back("tanh", unary([](double a) { return std::tanh(a); }));
-  t.emplace_back("cast", pointwise([](const std::vector<double>& a, const Node& n) { return castTo(n.dtype, a[0]); }));
+  t.emplace_back(Op::Maximum, binary([](double a, double b) { return a >= b ? a : b; }));
+  t.emplace_back(Op::Minimum, binary([](double a, double b) { return a <= b ? a : b; }));
+  t.emplace_back(Op::Equal, binary([](double a, double b) { return a == b ? 1.0 : 0.0; }));
+  t.emplace_back(Op::NotEqual, binary([](double a, double b) { return a != b ? 1.0 : 0.0; }));
+  t.emplace_back(Op::Less, binary([](double a, double b) { return a < b ? 1.0 : 0.0; }));
+  t.emplace_back(Op::LessEqual, binary([](double a, double b) { return a <= b ? 1.0 : 0.0; }));
+  t.emplace_back(Op::Greater, binary([](double a, double b) { return a > b ? 1.0 : 0.0; }));
+  t.emplace_back(Op::GreaterEqual, binary([](double a, double b) { return a >= b ? 1.0 : 0.0; }));
+  t.emplace_back(Op::Neg, unary([](double a) { return -a; }));
+  t.emplace_back(Op::Exp, unary([](double a) { return std::exp(a); }));
+  t.emplace_back(Op::Log, unary([](double a) { return std::log(a); }));
+  t.emplace_back(Op::Sqrt, unary([](double a) { return std::sqrt(a); }));
+  t.emplace_back(Op::Rsqrt, unary([](double a) { return 1.0 / std::sqrt(a); }));
+  t.emplace_back(Op::Square, unary([](double a) { return a * a; }));
+  t.emplace_back(Op::Abs, unary([](double a) { return std::fabs(a); }));
+  t.emplace_back(Op::Relu, unary([](double a) { return a > 0 ? a : 0.0; }));
+  t.emplace_back(Op::Sigmoid, unary([](double a) { return 1.0 / (1.0 + std::exp(-a)); }));
+  t.emplace_back(Op::Tanh, unary([](double a) { return std::tanh(a); }));
+  t.emplace_back(Op::Softplus, unary([](double a) { return std::max(a, 0.0) + std::log1p(std::exp(-std::fabs(a))); }));
+  t.emplace_back(Op::Cast,
+                 pointwise([](const std::vector<double>& a, const Node& n) { return castTo(n.dtype, a[0]); }));
   // d relu(x) / dx is the step function; at 0 the subgradient 0 is used.
-  t.emplace_back("relu_grad", binary([](double x, double g) { return x > 0 ? g : 0.0; }));
-  t.emplace_back("where", pointwise([](const std::vector<double>& a, const Node&) { return a[0] != 0 ? a[1] : a[2]; }));
-  t.emplace_back("clip", pointwise([](const std::vector<double>& a, const Node&) {
+  t.emplace_back(Op::ReluGrad, binary([](double x, double g) { return x > 0 ? g : 0.0; }));
+  t.emplace_back(Op::Where,
+                 pointwise([](const std::vector<double>& a, const Node&) { return a[0] != 0 ? a[1] : a[2]; }));
+  t.emplace_back(Op::Clip, pointwise([](const std::vector<double>& a, const Node&) {
                    return std::min(std::max(a[0], a[1]), a[2]);
                  }));
-  t.emplace_back("leaky_relu", pointwise([](const std::vector<double>& a, const Node& n) {
+  t.emplace_back(Op::LeakyRelu, pointwise([](const std::vector<double>& a, const Node& n) {
                    return a[0] > 0 ? a[0] : n.attrs.getFloat("alpha", 0.2) * a[0];
                  }));
-  t.emplace_back("leaky_relu_grad", pointwise([](const std::vector<double>& a, const Node& n) {
+  t.emplace_back(Op::LeakyReluGrad, pointwise([](const std::vector<double>& a, const Node& n) {
                    return a[0] > 0 ? a[1] : n.attrs.getFloat("alpha", 0.2) * a[1];
                  }));
   // Inputs x, gamma, beta, mean, var.
-  t.emplace_back("batch_norm", pointwise([](const std::vector<double>& a, const Node& n) {
+  t.emplace_back(Op::BatchNorm, pointwise([](const std::vector<double>& a, const Node& n) {
                    return a[1] * (a[0] - a[3]) / std::sqrt(a[4] + n.attrs.getFloat("epsilon", 1e-3)) + a[2];
                  }));
-  t.emplace_back("dropout", dropout);
-  t.emplace_back("sgd_update", pointwise([](const std::vector<double>& a, const Node&) { return a[0] - a[2] * a[1]; }));
+  t.emplace_back(Op::Dropout, dropout);
+  t.emplace_back(Op::SgdUpdate,
+                 pointwise([](const std::vector<double>& a, const Node&) { return a[0] - a[2] * a[1]; }));
 }
 
 }  // namespace graphc

@@ -259,15 +259,15 @@ RefTensor reshape(const Node& n, const std::vector<RefTensor>& in) {
 }  // namespace
 
 void registerNNReferences(ReferenceTable& t) {
-  t.emplace_back("matmul", matmul);
-  t.emplace_back("conv2d", conv2d);
-  t.emplace_back("conv2d_backprop_input", conv2dBackpropInput);
-  t.emplace_back("conv2d_backprop_filter", conv2dBackpropFilter);
-  t.emplace_back("max_pool", maxPool);
-  t.emplace_back("max_pool_grad", maxPoolGrad);
-  t.emplace_back("avg_pool", avgPool);
-  t.emplace_back("avg_pool_grad", avgPoolGrad);
-  t.emplace_back("reshape", reshape);
+  t.emplace_back(Op::Matmul, matmul);
+  t.emplace_back(Op::Conv2d, conv2d);
+  t.emplace_back(Op::Conv2dBackpropInput, conv2dBackpropInput);
+  t.emplace_back(Op::Conv2dBackpropFilter, conv2dBackpropFilter);
+  t.emplace_back(Op::MaxPool, maxPool);
+  t.emplace_back(Op::MaxPoolGrad, maxPoolGrad);
+  t.emplace_back(Op::AvgPool, avgPool);
+  t.emplace_back(Op::AvgPoolGrad, avgPoolGrad);
+  t.emplace_back(Op::Reshape, reshape);
 }
 
 }  // namespace graphc

@@ -32,17 +32,20 @@ RefTensor zeros(const Shape& shape, DType dtype) {
   return {shape, std::vector<double>(elementCount(shape), 0.0), dtype};
 }
 
-const ReferenceFn* findReference(const std::string& op) {
-  static const std::map<std::string, ReferenceFn> table = [] {
+const ReferenceFn* findReference(Op op) {
+  // Indexed by Op; empty where an op has no reference (sources).
+  static const std::vector<ReferenceFn> table = [] {
     ReferenceTable entries;
     registerElementwiseReferences(entries);
     registerNNReferences(entries);
     registerReductionReferences(entries);
     registerShapeReferences(entries);
-    return std::map<std::string, ReferenceFn>(entries.begin(), entries.end());
+    std::vector<ReferenceFn> byOp(kNumOps);
+    for (auto& [op, fn] : entries) byOp[opIndex(op)] = std::move(fn);
+    return byOp;
   }();
-  auto it = table.find(op);
-  return it == table.end() ? nullptr : &it->second;
+  const ReferenceFn& fn = table[opIndex(op)];
+  return fn ? &fn : nullptr;
 }
 
 std::map<int, RefTensor> evaluateReference(const Graph& graph, const std::vector<int>& outputs,
@@ -50,13 +53,13 @@ std::map<int, RefTensor> evaluateReference(const Graph& graph, const std::vector
   std::map<int, RefTensor> values;
   for (int id : reachableFrom(graph, outputs)) {
     const Node& n = graph.node(id);
-    if (n.op == "placeholder" || n.op == "variable") {
+    if (n.op == Op::Placeholder || n.op == Op::Variable) {
       auto it = sources.find(id);
       if (it == sources.end()) throw std::invalid_argument("evaluateReference: no value for source " + n.name);
       values[id] = it->second;
       continue;
     }
-    if (n.op == "constant") {
+    if (n.op == Op::Constant) {
       double v = n.attrs.getFloat("value");
       // A constant is converted to its dtype the way a C cast (and Halide's) does.
       if (n.dtype == DType::I32) v = std::trunc(v);
@@ -65,7 +68,7 @@ std::map<int, RefTensor> evaluateReference(const Graph& graph, const std::vector
       continue;
     }
     const ReferenceFn* ref = findReference(n.op);
-    if (!ref) throw std::invalid_argument("evaluateReference: no reference for op " + n.op);
+    if (!ref) throw std::invalid_argument("evaluateReference: no reference for op " + opName(n.op));
     std::vector<RefTensor> inputs;
     for (int in : n.inputs) inputs.push_back(values.at(in));
     values[id] = (*ref)(n, inputs);

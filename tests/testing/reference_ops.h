@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "ir/ops.h"
 
 namespace graphc {
 
@@ -25,7 +26,7 @@ struct RefTensor {
 using ReferenceFn = std::function<RefTensor(const Node& node, const std::vector<RefTensor>& inputs)>;
 
 // The reference of op, or nullptr when there is none (sources have none: they are fed).
-const ReferenceFn* findReference(const std::string& op);
+const ReferenceFn* findReference(Op op);
 
 // Evaluates every node that outputs need with the references. Placeholders and variables take
 // their values from sources (keyed by node id); constants come from their attributes.
@@ -41,7 +42,7 @@ size_t ravelIndex(const std::vector<int64_t>& index, const Shape& shape);
 RefTensor zeros(const Shape& shape, DType dtype = DType::F32);
 
 // Registration by the files that implement references (one per op family, as in codegen/).
-using ReferenceTable = std::vector<std::pair<std::string, ReferenceFn>>;
+using ReferenceTable = std::vector<std::pair<Op, ReferenceFn>>;
 void registerElementwiseReferences(ReferenceTable& table);
 void registerNNReferences(ReferenceTable& table);
 void registerReductionReferences(ReferenceTable& table);

@@ -20,7 +20,7 @@ std::vector<bool> reducedDims(const Node& n, size_t rank) {
 
 // reduce_sum, reduce_mean, reduce_max and argmax. argmax gives the first maximum's position
 // along the reduced axes (row-major over them when there are several).
-ReferenceFn reduce(const std::string& kind) {
+ReferenceFn reduce(Op kind) {
   return [kind](const Node& n, const std::vector<RefTensor>& in) {
     const RefTensor& x = in[0];
     std::vector<bool> reduced = reducedDims(n, x.shape.size());
@@ -54,11 +54,11 @@ ReferenceFn reduce(const std::string& kind) {
         bestAt[o] = static_cast<double>(ravelIndex(inGroup, reducedShape));
       }
     }
-    RefTensor out{outShape, {}, kind == "argmax" ? DType::I32 : x.dtype};
-    if (kind == "sum") out.data = sum;
-    if (kind == "max") out.data = best;
-    if (kind == "argmax") out.data = bestAt;
-    if (kind == "mean") {
+    RefTensor out{outShape, {}, kind == Op::Argmax ? DType::I32 : x.dtype};
+    if (kind == Op::ReduceSum) out.data = sum;
+    if (kind == Op::ReduceMax) out.data = best;
+    if (kind == Op::Argmax) out.data = bestAt;
+    if (kind == Op::ReduceMean) {
       out.data = sum;
       for (double& v : out.data) v /= static_cast<double>(groupSize);
     }
@@ -253,21 +253,21 @@ RefTensor accuracy(const Node&, const std::vector<RefTensor>& in) {
 }  // namespace
 
 void registerReductionReferences(ReferenceTable& t) {
-  t.emplace_back("reduce_sum", reduce("sum"));
-  t.emplace_back("reduce_mean", reduce("mean"));
-  t.emplace_back("reduce_max", reduce("max"));
-  t.emplace_back("argmax", reduce("argmax"));
-  t.emplace_back("broadcast_like", broadcastLike);
-  t.emplace_back("sum_like", sumLike);
-  t.emplace_back("softmax", softmax);
-  t.emplace_back("softmax_grad", softmaxGrad);
-  t.emplace_back("log_softmax", logSoftmax);
-  t.emplace_back("log_softmax_grad", logSoftmaxGrad);
-  t.emplace_back("softmax_cross_entropy", softmaxCrossEntropy);
-  t.emplace_back("softmax_cross_entropy_grad", softmaxCrossEntropyGrad);
-  t.emplace_back("probs_cross_entropy", probsCrossEntropy);
-  t.emplace_back("probs_cross_entropy_grad", probsCrossEntropyGrad);
-  t.emplace_back("accuracy", accuracy);
+  t.emplace_back(Op::ReduceSum, reduce(Op::ReduceSum));
+  t.emplace_back(Op::ReduceMean, reduce(Op::ReduceMean));
+  t.emplace_back(Op::ReduceMax, reduce(Op::ReduceMax));
+  t.emplace_back(Op::Argmax, reduce(Op::Argmax));
+  t.emplace_back(Op::BroadcastLike, broadcastLike);
+  t.emplace_back(Op::SumLike, sumLike);
+  t.emplace_back(Op::Softmax, softmax);
+  t.emplace_back(Op::SoftmaxGrad, softmaxGrad);
+  t.emplace_back(Op::LogSoftmax, logSoftmax);
+  t.emplace_back(Op::LogSoftmaxGrad, logSoftmaxGrad);
+  t.emplace_back(Op::SoftmaxCrossEntropy, softmaxCrossEntropy);
+  t.emplace_back(Op::SoftmaxCrossEntropyGrad, softmaxCrossEntropyGrad);
+  t.emplace_back(Op::ProbsCrossEntropy, probsCrossEntropy);
+  t.emplace_back(Op::ProbsCrossEntropyGrad, probsCrossEntropyGrad);
+  t.emplace_back(Op::Accuracy, accuracy);
 }
 
 }  // namespace graphc

@@ -75,11 +75,11 @@ RefTensor countElements(const Node& n, const std::vector<RefTensor>& in) {
 }  // namespace
 
 void registerShapeReferences(ReferenceTable& t) {
-  t.emplace_back("transpose", transpose);
-  t.emplace_back("concat", concat);
-  t.emplace_back("slice_axis", sliceAxis);
-  t.emplace_back("one_hot", oneHot);
-  t.emplace_back("element_count", countElements);
+  t.emplace_back(Op::Transpose, transpose);
+  t.emplace_back(Op::Concat, concat);
+  t.emplace_back(Op::SliceAxis, sliceAxis);
+  t.emplace_back(Op::OneHot, oneHot);
+  t.emplace_back(Op::ElementCount, countElements);
 }
 
 }  // namespace graphc

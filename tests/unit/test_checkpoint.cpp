@@ -87,9 +87,9 @@ void buildModel(TinyModel& m, bool withOptimizer, const Shape& wShape = {2, 3}) 
   g.mutableNode(m.w).attrs.set("init", std::string("glorot_uniform"));
   g.mutableNode(m.b).attrs.set("init", std::string("random_uniform")).set("min", -1.0).set("max", 1.0);
   m.target = addPlaceholder(g, "target", wShape);
-  int sum = g.add("add", {m.w, m.b});
-  int sq = g.add("square", {g.add("sub", {sum, m.target})});
-  m.loss = g.add("reduce_sum", {sq}, Attrs().set("axes", std::vector<int64_t>{}).set("keepdims", int64_t(0)));
+  int sum = g.add(Op::Add, {m.w, m.b});
+  int sq = g.add(Op::Square, {g.add(Op::Sub, {sum, m.target})});
+  m.loss = g.add(Op::ReduceSum, {sq}, Attrs().set("axes", std::vector<int64_t>{}).set("keepdims", int64_t(0)));
   if (withOptimizer) {
     OptimizerSpec o = defaultOptimizer("adam");
     o.learningRate = 0.05;

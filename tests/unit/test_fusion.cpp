@@ -27,13 +27,14 @@ TEST(Fusion, ConvBiasReluIsOneKernel) {
   int x = addPlaceholder(g, "x", {2, 8, 8, 3});
   int w = addPlaceholder(g, "w", {3, 3, 3, 16});
   int b = addPlaceholder(g, "b", {16});
-  int conv = g.add("conv2d", {x, w}, convAttrs());
-  int biased = g.add("add", {conv, b});
-  int y = g.add("relu", {biased});
-  int pooled = g.add("max_pool", {y}, Attrs()
-                                           .set("size", std::vector<int64_t>{2, 2})
-                                           .set("strides", std::vector<int64_t>{2, 2})
-                                           .set("padding", std::string("valid")));
+  int conv = g.add(Op::Conv2d, {x, w}, convAttrs());
+  int biased = g.add(Op::Add, {conv, b});
+  int y = g.add(Op::Relu, {biased});
+  int pooled = g.add(Op::MaxPool, {y},
+                     Attrs()
+                         .set("size", std::vector<int64_t>{2, 2})
+                         .set("strides", std::vector<int64_t>{2, 2})
+                         .set("padding", std::string("valid")));
   FusionPlan plan = planFusion(g, {pooled}, 2);
   EXPECT_FALSE(plan.isRoot[static_cast<size_t>(conv)]);
   const Kernel* k = kernelOf(plan, y);
@@ -47,9 +48,9 @@ TEST(Fusion, AProducerWithTwoReadersOrAnOutputStaysAKernel) {
   Graph g;
   int a = addPlaceholder(g, "a", {4, 8});
   int b = addPlaceholder(g, "b", {8, 16});
-  int mm = g.add("matmul", {a, b});
-  int r1 = g.add("relu", {mm});
-  int r2 = g.add("exp", {mm});
+  int mm = g.add(Op::Matmul, {a, b});
+  int r1 = g.add(Op::Relu, {mm});
+  int r2 = g.add(Op::Exp, {mm});
   FusionPlan twoReaders = planFusion(g, {r1, r2}, 1);
   EXPECT_TRUE(twoReaders.isRoot[static_cast<size_t>(mm)]);  // fusing would compute it twice
   FusionPlan asOutput = planFusion(g, {mm, r1}, 1);
@@ -62,9 +63,9 @@ TEST(Fusion, OneTiledProducerPerKernelAndNoBroadcastingReader) {
   int a = addPlaceholder(g, "a", {4, 8});
   int b = addPlaceholder(g, "b", {8, 16});
   int c = addPlaceholder(g, "c", {8, 16});
-  int m1 = g.add("matmul", {a, b});
-  int m2 = g.add("matmul", {a, c});
-  int sum = g.add("add", {m1, m2});
+  int m1 = g.add(Op::Matmul, {a, b});
+  int m2 = g.add(Op::Matmul, {a, c});
+  int sum = g.add(Op::Add, {m1, m2});
   FusionPlan plan = planFusion(g, {sum}, 1);
   const Kernel* k = kernelOf(plan, sum);
   ASSERT_NE(k, nullptr);
@@ -74,8 +75,8 @@ TEST(Fusion, OneTiledProducerPerKernelAndNoBroadcastingReader) {
   Graph h;
   int v = addPlaceholder(h, "v", {4, 1});
   int row = addPlaceholder(h, "row", {1, 6});
-  int outer = h.add("matmul", {v, addPlaceholder(h, "one", {1, 1})});  // [4, 1]
-  int wide = h.add("mul", {outer, row});                               // broadcasts to [4, 6]
+  int outer = h.add(Op::Matmul, {v, addPlaceholder(h, "one", {1, 1})});  // [4, 1]
+  int wide = h.add(Op::Mul, {outer, row});                               // broadcasts to [4, 6]
   FusionPlan widened = planFusion(h, {wide}, 1);
   EXPECT_TRUE(widened.isRoot[static_cast<size_t>(outer)]);  // its tiles are not the reader's
 }

@@ -27,9 +27,9 @@ struct SmallGraph {
   explicit SmallGraph(double scale = 0.5) {
     a = addPlaceholder(g, "a", {3, 4});
     b = addPlaceholder(g, "b", {4, 5});
-    int product = g.add("matmul", {a, b});
-    out = g.add("mul", {g.add("relu", {product}), addConstant(g, scale)});
-    unrelated = g.add("exp", {a});
+    int product = g.add(Op::Matmul, {a, b});
+    out = g.add(Op::Mul, {g.add(Op::Relu, {product}), addConstant(g, scale)});
+    unrelated = g.add(Op::Exp, {a});
   }
 };
 

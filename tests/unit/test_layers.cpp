@@ -71,7 +71,7 @@ TEST(BatchNormLayer, VariablesAndStateUpdates) {
   for (const VariableUpdate& u : m.stateUpdates) EXPECT_EQ(m.graph.node(u.next).shape, (Shape{4}));
   EXPECT_EQ(m.graph.variables(true).size(), 4u);  // gamma and beta of each
   const Node& out = named(m, "b");
-  EXPECT_EQ(out.op, "batch_norm");
+  EXPECT_EQ(out.op, Op::BatchNorm);
   EXPECT_DOUBLE_EQ(out.attrs.getFloat("epsilon"), 1e-3);
   EXPECT_EQ(named(m, kTrainingFlagName).attrs.getFloat("default", -1), 0.0);
 }
@@ -80,7 +80,7 @@ TEST(DropoutLayer, UsesTheSessionScalarsAndStableSeeds) {
   std::string source = "x = placeholder(f32, [?, 8])\nr1 = Dropout(x, 0.2)\nr2 = Dropout(r1, 0.2)\n";
   Model m = lower(source), again = lower(source);
   const Node &r1 = named(m, "r1"), &r2 = named(m, "r2");
-  ASSERT_EQ(r1.op, "dropout");
+  ASSERT_EQ(r1.op, Op::Dropout);
   EXPECT_DOUBLE_EQ(m.graph.node(r1.inputs[1]).attrs.getFloat("value"), 0.8);
   EXPECT_EQ(r1.inputs[2], named(m, kTrainingFlagName).id);
   EXPECT_EQ(r1.inputs[3], named(m, kStepName).id);
@@ -96,12 +96,12 @@ TEST(StableRewrites, ExamplesComputeLossesFromLogits) {
   Model deep = lowerExample("mnist_deep");
   EXPECT_EQ(rewriteStableLosses(deep.graph), 1);
   const Node& product = deep.graph.node(deep.graph.node(named(deep, "cross_entropy").inputs[0]).inputs[0]);
-  ASSERT_EQ(product.op, "mul");
-  EXPECT_EQ(deep.graph.node(product.inputs[1]).op, "log_softmax");
+  ASSERT_EQ(product.op, Op::Mul);
+  EXPECT_EQ(deep.graph.node(product.inputs[1]).op, Op::LogSoftmax);
   Model small = lowerExample("small_cnn");  // categorical_crossentropy, with Keras' renormalization
   EXPECT_EQ(rewriteStableLosses(small.graph), 1);
-  EXPECT_EQ(named(small, "loss").op, "softmax_cross_entropy");
-  EXPECT_EQ(small.graph.node(named(small, "loss").inputs[0]).op, "add");  // the logits
+  EXPECT_EQ(named(small, "loss").op, Op::SoftmaxCrossEntropy);
+  EXPECT_EQ(small.graph.node(named(small, "loss").inputs[0]).op, Op::Add);  // the logits
 }
 
 TEST(Calls, ComparisonsAndSelectionsTakeTheOperandDtype) {
@@ -122,20 +122,22 @@ mse = mean_squared_error(x, x * 2)
 pool = avg_pool(reshape(x, [-1, 1, 3, 1]), [1, 2], padding = same)
 lsm = log_softmax(x)
 bn = batch_norm(x, 1, 0, 0, 1)
+sp = softplus(x)
 )");
   EXPECT_EQ(named(m, "small").dtype, DType::Bool);
   EXPECT_EQ(m.graph.node(named(m, "small").inputs[1]).dtype, DType::I32);
   EXPECT_EQ(named(m, "kept").dtype, DType::I32);
-  EXPECT_EQ(named(m, "bounded").op, "clip");
+  EXPECT_EQ(named(m, "bounded").op, Op::Clip);
   EXPECT_DOUBLE_EQ(named(m, "leaky").attrs.getFloat("alpha"), 0.1);
   EXPECT_EQ(named(m, "hot").shape, (Shape{kBatch, 10}));
   EXPECT_EQ(named(m, "t").shape, (Shape{10, kBatch}));
   EXPECT_EQ(named(m, "j").shape, (Shape{kBatch, 13}));
   EXPECT_EQ(named(m, "mse").shape, Shape{});
-  EXPECT_EQ(named(m, "mse").op, "reduce_mean");
+  EXPECT_EQ(named(m, "mse").op, Op::ReduceMean);
   EXPECT_EQ(named(m, "pool").shape, (Shape{kBatch, 1, 2, 1}));
-  EXPECT_EQ(named(m, "lsm").op, "log_softmax");
-  EXPECT_EQ(named(m, "bn").op, "batch_norm");
+  EXPECT_EQ(named(m, "lsm").op, Op::LogSoftmax);
+  EXPECT_EQ(named(m, "bn").op, Op::BatchNorm);
+  EXPECT_EQ(named(m, "sp").op, Op::Softplus);
 }
 
 TEST(Calls, EveryInitializerOfTheLanguageIsAccepted) {

@@ -1,58 +1,111 @@
-// \file Walks the op table: every op must have a Halide lowering, a reference and a gradient
-// story; plus the type rules' shape arithmetic and their user errors.
+// \file Walks the op table (ir/ops.def): every op must have a type rule, a doc line, a gradient
+// decision that the gradient rules agree with, a Halide lowering and a reference (sources aside),
+// a gradient check when it has a rule, and a TOSA decision; plus the type rules' shape arithmetic
+// and their user errors.
 #include <gtest/gtest.h>
 
 #include <set>
+#include <string>
 
 #include "codegen/lowering.h"
-#include "support/diagnostics.h"
 #include "ir/op_table.h"
+#include "kernels/gradcheck.h"
 #include "passes/gradient_rules.h"
+#include "support/diagnostics.h"
 #include "testing/harness.h"
 #include "testing/reference_ops.h"
 
 namespace graphc {
 namespace {
 
-// Ops that are themselves pieces of gradients (or of the optimizer): autodiff never
-// differentiates through them, so they need neither a rule nor a non-differentiable mark.
-const std::set<std::string> kGradientHelpers = {"relu_grad",
-                                                "conv2d_backprop_input",
-                                                "conv2d_backprop_filter",
-                                                "max_pool_grad",
-                                                "softmax_grad",
-                                                "softmax_cross_entropy_grad",
-                                                "probs_cross_entropy_grad",
-                                                "sgd_update",
-                                                "leaky_relu_grad",
-                                                "avg_pool_grad",
-                                                "log_softmax_grad",
-                                                "slice_axis"};
+TEST(OpTable, SpellingsAreUniqueAndParseBack) {
+  std::set<std::string> seen;
+  for (const OpDef& op : allOps()) {
+    EXPECT_TRUE(seen.insert(op.name).second) << op.name << " is spelled twice";
+    EXPECT_EQ(parseOp(op.name), op.op) << op.name;
+    EXPECT_EQ(&opDef(op.op), &op) << op.name << ": the table is not in the enum's order";
+  }
+  EXPECT_EQ(allOps().size(), kNumOps);
+  EXPECT_FALSE(parseOp("no_such_op").has_value());
+}
+
+TEST(OpTable, EveryOpHasATypeRuleAndADocLine) {
+  for (const OpDef& op : allOps()) {
+    EXPECT_NE(op.inferType, nullptr) << op.name << " has no type rule";
+    EXPECT_FALSE(op.doc.empty()) << op.name << " has no doc line";
+    EXPECT_EQ(op.doc.find('\n'), std::string::npos) << op.name << ": the doc is one line";
+  }
+}
+
+TEST(OpTable, InputNamesMatchTheArity) {
+  for (const OpDef& op : allOps()) {
+    bool variadic = op.inputs.size() == 1 && op.inputs[0].size() > 3 &&
+                    op.inputs[0].compare(op.inputs[0].size() - 3, 3, "...") == 0;
+    if (variadic) continue;
+    EXPECT_EQ(op.minInputs, op.maxInputs) << op.name << ": only a variadic op (`values...`) has a range of inputs";
+    EXPECT_EQ(static_cast<int>(op.inputs.size()), op.maxInputs) << op.name << ": one name per input";
+  }
+}
+
+// What frontend/lower_calls.cpp's generic builtin lowering can read.
+TEST(OpTable, BuiltinsTakeArgumentsTheFrontEndReads) {
+  for (const OpDef& op : allOps()) {
+    if (!op.has(trait::Builtin)) continue;
+    EXPECT_EQ(static_cast<int>(op.inputs.size()), op.minInputs) << op.name;
+    bool defaults = false;
+    for (const AttrDef& a : op.attrs) {
+      if (a.use == AttrDef::Use::Optional || a.use == AttrDef::Use::Inferred) continue;
+      EXPECT_NE(a.type, AttrType::Ints) << op.name << "." << a.name << ": a builtin reads no lists";
+      if (a.use == AttrDef::Use::Default)
+        defaults = true;
+      else
+        EXPECT_FALSE(defaults) << op.name << "." << a.name << ": required attributes come before defaulted ones";
+    }
+  }
+}
 
 TEST(OpTable, EveryComputedOpHasALoweringAndAReference) {
   for (const OpDef& op : allOps()) {
-    if (op.kind == OpKind::Source) continue;
-    EXPECT_NE(findLowering(op.name), nullptr) << op.name << " has no Halide lowering";
-    EXPECT_NE(findReference(op.name), nullptr) << op.name << " has no reference implementation";
+    if (op.has(trait::Source)) {
+      EXPECT_EQ(findLowering(op.op), nullptr) << op.name << " is a source: bound to a buffer, not lowered";
+      continue;
+    }
+    EXPECT_NE(findLowering(op.op), nullptr) << op.name << " has no Halide lowering (codegen/lower_*.cpp)";
+    EXPECT_NE(findReference(op.op), nullptr) << op.name << " has no reference (tests/testing/reference_*.cpp)";
   }
 }
 
-TEST(OpTable, EveryOpHasAGradientStory) {
+TEST(OpTable, GradientDecisionsMatchTheRules) {
   for (const OpDef& op : allOps()) {
-    bool helper = kGradientHelpers.count(op.name) > 0;
-    bool rule = findGradient(op.name) != nullptr;
-    bool none = isNonDifferentiable(op.name);
-    EXPECT_TRUE(helper || rule || none) << op.name << " has no gradient rule and is not marked non-differentiable";
-    EXPECT_FALSE(rule && none) << op.name << " has a gradient rule but is marked non-differentiable";
+    bool rule = findGradient(op.op) != nullptr;
+    if (op.gradient == Gradient::Rule) {
+      EXPECT_TRUE(rule) << op.name << " says it has a gradient rule, but passes/gradient_rules.cpp has none";
+    } else {
+      EXPECT_FALSE(rule) << op.name << " has a gradient rule, but ops.def says it has none";
+    }
+    if (op.has(trait::GradientHelper)) {
+      EXPECT_NE(op.gradient, Gradient::Rule) << op.name << ": gradient helpers are never differentiated";
+    }
   }
 }
 
-TEST(OpTable, HelperListNamesRealOps) {
-  for (const std::string& name : kGradientHelpers) EXPECT_NE(findOp(name), nullptr) << name;
+// The cases of tests/kernels/gradcheck_cases*.cpp (building their graphs compiles nothing).
+TEST(OpTable, EveryGradientRuleHasAGradientCheck) {
+  std::set<Op> checked;
+  for (const GradCase& c : allGradCases()) {
+    GradGraph gg;
+    checked.insert(gg.g.node(c.build(gg)).op);
+  }
+  for (const OpDef& op : allOps()) {
+    if (op.gradient != Gradient::Rule) continue;
+    EXPECT_TRUE(checked.count(op.op)) << op.name << " has a gradient rule but no case in gradcheck_cases*.cpp";
+  }
 }
 
-TEST(OpTable, EveryOpIsDocumented) {
-  for (const OpDef& op : allOps()) EXPECT_FALSE(op.doc.empty()) << op.name;
+// Every op has a TOSA decision; export/mlir_export.cpp's switch over Op has a case for each (-Wswitch
+// enforces it) and throws an internal error where it lacks the translation the table promises.
+TEST(OpTable, EveryOpHasATosaDecision) {
+  for (const OpDef& op : allOps()) EXPECT_TRUE(op.tosa == Tosa::Translated || op.tosa == Tosa::None) << op.name;
 }
 
 Attrs convAttrs(int64_t stride, const std::string& padding, int64_t dilation = 1) {
@@ -67,7 +120,7 @@ Node conv(int64_t size, int64_t k, int64_t stride, const std::string& padding, i
   Graph g;
   int x = addPlaceholder(g, "x", {1, size, size, 1});
   int w = addVariable(g, "w", {k, k, 1, 4});
-  return g.node(g.add("conv2d", {x, w}, convAttrs(stride, padding, dilation)));
+  return g.node(g.add(Op::Conv2d, {x, w}, convAttrs(stride, padding, dilation)));
 }
 
 TEST(ShapeInference, ConvOutputSizes) {
@@ -97,14 +150,14 @@ TEST(ShapeInference, ConvRejectsAChannelMismatch) {
   Graph g;
   int x = addPlaceholder(g, "x", {1, 8, 8, 3});
   int w = addVariable(g, "w", {3, 3, 2, 4});
-  EXPECT_THROW(g.add("conv2d", {x, w}, convAttrs(1, "same")), UserError);
+  EXPECT_THROW(g.add(Op::Conv2d, {x, w}, convAttrs(1, "same")), UserError);
 }
 
 TEST(ShapeInference, MaxPoolSizes) {
   Graph g;
   int x = addPlaceholder(g, "x", {2, 7, 7, 3});
   auto pool = [&](int64_t k, int64_t s, const std::string& padding) {
-    return g.node(g.add("max_pool", {x},
+    return g.node(g.add(Op::MaxPool, {x},
                         Attrs()
                             .set("size", std::vector<int64_t>{k, k})
                             .set("strides", std::vector<int64_t>{s, s})
@@ -122,13 +175,13 @@ TEST(ShapeInference, MatmulTransposesAndMismatch) {
   int a = addPlaceholder(g, "a", {2, 3});
   int b = addPlaceholder(g, "b", {3, 4});
   int bt = addPlaceholder(g, "bt", {4, 3});
-  EXPECT_EQ(g.node(g.add("matmul", {a, b})).shape, (Shape{2, 4}));
-  EXPECT_EQ(g.node(g.add("matmul", {a, bt}, Attrs().set("transpose_b", int64_t(1)))).shape, (Shape{2, 4}));
+  EXPECT_EQ(g.node(g.add(Op::Matmul, {a, b})).shape, (Shape{2, 4}));
+  EXPECT_EQ(g.node(g.add(Op::Matmul, {a, bt}, Attrs().set("transpose_b", int64_t(1)))).shape, (Shape{2, 4}));
   EXPECT_EQ(
-      g.node(g.add("matmul", {b, bt}, Attrs().set("transpose_a", int64_t(1)).set("transpose_b", int64_t(1)))).shape,
+      g.node(g.add(Op::Matmul, {b, bt}, Attrs().set("transpose_a", int64_t(1)).set("transpose_b", int64_t(1)))).shape,
       (Shape{4, 4}));
-  EXPECT_THROW(g.add("matmul", {a, bt}), UserError);
-  EXPECT_THROW(g.add("matmul", {a, a}), UserError);
+  EXPECT_THROW(g.add(Op::Matmul, {a, bt}), UserError);
+  EXPECT_THROW(g.add(Op::Matmul, {a, a}), UserError);
 }
 
 TEST(ShapeInference, Broadcasting) {
@@ -139,13 +192,13 @@ TEST(ShapeInference, Broadcasting) {
   int c = addPlaceholder(g, "c", {3, 1});
   int bad = addPlaceholder(g, "bad", {3});
   int ids = addPlaceholder(g, "ids", {4}, DType::I32);
-  EXPECT_EQ(g.node(g.add("add", {a, row})).shape, (Shape{2, 3, 4}));
-  EXPECT_EQ(g.node(g.add("mul", {b, c})).shape, (Shape{2, 3, 4}));
-  Node cmp = g.node(g.add("less", {c, row}));
+  EXPECT_EQ(g.node(g.add(Op::Add, {a, row})).shape, (Shape{2, 3, 4}));
+  EXPECT_EQ(g.node(g.add(Op::Mul, {b, c})).shape, (Shape{2, 3, 4}));
+  Node cmp = g.node(g.add(Op::Less, {c, row}));
   EXPECT_EQ(cmp.shape, (Shape{3, 4}));
   EXPECT_EQ(cmp.dtype, DType::Bool);
-  EXPECT_THROW(g.add("add", {a, bad}), UserError);
-  EXPECT_THROW(g.add("add", {row, ids}), UserError);  // one dtype for both operands
+  EXPECT_THROW(g.add(Op::Add, {a, bad}), UserError);
+  EXPECT_THROW(g.add(Op::Add, {row, ids}), UserError);  // one dtype for both operands
 }
 
 TEST(ShapeInference, ReshapeInfersMinusOneAndKeepsTheBatch) {
@@ -153,7 +206,7 @@ TEST(ShapeInference, ReshapeInfersMinusOneAndKeepsTheBatch) {
   int x = addPlaceholder(g, "x", {-2, 4, 4, 16});
   EXPECT_EQ(g.node(x).shape, (Shape{kBatch, 4, 4, 16}));
   auto reshape = [&](int in, std::vector<int64_t> target) {
-    return g.node(g.add("reshape", {in}, Attrs().set("target", target))).shape;
+    return g.node(g.add(Op::Reshape, {in}, Attrs().set("target", target))).shape;
   };
   EXPECT_EQ(reshape(x, {-2, 256}), (Shape{kBatch, 256}));
   EXPECT_EQ(reshape(x, {-2, -1}), (Shape{kBatch, 256}));
@@ -170,18 +223,18 @@ TEST(ShapeInference, ReshapeInfersMinusOneAndKeepsTheBatch) {
 TEST(ShapeInference, ReductionsNormalizeAxes) {
   Graph g;
   int x = addPlaceholder(g, "x", {2, 3, 4});
-  auto reduce = [&](const std::string& op, std::vector<int64_t> axes, int64_t keep) {
+  auto reduce = [&](Op op, std::vector<int64_t> axes, int64_t keep) {
     return g.node(g.add(op, {x}, Attrs().set("axes", axes).set("keepdims", keep)));
   };
-  Node last = reduce("reduce_sum", {-1}, 0);
+  Node last = reduce(Op::ReduceSum, {-1}, 0);
   EXPECT_EQ(last.shape, (Shape{2, 3}));
   EXPECT_EQ(last.attrs.getInts("axes"), (std::vector<int64_t>{2}));
-  EXPECT_EQ(reduce("reduce_mean", {0, 2}, 1).shape, (Shape{1, 3, 1}));
-  Node all = reduce("reduce_max", {}, 0);
+  EXPECT_EQ(reduce(Op::ReduceMean, {0, 2}, 1).shape, (Shape{1, 3, 1}));
+  Node all = reduce(Op::ReduceMax, {}, 0);
   EXPECT_EQ(all.shape, Shape{});
   EXPECT_EQ(all.attrs.getInts("axes"), (std::vector<int64_t>{0, 1, 2}));
-  EXPECT_EQ(reduce("argmax", {1}, 0).dtype, DType::I32);
-  EXPECT_THROW(reduce("reduce_sum", {3}, 0), UserError);
+  EXPECT_EQ(reduce(Op::Argmax, {1}, 0).dtype, DType::I32);
+  EXPECT_THROW(reduce(Op::ReduceSum, {3}, 0), UserError);
 }
 
 TEST(ShapeInference, ClassificationLabels) {
@@ -191,10 +244,10 @@ TEST(ShapeInference, ClassificationLabels) {
   int hot = addPlaceholder(g, "hot", {4, 10});
   int wrongIds = addPlaceholder(g, "wrong", {5}, DType::I32);
   int floatIds = addPlaceholder(g, "fids", {4});
-  EXPECT_EQ(g.node(g.add("softmax_cross_entropy", {logits, ids})).shape, Shape{});
-  EXPECT_EQ(g.node(g.add("probs_cross_entropy", {logits, hot})).shape, Shape{});
-  EXPECT_THROW(g.add("accuracy", {logits, wrongIds}), UserError);
-  EXPECT_THROW(g.add("accuracy", {logits, floatIds}), UserError);
+  EXPECT_EQ(g.node(g.add(Op::SoftmaxCrossEntropy, {logits, ids})).shape, Shape{});
+  EXPECT_EQ(g.node(g.add(Op::ProbsCrossEntropy, {logits, hot})).shape, Shape{});
+  EXPECT_THROW(g.add(Op::Accuracy, {logits, wrongIds}), UserError);
+  EXPECT_THROW(g.add(Op::Accuracy, {logits, floatIds}), UserError);
 }
 
 TEST(ShapeInference, SelectionOpsBroadcastAndCheckDtypes) {
@@ -203,18 +256,18 @@ TEST(ShapeInference, SelectionOpsBroadcastAndCheckDtypes) {
   int row = addPlaceholder(g, "row", {4});
   int col = addPlaceholder(g, "col", {3, 1});
   int ids = addPlaceholder(g, "ids", {4}, DType::I32);
-  int cond = g.add("greater", {x, row});
-  Node w = g.node(g.add("where", {cond, x, row}));
+  int cond = g.add(Op::Greater, {x, row});
+  Node w = g.node(g.add(Op::Where, {cond, x, row}));
   EXPECT_EQ(w.shape, (Shape{kBatch, 4}));
   EXPECT_EQ(w.dtype, DType::F32);
-  EXPECT_EQ(g.node(g.add("where", {g.add("less", {col, addConstant(g, 0)}), row, addConstant(g, 1)})).shape,
+  EXPECT_EQ(g.node(g.add(Op::Where, {g.add(Op::Less, {col, addConstant(g, 0)}), row, addConstant(g, 1)})).shape,
             (Shape{3, 4}));
-  EXPECT_THROW(g.add("where", {x, x, row}), UserError);     // the condition must be bool
-  EXPECT_THROW(g.add("where", {cond, x, ids}), UserError);  // branches of one dtype
-  EXPECT_EQ(g.node(g.add("clip", {row, col, addConstant(g, 1)})).shape, (Shape{3, 4}));
-  EXPECT_THROW(g.add("clip", {row, addConstant(g, 0), ids}), UserError);
-  EXPECT_THROW(g.add("clip", {x, col, row}), UserError);  // [?,4] and [3,1] do not broadcast
-  EXPECT_THROW(g.add("leaky_relu", {ids}), UserError);
+  EXPECT_THROW(g.add(Op::Where, {x, x, row}), UserError);     // the condition must be bool
+  EXPECT_THROW(g.add(Op::Where, {cond, x, ids}), UserError);  // branches of one dtype
+  EXPECT_EQ(g.node(g.add(Op::Clip, {row, col, addConstant(g, 1)})).shape, (Shape{3, 4}));
+  EXPECT_THROW(g.add(Op::Clip, {row, addConstant(g, 0), ids}), UserError);
+  EXPECT_THROW(g.add(Op::Clip, {x, col, row}), UserError);  // [?,4] and [3,1] do not broadcast
+  EXPECT_THROW(g.add(Op::LeakyRelu, {ids}), UserError);
 }
 
 TEST(ShapeInference, BatchNormAndDropoutInputs) {
@@ -224,11 +277,11 @@ TEST(ShapeInference, BatchNormAndDropoutInputs) {
   int wrong = addVariable(g, "wrong", {5});
   int keep = addPlaceholder(g, "keep", {});
   int step = addPlaceholder(g, "step", {}, DType::I32);
-  EXPECT_EQ(g.node(g.add("batch_norm", {x, c, c, c, c})).shape, (Shape{kBatch, 5, 5, 8}));
-  EXPECT_THROW(g.add("batch_norm", {x, c, wrong, c, c}), UserError);
-  EXPECT_EQ(g.node(g.add("dropout", {x, keep, keep, step})).shape, (Shape{kBatch, 5, 5, 8}));
-  EXPECT_THROW(g.add("dropout", {x, c, keep, step}), UserError);     // keep_prob must be a scalar
-  EXPECT_THROW(g.add("dropout", {x, keep, keep, keep}), UserError);  // the step is i32
+  EXPECT_EQ(g.node(g.add(Op::BatchNorm, {x, c, c, c, c})).shape, (Shape{kBatch, 5, 5, 8}));
+  EXPECT_THROW(g.add(Op::BatchNorm, {x, c, wrong, c, c}), UserError);
+  EXPECT_EQ(g.node(g.add(Op::Dropout, {x, keep, keep, step})).shape, (Shape{kBatch, 5, 5, 8}));
+  EXPECT_THROW(g.add(Op::Dropout, {x, c, keep, step}), UserError);     // keep_prob must be a scalar
+  EXPECT_THROW(g.add(Op::Dropout, {x, keep, keep, keep}), UserError);  // the step is i32
 }
 
 TEST(ShapeInference, ShapeOps) {
@@ -237,7 +290,7 @@ TEST(ShapeInference, ShapeOps) {
   int y = addPlaceholder(g, "y", {-2, 3, 2});
   int ids = addPlaceholder(g, "ids", {-2}, DType::I32);
   auto transpose = [&](std::vector<int64_t> perm) {
-    return g.node(g.add("transpose", {x}, Attrs().set("perm", perm)));
+    return g.node(g.add(Op::Transpose, {x}, Attrs().set("perm", perm)));
   };
   Node reversed = transpose({});
   EXPECT_EQ(reversed.shape, (Shape{4, 3, kBatch}));
@@ -245,23 +298,23 @@ TEST(ShapeInference, ShapeOps) {
   EXPECT_EQ(transpose({0, -1, 1}).shape, (Shape{kBatch, 4, 3}));
   EXPECT_THROW(transpose({0, 0, 1}), UserError);
   EXPECT_THROW(transpose({1, 0}), UserError);
-  Node joined = g.node(g.add("concat", {x, y, x}, Attrs().set("axis", int64_t(-1))));
+  Node joined = g.node(g.add(Op::Concat, {x, y, x}, Attrs().set("axis", int64_t(-1))));
   EXPECT_EQ(joined.shape, (Shape{kBatch, 3, 10}));
   EXPECT_EQ(joined.attrs.getInt("axis"), 2);
-  EXPECT_THROW(g.add("concat", {x, y}, Attrs().set("axis", int64_t(1))), UserError);  // 4 vs 2 on axis 2
-  EXPECT_THROW(g.add("concat", {x, x}, Attrs().set("axis", int64_t(0))), UserError);  // the batch
-  EXPECT_EQ(
-      g.node(g.add("slice_axis", {x}, Attrs().set("axis", int64_t(2)).set("begin", int64_t(1)).set("size", int64_t(3))))
-          .shape,
-      (Shape{kBatch, 3, 3}));
+  EXPECT_THROW(g.add(Op::Concat, {x, y}, Attrs().set("axis", int64_t(1))), UserError);  // 4 vs 2 on axis 2
+  EXPECT_THROW(g.add(Op::Concat, {x, x}, Attrs().set("axis", int64_t(0))), UserError);  // the batch
+  EXPECT_EQ(g.node(g.add(Op::SliceAxis, {x},
+                         Attrs().set("axis", int64_t(2)).set("begin", int64_t(1)).set("size", int64_t(3))))
+                .shape,
+            (Shape{kBatch, 3, 3}));
   EXPECT_THROW(
-      g.add("slice_axis", {x}, Attrs().set("axis", int64_t(2)).set("begin", int64_t(2)).set("size", int64_t(3))),
+      g.add(Op::SliceAxis, {x}, Attrs().set("axis", int64_t(2)).set("begin", int64_t(2)).set("size", int64_t(3))),
       UserError);
-  Node hot = g.node(g.add("one_hot", {ids}, Attrs().set("depth", int64_t(10))));
+  Node hot = g.node(g.add(Op::OneHot, {ids}, Attrs().set("depth", int64_t(10))));
   EXPECT_EQ(hot.shape, (Shape{kBatch, 10}));
   EXPECT_EQ(hot.dtype, DType::F32);
-  EXPECT_THROW(g.add("one_hot", {x}, Attrs().set("depth", int64_t(10))), UserError);
-  Node count = g.node(g.add("element_count", {x}, Attrs().set("axes", std::vector<int64_t>{0, -1})));
+  EXPECT_THROW(g.add(Op::OneHot, {x}, Attrs().set("depth", int64_t(10))), UserError);
+  Node count = g.node(g.add(Op::ElementCount, {x}, Attrs().set("axes", std::vector<int64_t>{0, -1})));
   EXPECT_EQ(count.shape, Shape{});
   EXPECT_EQ(count.attrs.getInts("axes"), (std::vector<int64_t>{0, 2}));
 }
@@ -269,22 +322,22 @@ TEST(ShapeInference, ShapeOps) {
 TEST(ShapeInference, AvgPoolAndLogSoftmax) {
   Graph g;
   int x = addPlaceholder(g, "x", {2, 7, 7, 3});
-  Node pool = g.node(g.add("avg_pool", {x},
+  Node pool = g.node(g.add(Op::AvgPool, {x},
                            Attrs()
                                .set("size", std::vector<int64_t>{3, 3})
                                .set("strides", std::vector<int64_t>{2, 2})
                                .set("padding", std::string("same"))));
   EXPECT_EQ(pool.shape, (Shape{2, 4, 4, 3}));
   EXPECT_EQ(pool.attrs.getInt("pad_top"), 1);
-  EXPECT_EQ(g.node(g.add("log_softmax", {x})).shape, (Shape{2, 7, 7, 3}));
-  EXPECT_THROW(g.add("log_softmax", {addConstant(g, 1)}), UserError);
+  EXPECT_EQ(g.node(g.add(Op::LogSoftmax, {x})).shape, (Shape{2, 7, 7, 3}));
+  EXPECT_THROW(g.add(Op::LogSoftmax, {addConstant(g, 1)}), UserError);
 }
 
 TEST(ShapeInference, ArityIsChecked) {
   Graph g;
   int x = addPlaceholder(g, "x", {2});
-  EXPECT_THROW(g.add("add", {x}), UserError);
-  EXPECT_THROW(g.add("neg", {x, x}), UserError);
+  EXPECT_THROW(g.add(Op::Add, {x}), UserError);
+  EXPECT_THROW(g.add(Op::Neg, {x, x}), UserError);
 }
 
 }  // namespace

@@ -27,9 +27,9 @@ void build(Problem& p, const OptimizerSpec& spec) {
   Graph& g = p.graph;
   p.w = addVariable(g, "w", kShape);
   p.target = addPlaceholder(g, "target", kShape);
-  int diff = g.add("sub", {p.w, p.target});
-  int sq = g.add("square", {diff});
-  p.loss = g.add("reduce_sum", {sq}, Attrs().set("axes", std::vector<int64_t>{}).set("keepdims", int64_t(0)));
+  int diff = g.add(Op::Sub, {p.w, p.target});
+  int sq = g.add(Op::Square, {diff});
+  p.loss = g.add(Op::ReduceSum, {sq}, Attrs().set("axes", std::vector<int64_t>{}).set("keepdims", int64_t(0)));
   p.train = buildTrainGraph(g, p.loss, spec, {});
 }
 
@@ -168,7 +168,7 @@ TEST(Optimizers, StateIsNamedAndEveryVariableIsUpdated) {
       int id = p.graph.findByName(s);
       ASSERT_GE(id, 0) << s;
       const Node& n = p.graph.node(id);
-      EXPECT_EQ(n.op, "variable");
+      EXPECT_EQ(n.op, Op::Variable);
       EXPECT_EQ(n.shape, kShape);
       EXPECT_EQ(n.attrs.getInt("trainable", 1), 0) << s;
       EXPECT_EQ(n.attrs.getInt(kOptimizerSlotAttr), 1) << s;

@@ -14,10 +14,10 @@ namespace graphc {
 namespace {
 
 int constant(Graph& g, double value) {
-  return g.add("constant", {}, Attrs().set("value", value).set("dtype", std::string("f32")));
+  return g.add(Op::Constant, {}, Attrs().set("value", value).set("dtype", std::string("f32")));
 }
 
-int countOp(const Graph& g, const std::string& op) {
+int countOp(const Graph& g, Op op) {
   int n = 0;
   for (const Node& node : g.nodes()) n += node.op == op;
   return n;
@@ -32,14 +32,14 @@ struct Example {
   int x = -1, out = -1, zeroed = -1;
   Example() {
     x = addPlaceholder(g, "x", {2, 3});
-    int e1 = g.add("sqrt", {x});
-    int e2 = g.add("sqrt", {x});
-    int a = g.add("add", {g.add("mul", {e1, constant(g, 1)}), constant(g, 0)});
-    int b = g.add("neg", {g.add("neg", {e2})});
-    int k = g.add("mul", {g.add("neg", {constant(g, 2)}), constant(g, 3)});
-    out = g.add("mul", {g.add("add", {a, b}), k});
-    g.add("exp", {x});  // dead: nothing reads it
-    zeroed = g.add("mul", {x, constant(g, 0)});
+    int e1 = g.add(Op::Sqrt, {x});
+    int e2 = g.add(Op::Sqrt, {x});
+    int a = g.add(Op::Add, {g.add(Op::Mul, {e1, constant(g, 1)}), constant(g, 0)});
+    int b = g.add(Op::Neg, {g.add(Op::Neg, {e2})});
+    int k = g.add(Op::Mul, {g.add(Op::Neg, {constant(g, 2)}), constant(g, 3)});
+    out = g.add(Op::Mul, {g.add(Op::Add, {a, b}), k});
+    g.add(Op::Exp, {x});  // dead: nothing reads it
+    zeroed = g.add(Op::Mul, {x, constant(g, 0)});
   }
 };
 
@@ -50,17 +50,17 @@ TEST(Simplify, RemovesDeadCodeFoldsConstantsIdentitiesAndDuplicates) {
   EXPECT_EQ(s.folded, 2);      // neg(2), then * 3
   EXPECT_EQ(s.identities, 3);  // * 1, + 0, neg(neg)
   EXPECT_GE(s.merged, 1);      // the second exp (and equal constants)
-  EXPECT_EQ(countOp(s.graph, "sqrt"), 1);
-  EXPECT_EQ(countOp(s.graph, "neg"), 0);
-  EXPECT_EQ(countOp(s.graph, "exp"), 0);
-  EXPECT_EQ(countOp(s.graph, "constant"), 2);  // 0 for the product that stays, -6
+  EXPECT_EQ(countOp(s.graph, Op::Sqrt), 1);
+  EXPECT_EQ(countOp(s.graph, Op::Neg), 0);
+  EXPECT_EQ(countOp(s.graph, Op::Exp), 0);
+  EXPECT_EQ(countOp(s.graph, Op::Constant), 2);  // 0 for the product that stays, -6
   // The product with 0 stays: it is not 0 for an infinite x.
   int zeroed = s.newId[static_cast<size_t>(e.zeroed)];
-  EXPECT_EQ(s.graph.node(zeroed).op, "mul");
+  EXPECT_EQ(s.graph.node(zeroed).op, Op::Mul);
   // The folded factor is the constant -6.
   const Node& out = s.graph.node(s.newId[static_cast<size_t>(e.out)]);
   const Node& factor = s.graph.node(out.inputs[1]);
-  EXPECT_EQ(factor.op, "constant");
+  EXPECT_EQ(factor.op, Op::Constant);
   EXPECT_EQ(factor.attrs.getFloat("value"), -6.0);
   // Sources keep their identity; the mapping back is exact.
   EXPECT_EQ(s.original[static_cast<size_t>(s.newId[static_cast<size_t>(e.x)])], e.x);
@@ -90,11 +90,11 @@ TEST(Simplify, KeepsDistinctSourcesAndConstantsApart) {
   int b = addPlaceholder(g, "b", {4});  // same type as a, another value
   int c1 = constant(g, 0.1);
   int c2 = constant(g, 0.1000001);  // prints like c1 at six digits, but differs
-  int sum = g.add("add", {g.add("mul", {a, c1}), g.add("mul", {b, c2})});
+  int sum = g.add(Op::Add, {g.add(Op::Mul, {a, c1}), g.add(Op::Mul, {b, c2})});
   SimplifiedGraph s = simplifyGraph(g, {sum});
-  EXPECT_EQ(countOp(s.graph, "placeholder"), 2);
-  EXPECT_EQ(countOp(s.graph, "constant"), 2);
-  EXPECT_EQ(countOp(s.graph, "mul"), 2);
+  EXPECT_EQ(countOp(s.graph, Op::Placeholder), 2);
+  EXPECT_EQ(countOp(s.graph, Op::Constant), 2);
+  EXPECT_EQ(countOp(s.graph, Op::Mul), 2);
   EXPECT_EQ(s.merged, 0);
 }
 

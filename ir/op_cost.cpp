@@ -1,0 +1,47 @@
+// \file The FLOP rules of ir/ops.def and the bytes of a stored value.
+#include "ir/op_cost.h"
+
+#include "ir/op_table.h"
+
+namespace graphc {
+namespace {
+
+double elements(const Shape& shape, int64_t batch) { return static_cast<double>(numElements(shape, batch)); }
+
+}  // namespace
+
+double estimateFlops(const Graph& g, const Node& n, int64_t batch) {
+  auto in = [&](size_t i) { return bindBatch(g.node(n.inputs[i]).shape, batch); };
+  Shape out = bindBatch(n.shape, batch);
+  switch (opDef(n.op).flops) {
+    case FlopRule::Conv2d: {
+      Shape w = in(1);
+      return 2.0 * elements(out, batch) * static_cast<double>(w[0] * w[1] * w[2]);
+    }
+    case FlopRule::Conv2dBackpropInput: {  // inputs dy, w, x
+      Shape w = in(1);
+      return 2.0 * elements(in(0), batch) * static_cast<double>(w[0] * w[1] * w[2]);
+    }
+    case FlopRule::Conv2dBackpropFilter: {  // inputs x, dy, w
+      Shape w = in(2);
+      return 2.0 * elements(in(1), batch) * static_cast<double>(w[0] * w[1] * w[2]);
+    }
+    case FlopRule::Matmul: {
+      Shape a = in(0);
+      double k = static_cast<double>(n.attrs.getInt("transpose_a") ? a[0] : a[1]);
+      return 2.0 * elements(out, batch) * k;
+    }
+    case FlopRule::PerOutput:
+      return elements(out, batch);
+    case FlopRule::PerInput:
+      return n.inputs.empty() ? elements(out, batch) : elements(g.node(n.inputs[0]).shape, batch);
+  }
+  return elements(out, batch);
+}
+
+double valueBytes(const Graph& g, int id, int64_t batch) {
+  const Node& n = g.node(id);
+  return n.op == Op::Constant ? 0.0 : 4.0 * elements(n.shape, batch);
+}
+
+}  // namespace graphc

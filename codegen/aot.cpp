@@ -24,9 +24,12 @@ namespace {
 
 const char* cTypeName(DType t) {
   switch (t) {
-    case DType::F32: return "float32";
-    case DType::I32: return "int32";
-    case DType::Bool: return "bool (uint8)";
+    case DType::F32:
+      return "float32";
+    case DType::I32:
+      return "int32";
+    case DType::Bool:
+      return "bool (uint8)";
   }
   return "?";
 }
@@ -103,12 +106,12 @@ std::string headerText(const Graph& graph, const AotLibrary& library, const std:
         << shapeText(bindBatch(a.node->shape, library.batch)) << "\n";
     }
     h << "int " << fn.name << "(";
-    for (size_t i = 0; i < params.size(); ++i)
-      h << (i ? ",\n    " : "") << "struct halide_buffer_t *" << params[i];
+    for (size_t i = 0; i < params.size(); ++i) h << (i ? ",\n    " : "") << "struct halide_buffer_t *" << params[i];
     h << ");\n// The same with the arguments as an array of halide_buffer_t pointers.\n"
       << "int " << fn.name << "_argv(void **args);\n\n";
     h << "#define " << fn.name << "_argument_count " << args[f].size() << "\n"
-      << "static const struct graphc_argument GRAPHC_MAYBE_UNUSED " << fn.name << "_arguments[" << args[f].size() << "] = {\n";
+      << "static const struct graphc_argument GRAPHC_MAYBE_UNUSED " << fn.name << "_arguments[" << args[f].size()
+      << "] = {\n";
     for (const Argument& a : args[f]) {
       Shape s = bindBatch(a.node->shape, library.batch);
       h << "  {\"" << a.name << "\", " << (a.role == "output") << ", \"" << cTypeName(a.node->dtype) << "\", "
@@ -148,7 +151,8 @@ AotResult compileStaticLibrary(const Graph& graph, const AotLibrary& library, st
     CompiledProgram& program = programs[f];
     std::vector<Argument> a;
     for (int id : program.inputs()) a.push_back({nodeName(graph.node(id)), "input", &graph.node(id)});
-    for (size_t i = 0; i < fn.outputs.size(); ++i) a.push_back({fn.outputNames[i], "output", &graph.node(fn.outputs[i])});
+    for (size_t i = 0; i < fn.outputs.size(); ++i)
+      a.push_back({fn.outputNames[i], "output", &graph.node(fn.outputs[i])});
     args.push_back(a);
     modules.push_back(program.pipeline().compile_to_module(program.arguments(), fn.name, target));
   }
@@ -167,10 +171,12 @@ AotResult compileStaticLibrary(const Graph& graph, const AotLibrary& library, st
     Halide::Module linked = Halide::link_modules(library.name, modules);
     linked.compile({{Halide::OutputFileType::static_library, work + "/lib.a"}});
     writeText(work + "/lib.h", headerText(graph, library, args, target));
-    writeText(work + "/HalideRuntime.h", std::string(halide_internal_runtime_header_HalideRuntime_h,
-                                                     static_cast<size_t>(halide_internal_runtime_header_HalideRuntime_h_length)));
+    writeText(work + "/HalideRuntime.h",
+              std::string(halide_internal_runtime_header_HalideRuntime_h,
+                          static_cast<size_t>(halide_internal_runtime_header_HalideRuntime_h_length)));
     for (const auto& [from, to] : files)
-      if (std::rename(from.c_str(), to.c_str()) != 0) throw InputError("cannot write " + to + ": " + std::strerror(errno));
+      if (std::rename(from.c_str(), to.c_str()) != 0)
+        throw InputError("cannot write " + to + ": " + std::strerror(errno));
   } catch (...) {
     for (const auto& f : files) std::remove(f.first.c_str());
     rmdir(work.c_str());

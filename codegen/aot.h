@@ -22,10 +22,10 @@ struct AotFunction {
 };
 
 struct AotLibrary {
-  std::string name;     // file stem: NAME.a and NAME.h
-  std::string outDir;   // created when missing (its parent must exist)
-  int64_t batch = 0;    // every function is compiled for this batch size
-  std::string preamble; // text of the header's opening comment (how to feed the model)
+  std::string name;      // file stem: NAME.a and NAME.h
+  std::string outDir;    // created when missing (its parent must exist)
+  int64_t batch = 0;     // every function is compiled for this batch size
+  std::string preamble;  // text of the header's opening comment (how to feed the model)
   std::vector<AotFunction> functions;
 };
 

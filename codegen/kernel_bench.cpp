@@ -74,11 +74,11 @@ KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t 
   t.compileSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   Halide::Buffer<> out = allocateValue(root.dtype, bindBatch(root.shape, plan.batch));
   t.medianMs = 1000 * medianSeconds(
-                         [&]() {
-                           pipeline.realize(out, target);
-                           out.device_sync();
-                         },
-                         runs);
+                          [&]() {
+                            pipeline.realize(out, target);
+                            out.device_sync();
+                          },
+                          runs);
   return t;
 }
 

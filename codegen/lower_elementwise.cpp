@@ -12,9 +12,8 @@ LowerFn binary(std::function<Expr(Expr, Expr)> op) {
   return [op](LowerContext& c) {
     LoweredNode out;
     out.func = Func(c.name());
-    defineFunc(out.func, c.outShape.size(), [&](const std::vector<Var>& v) {
-      return op(broadcastInput(c, 0, v), broadcastInput(c, 1, v));
-    });
+    defineFunc(out.func, c.outShape.size(),
+               [&](const std::vector<Var>& v) { return op(broadcastInput(c, 0, v), broadcastInput(c, 1, v)); });
     return out;
   };
 }

@@ -1,8 +1,8 @@
 // \file Halide lowerings of the dense-compute ops: matmul, convolution and its two gradients,
 // max pooling and its gradient, reshape.
-#include "codegen/lowering.h"
-
 #include <limits>
+
+#include "codegen/lowering.h"
 
 namespace graphc {
 namespace {
@@ -27,8 +27,12 @@ ConvGeometry geometry(const Node& n) {
   auto s = n.attrs.getInts("strides");
   auto d = n.attrs.getInts("dilation");
   if (d.empty()) d = {1, 1};
-  return {static_cast<int>(s[0]), static_cast<int>(s[1]), static_cast<int>(d[0]), static_cast<int>(d[1]),
-          static_cast<int>(n.attrs.getInt("pad_top")), static_cast<int>(n.attrs.getInt("pad_left"))};
+  return {static_cast<int>(s[0]),
+          static_cast<int>(s[1]),
+          static_cast<int>(d[0]),
+          static_cast<int>(d[1]),
+          static_cast<int>(n.attrs.getInt("pad_top")),
+          static_cast<int>(n.attrs.getInt("pad_left"))};
 }
 
 // Whether a convolution with input x [N,H,W,C], output [N,OH,OW,*] and a kh x kw window reads
@@ -226,8 +230,12 @@ struct PoolGeometry {
 PoolGeometry poolGeometry(const Node& n) {
   auto k = n.attrs.getInts("size");
   auto s = n.attrs.getInts("strides");
-  return {static_cast<int>(k[0]), static_cast<int>(k[1]), static_cast<int>(s[0]), static_cast<int>(s[1]),
-          static_cast<int>(n.attrs.getInt("pad_top")), static_cast<int>(n.attrs.getInt("pad_left"))};
+  return {static_cast<int>(k[0]),
+          static_cast<int>(k[1]),
+          static_cast<int>(s[0]),
+          static_cast<int>(s[1]),
+          static_cast<int>(n.attrs.getInt("pad_top")),
+          static_cast<int>(n.attrs.getInt("pad_left"))};
 }
 
 // Padding never wins a max: TF ignores it, so pad with -infinity.

@@ -1,7 +1,7 @@
 // \file Halide lowerings of reductions, broadcasts, softmax and the classification losses and metrics.
-#include "codegen/lowering.h"
-
 #include <algorithm>
+
+#include "codegen/lowering.h"
 
 namespace graphc {
 namespace {
@@ -20,7 +20,9 @@ RDom domainOver(const Shape& shape, const std::vector<size_t>& dims, const std::
 }
 
 // The RDom variable reducing user dimension dims[i].
-Expr rvarFor(const RDom& r, const std::vector<size_t>& dims, size_t i) { return r[static_cast<int>(dims.size() - 1 - i)]; }
+Expr rvarFor(const RDom& r, const std::vector<size_t>& dims, size_t i) {
+  return r[static_cast<int>(dims.size() - 1 - i)];
+}
 
 // reduce_sum / reduce_mean / reduce_max / argmax over attr axes.
 LowerFn reduce(Op kind) {
@@ -208,7 +210,8 @@ LoweredNode lowerSoftmaxCrossEntropyGrad(LowerContext& c) {
   Var j("d1"), n("d0");
   out.func = Func(c.name());
   Expr g = c.inputs[2]();
-  out.func(j, n) = (Halide::exp(at(c.inputs[0], {n, j}) - lse(n)) - oneHot(c, s, n, j)) * g / static_cast<float>(s.batch);
+  out.func(j, n) =
+      (Halide::exp(at(c.inputs[0], {n, j}) - lse(n)) - oneHot(c, s, n, j)) * g / static_cast<float>(s.batch);
   return out;
 }
 
@@ -242,8 +245,10 @@ LoweredNode lowerAccuracy(LowerContext& c) {
   Var n("d0");
   Func predicted(c.name("pred")), truth(c.name("truth"));
   predicted(n) = Halide::cast<int>(Halide::argmax(at(c.inputs[0], {n, rc}))[0]);
-  if (s.ids) truth(n) = at(c.inputs[1], {n});
-  else truth(n) = Halide::cast<int>(Halide::argmax(at(c.inputs[1], {n, rc}))[0]);
+  if (s.ids)
+    truth(n) = at(c.inputs[1], {n});
+  else
+    truth(n) = Halide::cast<int>(Halide::argmax(at(c.inputs[1], {n, rc}))[0]);
   RDom rn(0, s.batch, c.name("rn"));
   LoweredNode out;
   out.helpers = {predicted, truth};

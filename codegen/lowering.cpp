@@ -7,9 +7,12 @@ namespace graphc {
 
 Halide::Type halideType(DType t) {
   switch (t) {
-    case DType::F32: return Halide::Float(32);
-    case DType::I32: return Halide::Int(32);
-    case DType::Bool: return Halide::Bool();
+    case DType::F32:
+      return Halide::Float(32);
+    case DType::I32:
+      return Halide::Int(32);
+    case DType::Bool:
+      return Halide::Bool();
   }
   return Halide::Float(32);
 }
@@ -58,9 +61,10 @@ int vectorLanes(const Halide::Target& target) {
 RegisterTile registerTile(int64_t vectorExtent, int64_t unrollExtent, int lanes, bool guardedTile) {
   RegisterTile t;
   bool almost = guardedTile && lanes > 8 && 4 * vectorExtent >= 3 * lanes && vectorExtent < lanes;
-  t.vectorTile = vectorExtent >= 2 * lanes ? 2 * lanes
+  t.vectorTile = vectorExtent >= 2 * lanes         ? 2 * lanes
                  : vectorExtent >= lanes || almost ? lanes
-                 : vectorExtent >= 8 ? 8 : 0;
+                 : vectorExtent >= 8               ? 8
+                                                   : 0;
   t.lanes = std::min(lanes, std::max(t.vectorTile, 8));
   int accumulators = lanes == 16 ? 24 : 12;  // of 32 or 16 registers: the rest hold operands
   int vectors = std::max(1, t.vectorTile / t.lanes);

@@ -52,13 +52,13 @@ struct TileSpec {
 struct LoweredNode {
   Halide::Func func;
   ScheduleHint hint = ScheduleHint::Pointwise;
-  Halide::RDom rdom;                  // the reduction domain, when hint is not Pointwise
-  std::vector<Halide::Func> helpers;  // internal stages that must be computed at root
-  TileSpec tile;                      // when hint is Tiled
-  std::function<void()> customSchedule;  // when hint is Custom: schedules func and its stages
+  Halide::RDom rdom;                       // the reduction domain, when hint is not Pointwise
+  std::vector<Halide::Func> helpers;       // internal stages that must be computed at root
+  TileSpec tile;                           // when hint is Tiled
+  std::function<void()> customSchedule;    // when hint is Custom: schedules func and its stages
   std::vector<Halide::Func> customStages;  // when hint is Custom: every Func customSchedule computes
                                            // at root, func included (GPU targets schedule these)
-  std::function<void()> extraSchedule;   // any hint: run after the default schedule (e.g. of helpers)
+  std::function<void()> extraSchedule;     // any hint: run after the default schedule (e.g. of helpers)
 };
 
 // Floats per CPU vector register that the schedules use: 16 where the target has AVX-512 (and
@@ -98,9 +98,9 @@ LoweredNode withAnchor(const LoweredNode& root, const LoweredNode& anchor);
 
 struct LowerContext {
   const Node& node;
-  std::vector<Halide::Func> inputs;   // one per node input
-  std::vector<Shape> inputShapes;     // batch bound
-  Shape outShape;                     // batch bound
+  std::vector<Halide::Func> inputs;  // one per node input
+  std::vector<Shape> inputShapes;    // batch bound
+  Shape outShape;                    // batch bound
   int64_t batch = 1;
   int lanes = 8;     // vectorLanes of the target
   bool gpu = false;  // a GPU target: CPU-only staging (packed panels) is left out
@@ -110,7 +110,8 @@ struct LowerContext {
 };
 
 // Defines func(vars) = body(userVars), with one Var per dimension of shape, in user order.
-void defineFunc(Halide::Func& func, size_t rank, const std::function<Halide::Expr(const std::vector<Halide::Var>&)>& body);
+void defineFunc(Halide::Func& func, size_t rank,
+                const std::function<Halide::Expr(const std::vector<Halide::Var>&)>& body);
 std::vector<Halide::Expr> toExprs(const std::vector<Halide::Var>& vars);
 // The Halide variables of a Func of the given rank in user order (same names each call).
 std::vector<Halide::Var> userVars(size_t rank);

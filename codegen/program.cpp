@@ -25,9 +25,15 @@ Halide::Buffer<> allocateValue(DType dtype, const Shape& boundShape) {
 
 void setScalar(Halide::Buffer<>& b, DType dtype, double value) {
   switch (dtype) {
-    case DType::F32: *static_cast<float*>(b.data()) = static_cast<float>(value); break;
-    case DType::I32: *static_cast<int32_t*>(b.data()) = static_cast<int32_t>(value); break;
-    case DType::Bool: *static_cast<bool*>(b.data()) = value != 0; break;
+    case DType::F32:
+      *static_cast<float*>(b.data()) = static_cast<float>(value);
+      break;
+    case DType::I32:
+      *static_cast<int32_t*>(b.data()) = static_cast<int32_t>(value);
+      break;
+    case DType::Bool:
+      *static_cast<bool*>(b.data()) = value != 0;
+      break;
   }
 }
 
@@ -51,8 +57,8 @@ void declareShape(Halide::OutputImageParam buffer, const Shape& userShape) {
 
 bool isGpuTarget(const Halide::Target& target) { return target.has_gpu_feature(); }
 
-CompiledProgram scheduleProgram(const SimplifiedGraph& simple, const std::vector<int>& outputs,
-                                const FusionPlan& plan, const Halide::Target& target) {
+CompiledProgram scheduleProgram(const SimplifiedGraph& simple, const std::vector<int>& outputs, const FusionPlan& plan,
+                                const Halide::Target& target) {
   bool gpu = isGpuTarget(target);
   int64_t batch = plan.batch;
   CompiledProgram program;

@@ -77,8 +77,8 @@ class CompiledProgram {
 // GPU target), without compiling. outputs are ids in the graph simple was made from, the graph
 // whose ids the program's inputs and outputs use. driver/pipeline.h's buildProgram runs the
 // stages before it.
-CompiledProgram scheduleProgram(const SimplifiedGraph& simple, const std::vector<int>& outputs,
-                                const FusionPlan& plan, const Halide::Target& target);
+CompiledProgram scheduleProgram(const SimplifiedGraph& simple, const std::vector<int>& outputs, const FusionPlan& plan,
+                                const Halide::Target& target);
 
 // The pipeline's "jit" stage: loads the scheduled program from the kernel cache
 // (options.cacheDir; the key is made from original, the graph its ids refer to) or JIT-compiles

@@ -18,9 +18,12 @@ std::string attrsText(const Attrs& attrs) {
   std::ostringstream os;
   for (const auto& [key, value] : attrs.all()) {
     os << " " << key << "=";
-    if (auto* i = std::get_if<int64_t>(&value)) os << "i" << *i;
-    else if (auto* d = std::get_if<double>(&value)) os << "f" << fullPrecision(*d);
-    else if (auto* s = std::get_if<std::string>(&value)) os << "s" << s->size() << ":" << *s;
+    if (auto* i = std::get_if<int64_t>(&value))
+      os << "i" << *i;
+    else if (auto* d = std::get_if<double>(&value))
+      os << "f" << fullPrecision(*d);
+    else if (auto* s = std::get_if<std::string>(&value))
+      os << "s" << s->size() << ":" << *s;
     else {
       os << "[";
       for (int64_t x : std::get<std::vector<int64_t>>(value)) os << x << ",";
@@ -48,8 +51,8 @@ std::set<int> liveNodes(const Graph& graph, const std::vector<int>& outputs) {
 std::string programDescription(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
                                const Halide::Target& target) {
   std::ostringstream os;
-  os << "graphc kernel cache v1\ncodegen " << GRAPHC_CODEGEN_HASH << "\n" << halideIdentity() << "\ntarget "
-     << target.to_string() << "\nbatch " << batch << "\noutputs";
+  os << "graphc kernel cache v1\ncodegen " << GRAPHC_CODEGEN_HASH << "\n"
+     << halideIdentity() << "\ntarget " << target.to_string() << "\nbatch " << batch << "\noutputs";
   for (int id : outputs) os << " %" << id;
   os << "\n";
   for (int id : liveNodes(graph, outputs)) {

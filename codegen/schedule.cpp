@@ -72,8 +72,10 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
   out.split(vars[ud], uo, ui, t.unrollTile, Halide::TailStrategy::ShiftInwards);
   // Row tiles inside column tiles: the operand columns of one vector tile (a block of a weight
   // matrix, say) stay in cache while every row tile uses them.
-  if (vectorized) order = {vi, ui, uo, vo};
-  else order = {ui, uo};
+  if (vectorized)
+    order = {vi, ui, uo, vo};
+  else
+    order = {ui, uo};
   for (size_t i = 0; i < rank; ++i)
     if (i != vd && i != ud) order.push_back(vars[i]);
   out.reorder(order);
@@ -108,8 +110,10 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
     Halide::Func panel = b.in(acc);
     panel.compute_at(out, vo);
     Halide::Var pn = panel.args()[0], pk = panel.args()[1], pno("pno"), pni("pni"), pko("pko"), pki("pki");
-    if (t.transposedPanels) panel.tile(pn, pk, pno, pko, pni, pki, kVector, kVector).vectorize(pni).unroll(pki);
-    else panel.vectorize(pn, kVector);
+    if (t.transposedPanels)
+      panel.tile(pn, pk, pno, pko, pni, pki, kVector, kVector).vectorize(pni).unroll(pki);
+    else
+      panel.vectorize(pn, kVector);
   }
   auto accVars = pureVars(acc);
   Halide::Var av = vectorized ? accVars[halideDim(t.vectorDim)] : Halide::Var();

@@ -47,8 +47,10 @@ struct Blocking {
 Blocking blocking(int64_t elements, bool pure) {
   Blocking b;
   if (elements <= 0) return {kThreads, Halide::TailStrategy::GuardWithIf};  // never beyond its region
-  if (elements < kThreads) b.threads = static_cast<int>(elements);
-  else if (elements % kThreads != 0) b.tail = pure ? Halide::TailStrategy::ShiftInwards : Halide::TailStrategy::GuardWithIf;
+  if (elements < kThreads)
+    b.threads = static_cast<int>(elements);
+  else if (elements % kThreads != 0)
+    b.tail = pure ? Halide::TailStrategy::ShiftInwards : Halide::TailStrategy::GuardWithIf;
   return b;
 }
 
@@ -73,13 +75,17 @@ Halide::Var flatGpuTile(StageT& stage, const std::vector<Halide::Var>& vars, Blo
 void scheduleFuncGpu(Halide::Func f, int64_t elements) {
   f.compute_root();
   std::vector<Halide::Var> vars = pureVarsOf(f, 0);
-  if (vars.empty()) f.gpu_single_thread();
-  else flatGpuTile(f, vars, blocking(elements, true));
+  if (vars.empty())
+    f.gpu_single_thread();
+  else
+    flatGpuTile(f, vars, blocking(elements, true));
   for (int u = 0; u < f.num_update_definitions(); ++u) {
     Halide::Stage update = f.update(u);
     std::vector<Halide::Var> uvars = pureVarsOf(f, u + 1);
-    if (uvars.empty()) update.gpu_single_thread();
-    else flatGpuTile(update, uvars, blocking(elements, false));
+    if (uvars.empty())
+      update.gpu_single_thread();
+    else
+      flatGpuTile(update, uvars, blocking(elements, false));
   }
 }
 
@@ -193,8 +199,7 @@ void scheduleRootGpu(LoweredNode& lowered, const Shape& outShape) {
   for (Halide::Func& h : lowered.helpers) scheduleFuncGpu(h, 0);
   switch (lowered.hint) {
     case ScheduleHint::Custom:
-      for (Halide::Func& s : lowered.customStages)
-        scheduleFuncGpu(s, s.name() == lowered.func.name() ? elements : 0);
+      for (Halide::Func& s : lowered.customStages) scheduleFuncGpu(s, s.name() == lowered.func.name() ? elements : 0);
       return;
     case ScheduleHint::Tiled:
       scheduleTiledGpu(lowered, outShape, elements);

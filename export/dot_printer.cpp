@@ -24,7 +24,11 @@ std::string label(const Node& n) {
 void node(std::ostringstream& os, const Node& n, const std::string& indent) {
   bool source = isSource(n.op);
   os << indent << "n" << n.id << " [label=\"" << label(n) << "\", shape=" << (source ? "ellipse" : "box")
-     << ", style=filled, fillcolor=\"" << (n.isGradient ? "#cfe2ff" : source ? "#f0f0f0" : "#ffffff") << "\"];\n";
+     << ", style=filled, fillcolor=\""
+     << (n.isGradient ? "#cfe2ff"
+         : source     ? "#f0f0f0"
+                      : "#ffffff")
+     << "\"];\n";
 }
 
 }  // namespace

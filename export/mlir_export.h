@@ -11,8 +11,8 @@
 #include <map>
 #include <string>
 
-#include "ir/model.h"
 #include "ir/graph.h"
+#include "ir/model.h"
 
 namespace graphc {
 

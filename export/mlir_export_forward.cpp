@@ -3,13 +3,12 @@
 #include <set>
 #include <vector>
 
-#include "support/diagnostics.h"
 #include "export/mlir_export.h"
 #include "passes/class_scores.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 namespace {
-
 
 int findImagePlaceholder(const Model& model) {
   for (const auto* feeds : {&model.train.evalFeeds, &model.train.feeds})

@@ -10,9 +10,7 @@
 namespace graphc {
 namespace {
 
-std::string at(SourceLoc loc) {
-  return " @" + std::to_string(loc.line) + ":" + std::to_string(loc.col);
-}
+std::string at(SourceLoc loc) { return " @" + std::to_string(loc.line) + ":" + std::to_string(loc.col); }
 
 // The shortest spelling that reads back as the same double, so dumps are stable and exact.
 // Non-integers always show a '.' or an exponent, so `32.0` and `32` stay distinguishable.

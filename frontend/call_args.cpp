@@ -12,8 +12,8 @@ CallArgs::CallArgs(const Expr& call, std::vector<std::string> params, size_t req
     size_t slot;
     if (a.key.empty()) {
       if (positional >= params_.size())
-        throw UserError(a.loc, call.text + " takes at most " + std::to_string(params_.size()) +
-                                   " arguments, found " + std::to_string(call.args.size()));
+        throw UserError(a.loc, call.text + " takes at most " + std::to_string(params_.size()) + " arguments, found " +
+                                   std::to_string(call.args.size()));
       slot = positional++;
     } else {
       auto it = std::find(params_.begin(), params_.end(), a.key);
@@ -30,7 +30,8 @@ CallArgs::CallArgs(const Expr& call, std::vector<std::string> params, size_t req
   for (size_t i = 0; i < required; ++i)
     if (!values_[i])
       throw UserError(call.loc, call.text + " expects argument '" + params_[i] + "', found " +
-                                    std::to_string(call.args.size()) + " argument" + (call.args.size() == 1 ? "" : "s"));
+                                    std::to_string(call.args.size()) + " argument" +
+                                    (call.args.size() == 1 ? "" : "s"));
 }
 
 const Expr* CallArgs::get(const std::string& param) const {

@@ -38,9 +38,7 @@ Lexer::Lexer(const std::string& source) : source_(source) {
   if (source_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = lineStart_ = 3;
 }
 
-char Lexer::peekChar(size_t ahead) const {
-  return pos_ + ahead < source_.size() ? source_[pos_ + ahead] : '\0';
-}
+char Lexer::peekChar(size_t ahead) const { return pos_ + ahead < source_.size() ? source_[pos_ + ahead] : '\0'; }
 
 void Lexer::advance() {
   if (source_[pos_] == '\n') {
@@ -56,9 +54,7 @@ SourceLoc Lexer::here() const { return {line_, static_cast<int>(pos_ - lineStart
 // "found end of line" sits where a missing ')' would go, before any trailing comment.
 SourceLoc Lexer::lineEnd() const { return codeEnd_.line == line_ ? codeEnd_ : here(); }
 
-bool Lexer::insideExpressionBrackets() const {
-  return !brackets_.empty() && brackets_.back() != Bracket::Block;
-}
+bool Lexer::insideExpressionBrackets() const { return !brackets_.empty() && brackets_.back() != Bracket::Block; }
 
 Token Lexer::make(TokenKind kind, std::string text, SourceLoc loc) const {
   Token token;
@@ -129,9 +125,8 @@ Token Lexer::lexNumber() {
     size_t sign = (peekChar(1) == '+' || peekChar(1) == '-') ? 1 : 0;
     if (!isDigit(peekChar(1 + sign))) {
       for (size_t i = 0; i <= sign; ++i) advance();
-      throw UserError(here(), "expected digits in the exponent of '" +
-                                  source_.substr(start, pos_ - start) + "', found " +
-                                  describeCharAt(source_, pos_));
+      throw UserError(here(), "expected digits in the exponent of '" + source_.substr(start, pos_ - start) +
+                                  "', found " + describeCharAt(source_, pos_));
     }
     isInteger = false;
     for (size_t i = 0; i <= sign; ++i) advance();
@@ -139,8 +134,8 @@ Token Lexer::lexNumber() {
   }
   std::string spelling = source_.substr(start, pos_ - start);
   if (isIdentChar(peekChar())) {
-    throw UserError(here(), "expected a space or an operator after the number " + spelling +
-                                ", found " + describeCharAt(source_, pos_));
+    throw UserError(here(), "expected a space or an operator after the number " + spelling + ", found " +
+                                describeCharAt(source_, pos_));
   }
   Token token = make(TokenKind::Number, spelling, loc);
   token.number = std::strtod(spelling.c_str(), nullptr);
@@ -156,16 +151,15 @@ Token Lexer::lexString() {
     char c = peekChar();
     if (pos_ >= source_.size() || c == '\n') {
       // Pointing at the opening quote shows which string ran on, not just where it stopped.
-      throw UserError(loc, "expected '\"' to close the string that starts here, found " +
-                               describeCharAt(source_, pos_));
+      throw UserError(loc,
+                      "expected '\"' to close the string that starts here, found " + describeCharAt(source_, pos_));
     }
     advance();
     if (c == '"') break;
     if (c == '\\') {
       char escaped = peekChar();
       if (escaped != '"' && escaped != '\\') {
-        throw UserError(here(), "expected '\"' or '\\' after '\\' in a string, found " +
-                                    describeCharAt(source_, pos_));
+        throw UserError(here(), "expected '\"' or '\\' after '\\' in a string, found " + describeCharAt(source_, pos_));
       }
       advance();
       c = escaped;
@@ -197,15 +191,14 @@ Token Lexer::lexPunct() {
   }
   static const std::string single = "<>+-*/@=()[]{},:.?";
   if (single.find(c) == std::string::npos) {
-    throw UserError(
-        loc, "expected a name, number, string or operator, found " + describeCharAt(source_, pos_));
+    throw UserError(loc, "expected a name, number, string or operator, found " + describeCharAt(source_, pos_));
   }
   if (c == '(') brackets_.push_back(Bracket::Paren);
   if (c == '[') brackets_.push_back(Bracket::Square);
   if (c == '{') {
-    bool opensBlock = (last_.kind == TokenKind::Keyword && last_.text == "train") ||
-                      (last_.kind == TokenKind::Ident && beforeLast_.kind == TokenKind::Keyword &&
-                       beforeLast_.text == "scope");
+    bool opensBlock =
+        (last_.kind == TokenKind::Keyword && last_.text == "train") ||
+        (last_.kind == TokenKind::Ident && beforeLast_.kind == TokenKind::Keyword && beforeLast_.text == "scope");
     brackets_.push_back(opensBlock ? Bracket::Block : Bracket::Map);
   }
   // A mismatched closer still pops: the parser reports it, and nothing after that is lexed.

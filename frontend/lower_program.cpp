@@ -1,7 +1,7 @@
 // \file AST-to-graph lowering of statements and names: scopes, rebinding, constants, layer scopes.
-#include "frontend/lowerer.h"
 #include "frontend/lower_program.h"
 
+#include "frontend/lowerer.h"
 #include "support/diagnostics.h"
 
 namespace graphc {
@@ -26,14 +26,20 @@ Model Lowerer::run() {
 void Lowerer::lowerStatements(const std::vector<Stmt>& stmts) {
   for (const Stmt& s : stmts) {
     switch (s.kind) {
-      case StmtKind::Model: model_.graph.modelName = s.name; break;
-      case StmtKind::Assign: bind(s.name, *s.value, s.loc); break;
+      case StmtKind::Model:
+        model_.graph.modelName = s.name;
+        break;
+      case StmtKind::Assign:
+        bind(s.name, *s.value, s.loc);
+        break;
       case StmtKind::Scope:
         scopes_.push_back(s.name);
         lowerStatements(s.body);
         scopes_.pop_back();
         break;
-      case StmtKind::Train: lowerTrain(s); break;
+      case StmtKind::Train:
+        lowerTrain(s);
+        break;
     }
   }
 }
@@ -42,15 +48,19 @@ bool Lowerer::isConstantExpr(const Expr& e) {
   switch (e.kind) {
     case ExprKind::Number:
     case ExprKind::String:
-    case ExprKind::Bool: return true;
-    case ExprKind::Unary: return isConstantExpr(*e.items[0]);
-    case ExprKind::Binary: return isConstantExpr(*e.items[0]) && isConstantExpr(*e.items[1]);
+    case ExprKind::Bool:
+      return true;
+    case ExprKind::Unary:
+      return isConstantExpr(*e.items[0]);
+    case ExprKind::Binary:
+      return isConstantExpr(*e.items[0]) && isConstantExpr(*e.items[1]);
     case ExprKind::Ident:
     case ExprKind::Member: {
       std::string name = dottedName(e);
       return findNode(name) < 0 && findConfig(name) != nullptr;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -140,9 +150,12 @@ int Lowerer::variable(const std::string& name, const Shape& shape, Attrs init, S
 
 double Lowerer::evalNumber(const Expr& e) {
   switch (e.kind) {
-    case ExprKind::Number: return e.number;
-    case ExprKind::Bool: return e.boolValue ? 1 : 0;
-    case ExprKind::Unary: return -evalNumber(*e.items[0]);
+    case ExprKind::Number:
+      return e.number;
+    case ExprKind::Bool:
+      return e.boolValue ? 1 : 0;
+    case ExprKind::Unary:
+      return -evalNumber(*e.items[0]);
     case ExprKind::Binary: {
       double a = evalNumber(*e.items[0]), b = evalNumber(*e.items[1]);
       const std::string& op = e.text;
@@ -159,9 +172,11 @@ double Lowerer::evalNumber(const Expr& e) {
     case ExprKind::Member:
       if (const Expr* bound = findConfig(dottedName(e))) return evalNumber(*bound);
       break;
-    default: break;
+    default:
+      break;
   }
-  throw UserError(e.loc, "expected a constant number, found " + std::string(e.kind == ExprKind::Ident ? "'" + e.text + "'" : "an expression"));
+  throw UserError(e.loc, "expected a constant number, found " +
+                             std::string(e.kind == ExprKind::Ident ? "'" + e.text + "'" : "an expression"));
 }
 
 int64_t Lowerer::evalInt(const Expr& e, const std::string& what) {
@@ -187,15 +202,18 @@ std::vector<int64_t> Lowerer::evalShape(const Expr& e) {
   if (e.kind != ExprKind::List) throw UserError(e.loc, "expected a shape like [?, 28, 28, 1], found an expression");
   std::vector<int64_t> dims;
   for (const auto& item : e.items) {
-    if (item->kind == ExprKind::Question) dims.push_back(-2);
-    else dims.push_back(evalInt(*item, "a shape entry"));
+    if (item->kind == ExprKind::Question)
+      dims.push_back(-2);
+    else
+      dims.push_back(evalInt(*item, "a shape entry"));
   }
   return dims;
 }
 
 std::vector<int64_t> Lowerer::evalPair(const Expr& e, const std::string& what) {
   if (e.kind == ExprKind::List) {
-    if (e.items.size() != 2) throw UserError(e.loc, "expected " + what + " as n or [h, w], found a list of " + std::to_string(e.items.size()));
+    if (e.items.size() != 2)
+      throw UserError(e.loc, "expected " + what + " as n or [h, w], found a list of " + std::to_string(e.items.size()));
     return {evalInt(*e.items[0], what), evalInt(*e.items[1], what)};
   }
   int64_t v = evalInt(e, what);
@@ -212,7 +230,8 @@ DType Lowerer::evalDType(const Expr& e) {
 
 int Lowerer::evalNode(const Expr& e) {
   switch (e.kind) {
-    case ExprKind::Number: return scalarConstant(e.number, DType::F32, e.loc);
+    case ExprKind::Number:
+      return scalarConstant(e.number, DType::F32, e.loc);
     case ExprKind::Ident:
     case ExprKind::Member: {
       std::string name = dottedName(e);
@@ -229,7 +248,8 @@ int Lowerer::evalNode(const Expr& e) {
           {"+", Op::Add},        {"-", Op::Sub},     {"*", Op::Mul},          {"/", Op::Div},
           {"@", Op::Matmul},     {"==", Op::Equal},  {"!=", Op::NotEqual},    {"<", Op::Less},
           {"<=", Op::LessEqual}, {">", Op::Greater}, {">=", Op::GreaterEqual}};
-      if (isConstantExpr(e) && e.text != "@" && ops.count(e.text) && std::string("+-*/").find(e.text) != std::string::npos)
+      if (isConstantExpr(e) && e.text != "@" && ops.count(e.text) &&
+          std::string("+-*/").find(e.text) != std::string::npos)
         return scalarConstant(evalNumber(e), DType::F32, e.loc);
       const Expr& lhs = *e.items[0];
       const Expr& rhs = *e.items[1];
@@ -247,12 +267,18 @@ int Lowerer::evalNode(const Expr& e) {
       }
       return addNode(ops.at(e.text), {a, b}, {}, e.opLoc.valid() ? e.opLoc : e.loc);
     }
-    case ExprKind::Call: return lowerCall(e);
-    case ExprKind::String: throw UserError(e.loc, "expected a tensor value, found the string \"" + e.text + "\"");
-    case ExprKind::Bool: throw UserError(e.loc, "expected a tensor value, found a boolean");
-    case ExprKind::Question: throw UserError(e.loc, "'?' is only allowed in a shape");
-    case ExprKind::List: throw UserError(e.loc, "expected a tensor value, found a list");
-    case ExprKind::Map: throw UserError(e.loc, "expected a tensor value, found a map");
+    case ExprKind::Call:
+      return lowerCall(e);
+    case ExprKind::String:
+      throw UserError(e.loc, "expected a tensor value, found the string \"" + e.text + "\"");
+    case ExprKind::Bool:
+      throw UserError(e.loc, "expected a tensor value, found a boolean");
+    case ExprKind::Question:
+      throw UserError(e.loc, "'?' is only allowed in a shape");
+    case ExprKind::List:
+      throw UserError(e.loc, "expected a tensor value, found a list");
+    case ExprKind::Map:
+      throw UserError(e.loc, "expected a tensor value, found a map");
   }
   throw UserError(e.loc, "expected a tensor value");
 }

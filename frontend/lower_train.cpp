@@ -95,7 +95,8 @@ void Lowerer::lowerTrain(const Stmt& train) {
         throw UserError(call.loc, "unknown data set '" + call.text + "' (expected mnist, fashion_mnist or idx)");
       }
     } else if (s.name == "feed" || s.name == "eval_feed") {
-      if (v.kind != ExprKind::Map) throw UserError(v.loc, "expected a map such as {x: image, y: label}, found an expression");
+      if (v.kind != ExprKind::Map)
+        throw UserError(v.loc, "expected a map such as {x: image, y: label}, found an expression");
       auto& feeds = s.name == "feed" ? cfg.feeds : cfg.evalFeeds;
       for (const auto& [key, value] : v.entries) {
         FeedSpec feed;
@@ -132,7 +133,8 @@ void Lowerer::lowerTrain(const Stmt& train) {
       if (mode != "test" && mode != "none" && mode != "split")
         throw UserError(v.loc, "expected validation = test, split(0.1, seed = 1) or none, found '" + mode + "'");
       if (mode == "split") {
-        if (v.kind != ExprKind::Call) throw UserError(v.loc, "expected split(FRACTION, seed = N), found a bare 'split'");
+        if (v.kind != ExprKind::Call)
+          throw UserError(v.loc, "expected split(FRACTION, seed = N), found a bare 'split'");
         CallArgs args(v, {"fraction", "seed"}, 1);
         cfg.validationFraction = evalNumber(args.require("fraction"));
         if (!(cfg.validationFraction > 0 && cfg.validationFraction < 1))
@@ -144,11 +146,13 @@ void Lowerer::lowerTrain(const Stmt& train) {
     } else if (s.name == "eval_every") {
       cfg.evalEvery = evalInt(v, "eval_every");
     } else if (s.name == "metrics") {
-      if (v.kind != ExprKind::List) throw UserError(v.loc, "expected a list of values such as [acc], found an expression");
+      if (v.kind != ExprKind::List)
+        throw UserError(v.loc, "expected a list of values such as [acc], found an expression");
       for (const auto& item : v.items) {
         int id = evalNode(*item);
         const Node& n = model_.graph.node(id);
-        if (!n.shape.empty()) throw UserError(item->loc, "a metric must be a scalar, found " + typeToString(n.dtype, n.shape));
+        if (!n.shape.empty())
+          throw UserError(item->loc, "a metric must be a scalar, found " + typeToString(n.dtype, n.shape));
         cfg.metrics.push_back(id);
         cfg.metricNames.push_back(item->kind == ExprKind::Call ? item->text : dottedNameOf(*item));
       }
@@ -157,13 +161,17 @@ void Lowerer::lowerTrain(const Stmt& train) {
       cfg.earlyStopping.enabled = true;
       for (const auto& [key, value] : v.entries) {
         std::string k = key->kind == ExprKind::Ident || key->kind == ExprKind::String ? key->text : "";
-        if (k == "monitor") cfg.earlyStopping.monitor = evalWord(*value);
-        else if (k == "patience") cfg.earlyStopping.patience = evalInt(*value, "patience");
-        else throw UserError(key->loc, "early_stopping has no key '" + k + "' (expected monitor or patience)");
+        if (k == "monitor")
+          cfg.earlyStopping.monitor = evalWord(*value);
+        else if (k == "patience")
+          cfg.earlyStopping.patience = evalInt(*value, "patience");
+        else
+          throw UserError(key->loc, "early_stopping has no key '" + k + "' (expected monitor or patience)");
       }
       const std::string& m = cfg.earlyStopping.monitor;
       if (m != "val_loss" && m != "loss" && m != "val_accuracy" && m != "accuracy")
-        throw UserError(v.loc, "early_stopping can monitor loss, val_loss, accuracy or val_accuracy, found '" + m + "'");
+        throw UserError(v.loc,
+                        "early_stopping can monitor loss, val_loss, accuracy or val_accuracy, found '" + m + "'");
     } else if (s.name == "shuffle") {
       cfg.shuffle = evalNumber(v) != 0;
     } else if (s.name == "seed") {

@@ -21,11 +21,11 @@ class Lowerer {
   Model run();
 
   // Expressions.
-  int evalNode(const Expr& e);                       // a graph value (numbers become constants)
-  double evalNumber(const Expr& e);                  // a constant number
+  int evalNode(const Expr& e);       // a graph value (numbers become constants)
+  double evalNumber(const Expr& e);  // a constant number
   int64_t evalInt(const Expr& e, const std::string& what);
-  std::string evalWord(const Expr& e);               // a string or a bare identifier
-  std::vector<int64_t> evalShape(const Expr& e);     // list of ints and `?` (-2)
+  std::string evalWord(const Expr& e);                                    // a string or a bare identifier
+  std::vector<int64_t> evalShape(const Expr& e);                          // list of ints and `?` (-2)
   std::vector<int64_t> evalPair(const Expr& e, const std::string& what);  // n or [h, w]
   DType evalDType(const Expr& e);
   bool isConstantExpr(const Expr& e);
@@ -61,16 +61,16 @@ class Lowerer {
   std::string dottedNameOf(const Expr& e) const { return dottedName(e); }
 
  private:
-  std::string layerScope();                      // the scope of the next layer in this statement
+  std::string layerScope();  // the scope of the next layer in this statement
 
   const Program& program_;
   Model model_;
-  std::vector<std::string> scopes_;              // enclosing scope names
-  std::map<std::string, int> nodes_;             // "conv1.W" -> node
-  std::map<std::string, const Expr*> configs_;   // names bound to constants
+  std::vector<std::string> scopes_;             // enclosing scope names
+  std::map<std::string, int> nodes_;            // "conv1.W" -> node
+  std::map<std::string, const Expr*> configs_;  // names bound to constants
   std::set<std::string> takenLayerScopes_;
-  std::string statementName_;                    // the full name being bound ("conv1/h")
-  std::string lastLayerScope_;                   // the scope the latest layer call took
+  std::string statementName_;   // the full name being bound ("conv1/h")
+  std::string lastLayerScope_;  // the scope the latest layer call took
 };
 
 std::string scopePath(const std::vector<std::string>& scopes, const std::string& name, char sep);

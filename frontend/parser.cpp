@@ -9,8 +9,8 @@
 #include <memory>
 #include <utility>
 
-#include "support/diagnostics.h"
 #include "frontend/lexer.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 namespace {
@@ -18,18 +18,14 @@ namespace {
 // Deeper nesting than this is a generated or hostile file; stop before the C++ stack does.
 constexpr int kMaxDepth = 200;
 
-std::string locText(SourceLoc loc) {
-  return std::to_string(loc.line) + ":" + std::to_string(loc.col);
-}
+std::string locText(SourceLoc loc) { return std::to_string(loc.line) + ":" + std::to_string(loc.col); }
 
 // Where a statement sits; it decides which statements are allowed and what closes the list.
 struct Context {
   enum Kind { TopLevel, Scope, Train } kind = TopLevel;
   std::string block;  // "scope conv1" or "the train block"
   SourceLoc open;     // its '{'
-  std::string closer() const {
-    return "'}' to close " + block + " (opened at " + locText(open) + ")";
-  }
+  std::string closer() const { return "'}' to close " + block + " (opened at " + locText(open) + ")"; }
 };
 
 std::shared_ptr<Expr> node(ExprKind kind, SourceLoc loc) {
@@ -66,8 +62,7 @@ class Parser {
    public:
     DepthGuard(Parser& parser, SourceLoc loc) : parser_(parser) {
       if (++parser_.depth_ > kMaxDepth) {
-        throw UserError(loc, "expected at most " + std::to_string(kMaxDepth) +
-                                 " levels of nesting, found more");
+        throw UserError(loc, "expected at most " + std::to_string(kMaxDepth) + " levels of nesting, found more");
       }
     }
     ~DepthGuard() { --parser_.depth_; }
@@ -109,8 +104,7 @@ class Parser {
   }
 
   // For a missing closer: when the line ended first, the closer belongs at that line end.
-  [[noreturn]] static void failClosing(const Token& found, const std::string& closer,
-                                       const std::string& otherwise) {
+  [[noreturn]] static void failClosing(const Token& found, const std::string& closer, const std::string& otherwise) {
     if (found.afterLineBreak) {
       throw UserError(found.lineBreakLoc, "expected " + closer + ", found end of line");
     }
@@ -149,19 +143,16 @@ class Parser {
     if (context.kind != Context::TopLevel || !first) {
       throw UserError(keyword.loc,
                       "expected 'model NAME' only as the first statement of the file, found it " +
-                          std::string(context.kind == Context::TopLevel ? "after other statements"
-                                                                        : "inside a block"));
+                          std::string(context.kind == Context::TopLevel ? "after other statements" : "inside a block"));
     }
-    Stmt stmt =
-        statement(StmtKind::Model, keyword.loc, expectName("the model's name after 'model'").text);
+    Stmt stmt = statement(StmtKind::Model, keyword.loc, expectName("the model's name after 'model'").text);
     endStatement(context);
     return stmt;
   }
 
   Stmt parseScope() {
     Token keyword = take();
-    Stmt stmt =
-        statement(StmtKind::Scope, keyword.loc, expectName("the scope's name after 'scope'").text);
+    Stmt stmt = statement(StmtKind::Scope, keyword.loc, expectName("the scope's name after 'scope'").text);
     Token open = expectPunct("{", "'{' after 'scope " + stmt.name + "'");
     DepthGuard guard(*this, keyword.loc);
     stmt.body = parseBlockBody(Context{Context::Scope, "scope " + stmt.name, open.loc});
@@ -171,8 +162,7 @@ class Parser {
   Stmt parseTrain(const Context& context) {
     Token keyword = take();
     if (context.kind != Context::TopLevel) {
-      throw UserError(keyword.loc, "expected the train block at the top level, found it inside " +
-                                       context.block);
+      throw UserError(keyword.loc, "expected the train block at the top level, found it inside " + context.block);
     }
     if (trainLoc_.valid()) {
       throw UserError(keyword.loc,
@@ -189,8 +179,8 @@ class Parser {
     for (const Stmt& setting : stmt.body) {
       auto [it, inserted] = seen.emplace(setting.name, setting.loc);
       if (!inserted) {
-        throw UserError(setting.loc, "expected each train key once, found '" + setting.name +
-                                         "' again (first set at " + locText(it->second) + ")");
+        throw UserError(setting.loc, "expected each train key once, found '" + setting.name + "' again (first set at " +
+                                         locText(it->second) + ")");
       }
     }
     return stmt;
@@ -250,9 +240,8 @@ class Parser {
 
   // Binary operators by precedence level, lowest first; all are left-associative.
   static int binaryLevel(const Token& token) {
-    static const std::map<std::string, int> levels = {{"==", 0}, {"!=", 0}, {"<", 0}, {"<=", 0},
-                                                      {">", 0},  {">=", 0}, {"+", 1}, {"-", 1},
-                                                      {"*", 2},  {"/", 2},  {"@", 2}};
+    static const std::map<std::string, int> levels = {{"==", 0}, {"!=", 0}, {"<", 0}, {"<=", 0}, {">", 0}, {">=", 0},
+                                                      {"+", 1},  {"-", 1},  {"*", 2}, {"/", 2},  {"@", 2}};
     if (token.kind != TokenKind::Punct) return -1;
     auto it = levels.find(token.text);
     return it == levels.end() ? -1 : it->second;
@@ -342,13 +331,12 @@ class Parser {
         take();  // '='
         auto [it, inserted] = keys.emplace(arg.key, arg.loc);
         if (!inserted) {
-          throw UserError(arg.loc, "expected each argument once in " + where + ", found '" +
-                                       arg.key + "' again (first at " + locText(it->second) + ")");
+          throw UserError(arg.loc, "expected each argument once in " + where + ", found '" + arg.key +
+                                       "' again (first at " + locText(it->second) + ")");
         }
       } else if (!keys.empty()) {
-        throw UserError(arg.loc,
-                        "expected only keyword arguments (NAME = VALUE) after the first one in " +
-                            where + ", found a positional argument");
+        throw UserError(arg.loc, "expected only keyword arguments (NAME = VALUE) after the first one in " + where +
+                                     ", found a positional argument");
       }
       arg.value = parseExpression();
       call->args.push_back(std::move(arg));

@@ -57,7 +57,8 @@ std::string printSummary(const Model& model) {
   };
   for (const LayerInfo& l : model.layers) {
     const Node& out = g.node(l.output);
-    row(l.scope + " (" + l.kind + ")", kerasShape(out.shape), paramsByScope.count(l.scope) ? paramsByScope[l.scope] : 0);
+    row(l.scope + " (" + l.kind + ")", kerasShape(out.shape),
+        paramsByScope.count(l.scope) ? paramsByScope[l.scope] : 0);
     shown.insert(l.scope);
   }
   for (const std::string& scope : scopeOrder)

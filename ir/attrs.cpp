@@ -42,9 +42,12 @@ std::string Attrs::toString() const {
     if (!first) os << " ";
     first = false;
     os << key << "=";
-    if (auto* i = std::get_if<int64_t>(&value)) os << *i;
-    else if (auto* d = std::get_if<double>(&value)) os << *d;
-    else if (auto* s = std::get_if<std::string>(&value)) os << *s;
+    if (auto* i = std::get_if<int64_t>(&value))
+      os << *i;
+    else if (auto* d = std::get_if<double>(&value))
+      os << *d;
+    else if (auto* s = std::get_if<std::string>(&value))
+      os << *s;
     else {
       const auto& v = std::get<std::vector<int64_t>>(value);
       os << "[";

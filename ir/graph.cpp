@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <limits>
 
-#include "support/diagnostics.h"
 #include "ir/op_table.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 namespace {

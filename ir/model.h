@@ -45,7 +45,7 @@ struct TrainConfig {
   SourceLoc minimizeLoc;
   int64_t batch = 32;
   int64_t epochs = 1;
-  int64_t steps = 0;  // 0: run `epochs` whole epochs
+  int64_t steps = 0;                // 0: run `epochs` whole epochs
   std::string validation = "test";  // "test", "split" (held out of the training set) or "none"
   double validationFraction = 0.1;  // for split
   uint64_t validationSeed = 1;      // for split
@@ -71,7 +71,7 @@ constexpr const char* kStepName = "graphc/step";              // i32 scalar: the
 struct Model {
   Graph graph;
   TrainConfig train;
-  std::vector<LayerInfo> layers;          // in source order
+  std::vector<LayerInfo> layers;             // in source order
   std::vector<VariableUpdate> stateUpdates;  // non-trainable state a train step also updates (BatchNorm statistics)
 };
 

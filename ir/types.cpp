@@ -7,18 +7,25 @@ namespace graphc {
 
 std::string dtypeName(DType t) {
   switch (t) {
-    case DType::F32: return "f32";
-    case DType::I32: return "i32";
-    case DType::Bool: return "bool";
+    case DType::F32:
+      return "f32";
+    case DType::I32:
+      return "i32";
+    case DType::Bool:
+      return "bool";
   }
   return "?";
 }
 
 bool parseDType(const std::string& name, DType* out) {
-  if (name == "f32") *out = DType::F32;
-  else if (name == "i32") *out = DType::I32;
-  else if (name == "bool") *out = DType::Bool;
-  else return false;
+  if (name == "f32")
+    *out = DType::F32;
+  else if (name == "i32")
+    *out = DType::I32;
+  else if (name == "bool")
+    *out = DType::Bool;
+  else
+    return false;
   return true;
 }
 
@@ -54,10 +61,14 @@ bool broadcastShapes(const Shape& a, const Shape& b, Shape* out) {
   for (size_t i = 0; i < rank; ++i) {
     int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
     int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    if (da == db) r[i] = da;
-    else if (da == 1) r[i] = db;
-    else if (db == 1) r[i] = da;
-    else return false;
+    if (da == db)
+      r[i] = da;
+    else if (da == 1)
+      r[i] = db;
+    else if (db == 1)
+      r[i] = da;
+    else
+      return false;
   }
   *out = r;
   return true;

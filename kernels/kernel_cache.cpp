@@ -23,8 +23,8 @@
 #include <ctime>
 #include <fstream>
 #include <functional>
-#include <mutex>
 #include <iostream>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -47,9 +47,7 @@ std::string readFile(const std::string& path, bool* ok) {
   return ss.str();
 }
 
-std::string trailer(const std::string& bytes, const std::string& key) {
-  return kMagic + sha256Hex(bytes + key) + "\n";
-}
+std::string trailer(const std::string& bytes, const std::string& key) { return kMagic + sha256Hex(bytes + key) + "\n"; }
 
 // Empty when the entry is intact, else what is wrong with it.
 std::string verifyEntry(const std::string& path, const std::string& key) {
@@ -124,22 +122,25 @@ void removeStaleBuilds(const std::string& folder) {
   }
   closedir(dir);
   for (const std::string& name : stale) {
-    if (name.rfind("build-", 0) == 0) removeFolder(folder + "/" + name);
-    else std::remove((folder + "/" + name).c_str());
+    if (name.rfind("build-", 0) == 0)
+      removeFolder(folder + "/" + name);
+    else
+      std::remove((folder + "/" + name).c_str());
   }
 }
 
 // Makes an object with compileObject(objectPath) in a private build folder, links it into a shared
 // object with the extra linker arguments and stores it as the entry at path.
 void buildEntry(const std::string& folder, const std::string& path, const std::string& key,
-                const std::function<void(const std::string&)>& compileObject, const std::vector<std::string>& linkArgs) {
+                const std::function<void(const std::string&)>& compileObject,
+                const std::vector<std::string>& linkArgs) {
   std::string work = folder + "/build-XXXXXX";
   if (!mkdtemp(work.data()))
     throw CacheUnavailable("cannot create a build folder in the kernel cache " + folder + ": " + std::strerror(errno));
   try {
     compileObject(work + "/program.o");
     // -Bsymbolic: the runtime calls its own halide_* functions, never ones of another library.
-    std::vector<std::string> command = {linker(), "-shared", "-o", work + "/program.so", work + "/program.o",
+    std::vector<std::string> command = {linker(),        "-shared", "-o", work + "/program.so", work + "/program.o",
                                         "-Wl,-Bsymbolic"};
     command.insert(command.end(), linkArgs.begin(), linkArgs.end());
     command.insert(command.end(), {"-lpthread", "-ldl"});
@@ -168,7 +169,8 @@ std::string ensureRuntime(const std::string& folder, const Halide::Target& targe
   static std::mutex mutex;
   static std::set<std::string> verified;
   Halide::Target runtimeTarget = target.without_feature(Halide::Target::NoRuntime);
-  std::string key = sha256Hex("graphc halide runtime v1\n" + halideIdentity() + "\ntarget " + runtimeTarget.to_string());
+  std::string key =
+      sha256Hex("graphc halide runtime v1\n" + halideIdentity() + "\ntarget " + runtimeTarget.to_string());
   std::string name = "halide-runtime-" + key + ".so";
   std::string path = folder + "/" + name;
   std::lock_guard<std::mutex> lock(mutex);
@@ -179,10 +181,9 @@ std::string ensureRuntime(const std::string& folder, const Halide::Target& targe
     std::cerr << "graphc: kernel cache entry " << path << " is unusable (" << problem << "); rebuilding it\n";
     std::remove(path.c_str());
   }
-  buildEntry(
-      folder, path, key,
-      [&](const std::string& object) { Halide::compile_standalone_runtime(object, runtimeTarget); },
-      {"-Wl,-soname," + name});
+  buildEntry(folder, path, key,
+             [&](const std::string& object) { Halide::compile_standalone_runtime(object, runtimeTarget); },
+             {"-Wl,-soname," + name});
   verified.insert(path);
   return name;
 }
@@ -235,12 +236,11 @@ CacheLookup loadOrCompileCached(const std::string& dir, const std::string& descr
   makeDirectories(folder);
   removeStaleBuilds(folder);
   std::string runtime = ensureRuntime(folder, target);
-  buildEntry(
-      folder, path, key,
-      [&](const std::string& object) {
-        pipeline.compile_to_object(object, arguments, kFunction, target.with_feature(Halide::Target::NoRuntime));
-      },
-      {"-L" + folder, "-l:" + runtime, "-Wl,-rpath,$ORIGIN"});
+  buildEntry(folder, path, key,
+             [&](const std::string& object) {
+               pipeline.compile_to_object(object, arguments, kFunction, target.with_feature(Halide::Target::NoRuntime));
+             },
+             {"-L" + folder, "-l:" + runtime, "-Wl,-rpath,$ORIGIN"});
   std::string why;
   result.kernel = LoadedKernel::open(path, kFunction, &why);
   if (!result.kernel) throw CacheUnavailable("the kernel cache entry just built does not load: " + why);

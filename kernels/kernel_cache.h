@@ -30,8 +30,8 @@ struct CacheUnavailable : std::runtime_error {
 
 struct CacheLookup {
   std::shared_ptr<LoadedKernel> kernel;
-  bool hit = false;        // loaded from an existing entry
-  bool rebuilt = false;    // an entry existed but was corrupt, truncated or unloadable
+  bool hit = false;      // loaded from an existing entry
+  bool rebuilt = false;  // an entry existed but was corrupt, truncated or unloadable
 };
 
 // Loads the entry of this description from dir, or compiles pipeline (arguments: its inputs) ahead

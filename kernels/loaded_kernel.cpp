@@ -1,9 +1,8 @@
 // \file dlopen of a cached program and the hooks installed in its private Halide runtime.
 #include "kernels/loaded_kernel.h"
 
-#include <dlfcn.h>
-
 #include <Halide.h>
+#include <dlfcn.h>
 
 #include <cstdlib>
 #include <mutex>

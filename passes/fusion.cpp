@@ -76,7 +76,8 @@ FusionPlan planFusion(const Graph& graph, const std::vector<int>& outputs, int64
         const Node& p = graph.node(in);
         if (plan.isRoot[static_cast<size_t>(in)] || isSource(p.op))
           reads.insert(in);
-        else collect(in);
+        else
+          collect(in);
       }
     };
     collect(id);

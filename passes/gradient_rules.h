@@ -12,8 +12,8 @@ namespace graphc {
 
 struct GradContext {
   Graph& graph;
-  Node node;    // a copy: adding nodes may move the graph's storage
-  int gradOut;  // the gradient of the loss with respect to node's output
+  Node node;                      // a copy: adding nodes may move the graph's storage
+  int gradOut;                    // the gradient of the loss with respect to node's output
   std::vector<bool> needed = {};  // by input: whether autodiff wants its gradient (empty: all)
 
   // Rules whose input gradients are costly (convolutions, matmul) build only the needed ones.

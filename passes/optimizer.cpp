@@ -6,8 +6,8 @@
 
 #include <cmath>
 
-#include "support/diagnostics.h"
 #include "passes/autodiff.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 

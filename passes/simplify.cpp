@@ -24,9 +24,12 @@ std::optional<double> fold(const Node& n, const std::vector<double>& in) {
   if (!n.shape.empty()) return std::nullopt;
   auto asType = [&](double v) -> double {
     switch (n.dtype) {
-      case DType::F32: return static_cast<double>(static_cast<float>(v));
-      case DType::I32: return static_cast<double>(static_cast<int32_t>(v));
-      case DType::Bool: return v != 0 ? 1.0 : 0.0;
+      case DType::F32:
+        return static_cast<double>(static_cast<float>(v));
+      case DType::I32:
+        return static_cast<double>(static_cast<int32_t>(v));
+      case DType::Bool:
+        return v != 0 ? 1.0 : 0.0;
     }
     return v;
   };

@@ -15,10 +15,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "support/diagnostics.h"
 #include "passes/optimizer.h"
 #include "runtime/metrics_json.h"
 #include "runtime/session.h"
+#include "support/diagnostics.h"
 
 // Tensors are copied to and from the file as raw memory, so the host must be little-endian.
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "safetensors data is little-endian");

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "support/diagnostics.h"
 #include "runtime/idx.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 namespace {
@@ -29,15 +29,19 @@ std::string findFile(const std::vector<std::string>& dirs, const std::string& na
                    "\n(run scripts/fetch_mnist.sh, or pass --data-dir)");
 }
 
-LabeledImages loadPair(const std::vector<std::string>& dirs, const std::string& prefix, std::vector<std::string>& files) {
+LabeledImages loadPair(const std::vector<std::string>& dirs, const std::string& prefix,
+                       std::vector<std::string>& files) {
   std::string imgPath = findFile(dirs, prefix + "-images-idx3-ubyte");
   std::string lblPath = findFile(dirs, prefix + "-labels-idx1-ubyte");
   files.push_back(imgPath);
   files.push_back(lblPath);
   IdxArray img = readIdx(imgPath);
   IdxArray lbl = readIdx(lblPath);
-  if (img.dims.size() != 3) throw InputError(imgPath + ": expected 3 dimensions (count, rows, columns), found " + std::to_string(img.dims.size()));
-  if (lbl.dims.size() != 1) throw InputError(lblPath + ": expected 1 dimension (count), found " + std::to_string(lbl.dims.size()));
+  if (img.dims.size() != 3)
+    throw InputError(imgPath + ": expected 3 dimensions (count, rows, columns), found " +
+                     std::to_string(img.dims.size()));
+  if (lbl.dims.size() != 1)
+    throw InputError(lblPath + ": expected 1 dimension (count), found " + std::to_string(lbl.dims.size()));
   if (img.dims[0] != lbl.dims[0])
     throw InputError(imgPath + " holds " + std::to_string(img.dims[0]) + " images but " + lblPath + " holds " +
                      std::to_string(lbl.dims[0]) + " labels");
@@ -59,9 +63,12 @@ std::string defaultDataDir() {
 
 DataSplit loadDataSet(const DataSpec& spec, const std::string& dataDir) {
   std::vector<std::string> dirs;
-  if (spec.kind == "mnist") dirs = {dataDir + "/mnist"};
-  else if (spec.kind == "fashion_mnist") dirs = {dataDir + "/fashion-mnist", "/usr/share/datasets/fashion-mnist"};
-  else dirs = {spec.dir};
+  if (spec.kind == "mnist")
+    dirs = {dataDir + "/mnist"};
+  else if (spec.kind == "fashion_mnist")
+    dirs = {dataDir + "/fashion-mnist", "/usr/share/datasets/fashion-mnist"};
+  else
+    dirs = {spec.dir};
   DataSplit split;
   split.train = loadPair(dirs, "train", split.files);
   split.test = loadPair(dirs, "t10k", split.files);

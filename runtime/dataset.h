@@ -14,7 +14,7 @@ struct LabeledImages {
   int64_t pixels = 0;  // per image (28 * 28 for MNIST)
   std::vector<uint8_t> images;
   std::vector<uint8_t> labels;
-  int classes = 0;     // 1 + the largest label
+  int classes = 0;  // 1 + the largest label
 };
 
 struct DataSplit {

@@ -34,14 +34,14 @@ void checkFeeds(const Graph& graph, const std::vector<FeedSpec>& feeds, const La
       misfit(f, where(graph, f) + ": an image or label placeholder needs the batch dimension '?' first, found " + type);
     if (f.kind == FeedSpec::Kind::Image) {
       if (p.dtype != DType::F32 || perExample(p.shape) != data.pixels)
-        misfit(f, where(graph, f) + ": images of " + std::to_string(data.pixels) +
-                         " pixels (f32[?," + std::to_string(data.pixels) + "] or f32[?,28,28,1]) do not fit " + type);
+        misfit(f, where(graph, f) + ": images of " + std::to_string(data.pixels) + " pixels (f32[?," +
+                      std::to_string(data.pixels) + "] or f32[?,28,28,1]) do not fit " + type);
     } else {
       bool ids = p.dtype == DType::I32 && p.shape.size() == 1;
       bool oneHot = p.dtype == DType::F32 && p.shape.size() == 2 && p.shape[1] >= data.classes;
       if (!ids && !oneHot)
         misfit(f, where(graph, f) + ": labels of " + std::to_string(data.classes) + " classes fit i32[?] or f32[?," +
-                         std::to_string(data.classes) + "], found " + type);
+                      std::to_string(data.classes) + "], found " + type);
     }
   }
 }
@@ -70,13 +70,15 @@ void fillFeed(const Graph& graph, const FeedSpec& feed, const LabeledImages& dat
   }
   if (p.dtype == DType::I32) {
     int32_t* dst = static_cast<int32_t*>(out.data());
-    for (int64_t i = 0; i < batch; ++i) dst[i] = data.labels[static_cast<size_t>(order[static_cast<size_t>(first + i)])];
+    for (int64_t i = 0; i < batch; ++i)
+      dst[i] = data.labels[static_cast<size_t>(order[static_cast<size_t>(first + i)])];
     return;
   }
   int64_t classes = p.shape[1];
   float* dst = static_cast<float*>(out.data());
   std::fill(dst, dst + batch * classes, 0.0f);
-  for (int64_t i = 0; i < batch; ++i) dst[i * classes + data.labels[static_cast<size_t>(order[static_cast<size_t>(first + i)])]] = 1.0f;
+  for (int64_t i = 0; i < batch; ++i)
+    dst[i * classes + data.labels[static_cast<size_t>(order[static_cast<size_t>(first + i)])]] = 1.0f;
 }
 
 }  // namespace graphc

@@ -35,7 +35,8 @@ IdxArray readIdx(const std::string& path) {
   if (b[0] != 0 || b[1] != 0)
     throw InputError(path + ": wrong magic number: expected two zero bytes, found " + std::to_string(b[0]) + " " +
                      std::to_string(b[1]));
-  if (b[2] != 0x08) throw InputError(path + ": unsupported IDX element type " + std::to_string(b[2]) + " (expected 8, unsigned byte)");
+  if (b[2] != 0x08)
+    throw InputError(path + ": unsupported IDX element type " + std::to_string(b[2]) + " (expected 8, unsigned byte)");
   size_t rank = b[3];
   if (rank == 0 || rank > 4) throw InputError(path + ": unsupported number of dimensions " + std::to_string(rank));
   size_t header = 4 + 4 * rank;
@@ -51,8 +52,9 @@ IdxArray readIdx(const std::string& path) {
     if (count > (uint64_t(1) << 32)) throw InputError(path + ": the dimensions describe more than 4 GiB");
   }
   if (b.size() - header != count)
-    throw InputError(path + ": the header's dimensions need " + std::to_string(count) + " bytes of data, the file has " +
-                     std::to_string(b.size() - header) + (b.size() - header < count ? " (truncated?)" : ""));
+    throw InputError(path + ": the header's dimensions need " + std::to_string(count) +
+                     " bytes of data, the file has " + std::to_string(b.size() - header) +
+                     (b.size() - header < count ? " (truncated?)" : ""));
   a.data.assign(b.begin() + static_cast<long>(header), b.end());
   return a;
 }

@@ -57,9 +57,12 @@ void initializeVariable(const Node& v, uint64_t seed, Halide::Buffer<float>& buf
   size_t n = buf.number_of_elements();
   for (size_t i = 0; i < n; ++i) {
     double x;
-    if (kind == "zeros") x = 0;
-    else if (kind == "ones") x = 1;
-    else if (kind == "constant") x = v.attrs.getFloat("value");
+    if (kind == "zeros")
+      x = 0;
+    else if (kind == "ones")
+      x = 1;
+    else if (kind == "constant")
+      x = v.attrs.getFloat("value");
     else if (kind == "glorot_uniform") {
       double limit = std::sqrt(6.0 / (fanIn + fanOut));
       x = (2 * uniform01(rng) - 1) * limit;

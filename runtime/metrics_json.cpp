@@ -33,7 +33,8 @@ std::string quoted(const std::string& s) {
 }
 
 // Keras names accuracy metrics "accuracy" in its logs; graphc uses the metric's binding name.
-std::string metricsFields(const std::vector<std::string>& names, const std::vector<double>& values, const std::string& prefix) {
+std::string metricsFields(const std::vector<std::string>& names, const std::vector<double>& values,
+                          const std::string& prefix) {
   std::string s;
   for (size_t i = 0; i < names.size() && i < values.size(); ++i)
     if (names[i] != "accuracy") s += ", " + quoted(prefix + names[i]) + ": " + num(values[i]);
@@ -53,13 +54,14 @@ std::string metricsJson(const RunResult& r, const std::string& target) {
     os << (i ? ",\n   " : "\n   ") << "{\"epoch\": " << e.epoch << ", \"loss\": " << num(e.loss)
        << ", \"accuracy\": " << (e.metrics.empty() ? "null" : num(e.metrics[0]));
     if (e.validated)
-      os << ", \"val_loss\": " << num(e.valLoss) << ", \"val_accuracy\": " << (e.valMetrics.empty() ? "null" : num(e.valMetrics[0]));
+      os << ", \"val_loss\": " << num(e.valLoss)
+         << ", \"val_accuracy\": " << (e.valMetrics.empty() ? "null" : num(e.valMetrics[0]));
     os << metricsFields(r.metricNames, e.metrics, "") << metricsFields(r.metricNames, e.valMetrics, "val_")
        << ", \"seconds\": " << num(e.seconds) << "}";
   }
-  os << "],\n \"train_images_per_second\": " << num(r.trainImagesPerSecond) << ", \"compile_seconds\": "
-     << num(r.compileSeconds) << ", \"cache_hits\": " << r.cacheHits << ", \"kernels\": " << r.kernels
-     << ", \"stopped_early\": " << (r.stoppedEarly ? "true" : "false") << "}\n";
+  os << "],\n \"train_images_per_second\": " << num(r.trainImagesPerSecond)
+     << ", \"compile_seconds\": " << num(r.compileSeconds) << ", \"cache_hits\": " << r.cacheHits
+     << ", \"kernels\": " << r.kernels << ", \"stopped_early\": " << (r.stoppedEarly ? "true" : "false") << "}\n";
   return os.str();
 }
 

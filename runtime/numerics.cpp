@@ -55,8 +55,7 @@ std::string describeValue(const Graph& graph, int node) {
   std::string what = n.op == Op::Variable ? "a variable"
                      : n.isGradient       ? "in the backward pass"
                                           : "in the forward pass";
-  if (n.isGradient && n.gradientOf >= 0)
-    what += ", part of the gradient of " + printNode(graph, n.gradientOf);
+  if (n.isGradient && n.gradientOf >= 0) what += ", part of the gradient of " + printNode(graph, n.gradientOf);
   return printNode(graph, node) + " (" + what + ")";
 }
 

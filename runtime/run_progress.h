@@ -13,9 +13,9 @@
 namespace graphc {
 
 struct RunProgress {
-  int64_t step = 0;       // training steps done, across resumed runs
-  uint64_t seed = 0;      // the run's seed: initialisation, shuffling, dropout masks
-  int64_t batch = 0;      // the batch size (a step's place in the data order depends on it)
+  int64_t step = 0;   // training steps done, across resumed runs
+  uint64_t seed = 0;  // the run's seed: initialisation, shuffling, dropout masks
+  int64_t batch = 0;  // the batch size (a step's place in the data order depends on it)
   bool shuffle = true;
   // The report (epoch or eval_every period) in progress: sums of loss and metrics times images,
   // over `images` images; images = 0 when the last step completed a report.

@@ -2,8 +2,8 @@
 #include "runtime/session.h"
 
 #include "driver/pipeline.h"
-#include "support/diagnostics.h"
 #include "runtime/initializers.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 

@@ -14,7 +14,6 @@
 #include <random>
 
 #include "driver/pipeline.h"
-#include "support/diagnostics.h"
 #include "runtime/checkpoint.h"
 #include "runtime/dataset.h"
 #include "runtime/feeder.h"
@@ -22,6 +21,7 @@
 #include "runtime/numerics.h"
 #include "runtime/run_progress.h"
 #include "runtime/session.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 namespace {
@@ -113,7 +113,7 @@ class Loop {
   std::vector<int64_t> valIndices_;
   int64_t trainCount_ = 0, stepsPerEpoch_ = 1;
   int64_t firstStep_ = 0, totalSteps_ = 0, totalEpochs_ = 0;  // steps count across resumed runs
-  int64_t epochEnd_ = 0;                                       // the step that ends this epoch
+  int64_t epochEnd_ = 0;                                      // the step that ends this epoch
   std::mt19937_64 shuffleRng_;
   std::vector<int64_t> order_;
   RunProgress progress_;
@@ -284,8 +284,7 @@ EvalResult Loop::evaluateOnly() {
 
 // After Ctrl-C: the step just finished is kept; save it when --save was given and say how to go on.
 void Loop::stopOnSignal() {
-  std::string where =
-      "interrupted after step " + std::to_string(progress_.step) + " of " + std::to_string(totalSteps_);
+  std::string where = "interrupted after step " + std::to_string(progress_.step) + " of " + std::to_string(totalSteps_);
   if (options_.savePath.empty()) throw Interrupted(where + "; nothing saved (run with --save FILE to keep progress)");
   saveCheckpointFile(options_.savePath);
   throw Interrupted(where + "; resume with the same command plus --load " + options_.savePath);
@@ -299,8 +298,8 @@ void Loop::resumeProgress() {
   bool sameOrder = (!loaded_.metadata.count("seed") || saved.seed == cfg_.seed) &&
                    (!loaded_.metadata.count("batch") || saved.batch == cfg_.batch);
   if (!sameOrder)
-    std::cerr << "graphc: warning: " << options_.loadPath << " was trained with --seed " << saved.seed
-              << " --batch " << saved.batch << "; this run uses --seed " << cfg_.seed << " --batch " << cfg_.batch
+    std::cerr << "graphc: warning: " << options_.loadPath << " was trained with --seed " << saved.seed << " --batch "
+              << saved.batch << "; this run uses --seed " << cfg_.seed << " --batch " << cfg_.batch
               << ", so its data order differs from an uninterrupted run's" << std::endl;
   if (!sameOrder) return;
   progress_.best = saved.best;
@@ -327,7 +326,8 @@ int64_t Loop::feedStep(int64_t step) {
 
 std::vector<Halide::Buffer<>>& Loop::trainOn(int64_t step) {
   int64_t b = feedStep(step);
-  auto& outs = session_->run(program_.fetches, b, program_.firstUpdate);  // the variables' next values stay on the device
+  auto& outs =
+      session_->run(program_.fetches, b, program_.firstUpdate);  // the variables' next values stay on the device
   for (size_t u = 0; u < program_.updates.size(); ++u)
     session_->assignVariable(program_.updates[u].variable, outs[program_.firstUpdate + u]);
   return outs;
@@ -411,8 +411,7 @@ RunResult Loop::run() {
   for (int64_t epoch = firstEpoch; epoch <= totalEpochs_ && progress_.step < totalSteps_; ++epoch) {
     startEpoch(epoch);
     while (progress_.step < epochEnd_) trainNextStep(epoch);
-    if (cfg_.evalEvery == 0 && stopEarly(reportProgress(epoch, fmt::format("Epoch {}/{}", epoch, totalEpochs_))))
-      break;
+    if (cfg_.evalEvery == 0 && stopEarly(reportProgress(epoch, fmt::format("Epoch {}/{}", epoch, totalEpochs_)))) break;
     afterStep(true);
   }
   return finish(data.test);
@@ -450,8 +449,8 @@ void Loop::planSteps(const LabeledImages& trainSet) {
   totalSteps_ = cfg_.steps > 0 ? cfg_.steps : cfg_.epochs * stepsPerEpoch_;
   totalEpochs_ = (totalSteps_ + stepsPerEpoch_ - 1) / stepsPerEpoch_;
   if (firstStep_ >= totalSteps_ && !options_.quiet)
-    log_ << "The checkpoint is at step " << firstStep_ << " of this run's " << totalSteps_
-         << ": nothing left to train" << std::endl;
+    log_ << "The checkpoint is at step " << firstStep_ << " of this run's " << totalSteps_ << ": nothing left to train"
+         << std::endl;
   shuffleRng_.seed(cfg_.seed * 0x9E3779B97F4A7C15ull + 1);
 }
 

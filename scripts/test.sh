@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Everything CI runs after scripts/setup.sh (which builds build/):
+#   0. the format check (scripts/check_format.sh: clang-format 14 on every C++ source);
 #   1. the whole test suite on the normal build (build/);
 #   2. a clang build with AddressSanitizer + UndefinedBehaviorSanitizer (build-sanitize/) and the
 #      test suite under it (which tests, and why, below);
@@ -13,6 +14,9 @@ FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 JOBS=2  # a 2-core machine shared with other builds
 
 step() { echo; echo "=== test.sh: $* ($(date -u +%H:%M:%S))"; }
+
+step "0/3 every C++ source formatted as .clang-format says"
+scripts/check_format.sh
 
 step "1/3 the test suite on the normal build"
 ctest --test-dir build --output-on-failure

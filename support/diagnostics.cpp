@@ -43,8 +43,8 @@ std::string caretIndent(const std::string& text, int col) {
 std::string formatDiagnostic(const std::string& file, const std::string& source, SourceLoc loc,
                              const std::string& message) {
   if (!loc.valid()) return file + ": error: " + message + "\n";
-  std::string header = file + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.col) +
-                       ": error: " + message + "\n";
+  std::string header =
+      file + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.col) + ": error: " + message + "\n";
   std::string text;
   if (!sourceLine(source, loc.line, &text)) return header;
   return header + "  " + text + "\n  " + caretIndent(text, loc.col) + "^\n";

@@ -1,20 +1,19 @@
 // \file `graphc bench`: every kernel of the train step timed on its own against the machine's
 // measured peak, then the whole train step and the inference pass.
+#include <fmt/core.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
-#include <fmt/core.h>
-
 #include "codegen/kernel_bench.h"
 #include "codegen/program.h"
 #include "driver/pipeline.h"
 #include "kernels/kernel_cache.h"
-#include "support/diagnostics.h"
 #include "runtime/session.h"
 #include "runtime/trainer.h"
+#include "support/diagnostics.h"
 #include "tools/verbs.h"
 
 namespace graphc {
@@ -64,7 +63,8 @@ int benchVerb(const std::vector<std::string>& args) {
   TargetFlags target;
   flags.integer("batch", batchFlag, 1, "the train step's batch size (default: the train block's)");
   flags.integer("infer-batch", inferBatchFlag, 1, "the inference pass's batch size (default 1000)");
-  flags.integer("runs", runsFlag, 1, "timed runs per measurement, after one warm-up (default 20); medians are reported");
+  flags.integer("runs", runsFlag, 1,
+                "timed runs per measurement, after one warm-up (default 20); medians are reported");
   flags.flag("json", json, "one JSON object instead of the table");
   // --no-cache is accepted as by the other verbs that run kernels: bench always compiles afresh.
   addTargetFlags(flags, target, kTargetHelp);
@@ -121,12 +121,14 @@ int benchVerb(const std::vector<std::string>& args) {
   double inferSeconds = timeProgram(model.graph, inference, inferBatch, std::max(3, runs / 4), &inferCompile, compile);
   double stepFlops = 0;
   for (const Kernel& k : plan.kernels) stepFlops += k.flops;
-  double trainIps = static_cast<double>(batch) / trainSeconds, inferIps = static_cast<double>(inferBatch) / inferSeconds;
+  double trainIps = static_cast<double>(batch) / trainSeconds,
+         inferIps = static_cast<double>(inferBatch) / inferSeconds;
   if (!json) {
     out += fmt::format(
-        "\ntrain step: {:.3f} ms at batch {} = {:.0f} images/s, {:.1f} GFLOP/s ({:.1f}% of peak); compiled in {:.1f}s\n",
-        trainSeconds * 1e3, batch, trainIps, stepFlops / trainSeconds / 1e9, 100 * stepFlops / trainSeconds / 1e9 / peak,
-        trainCompile);
+        "\ntrain step: {:.3f} ms at batch {} = {:.0f} images/s, {:.1f} GFLOP/s ({:.1f}% of peak); compiled in "
+        "{:.1f}s\n",
+        trainSeconds * 1e3, batch, trainIps, stepFlops / trainSeconds / 1e9,
+        100 * stepFlops / trainSeconds / 1e9 / peak, trainCompile);
     out += fmt::format("inference: {:.3f} ms at batch {} = {:.0f} images/s; compiled in {:.1f}s\n", inferSeconds * 1e3,
                        inferBatch, inferIps, inferCompile);
   } else {

@@ -1,14 +1,14 @@
 // \file `graphc compile`: the model's inference program and train step compiled ahead of time into
 // a static library plus a C header (codegen/aot.h), for applications that link without Halide.
-#include <chrono>
-
 #include <fmt/core.h>
+
+#include <chrono>
 
 #include "codegen/aot.h"
 #include "driver/pipeline.h"
 #include "passes/class_scores.h"
-#include "support/diagnostics.h"
 #include "runtime/trainer.h"
+#include "support/diagnostics.h"
 #include "tools/verbs.h"
 
 namespace graphc {
@@ -17,7 +17,8 @@ namespace {
 // --target for the library: the names of cli.md as every verb reads them (cuda: compute
 // capability 8.0), or any Halide target string, another machine's included (ahead of time).
 Halide::Target libraryTarget(const std::string& name) {
-  if (name == "host" || name == "cuda" || name == "opencl") return parseTarget(name).without_feature(Halide::Target::JIT);
+  if (name == "host" || name == "cuda" || name == "opencl")
+    return parseTarget(name).without_feature(Halide::Target::JIT);
   if (!Halide::Target::validate_target_string(name))
     throw FlagError{"--target " + name + " is neither host, cuda, opencl nor a Halide target string"};
   return Halide::Target(name);
@@ -27,29 +28,29 @@ Halide::Target libraryTarget(const std::string& name) {
 std::string feedText(const Graph& graph, const FeedSpec& f, double scale) {
   std::string text = fmt::format("`{}`: ", graph.node(f.placeholder).name);
   if (f.kind == FeedSpec::Kind::Image) return text + fmt::format("images, pixel values (0-255) times {:g}", scale);
-  if (f.kind == FeedSpec::Kind::Label) return text + "labels (class ids, or one-hot rows for an f32 [?, K] placeholder)";
+  if (f.kind == FeedSpec::Kind::Label)
+    return text + "labels (class ids, or one-hot rows for an f32 [?, K] placeholder)";
   return text + fmt::format("the constant {:g}", f.value);
 }
 
 }  // namespace
 
 int compileVerb(const std::vector<std::string>& args) {
-  VerbFlags flags(
-      "compile", "graphc compile FILE.mnn [-o DIR] [--batch N] [--target T]",
-      "Compiles the model ahead of time into DIR/MODEL.a, a static library holding the Halide runtime\n"
-      "and two functions, and DIR/MODEL.h, which declares them and lists their arguments (names as in\n"
-      "checkpoints and dumps, types, shapes) in call order; HalideRuntime.h is copied beside them.\n"
-      "Applications link MODEL.a -lpthread -ldl, without Halide or LLVM.\n"
-      "  MODEL_infer       images (and the model's other inputs) and variables in, class\n"
-      "                    probabilities out (the softmax of the scores `predict` finds)\n"
-      "  MODEL_train_step  one training step: the batch, labels, learning rate, variables and optimizer\n"
-      "                    slots in; the loss, the metrics and every variable's next value out");
+  VerbFlags flags("compile", "graphc compile FILE.mnn [-o DIR] [--batch N] [--target T]",
+                  "Compiles the model ahead of time into DIR/MODEL.a, a static library holding the Halide runtime\n"
+                  "and two functions, and DIR/MODEL.h, which declares them and lists their arguments (names as in\n"
+                  "checkpoints and dumps, types, shapes) in call order; HalideRuntime.h is copied beside them.\n"
+                  "Applications link MODEL.a -lpthread -ldl, without Halide or LLVM.\n"
+                  "  MODEL_infer       images (and the model's other inputs) and variables in, class\n"
+                  "                    probabilities out (the softmax of the scores `predict` finds)\n"
+                  "  MODEL_train_step  one training step: the batch, labels, learning rate, variables and optimizer\n"
+                  "                    slots in; the loss, the metrics and every variable's next value out");
   std::optional<std::string> outDir, targetName;
   std::optional<int64_t> batch;
   flags.text("o", outDir, "where the files go (default: the current folder; created if missing)", "DIR");
   flags.integer("batch", batch, 1, "the batch size both functions are compiled for (default: the train block's)");
-  flags.text("target", targetName, "host (default), cuda, opencl, or a Halide target string (host-cuda-cuda_capability_80)",
-             "T");
+  flags.text("target", targetName,
+             "host (default), cuda, opencl, or a Halide target string (host-cuda-cuda_capability_80)", "T");
   if (!flags.parse(args)) return 0;
   std::string path = flags.fileArg();
   CompileOptions options;
@@ -76,13 +77,15 @@ int compileVerb(const std::vector<std::string>& args) {
   if (scores < 0)
     throw UserError(model.train.loc, "compile cannot find the class scores: no f32 [?, K] value to output");
   int probs = graph.node(scores).op == Op::Softmax ? scores : graph.add(Op::Softmax, {scores}, {}, {}, "predict/probs");
-  library.functions.push_back({library.name + "_infer", {probs}, {"probabilities"},
-                               "Inference: class probabilities of a batch of images."});
+  library.functions.push_back(
+      {library.name + "_infer", {probs}, {"probabilities"}, "Inference: class probabilities of a batch of images."});
 
   if (model.train.present && model.train.minimize >= 0) {
     TrainGraph train = differentiate(model);
     TrainStep step = trainStep(model, train);
-    AotFunction fn{library.name + "_train_step", step.fetches, {},
+    AotFunction fn{library.name + "_train_step",
+                   step.fetches,
+                   {},
                    "One training step (" + model.train.optimizer.kind +
                        "): the loss and metrics of the batch, and the next value of every variable and\n"
                        "optimizer slot (`next/NAME`), which the caller swaps in for the next step."};

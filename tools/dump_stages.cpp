@@ -2,6 +2,7 @@
 // Halide's own printers where it has them.
 #include "tools/dump_stages.h"
 
+#include <fmt/core.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,8 +13,6 @@
 #include <functional>
 #include <set>
 #include <sstream>
-
-#include <fmt/core.h>
 
 #include "codegen/program.h"
 #include "driver/pipeline.h"
@@ -74,17 +73,17 @@ std::string mlirText(const Model& model, const DumpRequest& request) {
   Session session(model.graph, seed);
   if (request.load) loadCheckpoint(*request.load, session);
   options.variableData = [&session](int id) -> const float* { return session.variable(id).data(); };
-  options.comment = fmt::format("graphc dump --stage mlir: the forward graph of {}, batch {}, variables from {}",
-                                model.graph.modelName, options.batch,
-                                request.load ? *request.load : fmt::format("seed {}", seed));
+  options.comment =
+      fmt::format("graphc dump --stage mlir: the forward graph of {}, batch {}, variables from {}",
+                  model.graph.modelName, options.batch, request.load ? *request.load : fmt::format("seed {}", seed));
   return exportMlir(model.graph, options);
 }
 
 }  // namespace
 
 const std::vector<std::string>& dumpStageNames() {
-  static const std::vector<std::string> names = {"ast", "graph", "grad",  "opt", "fused", "halide",
-                                                 "stmt", "asm",  "ptx",   "mlir", "dot"};
+  static const std::vector<std::string> names = {"ast",  "graph", "grad", "opt",  "fused", "halide",
+                                                 "stmt", "asm",   "ptx",  "mlir", "dot"};
   return names;
 }
 
@@ -118,9 +117,9 @@ std::map<std::string, std::string> dumpStages(const DumpRequest& request, const 
   if (trainStages.empty()) return texts;
   if (!model.train.present || model.train.minimize < 0) {
     if (skipUnavailable) return texts;
-    throw UserError({}, trainStages[0] == "grad"
-                            ? "--stage grad needs a train block with `minimize`"
-                            : "--stage " + trainStages[0] + " shows the train step and needs a train block with `minimize`");
+    throw UserError({}, trainStages[0] == "grad" ? "--stage grad needs a train block with `minimize`"
+                                                 : "--stage " + trainStages[0] +
+                                                       " shows the train step and needs a train block with `minimize`");
   }
   TrainGraph train = differentiate(model);
   if (wants({"grad"})) texts["grad"] = printGraph(model.graph);
@@ -130,12 +129,12 @@ std::map<std::string, std::string> dumpStages(const DumpRequest& request, const 
   // What the compiled program computes: the train step's graph, simplified.
   SimplifiedGraph simple = simplify(model.graph, step.fetches);
   if (wants({"opt"})) {
-    texts["opt"] = fmt::format(
-                       "# the train step simplified: {} -> {} nodes ({} dead, {} folded, {} identities, {} duplicates "
-                       "merged)\n",
-                       model.graph.size(), simple.graph.size(), simple.dead, simple.folded, simple.identities,
-                       simple.merged) +
-                   printGraph(simple.graph);
+    texts["opt"] =
+        fmt::format(
+            "# the train step simplified: {} -> {} nodes ({} dead, {} folded, {} identities, {} duplicates "
+            "merged)\n",
+            model.graph.size(), simple.graph.size(), simple.dead, simple.folded, simple.identities, simple.merged) +
+        printGraph(simple.graph);
   }
   if (!wants({"fused", "halide", "stmt", "asm", "ptx", "dot"})) return texts;
   FusionPlan plan = fuse(simple, step.fetches, batch);

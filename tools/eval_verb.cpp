@@ -1,9 +1,9 @@
 // \file `graphc eval`: a checkpoint's test loss and accuracy, computed exactly as `run` computes
 // them at its end (same evaluation program, same batches), so the numbers match digit for digit.
+#include <fmt/core.h>
+
 #include <cstdio>
 #include <iostream>
-
-#include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 #include "driver/pipeline.h"

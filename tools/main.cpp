@@ -2,13 +2,12 @@
 // 1 the run failed, 2 the input is wrong), as ../shared/docs/cli.md specifies. The small verbs
 // live here; run, eval and predict have their own *_verb.cpp files.
 #include <Halide.h>
+#include <fmt/core.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/core.h>
 
 #include "driver/pipeline.h"
 #include "frontend/summary.h"
@@ -84,7 +83,8 @@ int dumpVerb(const std::vector<std::string>& args) {
   DumpRequest request;
   flags.text("stage", stageFlag, "the stage to print (default: graph)", "STAGE");
   flags.text("o", out, "write to FILE instead of standard output (with --stage all: the folder DIR)");
-  flags.integer("batch", request.batch, 1, "the batch size the train step is compiled for (default: the train block's)");
+  flags.integer("batch", request.batch, 1,
+                "the batch size the train step is compiled for (default: the train block's)");
   flags.text("target", request.target,
              "the target halide, stmt, asm and ptx are scheduled and compiled for: host (default),\n"
              "cuda, opencl, or a Halide target string (host-cuda-cuda_capability_80)",
@@ -122,8 +122,8 @@ int dumpVerb(const std::vector<std::string>& args) {
 void printStageTimes() {
   std::vector<StageTime> times = stageTimes();
   double total = 0;
-  std::string report = fmt::format("graphc: time per compiler stage (wall clock)\n  {:<14} {:>5} {:>12}\n", "stage",
-                                   "runs", "seconds");
+  std::string report =
+      fmt::format("graphc: time per compiler stage (wall clock)\n  {:<14} {:>5} {:>12}\n", "stage", "runs", "seconds");
   for (const StageTime& t : times) {
     report += fmt::format("  {:<14} {:>5} {:>12.6f}\n", t.stage, t.runs, t.seconds);
     total += t.seconds;

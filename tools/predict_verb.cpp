@@ -1,22 +1,22 @@
 // \file `graphc predict`: classifies PNG images or the images of an IDX file with a checkpoint,
 // printing each image's most probable classes.
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <set>
 
-#include <fmt/core.h>
-
-#include "support/diagnostics.h"
 #include "driver/pipeline.h"
+#include "passes/class_scores.h"
 #include "runtime/checkpoint.h"
 #include "runtime/feeder.h"
 #include "runtime/idx.h"
 #include "runtime/png_images.h"
 #include "runtime/session.h"
 #include "runtime/trainer.h"
-#include "passes/class_scores.h"
+#include "support/diagnostics.h"
 #include "tools/verbs.h"
 
 namespace graphc {

@@ -1,11 +1,11 @@
 // \file `graphc run`: train as the file's train block says (checkpoints in and out), then
 // evaluate on the test set.
+#include <fmt/core.h>
+
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
-
-#include <fmt/core.h>
 
 #include "driver/pipeline.h"
 #include "runtime/metrics_json.h"
@@ -22,9 +22,12 @@ SaveEvery parseSaveEvery(const std::string& text) {
   std::string unit = text.substr(digits);
   int64_t n = digits > 0 && digits < 10 ? std::stoll(text.substr(0, digits)) : 0;
   SaveEvery every;
-  if (n > 0 && (unit.empty() || unit == "steps" || unit == "step")) every.steps = n;
-  else if (n > 0 && (unit == "epochs" || unit == "epoch")) every.epochs = n;
-  else throw FlagError{"flag --save-every expects N (steps) or Nepochs, such as 500 or 1epoch; found " + text};
+  if (n > 0 && (unit.empty() || unit == "steps" || unit == "step"))
+    every.steps = n;
+  else if (n > 0 && (unit == "epochs" || unit == "epoch"))
+    every.epochs = n;
+  else
+    throw FlagError{"flag --save-every expects N (steps) or Nepochs, such as 500 or 1epoch; found " + text};
   return every;
 }
 

@@ -6,7 +6,6 @@
 
 #include "kernels/device_runtime.h"
 #include "kernels/kernel_cache.h"
-
 #include "tools/verbs.h"
 
 namespace graphc {
@@ -18,8 +17,10 @@ Halide::Target parseTarget(const std::string& text) {
   if (text == "cuda") return jit.with_feature(Halide::Target::CUDA).with_feature(Halide::Target::CUDACapability80);
   if (text == "opencl") return jit.with_feature(Halide::Target::OpenCL);
   if (!Halide::Target::validate_target_string(text))
-    throw FlagError{"--target expects host, cuda, opencl or a Halide target string (such as "
-                    "host-cuda-cuda_capability_80), found '" + text + "'"};
+    throw FlagError{
+        "--target expects host, cuda, opencl or a Halide target string (such as "
+        "host-cuda-cuda_capability_80), found '" +
+        text + "'"};
   Halide::Target t(text);
   Halide::Target host = Halide::get_host_target();
   if (t.os != host.os || t.arch != host.arch || t.bits != host.bits)

@@ -76,7 +76,8 @@ void onHalideError(void*, const char* message) {
 // when the checkpoint lacks it.
 bool loadVariable(const std::string& file, const std::string& name, Tensor& out) {
   uint64_t headerSize = 0;
-  for (int i = 7; i >= 0; --i) headerSize = (headerSize << 8) | static_cast<unsigned char>(file[static_cast<size_t>(i)]);
+  for (int i = 7; i >= 0; --i)
+    headerSize = (headerSize << 8) | static_cast<unsigned char>(file[static_cast<size_t>(i)]);
   std::string header = file.substr(8, headerSize);
   size_t at = header.find("\"" + name + "\":");
   if (at == std::string::npos) return false;
@@ -100,7 +101,8 @@ void fillImages(const std::string& images, size_t first, size_t count, size_t pi
   for (size_t b = 0; b < LENET5_BATCH; ++b) {
     size_t image = std::min(first + b, count - 1);  // the last batch is padded with the last image
     for (size_t p = 0; p < pixels; ++p)
-      x.data[b * pixels + p] = static_cast<float>(static_cast<unsigned char>(images[16 + image * pixels + p])) * (1.0f / 255.0f);
+      x.data[b * pixels + p] =
+          static_cast<float>(static_cast<unsigned char>(images[16 + image * pixels + p])) * (1.0f / 255.0f);
   }
   hostChanged(x);
 }
@@ -167,7 +169,8 @@ void checkTrainStep(const std::string& checkpoint, const std::string& images, co
     }
   }
   if (!(last < first * 0.8)) {
-    fmt::print(stderr, "aot_infer: 20 train steps on one batch took the loss from {:.4f} to {:.4f} only\n", first, last);
+    fmt::print(stderr, "aot_infer: 20 train steps on one batch took the loss from {:.4f} to {:.4f} only\n", first,
+               last);
     std::exit(1);
   }
   for (Tensor& t : args) halide_device_free(nullptr, &t.buffer);
@@ -189,7 +192,8 @@ int main(int argc, char** argv) {
   for (Tensor& t : args) argv2.push_back(&t.buffer);
   for (int i = 0; i < lenet5_infer_argument_count; ++i) {
     const graphc_argument& a = lenet5_infer_arguments[i];
-    if (!a.is_output && std::strcmp(a.name, "x") != 0 && !loadVariable(checkpoint, a.name, args[static_cast<size_t>(i)]))
+    if (!a.is_output && std::strcmp(a.name, "x") != 0 &&
+        !loadVariable(checkpoint, a.name, args[static_cast<size_t>(i)]))
       die(std::string("the checkpoint lacks ") + a.name);
     hostChanged(args[static_cast<size_t>(i)]);
   }

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "support/diagnostics.h"
 #include "frontend/lexer.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 namespace {
@@ -80,13 +80,10 @@ TEST(Lexer, AllOperators) {
 }
 
 TEST(Lexer, CommentsRunToEndOfLine) {
-  EXPECT_EQ(spell("# header\nx = 1 # one\n\n  # indented\ny = 2# tight\n"),
-            "x = 1 NL y = 2 NL END");
+  EXPECT_EQ(spell("# header\nx = 1 # one\n\n  # indented\ny = 2# tight\n"), "x = 1 NL y = 2 NL END");
 }
 
-TEST(Lexer, BlankLinesCollapseToOneNewline) {
-  EXPECT_EQ(spell("\n\n a = 1 \n\n\n b = 2"), "a = 1 NL b = 2 END");
-}
+TEST(Lexer, BlankLinesCollapseToOneNewline) { EXPECT_EQ(spell("\n\n a = 1 \n\n\n b = 2"), "a = 1 NL b = 2 END"); }
 
 TEST(Lexer, NoNewlinesInsideParensBracketsAndMaps) {
   EXPECT_EQ(spell("f(a,\n  b)\n"), "f ( a , b ) NL END");
@@ -102,8 +99,7 @@ TEST(Lexer, NewlinesMatterInScopeAndTrainBlocks) {
 
 TEST(Lexer, MapInsideBlockThenBlockAgain) {
   // After the map closes, the block's newlines count again.
-  EXPECT_EQ(spell("scope s {\n m = {a:\n 1}\n b = f(\n2)\n}"),
-            "scope s { NL m = { a : 1 } NL b = f ( 2 ) NL } END");
+  EXPECT_EQ(spell("scope s {\n m = {a:\n 1}\n b = f(\n2)\n}"), "scope s { NL m = { a : 1 } NL b = f ( 2 ) NL } END");
 }
 
 TEST(Lexer, Locations) {
@@ -159,8 +155,7 @@ TEST(LexerErrors, UnknownCharacter) {
   EXPECT_EQ(error.loc().line, 1);
   EXPECT_EQ(error.loc().col, 7);
   EXPECT_STREQ(error.what(), "expected a name, number, string or operator, found '$'");
-  EXPECT_NE(std::string(lexError("x = \xC3\xA9").what()).find("found '\xC3\xA9'"),
-            std::string::npos);
+  EXPECT_NE(std::string(lexError("x = \xC3\xA9").what()).find("found '\xC3\xA9'"), std::string::npos);
   EXPECT_NE(std::string(lexError("x = \x01").what()).find("character 0x01"), std::string::npos);
 }
 
@@ -173,8 +168,7 @@ TEST(LexerErrors, BadEscape) {
 TEST(LexerErrors, BadNumbers) {
   UserError exponent = lexError("lr = 1e-");
   EXPECT_EQ(exponent.loc().col, 9);
-  EXPECT_NE(std::string(exponent.what()).find("expected digits in the exponent of '1e-'"),
-            std::string::npos);
+  EXPECT_NE(std::string(exponent.what()).find("expected digits in the exponent of '1e-'"), std::string::npos);
   UserError glued = lexError("k = 3x3");
   EXPECT_EQ(glued.loc().col, 6);
   EXPECT_STREQ(glued.what(), "expected a space or an operator after the number 3, found 'x'");

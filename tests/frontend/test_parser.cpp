@@ -5,8 +5,8 @@
 #include <sstream>
 #include <string>
 
-#include "support/diagnostics.h"
 #include "frontend/parser.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 namespace {
@@ -129,8 +129,7 @@ std::string sexpr(const Expr& e) {
     case ExprKind::Call:
       out << e.text << '(';
       for (size_t i = 0; i < e.args.size(); ++i) {
-        out << (i ? " " : "") << (e.args[i].key.empty() ? "" : e.args[i].key + "=")
-            << sexpr(*e.args[i].value);
+        out << (i ? " " : "") << (e.args[i].key.empty() ? "" : e.args[i].key + "=") << sexpr(*e.args[i].value);
       }
       out << ')';
       break;
@@ -161,8 +160,7 @@ void expectError(const std::string& source, int line, int col, const std::string
 }
 
 TEST(Parser, Literals) {
-  EXPECT_EQ(sexprOf("[1, 0.5, \"same\", true, false, same, ?]"),
-            "[1 0.5f \"same\" true false same ?]");
+  EXPECT_EQ(sexprOf("[1, 0.5, \"same\", true, false, same, ?]"), "[1 0.5f \"same\" true false same ?]");
   EXPECT_EQ(sexprOf("{x: image, y_: label, keep_prob: 0.5}"), "{x:image y_:label keep_prob:0.5f}");
   EXPECT_EQ(sexprOf("{}"), "{}");
   EXPECT_EQ(sexprOf("[]"), "[]");
@@ -194,8 +192,7 @@ TEST(Parser, NegativeNumbersAreFolded) {
 }
 
 TEST(Parser, CallsWithKeywordArguments) {
-  EXPECT_EQ(sexprOf("Conv2D(x, 6, kernel = 5, padding = same)"),
-            "Conv2D(x 6 kernel=5 padding=same)");
+  EXPECT_EQ(sexprOf("Conv2D(x, 6, kernel = 5, padding = same)"), "Conv2D(x 6 kernel=5 padding=same)");
   EXPECT_EQ(sexprOf("zeros()"), "zeros()");
   EXPECT_EQ(sexprOf("f(a == b, k = c == d,)"), "f((== a b) k=(== c d))");
   EXPECT_EQ(sexprOf("f(\n  a,\n  k = 1\n)"), "f(a k=1)");
@@ -263,13 +260,10 @@ TEST(Parser, MnistDeep) {
   ASSERT_EQ(conv1.kind, StmtKind::Scope);
   EXPECT_EQ(conv1.name, "conv1");
   ASSERT_EQ(conv1.body.size(), 4u);
-  EXPECT_EQ(sexpr(*conv1.body[2].value),
-            "relu((+ conv2d(reshape(x [-1 28 28 1]) W padding=same) b))");
-  EXPECT_EQ(sexpr(*program.stmts[6].body[2].value),
-            "relu((+ (@ reshape((. conv2 pool) [-1 3136]) W) b))");
+  EXPECT_EQ(sexpr(*conv1.body[2].value), "relu((+ conv2d(reshape(x [-1 28 28 1]) W padding=same) b))");
+  EXPECT_EQ(sexpr(*program.stmts[6].body[2].value), "relu((+ (@ reshape((. conv2 pool) [-1 3136]) W) b))");
   EXPECT_EQ(sexpr(*program.stmts[8].value), "(- reduce_sum((* y_ log((. readout y_conv)))))");
-  EXPECT_EQ(sexpr(*program.stmts[9].value),
-            "reduce_mean(cast((== argmax((. readout y_conv) 1) argmax(y_ 1)) f32))");
+  EXPECT_EQ(sexpr(*program.stmts[9].value), "reduce_mean(cast((== argmax((. readout y_conv) 1) argmax(y_ 1)) f32))");
   EXPECT_EQ(program.stmts[10].body.size(), 8u);
   EXPECT_EQ(sexpr(*program.stmts[10].body[2].value), "adam(lr=0.0001f)");
 }

@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <string>
 
-#include "support/diagnostics.h"
-#include "frontend/summary.h"
 #include "driver/pipeline.h"
+#include "frontend/summary.h"
+#include "support/diagnostics.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string file = "fuzz.mnn";

@@ -12,12 +12,12 @@
 #include <memory>
 #include <string>
 
-#include "support/diagnostics.h"
-#include "passes/optimizer.h"
 #include "driver/pipeline.h"
+#include "passes/optimizer.h"
 #include "runtime/checkpoint.h"
 #include "runtime/idx.h"
 #include "runtime/session.h"
+#include "support/diagnostics.h"
 
 namespace {
 

@@ -31,7 +31,7 @@ class KernelTest : public ::testing::Test {
     check(outputs);
     expectMatchesReferenceOn(hostWithoutAvx512(), g, outputs, feeds);
   }
-  void checkArithmetic(const Shape& a, const Shape& b);  // test_kernels.cpp
+  void checkArithmetic(const Shape& a, const Shape& b);             // test_kernels.cpp
   std::vector<int> allTransposes(int64_t m, int64_t k, int64_t n);  // test_kernels.cpp
 
   Graph g;

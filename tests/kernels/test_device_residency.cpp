@@ -9,9 +9,9 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "kernels/device_runtime.h"
 #include "codegen/kernel_bench.h"
 #include "driver/pipeline.h"
+#include "kernels/device_runtime.h"
 #include "runtime/session.h"
 #include "runtime/trainer.h"
 
@@ -89,7 +89,8 @@ TEST(DeviceResidency, TrainStepsCopyOnlyTheBatchInAndTheMetricsOut) {
     Halide::Buffer<float> g = gpu.variable(id), h = host.variable(id);
     ASSERT_EQ(g.number_of_elements(), h.number_of_elements());
     for (size_t i = 0; i < g.number_of_elements(); ++i)
-      ASSERT_NEAR(g.data()[i], h.data()[i], 1e-5 + 1e-4 * std::fabs(h.data()[i])) << graph.node(id).name << "[" << i << "]";
+      ASSERT_NEAR(g.data()[i], h.data()[i], 1e-5 + 1e-4 * std::fabs(h.data()[i]))
+          << graph.node(id).name << "[" << i << "]";
   }
   EXPECT_EQ(gpu.transfers().toHost - before.toHost, static_cast<int64_t>(step.updates.size()));
 }

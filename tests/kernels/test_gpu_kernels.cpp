@@ -51,8 +51,8 @@ TEST(GpuKernels, StagedMatmulMatchesTheReference) {
   std::vector<RefTensor> got = runHalide(g, outputs, feeds, openclTarget());
   std::map<int, RefTensor> want = evaluateReference(g, outputs, feeds);
   for (size_t i = 0; i < outputs.size(); ++i)
-    EXPECT_TRUE(allClose(got[i], want.at(outputs[i]))) << "matmul node " << outputs[i] << " "
-                                                       << g.node(outputs[i]).attrs.toString();
+    EXPECT_TRUE(allClose(got[i], want.at(outputs[i])))
+        << "matmul node " << outputs[i] << " " << g.node(outputs[i]).attrs.toString();
 }
 
 }  // namespace

@@ -43,7 +43,8 @@ std::string caseName(const testing::TestParamInfo<Case>& info) {
 
 class GpuSchedule : public testing::TestWithParam<Case> {};
 
-void expectAllOnDevice(const Graph& graph, const std::vector<int>& fetches, int64_t batch, const Halide::Target& target) {
+void expectAllOnDevice(const Graph& graph, const std::vector<int>& fetches, int64_t batch,
+                       const Halide::Target& target) {
   CompiledProgram program = buildProgram(graph, fetches, batch, target);
   Halide::Module module = program.pipeline().compile_to_module(program.arguments(), "step", target);
   LoopCensus census;
@@ -59,7 +60,8 @@ TEST_P(GpuSchedule, EveryLoopRunsOnTheDevice) {
   fetches.insert(fetches.end(), model.train.metrics.begin(), model.train.metrics.end());
   int64_t batch = 1000;  // the evaluation batch
   if (GetParam().train) {
-    TrainGraph train = buildTrainGraph(model.graph, model.train.minimize, model.train.optimizer, model.train.minimizeLoc);
+    TrainGraph train =
+        buildTrainGraph(model.graph, model.train.minimize, model.train.optimizer, model.train.minimizeLoc);
     fetches = trainStep(model, train).fetches;
     batch = model.train.batch;
   }

@@ -318,7 +318,8 @@ TEST_F(KernelTest, SumLike) {
   int big = input("big", randomTensor({2, 3, 4}, rng));
   std::vector<int> outs;
   for (Shape like : {Shape{4}, Shape{3, 1}, Shape{2, 1, 4}, Shape{1}, Shape{}, Shape{2, 3, 4}, Shape{1, 3, 1}})
-    outs.push_back(op(Op::SumLike, {big, input("like" + std::to_string(outs.size()), zeros(like))}));  // names are unique
+    outs.push_back(
+        op(Op::SumLike, {big, input("like" + std::to_string(outs.size()), zeros(like))}));  // names are unique
   check(outs);
 }
 

@@ -5,9 +5,9 @@
 
 #include <cmath>
 
-#include "ir/model.h"
 #include "frontend/lower_program.h"
 #include "frontend/parser.h"
+#include "ir/model.h"
 #include "passes/stable_losses.h"
 #include "testing/harness.h"
 

@@ -122,8 +122,8 @@ std::vector<RefTensor> runHalide(const Graph& g, const std::vector<int>& outputs
   return runHalide(g, outputs, feeds, CompileOptions().target);
 }
 
-std::vector<RefTensor> runHalide(const Graph& g, const std::vector<int>& outputs,
-                                 const std::map<int, RefTensor>& feeds, const Halide::Target& target) {
+std::vector<RefTensor> runHalide(const Graph& g, const std::vector<int>& outputs, const std::map<int, RefTensor>& feeds,
+                                 const Halide::Target& target) {
   CompileOptions options;
   options.target = target;
   CompiledProgram program = compileProgram(g, outputs, 1, options);

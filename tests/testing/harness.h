@@ -47,8 +47,8 @@ RefTensor fromBuffer(const Halide::Buffer<>& buf);
 std::vector<RefTensor> runHalide(const Graph& g, const std::vector<int>& outputs,
                                  const std::map<int, RefTensor>& feeds);
 // The same on a given target (a GPU one runs the GPU schedules; the outputs come back to the host).
-std::vector<RefTensor> runHalide(const Graph& g, const std::vector<int>& outputs,
-                                 const std::map<int, RefTensor>& feeds, const Halide::Target& target);
+std::vector<RefTensor> runHalide(const Graph& g, const std::vector<int>& outputs, const std::map<int, RefTensor>& feeds,
+                                 const Halide::Target& target);
 
 // Passes when got and want have one shape and every element satisfies
 // |got - want| <= atol + rtol * |want|; otherwise names the first mismatching index.

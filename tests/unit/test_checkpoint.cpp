@@ -13,11 +13,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "support/diagnostics.h"
 #include "passes/optimizer.h"
 #include "runtime/checkpoint.h"
 #include "runtime/png_images.h"
 #include "runtime/session.h"
+#include "support/diagnostics.h"
 #include "testing/harness.h"
 
 #ifdef GRAPHC_HAVE_PNG

@@ -11,10 +11,10 @@
 #include <random>
 #include <string>
 
-#include "codegen/program_key.h"
-#include "kernels/kernel_cache.h"
 #include "codegen/program.h"
+#include "codegen/program_key.h"
 #include "driver/pipeline.h"
+#include "kernels/kernel_cache.h"
 #include "testing/harness.h"
 
 namespace graphc {
@@ -75,7 +75,8 @@ TEST_F(KernelCacheTest, MissThenHitWithTheSameResultsAsANaiveLoopAndTheJit) {
   for (int i = 0; i < 3; ++i)
     for (int j = 0; j < 5; ++j) {
       double sum = 0;
-      for (int k = 0; k < 4; ++k) sum += a_.data[static_cast<size_t>(i * 4 + k)] * b_.data[static_cast<size_t>(k * 5 + j)];
+      for (int k = 0; k < 4; ++k)
+        sum += a_.data[static_cast<size_t>(i * 4 + k)] * b_.data[static_cast<size_t>(k * 5 + j)];
       want.data[static_cast<size_t>(i * 5 + j)] = std::max(sum, 0.0) * 0.5;
     }
   CompileOptions cached;

@@ -5,12 +5,12 @@
 
 #include <algorithm>
 
-#include "support/diagnostics.h"
-#include "ir/model.h"
 #include "frontend/lower_program.h"
 #include "frontend/parser.h"
 #include "frontend/summary.h"
+#include "ir/model.h"
 #include "passes/stable_losses.h"
+#include "support/diagnostics.h"
 
 namespace graphc {
 namespace {

@@ -4,9 +4,9 @@
 
 #include <cmath>
 
-#include "support/diagnostics.h"
 #include "passes/optimizer.h"
 #include "runtime/session.h"
+#include "support/diagnostics.h"
 #include "testing/harness.h"
 
 namespace graphc {

@@ -1,5 +1,5 @@
 // \file The graphc command line: dispatches to the verbs, maps errors to exit codes (0 success,
-// 1 the run failed, 2 the input is wrong), as ../shared/docs/cli.md specifies. The small verbs
+// 1 the run failed, 2 the input is wrong), as README.md ("Using it") documents. The small verbs
 // live here; run, eval and predict have their own *_verb.cpp files.
 #include <Halide.h>
 #include <fmt/core.h>

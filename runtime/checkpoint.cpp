@@ -190,7 +190,7 @@ void saveCheckpoint(const std::string& path, Session& session, const std::map<st
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((uint64_t(json.size()) >> (8 * i)) & 0xff));
   out += json;
   for (const auto& [data, bytes] : chunks) out.append(reinterpret_cast<const char*>(data), bytes);
-  writeTextFile(path, out);
+  writeTextFile(path, out, "a checkpoint");
 }
 
 CheckpointLoad loadCheckpoint(const std::string& path, Session& session) {

@@ -19,6 +19,7 @@
 #include "runtime/dataset.h"
 #include "runtime/feeder.h"
 #include "runtime/interrupt.h"
+#include "runtime/metrics_json.h"
 #include "runtime/numerics.h"
 #include "runtime/run_progress.h"
 #include "runtime/session.h"
@@ -246,14 +247,6 @@ void Loop::openSession() {
   log_ << std::endl;
 }
 
-// The directory a checkpoint goes to must exist: finding out after hours of training is too late.
-void checkWritableDirectory(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-  if (::access(dir.c_str(), W_OK) != 0)
-    throw InputError(path + ": cannot write a checkpoint there (directory '" + dir + "' is missing or not writable)");
-}
-
 void Loop::saveCheckpointFile(const std::string& path) {
   std::map<std::string, std::string> metadata = {
       {"producer", "graphc"}, {"model", model_.graph.modelName}, {"optimizer", cfg_.optimizer.kind}};
@@ -389,7 +382,8 @@ RunResult Loop::run() {
   InterruptGuard interrupt;  // installed first: a Ctrl-C during compilation stops after the first step
   interrupt_ = &interrupt;
   applyOverrides();
-  if (!options_.savePath.empty()) checkWritableDirectory(options_.savePath);
+  // Finding out that --save cannot be written after hours of training is too late.
+  if (!options_.savePath.empty()) checkDestination(options_.savePath, "a checkpoint");
   TrainGraph train = differentiate(model_);
   DataSplit data = prepareData();
   splitValidation(data);

@@ -188,6 +188,14 @@ sed 's/Dense(d1, 84/Dense(d1, 80/' "$src/examples/lenet5.mnn" > "$work/other.mnn
 expect 2 "ck.st: variable 'd2/kernel' is f32\\[120,80\\] in the model but F32\\[120,84\\]" -- eval "$work/other.mnn" --load "$work/ck.st"
 what="a checkpoint to write into a missing directory"
 expect 2 'no/such/dir/b.st: cannot write' -- run "$src/examples/lenet5.mnn" --steps 1 --save "$work/no/such/dir/b.st"
+# Said before any training (the run would be lost): a directory where a file should go.
+mkdir -p "$work/outdir"
+what="a checkpoint to write that names a directory"
+expect 2 'outdir: cannot write a checkpoint there [(]it is a directory[)]' -- run "$src/examples/lenet5.mnn" --epochs 5 --save "$work/outdir"
+what="--metrics-json naming a directory"
+expect 2 'outdir: cannot write the metrics there [(]it is a directory[)]' -- run "$src/examples/lenet5.mnn" --epochs 5 --metrics-json "$work/outdir"
+what="dump -o naming a directory"
+expect 2 'outdir: cannot write the dump there [(]it is a directory[)]' -- dump "$src/examples/lenet5.mnn" --stage graph -o "$work/outdir"
 
 # Flags and verbs.
 what="a flag value of the wrong type"

@@ -1,6 +1,7 @@
 // \file Recursive-descent parser from .mnn tokens to the AST; one function per grammar rule.
 #include "frontend/parser.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -17,6 +18,11 @@ namespace {
 
 // Deeper nesting than this is a generated or hostile file; stop before the C++ stack does.
 constexpr int kMaxDepth = 200;
+// The tallest expression tree accepted. Brackets are bounded by kMaxDepth, but a chain of
+// operators (`x + x + ... + x`, parsed in a loop) makes a tree as tall as it is long, and the
+// recursive passes after the parser crashed on 20,000 terms: 1,000 is far above any model's
+// need and far below what the stack takes, also in the sanitizer builds.
+constexpr int kMaxExpressionDepth = 1000;
 
 std::string locText(SourceLoc loc) {
   return std::to_string(loc.line) + ":" + std::to_string(loc.col);
@@ -31,6 +37,19 @@ struct Context {
     return "'}' to close " + block + " (opened at " + locText(open) + ")";
   }
 };
+
+// Sets expr's depth from its children's; a UserError at `at` when it passes kMaxExpressionDepth.
+void setDepth(Expr& expr, SourceLoc at) {
+  int below = 0;
+  for (const ExprPtr& item : expr.items) below = std::max(below, item->depth);
+  for (const auto& [key, value] : expr.entries) below = std::max({below, key->depth, value->depth});
+  for (const Arg& arg : expr.args) below = std::max(below, arg.value->depth);
+  expr.depth = below + 1;
+  if (expr.depth > kMaxExpressionDepth) {
+    throw UserError(at, "expected an expression at most " + std::to_string(kMaxExpressionDepth) +
+                            " operations deep, found a deeper one (split it into several assignments)");
+  }
+}
 
 std::shared_ptr<Expr> node(ExprKind kind, SourceLoc loc) {
   auto expr = std::make_shared<Expr>();
@@ -267,6 +286,7 @@ class Parser {
       expr->opLoc = op.loc;
       expr->text = op.text;
       expr->items = {lhs, parseBinary(level + 1)};
+      setDepth(*expr, op.loc);
       lhs = expr;
     }
     return lhs;
@@ -286,6 +306,7 @@ class Parser {
       expr->kind = ExprKind::Unary;
       expr->text = "-";
       expr->items = {operand};
+      setDepth(*expr, minus.loc);
     }
     expr->loc = minus.loc;
     return expr;
@@ -306,6 +327,7 @@ class Parser {
         member->opLoc = name.loc;
         member->text = name.text;
         member->items = {expr};
+        setDepth(*member, name.loc);
         expr = member;
       } else {
         return expr;
@@ -353,6 +375,7 @@ class Parser {
       arg.value = parseExpression();
       call->args.push_back(std::move(arg));
     });
+    setDepth(*call, callee->loc);
     return call;
   }
 
@@ -390,6 +413,7 @@ class Parser {
   ExprPtr parseList() {
     auto list = node(ExprKind::List, peek().loc);
     parseSeparated("]", "the list", [&] { list->items.push_back(parseExpression()); });
+    setDepth(*list, list->loc);
     return list;
   }
 
@@ -400,6 +424,7 @@ class Parser {
       expectPunct(":", "':' after the map key");
       map->entries.emplace_back(key, parseExpression());
     });
+    setDepth(*map, map->loc);
     return map;
   }
 

@@ -29,6 +29,8 @@ namespace {
 // The safetensors header is capped by the reference implementation at 100 MB; a larger length
 // is a corrupt file, not a header to allocate.
 constexpr uint64_t kMaxHeader = 100'000'000;
+// How deep the header's JSON may nest (readSafetensors).
+constexpr int kMaxHeaderDepth = 16;
 
 uint64_t dtypeSize(const std::string& dtype) {
   static const std::map<std::string, uint64_t> sizes = {
@@ -128,8 +130,17 @@ SafetensorsFile readSafetensors(const std::string& path) {
   uint64_t dataSize = size - file.dataStart;
   const char* text = reinterpret_cast<const char*>(file.bytes.data() + 8);
   nlohmann::json header;
+  // The parser itself keeps its own stack, but what is built from a deeply nested header is torn
+  // down and walked recursively: 100,000 brackets crashed. The callback sees each value's depth
+  // as it is read and stops the parse long before that; a safetensors header needs 3 levels.
+  auto limitDepth = [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    if (depth > kMaxHeaderDepth)
+      throw InputError(path + ": the header nests deeper than " + std::to_string(kMaxHeaderDepth) +
+                       " levels (a safetensors header needs 3): not a checkpoint");
+    return true;
+  };
   try {
-    header = nlohmann::json::parse(text, text + headerLength);
+    header = nlohmann::json::parse(text, text + headerLength, limitDepth);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path + ": the header is not valid JSON (" + e.what() + ")");
   }

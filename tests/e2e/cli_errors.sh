@@ -167,6 +167,10 @@ what="a binary file given as the model"
 head -c 300 "$graphc" > "$work/binary.mnn"
 expect 2 'binary.mnn:1:1: error: expected a name, number, string or operator, found character 0x7f' -- check "$work/binary.mnn"
 
+what="a sum of 10,000 terms on one line"
+{ echo 'x = placeholder(f32, [?, 784])'; printf 'h = x'; for _ in $(seq 9999); do printf ' + x'; done; echo; } > "$work/long_sum.mnn"
+expect 2 'long_sum.mnn:2:4003: error: expected an expression at most 1000 operations deep' -- check "$work/long_sum.mnn"
+
 # Checkpoints: a real one, then damaged copies.
 "$graphc" run "$src/examples/lenet5.mnn" --steps 1 --save "$work/ck.st" --quiet > /dev/null
 what="a missing checkpoint"
@@ -183,6 +187,9 @@ expect 2 'huge.st: the header length 9223372036854775807 is larger than' -- eval
 what="a checkpoint with a damaged header"
 cp "$work/ck.st" "$work/damaged.st"; printf 'x' | dd of="$work/damaged.st" bs=1 seek=20 conv=notrunc status=none
 expect 2 'damaged.st: ' -- eval "$src/examples/lenet5.mnn" --load "$work/damaged.st"
+what="a checkpoint header nesting 100,000 brackets"
+{ printf '\x46\x0d\x03\x00\x00\x00\x00\x00{"a":'; head -c 100000 /dev/zero | tr '\0' '['; head -c 100000 /dev/zero | tr '\0' ']'; printf '}'; } > "$work/nested.st"
+expect 2 'nested.st: the header nests deeper than 16 levels' -- eval "$src/examples/lenet5.mnn" --load "$work/nested.st"
 what="a checkpoint of another model (a variable's shape differs)"
 sed 's/Dense(d1, 84/Dense(d1, 80/' "$src/examples/lenet5.mnn" > "$work/other.mnn"
 expect 2 "ck.st: variable 'd2/kernel' is f32\\[120,80\\] in the model but F32\\[120,84\\]" -- eval "$work/other.mnn" --load "$work/ck.st"

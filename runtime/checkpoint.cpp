@@ -14,6 +14,7 @@
 #include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "support/diagnostics.h"
 #include "passes/optimizer.h"
@@ -133,14 +134,27 @@ SafetensorsFile readSafetensors(const std::string& path) {
   // The parser itself keeps its own stack, but what is built from a deeply nested header is torn
   // down and walked recursively: 100,000 brackets crashed. The callback sees each value's depth
   // as it is read and stops the parse long before that; a safetensors header needs 3 levels.
-  auto limitDepth = [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+  // It also sees each key, which the finished object no longer shows twice: nlohmann keeps the
+  // last of duplicated keys, so a tensor named twice would silently take the second's data.
+  std::vector<std::set<std::string>> keysOfOpenObjects;
+  auto checkHeader = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
     if (depth > kMaxHeaderDepth)
       throw InputError(path + ": the header nests deeper than " + std::to_string(kMaxHeaderDepth) +
                        " levels (a safetensors header needs 3): not a checkpoint");
+    if (event == Event::object_start) keysOfOpenObjects.emplace_back();
+    if (event == Event::object_end && !keysOfOpenObjects.empty()) keysOfOpenObjects.pop_back();
+    if (event == Event::key && !keysOfOpenObjects.empty() && parsed.is_string()) {
+      const std::string& key = parsed.get_ref<const std::string&>();
+      if (!keysOfOpenObjects.back().insert(key).second)
+        throw InputError(path + ": " +
+                         (keysOfOpenObjects.size() == 1 ? "tensor '" + key + "' appears twice in the header"
+                                                        : "the header's key '" + key + "' appears twice in one object"));
+    }
     return true;
   };
   try {
-    header = nlohmann::json::parse(text, text + headerLength, limitDepth);
+    header = nlohmann::json::parse(text, text + headerLength, checkHeader);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path + ": the header is not valid JSON (" + e.what() + ")");
   }

@@ -190,6 +190,40 @@ expect 2 'damaged.st: ' -- eval "$src/examples/lenet5.mnn" --load "$work/damaged
 what="a checkpoint header nesting 100,000 brackets"
 { printf '\x46\x0d\x03\x00\x00\x00\x00\x00{"a":'; head -c 100000 /dev/zero | tr '\0' '['; head -c 100000 /dev/zero | tr '\0' ']'; printf '}'; } > "$work/nested.st"
 expect 2 'nested.st: the header nests deeper than 16 levels' -- eval "$src/examples/lenet5.mnn" --load "$work/nested.st"
+# edit_checkpoint OUT PYTHON: a copy of ck.st whose header h (a dict) and data d (a bytearray, at
+# offsets relative to the data) the Python statements change.
+edit_checkpoint() {
+  python3 - "$work/ck.st" "$work/$1" "$2" <<'PY'
+import json, struct, sys
+b = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<Q', b[:8])[0]
+h, d = json.loads(b[8:8 + n]), bytearray(b[8 + n:])
+def put(name, value):  # sets the first element of an F32 tensor
+    begin = h[name]['data_offsets'][0]
+    d[begin:begin + 4] = struct.pack('<f', value)
+exec(sys.argv[3])
+text = h if isinstance(h, str) else json.dumps(h)
+open(sys.argv[2], 'wb').write(struct.pack('<Q', len(text)) + text.encode() + bytes(d))
+PY
+}
+for value in -1 nan inf; do
+  what="a checkpoint whose step counter is $value"
+  edit_checkpoint "step_$value.st" "put('sgd/iterations', float('$value'))"
+  expect 2 "step_$value.st: the step counter 'sgd/iterations' must be a whole number from 0 to 2\\^24, found -?$value" \
+    -- run "$src/examples/lenet5.mnn" --steps 5 --load "$work/step_$value.st"
+done
+what="a checkpoint beyond the run's steps"
+edit_checkpoint step_1000.st "put('sgd/iterations', 1000.0)"
+expect 2 "step_1000.st: the checkpoint is at step 1000, beyond this run's 5 steps" -- run "$src/examples/lenet5.mnn" --steps 5 --load "$work/step_1000.st"
+what="a checkpoint naming a tensor twice"
+edit_checkpoint twice.st "t = json.dumps(h); k = '\"c1/bias\": ' + json.dumps(h['c1/bias']); h = t[:-1] + ', ' + k + '}'"
+expect 2 "twice.st: tensor 'c1/bias' appears twice in the header" -- eval "$src/examples/lenet5.mnn" --load "$work/twice.st"
+what="a checkpoint whose metadata step is negative"
+edit_checkpoint meta_step.st "h['__metadata__']['step'] = '-5'"
+expect 2 "meta_step.st: the metadata field 'step' must be a whole number from 0 up, found '-5'" -- eval "$src/examples/lenet5.mnn" --load "$work/meta_step.st"
+what="a checkpoint whose report sums are NaN"
+edit_checkpoint meta_sums.st "h['__metadata__']['report_sums'] = 'nan 0'"
+expect 2 "meta_sums.st: the metadata field 'report_sums' must be a finite number, found 'nan'" -- run "$src/examples/lenet5.mnn" --steps 5 --load "$work/meta_sums.st"
 what="a checkpoint of another model (a variable's shape differs)"
 sed 's/Dense(d1, 84/Dense(d1, 80/' "$src/examples/lenet5.mnn" > "$work/other.mnn"
 expect 2 "ck.st: variable 'd2/kernel' is f32\\[120,80\\] in the model but F32\\[120,84\\]" -- eval "$work/other.mnn" --load "$work/ck.st"

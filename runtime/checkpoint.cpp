@@ -6,6 +6,7 @@
 #include "runtime/checkpoint.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -17,6 +18,7 @@
 #include <set>
 
 #include "support/diagnostics.h"
+#include "support/regular_file.h"
 #include "passes/optimizer.h"
 #include "runtime/metrics_json.h"
 #include "runtime/session.h"
@@ -42,11 +44,18 @@ uint64_t dtypeSize(const std::string& dtype) {
 }
 
 std::vector<uint8_t> readWholeFile(const std::string& path) {
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
-  if (!f) throw InputError(path + ": cannot open the checkpoint (" + std::strerror(errno) + ")");
+  std::string why;
+  int fd = openRegularFile(path, std::numeric_limits<uint64_t>::max(), &why);  // a FIFO would block fopen
+  if (fd < 0 && why.rfind("not a regular file", 0) == 0)
+    throw InputError(path + ": " + why + ", cannot be a checkpoint");
+  if (fd < 0) throw InputError(path + ": cannot open the checkpoint (" + why + ")");
+  std::unique_ptr<FILE, int (*)(FILE*)> f(fdopen(fd, "rb"), std::fclose);
+  if (!f) {
+    ::close(fd);
+    throw InputError(path + ": cannot open the checkpoint (" + std::strerror(errno) + ")");
+  }
   struct stat st;
-  if (::fstat(fileno(f.get()), &st) != 0 || !S_ISREG(st.st_mode))
-    throw InputError(path + ": not a regular file, cannot be a checkpoint");
+  if (::fstat(fileno(f.get()), &st) != 0) throw InputError(path + ": cannot open the checkpoint");
   std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
   if (!bytes.empty() && std::fread(bytes.data(), 1, bytes.size(), f.get()) != bytes.size())
     throw InputError(path + ": cannot read the checkpoint");

@@ -171,10 +171,33 @@ what="a sum of 10,000 terms on one line"
 { echo 'x = placeholder(f32, [?, 784])'; printf 'h = x'; for _ in $(seq 9999); do printf ' + x'; done; echo; } > "$work/long_sum.mnn"
 expect 2 'long_sum.mnn:2:4003: error: expected an expression at most 1000 operations deep' -- check "$work/long_sum.mnn"
 
+# Files that are not files: refused at once, never read forever.
+mkfifo "$work/fifo.mnn"
+what="a model file that is a FIFO"
+expect 2 "cannot read '.*fifo.mnn': not a regular file [(]a FIFO[)]" -- check "$work/fifo.mnn"
+what="a model file that is a device"
+expect 2 "cannot read '/dev/zero': not a regular file [(]a character device[)]" -- check /dev/zero
+what="a model file of 20 MB"
+truncate -s 20M "$work/huge.mnn"
+expect 2 "cannot read '.*huge.mnn': larger than 16777216 bytes [(]20971520[)]" -- check "$work/huge.mnn"
+what="a data file that is a FIFO"
+mkdir -p "$work/fifo/mnist"
+cp "$src"/data/mnist/t10k-* "$src"/data/mnist/train-labels-idx1-ubyte "$work/fifo/mnist/"
+mkfifo "$work/fifo/mnist/train-images-idx3-ubyte"
+expect 2 'train-images-idx3-ubyte: cannot open the file [(]not a regular file [(]a FIFO[)][)]' -- run "$src/examples/lenet5.mnn" --steps 1 --data-dir "$work/fifo"
+what="a compressed IDX file that inflates beyond its header (a gzip bomb)"
+mkdir -p "$work/bomb/mnist"
+cp "$src"/data/mnist/t10k-* "$src"/data/mnist/train-labels-idx1-ubyte "$work/bomb/mnist/"
+{ printf '\x00\x00\x08\x03\x00\x00\xea\x60\x00\x00\x00\x1c\x00\x00\x00\x1c'; head -c 300000000 /dev/zero; } | gzip -1 > "$work/bomb/mnist/train-images-idx3-ubyte.gz"
+expect 2 'train-images-idx3-ubyte.gz: the header.s dimensions need 47040000 bytes of data, the file has more' -- run "$src/examples/lenet5.mnn" --steps 1 --data-dir "$work/bomb"
+
 # Checkpoints: a real one, then damaged copies.
 "$graphc" run "$src/examples/lenet5.mnn" --steps 1 --save "$work/ck.st" --quiet > /dev/null
 what="a missing checkpoint"
 expect 2 'missing.st: cannot open' -- eval "$src/examples/lenet5.mnn" --load "$work/missing.st"
+what="a checkpoint that is a FIFO"
+mkfifo "$work/fifo.st"
+expect 2 'fifo.st: not a regular file [(]a FIFO[)], cannot be a checkpoint' -- eval "$src/examples/lenet5.mnn" --load "$work/fifo.st"
 what="a checkpoint cut short"
 head -c 5000 "$work/ck.st" > "$work/cut.st"
 expect 2 'cut.st: ' -- eval "$src/examples/lenet5.mnn" --load "$work/cut.st"

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "support/atomic_file.h"
 #include "support/diagnostics.h"
 
 // Halide's copy of its runtime header, embedded in libHalide (what its generators emit).
@@ -125,11 +126,19 @@ std::string headerText(const Graph& graph, const AotLibrary& library, const std:
   return h.str();
 }
 
-void writeText(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  out.close();
-  if (!out) throw InputError("cannot write " + path);
+// Writes a finished output through writeFileAtomically: a failure then is the machine's (a full
+// disk, a permission), with the system's reason, exit 1.
+void writeOutput(const std::string& path, const std::string& bytes) {
+  std::string error = writeFileAtomically(path, bytes);
+  if (!error.empty()) throw RunFailure(path + ": cannot write the file: " + error);
+}
+
+std::string readWhole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  if (!in) throw RunFailure("cannot read back " + path + ", which Halide wrote");
+  return bytes.str();
 }
 
 }  // namespace
@@ -159,30 +168,29 @@ AotResult compileStaticLibrary(const Graph& graph, const AotLibrary& library, st
 
   if (mkdir(library.outDir.c_str(), 0755) != 0 && errno != EEXIST)
     throw InputError("cannot create the output folder " + library.outDir + ": " + std::strerror(errno));
+  // Halide writes the library into a private folder; it is then copied out with the headers.
   std::string work = library.outDir + "/.graphc-compile-XXXXXX";
   if (!mkdtemp(work.data())) throw InputError("cannot write in " + library.outDir + ": " + std::strerror(errno));
   AotResult result{library.outDir + "/" + library.name + ".a", library.outDir + "/" + library.name + ".h",
                    library.outDir + "/HalideRuntime.h"};
-  std::vector<std::pair<std::string, std::string>> files = {{work + "/lib.a", result.library},
-                                                            {work + "/lib.h", result.header},
-                                                            {work + "/HalideRuntime.h", result.runtimeHeader}};
+  std::string built = work + "/lib.a";
   try {
     // One module: the Halide runtime is compiled into the library once, not once per function.
     Halide::Module linked = Halide::link_modules(library.name, modules);
-    linked.compile({{Halide::OutputFileType::static_library, work + "/lib.a"}});
-    writeText(work + "/lib.h", headerText(graph, library, args, target));
-    writeText(work + "/HalideRuntime.h",
-              std::string(halide_internal_runtime_header_HalideRuntime_h,
-                          static_cast<size_t>(halide_internal_runtime_header_HalideRuntime_h_length)));
-    for (const auto& [from, to] : files)
-      if (std::rename(from.c_str(), to.c_str()) != 0)
-        throw InputError("cannot write " + to + ": " + std::strerror(errno));
+    linked.compile({{Halide::OutputFileType::static_library, built}});
+    std::string archive = readWhole(built);
+    std::remove(built.c_str());
+    rmdir(work.c_str());
+    writeOutput(result.library, archive);
+    writeOutput(result.header, headerText(graph, library, args, target));
+    writeOutput(result.runtimeHeader,
+                std::string(halide_internal_runtime_header_HalideRuntime_h,
+                            static_cast<size_t>(halide_internal_runtime_header_HalideRuntime_h_length)));
   } catch (...) {
-    for (const auto& f : files) std::remove(f.first.c_str());
+    std::remove(built.c_str());
     rmdir(work.c_str());
     throw;
   }
-  rmdir(work.c_str());
   return result;
 }
 

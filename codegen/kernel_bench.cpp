@@ -5,11 +5,13 @@
 #include <chrono>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include "codegen/lower_graph.h"
 #include "codegen/lowering.h"
 #include "codegen/program.h"
 #include "kernels/device_runtime.h"
+#include "support/atomic_file.h"
 
 namespace graphc {
 
@@ -110,7 +112,11 @@ double measurePeakGflops(const std::string& cacheFile) {
   out.compile_jit(target);
   double seconds = medianSeconds([&]() { out.realize(buf, target); }, 9);
   double gflops = 2.0 * kLanes * kChains * kSteps * kTiles / seconds / 1e9;
-  if (!cacheFile.empty()) std::ofstream(cacheFile) << gflops << "\n";
+  if (!cacheFile.empty()) {
+    std::ostringstream text;
+    text << gflops << "\n";
+    writeFileAtomically(cacheFile, text.str());  // a cache: when it cannot be written, it is measured again next time
+  }
   return gflops;
 }
 

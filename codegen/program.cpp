@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <mutex>
 #include <set>
 
 #include "codegen/lower_graph.h"
@@ -119,7 +120,11 @@ void compileScheduled(CompiledProgram& program, const Graph& original, const Com
       program.cached_ = lookup.kernel;
       program.cacheHit_ = lookup.hit;
     } catch (const CacheUnavailable& e) {
-      std::cerr << "graphc: warning: kernel cache not used: " << e.what() << "\n";
+      // Said once: a run compiles several programs, and the reason is usually the same for all.
+      static std::mutex mutex;
+      static std::set<std::string> said;
+      std::lock_guard<std::mutex> lock(mutex);
+      if (said.insert(e.what()).second) std::cerr << "graphc: warning: kernel cache not used: " << e.what() << "\n";
     }
   }
   if (!program.cached_) {

@@ -50,6 +50,9 @@ struct Expr {
   std::vector<ExprPtr> items;
   std::vector<std::pair<ExprPtr, ExprPtr>> entries;
   std::vector<Arg> args;
+  // The height of the tree this node heads (1 for a leaf). The parser keeps it under a limit, so
+  // every recursive walk of the AST (lowering, printing, destruction) has a bounded stack.
+  int depth = 1;
 };
 
 enum class StmtKind {

@@ -1,6 +1,9 @@
 // \file Recursive-descent parser from .mnn tokens to the AST; one function per grammar rule.
 #include "frontend/parser.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -9,6 +12,8 @@
 #include <memory>
 #include <utility>
 
+#include "support/diagnostics.h"
+#include "support/regular_file.h"
 #include "frontend/lexer.h"
 #include "support/diagnostics.h"
 
@@ -17,6 +22,13 @@ namespace {
 
 // Deeper nesting than this is a generated or hostile file; stop before the C++ stack does.
 constexpr int kMaxDepth = 200;
+// The tallest expression tree accepted. Brackets are bounded by kMaxDepth, but a chain of
+// operators (`x + x + ... + x`, parsed in a loop) makes a tree as tall as it is long, and the
+// recursive passes after the parser crashed on 20,000 terms: 1,000 is far above any model's
+// need and far below what the stack takes, also in the sanitizer builds.
+constexpr int kMaxExpressionDepth = 1000;
+// The largest model file read: the seven examples take under 4 KB; a larger file is not a model.
+constexpr uint64_t kMaxModelBytes = 16 << 20;
 
 std::string locText(SourceLoc loc) { return std::to_string(loc.line) + ":" + std::to_string(loc.col); }
 
@@ -27,6 +39,19 @@ struct Context {
   SourceLoc open;     // its '{'
   std::string closer() const { return "'}' to close " + block + " (opened at " + locText(open) + ")"; }
 };
+
+// Sets expr's depth from its children's; a UserError at `at` when it passes kMaxExpressionDepth.
+void setDepth(Expr& expr, SourceLoc at) {
+  int below = 0;
+  for (const ExprPtr& item : expr.items) below = std::max(below, item->depth);
+  for (const auto& [key, value] : expr.entries) below = std::max({below, key->depth, value->depth});
+  for (const Arg& arg : expr.args) below = std::max(below, arg.value->depth);
+  expr.depth = below + 1;
+  if (expr.depth > kMaxExpressionDepth) {
+    throw UserError(at, "expected an expression at most " + std::to_string(kMaxExpressionDepth) +
+                            " operations deep, found a deeper one (split it into several assignments)");
+  }
+}
 
 std::shared_ptr<Expr> node(ExprKind kind, SourceLoc loc) {
   auto expr = std::make_shared<Expr>();
@@ -256,6 +281,7 @@ class Parser {
       expr->opLoc = op.loc;
       expr->text = op.text;
       expr->items = {lhs, parseBinary(level + 1)};
+      setDepth(*expr, op.loc);
       lhs = expr;
     }
     return lhs;
@@ -275,6 +301,7 @@ class Parser {
       expr->kind = ExprKind::Unary;
       expr->text = "-";
       expr->items = {operand};
+      setDepth(*expr, minus.loc);
     }
     expr->loc = minus.loc;
     return expr;
@@ -295,6 +322,7 @@ class Parser {
         member->opLoc = name.loc;
         member->text = name.text;
         member->items = {expr};
+        setDepth(*member, name.loc);
         expr = member;
       } else {
         return expr;
@@ -341,6 +369,7 @@ class Parser {
       arg.value = parseExpression();
       call->args.push_back(std::move(arg));
     });
+    setDepth(*call, callee->loc);
     return call;
   }
 
@@ -378,6 +407,7 @@ class Parser {
   ExprPtr parseList() {
     auto list = node(ExprKind::List, peek().loc);
     parseSeparated("]", "the list", [&] { list->items.push_back(parseExpression()); });
+    setDepth(*list, list->loc);
     return list;
   }
 
@@ -388,6 +418,7 @@ class Parser {
       expectPunct(":", "':' after the map key");
       map->entries.emplace_back(key, parseExpression());
     });
+    setDepth(*map, map->loc);
     return map;
   }
 
@@ -409,17 +440,26 @@ Program parseProgram(const std::string& file, const std::string& source) {
 }
 
 Program parseFile(const std::string& path) {
-  std::FILE* stream = std::fopen(path.c_str(), "rb");
-  if (!stream) throw InputError("cannot read '" + path + "': " + std::strerror(errno));
+  std::string why;
+  int fd = openRegularFile(path, kMaxModelBytes, &why);
+  if (fd < 0) throw InputError("cannot read '" + path + "': " + why);
   std::string source;
   char buffer[1 << 16];
-  size_t count;
-  while ((count = std::fread(buffer, 1, sizeof buffer, stream)) > 0) source.append(buffer, count);
-  // Opening a directory succeeds on Linux; reading it is what fails.
-  bool failed = std::ferror(stream);
-  int error = errno;
-  std::fclose(stream);
-  if (failed) throw InputError("cannot read '" + path + "': " + std::strerror(error));
+  ssize_t count;
+  while ((count = ::read(fd, buffer, sizeof buffer)) != 0) {
+    if (count < 0 && errno == EINTR) continue;
+    if (count < 0) {
+      int error = errno;
+      ::close(fd);
+      throw InputError("cannot read '" + path + "': " + std::strerror(error));
+    }
+    source.append(buffer, static_cast<size_t>(count));
+    // The file may grow after fstat: the limit holds for what is read, too.
+    if (source.size() > kMaxModelBytes) break;
+  }
+  ::close(fd);
+  if (source.size() > kMaxModelBytes)
+    throw InputError("cannot read '" + path + "': larger than " + std::to_string(kMaxModelBytes) + " bytes");
   return parseProgram(path, source);
 }
 

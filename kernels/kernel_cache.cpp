@@ -1,11 +1,13 @@
 // \file Kernel cache entries: `DIR/kernels/KEY.so`, a shared object followed by a trailer
 // "graphc-kernel-v1 " + SHA-256(shared object bytes + KEY) + "\n". The trailer binds the bytes to
 // the key, so a truncated, corrupted or misplaced file fails the check. ELF loaders and linkers
-// ignore bytes after the sections, so the verified file is dlopen'ed as it is.
+// ignore bytes after the sections, so the verified file is dlopen'ed as it is. The trailer is no
+// defence against a person (anyone can compute it): that is the folder's ownership and mode, and
+// each entry's (whyUntrusted, openTrustedFile; docs/security.md).
 //
 // The programs are compiled without the Halide runtime (Target::NoRuntime) and link against one
-// runtime entry per target, `halide-runtime-KEY.so` (found through DT_NEEDED and an $ORIGIN
-// rpath): the runtime is compiled once per cache rather than once per program, and every loaded
+// runtime entry per target, `halide-runtime-KEY.so` (named in DT_NEEDED, loaded first by
+// ensureRuntime): the runtime is compiled once per cache rather than once per program, and every loaded
 // program shares one runtime instance (one thread pool, one set of hooks).
 #include "kernels/kernel_cache.h"
 
@@ -47,17 +49,87 @@ std::string readFile(const std::string& path, bool* ok) {
   return ss.str();
 }
 
-std::string trailer(const std::string& bytes, const std::string& key) { return kMagic + sha256Hex(bytes + key) + "\n"; }
+// The whole file open on fd, from its first byte.
+bool readDescriptor(int fd, std::string* bytes) {
+  bytes->clear();
+  char buffer[1 << 16];
+  for (off_t offset = 0;;) {
+    ssize_t n = pread(fd, buffer, sizeof buffer, offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) return true;
+    bytes->append(buffer, static_cast<size_t>(n));
+    offset += n;
+  }
+}
 
-// Empty when the entry is intact, else what is wrong with it.
-std::string verifyEntry(const std::string& path, const std::string& key) {
-  bool ok = false;
-  std::string bytes = readFile(path, &ok);
-  if (!ok) return "unreadable";
-  if (bytes.size() < kTrailerSize) return "truncated";
-  std::string body = bytes.substr(0, bytes.size() - kTrailerSize);
-  if (bytes.compare(body.size(), kTrailerSize, trailer(body, key)) != 0) return "checksum mismatch";
-  return "";
+std::string trailer(const std::string& bytes, const std::string& key) {
+  return kMagic + sha256Hex(bytes + key) + "\n";
+}
+
+// Opens the entry at path and checks it: a regular file of this user's that no one else can write
+// (openTrustedFile), ending with the trailer of its bytes and key. Returns the open descriptor, to
+// be loaded as it is, or -1 with what is wrong in *problem.
+int openVerifiedEntry(const std::string& path, const std::string& key, std::string* problem) {
+  int fd = openTrustedFile(path, problem);
+  if (fd < 0) return -1;
+  std::string bytes;
+  if (!readDescriptor(fd, &bytes)) *problem = std::string("unreadable: ") + std::strerror(errno);
+  else if (bytes.size() < kTrailerSize) *problem = "truncated";
+  else if (bytes.compare(bytes.size() - kTrailerSize, kTrailerSize,
+                         trailer(bytes.substr(0, bytes.size() - kTrailerSize), key)) != 0)
+    *problem = "checksum mismatch";
+  else return fd;
+  ::close(fd);
+  return -1;
+}
+
+std::string octalMode(mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+  return text;
+}
+
+bool entryExists(const std::string& path) {
+  struct stat st;
+  return lstat(path.c_str(), &st) == 0;  // a symbolic link counts, dangling or not: it is removed
+}
+
+std::string parentFolder(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+}
+
+// Why the cache folder dir (an existing folder) cannot be trusted, "" when it can. Whoever can
+// write the cache can run code as this user, so the folder must be this user's and writable by no
+// one else; so must be every folder above it up to the user's home (or /), or someone could
+// rename the cache away and put their own in its place. Above the cache, root's folders are
+// trusted too, and so is a world-writable folder with the sticky bit (/tmp): in it no one but
+// the owner of an entry and root may rename or remove it. docs/security.md says why.
+// strictLevels: how many folders, from dir up, belong to the cache (dir/kernels and dir: 2).
+std::string whyUntrusted(const std::string& dir, int strictLevels) {
+  char* resolved = realpath(dir.c_str(), nullptr);
+  if (!resolved) return "cannot resolve " + dir + ": " + std::strerror(errno);
+  std::string folder = resolved;
+  std::free(resolved);
+  std::string home;
+  if (const char* h = std::getenv("HOME"); h && *h) {
+    if (char* r = realpath(h, nullptr)) home = r, std::free(r);
+  }
+  uid_t me = geteuid();
+  for (;; folder = parentFolder(folder), --strictLevels) {
+    bool isCache = strictLevels > 0;
+    struct stat st;
+    if (stat(folder.c_str(), &st) != 0) return "cannot inspect " + folder + ": " + std::strerror(errno);
+    bool ownerTrusted = st.st_uid == me || (!isCache && st.st_uid == 0);
+    if (!ownerTrusted)
+      return folder + " is owned by uid " + std::to_string(st.st_uid) + ", not by this user (uid " +
+             std::to_string(me) + ")";
+    bool othersWrite = st.st_mode & (S_IWGRP | S_IWOTH);
+    if (othersWrite && (isCache || !(st.st_mode & S_ISVTX)))
+      return folder + " is writable by its group or by others (mode " + octalMode(st.st_mode) + ")";
+    if (folder == "/" || folder == home) return "";
+  }
 }
 
 // Runs argv, its output (both streams) into log; the exit status, -1 when it could not start.
@@ -97,7 +169,8 @@ void makeDirectories(const std::string& dir) {
   while (std::getline(ss, part, '/')) {
     if (part.empty()) continue;
     partial += part + "/";
-    if (mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST)
+    // 0700: whoever can write the cache can run code as this user (docs/security.md).
+    if (mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST)
       throw CacheUnavailable("cannot create the kernel cache directory " + partial + ": " + std::strerror(errno));
   }
 }
@@ -163,29 +236,60 @@ void buildEntry(const std::string& folder, const std::string& path, const std::s
   removeFolder(work);
 }
 
-// The runtime entry of this target (built when missing or corrupt, verified once per process):
-// its file name, which is also its soname.
+// Opens, checks and loads the runtime entry at path: nullptr with the reason in *problem when it
+// is not a usable one.
+void* loadRuntimeEntry(const std::string& path, const std::string& key, std::string* problem) {
+  int fd = openVerifiedEntry(path, key, problem);
+  if (fd < 0) return nullptr;
+  void* handle = loadSharedObject(fd, problem);
+  if (!handle) ::close(fd);  // else it stays open while the library is loaded (loadSharedObject)
+  return handle;
+}
+
+// The runtime entry of this target, loaded (built first when missing or corrupt) once per
+// process: its file name, which is also its soname. The programs name it in DT_NEEDED, and the
+// loader finds it already loaded by that soname: programs are loaded through /proc/self/fd/N
+// (loaded_kernel.cpp), where their $ORIGIN rpath leads nowhere.
 std::string ensureRuntime(const std::string& folder, const Halide::Target& target) {
   static std::mutex mutex;
-  static std::set<std::string> verified;
+  static std::set<std::string> loaded;
   Halide::Target runtimeTarget = target.without_feature(Halide::Target::NoRuntime);
   std::string key =
       sha256Hex("graphc halide runtime v1\n" + halideIdentity() + "\ntarget " + runtimeTarget.to_string());
   std::string name = "halide-runtime-" + key + ".so";
   std::string path = folder + "/" + name;
   std::lock_guard<std::mutex> lock(mutex);
-  if (verified.count(path)) return name;
-  if (access(path.c_str(), F_OK) == 0) {
-    std::string problem = verifyEntry(path, key);
-    if (problem.empty()) return verified.insert(path), name;
+  if (loaded.count(name)) return name;
+  if (entryExists(path)) {
+    std::string problem;
+    if (loadRuntimeEntry(path, key, &problem)) return loaded.insert(name), name;
     std::cerr << "graphc: kernel cache entry " << path << " is unusable (" << problem << "); rebuilding it\n";
     std::remove(path.c_str());
   }
-  buildEntry(folder, path, key,
-             [&](const std::string& object) { Halide::compile_standalone_runtime(object, runtimeTarget); },
-             {"-Wl,-soname," + name});
-  verified.insert(path);
+  buildEntry(
+      folder, path, key,
+      [&](const std::string& object) { Halide::compile_standalone_runtime(object, runtimeTarget); },
+      {"-Wl,-soname," + name});
+  std::string problem;
+  if (!loadRuntimeEntry(path, key, &problem))
+    throw CacheUnavailable("the Halide runtime entry just built does not load: " + problem);
+  loaded.insert(name);
   return name;
+}
+
+// Creates the cache's folders (0700) and checks that no one else can write them: the reason
+// the cache is unavailable otherwise.
+void prepareCacheFolder(const std::string& dir, const std::string& folder) {
+  struct stat st;
+  // Checked before anything is created in it too: an entry written into another user's folder
+  // would be theirs to replace.
+  if (stat(dir.c_str(), &st) == 0) {
+    std::string why = whyUntrusted(dir, 1);
+    if (!why.empty()) throw CacheUnavailable(why + "; compiling afresh (docs/security.md)");
+  }
+  makeDirectories(folder);
+  std::string why = whyUntrusted(folder, 2);
+  if (!why.empty()) throw CacheUnavailable(why + "; compiling afresh (docs/security.md)");
 }
 
 }  // namespace
@@ -216,24 +320,23 @@ CacheLookup loadOrCompileCached(const std::string& dir, const std::string& descr
   std::string folder = dir + "/kernels";
   std::string key = sha256Hex(description);
   std::string path = folder + "/" + key + ".so";
+  prepareCacheFolder(dir, folder);
   CacheLookup result;
-  if (access(path.c_str(), F_OK) == 0) {
-    std::string problem = verifyEntry(path, key);
-    std::string why;
-    if (problem.empty()) {
-      ensureRuntime(folder, target);  // loaded with the entry (DT_NEEDED): verified first
-      result.kernel = LoadedKernel::open(path, kFunction, &why);
+  if (entryExists(path)) {
+    std::string problem;
+    int fd = openVerifiedEntry(path, key, &problem);
+    if (fd >= 0) {
+      ensureRuntime(folder, target);  // the entry's DT_NEEDED: loaded first
+      result.kernel = LoadedKernel::open(fd, path, kFunction, &problem);
       if (result.kernel) {
         result.hit = true;
         return result;
       }
-      problem = why;
     }
     std::cerr << "graphc: kernel cache entry " << path << " is unusable (" << problem << "); rebuilding it\n";
     std::remove(path.c_str());
     result.rebuilt = true;
   }
-  makeDirectories(folder);
   removeStaleBuilds(folder);
   std::string runtime = ensureRuntime(folder, target);
   buildEntry(folder, path, key,
@@ -242,7 +345,8 @@ CacheLookup loadOrCompileCached(const std::string& dir, const std::string& descr
              },
              {"-L" + folder, "-l:" + runtime, "-Wl,-rpath,$ORIGIN"});
   std::string why;
-  result.kernel = LoadedKernel::open(path, kFunction, &why);
+  int fd = openVerifiedEntry(path, key, &why);
+  if (fd >= 0) result.kernel = LoadedKernel::open(fd, path, kFunction, &why);
   if (!result.kernel) throw CacheUnavailable("the kernel cache entry just built does not load: " + why);
   return result;
 }

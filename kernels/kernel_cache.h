@@ -23,7 +23,8 @@ std::string defaultCacheDirectory();
 // so a rebuilt or updated libHalide (same version number, other code) does not reuse entries.
 std::string halideIdentity();
 
-// The cache cannot be used (directory not writable, no linker): the caller JIT-compiles instead.
+// The cache cannot be used (directory not writable or writable by someone else, no linker): the
+// caller JIT-compiles instead.
 struct CacheUnavailable : std::runtime_error {
   using std::runtime_error::runtime_error;
 };

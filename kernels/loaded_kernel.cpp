@@ -1,10 +1,17 @@
 // \file dlopen of a cached program and the hooks installed in its private Halide runtime.
 #include "kernels/loaded_kernel.h"
 
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <Halide.h>
 #include <dlfcn.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 
 #include "kernels/buffer_pool.h"
@@ -52,13 +59,52 @@ Fn symbol(void* handle, const char* name) {
 
 }  // namespace
 
-std::unique_ptr<LoadedKernel> LoadedKernel::open(const std::string& path, const std::string& function,
-                                                 std::string* why) {
+int openTrustedFile(const std::string& path, std::string* why) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    *why = errno == ELOOP ? "a symbolic link, not followed" : std::strerror(errno);
+    return -1;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    *why = std::strerror(errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    *why = "not a regular file";
+  } else if (st.st_uid != geteuid()) {
+    *why = "owned by uid " + std::to_string(st.st_uid) + ", not by this user (uid " + std::to_string(geteuid()) + ")";
+  } else if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    *why = "writable by its group or by others";
+  } else {
+    return fd;
+  }
+  ::close(fd);
+  return -1;
+}
+
+// Why /proc/self/fd/N rather than "check the path, then dlopen the path": dlopen takes a name and
+// opens it again, so between the check and the load the name could be pointed at another file.
+// Through /proc/self/fd/N the loader opens the very file (inode) the descriptor holds, the one
+// whose bytes were checked. The name has a price: glibc recognises an already loaded library by
+// its name before it opens anything, so were fd closed and its number reused for the next entry,
+// dlopen would return the earlier library. Loaded libraries are never unloaded (~LoadedKernel),
+// so their descriptors stay open too and no two loads share a name. Without /proc the load fails
+// and graphc compiles the kernels in memory instead (codegen/program.cpp).
+void* loadSharedObject(int fd, std::string* why) {
+  std::string name = "/proc/self/fd/" + std::to_string(fd);
   // RTLD_DEEPBIND: the program's halide_* references bind to its own runtime library first.
-  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | kDeepBind);
+  void* handle = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL | kDeepBind);
   if (!handle) {
     const char* error = dlerror();
     *why = error ? error : "dlopen failed";
+  }
+  return handle;
+}
+
+std::unique_ptr<LoadedKernel> LoadedKernel::open(int fd, const std::string& path, const std::string& function,
+                                                 std::string* why) {
+  void* handle = loadSharedObject(fd, why);
+  if (!handle) {
+    ::close(fd);  // nothing was loaded under its name
     return nullptr;
   }
   using SetErrorHandler = halide_error_handler_t (*)(halide_error_handler_t);

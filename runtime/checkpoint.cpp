@@ -6,6 +6,7 @@
 #include "runtime/checkpoint.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -14,7 +15,10 @@
 #include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 
+#include "support/diagnostics.h"
+#include "support/regular_file.h"
 #include "passes/optimizer.h"
 #include "runtime/metrics_json.h"
 #include "runtime/session.h"
@@ -29,6 +33,8 @@ namespace {
 // The safetensors header is capped by the reference implementation at 100 MB; a larger length
 // is a corrupt file, not a header to allocate.
 constexpr uint64_t kMaxHeader = 100'000'000;
+// How deep the header's JSON may nest (readSafetensors).
+constexpr int kMaxHeaderDepth = 16;
 
 uint64_t dtypeSize(const std::string& dtype) {
   static const std::map<std::string, uint64_t> sizes = {
@@ -39,11 +45,18 @@ uint64_t dtypeSize(const std::string& dtype) {
 }
 
 std::vector<uint8_t> readWholeFile(const std::string& path) {
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
-  if (!f) throw InputError(path + ": cannot open the checkpoint (" + std::strerror(errno) + ")");
+  std::string why;
+  int fd = openRegularFile(path, std::numeric_limits<uint64_t>::max(), &why);  // a FIFO would block fopen
+  if (fd < 0 && why.rfind("not a regular file", 0) == 0)
+    throw InputError(path + ": " + why + ", cannot be a checkpoint");
+  if (fd < 0) throw InputError(path + ": cannot open the checkpoint (" + why + ")");
+  std::unique_ptr<FILE, int (*)(FILE*)> f(fdopen(fd, "rb"), std::fclose);
+  if (!f) {
+    ::close(fd);
+    throw InputError(path + ": cannot open the checkpoint (" + std::strerror(errno) + ")");
+  }
   struct stat st;
-  if (::fstat(fileno(f.get()), &st) != 0 || !S_ISREG(st.st_mode))
-    throw InputError(path + ": not a regular file, cannot be a checkpoint");
+  if (::fstat(fileno(f.get()), &st) != 0) throw InputError(path + ": cannot open the checkpoint");
   std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
   if (!bytes.empty() && std::fread(bytes.data(), 1, bytes.size(), f.get()) != bytes.size())
     throw InputError(path + ": cannot read the checkpoint");
@@ -128,8 +141,30 @@ SafetensorsFile readSafetensors(const std::string& path) {
   uint64_t dataSize = size - file.dataStart;
   const char* text = reinterpret_cast<const char*>(file.bytes.data() + 8);
   nlohmann::json header;
+  // The parser itself keeps its own stack, but what is built from a deeply nested header is torn
+  // down and walked recursively: 100,000 brackets crashed. The callback sees each value's depth
+  // as it is read and stops the parse long before that; a safetensors header needs 3 levels.
+  // It also sees each key, which the finished object no longer shows twice: nlohmann keeps the
+  // last of duplicated keys, so a tensor named twice would silently take the second's data.
+  std::vector<std::set<std::string>> keysOfOpenObjects;
+  auto checkHeader = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (depth > kMaxHeaderDepth)
+      throw InputError(path + ": the header nests deeper than " + std::to_string(kMaxHeaderDepth) +
+                       " levels (a safetensors header needs 3): not a checkpoint");
+    if (event == Event::object_start) keysOfOpenObjects.emplace_back();
+    if (event == Event::object_end && !keysOfOpenObjects.empty()) keysOfOpenObjects.pop_back();
+    if (event == Event::key && !keysOfOpenObjects.empty() && parsed.is_string()) {
+      const std::string& key = parsed.get_ref<const std::string&>();
+      if (!keysOfOpenObjects.back().insert(key).second)
+        throw InputError(path + ": " +
+                         (keysOfOpenObjects.size() == 1 ? "tensor '" + key + "' appears twice in the header"
+                                                        : "the header's key '" + key + "' appears twice in one object"));
+    }
+    return true;
+  };
   try {
-    header = nlohmann::json::parse(text, text + headerLength);
+    header = nlohmann::json::parse(text, text + headerLength, checkHeader);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path + ": the header is not valid JSON (" + e.what() + ")");
   }
@@ -190,7 +225,7 @@ void saveCheckpoint(const std::string& path, Session& session, const std::map<st
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((uint64_t(json.size()) >> (8 * i)) & 0xff));
   out += json;
   for (const auto& [data, bytes] : chunks) out.append(reinterpret_cast<const char*>(data), bytes);
-  writeTextFile(path, out);
+  writeTextFile(path, out, "a checkpoint");
 }
 
 CheckpointLoad loadCheckpoint(const std::string& path, Session& session) {

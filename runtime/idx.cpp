@@ -1,36 +1,60 @@
-// \file IDX reader: zlib's gz reader handles plain and compressed files alike.
+// \file IDX reader: zlib's gz reader handles plain and compressed files alike. The header is read
+// first and the data only up to the size it declares, so a small compressed file that inflates
+// to gigabytes costs no more memory than the data it claims to hold.
 #include "runtime/idx.h"
 
+#include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "support/diagnostics.h"
+#include "support/regular_file.h"
 
 namespace graphc {
 namespace {
 
-// Reads the whole (decompressed) contents; a file that cannot be opened is an error.
-std::vector<uint8_t> readAll(const std::string& path) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) throw InputError(path + ": cannot open the file");
-  std::unique_ptr<gzFile_s, int (*)(gzFile)> guard(f, gzclose);
-  std::vector<uint8_t> bytes;
+// The largest IDX file accepted, compressed or not (MNIST's largest is 47 MB).
+constexpr uint64_t kMaxFileBytes = uint64_t(1) << 32;
+
+using GzFile = std::unique_ptr<gzFile_s, int (*)(gzFile)>;
+
+// Opens a regular file (a FIFO or a device such as /dev/zero is refused at once) for gzread.
+GzFile openIdx(const std::string& path) {
+  std::string why;
+  int fd = openRegularFile(path, kMaxFileBytes, &why);
+  if (fd < 0) throw InputError(path + ": cannot open the file (" + why + ")");
+  gzFile f = gzdopen(fd, "rb");
+  if (!f) {
+    ::close(fd);
+    throw InputError(path + ": cannot open the file");
+  }
+  return GzFile(f, gzclose);
+}
+
+// Appends up to `limit` more (decompressed) bytes to out; returns how many it read.
+uint64_t readUpTo(gzFile f, const std::string& path, uint64_t limit, std::vector<uint8_t>& out) {
   uint8_t chunk[1 << 16];
-  for (;;) {
-    int n = gzread(f, chunk, sizeof chunk);
+  uint64_t total = 0;
+  while (total < limit) {
+    unsigned want = static_cast<unsigned>(std::min<uint64_t>(sizeof chunk, limit - total));
+    int n = gzread(f, chunk, want);
     if (n < 0) throw InputError(path + ": corrupt compressed data");
     if (n == 0) break;
-    bytes.insert(bytes.end(), chunk, chunk + n);
-    if (bytes.size() > (size_t(1) << 32)) throw InputError(path + ": larger than 4 GiB, not an MNIST-like IDX file");
+    out.insert(out.end(), chunk, chunk + n);
+    total += static_cast<uint64_t>(n);
   }
-  return bytes;
+  return total;
 }
 
 }  // namespace
 
 IdxArray readIdx(const std::string& path) {
-  std::vector<uint8_t> b = readAll(path);
+  GzFile file = openIdx(path);
+  gzFile f = file.get();
+  std::vector<uint8_t> b;
+  readUpTo(f, path, 4, b);
   if (b.size() < 4) throw InputError(path + ": too short for an IDX header (" + std::to_string(b.size()) + " bytes)");
   if (b[0] != 0 || b[1] != 0)
     throw InputError(path + ": wrong magic number: expected two zero bytes, found " + std::to_string(b[0]) + " " +
@@ -40,6 +64,7 @@ IdxArray readIdx(const std::string& path) {
   size_t rank = b[3];
   if (rank == 0 || rank > 4) throw InputError(path + ": unsupported number of dimensions " + std::to_string(rank));
   size_t header = 4 + 4 * rank;
+  readUpTo(f, path, header - 4, b);
   if (b.size() < header) throw InputError(path + ": truncated IDX header");
   IdxArray a;
   uint64_t count = 1;
@@ -51,11 +76,12 @@ IdxArray readIdx(const std::string& path) {
     count *= d;
     if (count > (uint64_t(1) << 32)) throw InputError(path + ": the dimensions describe more than 4 GiB");
   }
-  if (b.size() - header != count)
-    throw InputError(path + ": the header's dimensions need " + std::to_string(count) +
-                     " bytes of data, the file has " + std::to_string(b.size() - header) +
-                     (b.size() - header < count ? " (truncated?)" : ""));
-  a.data.assign(b.begin() + static_cast<long>(header), b.end());
+  // One byte beyond the declared data tells a file that is too long from one that fits, without
+  // decompressing the rest.
+  uint64_t got = readUpTo(f, path, count + 1, a.data);
+  if (got != count)
+    throw InputError(path + ": the header's dimensions need " + std::to_string(count) + " bytes of data, the file has " +
+                     (got < count ? std::to_string(got) + " (truncated?)" : "more"));
   return a;
 }
 

@@ -65,9 +65,16 @@ std::string metricsJson(const RunResult& r, const std::string& target) {
   return os.str();
 }
 
-void writeTextFile(const std::string& path, const std::string& text) {
+void checkDestination(const std::string& path, const std::string& what) {
+  std::string why = whyNotWritable(path);
+  if (!why.empty()) throw InputError(path + ": cannot write " + what + " there (" + why + ")");
+}
+
+void writeTextFile(const std::string& path, const std::string& text, const std::string& what) {
+  checkDestination(path, what);
+  // The destination was fine: a failure now is the machine's (a full disk), not the input's.
   std::string error = writeFileAtomically(path, text);
-  if (!error.empty()) throw InputError(path + ": cannot write the file: " + error);
+  if (!error.empty()) throw RunFailure(path + ": cannot write " + what + ": " + error);
 }
 
 }  // namespace graphc

@@ -3,26 +3,36 @@
 // (GRAPHC_HAVE_PNG); otherwise reading a PNG is an InputError that says so.
 #include "runtime/png_images.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
 #include "support/diagnostics.h"
+#include "support/regular_file.h"
 
 #ifdef GRAPHC_HAVE_PNG
 #include <png.h>
 #endif
 
 namespace graphc {
+namespace {
+
+// A 28x28 image takes a few hundred bytes; far larger is not an image for these models.
+constexpr uint64_t kMaxImageBytes = 64 << 20;
+
+}  // namespace
 
 bool looksLikePng(const std::string& path) {
   static const unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return false;
+  std::string why;
+  int fd = openRegularFile(path, kMaxImageBytes, &why);  // a FIFO or a device is no PNG (readIdx says why)
+  if (fd < 0) return false;
   unsigned char head[8] = {};
-  size_t n = std::fread(head, 1, sizeof head, f);
-  std::fclose(f);
-  return n == sizeof head && std::memcmp(head, kSignature, sizeof head) == 0;
+  ssize_t n = ::read(fd, head, sizeof head);
+  ::close(fd);
+  return n == static_cast<ssize_t>(sizeof head) && std::memcmp(head, kSignature, sizeof head) == 0;
 }
 
 #ifdef GRAPHC_HAVE_PNG
@@ -36,10 +46,10 @@ GrayImage readPngGray(const std::string& path, int64_t expectWidth, int64_t expe
     png_image* image;
     ~Release() { png_image_free(image); }
   } release{&image};
-  if (FILE* f = std::fopen(path.c_str(), "rb"))
-    std::fclose(f);
-  else
-    throw InputError(path + ": cannot open the image (" + std::strerror(errno) + ")");
+  std::string why;
+  int fd = openRegularFile(path, kMaxImageBytes, &why);
+  if (fd < 0) throw InputError(path + ": cannot open the image (" + why + ")");
+  ::close(fd);
   if (!looksLikePng(path)) throw InputError(path + ": not a PNG file (it does not start with the PNG signature)");
   if (!png_image_begin_read_from_file(&image, path.c_str()))
     throw InputError(path + ": cannot read the PNG (" + image.message + ")");

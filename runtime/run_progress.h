@@ -30,8 +30,11 @@ struct RunProgress {
 // Adds the progress to a checkpoint's metadata (exact: doubles are written with 17 digits).
 void writeProgress(const RunProgress& p, std::map<std::string, std::string>& metadata);
 
-// The progress a checkpoint recorded. Keys it lacks (a checkpoint of another tool, or of an older
-// graphc) keep the defaults; hasProgress says whether it recorded a report in progress.
-RunProgress readProgress(const std::map<std::string, std::string>& metadata, size_t metrics, bool* hasProgress);
+// The progress a checkpoint (path, named in errors) recorded. Keys it lacks (a checkpoint of
+// another tool, or of an older graphc) keep the defaults; hasProgress says whether it recorded a
+// report in progress. A value that is not what graphc writes (a negative step, a NaN sum, text
+// where a number belongs) is an InputError naming the file and the key.
+RunProgress readProgress(const std::map<std::string, std::string>& metadata, size_t metrics, bool* hasProgress,
+                         const std::string& path);
 
 }  // namespace graphc

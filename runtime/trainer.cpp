@@ -18,6 +18,7 @@
 #include "runtime/dataset.h"
 #include "runtime/feeder.h"
 #include "runtime/interrupt.h"
+#include "runtime/metrics_json.h"
 #include "runtime/numerics.h"
 #include "runtime/run_progress.h"
 #include "runtime/session.h"
@@ -54,6 +55,7 @@ class Loop {
   // Continues the progress --load recorded, warning when this run's data order differs from it.
   void resumeProgress();
   void saveCheckpointFile(const std::string& path);
+  int64_t stepCounter(int iterations);
   [[noreturn]] void stopOnSignal();
   void feedBatch(const std::vector<FeedSpec>& feeds, const LabeledImages& data, const std::vector<int64_t>& order,
                  int64_t first, int64_t batch);
@@ -236,6 +238,8 @@ void Loop::openSession() {
   session_ = std::make_unique<Session>(model_.graph, cfg_.seed, options_.compile);
   if (options_.loadPath.empty()) return;
   loaded_ = loadCheckpoint(options_.loadPath, *session_);
+  bool hasReport = false;
+  readProgress(loaded_.metadata, cfg_.metrics.size(), &hasReport, options_.loadPath);  // checks every field, eval too
   if (options_.quiet) return;
   auto step = loaded_.metadata.find("step");
   log_ << "Loaded " << options_.loadPath;
@@ -246,12 +250,16 @@ void Loop::openSession() {
   log_ << std::endl;
 }
 
-// The directory a checkpoint goes to must exist: finding out after hours of training is too late.
-void checkWritableDirectory(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-  if (::access(dir.c_str(), W_OK) != 0)
-    throw InputError(path + ": cannot write a checkpoint there (directory '" + dir + "' is missing or not writable)");
+// The optimizer's step counter as loaded or initialised: a float variable, so a checkpoint can hold
+// -1, NaN or infinity there, which would index the data order out of bounds; and a float counts
+// whole numbers exactly only up to 2^24.
+int64_t Loop::stepCounter(int iterations) {
+  float counter = session_->variable(iterations)();
+  if (!(counter >= 0 && counter <= 16777216.0f && counter == std::floor(counter)))
+    throw InputError(fmt::format("{}: the step counter '{}' must be a whole number from 0 to 2^24, found {}",
+                                 options_.loadPath.empty() ? std::string("the model") : options_.loadPath,
+                                 model_.graph.node(iterations).name, counter));
+  return static_cast<int64_t>(counter);
 }
 
 void Loop::saveCheckpointFile(const std::string& path) {
@@ -292,7 +300,7 @@ void Loop::stopOnSignal() {
 
 void Loop::resumeProgress() {
   bool hasReport = false;
-  RunProgress saved = readProgress(loaded_.metadata, cfg_.metrics.size(), &hasReport);
+  RunProgress saved = readProgress(loaded_.metadata, cfg_.metrics.size(), &hasReport, options_.loadPath);
   // The optimizer's counter is authoritative: a checkpoint of another tool may lack the metadata.
   saved.step = progress_.step;
   bool sameOrder = (!loaded_.metadata.count("seed") || saved.seed == cfg_.seed) &&
@@ -389,7 +397,8 @@ RunResult Loop::run() {
   InterruptGuard interrupt;  // installed first: a Ctrl-C during compilation stops after the first step
   interrupt_ = &interrupt;
   applyOverrides();
-  if (!options_.savePath.empty()) checkWritableDirectory(options_.savePath);
+  // Finding out that --save cannot be written after hours of training is too late.
+  if (!options_.savePath.empty()) checkDestination(options_.savePath, "a checkpoint");
   TrainGraph train = differentiate(model_);
   DataSplit data = prepareData();
   splitValidation(data);
@@ -399,7 +408,7 @@ RunResult Loop::run() {
   lr() = static_cast<float>(cfg_.optimizer.learningRate);
   session_->feed(train.learningRate, lr);
   program_ = trainStep(model_, train);
-  progress_.step = static_cast<int64_t>(session_->variable(train.iterations)());
+  progress_.step = stepCounter(train.iterations);
   planSteps(data.train);
 
   int64_t firstEpoch = rewindShuffles();
@@ -448,6 +457,10 @@ void Loop::planSteps(const LabeledImages& trainSet) {
   firstStep_ = progress_.step;
   totalSteps_ = cfg_.steps > 0 ? cfg_.steps : cfg_.epochs * stepsPerEpoch_;
   totalEpochs_ = (totalSteps_ + stepsPerEpoch_ - 1) / stepsPerEpoch_;
+  if (firstStep_ > totalSteps_)
+    throw InputError(options_.loadPath + ": the checkpoint is at step " + std::to_string(firstStep_) +
+                     ", beyond this run's " + std::to_string(totalSteps_) +
+                     " steps (--steps and --epochs count the whole run, resumed or not)");
   if (firstStep_ >= totalSteps_ && !options_.quiet)
     log_ << "The checkpoint is at step " << firstStep_ << " of this run's " << totalSteps_ << ": nothing left to train"
          << std::endl;

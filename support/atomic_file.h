@@ -5,10 +5,20 @@
 
 namespace graphc {
 
-// Writes bytes to path through a private temporary file beside it (mkstemp, so no other user can
-// place or predict it), fsync, rename over path and fsync of the folder, so a full disk or a crash
-// leaves the previous file intact. Returns "" on success, else why it failed (errno's text); the
-// temporary file is removed on failure.
+// Writes bytes to path through a private temporary file beside it, `PATH.tmp-PID-XXXXXX` (mkstemp:
+// created O_EXCL with a random name, so no one can place or predict it, and a link planted at
+// any name is never followed), fsync, rename over path and fsync of the folder, so a full disk or
+// a crash leaves the previous file intact and a link at path is replaced, not written through.
+// A character device or FIFO at path (/dev/null, a pipe) is written in place: there is no file to
+// replace. Temporaries of processes that no longer run are removed first. Returns "" on success,
+// else why it failed (errno's text); the temporary file is removed on failure.
 std::string writeFileAtomically(const std::string& path, const std::string& bytes);
+
+// Why writeFileAtomically(path, ...) cannot succeed, found before any work is done: path is a
+// folder, its folder is missing or not writable. "" when it can be tried.
+std::string whyNotWritable(const std::string& path);
+
+// Removes PATH.tmp-PID-* files this user owns whose process PID no longer runs (killed mid-write).
+void removeStaleTemporaries(const std::string& path);
 
 }  // namespace graphc

@@ -56,11 +56,12 @@ int evalVerb(const std::vector<std::string>& args) {
   options.dataDir = dataDir.value_or("");
   options.quiet = quiet;
   options.compile = configureTarget(target);
+  if (metricsPath) checkDestination(*metricsPath, "the metrics");
   Model model = loadModel(path);
   EvalResult r = evaluateCheckpoint(model, options, std::cout);
   fmt::print("{}\n", testResultLine(r.testLoss, r.testMetrics));
   std::fflush(stdout);
-  if (metricsPath) writeTextFile(*metricsPath, evalJson(r, options.loadPath, targetName(options.compile.target)));
+  if (metricsPath) writeTextFile(*metricsPath, evalJson(r, options.loadPath, targetName(options.compile.target)), "the metrics");
   return 0;
 }
 

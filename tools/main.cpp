@@ -110,9 +110,10 @@ int dumpVerb(const std::vector<std::string>& args) {
     if (!out) throw FlagError{"--stage all writes one file per stage and needs -o DIR, the folder to write them to"};
     return writeAllStages(request, *out);
   }
+  if (out) checkDestination(*out, "the dump");
   std::string text = dumpStages(request, {stage}).at(stage);
   if (out)
-    writeTextFile(*out, text);
+    writeTextFile(*out, text, "the dump");
   else
     fmt::print("{}", text);
   return 0;

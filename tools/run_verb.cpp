@@ -79,6 +79,7 @@ int runVerb(const std::vector<std::string>& args) {
   options.dataDir = dataDir.value_or("");
   options.quiet = quiet;
   options.compile = configureTarget(target);
+  if (metricsPath) checkDestination(*metricsPath, "the metrics");
   Model model = loadModel(path);
   RunResult r = trainModel(model, options, std::cout);
   fmt::print("{}\n", testResultLine(r.testLoss, r.testMetrics));
@@ -90,7 +91,7 @@ int runVerb(const std::vector<std::string>& args) {
     fmt::print("{}\n", info);
     std::fflush(stdout);
   }
-  if (metricsPath) writeTextFile(*metricsPath, metricsJson(r, targetName(options.compile.target)));
+  if (metricsPath) writeTextFile(*metricsPath, metricsJson(r, targetName(options.compile.target)), "the metrics");
   return 0;
 }
 

@@ -167,10 +167,37 @@ what="a binary file given as the model"
 head -c 300 "$graphc" > "$work/binary.mnn"
 expect 2 'binary.mnn:1:1: error: expected a name, number, string or operator, found character 0x7f' -- check "$work/binary.mnn"
 
+what="a sum of 10,000 terms on one line"
+{ echo 'x = placeholder(f32, [?, 784])'; printf 'h = x'; for _ in $(seq 9999); do printf ' + x'; done; echo; } > "$work/long_sum.mnn"
+expect 2 'long_sum.mnn:2:4003: error: expected an expression at most 1000 operations deep' -- check "$work/long_sum.mnn"
+
+# Files that are not files: refused at once, never read forever.
+mkfifo "$work/fifo.mnn"
+what="a model file that is a FIFO"
+expect 2 "cannot read '.*fifo.mnn': not a regular file [(]a FIFO[)]" -- check "$work/fifo.mnn"
+what="a model file that is a device"
+expect 2 "cannot read '/dev/zero': not a regular file [(]a character device[)]" -- check /dev/zero
+what="a model file of 20 MB"
+truncate -s 20M "$work/huge.mnn"
+expect 2 "cannot read '.*huge.mnn': larger than 16777216 bytes [(]20971520[)]" -- check "$work/huge.mnn"
+what="a data file that is a FIFO"
+mkdir -p "$work/fifo/mnist"
+cp "$src"/data/mnist/t10k-* "$src"/data/mnist/train-labels-idx1-ubyte "$work/fifo/mnist/"
+mkfifo "$work/fifo/mnist/train-images-idx3-ubyte"
+expect 2 'train-images-idx3-ubyte: cannot open the file [(]not a regular file [(]a FIFO[)][)]' -- run "$src/examples/lenet5.mnn" --steps 1 --data-dir "$work/fifo"
+what="a compressed IDX file that inflates beyond its header (a gzip bomb)"
+mkdir -p "$work/bomb/mnist"
+cp "$src"/data/mnist/t10k-* "$src"/data/mnist/train-labels-idx1-ubyte "$work/bomb/mnist/"
+{ printf '\x00\x00\x08\x03\x00\x00\xea\x60\x00\x00\x00\x1c\x00\x00\x00\x1c'; head -c 300000000 /dev/zero; } | gzip -1 > "$work/bomb/mnist/train-images-idx3-ubyte.gz"
+expect 2 'train-images-idx3-ubyte.gz: the header.s dimensions need 47040000 bytes of data, the file has more' -- run "$src/examples/lenet5.mnn" --steps 1 --data-dir "$work/bomb"
+
 # Checkpoints: a real one, then damaged copies.
 "$graphc" run "$src/examples/lenet5.mnn" --steps 1 --save "$work/ck.st" --quiet > /dev/null
 what="a missing checkpoint"
 expect 2 'missing.st: cannot open' -- eval "$src/examples/lenet5.mnn" --load "$work/missing.st"
+what="a checkpoint that is a FIFO"
+mkfifo "$work/fifo.st"
+expect 2 'fifo.st: not a regular file [(]a FIFO[)], cannot be a checkpoint' -- eval "$src/examples/lenet5.mnn" --load "$work/fifo.st"
 what="a checkpoint cut short"
 head -c 5000 "$work/ck.st" > "$work/cut.st"
 expect 2 'cut.st: ' -- eval "$src/examples/lenet5.mnn" --load "$work/cut.st"
@@ -183,11 +210,56 @@ expect 2 'huge.st: the header length 9223372036854775807 is larger than' -- eval
 what="a checkpoint with a damaged header"
 cp "$work/ck.st" "$work/damaged.st"; printf 'x' | dd of="$work/damaged.st" bs=1 seek=20 conv=notrunc status=none
 expect 2 'damaged.st: ' -- eval "$src/examples/lenet5.mnn" --load "$work/damaged.st"
+what="a checkpoint header nesting 100,000 brackets"
+{ printf '\x46\x0d\x03\x00\x00\x00\x00\x00{"a":'; head -c 100000 /dev/zero | tr '\0' '['; head -c 100000 /dev/zero | tr '\0' ']'; printf '}'; } > "$work/nested.st"
+expect 2 'nested.st: the header nests deeper than 16 levels' -- eval "$src/examples/lenet5.mnn" --load "$work/nested.st"
+# edit_checkpoint OUT PYTHON: a copy of ck.st whose header h (a dict) and data d (a bytearray, at
+# offsets relative to the data) the Python statements change.
+edit_checkpoint() {
+  python3 - "$work/ck.st" "$work/$1" "$2" <<'PY'
+import json, struct, sys
+b = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<Q', b[:8])[0]
+h, d = json.loads(b[8:8 + n]), bytearray(b[8 + n:])
+def put(name, value):  # sets the first element of an F32 tensor
+    begin = h[name]['data_offsets'][0]
+    d[begin:begin + 4] = struct.pack('<f', value)
+exec(sys.argv[3])
+text = h if isinstance(h, str) else json.dumps(h)
+open(sys.argv[2], 'wb').write(struct.pack('<Q', len(text)) + text.encode() + bytes(d))
+PY
+}
+for value in -1 nan inf; do
+  what="a checkpoint whose step counter is $value"
+  edit_checkpoint "step_$value.st" "put('sgd/iterations', float('$value'))"
+  expect 2 "step_$value.st: the step counter 'sgd/iterations' must be a whole number from 0 to 2\\^24, found -?$value" \
+    -- run "$src/examples/lenet5.mnn" --steps 5 --load "$work/step_$value.st"
+done
+what="a checkpoint beyond the run's steps"
+edit_checkpoint step_1000.st "put('sgd/iterations', 1000.0)"
+expect 2 "step_1000.st: the checkpoint is at step 1000, beyond this run's 5 steps" -- run "$src/examples/lenet5.mnn" --steps 5 --load "$work/step_1000.st"
+what="a checkpoint naming a tensor twice"
+edit_checkpoint twice.st "t = json.dumps(h); k = '\"c1/bias\": ' + json.dumps(h['c1/bias']); h = t[:-1] + ', ' + k + '}'"
+expect 2 "twice.st: tensor 'c1/bias' appears twice in the header" -- eval "$src/examples/lenet5.mnn" --load "$work/twice.st"
+what="a checkpoint whose metadata step is negative"
+edit_checkpoint meta_step.st "h['__metadata__']['step'] = '-5'"
+expect 2 "meta_step.st: the metadata field 'step' must be a whole number from 0 up, found '-5'" -- eval "$src/examples/lenet5.mnn" --load "$work/meta_step.st"
+what="a checkpoint whose report sums are NaN"
+edit_checkpoint meta_sums.st "h['__metadata__']['report_sums'] = 'nan 0'"
+expect 2 "meta_sums.st: the metadata field 'report_sums' must be a finite number, found 'nan'" -- run "$src/examples/lenet5.mnn" --steps 5 --load "$work/meta_sums.st"
 what="a checkpoint of another model (a variable's shape differs)"
 sed 's/Dense(d1, 84/Dense(d1, 80/' "$src/examples/lenet5.mnn" > "$work/other.mnn"
 expect 2 "ck.st: variable 'd2/kernel' is f32\\[120,80\\] in the model but F32\\[120,84\\]" -- eval "$work/other.mnn" --load "$work/ck.st"
 what="a checkpoint to write into a missing directory"
 expect 2 'no/such/dir/b.st: cannot write' -- run "$src/examples/lenet5.mnn" --steps 1 --save "$work/no/such/dir/b.st"
+# Said before any training (the run would be lost): a directory where a file should go.
+mkdir -p "$work/outdir"
+what="a checkpoint to write that names a directory"
+expect 2 'outdir: cannot write a checkpoint there [(]it is a directory[)]' -- run "$src/examples/lenet5.mnn" --epochs 5 --save "$work/outdir"
+what="--metrics-json naming a directory"
+expect 2 'outdir: cannot write the metrics there [(]it is a directory[)]' -- run "$src/examples/lenet5.mnn" --epochs 5 --metrics-json "$work/outdir"
+what="dump -o naming a directory"
+expect 2 'outdir: cannot write the dump there [(]it is a directory[)]' -- dump "$src/examples/lenet5.mnn" --stage graph -o "$work/outdir"
 
 # Flags and verbs.
 what="a flag value of the wrong type"

@@ -12,10 +12,9 @@
 #include <memory>
 #include <utility>
 
-#include "support/diagnostics.h"
-#include "support/regular_file.h"
 #include "frontend/lexer.h"
 #include "support/diagnostics.h"
+#include "support/regular_file.h"
 
 namespace graphc {
 namespace {

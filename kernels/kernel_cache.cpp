@@ -63,9 +63,7 @@ bool readDescriptor(int fd, std::string* bytes) {
   }
 }
 
-std::string trailer(const std::string& bytes, const std::string& key) {
-  return kMagic + sha256Hex(bytes + key) + "\n";
-}
+std::string trailer(const std::string& bytes, const std::string& key) { return kMagic + sha256Hex(bytes + key) + "\n"; }
 
 // Opens the entry at path and checks it: a regular file of this user's that no one else can write
 // (openTrustedFile), ending with the trailer of its bytes and key. Returns the open descriptor, to
@@ -74,12 +72,15 @@ int openVerifiedEntry(const std::string& path, const std::string& key, std::stri
   int fd = openTrustedFile(path, problem);
   if (fd < 0) return -1;
   std::string bytes;
-  if (!readDescriptor(fd, &bytes)) *problem = std::string("unreadable: ") + std::strerror(errno);
-  else if (bytes.size() < kTrailerSize) *problem = "truncated";
+  if (!readDescriptor(fd, &bytes))
+    *problem = std::string("unreadable: ") + std::strerror(errno);
+  else if (bytes.size() < kTrailerSize)
+    *problem = "truncated";
   else if (bytes.compare(bytes.size() - kTrailerSize, kTrailerSize,
                          trailer(bytes.substr(0, bytes.size() - kTrailerSize), key)) != 0)
     *problem = "checksum mismatch";
-  else return fd;
+  else
+    return fd;
   ::close(fd);
   return -1;
 }
@@ -266,10 +267,9 @@ std::string ensureRuntime(const std::string& folder, const Halide::Target& targe
     std::cerr << "graphc: kernel cache entry " << path << " is unusable (" << problem << "); rebuilding it\n";
     std::remove(path.c_str());
   }
-  buildEntry(
-      folder, path, key,
-      [&](const std::string& object) { Halide::compile_standalone_runtime(object, runtimeTarget); },
-      {"-Wl,-soname," + name});
+  buildEntry(folder, path, key,
+             [&](const std::string& object) { Halide::compile_standalone_runtime(object, runtimeTarget); },
+             {"-Wl,-soname," + name});
   std::string problem;
   if (!loadRuntimeEntry(path, key, &problem))
     throw CacheUnavailable("the Halide runtime entry just built does not load: " + problem);

@@ -1,13 +1,11 @@
 // \file dlopen of a cached program and the hooks installed in its private Halide runtime.
 #include "kernels/loaded_kernel.h"
 
+#include <Halide.h>
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <Halide.h>
-#include <dlfcn.h>
 
 #include <cerrno>
 #include <cstdlib>

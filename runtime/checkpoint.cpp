@@ -17,12 +17,11 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "support/diagnostics.h"
-#include "support/regular_file.h"
 #include "passes/optimizer.h"
 #include "runtime/metrics_json.h"
 #include "runtime/session.h"
 #include "support/diagnostics.h"
+#include "support/regular_file.h"
 
 // Tensors are copied to and from the file as raw memory, so the host must be little-endian.
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "safetensors data is little-endian");
@@ -158,8 +157,9 @@ SafetensorsFile readSafetensors(const std::string& path) {
       const std::string& key = parsed.get_ref<const std::string&>();
       if (!keysOfOpenObjects.back().insert(key).second)
         throw InputError(path + ": " +
-                         (keysOfOpenObjects.size() == 1 ? "tensor '" + key + "' appears twice in the header"
-                                                        : "the header's key '" + key + "' appears twice in one object"));
+                         (keysOfOpenObjects.size() == 1
+                              ? "tensor '" + key + "' appears twice in the header"
+                              : "the header's key '" + key + "' appears twice in one object"));
     }
     return true;
   };

@@ -80,8 +80,8 @@ IdxArray readIdx(const std::string& path) {
   // decompressing the rest.
   uint64_t got = readUpTo(f, path, count + 1, a.data);
   if (got != count)
-    throw InputError(path + ": the header's dimensions need " + std::to_string(count) + " bytes of data, the file has " +
-                     (got < count ? std::to_string(got) + " (truncated?)" : "more"));
+    throw InputError(path + ": the header's dimensions need " + std::to_string(count) +
+                     " bytes of data, the file has " + (got < count ? std::to_string(got) + " (truncated?)" : "more"));
   return a;
 }
 

@@ -61,7 +61,8 @@ int evalVerb(const std::vector<std::string>& args) {
   EvalResult r = evaluateCheckpoint(model, options, std::cout);
   fmt::print("{}\n", testResultLine(r.testLoss, r.testMetrics));
   std::fflush(stdout);
-  if (metricsPath) writeTextFile(*metricsPath, evalJson(r, options.loadPath, targetName(options.compile.target)), "the metrics");
+  if (metricsPath)
+    writeTextFile(*metricsPath, evalJson(r, options.loadPath, targetName(options.compile.target)), "the metrics");
   return 0;
 }
 

@@ -52,7 +52,10 @@ expect_stages check "$work/check.err" "${front[@]}" autodiff
   { fail "run --verify-each"; cat "$work/verified.err"; }
 diff <(grep -v 'images/s' "$work/run.out") <(grep -v 'images/s' "$work/verified.out") > /dev/null &&
   passed=$((passed + 1)) || fail "run --verify-each changed the run's output"
-[ ! -s "$work/verified.err" ] && passed=$((passed + 1)) || { fail "run --verify-each printed to stderr"; cat "$work/verified.err"; }
+# Nothing may reach the standard error stream but the sanitizer build's one-line notice that ASan
+# cannot follow makecontext/swapcontext (scripts/test.sh runs this test under ASan too).
+grep -v "WARNING: ASan doesn't fully support makecontext/swapcontext" "$work/verified.err" > "$work/verified.rest" || true
+[ ! -s "$work/verified.rest" ] && passed=$((passed + 1)) || { fail "run --verify-each printed to stderr"; cat "$work/verified.err"; }
 for example in "$src"/examples/*.mnn; do
   "$graphc" dump "$example" --stage fused --verify-each > /dev/null 2> "$work/err" && passed=$((passed + 1)) ||
     { fail "dump $(basename "$example") --stage fused --verify-each"; cat "$work/err"; }

@@ -18,6 +18,15 @@ step() { echo; echo "=== test.sh: $* ($(date -u +%H:%M:%S))"; }
 step "0/3 every C++ source formatted as .clang-format says"
 scripts/check_format.sh
 
+# Test-only oracles, not needed to build or run graphc (so not in scripts/setup.sh): PyTorch for
+# tests/e2e/pytorch_steps.sh, which fails under CI=true when it is missing.
+if ! dpkg-query -W -f='${Status}' python3-torch 2>/dev/null | grep -q "install ok installed"; then
+  echo "test.sh: installing the test-only Debian package python3-torch"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-torch
+fi
+
 step "1/3 the test suite on the normal build"
 ctest --test-dir build --output-on-failure
 

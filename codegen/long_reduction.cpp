@@ -53,9 +53,13 @@ Expr finished(const std::function<Expr(Expr)>& finish, Expr value, Halide::Type 
 
 }  // namespace
 
-LongReduction longReduction(const std::string& name, const Shape& outShape, const std::vector<int64_t>& extents,
-                            Halide::Type type, ReduceOp op, const LowerContext& context, const ReductionTerm& term,
-                            const std::function<Expr(Expr)>& finish) {
+// One level: chunks of `chunk` terms; on GPU targets the partials are reduced again, level by
+// level, until one thread per output adds at most `chunk` of them.
+LongReduction reduceLevel(const std::string& name, int level, const Shape& outShape,
+                          const std::vector<int64_t>& extents, Halide::Type type, ReduceOp op,
+                          const LowerContext& context, const ReductionTerm& term,
+                          const std::function<Expr(Expr)>& finish) {
+  const int64_t chunkSize = context.gpu ? kGpuReductionFanIn : kReductionChunk;
   LongReduction out;
   out.result = Func(name);
   std::vector<Var> ov = namedVars("o", outShape.size());
@@ -63,25 +67,26 @@ LongReduction longReduction(const std::string& name, const Shape& outShape, cons
   size_t k = extents.size();
   int64_t total = 1;
   for (int64_t e : extents) total *= e;
-  if (k == 0 || total <= kReductionChunk) {
-    RDom r = domain(extents.empty() ? std::vector<int64_t>{1} : extents, name + "_r");
+  if (k == 0 || total <= chunkSize) {
+    RDom r = domain(extents.empty() ? std::vector<int64_t>{1} : extents,
+                    name + "_r" + (level > 0 ? std::to_string(level) : ""));
     Expr t = term(ov, extents.empty() ? std::vector<Expr>{} : rvars(r));
     Expr value = op == ReduceOp::Sum ? Halide::sum(t) : Halide::maximum(t);
     out.result(outArgs) = finished(finish, value, type);
     return out;
   }
-  // The chunk: the innermost reduced axes whose product fits in kReductionChunk, or, when the
-  // innermost axis alone is longer, kReductionChunk consecutive elements of it.
+  // The chunk: the innermost reduced axes whose product fits in chunkSize, or, when the
+  // innermost axis alone is longer, chunkSize consecutive elements of it.
   size_t innerStart = k;
   int64_t innerCount = 1;
-  while (innerStart > 0 && innerCount * extents[innerStart - 1] <= kReductionChunk) innerCount *= extents[--innerStart];
+  while (innerStart > 0 && innerCount * extents[innerStart - 1] <= chunkSize) innerCount *= extents[--innerStart];
   bool split = innerStart == k;
   int64_t last = extents.back();
   std::vector<int64_t> chunkExtents(extents.begin(),
                                     extents.begin() + static_cast<std::ptrdiff_t>(split ? k - 1 : innerStart));
-  if (split) chunkExtents.push_back((last + kReductionChunk - 1) / kReductionChunk);
+  if (split) chunkExtents.push_back((last + chunkSize - 1) / chunkSize);
   std::vector<int64_t> innerExtents =
-      split ? std::vector<int64_t>{kReductionChunk}
+      split ? std::vector<int64_t>{chunkSize}
             : std::vector<int64_t>(extents.begin() + static_cast<std::ptrdiff_t>(innerStart), extents.end());
 
   // partial[chunk..., out...] (user order): the chunk's terms in sequence, in the terms' type.
@@ -89,13 +94,13 @@ LongReduction longReduction(const std::string& name, const Shape& outShape, cons
   std::vector<Var> hv(ov.rbegin(), ov.rend());  // partial's arguments, Halide order
   for (auto it = cv.rbegin(); it != cv.rend(); ++it) hv.push_back(*it);
   std::vector<Expr> partialArgs(hv.begin(), hv.end());
-  RDom ri = domain(innerExtents, name + "_ri");
+  RDom ri = domain(innerExtents, name + "_ri" + (level > 0 ? std::to_string(level) : ""));
   std::vector<Expr> red;
   Expr inRange = Halide::Internal::const_true();
   if (split) {
     red.assign(cv.begin(), cv.end() - 1);
-    Expr position = cv.back() * static_cast<int>(kReductionChunk) + ri.x;
-    if (last % kReductionChunk != 0) {
+    Expr position = cv.back() * static_cast<int>(chunkSize) + ri.x;
+    if (last % chunkSize != 0) {
       inRange = position < static_cast<int>(last);
       position = Halide::min(position, static_cast<int>(last - 1));
     }
@@ -104,15 +109,32 @@ LongReduction longReduction(const std::string& name, const Shape& outShape, cons
     red.assign(cv.begin(), cv.end());
     for (const Expr& e : rvars(ri)) red.push_back(e);
   }
-  Func partial(name + "_chunks");
+  Func partial(name + "_chunks" + (level > 0 ? std::to_string(level) : ""));
   partial(partialArgs) = neutral(type, op);
   Expr t = term(ov, red);
-  if (split && last % kReductionChunk != 0) t = Halide::select(inRange, t, neutral(type, op));
+  if (split && last % chunkSize != 0) t = Halide::select(inRange, t, neutral(type, op));
   partial(partialArgs) = combine(op, partial(partialArgs), t);
+
+  int64_t chunkCount = 1;
+  for (int64_t e : chunkExtents) chunkCount *= e;
+  if (context.gpu && chunkCount > chunkSize) {
+    // A tree: the partials are the next level's terms; each level is one kernel over every
+    // partial of the level, in parallel.
+    LongReduction next = reduceLevel(
+        name, level + 1, outShape, chunkExtents, type, op, context,
+        [partial](const std::vector<Var>& v, const std::vector<Expr>& red) {
+          std::vector<Expr> args(v.rbegin(), v.rend());
+          for (auto it = red.rbegin(); it != red.rend(); ++it) args.push_back(*it);
+          return Func(partial)(args);
+        },
+        finish);
+    next.helpers.insert(next.helpers.begin(), partial);
+    return next;
+  }
 
   // The partials combined in chunk order: float64 for a float sum on the CPU; GPU targets keep
   // float32 (OpenCL devices need not support doubles).
-  RDom rc = domain(chunkExtents, name + "_rc");
+  RDom rc = domain(chunkExtents, name + "_rc" + (level > 0 ? std::to_string(level) : ""));
   std::vector<Expr> readArgs = outArgs;
   for (int i = 0; i < rc.dimensions(); ++i) readArgs.push_back(rc[i]);
   Expr p = partial(readArgs);
@@ -150,6 +172,12 @@ LongReduction longReduction(const std::string& name, const Shape& outShape, cons
     }
   };
   return out;
+}
+
+LongReduction longReduction(const std::string& name, const Shape& outShape, const std::vector<int64_t>& extents,
+                            Halide::Type type, ReduceOp op, const LowerContext& context, const ReductionTerm& term,
+                            const std::function<Expr(Expr)>& finish) {
+  return reduceLevel(name, 0, outShape, extents, type, op, context, term, finish);
 }
 
 void addReduction(LoweredNode& out, const LongReduction& r) {

@@ -1,7 +1,7 @@
 // \file Reductions over many terms, accumulated in fixed-size chunks: float32 partial sums of at
-// most kReductionChunk terms each, computed in parallel, then added in float64 (float32 on GPU
-// targets). The chunks are fixed by the shape alone, never by the thread count, so a result is
-// the same bit for bit on any number of threads.
+// most kReductionChunk terms each, computed in parallel, then added in float64 (on GPU targets,
+// a tree of float32 partial sums of fan-in kGpuReductionFanIn). The chunks are fixed by the shape alone, never by the
+// thread count, so a result is the same bit for bit on any number of threads.
 #pragma once
 
 #include "codegen/lowering.h"
@@ -13,6 +13,10 @@ namespace graphc {
 // stays within 1e-6 relative of the exact one, where one float32 accumulator drifts by 1e-5
 // (tests/kernels/test_numerics.cpp).
 constexpr int64_t kReductionChunk = 64;
+
+// GPU targets: a tree of fan-in 16 instead (a thread per partial at every level, then at most
+// 16 partials per output on one thread), so no thread adds more than 16 values in sequence.
+constexpr int64_t kGpuReductionFanIn = 16;
 
 enum class ReduceOp { Sum, Max };
 

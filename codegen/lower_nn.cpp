@@ -329,6 +329,21 @@ LoweredNode lowerMaxPoolGrad(LowerContext& c) {
     return best[1] * g.kw + best[0];
   });
   out.helpers.push_back(choice);
+  // The window choices in vectors and in parallel over the images, as the gradient that reads
+  // them (they were computed one window at a time).
+  int channels = static_cast<int>(dy[3]);
+  bool narrow = channels < 8;
+  bool parallel = dy[0] >= 2 && dy[0] * oh * ow * channels >= 32768;
+  out.extraSchedule = [choice, narrow, parallel]() mutable {
+    std::vector<Var> a = choice.args();  // (c, ow, oh, n)
+    if (narrow) {
+      Var fused("fused_cw");
+      choice.fuse(a[0], a[1], fused).vectorize(fused, 8, Halide::TailStrategy::GuardWithIf);
+    } else {
+      choice.vectorize(a[0], 8, Halide::TailStrategy::GuardWithIf);
+    }
+    if (parallel) choice.parallel(a[3]);
+  };
   int candH = (g.kh + g.sh - 1) / g.sh, candW = (g.kw + g.sw - 1) / g.sw;
   RDom q({{0, candW}, {0, candH}}, c.name("q"));
   out.func = Func(c.name());
@@ -339,7 +354,12 @@ LoweredNode lowerMaxPoolGrad(LowerContext& c) {
     Expr valid = wy >= 0 && wy < oh && wx >= 0 && wx < ow && offH < g.kh && offW < g.kw;
     Expr wyc = Halide::clamp(wy, 0, oh - 1), wxc = Halide::clamp(wx, 0, ow - 1);
     Expr chosen = at(choice, {v[0], wyc, wxc, v[3]}) == offH * g.kw + offW;
-    return Halide::sum(Halide::select(valid && chosen, at(c.inputs[1], {v[0], wyc, wxc, v[3]}), 0.0f));
+    Expr term = Halide::select(valid && chosen, at(c.inputs[1], {v[0], wyc, wxc, v[3]}), 0.0f);
+    // Windows that do not overlap (stride >= size, the usual 2x2 / 2): one candidate, no
+    // reduction (an inline reduction of one term is still a loop and a buffer per element).
+    if (candH == 1 && candW == 1)
+      return Halide::Internal::substitute(q.x.name(), 0, Halide::Internal::substitute(q.y.name(), 0, term));
+    return Halide::sum(term);
   });
   return out;
 }

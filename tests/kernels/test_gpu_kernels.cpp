@@ -73,6 +73,9 @@ TEST(GpuKernels, ChunkedReductionsMatchTheReference) {
   std::vector<int> outputs = {g.add(Op::ReduceSum, {x}, axes({0, 1, 2})), g.add(Op::ReduceMean, {x}, axes({0, 1, 2})),
                               g.add(Op::ReduceMax, {x}, axes({0, 1, 2})), g.add(Op::ReduceSum, {x}, axes({0, 1, 2, 3})),
                               g.add(Op::SumLike, {x, input("bias", zeros({8}))})};
+  // LeNet-5's bias gradients (batch 32).
+  for (Shape big : {Shape{32, 28, 28, 6}, Shape{32, 10, 10, 16}, Shape{32, 120}, Shape{32, 10}})
+    outputs.push_back(g.add(Op::SumLike, {input("d", randomTensor(big, rng)), input("b", zeros({big.back()}))}));
   int scores = input("scores", randomTensor({300, 10}, rng, -3, 3));
   int labels = input("labels", randomIds(300, 10, rng));
   outputs.push_back(g.add(Op::SoftmaxCrossEntropy, {scores, labels}));

@@ -336,12 +336,7 @@ LoweredNode lowerMaxPoolGrad(LowerContext& c) {
   bool parallel = dy[0] >= 2 && dy[0] * oh * ow * channels >= 32768;
   out.extraSchedule = [choice, narrow, parallel]() mutable {
     std::vector<Var> a = choice.args();  // (c, ow, oh, n)
-    if (narrow) {
-      Var fused("fused_cw");
-      choice.fuse(a[0], a[1], fused).vectorize(fused, 8, Halide::TailStrategy::GuardWithIf);
-    } else {
-      choice.vectorize(a[0], 8, Halide::TailStrategy::GuardWithIf);
-    }
+    if (!narrow) choice.vectorize(a[0], 8, Halide::TailStrategy::GuardWithIf);
     if (parallel) choice.parallel(a[3]);
   };
   int candH = (g.kh + g.sh - 1) / g.sh, candW = (g.kw + g.sw - 1) / g.sw;

@@ -29,14 +29,7 @@ void schedulePure(Halide::Func& f, const Shape& shape) {
   auto vars = pureVars(f);
   size_t rank = vars.size();
   if (rank == 0) return;
-  if (shape.back() >= kVector) {
-    f.vectorize(vars[0], kVector);
-  } else if (rank >= 3 && shape.back() * shape[rank - 2] >= kVector) {
-    // Fewer channels than a vector (LeNet-5's 6): vectors along the channels and the width
-    // together, which are dense in memory, instead of one scalar per element.
-    Halide::Var fused("fused_cw");
-    f.fuse(vars[0], vars[1], fused).vectorize(fused, kVector);
-  }
+  if (shape.back() >= kVector) f.vectorize(vars[0], kVector);
   if (rank >= 2 && shape.front() >= 2 && elementCount(shape) >= kParallelWork) f.parallel(vars[rank - 1]);
 }
 

@@ -269,7 +269,7 @@ LoweredNode lowerConvBackpropFilterNarrow(LowerContext& c) {
     xt.compute_root().vectorize(w, lanes).parallel(b);
     total.compute_root().vectorize(lane).parallel(kh);
     total.update().reorder(lane, co, rc, ci, kw, kh).vectorize(lane).unroll(co).parallel(kh);
-    partial.compute_at(total, rc).vectorize(lane).unroll(co);
+    partial.compute_at(total, rc).store_in(Halide::MemoryType::Register).vectorize(lane).unroll(co);
     partial.update().reorder(lane, co, r.x, r.y, r.z).vectorize(lane).unroll(co);
     f.compute_root();
   };

@@ -3,6 +3,17 @@
 // references, with a relative bound (1e-6) that a sequential float32 sum fails. Each test also
 // computes that sequential float32 sum (what graphc lowered every reduction to before issue 19)
 // and checks that it does exceed the bound on the same data, so the bound keeps its teeth.
+//
+// Worst relative errors measured with the lowering before issue 19 (one float32 accumulator in
+// sequence) and after (chunks of 64, their sums added in float64), each test printing its own:
+//   reduce_sum / reduce_mean per channel of [64,28,28,8]   3.0e-6 -> 2.8e-8
+//   reduce_sum of 100,000 terms from 1e-4 to 1e8           4.1e-6 -> 1.1e-7
+//   batch mean / batch variance                            5.7e-6 / 7.5e-6 -> 4.3e-8 / 4.0e-8
+//   sum_like (bias gradient), 8 / 6 channels                5.7e-6 / 1.8e-6 -> 3.3e-8 / 2.9e-8
+//   filter gradient, 8 output channels                      9.1e-6 -> 5.1e-8
+//   probs_cross_entropy over 60,000 rows                    3.3e-6 -> 4.1e-9
+//   BatchNorm's batch variance on MNIST, worst of 8 channels 5.3e-4 -> 1.2e-7
+//   exp(1e30), exp(+inf), exp(NaN), sigmoid(-1e30), inf * 0   0, 0, 0, 1, 0 -> inf, inf, NaN, 0, NaN
 #include <gtest/gtest.h>
 
 #include <cmath>

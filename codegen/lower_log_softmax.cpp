@@ -25,7 +25,7 @@ LoweredNode lowerLogSoftmax(LowerContext& c) {
   defineFunc(mx, rank - 1, [&](const std::vector<Var>& v) { return Halide::maximum(atRow(c.inputs[0], v, r)); });
   defineFunc(lse, rank - 1, [&](const std::vector<Var>& v) {
     Expr m = at(mx, toExprs(v));
-    return m + Halide::log(Halide::sum(Halide::exp(atRow(c.inputs[0], v, r) - m)));
+    return m + Halide::log(Halide::sum(finiteSafeExp(atRow(c.inputs[0], v, r) - m)));
   });
   LoweredNode out;
   out.helpers = {mx, lse};
@@ -48,7 +48,7 @@ LoweredNode lowerLogSoftmaxGrad(LowerContext& c) {
   out.func = Func(c.name());
   defineFunc(out.func, rank, [&](const std::vector<Var>& v) {
     std::vector<Var> lead(v.begin(), v.end() - 1);
-    return at(c.inputs[1], toExprs(v)) - Halide::exp(at(c.inputs[0], toExprs(v))) * at(total, toExprs(lead));
+    return at(c.inputs[1], toExprs(v)) - finiteSafeExp(at(c.inputs[0], toExprs(v))) * at(total, toExprs(lead));
   });
   return out;
 }

@@ -1,5 +1,6 @@
 // \file Halide lowerings of the dense-compute ops: matmul, convolution and its two gradients,
 // max pooling and its gradient, reshape.
+#include <algorithm>
 #include <limits>
 
 #include "codegen/lowering.h"
@@ -157,6 +158,42 @@ LoweredNode lowerConvBackpropInput(LowerContext& c) {
   return out;
 }
 
+// The filter gradient's reduction over N*OH*OW, in chunks of whole rows of one image or of whole
+// images, fixed by the shape: each chunk is summed in float32 registers, the chunks' sums are
+// added in float64 (float32 on GPU targets, whose devices need not support doubles).
+struct FilterChunks {
+  int rows = 1, images = 1;  // per chunk
+  int blocks = 1;            // row blocks per image
+  int count = 1;             // chunks
+};
+
+// The largest divisor of extent that is at most limit (at least 1).
+int largestDivisorAtMost(int64_t extent, int64_t limit) {
+  for (int64_t d = std::min(extent, std::max<int64_t>(limit, 1)); d > 1; --d)
+    if (extent % d == 0) return static_cast<int>(d);
+  return 1;
+}
+
+// termsPerRow: the sequential terms one accumulator adds per output row (the row's width, or
+// for the narrow lowering its vector chunks). Chunks hold at most kChunkTerms of them, so that a
+// float32 accumulator's error stays that of a short sum.
+FilterChunks filterChunks(const Shape& dy, int64_t termsPerRow) {
+  constexpr int64_t kChunkTerms = 128;
+  FilterChunks f;
+  int64_t perImage = dy[1] * termsPerRow;
+  if (perImage <= kChunkTerms) {
+    f.rows = static_cast<int>(dy[1]);
+    f.images = largestDivisorAtMost(dy[0], kChunkTerms / perImage);
+  } else {
+    f.rows = largestDivisorAtMost(dy[1], kChunkTerms / termsPerRow);
+  }
+  f.blocks = static_cast<int>(dy[1] / f.rows);
+  f.count = static_cast<int>(dy[0] / f.images) * f.blocks;
+  return f;
+}
+
+Halide::Type chunkSumType(const LowerContext& c) { return c.gpu ? Halide::Float(32) : Halide::Float(64); }
+
 // dw[kh,kw,ci,co] = sum over n,oh,ow of dy[n,oh,ow,co] * x[n, oh*sh + kh*dh - padTop, ow*sw + kw*dw - padLeft, ci]
 LoweredNode lowerConvBackpropFilterWide(LowerContext& c) {
   ConvGeometry g = geometry(c.node);
@@ -165,15 +202,25 @@ LoweredNode lowerConvBackpropFilterWide(LowerContext& c) {
   std::vector<Func> helpers;
   bool pads = readsPadding(g, c.inShape(0), dy, wShape[0], wShape[1]);
   Func xp = pads ? paddedCopy(c.inputs[0], c.inShape(0), helpers, c.name("xp")) : c.inputs[0];
-  RDom r({{0, static_cast<int>(dy[2])}, {0, static_cast<int>(dy[1])}, {0, static_cast<int>(dy[0])}}, c.name("r"));
-  Var co("d3"), ci("d2"), kw("d1"), kh("d0");
-  Expr ow = r.x, oh = r.y, n = r.z;
+  FilterChunks chunks = filterChunks(dy, dy[2]);
+  RDom r({{0, static_cast<int>(dy[2])}, {0, chunks.rows}, {0, chunks.images}}, c.name("r"));
+  Var co("d3"), ci("d2"), kw("d1"), kh("d0"), k("chunk");
+  Expr ow = r.x, oh = (k % chunks.blocks) * chunks.rows + r.y, n = (k / chunks.blocks) * chunks.images + r.z;
   Func acc(c.name("acc"));
-  acc(co, ci, kw, kh) = 0.0f;
-  acc(co, ci, kw, kh) += at(c.inputs[1], {n, oh, ow, co}) *
-                         at(xp, {n, oh * g.sh + kh * g.dh - g.padTop, ow * g.sw + kw * g.dw - g.padLeft, ci});
+  acc(co, ci, kw, kh, k) = 0.0f;
+  acc(co, ci, kw, kh, k) += at(c.inputs[1], {n, oh, ow, co}) *
+                            at(xp, {n, oh * g.sh + kh * g.dh - g.padTop, ow * g.sw + kw * g.dw - g.padLeft, ci});
+  RDom rc(0, chunks.count, c.name("rc"));
+  Func total(c.name("total"));
+  Halide::Type sumType = chunkSumType(c);
+  total(co, ci, kw, kh) = Halide::cast(sumType, 0);
+  total(co, ci, kw, kh) += Halide::cast(sumType, acc(co, ci, kw, kh, rc));
   // Vector over output channels, rows over input channels (or the kernel width for one channel).
-  LoweredNode out = tiledReduction(acc, r, wShape, 3, wShape[2] > 1 ? 2 : 1, c.name(), c.lanes);
+  LoweredNode out = tiledReduction(total, rc, wShape, 3, wShape[2] > 1 ? 2 : 1, c.name(), c.lanes);
+  out.func = Func(c.name());
+  out.func(co, ci, kw, kh) = Halide::cast<float>(total(co, ci, kw, kh));
+  out.tile.chunkAccumulator = acc;
+  out.tile.chunkDomain = r;
   out.helpers = helpers;
   return out;
 }
@@ -181,39 +228,49 @@ LoweredNode lowerConvBackpropFilterWide(LowerContext& c) {
 // The same gradient for fewer than 8 output channels: too few to vectorize, so the sum runs
 // one vector register (8 or 16 lanes) of output columns at a time in its lanes (partial sums
 // per lane, added at the end), over width-innermost copies of dy (zero beyond its width) and of
-// the zero-padded input.
+// the zero-padded input. Each chunk of images (filterChunks) is summed in float32 lanes, then
+// added to the lanes' float64 totals.
 LoweredNode lowerConvBackpropFilterNarrow(LowerContext& c) {
   ConvGeometry g = geometry(c.node);
   const Shape& dyShape = c.inShape(1);
   int outW = static_cast<int>(dyShape[2]);
   int lanes = c.lanes;
-  int chunks = (outW + lanes - 1) / lanes;
+  int widthChunks = (outW + lanes - 1) / lanes;
   Var w("w"), ch("ch"), h("h"), b("b");
   Func dyt(c.name("dyt")), xt(c.name("xt"));
   dyt(w, ch, h, b) = Halide::select(w < outW, c.inputs[1](ch, Halide::min(w, outW - 1), h, b), 0.0f);
   Func xp = padded(c.inputs[0], c.inShape(0), 0.0f);
   xt(w, ch, h, b) = xp(ch, w, h, b);
-  RDom r({{0, chunks}, {0, static_cast<int>(dyShape[1])}, {0, static_cast<int>(dyShape[0])}}, c.name("r"));
-  Var lane("lane"), co("d3"), ci("d2"), kw("d1"), kh("d0");
-  Expr ow = r.x * lanes + lane, oh = r.y, n = r.z;
+  FilterChunks chunks = filterChunks(dyShape, widthChunks);
+  RDom r({{0, widthChunks}, {0, chunks.rows}, {0, chunks.images}}, c.name("r"));
+  Var lane("lane"), co("d3"), ci("d2"), kw("d1"), kh("d0"), k("chunk");
+  Expr ow = r.x * lanes + lane, oh = (k % chunks.blocks) * chunks.rows + r.y,
+       n = (k / chunks.blocks) * chunks.images + r.z;
   Func partial(c.name("lanes"));
-  partial(lane, co, ci, kw, kh) = 0.0f;
-  partial(lane, co, ci, kw, kh) +=
+  partial(lane, co, ci, kw, kh, k) = 0.0f;
+  partial(lane, co, ci, kw, kh, k) +=
       dyt(ow, co, oh, n) * xt(ow * g.sw + kw * g.dw - g.padLeft, ci, oh * g.sh + kh * g.dh - g.padTop, n);
+  Halide::Type sumType = chunkSumType(c);
+  RDom rc(0, chunks.count, c.name("rc"));
+  Func total(c.name("total"));
+  total(lane, co, ci, kw, kh) = Halide::cast(sumType, 0);
+  total(lane, co, ci, kw, kh) += Halide::cast(sumType, partial(lane, co, ci, kw, kh, rc));
   RDom l(0, lanes, c.name("l"));
   LoweredNode out;
   out.hint = ScheduleHint::Custom;
   out.func = Func(c.name());
-  out.func(co, ci, kw, kh) = Halide::sum(partial(l, co, ci, kw, kh));
+  out.func(co, ci, kw, kh) = Halide::cast<float>(Halide::sum(total(l, co, ci, kw, kh)));
   Func f = out.func;
   int outChannels = static_cast<int>(c.outShape[3]);
-  out.customStages = {dyt, xt, partial, f};
+  out.customStages = {dyt, xt, total, f};
   out.customSchedule = [=]() mutable {
-    partial.bound(co, 0, outChannels);
+    total.bound(co, 0, outChannels);
     dyt.compute_root().vectorize(w, lanes).parallel(b);
     xt.compute_root().vectorize(w, lanes).parallel(b);
-    partial.compute_root().vectorize(lane).parallel(kh);
-    partial.update().reorder(lane, co, r.x, r.y, r.z, ci, kw, kh).vectorize(lane).unroll(co).parallel(kh);
+    total.compute_root().vectorize(lane).parallel(kh);
+    total.update().reorder(lane, co, rc, ci, kw, kh).vectorize(lane).unroll(co).parallel(kh);
+    partial.compute_at(total, rc).store_in(Halide::MemoryType::Register).vectorize(lane).unroll(co);
+    partial.update().reorder(lane, co, r.x, r.y, r.z).vectorize(lane).unroll(co);
     f.compute_root();
   };
   return out;
@@ -272,6 +329,16 @@ LoweredNode lowerMaxPoolGrad(LowerContext& c) {
     return best[1] * g.kw + best[0];
   });
   out.helpers.push_back(choice);
+  // The window choices in vectors and in parallel over the images, as the gradient that reads
+  // them (they were computed one window at a time).
+  int channels = static_cast<int>(dy[3]);
+  bool narrow = channels < 8;
+  bool parallel = dy[0] >= 2 && dy[0] * oh * ow * channels >= 32768;
+  out.extraSchedule = [choice, narrow, parallel]() mutable {
+    std::vector<Var> a = choice.args();  // (c, ow, oh, n)
+    if (!narrow) choice.vectorize(a[0], 8, Halide::TailStrategy::GuardWithIf);
+    if (parallel) choice.parallel(a[3]);
+  };
   int candH = (g.kh + g.sh - 1) / g.sh, candW = (g.kw + g.sw - 1) / g.sw;
   RDom q({{0, candW}, {0, candH}}, c.name("q"));
   out.func = Func(c.name());
@@ -282,7 +349,12 @@ LoweredNode lowerMaxPoolGrad(LowerContext& c) {
     Expr valid = wy >= 0 && wy < oh && wx >= 0 && wx < ow && offH < g.kh && offW < g.kw;
     Expr wyc = Halide::clamp(wy, 0, oh - 1), wxc = Halide::clamp(wx, 0, ow - 1);
     Expr chosen = at(choice, {v[0], wyc, wxc, v[3]}) == offH * g.kw + offW;
-    return Halide::sum(Halide::select(valid && chosen, at(c.inputs[1], {v[0], wyc, wxc, v[3]}), 0.0f));
+    Expr term = Halide::select(valid && chosen, at(c.inputs[1], {v[0], wyc, wxc, v[3]}), 0.0f);
+    // Windows that do not overlap (stride >= size, the usual 2x2 / 2): one candidate, no
+    // reduction (an inline reduction of one term is still a loop and a buffer per element).
+    if (candH == 1 && candW == 1)
+      return Halide::Internal::substitute(q.x.name(), 0, Halide::Internal::substitute(q.y.name(), 0, term));
+    return Halide::sum(term);
   });
   return out;
 }

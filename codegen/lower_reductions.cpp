@@ -1,6 +1,8 @@
 // \file Halide lowerings of reductions, broadcasts, softmax and the classification losses and metrics.
 #include <algorithm>
+#include <functional>
 
+#include "codegen/long_reduction.h"
 #include "codegen/lowering.h"
 
 namespace graphc {
@@ -24,12 +26,14 @@ Expr rvarFor(const RDom& r, const std::vector<size_t>& dims, size_t i) {
   return r[static_cast<int>(dims.size() - 1 - i)];
 }
 
-// reduce_sum / reduce_mean / reduce_max / argmax over attr axes.
+// reduce_sum / reduce_mean / reduce_max / argmax over attr axes. Sums and maxima go through
+// longReduction (chunked: accurate over many terms, and parallel over the chunks).
 LowerFn reduce(Op kind) {
   return [kind](LowerContext& c) {
     const Shape& in = c.inShape(0);
     auto axesAttr = c.node.attrs.getInts("axes");
     std::vector<size_t> axes(axesAttr.begin(), axesAttr.end());
+    std::sort(axes.begin(), axes.end());
     bool keep = c.node.attrs.getInt("keepdims");
     LoweredNode out;
     out.func = Func(c.name());
@@ -39,27 +43,45 @@ LowerFn reduce(Op kind) {
       defineFunc(out.func, 0, [&](const std::vector<Var>&) { return kind == Op::Argmax ? Expr(0) : c.inputs[0](); });
       return out;
     }
-    RDom r = domainOver(in, axes, c.name("r"));
-    defineFunc(out.func, c.outShape.size(), [&](const std::vector<Var>& v) {
+    // The input's index at an output position and a reduced position.
+    auto inputIndex = [&in, &axes, keep](const std::vector<Var>& v, const std::vector<Expr>& red) {
       std::vector<Expr> idx;
       size_t outDim = 0, reducedSeen = 0;
       for (size_t d = 0; d < in.size(); ++d) {
         bool reduced = std::find(axes.begin(), axes.end(), d) != axes.end();
         if (reduced) {
-          idx.push_back(rvarFor(r, axes, reducedSeen++));
+          idx.push_back(red[reducedSeen++]);
           if (keep) ++outDim;
         } else {
           idx.push_back(v[outDim++]);
         }
       }
-      Expr value = at(c.inputs[0], idx);
-      if (kind == Op::ReduceSum) return Halide::sum(value);
-      if (kind == Op::ReduceMax) return Halide::maximum(value);
-      if (kind == Op::Argmax) return Halide::cast<int>(Halide::argmax(value)[0]);
-      int64_t count = 1;
-      for (size_t a : axes) count *= in[a];
-      return Halide::sum(value) / static_cast<float>(count);
-    });
+      return idx;
+    };
+    if (kind == Op::Argmax) {
+      RDom r = domainOver(in, axes, c.name("r"));
+      std::vector<Expr> red;
+      for (size_t i = 0; i < axes.size(); ++i) red.push_back(rvarFor(r, axes, i));
+      defineFunc(out.func, c.outShape.size(), [&](const std::vector<Var>& v) {
+        return Halide::cast<int>(Halide::argmax(at(c.inputs[0], inputIndex(v, red)))[0]);
+      });
+      return out;
+    }
+    std::vector<int64_t> extents;
+    int64_t count = 1;
+    for (size_t a : axes) {
+      extents.push_back(in[a]);
+      count *= in[a];
+    }
+    std::function<Expr(Expr)> finish;
+    if (kind == Op::ReduceMean)
+      finish = [count](Expr s) { return s / Halide::cast(s.type(), Expr(static_cast<double>(count))); };
+    LongReduction r = longReduction(
+        c.name(), c.outShape, extents, halideType(c.node.dtype), kind == Op::ReduceMax ? ReduceOp::Max : ReduceOp::Sum,
+        c, [&](const std::vector<Var>& v, const std::vector<Expr>& red) { return at(c.inputs[0], inputIndex(v, red)); },
+        finish);
+    addReduction(out, r);
+    out.func = r.result;
     return out;
   };
 }
@@ -87,26 +109,39 @@ LoweredNode lowerBroadcastLike(LowerContext& c) {
   return out;
 }
 
-// Input 0 summed over the dimensions that broadcasting stretched to reach it from input 1's shape.
+// Input 0 summed over the dimensions that broadcasting stretched to reach it from input 1's shape
+// (a bias gradient: N*H*W terms per channel), chunked by longReduction.
 LoweredNode lowerSumLike(LowerContext& c) {
   const Shape& big = c.inShape(0);
   const Shape& target = c.outShape;
   size_t offset = big.size() - target.size();
   std::vector<size_t> reduced;
+  std::vector<int64_t> extents;
   for (size_t d = 0; d < big.size(); ++d)
-    if (d < offset || (target[d - offset] == 1 && big[d] != 1)) reduced.push_back(d);
-  RDom r = domainOver(big, reduced, c.name("r"));
+    if (d < offset || (target[d - offset] == 1 && big[d] != 1)) {
+      reduced.push_back(d);
+      extents.push_back(big[d]);
+    }
   LoweredNode out;
   out.func = Func(c.name());
-  defineFunc(out.func, target.size(), [&](const std::vector<Var>& v) {
+  auto index = [&](const std::vector<Var>& v, const std::vector<Expr>& red) {
     std::vector<Expr> idx;
     size_t k = 0;
     for (size_t d = 0; d < big.size(); ++d) {
-      auto it = std::find(reduced.begin(), reduced.end(), d);
-      idx.push_back(it != reduced.end() ? rvarFor(r, reduced, k++) : Expr(v[d - offset]));
+      bool isReduced = std::find(reduced.begin(), reduced.end(), d) != reduced.end();
+      idx.push_back(isReduced ? red[k++] : Expr(v[d - offset]));
     }
-    return reduced.empty() ? at(c.inputs[0], idx) : Halide::sum(at(c.inputs[0], idx));
-  });
+    return idx;
+  };
+  if (reduced.empty()) {
+    defineFunc(out.func, target.size(), [&](const std::vector<Var>& v) { return at(c.inputs[0], index(v, {})); });
+    return out;
+  }
+  LongReduction r = longReduction(
+      c.name(), target, extents, halideType(c.node.dtype), ReduceOp::Sum, c,
+      [&](const std::vector<Var>& v, const std::vector<Expr>& red) { return at(c.inputs[0], index(v, red)); });
+  addReduction(out, r);
+  out.func = r.result;
   return out;
 }
 
@@ -117,22 +152,29 @@ Expr atLast(const Func& f, const std::vector<Var>& rest, Expr last) {
   return at(f, idx);
 }
 
+// The maximum and the sum of exponentials of each row go through longReduction, so that rows
+// with many classes are summed accurately too.
 LoweredNode lowerSoftmax(LowerContext& c) {
   const Shape& in = c.inShape(0);
   size_t rank = in.size();
-  RDom r(0, static_cast<int>(in.back()), c.name("r"));
-  Func mx(c.name("max")), den(c.name("sum"));
-  std::vector<Var> rest = userVars(rank - 1);
-  defineFunc(mx, rank - 1, [&](const std::vector<Var>& v) { return Halide::maximum(atLast(c.inputs[0], v, r)); });
-  defineFunc(den, rank - 1, [&](const std::vector<Var>& v) {
-    return Halide::sum(Halide::exp(atLast(c.inputs[0], v, r) - at(mx, toExprs(v))));
-  });
+  Shape lead(in.begin(), in.end() - 1);
+  std::vector<int64_t> row{in.back()};
   LoweredNode out;
-  out.helpers = {mx, den};
+  LongReduction mx = longReduction(
+      c.name("max"), lead, row, Halide::Float(32), ReduceOp::Max, c,
+      [&](const std::vector<Var>& v, const std::vector<Expr>& red) { return atLast(c.inputs[0], v, red[0]); });
+  addReduction(out, mx);
+  LongReduction den = longReduction(c.name("sum"), lead, row, Halide::Float(32), ReduceOp::Sum, c,
+                                    [&](const std::vector<Var>& v, const std::vector<Expr>& red) {
+                                      return finiteSafeExp(atLast(c.inputs[0], v, red[0]) - at(mx.result, toExprs(v)));
+                                    });
+  addReduction(out, den);
+  out.helpers.push_back(mx.result);
+  out.helpers.push_back(den.result);
   out.func = Func(c.name());
   defineFunc(out.func, rank, [&](const std::vector<Var>& v) {
     std::vector<Var> lead(v.begin(), v.end() - 1);
-    return Halide::exp(at(c.inputs[0], toExprs(v)) - at(mx, toExprs(lead))) / at(den, toExprs(lead));
+    return finiteSafeExp(at(c.inputs[0], toExprs(v)) - at(mx.result, toExprs(lead))) / at(den.result, toExprs(lead));
   });
   return out;
 }
@@ -140,18 +182,18 @@ LoweredNode lowerSoftmax(LowerContext& c) {
 LoweredNode lowerSoftmaxGrad(LowerContext& c) {
   const Shape& in = c.inShape(0);
   size_t rank = in.size();
-  RDom r(0, static_cast<int>(in.back()), c.name("r"));
-  Func dot(c.name("dot"));
-  defineFunc(dot, rank - 1, [&](const std::vector<Var>& v) {
-    return Halide::sum(atLast(c.inputs[0], v, r) * atLast(c.inputs[1], v, r));
-  });
   LoweredNode out;
-  out.helpers = {dot};
+  LongReduction dot = longReduction(c.name("dot"), Shape(in.begin(), in.end() - 1), {in.back()}, Halide::Float(32),
+                                    ReduceOp::Sum, c, [&](const std::vector<Var>& v, const std::vector<Expr>& red) {
+                                      return atLast(c.inputs[0], v, red[0]) * atLast(c.inputs[1], v, red[0]);
+                                    });
+  addReduction(out, dot);
+  out.helpers.push_back(dot.result);
   out.func = Func(c.name());
   defineFunc(out.func, rank, [&](const std::vector<Var>& v) {
     std::vector<Var> lead(v.begin(), v.end() - 1);
     Expr y = at(c.inputs[0], toExprs(v));
-    return y * (at(c.inputs[1], toExprs(v)) - at(dot, toExprs(lead)));
+    return y * (at(c.inputs[1], toExprs(v)) - at(dot.result, toExprs(lead)));
   });
   return out;
 }
@@ -174,31 +216,60 @@ Expr oneHot(const LowerContext& c, const Rows& s, Expr n, Expr j) {
 }
 
 // logsumexp of each row of the logits, computed stably around the row maximum.
-Func logSumExp(const LowerContext& c, const Rows& s, std::vector<Func>& helpers) {
-  RDom r(0, s.classes, c.name("rc"));
+Func logSumExp(const LowerContext& c, const Rows& s, LoweredNode& out) {
+  std::vector<int64_t> row{s.classes};
+  Shape rowsShape{s.batch};
+  LongReduction mx = longReduction(c.name("max"), rowsShape, row, Halide::Float(32), ReduceOp::Max, c,
+                                   [&](const std::vector<Var>& v, const std::vector<Expr>& red) {
+                                     return at(c.inputs[0], {v[0], red[0]});
+                                   });
+  addReduction(out, mx);
+  Halide::Func m = mx.result;
+  LongReduction lse = longReduction(
+      c.name("lse"), rowsShape, row, Halide::Float(32), ReduceOp::Sum, c,
+      [&](const std::vector<Var>& v, const std::vector<Expr>& red) {
+        return finiteSafeExp(at(c.inputs[0], {v[0], red[0]}) - m(v[0]));
+      },
+      nullptr);
+  addReduction(out, lse);
   Var n("d0");
-  Func mx(c.name("max")), lse(c.name("lse"));
-  mx(n) = Halide::maximum(at(c.inputs[0], {n, r}));
-  lse(n) = mx(n) + Halide::log(Halide::sum(Halide::exp(at(c.inputs[0], {n, r}) - mx(n))));
-  helpers.push_back(mx);
-  helpers.push_back(lse);
-  return lse;
+  Func result(c.name("logsumexp"));
+  result(n) = m(n) + Halide::log(lse.result(n));
+  out.helpers.push_back(m);
+  out.helpers.push_back(lse.result);
+  out.helpers.push_back(result);
+  return result;
+}
+
+// The mean over the batch of a per-row (or per-element: classes > 1) term, chunked.
+Func batchMean(const LowerContext& c, const Rows& s, int64_t classes, LoweredNode& out,
+               const std::function<Expr(Expr n, Expr j)>& term) {
+  std::vector<int64_t> extents{s.batch};
+  if (classes > 1) extents.push_back(classes);
+  float batch = static_cast<float>(s.batch);
+  LongReduction r = longReduction(
+      c.name(), {}, extents, Halide::Float(32), ReduceOp::Sum, c,
+      [&](const std::vector<Var>&, const std::vector<Expr>& red) {
+        return term(red[0], classes > 1 ? red[1] : Expr(0));
+      },
+      [batch](Expr total) { return total / Halide::cast(total.type(), batch); });
+  addReduction(out, r);
+  return r.result;
 }
 
 LoweredNode lowerSoftmaxCrossEntropy(LowerContext& c) {
   Rows s = rows(c);
   LoweredNode out;
-  Func lse = logSumExp(c, s, out.helpers);
+  Func lse = logSumExp(c, s, out);
   if (s.ids) {
-    RDom rn(0, s.batch, c.name("rn"));
-    Expr label = Halide::clamp(at(c.inputs[1], {rn}), 0, s.classes - 1);
-    out.func = Func(c.name());
-    out.func() = Halide::sum(lse(rn) - at(c.inputs[0], {rn, label})) / static_cast<float>(s.batch);
+    out.func = batchMean(c, s, 1, out, [&](Expr n, Expr) {
+      Expr label = Halide::clamp(at(c.inputs[1], {n}), 0, s.classes - 1);
+      return lse(n) - at(c.inputs[0], {n, label});
+    });
   } else {
-    RDom r({{0, s.classes}, {0, s.batch}}, c.name("r"));
-    out.func = Func(c.name());
-    out.func() = Halide::sum(at(c.inputs[1], {r.y, r.x}) * (lse(r.y) - at(c.inputs[0], {r.y, r.x}))) /
-                 static_cast<float>(s.batch);
+    out.func = batchMean(c, s, s.classes, out, [&](Expr n, Expr j) {
+      return at(c.inputs[1], {n, j}) * (lse(n) - at(c.inputs[0], {n, j}));
+    });
   }
   return out;
 }
@@ -206,12 +277,12 @@ LoweredNode lowerSoftmaxCrossEntropy(LowerContext& c) {
 LoweredNode lowerSoftmaxCrossEntropyGrad(LowerContext& c) {
   Rows s = rows(c);
   LoweredNode out;
-  Func lse = logSumExp(c, s, out.helpers);
+  Func lse = logSumExp(c, s, out);
   Var j("d1"), n("d0");
   out.func = Func(c.name());
   Expr g = c.inputs[2]();
   out.func(j, n) =
-      (Halide::exp(at(c.inputs[0], {n, j}) - lse(n)) - oneHot(c, s, n, j)) * g / static_cast<float>(s.batch);
+      (finiteSafeExp(at(c.inputs[0], {n, j}) - lse(n)) - oneHot(c, s, n, j)) * g / static_cast<float>(s.batch);
   return out;
 }
 
@@ -219,11 +290,11 @@ constexpr float kProbEpsilon = 1e-7f;  // Keras' backend epsilon, used to clip p
 
 LoweredNode lowerProbsCrossEntropy(LowerContext& c) {
   Rows s = rows(c);
-  RDom r({{0, s.classes}, {0, s.batch}}, c.name("r"));
-  Expr p = Halide::clamp(at(c.inputs[0], {r.y, r.x}), kProbEpsilon, 1.0f - kProbEpsilon);
   LoweredNode out;
-  out.func = Func(c.name());
-  out.func() = -Halide::sum(oneHot(c, s, r.y, r.x) * Halide::log(p)) / static_cast<float>(s.batch);
+  out.func = batchMean(c, s, s.classes, out, [&](Expr n, Expr j) {
+    Expr p = Halide::clamp(at(c.inputs[0], {n, j}), kProbEpsilon, 1.0f - kProbEpsilon);
+    return -(oneHot(c, s, n, j) * Halide::log(p));
+  });
   return out;
 }
 
@@ -249,11 +320,10 @@ LoweredNode lowerAccuracy(LowerContext& c) {
     truth(n) = at(c.inputs[1], {n});
   else
     truth(n) = Halide::cast<int>(Halide::argmax(at(c.inputs[1], {n, rc}))[0]);
-  RDom rn(0, s.batch, c.name("rn"));
   LoweredNode out;
   out.helpers = {predicted, truth};
-  out.func = Func(c.name());
-  out.func() = Halide::sum(Halide::select(predicted(rn) == truth(rn), 1.0f, 0.0f)) / static_cast<float>(s.batch);
+  out.func =
+      batchMean(c, s, 1, out, [&](Expr n, Expr) { return Halide::select(predicted(n) == truth(n), 1.0f, 0.0f); });
   return out;
 }
 

@@ -2,6 +2,7 @@
 #include "codegen/lowering.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace graphc {
 
@@ -52,6 +53,12 @@ Halide::Expr broadcastInput(const LowerContext& c, size_t i, const std::vector<H
 std::string LowerContext::name(const std::string& suffix) const {
   std::string base = opName(node.op) + "_" + std::to_string(node.id);
   return suffix.empty() ? base : base + "_" + suffix;
+}
+
+Halide::Expr finiteSafeExp(Halide::Expr x) {
+  constexpr float kLogOfFloatMax = 88.7228394f;  // above it, exp(x) rounds to +inf
+  Halide::Expr inf = Halide::Expr(std::numeric_limits<float>::infinity());
+  return Halide::strict_float(Halide::select(Halide::is_nan(x), x, x > kLogOfFloatMax, inf, Halide::exp(x)));
 }
 
 int vectorLanes(const Halide::Target& target) {

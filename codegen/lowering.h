@@ -47,6 +47,13 @@ struct TileSpec {
   // packsMatmulPanels); transposedPanels when b is a transposed view, packed in 8x8 blocks.
   bool packPanels = false;
   bool transposedPanels = false;
+  // A reduction summed in chunks (the filter gradient over N*OH*OW): when defined, accumulator
+  // adds up, over the node's rdom (the chunks), chunkAccumulator(..., chunk), a Func with one
+  // more (outermost) dimension whose register tile sums one chunk over chunkDomain. The tile is
+  // then computed afresh for every chunk and added to accumulator (float64 on the CPU), so no
+  // float32 register holds more than one chunk's terms.
+  Halide::Func chunkAccumulator;
+  Halide::RDom chunkDomain;
 };
 
 struct LoweredNode {
@@ -119,6 +126,12 @@ std::vector<Halide::Var> userVars(size_t rank);
 // Input i's element at an output position under NumPy broadcasting: the leading dimensions it
 // lacks are dropped and its dimensions of size 1 stay at index 0.
 Halide::Expr broadcastInput(const LowerContext& c, size_t i, const std::vector<Halide::Var>& vars);
+
+// exp(x) that is +inf above float32's range and NaN for a NaN, as libm's: Halide's exp builds
+// its result's exponent from an integer that overflows for large arguments, so exp(1e30) and
+// exp(+inf) come out 0 and exp(NaN) 0 (and sigmoid(-1e30) 1). strict_float keeps the NaN test
+// from being optimized away under fast-math flags.
+Halide::Expr finiteSafeExp(Halide::Expr x);
 
 using LowerFn = std::function<LoweredNode(LowerContext&)>;
 

@@ -84,9 +84,11 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
   // Parallel over the outer dimensions that are not tiled (the batch of an activation, the
   // kernel rows and columns of a filter gradient); fused when the outermost alone is too short
   // to keep both cores busy (5 kernel rows split 3:2).
+  bool chunked = t.chunkAccumulator.defined();
   double work = elementCount(shape);
-  for (int i = 0; i < lowered.rdom.dimensions(); ++i)
-    if (const int64_t* e = Halide::Internal::as_const_int(lowered.rdom[i].extent())) work *= static_cast<double>(*e);
+  for (const Halide::RDom& domain : {lowered.rdom, t.chunkDomain})
+    for (int i = 0; domain.defined() && i < domain.dimensions(); ++i)
+      if (const int64_t* e = Halide::Internal::as_const_int(domain[i].extent())) work *= static_cast<double>(*e);
   std::vector<size_t> untiled;
   for (size_t i = rank; i-- > 0;)
     if (i != vd && i != ud) untiled.push_back(i);
@@ -105,6 +107,27 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
   }
 
   acc.compute_at(out, uo);
+  Halide::RDom accDomain = lowered.rdom;
+  if (chunked) {
+    // The tile's float64 sums (two registers per float32 one), then the per-chunk float32 tile
+    // inside the loop over chunks.
+    auto totalVars = pureVars(acc);
+    Halide::Stage totalUpdate = acc.update();
+    std::vector<Halide::VarOrRVar> totalOrder;
+    if (vectorized) totalOrder.push_back(totalVars[vd]);
+    totalOrder.push_back(totalVars[ud]);
+    for (int i = 0; i < lowered.rdom.dimensions(); ++i) totalOrder.push_back(lowered.rdom[i]);
+    totalUpdate.reorder(totalOrder);
+    if (vectorized) {
+      acc.vectorize(totalVars[vd], t.lanes);
+      totalUpdate.vectorize(totalVars[vd], t.lanes);
+    }
+    acc.unroll(totalVars[ud]);
+    totalUpdate.unroll(totalVars[ud]);
+    acc = t.chunkAccumulator;
+    acc.compute_at(t.accumulator, lowered.rdom[0]);
+    accDomain = t.chunkDomain;
+  }
   if (t.packPanels) {
     Halide::Func b = t.matmulOperands[1];
     Halide::Func panel = b.in(acc);
@@ -139,7 +162,7 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
     inner.push_back(avo);
   }
   inner.push_back(au);
-  for (int i = 0; i < lowered.rdom.dimensions(); ++i) inner.push_back(lowered.rdom[i]);
+  for (int i = 0; i < accDomain.dimensions(); ++i) inner.push_back(accDomain[i]);
   update.reorder(inner);
   if (vectorized) update.vectorize(avi).unroll(avo);
   update.unroll(au);

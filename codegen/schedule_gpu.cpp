@@ -166,9 +166,14 @@ void scheduleTiledGpu(LoweredNode& lowered, const Shape& shape, int64_t elements
   out.compute_root();
   std::vector<Halide::Var> vars = out.args();
   int64_t inner = shape.back();
+  // A chunked reduction (TileSpec::chunkAccumulator): each chunk's tile is computed inside the
+  // thread's loop over the chunks, into registers, and added to the thread's totals.
+  Halide::Func chunkAcc = lowered.tile.chunkAccumulator;
+  bool chunked = chunkAcc.defined();
   if (inner % kPerThread != 0 || elements / kPerThread < kThreads) {
     Halide::Var thread = flatGpuTile(out, vars, blocking(elements, true));
     acc.compute_at(out, thread);
+    if (chunked) chunkAcc.compute_at(acc, lowered.rdom[0]);
     return;
   }
   Halide::Var io("io"), ii("ii");
@@ -184,6 +189,14 @@ void scheduleTiledGpu(LoweredNode& lowered, const Shape& shape, int64_t elements
   for (int i = 0; i < lowered.rdom.dimensions(); ++i) order.push_back(lowered.rdom[i]);
   for (size_t i = 1; i < accVars.size(); ++i) order.push_back(accVars[i]);
   acc.update().reorder(order).unroll(accVars[0]);
+  if (!chunked) return;
+  chunkAcc.compute_at(acc, lowered.rdom[0]);
+  std::vector<Halide::Var> chunkVars = chunkAcc.args();
+  chunkAcc.unroll(chunkVars[0]);
+  std::vector<Halide::VarOrRVar> chunkOrder = {chunkVars[0]};
+  for (int i = 0; i < lowered.tile.chunkDomain.dimensions(); ++i) chunkOrder.push_back(lowered.tile.chunkDomain[i]);
+  for (size_t i = 1; i < chunkVars.size(); ++i) chunkOrder.push_back(chunkVars[i]);
+  chunkAcc.update().reorder(chunkOrder).unroll(chunkVars[0]);
 }
 
 }  // namespace

@@ -18,6 +18,15 @@ step() { echo; echo "=== test.sh: $* ($(date -u +%H:%M:%S))"; }
 step "0/3 every C++ source formatted as .clang-format says"
 scripts/check_format.sh
 
+# Test-only oracles, not needed to build or run graphc (so not in scripts/setup.sh): PyTorch for
+# tests/e2e/pytorch_steps.sh, which fails under CI=true when it is missing.
+if ! dpkg-query -W -f='${Status}' python3-torch 2>/dev/null | grep -q "install ok installed"; then
+  echo "test.sh: installing the test-only Debian package python3-torch"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-torch
+fi
+
 step "1/3 the test suite on the normal build"
 ctest --test-dir build --output-on-failure
 
@@ -54,12 +63,14 @@ step "2/3 the test suite under the sanitizers (a subset, see below)"
 # Left to the normal build: determinism (lenet5_one_epoch's code, run twice), dump_stages (3.2 min)
 # and ptx (both mostly Halide and LLVM, not instrumented, compiling every example; their front end
 # is replayed by fuzz_regressions.frontend, the GPU schedules are checked by the kernel tests),
-# interrupt (signal timing), and the tests that run kernels on PoCL, opencl_training,
+# interrupt (signal timing), pytorch_steps (three runs through the load, train and save paths that
+# checkpoint already covers; what it adds is a comparison with PyTorch's numbers, not host code),
+# and the tests that run kernels on PoCL, opencl_training,
 # DeviceResidency and GpuKernels: PoCL must be loaded with RTLD_DEEPBIND (kernels/device_runtime.h), which
 # ASan's runtime refuses (it aborts the process), and PoCL's kernels are not instrumented anyway.
 # Two tests at a time, one per core (the tests time nothing, so they may share the machine).
 ctest --test-dir build-sanitize --output-on-failure -j "$JOBS" \
-  -E '^(e2e\.(determinism|dump_stages|ptx|interrupt|opencl_training)|(DeviceResidency|GpuKernels)\..*)$'
+  -E '^(e2e\.(determinism|dump_stages|ptx|interrupt|opencl_training|pytorch_steps)|(DeviceResidency|GpuKernels)\..*)$'
 
 step "3/3 fuzzing, ${FUZZ_SECONDS} s per target"
 fuzz() {

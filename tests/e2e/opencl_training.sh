@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# End-to-end: LeNet-5 trained for 200 steps with --target opencl (the GPU schedules, run by PoCL
-# on this CPU, from a cold PoCL kernel cache as on a fresh CI machine) and with --target host
-# from the same seed: the two loss curves (mean loss of every 20 steps) and the test results
-# agree within float tolerance. Exits 77 (ctest: skipped) when no OpenCL platform is installed.
+# End-to-end: LeNet-5 trained with --target opencl (the GPU schedules, run by PoCL on this CPU,
+# from a cold PoCL kernel cache as on a fresh CI machine) and with --target host from the same
+# seed. After 3 steps every weight agrees within float rounding (|diff| <= 1e-6 + 1e-4 |w|;
+# measured: at most 1.5e-8). Over 200 steps the loss curves (mean loss of every 20 steps) and the
+# test results agree within 1e-2 relative: the host adds a reduction's chunk sums in float64 and
+# the GPU in a float32 tree (issue 19), and LeNet-5's steep descent between steps 100 and 200
+# amplifies those 1e-8 differences to about 1.4e-3. Exits 77 (ctest: skipped) when no OpenCL
+# platform is installed.
 set -uo pipefail
 graphc="$1"; src="$2"; work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -17,10 +21,31 @@ sed -e '/early_stopping/d' -e 's/^\( *\)metrics *=.*/&\n\1validation = none\n\1e
 grep -q 'eval_every = 20' "$work/lenet5.mnn" || { echo "FAIL: could not derive the model"; exit 1; }
 for target in host opencl; do
   if ! "$graphc" run "$work/lenet5.mnn" --target "$target" --steps 200 --seed 3 --quiet \
-       --metrics-json "$work/$target.json" > "$work/$target.out" 2>&1; then
+       --metrics-json "$work/$target.json" > "$work/$target.out" 2>&1 ||
+     ! "$graphc" run "$work/lenet5.mnn" --target "$target" --steps 3 --seed 3 --quiet \
+       --save "$work/$target.safetensors" > "$work/$target.out" 2>&1; then
     echo "FAIL: graphc run --target $target"; cat "$work/$target.out"; exit 1
   fi
 done
+python3 - "$work/host.safetensors" "$work/opencl.safetensors" <<'PY'
+import json, struct, sys
+def tensors(path):
+    blob = open(path, "rb").read()
+    (n,) = struct.unpack("<Q", blob[:8])
+    header, data = json.loads(blob[8:8 + n]), blob[8 + n:]
+    return {k: struct.unpack("<%df" % ((v["data_offsets"][1] - v["data_offsets"][0]) // 4),
+                             data[v["data_offsets"][0]:v["data_offsets"][1]])
+            for k, v in header.items() if k != "__metadata__"}
+host, gpu = (tensors(p) for p in sys.argv[1:3])
+assert sorted(host) == sorted(gpu), (sorted(host), sorted(gpu))
+worst = 0.0
+for name in host:
+    for a, b in zip(host[name], gpu[name]):
+        worst = max(worst, abs(a - b))
+        assert abs(a - b) <= 1e-6 + 1e-4 * abs(a), f"FAIL: {name} after 3 steps: host {a}, opencl {b}"
+print(f"after 3 steps: {len(host)} tensors agree, largest difference {worst:.2e}")
+PY
+[ $? -eq 0 ] || exit 1
 python3 - "$work/host.json" "$work/opencl.json" <<'PY'
 import json, sys
 host, gpu = (json.load(open(p)) for p in sys.argv[1:3])
@@ -35,5 +60,5 @@ for key in ("test_loss", "test_accuracy"):
 print("host  ", " ".join(f"{x:.5f}" for x in hl))
 print("opencl", " ".join(f"{x:.5f}" for x in gl))
 print(f"test loss {host['test_loss']:.5f} vs {gpu['test_loss']:.5f}, accuracy {host['test_accuracy']:.4f} vs {gpu['test_accuracy']:.4f}; largest relative difference {worst:.2e}")
-assert worst < 1e-3, f"FAIL: the curves differ by {worst:.2e} (relative), more than float rounding"
+assert worst < 1e-2, f"FAIL: the curves differ by {worst:.2e} (relative), more than rounding differences grow to"
 PY

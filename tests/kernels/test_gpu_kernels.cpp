@@ -55,5 +55,48 @@ TEST(GpuKernels, StagedMatmulMatchesTheReference) {
         << "matmul node " << outputs[i] << " " << g.node(outputs[i]).attrs.toString();
 }
 
+// The chunked reductions of issue 19 with their GPU schedules: per-chunk partials on many threads,
+// then their sum; the filter gradient's per-chunk register tiles inside each thread's loop over
+// the chunks (both lowerings: 8 output channels, and 6, the narrow one).
+TEST(GpuKernels, ChunkedReductionsMatchTheReference) {
+  if (!openclAvailable()) GTEST_SKIP() << "no OpenCL device (scripts/setup.sh installs pocl-opencl-icd)";
+  std::mt19937 rng(19);
+  Graph g;
+  std::map<int, RefTensor> feeds;
+  auto input = [&](const std::string& name, const RefTensor& value) {
+    int id = addPlaceholder(g, name, value.shape, value.dtype);
+    feeds[id] = value;
+    return id;
+  };
+  auto axes = [](std::vector<int64_t> a) { return Attrs().set("axes", a).set("keepdims", int64_t{0}); };
+  int x = input("x", randomTensor({16, 28, 28, 8}, rng, -1, 2));
+  std::vector<int> outputs = {g.add(Op::ReduceSum, {x}, axes({0, 1, 2})), g.add(Op::ReduceMean, {x}, axes({0, 1, 2})),
+                              g.add(Op::ReduceMax, {x}, axes({0, 1, 2})), g.add(Op::ReduceSum, {x}, axes({0, 1, 2, 3})),
+                              g.add(Op::SumLike, {x, input("bias", zeros({8}))})};
+  // LeNet-5's bias gradients (batch 32).
+  for (Shape big : {Shape{32, 28, 28, 6}, Shape{32, 10, 10, 16}, Shape{32, 120}, Shape{32, 10}})
+    outputs.push_back(g.add(Op::SumLike, {input("d", randomTensor(big, rng)), input("b", zeros({big.back()}))}));
+  int scores = input("scores", randomTensor({300, 10}, rng, -3, 3));
+  int labels = input("labels", randomIds(300, 10, rng));
+  outputs.push_back(g.add(Op::SoftmaxCrossEntropy, {scores, labels}));
+  outputs.push_back(g.add(Op::Accuracy, {scores, labels}));
+  for (int64_t channels : {8, 6}) {
+    std::string s = std::to_string(channels);
+    int image = input("image" + s, randomTensor({8, 28, 28, 2}, rng));
+    int w = input("w" + s, randomTensor({3, 3, 2, channels}, rng));
+    int y = g.add(Op::Conv2d, {image, w},
+                  Attrs()
+                      .set("strides", std::vector<int64_t>{1, 1})
+                      .set("dilation", std::vector<int64_t>{1, 1})
+                      .set("padding", std::string("same")));
+    int dy = input("dy" + s, randomTensor(g.node(y).shape, rng));
+    outputs.push_back(g.add(Op::Conv2dBackpropFilter, {image, dy, w}, g.node(y).attrs));
+  }
+  std::vector<RefTensor> got = runHalide(g, outputs, feeds, openclTarget());
+  std::map<int, RefTensor> want = evaluateReference(g, outputs, feeds);
+  for (size_t i = 0; i < outputs.size(); ++i)
+    EXPECT_TRUE(allClose(got[i], want.at(outputs[i]), 1e-5, 1e-5)) << opName(g.node(outputs[i]).op);
+}
+
 }  // namespace
 }  // namespace graphc

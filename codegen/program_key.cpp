@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <set>
 #include <sstream>
 
 #include "codegen_version.h"  // generated: GRAPHC_CODEGEN_HASH
@@ -33,19 +32,6 @@ std::string attrsText(const Attrs& attrs) {
   return os.str();
 }
 
-// Transitive inputs of the outputs, in id order.
-std::set<int> liveNodes(const Graph& graph, const std::vector<int>& outputs) {
-  std::set<int> live;
-  std::vector<int> stack(outputs.begin(), outputs.end());
-  while (!stack.empty()) {
-    int id = stack.back();
-    stack.pop_back();
-    if (!live.insert(id).second) continue;
-    for (int in : graph.node(id).inputs) stack.push_back(in);
-  }
-  return live;
-}
-
 }  // namespace
 
 std::string programDescription(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
@@ -55,7 +41,7 @@ std::string programDescription(const Graph& graph, const std::vector<int>& outpu
      << halideIdentity() << "\ntarget " << target.to_string() << "\nbatch " << batch << "\noutputs";
   for (int id : outputs) os << " %" << id;
   os << "\n";
-  for (int id : liveNodes(graph, outputs)) {
+  for (int id : reachableFrom(graph, outputs)) {
     const Node& n = graph.node(id);
     os << "%" << id << " = " << (n.isGradient ? "grad " : "") << opName(n.op) << "(";
     for (int in : n.inputs) os << "%" << in << ",";

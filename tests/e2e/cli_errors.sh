@@ -171,6 +171,17 @@ what="a sum of 10,000 terms on one line"
 { echo 'x = placeholder(f32, [?, 784])'; printf 'h = x'; for _ in $(seq 9999); do printf ' + x'; done; echo; } > "$work/long_sum.mnn"
 expect 2 'long_sum.mnn:2:4003: error: expected an expression at most 1000 operations deep' -- check "$work/long_sum.mnn"
 
+# Text in other encodings and line-end conventions: named, or read as written.
+what="a model file in UTF-16 (as Windows editors save 'Unicode')"
+printf '%s\n' "$base" | iconv -f UTF-8 -t UTF-16 > "$work/utf16.mnn"
+expect 2 "'.*utf16.mnn' is UTF-16 [(]little-endian[)] text; graphc reads UTF-8: convert it with .iconv -f UTF-16LE -t UTF-8" -- check "$work/utf16.mnn"
+what="a model file in UTF-32 (big-endian, no byte-order mark)"
+printf '%s\n' "$base" | iconv -f UTF-8 -t UTF-32BE > "$work/utf32.mnn"
+expect 2 "'.*utf32.mnn' is UTF-32 [(]big-endian[)] text" -- check "$work/utf32.mnn"
+what="a model file with classic Mac OS line ends (CR only): read line by line, not as one comment"
+printf '# a comment\r%s\rh = frobnicate(x)\r' "$(printf '%s' "$base" | tr '\n' '\r')" > "$work/cr_only.mnn"
+expect 2 'cr_only.mnn:4:5: error: unknown op .frobnicate.' '^ *\^' -- check "$work/cr_only.mnn"
+
 # Files that are not files: refused at once, never read forever.
 mkfifo "$work/fifo.mnn"
 what="a model file that is a FIFO"
@@ -265,9 +276,13 @@ expect 2 'outdir: cannot write the dump there [(]it is a directory[)]' -- dump "
 what="a flag value of the wrong type"
 expect 2 'flag --epochs expects an integer' -- run "$src/examples/lenet5.mnn" --epochs abc
 what="a misspelled flag"
-expect 2 "unknown flag '--epoch'" -- run "$src/examples/lenet5.mnn" --epoch 3
+expect 2 "unknown flag '--epoch' [(]did you mean '--epochs'[?][)]" -- run "$src/examples/lenet5.mnn" --epoch 3
+what="a flag graphc does not have"
+expect 2 "unknown flag '--frobnicate' [(]see --help[)]" -- run "$src/examples/lenet5.mnn" --frobnicate 3
 what="an unknown verb"
 expect 2 "unknown verb 'train'" -- train "$src/examples/lenet5.mnn"
+what="a misspelled verb"
+expect 2 "unknown verb 'rnu' [(]did you mean 'run'[?][)]" -- rnu "$src/examples/lenet5.mnn"
 what="no model file"
 expect 2 'expected a .mnn file' -- run
 what="--save-every without --save"
@@ -291,7 +306,9 @@ if [ -n "$table" ]; then
     echo 'graphc: error: step 2: the loss is NaN; it started at step 1; the first non-finite value is %18 = grad div(%17, %7) : f32[10] (in the backward pass, part of the gradient of %7 = sqrt(%6) : f32[10]  # backward.mnn:6:7)'
     echo '```'
     echo
-    echo "Ctrl-C or SIGTERM during \`graphc run\` exits 130 after saving the \`--save\` checkpoint"
+    echo "Ctrl-C, SIGTERM or SIGHUP during \`graphc run\` exits 130 after the current step, saving the"
+    echo "\`--save\` checkpoint; during the final evaluation or \`graphc eval\` it exits 130 at the next"
+    echo "batch; a second one exits 130 at once, saving nothing and removing a file half-written"
     echo "(\`tests/e2e/interrupt.sh\`)."; } >> "$table"
 fi
 echo "$passed passed, $failures failed"

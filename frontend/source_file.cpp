@@ -16,7 +16,9 @@ namespace {
 // The largest model file read: the seven examples take under 4 KB; a larger file is not a model.
 constexpr uint64_t kMaxModelBytes = 16 << 20;
 
-bool startsWith(const std::string& s, const char* prefix, size_t n) { return s.size() >= n && s.compare(0, n, prefix, n) == 0; }
+bool startsWith(const std::string& s, const char* prefix, size_t n) {
+  return s.size() >= n && s.compare(0, n, prefix, n) == 0;
+}
 
 // The encoding of a file that is not UTF-8 (or ASCII), from its byte-order mark, or, without one,
 // from the zero bytes that UTF-16 and UTF-32 put beside every ASCII character; empty for UTF-8.

@@ -182,12 +182,23 @@ what="a model file with classic Mac OS line ends (CR only): read line by line, n
 printf '# a comment\r%s\rh = frobnicate(x)\r' "$(printf '%s' "$base" | tr '\n' '\r')" > "$work/cr_only.mnn"
 expect 2 'cr_only.mnn:4:5: error: unknown op .frobnicate.' '^ *\^' -- check "$work/cr_only.mnn"
 
+# Some cases run under an address-space limit (ulimit -v, in KiB): a read that grows without bound
+# or an allocation too large fails there at once instead of passing slowly or crashing late.
+limited() {  # limited KIB: a graphc that runs under that limit, for the next expect
+  printf '#!/bin/sh\nulimit -v %s\nexec "%s" "$@"\n' "$1" "$real_graphc" > "$work/graphc-limited"
+  chmod +x "$work/graphc-limited"
+  graphc="$work/graphc-limited"
+}
+real_graphc="$graphc"
+
 # Files that are not files: refused at once, never read forever.
 mkfifo "$work/fifo.mnn"
 what="a model file that is a FIFO"
 expect 2 "cannot read '.*fifo.mnn': not a regular file [(]a FIFO[)]" -- check "$work/fifo.mnn"
-what="a model file that is a device"
+what="a model file that is a device (in 1 GB of address space)"
+limited 1000000
 expect 2 "cannot read '/dev/zero': not a regular file [(]a character device[)]" -- check /dev/zero
+graphc="$real_graphc"
 what="a model file of 20 MB"
 truncate -s 20M "$work/huge.mnn"
 expect 2 "cannot read '.*huge.mnn': larger than 16777216 bytes [(]20971520[)]" -- check "$work/huge.mnn"
@@ -200,7 +211,20 @@ what="a compressed IDX file that inflates beyond its header (a gzip bomb)"
 mkdir -p "$work/bomb/mnist"
 cp "$src"/data/mnist/t10k-* "$src"/data/mnist/train-labels-idx1-ubyte "$work/bomb/mnist/"
 { printf '\x00\x00\x08\x03\x00\x00\xea\x60\x00\x00\x00\x1c\x00\x00\x00\x1c'; head -c 300000000 /dev/zero; } | gzip -1 > "$work/bomb/mnist/train-images-idx3-ubyte.gz"
+limited 1000000
 expect 2 'train-images-idx3-ubyte.gz: the header.s dimensions need 47040000 bytes of data, the file has more' -- run "$src/examples/lenet5.mnn" --steps 1 --data-dir "$work/bomb"
+graphc="$real_graphc"
+
+# The memory plan: a model or a batch larger than memory stops before anything is allocated.
+what="a model whose variables do not fit in memory (4 GB of address space)"
+printf '%s\n' "$base" 'h = Dense(Flatten(x), 2000000)' 'p = Dense(h, 10, activation = softmax)' \
+  'loss = sparse_categorical_crossentropy(p, y)' 'train {' '  data = mnist(scale = 1/255)' \
+  '  feed = {x: image, y: label}' '  optimizer = sgd(lr = 0.01)' '  minimize = loss' '}' > "$work/huge_layer.mnn"
+limited 4000000
+expect 2 "the model's variables would need 5.92 GiB of memory, more than the .* GiB this process can still allocate [(]largest: h/kernel f32\[784,2000000\] 5.84 GiB" 'make its largest layers smaller' -- run "$work/huge_layer.mnn" --steps 1
+what="a batch whose step does not fit in memory (4 GB of address space)"
+expect 2 'a step at batch 60000 would need 31.77 GiB of memory, more than the .* GiB' 'largest: conv1/h = relu f32\[60000,28,28,32\]' 'try --batch [0-9]+ or smaller' -- run "$src/examples/mnist_deep.mnn" --steps 1 --batch 60000
+graphc="$real_graphc"
 
 # Checkpoints: a real one, then damaged copies.
 "$graphc" run "$src/examples/lenet5.mnn" --steps 1 --save "$work/ck.st" --quiet > /dev/null

@@ -17,13 +17,15 @@ std::string errorOf(const std::string& bytes) {
 }
 
 TEST(SourceFile, LineEndsOfEveryConventionBecomeLF) {
-  EXPECT_EQ(decodeModelText("m.mnn", "a\r\nb\r\n"), "a\nb\n");   // Windows
-  EXPECT_EQ(decodeModelText("m.mnn", "a\rb\r"), "a\nb\n");       // classic Mac OS: not one long comment
+  EXPECT_EQ(decodeModelText("m.mnn", "a\r\nb\r\n"), "a\nb\n");  // Windows
+  EXPECT_EQ(decodeModelText("m.mnn", "a\rb\r"), "a\nb\n");      // classic Mac OS: not one long comment
   EXPECT_EQ(decodeModelText("m.mnn", "# c\rx = 1\r\n"), "# c\nx = 1\n");
   EXPECT_EQ(decodeModelText("m.mnn", "a\r\r\nb"), "a\n\nb");
 }
 
-TEST(SourceFile, Utf8ByteOrderMarkIsDropped) { EXPECT_EQ(decodeModelText("m.mnn", "\xEF\xBB\xBFmodel m\n"), "model m\n"); }
+TEST(SourceFile, Utf8ByteOrderMarkIsDropped) {
+  EXPECT_EQ(decodeModelText("m.mnn", "\xEF\xBB\xBFmodel m\n"), "model m\n");
+}
 
 TEST(SourceFile, WideEncodingsAreNamed) {
   using namespace std::string_literals;

@@ -34,8 +34,9 @@ std::vector<BufferNeed> kernelBuffers(const Graph& graph, const FusionPlan& plan
   for (const Kernel& k : plan.kernels) {
     const Node& n = graph.node(k.root);
     std::string name = n.name.empty() ? fmt::format("%{}", k.root) : n.name;
-    needs.push_back({fmt::format("{} = {} {}", name, opName(n.op), typeToString(n.dtype, bindBatch(n.shape, plan.batch))),
-                     bytesOf(n, plan.batch)});
+    needs.push_back(
+        {fmt::format("{} = {} {}", name, opName(n.op), typeToString(n.dtype, bindBatch(n.shape, plan.batch))),
+         bytesOf(n, plan.batch)});
   }
   return needs;
 }
@@ -50,8 +51,9 @@ void checkMemoryFits(const std::string& what, const std::vector<BufferNeed>& buf
   std::string list;
   for (size_t i = 0; i < largest.size() && i < 3; ++i)
     list += fmt::format("{}{} {}", i ? "; " : "", largest[i].what, gib(largest[i].bytes));
-  throw InputError(fmt::format("{} would need {} of memory, more than the {} this process can still allocate (largest: {}){}",
-                               what, gib(total), gib(availableBytes), list, advice.empty() ? "" : "; " + advice));
+  throw InputError(
+      fmt::format("{} would need {} of memory, more than the {} this process can still allocate (largest: {}){}", what,
+                  gib(total), gib(availableBytes), list, advice.empty() ? "" : "; " + advice));
 }
 
 }  // namespace graphc

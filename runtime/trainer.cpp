@@ -203,6 +203,10 @@ void Loop::applyOverrides() {
   if (cfg_.data.kind.empty())
     throw UserError(cfg_.loc, "the train block needs `data`, such as data = mnist(scale = 1/255)");
   if (cfg_.minimize < 0) throw UserError(cfg_.loc, "the train block needs `minimize`, the scalar loss to minimize");
+  // The language requires it: a silent default (SGD at 0.01) would train, slowly, what the user
+  // meant to train with Adam.
+  if (!cfg_.optimizerLoc.valid())
+    throw UserError(cfg_.loc, "the train block needs `optimizer`, such as optimizer = sgd(lr = 0.01) or adam()");
   if (options_.batch) cfg_.batch = *options_.batch;
   if (options_.epochs) cfg_.epochs = *options_.epochs, cfg_.steps = 0;
   if (options_.steps) cfg_.steps = *options_.steps;
@@ -233,9 +237,9 @@ std::vector<int64_t> indexRange(int64_t n, std::mt19937_64* rng) {
 DataSplit Loop::prepareData() {
   std::string dataDir = options_.dataDir.empty() ? defaultDataDir() : options_.dataDir;
   DataSplit data = loadDataSet(cfg_.data, dataDir);
-  checkFeeds(model_.graph, cfg_.feeds, data.train);
+  checkFeeds(model_.graph, cfg_.feeds, data.train, data.files[1]);
   evalFeeds_ = evaluationFeeds(cfg_, model_.graph);
-  checkFeeds(model_.graph, evalFeeds_, data.test);
+  checkFeeds(model_.graph, evalFeeds_, data.test, data.files[3]);
   return data;
 }
 

@@ -215,6 +215,17 @@ limited 1000000
 expect 2 'train-images-idx3-ubyte.gz: the header.s dimensions need 47040000 bytes of data, the file has more' -- run "$src/examples/lenet5.mnn" --steps 1 --data-dir "$work/bomb"
 graphc="$real_graphc"
 
+what="a train block without an optimizer"
+printf '%s\n' "$base" 'p = Dense(Flatten(x), 10, activation = softmax)' 'loss = sparse_categorical_crossentropy(p, y)' \
+  'train {' '  data = mnist(scale = 1/255)' '  feed = {x: image, y: label}' '  minimize = loss' '}' > "$work/no_optimizer.mnn"
+expect 2 'no_optimizer.mnn:5:1: error: the train block needs `optimizer`, such as optimizer = sgd[(]lr = 0.01[)] or adam[(][)]' -- run "$work/no_optimizer.mnn" --steps 1
+
+what="labels outside the model's classes (MNIST's 10 digits, a 5-class output)"
+printf '%s\n' "$base" 'p = Dense(Flatten(x), 5, activation = softmax)' 'loss = sparse_categorical_crossentropy(p, y)' \
+  'train {' '  data = mnist(scale = 1/255)' '  feed = {x: image, y: label}' '  optimizer = sgd(lr = 0.01)' \
+  '  minimize = loss' '}' > "$work/five_classes.mnn"
+expect 2 'five_classes.mnn:7:21: error: .*train-labels-idx1-ubyte: example 0 has label 5, outside the model.s 5 classes [(]softmax_cross_entropy on scores f32\[[?],5\] takes labels 0 to 4[)]; the labels go up to 9' -- run "$work/five_classes.mnn" --steps 1
+
 # The memory plan: a model or a batch larger than memory stops before anything is allocated.
 what="a model whose variables do not fit in memory (4 GB of address space)"
 printf '%s\n' "$base" 'h = Dense(Flatten(x), 2000000)' 'p = Dense(h, 10, activation = softmax)' \
@@ -295,6 +306,11 @@ what="--metrics-json naming a directory"
 expect 2 'outdir: cannot write the metrics there [(]it is a directory[)]' -- run "$src/examples/lenet5.mnn" --epochs 5 --metrics-json "$work/outdir"
 what="dump -o naming a directory"
 expect 2 'outdir: cannot write the dump there [(]it is a directory[)]' -- dump "$src/examples/lenet5.mnn" --stage graph -o "$work/outdir"
+what="compile -o naming a file"
+touch "$work/a_file"
+expect 2 'a_file: -o names an existing file, not a folder for the library' -- compile "$src/examples/lenet5.mnn" -o "$work/a_file"
+what="compile -o in a missing folder"
+expect 2 'no/such/out: cannot create the folder: .*no/such. is missing or not writable [(]No such file or directory[)]' -- compile "$src/examples/lenet5.mnn" -o "$work/no/such/out"
 
 # Flags and verbs.
 what="a flag value of the wrong type"

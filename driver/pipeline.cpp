@@ -2,16 +2,20 @@
 // (--print-after-all), verified after (Debug builds, --verify-each).
 #include "driver/pipeline.h"
 
+#include <fmt/core.h>
+
 #include <chrono>
 #include <functional>
 #include <iostream>
 #include <sstream>
 
+#include "driver/memory_plan.h"
 #include "frontend/lower_program.h"
 #include "frontend/parser.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
 #include "passes/stable_losses.h"
+#include "support/available_memory.h"
 #include "support/diagnostics.h"
 
 namespace graphc {
@@ -164,10 +168,31 @@ CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs
 
 // 8: compiled code.
 
+// "try --batch N": the largest power of two whose buffers fit, from the bytes that grow with the batch.
+std::string smallerBatchAdvice(const Graph& graph, const FusionPlan& plan, uint64_t available) {
+  uint64_t fixed = 0, perExample = 0;
+  for (const Kernel& k : plan.kernels) {
+    const Node& n = graph.node(k.root);
+    uint64_t bytes = static_cast<uint64_t>(numElements(n.shape, 1)) * (n.dtype == DType::Bool ? 1 : 4);
+    (hasBatch(n.shape) ? perExample : fixed) += bytes;
+  }
+  if (perExample == 0 || fixed >= available) return "the model is too large for this machine at any batch size";
+  uint64_t fits = (available - fixed) / perExample, batch = 1;
+  while (batch * 2 <= fits) batch *= 2;
+  return fits == 0 ? "the model is too large for this machine at any batch size"
+                   : fmt::format("try --batch {} or smaller", batch);
+}
+
 CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
                                const CompileOptions& options) {
   auto start = std::chrono::steady_clock::now();
-  CompiledProgram program = buildProgram(graph, outputs, batch, options.target);
+  SimplifiedGraph simple = simplify(graph, outputs);
+  FusionPlan plan = fuse(simple, outputs, batch);
+  // Before any buffer exists: a batch too large stops here with its needs, not in an allocation.
+  uint64_t available = availableMemoryBytes();
+  checkMemoryFits(fmt::format("a step at batch {}", batch), kernelBuffers(simple.graph, plan), available,
+                  smallerBatchAdvice(simple.graph, plan, available));
+  CompiledProgram program = schedule(simple, outputs, plan, options.target);
   double building = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   runStage(
       "jit",

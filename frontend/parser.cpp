@@ -1,20 +1,16 @@
 // \file Recursive-descent parser from .mnn tokens to the AST; one function per grammar rule.
 #include "frontend/parser.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <deque>
 #include <map>
 #include <memory>
 #include <utility>
 
 #include "frontend/lexer.h"
+#include "frontend/source_file.h"
 #include "support/diagnostics.h"
-#include "support/regular_file.h"
 
 namespace graphc {
 namespace {
@@ -26,8 +22,6 @@ constexpr int kMaxDepth = 200;
 // recursive passes after the parser crashed on 20,000 terms: 1,000 is far above any model's
 // need and far below what the stack takes, also in the sanitizer builds.
 constexpr int kMaxExpressionDepth = 1000;
-// The largest model file read: the seven examples take under 4 KB; a larger file is not a model.
-constexpr uint64_t kMaxModelBytes = 16 << 20;
 
 std::string locText(SourceLoc loc) { return std::to_string(loc.line) + ":" + std::to_string(loc.col); }
 
@@ -438,28 +432,6 @@ Program parseProgram(const std::string& file, const std::string& source) {
   return program;
 }
 
-Program parseFile(const std::string& path) {
-  std::string why;
-  int fd = openRegularFile(path, kMaxModelBytes, &why);
-  if (fd < 0) throw InputError("cannot read '" + path + "': " + why);
-  std::string source;
-  char buffer[1 << 16];
-  ssize_t count;
-  while ((count = ::read(fd, buffer, sizeof buffer)) != 0) {
-    if (count < 0 && errno == EINTR) continue;
-    if (count < 0) {
-      int error = errno;
-      ::close(fd);
-      throw InputError("cannot read '" + path + "': " + std::strerror(error));
-    }
-    source.append(buffer, static_cast<size_t>(count));
-    // The file may grow after fstat: the limit holds for what is read, too.
-    if (source.size() > kMaxModelBytes) break;
-  }
-  ::close(fd);
-  if (source.size() > kMaxModelBytes)
-    throw InputError("cannot read '" + path + "': larger than " + std::to_string(kMaxModelBytes) + " bytes");
-  return parseProgram(path, source);
-}
+Program parseFile(const std::string& path) { return parseProgram(path, readModelSource(path)); }
 
 }  // namespace graphc

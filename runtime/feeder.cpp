@@ -20,9 +20,48 @@ std::string where(const Graph& graph, const FeedSpec& f) {
 // A feed that does not fit is the model's mistake: reported at the feed entry with a caret.
 [[noreturn]] void misfit(const FeedSpec& f, const std::string& message) { throw UserError(f.loc, message); }
 
+// The fewest classes any op reading the label placeholder has: the last dimension of the scores
+// (or logits, probabilities) a cross-entropy or accuracy reads beside it, or one_hot's depth.
+// Returns the reading node too; INT64_MAX and -1 when no op bounds the ids.
+std::pair<int64_t, int> classesOfReaders(const Graph& graph, int labels) {
+  std::pair<int64_t, int> fewest = {INT64_MAX, -1};
+  for (int id = 0; id < static_cast<int>(graph.size()); ++id) {
+    const Node& n = graph.node(id);
+    int64_t classes = INT64_MAX;
+    if (n.op == Op::OneHot && n.inputs[0] == labels) {
+      classes = n.attrs.getInt("depth");
+    } else if ((n.op == Op::SoftmaxCrossEntropy || n.op == Op::SoftmaxCrossEntropyGrad ||
+                n.op == Op::ProbsCrossEntropy || n.op == Op::ProbsCrossEntropyGrad || n.op == Op::Accuracy) &&
+               n.inputs.size() > 1 && n.inputs[1] == labels) {
+      const Shape& scores = graph.node(n.inputs[0]).shape;
+      if (!scores.empty() && scores.back() > 0) classes = scores.back();
+    }
+    if (classes < fewest.first) fewest = {classes, id};
+  }
+  return fewest;
+}
+
+void checkLabelRange(const Graph& graph, const FeedSpec& f, const LabeledImages& data, const std::string& labelFile) {
+  auto [classes, reader] = classesOfReaders(graph, f.placeholder);
+  if (reader < 0 || data.classes <= classes) return;
+  int64_t index = 0;
+  while (index < data.count && data.labels[static_cast<size_t>(index)] < classes) ++index;
+  const Node& r = graph.node(reader);
+  const Node& scores = graph.node(r.inputs[0]);
+  std::string by = r.op == Op::OneHot
+                       ? "one_hot(depth = " + std::to_string(classes) + ")"
+                       : opName(r.op) + " on " + (scores.name.empty() ? "scores" : "'" + scores.name + "'") + " " +
+                             typeToString(scores.dtype, scores.shape);
+  misfit(f, labelFile + ": example " + std::to_string(index) + " has label " +
+                std::to_string(data.labels[static_cast<size_t>(index)]) + ", outside the model's " +
+                std::to_string(classes) + " classes (" + by + " takes labels 0 to " + std::to_string(classes - 1) +
+                "); the labels go up to " + std::to_string(data.classes - 1));
+}
+
 }  // namespace
 
-void checkFeeds(const Graph& graph, const std::vector<FeedSpec>& feeds, const LabeledImages& data) {
+void checkFeeds(const Graph& graph, const std::vector<FeedSpec>& feeds, const LabeledImages& data,
+                const std::string& labelFile) {
   for (const FeedSpec& f : feeds) {
     const Node& p = graph.node(f.placeholder);
     std::string type = typeToString(p.dtype, p.shape);
@@ -42,6 +81,7 @@ void checkFeeds(const Graph& graph, const std::vector<FeedSpec>& feeds, const La
       if (!ids && !oneHot)
         misfit(f, where(graph, f) + ": labels of " + std::to_string(data.classes) + " classes fit i32[?] or f32[?," +
                       std::to_string(data.classes) + "], found " + type);
+      if (ids) checkLabelRange(graph, f, data, labelFile);
     }
   }
 }

@@ -12,7 +12,11 @@
 namespace graphc {
 
 // Checks before training that every feed fits its placeholder; an InputError names both shapes.
-void checkFeeds(const Graph& graph, const std::vector<FeedSpec>& feeds, const LabeledImages& data);
+// Class-id labels must also lie below the classes of every op that reads them (a loss or metric
+// on scores f32[?,K]); the first example out of range is named with its index, its label and
+// labelFile (the file the labels came from).
+void checkFeeds(const Graph& graph, const std::vector<FeedSpec>& feeds, const LabeledImages& data,
+                const std::string& labelFile);
 
 // Fills a placeholder's buffer for the examples order[first, first + batch).
 void fillFeed(const Graph& graph, const FeedSpec& feed, const LabeledImages& data, double scale,

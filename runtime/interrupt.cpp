@@ -1,15 +1,37 @@
-// \file Signal handling for the training loop: the handler only sets an atomic flag.
+// \file Signal handling for the training loop: the first signal only sets an atomic flag; the
+// second exits from the handler, with async-signal-safe calls only (write, unlink, _exit).
 #include "runtime/interrupt.h"
 
+#include <unistd.h>
+
 #include <csignal>
+
+#include "support/atomic_file.h"
 
 namespace graphc {
 namespace {
 
+constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
 volatile std::sig_atomic_t signalled = 0;
-struct sigaction previousInt, previousTerm;
+struct sigaction previous[3];
 
-void onSignal(int signal) { signalled = signal; }
+void say(const char* text, size_t length) {
+  ssize_t ignored = ::write(STDERR_FILENO, text, length);
+  (void)ignored;  // a closed terminal (SIGHUP) cannot be told anything
+}
+
+void onSignal(int signal) {
+  if (signalled != 0) {
+    removeTemporaryInProgress();
+    static const char kNow[] = "\ngraphc: interrupted again: stopped at once, nothing saved\n";
+    say(kNow, sizeof kNow - 1);
+    _exit(130);
+  }
+  signalled = signal;
+  // Starts with a newline: a progress line may be half-drawn on the terminal.
+  static const char kSoon[] = "\ngraphc: stopping (press Ctrl-C again to stop at once)\n";
+  say(kSoon, sizeof kSoon - 1);
+}
 
 }  // namespace
 
@@ -18,13 +40,11 @@ InterruptGuard::InterruptGuard() {
   struct sigaction action = {};
   action.sa_handler = onSignal;
   sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, &previousInt);
-  sigaction(SIGTERM, &action, &previousTerm);
+  for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &action, &previous[i]);
 }
 
 InterruptGuard::~InterruptGuard() {
-  sigaction(SIGINT, &previousInt, nullptr);
-  sigaction(SIGTERM, &previousTerm, nullptr);
+  for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &previous[i], nullptr);
 }
 
 bool InterruptGuard::requested() const { return signalled != 0; }

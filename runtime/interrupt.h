@@ -1,4 +1,5 @@
-// \file Ctrl-C during training: SIGINT/SIGTERM ask the loop to stop after the current step.
+// \file Ctrl-C during training: SIGINT, SIGTERM and SIGHUP ask the loop to stop after the current
+// step (and save, with --save); a second one stops the process at once.
 #pragma once
 
 #include <stdexcept>
@@ -6,8 +7,11 @@
 
 namespace graphc {
 
-// While alive, SIGINT and SIGTERM set a flag instead of killing the process; the previous
-// handlers come back when it is destroyed.
+// While alive, the first SIGINT, SIGTERM or SIGHUP (a closed terminal or ssh session) sets a flag
+// instead of killing the process, and says on standard error that the run stops after the current
+// step; a second one exits at once with 130, nothing saved, after removing any file half-written
+// (a compilation or an evaluation can take long, and a user pressing Ctrl-C twice means now).
+// The previous handlers come back when it is destroyed.
 class InterruptGuard {
  public:
   InterruptGuard();

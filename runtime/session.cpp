@@ -1,14 +1,18 @@
 // \file Session: variable storage, feeds, and a cache of compiled programs per (fetches, batch).
 #include "runtime/session.h"
 
+#include "driver/memory_plan.h"
 #include "driver/pipeline.h"
 #include "runtime/initializers.h"
+#include "support/available_memory.h"
 #include "support/diagnostics.h"
 
 namespace graphc {
 
 Session::Session(const Graph& graph, uint64_t seed, CompileOptions options)
     : graph_(graph), options_(options), gpu_(isGpuTarget(options.target)) {
+  checkMemoryFits("the model's variables", variableBuffers(graph), availableMemoryBytes(),
+                  "make its largest layers smaller");
   for (int id : graph.variables(false)) {
     const Node& v = graph.node(id);
     Halide::Buffer<float> buf(allocateValue(v.dtype, v.shape));

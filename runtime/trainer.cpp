@@ -60,7 +60,10 @@ class Loop {
   void feedBatch(const std::vector<FeedSpec>& feeds, const LabeledImages& data, const std::vector<int64_t>& order,
                  int64_t first, int64_t batch);
   void feedScalar(const char* name, double value);
-  Evaluation evaluate(const LabeledImages& data, const std::vector<int64_t>& indices);
+  // interruption: what a signal during it means ("" while training: the loop stops after the
+  // validation, at the step, and saves); else the text of the Interrupted thrown between batches.
+  Evaluation evaluate(const LabeledImages& data, const std::vector<int64_t>& indices,
+                      const std::string& interruption = "");
   std::string describe(const EpochRecord& r, const std::string& head) const;
 
   // Training step `step` (0-based, across resumed runs) takes its batch from order_, the data
@@ -154,7 +157,8 @@ void Loop::feedScalar(const char* name, double value) {
   session_->feed(id, buffer);
 }
 
-Evaluation Loop::evaluate(const LabeledImages& data, const std::vector<int64_t>& indices) {
+Evaluation Loop::evaluate(const LabeledImages& data, const std::vector<int64_t>& indices,
+                          const std::string& interruption) {
   std::vector<int> fetches = {cfg_.minimize};
   fetches.insert(fetches.end(), cfg_.metrics.begin(), cfg_.metrics.end());
   feedScalar(kTrainingFlagName, 0.0);
@@ -162,6 +166,7 @@ Evaluation Loop::evaluate(const LabeledImages& data, const std::vector<int64_t>&
   Evaluation e;
   e.metrics.assign(cfg_.metrics.size(), 0.0);
   for (int64_t first = 0; first < count; first += kEvalBatch) {
+    if (!interruption.empty() && interrupt_->requested()) throw Interrupted(interruption);
     int64_t batch = std::min(kEvalBatch, count - first);
     feedBatch(evalFeeds_, data, indices, first, batch);
     auto& outs = session_->run(fetches, batch);
@@ -198,6 +203,10 @@ void Loop::applyOverrides() {
   if (cfg_.data.kind.empty())
     throw UserError(cfg_.loc, "the train block needs `data`, such as data = mnist(scale = 1/255)");
   if (cfg_.minimize < 0) throw UserError(cfg_.loc, "the train block needs `minimize`, the scalar loss to minimize");
+  // The language requires it: a silent default (SGD at 0.01) would train, slowly, what the user
+  // meant to train with Adam.
+  if (!cfg_.optimizerLoc.valid())
+    throw UserError(cfg_.loc, "the train block needs `optimizer`, such as optimizer = sgd(lr = 0.01) or adam()");
   if (options_.batch) cfg_.batch = *options_.batch;
   if (options_.epochs) cfg_.epochs = *options_.epochs, cfg_.steps = 0;
   if (options_.steps) cfg_.steps = *options_.steps;
@@ -228,9 +237,9 @@ std::vector<int64_t> indexRange(int64_t n, std::mt19937_64* rng) {
 DataSplit Loop::prepareData() {
   std::string dataDir = options_.dataDir.empty() ? defaultDataDir() : options_.dataDir;
   DataSplit data = loadDataSet(cfg_.data, dataDir);
-  checkFeeds(model_.graph, cfg_.feeds, data.train);
+  checkFeeds(model_.graph, cfg_.feeds, data.train, data.files[1]);
   evalFeeds_ = evaluationFeeds(cfg_, model_.graph);
-  checkFeeds(model_.graph, evalFeeds_, data.test);
+  checkFeeds(model_.graph, evalFeeds_, data.test, data.files[3]);
   return data;
 }
 
@@ -271,12 +280,14 @@ void Loop::saveCheckpointFile(const std::string& path) {
 }
 
 EvalResult Loop::evaluateOnly() {
+  InterruptGuard interrupt;
+  interrupt_ = &interrupt;
   applyOverrides();
   if (options_.loadPath.empty()) throw InputError("eval needs a checkpoint to evaluate (--load FILE)");
   DataSplit data = prepareData();
   openSession();
   feedScalar(kStepName, 0.0);
-  Evaluation test = evaluate(data.test, indexRange(data.test.count, nullptr));
+  Evaluation test = evaluate(data.test, indexRange(data.test.count, nullptr), "interrupted during evaluation");
   EvalResult r;
   r.model = model_.graph.modelName;
   auto step = loaded_.metadata.find("step");
@@ -550,7 +561,11 @@ bool Loop::stopEarly(const EpochRecord& report) {
 
 RunResult Loop::finish(const LabeledImages& testSet) {
   if (!options_.savePath.empty()) saveCheckpointFile(options_.savePath);
-  Evaluation test = evaluate(testSet, indexRange(testSet.count, nullptr));
+  Evaluation test = evaluate(testSet, indexRange(testSet.count, nullptr),
+                             "interrupted during the final evaluation; " +
+                                 (options_.savePath.empty() ? std::string("nothing saved (run with --save FILE to keep "
+                                                                          "the trained weights)")
+                                                            : "the trained weights are saved in " + options_.savePath));
   RunResult& result = result_;
   result.model = model_.graph.modelName;
   result.batch = cfg_.batch;

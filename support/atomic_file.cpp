@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -50,7 +51,30 @@ mode_t createdFileMode() {
   return mode;
 }
 
+// The temporary being written, for removeTemporaryInProgress: one slot, claimed by the writer
+// that finds it free (another thread writing at the same time is not tracked; its temporary is
+// removed as stale by the next writer of that path, since its process is gone by then).
+char inProgressPath[4096];
+std::atomic<int> inProgressState{0};  // 0: free; 1: being filled in; 2: holds a path
+static_assert(std::atomic<int>::is_always_lock_free, "read from a signal handler");
+
+bool claimInProgress(const std::string& temp) {
+  int expected = 0;
+  if (temp.size() >= sizeof inProgressPath || !inProgressState.compare_exchange_strong(expected, 1)) return false;
+  std::memcpy(inProgressPath, temp.c_str(), temp.size() + 1);
+  inProgressState.store(2);
+  return true;
+}
+
+void releaseInProgress(bool claimed) {
+  if (claimed) inProgressState.store(0);
+}
+
 }  // namespace
+
+void removeTemporaryInProgress() {
+  if (inProgressState.load() == 2) ::unlink(inProgressPath);
+}
 
 void removeStaleTemporaries(const std::string& path) {
   std::string folder = folderOf(path);
@@ -98,10 +122,12 @@ std::string writeFileAtomically(const std::string& path, const std::string& byte
   std::string temp = path + ".tmp-" + std::to_string(getpid()) + "-XXXXXX";
   int fd = mkstemp(temp.data());
   if (fd < 0) return std::strerror(errno);
+  bool claimed = claimInProgress(temp);
   int error = fchmod(fd, createdFileMode()) != 0 ? errno : writeAll(fd, bytes);
   if (!error && fsync(fd) != 0) error = errno;
   if (close(fd) != 0 && !error) error = errno;
   if (!error && std::rename(temp.c_str(), path.c_str()) != 0) error = errno;
+  releaseInProgress(claimed);
   if (error) {
     ::unlink(temp.c_str());
     return std::strerror(error);

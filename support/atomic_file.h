@@ -21,4 +21,9 @@ std::string whyNotWritable(const std::string& path);
 // Removes PATH.tmp-PID-* files this user owns whose process PID no longer runs (killed mid-write).
 void removeStaleTemporaries(const std::string& path);
 
+// Removes the temporary file a writeFileAtomically call is writing at this moment, if any, so a
+// process about to _exit from a signal handler leaves nothing half-written behind.
+// Async-signal-safe (unlink and lock-free atomics only).
+void removeTemporaryInProgress();
+
 }  // namespace graphc

@@ -1,8 +1,12 @@
 // \file `graphc compile`: the model's inference program and train step compiled ahead of time into
 // a static library plus a C header (codegen/aot.h), for applications that link without Halide.
 #include <fmt/core.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "codegen/aot.h"
 #include "driver/pipeline.h"
@@ -33,6 +37,22 @@ std::string feedText(const Graph& graph, const FeedSpec& f, double scale) {
   return text + fmt::format("the constant {:g}", f.value);
 }
 
+// The -o folder, checked before minutes of compilation: an existing non-folder, or a missing folder
+// whose parent cannot take it, is an InputError (aot.cpp creates the folder itself).
+void checkOutputFolder(const std::string& dir) {
+  struct stat st;
+  if (stat(dir.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) throw InputError(dir + ": -o names an existing file, not a folder for the library");
+    if (access(dir.c_str(), W_OK) != 0) throw InputError(dir + ": cannot write there: " + std::strerror(errno));
+    return;
+  }
+  size_t slash = dir.find_last_of('/', dir.size() > 1 ? dir.size() - 2 : std::string::npos);
+  std::string parent = slash == std::string::npos ? "." : slash == 0 ? "/" : dir.substr(0, slash);
+  if (access(parent.c_str(), W_OK) != 0)
+    throw InputError(dir + ": cannot create the folder: '" + parent + "' is missing or not writable (" +
+                     std::strerror(errno) + ")");
+}
+
 }  // namespace
 
 int compileVerb(const std::vector<std::string>& args) {
@@ -55,6 +75,7 @@ int compileVerb(const std::vector<std::string>& args) {
   std::string path = flags.fileArg();
   CompileOptions options;
   options.target = libraryTarget(targetName.value_or("host"));
+  checkOutputFolder(outDir.value_or("."));
   auto start = std::chrono::steady_clock::now();
   Model model = loadModel(path);
   Graph& graph = model.graph;

@@ -6,14 +6,14 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "driver/pipeline.h"
+#include "frontend/source_file.h"
 #include "frontend/summary.h"
 #include "runtime/interrupt.h"
 #include "runtime/metrics_json.h"
 #include "support/diagnostics.h"
+#include "support/nearest_name.h"
 #include "tools/dump_stages.h"
 #include "tools/verbs.h"
 
@@ -133,11 +133,13 @@ void printStageTimes() {
   fmt::print(stderr, "{}", report);
 }
 
+// The text a diagnostic quotes: the parser's own reading of the file (same line ends, same limits).
 std::string readSource(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  try {
+    return readModelSource(path);
+  } catch (const InputError&) {
+    return "";
+  }
 }
 
 int dispatch(int argc, char** argv) {
@@ -165,7 +167,8 @@ int dispatch(int argc, char** argv) {
     if (verb == "summary") return summaryVerb(args);
     if (verb == "bench") return benchVerb(args);
     if (verb == "compile") return compileVerb(args);
-    fmt::print(stderr, "graphc: unknown verb '{}'\n\n{}", verb, kUsage);
+    fmt::print(stderr, "graphc: unknown verb '{}'{}\n\n{}", verb,
+               didYouMean(verb, {"run", "eval", "predict", "check", "dump", "summary", "bench", "compile"}), kUsage);
     return 2;
   } catch (const FlagError& e) {
     fmt::print(stderr, "graphc {}: {}\n", verb, e.message);

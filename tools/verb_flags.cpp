@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "driver/pipeline.h"
+#include "support/nearest_name.h"
 
 namespace graphc {
 namespace {
@@ -136,8 +137,14 @@ bool VerbFlags::parse(const std::vector<std::string>& args) {
     throw FlagError{flagMessage(e)};
   }
   std::vector<std::string> unknown = app_.remaining();
-  if (!unknown.empty())
-    throw FlagError{"unknown flag '" + unknown[0].substr(0, unknown[0].find('=')) + "' (see --help)"};
+  if (!unknown.empty()) {
+    std::string name = unknown[0].substr(0, unknown[0].find('='));
+    std::vector<std::string> names;
+    for (const CLI::Option* opt : app_.get_options())
+      if (!opt->get_lnames().empty()) names.push_back("--" + opt->get_lnames()[0]);
+    std::string hint = didYouMean(name, names);
+    throw FlagError{"unknown flag '" + name + "'" + (hint.empty() ? " (see --help)" : hint)};
+  }
   setPipelineOptions({timePasses_, verifyEach_, printAfterAll_});
   return true;
 }

@@ -171,12 +171,34 @@ what="a sum of 10,000 terms on one line"
 { echo 'x = placeholder(f32, [?, 784])'; printf 'h = x'; for _ in $(seq 9999); do printf ' + x'; done; echo; } > "$work/long_sum.mnn"
 expect 2 'long_sum.mnn:2:4003: error: expected an expression at most 1000 operations deep' -- check "$work/long_sum.mnn"
 
+# Text in other encodings and line-end conventions: named, or read as written.
+what="a model file in UTF-16 (as Windows editors save 'Unicode')"
+printf '%s\n' "$base" | iconv -f UTF-8 -t UTF-16 > "$work/utf16.mnn"
+expect 2 "'.*utf16.mnn' is UTF-16 [(]little-endian[)] text; graphc reads UTF-8: convert it with .iconv -f UTF-16LE -t UTF-8" -- check "$work/utf16.mnn"
+what="a model file in UTF-32 (big-endian, no byte-order mark)"
+printf '%s\n' "$base" | iconv -f UTF-8 -t UTF-32BE > "$work/utf32.mnn"
+expect 2 "'.*utf32.mnn' is UTF-32 [(]big-endian[)] text" -- check "$work/utf32.mnn"
+what="a model file with classic Mac OS line ends (CR only): read line by line, not as one comment"
+printf '# a comment\r%s\rh = frobnicate(x)\r' "$(printf '%s' "$base" | tr '\n' '\r')" > "$work/cr_only.mnn"
+expect 2 'cr_only.mnn:4:5: error: unknown op .frobnicate.' '^ *\^' -- check "$work/cr_only.mnn"
+
+# Some cases run under an address-space limit (ulimit -v, in KiB): a read that grows without bound
+# or an allocation too large fails there at once instead of passing slowly or crashing late.
+limited() {  # limited KIB: a graphc that runs under that limit, for the next expect
+  printf '#!/bin/sh\nulimit -v %s\nexec "%s" "$@"\n' "$1" "$real_graphc" > "$work/graphc-limited"
+  chmod +x "$work/graphc-limited"
+  graphc="$work/graphc-limited"
+}
+real_graphc="$graphc"
+
 # Files that are not files: refused at once, never read forever.
 mkfifo "$work/fifo.mnn"
 what="a model file that is a FIFO"
 expect 2 "cannot read '.*fifo.mnn': not a regular file [(]a FIFO[)]" -- check "$work/fifo.mnn"
-what="a model file that is a device"
+what="a model file that is a device (in 1 GB of address space)"
+limited 1000000
 expect 2 "cannot read '/dev/zero': not a regular file [(]a character device[)]" -- check /dev/zero
+graphc="$real_graphc"
 what="a model file of 20 MB"
 truncate -s 20M "$work/huge.mnn"
 expect 2 "cannot read '.*huge.mnn': larger than 16777216 bytes [(]20971520[)]" -- check "$work/huge.mnn"
@@ -189,7 +211,31 @@ what="a compressed IDX file that inflates beyond its header (a gzip bomb)"
 mkdir -p "$work/bomb/mnist"
 cp "$src"/data/mnist/t10k-* "$src"/data/mnist/train-labels-idx1-ubyte "$work/bomb/mnist/"
 { printf '\x00\x00\x08\x03\x00\x00\xea\x60\x00\x00\x00\x1c\x00\x00\x00\x1c'; head -c 300000000 /dev/zero; } | gzip -1 > "$work/bomb/mnist/train-images-idx3-ubyte.gz"
+limited 1000000
 expect 2 'train-images-idx3-ubyte.gz: the header.s dimensions need 47040000 bytes of data, the file has more' -- run "$src/examples/lenet5.mnn" --steps 1 --data-dir "$work/bomb"
+graphc="$real_graphc"
+
+what="a train block without an optimizer"
+printf '%s\n' "$base" 'p = Dense(Flatten(x), 10, activation = softmax)' 'loss = sparse_categorical_crossentropy(p, y)' \
+  'train {' '  data = mnist(scale = 1/255)' '  feed = {x: image, y: label}' '  minimize = loss' '}' > "$work/no_optimizer.mnn"
+expect 2 'no_optimizer.mnn:5:1: error: the train block needs `optimizer`, such as optimizer = sgd[(]lr = 0.01[)] or adam[(][)]' -- run "$work/no_optimizer.mnn" --steps 1
+
+what="labels outside the model's classes (MNIST's 10 digits, a 5-class output)"
+printf '%s\n' "$base" 'p = Dense(Flatten(x), 5, activation = softmax)' 'loss = sparse_categorical_crossentropy(p, y)' \
+  'train {' '  data = mnist(scale = 1/255)' '  feed = {x: image, y: label}' '  optimizer = sgd(lr = 0.01)' \
+  '  minimize = loss' '}' > "$work/five_classes.mnn"
+expect 2 'five_classes.mnn:7:21: error: .*train-labels-idx1-ubyte: example 0 has label 5, outside the model.s 5 classes [(]softmax_cross_entropy on scores f32\[[?],5\] takes labels 0 to 4[)]; the labels go up to 9' -- run "$work/five_classes.mnn" --steps 1
+
+# The memory plan: a model or a batch larger than memory stops before anything is allocated.
+what="a model whose variables do not fit in memory (4 GB of address space)"
+printf '%s\n' "$base" 'h = Dense(Flatten(x), 2000000)' 'p = Dense(h, 10, activation = softmax)' \
+  'loss = sparse_categorical_crossentropy(p, y)' 'train {' '  data = mnist(scale = 1/255)' \
+  '  feed = {x: image, y: label}' '  optimizer = sgd(lr = 0.01)' '  minimize = loss' '}' > "$work/huge_layer.mnn"
+limited 4000000
+expect 2 "the model's variables would need 5.92 GiB of memory, more than the .* GiB this process can still allocate [(]largest: h/kernel f32\[784,2000000\] 5.84 GiB" 'make its largest layers smaller' -- run "$work/huge_layer.mnn" --steps 1
+what="a batch whose step does not fit in memory (4 GB of address space)"
+expect 2 'a step at batch 60000 would need 31.77 GiB of memory, more than the .* GiB' 'largest: conv1/h = relu f32\[60000,28,28,32\]' 'try --batch [0-9]+ or smaller' -- run "$src/examples/mnist_deep.mnn" --steps 1 --batch 60000
+graphc="$real_graphc"
 
 # Checkpoints: a real one, then damaged copies.
 "$graphc" run "$src/examples/lenet5.mnn" --steps 1 --save "$work/ck.st" --quiet > /dev/null
@@ -260,14 +306,23 @@ what="--metrics-json naming a directory"
 expect 2 'outdir: cannot write the metrics there [(]it is a directory[)]' -- run "$src/examples/lenet5.mnn" --epochs 5 --metrics-json "$work/outdir"
 what="dump -o naming a directory"
 expect 2 'outdir: cannot write the dump there [(]it is a directory[)]' -- dump "$src/examples/lenet5.mnn" --stage graph -o "$work/outdir"
+what="compile -o naming a file"
+touch "$work/a_file"
+expect 2 'a_file: -o names an existing file, not a folder for the library' -- compile "$src/examples/lenet5.mnn" -o "$work/a_file"
+what="compile -o in a missing folder"
+expect 2 'no/such/out: cannot create the folder: .*no/such. is missing or not writable [(]No such file or directory[)]' -- compile "$src/examples/lenet5.mnn" -o "$work/no/such/out"
 
 # Flags and verbs.
 what="a flag value of the wrong type"
 expect 2 'flag --epochs expects an integer' -- run "$src/examples/lenet5.mnn" --epochs abc
 what="a misspelled flag"
-expect 2 "unknown flag '--epoch'" -- run "$src/examples/lenet5.mnn" --epoch 3
+expect 2 "unknown flag '--epoch' [(]did you mean '--epochs'[?][)]" -- run "$src/examples/lenet5.mnn" --epoch 3
+what="a flag graphc does not have"
+expect 2 "unknown flag '--frobnicate' [(]see --help[)]" -- run "$src/examples/lenet5.mnn" --frobnicate 3
 what="an unknown verb"
 expect 2 "unknown verb 'train'" -- train "$src/examples/lenet5.mnn"
+what="a misspelled verb"
+expect 2 "unknown verb 'rnu' [(]did you mean 'run'[?][)]" -- rnu "$src/examples/lenet5.mnn"
 what="no model file"
 expect 2 'expected a .mnn file' -- run
 what="--save-every without --save"
@@ -291,7 +346,9 @@ if [ -n "$table" ]; then
     echo 'graphc: error: step 2: the loss is NaN; it started at step 1; the first non-finite value is %18 = grad div(%17, %7) : f32[10] (in the backward pass, part of the gradient of %7 = sqrt(%6) : f32[10]  # backward.mnn:6:7)'
     echo '```'
     echo
-    echo "Ctrl-C or SIGTERM during \`graphc run\` exits 130 after saving the \`--save\` checkpoint"
+    echo "Ctrl-C, SIGTERM or SIGHUP during \`graphc run\` exits 130 after the current step, saving the"
+    echo "\`--save\` checkpoint; during the final evaluation or \`graphc eval\` it exits 130 at the next"
+    echo "batch; a second one exits 130 at once, saving nothing and removing a file half-written"
     echo "(\`tests/e2e/interrupt.sh\`)."; } >> "$table"
 fi
 echo "$passed passed, $failures failed"

@@ -1,4 +1,5 @@
-// \file libFuzzer target over the whole front end, what `graphc check` does: lex, parse,
+// \file libFuzzer target over the whole front end, what `graphc check` does: decode the file's
+// bytes (encodings, line ends: frontend/source_file.h), lex, parse,
 // type-check, build the graph, rewrite the losses and, with a train block, differentiate a copy;
 // then what `graphc summary` adds (parameter counts), or format the diagnostic as the command
 // line would. Bad input must end in a UserError or an InputError; a crash, a sanitizer report or
@@ -9,13 +10,15 @@
 #include <string>
 
 #include "driver/pipeline.h"
+#include "frontend/source_file.h"
 #include "frontend/summary.h"
 #include "support/diagnostics.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string file = "fuzz.mnn";
-  std::string source(reinterpret_cast<const char*>(data), size);
+  std::string source;
   try {
+    source = graphc::decodeModelText(file, std::string(reinterpret_cast<const char*>(data), size));
     graphc::Model model = graphc::loadModelSource(file, source);
     graphc::checkTrainable(model);
     graphc::printSummary(model);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How often does a tutorial's own setup collapse, and how far does its accuracy spread over seeds?
 
-usage: /usr/bin/python3 bench/seed_spread.py [--model cnn16] [--seeds 0-7] [--epochs 10] [--threads 1] [--graphc]
+usage: /usr/bin/python3 bench/seed_spread.py [--model cnn16|lenet5|small_cnn|tf_cnn] [--seeds 0-7] [--epochs 10] [--threads 1] [--graphc]
 
 Trains the PyTorch replica of an example (bench/compare_pytorch.py's MODELS) with the tutorial's
 exact Keras setup, once per seed, on real MNIST from data/mnist (IDX files):
@@ -39,6 +39,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # The tutorials' settings that differ per model: batch, epochs, pixel scale (seeds 003 and 004).
 SETUPS = {
+    # Seed 000: Keras' SGD (lr 0.01, no momentum) and EarlyStopping(patience=3, monitor='val_loss').
+    "lenet5": {"batch": 32, "epochs": 30, "scale": 1 / 255.0, "optimizer": "sgd", "patience": 3},
     "cnn16": {"batch": 20, "epochs": 10, "scale": 1.0},
     "small_cnn": {"batch": 10, "epochs": 10, "scale": 1.0},
     "tf_cnn": {"batch": 32, "epochs": 5, "scale": 1 / 255.0},
@@ -100,10 +102,12 @@ class KerasAdam:
 
 @torch.no_grad()
 def evaluate(model, x, y):
+    """Accuracy, the number of classes predicted, and the mean cross-entropy."""
     model.eval()
-    preds = torch.cat([model(x[i:i + 1000]).argmax(1) for i in range(0, len(x), 1000)])
+    logits = torch.cat([model(x[i:i + 1000]) for i in range(0, len(x), 1000)])
+    preds = logits.argmax(1)
     model.train()
-    return (preds == y).float().mean().item(), len(torch.unique(preds))
+    return (preds == y).float().mean().item(), len(torch.unique(preds)), F.cross_entropy(logits, y).item()
 
 
 def train_seed(name, setup, seed, epochs, data, log):
@@ -111,10 +115,12 @@ def train_seed(name, setup, seed, epochs, data, log):
     torch.manual_seed(seed)
     model = conv_stack(MODELS[name])
     keras_init(model)
-    opt = KerasAdam(model.parameters())
+    opt = torch.optim.SGD(model.parameters(), lr=0.01) if setup.get("optimizer") == "sgd" else KerasAdam(
+        model.parameters())
     gen = torch.Generator().manual_seed(seed)
     batch = setup["batch"]
     history = []
+    best, since_best = math.inf, 0  # Keras' EarlyStopping on val_loss, min_delta 0
     for epoch in range(1, epochs + 1):
         start = time.time()
         order = torch.randperm(len(xtr), generator=gen)
@@ -128,12 +134,17 @@ def train_seed(name, setup, seed, epochs, data, log):
             opt.step()
             loss_sum += loss.item() * len(idx)
             correct += (logits.argmax(1) == ytr[idx]).sum().item()
-        val_acc, classes = evaluate(model, xte, yte)
+        val_acc, classes, val_loss = evaluate(model, xte, yte)
         rec = {"epoch": epoch, "loss": loss_sum / len(xtr), "acc": correct / len(xtr), "val_acc": val_acc,
-               "predicted_classes": classes, "seconds": time.time() - start}
+               "val_loss": val_loss, "predicted_classes": classes, "seconds": time.time() - start}
         history.append(rec)
         print(f"{name} seed {seed} epoch {epoch}/{epochs} - {rec['seconds']:.1f}s - loss: {rec['loss']:.4f} - "
-              f"acc: {rec['acc']:.4f} - val_acc: {val_acc:.4f} - classes predicted: {classes}", file=log, flush=True)
+              f"acc: {rec['acc']:.4f} - val_loss: {val_loss:.4f} - val_acc: {val_acc:.4f} - classes predicted: "
+              f"{classes}", file=log, flush=True)
+        if "patience" in setup:
+            best, since_best = (val_loss, 0) if val_loss < best else (best, since_best + 1)
+            if since_best >= setup["patience"]:
+                break
     return history
 
 
@@ -193,14 +204,15 @@ def main():
         if args.json:
             with open(args.json, "w") as f:
                 json.dump({"model": args.model, "setup": setup, "epochs": epochs, "results": results}, f, indent=1)
-    who = "graphc" if args.graphc else f"torch {torch.__version__}, Keras init and Adam"
-    print(f"\n{args.model}: {who}, batch {setup['batch']}, {epochs} epochs")
+    who = "graphc" if args.graphc else f"torch {torch.__version__}, Keras init and " + ("SGD" if setup.get("optimizer") == "sgd" else "Adam")
+    print(f"\n{args.model}: {who}, batch {setup['batch']}, {epochs} epochs"
+          + (f", early stopping (patience {setup['patience']})" if "patience" in setup else ""))
     print("| seed | epoch 1 val_acc | collapsed (1 class) | final val_acc |")
     print("| ---: | ---: | --- | ---: |")
     for seed, h in results.items():
         print(f"| {seed} | {h[0]['val_acc']:.4f} | {'yes' if h[-1]['predicted_classes'] == 1 else 'no'} | {h[-1]['val_acc']:.4f} |")
     finals = [h[-1]["val_acc"] for h in results.values()]
-    print(f"mean {np.mean(finals):.4f}, min {min(finals):.4f}, max {max(finals):.4f}, "
+    print(f"mean {np.mean(finals):.4f}, median {np.median(finals):.4f}, min {min(finals):.4f}, max {max(finals):.4f}, "
           f"collapsed {sum(h[-1]['predicted_classes'] == 1 for h in results.values())}/{len(finals)}")
 
 

@@ -139,6 +139,14 @@ int where(Graph& g, int condition, int a, int b) { return g.add(Op::Where, {cond
 int greater(Graph& g, int a, double b) { return g.add(Op::Greater, {a, scalar(g, b)}); }
 int less(Graph& g, int a, double b) { return g.add(Op::Less, {a, scalar(g, b)}); }
 
+// value where lo < x < hi, else 0. Nested selections, not a product of two casts of comparisons:
+// Halide 14 fails on such a product inside a vectorized matmul epilogue ("Attempting to narrow a
+// 1-bit type") when fusion puts the gradient there.
+int between(Graph& g, int x, double lo, double hi, int value) {
+  int zero = scalar(g, 0.0);
+  return where(g, greater(g, x, lo), where(g, less(g, x, hi), value, zero), zero);
+}
+
 // d gelu / dx: exact, Phi(x) + x * phi(x); approximate, with t = tanh(k (x + c x^3)),
 // (1 + t) / 2 + x (1 - t^2) k (1 + 3 c x^2) / 2 (1 / sqrt(2 pi) = 0.3989..., 1 / sqrt(2) = 0.7071...).
 int geluDerivative(Graph& g, int x, bool approximate) {
@@ -178,12 +186,10 @@ std::vector<int> activationRule(GradContext& c) {
     }
     case Op::Softsign:
       return {g.add(Op::Div, {dy, g.add(Op::Square, {add(g, scalar(g, 1.0), g.add(Op::Abs, {x}))})})};
-    case Op::HardSigmoid: {  // 0.2 where 0.2 x + 0.5 lies in (0, 1)
-      int inside = mul(g, asFloat(g, greater(g, x, -2.5)), asFloat(g, less(g, x, 2.5)));
-      return {mul(g, dy, mul(g, inside, scalar(g, 0.2)))};
-    }
+    case Op::HardSigmoid:  // 0.2 where 0.2 x + 0.5 lies in (0, 1)
+      return {between(g, x, -2.5, 2.5, mul(g, dy, scalar(g, 0.2)))};
     case Op::Relu6:
-      return {mul(g, dy, mul(g, asFloat(g, greater(g, x, 0)), asFloat(g, less(g, x, 6))))};
+      return {between(g, x, 0, 6, dy)};
     case Op::Mish: {  // tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2), sp = softplus(x)
       int t = g.add(Op::Tanh, {g.add(Op::Softplus, {x})});
       int sech2 = sub(g, scalar(g, 1.0), g.add(Op::Square, {t}));
@@ -246,10 +252,11 @@ std::vector<int> binaryCrossentropyRule(GradContext& c) {
   int complement = add(g, sub(g, scalar(g, 1.0), clipped), scalar(g, kProbEpsilon));
   int dp = -1, dlabels = -1;
   if (c.wants(0)) {
-    int inside = mul(g, asFloat(g, g.add(Op::GreaterEqual, {p, scalar(g, kProbEpsilon)})),
-                     asFloat(g, g.add(Op::LessEqual, {p, scalar(g, 1 - kProbEpsilon)})));
     int slope = sub(g, g.add(Op::Div, {sub(g, scalar(g, 1.0), y), complement}), g.add(Op::Div, {y, shifted}));
-    dp = unbroadcast(g, mul(g, dy, mul(g, inside, slope)), p);
+    int zero = scalar(g, 0.0);
+    int inside = where(g, g.add(Op::GreaterEqual, {p, scalar(g, kProbEpsilon)}),
+                       where(g, g.add(Op::LessEqual, {p, scalar(g, 1 - kProbEpsilon)}), slope, zero), zero);
+    dp = unbroadcast(g, mul(g, dy, inside), p);
   }
   if (c.wants(1))
     dlabels = unbroadcast(g, mul(g, dy, sub(g, g.add(Op::Log, {complement}), g.add(Op::Log, {shifted}))), y);
@@ -272,12 +279,18 @@ std::vector<int> castRule(GradContext& c) {
 
 // clip = min(max(x, lo), hi), lo <= hi assumed: the gradient goes to x inside [lo, hi], to lo below
 // it and to hi above it (to x at the boundaries, as maximum/minimum give it on ties).
+// Selections rather than products of casts of comparisons, which Halide 14 fails to compile in a
+// vectorized matmul epilogue ("Attempting to narrow a 1-bit type") when fusion puts them there.
 std::vector<int> clipRule(GradContext& c) {
   Graph& g = c.graph;
   int x = c.node.inputs[0], lo = c.node.inputs[1], hi = c.node.inputs[2], dy = c.gradOut;
-  int inside = mul(g, asFloat(g, g.add(Op::GreaterEqual, {x, lo})), asFloat(g, g.add(Op::LessEqual, {x, hi})));
-  return {unbroadcast(g, mul(g, dy, inside), x), unbroadcast(g, mul(g, dy, asFloat(g, g.add(Op::Less, {x, lo}))), lo),
-          unbroadcast(g, mul(g, dy, asFloat(g, g.add(Op::Greater, {x, hi}))), hi)};
+  int zero = scalar(g, 0.0);
+  auto where = [&](Op compare, int a, int b, int value, int otherwise) {
+    return g.add(Op::Where, {g.add(compare, {a, b}), value, otherwise});
+  };
+  int inside = where(Op::GreaterEqual, x, lo, where(Op::LessEqual, x, hi, dy, zero), zero);
+  return {unbroadcast(g, inside, x), unbroadcast(g, where(Op::Less, x, lo, dy, zero), lo),
+          unbroadcast(g, where(Op::Greater, x, hi, dy, zero), hi)};
 }
 
 std::vector<int> whereRule(GradContext& c) {

@@ -49,6 +49,17 @@ void addActivationCases(std::vector<GradCase>& cases) {
   cases.push_back({"relu6", [](GradGraph& gg) {
                      return gg.op(Op::Relu6, {gg.variable("x", distinctTensor({3, 5}, gg.rng, -1.01, 0.6))});
                    }});
+  // After a matmul, fusion puts the gradient's masks into the vectorized epilogue of the gradient
+  // matmul (where Halide 14 once failed on products of casts of comparisons); clip's rule too.
+  for (Op op : {Op::Relu6, Op::HardSigmoid, Op::Clip})
+    cases.push_back(
+        {opName(op) + "_after_matmul", [op](GradGraph& gg) {
+           int x = gg.variable("x", randomTensor({5, 8}, gg.rng, -1, 1));
+           int w = gg.variable("w", randomTensor({8, 16}, gg.rng, -2, 2));
+           int h = gg.op(Op::Matmul, {x, w});
+           if (op != Op::Clip) return gg.op(op, {h});
+           return gg.op(Op::Clip, {h, gg.input("lo", RefTensor{{}, {-0.5}}), gg.input("hi", RefTensor{{}, {0.5}})});
+         }});
   cases.push_back({"reciprocal", [](GradGraph& gg) {
                      return gg.op(Op::Reciprocal, {gg.variable("x", randomSigned({3, 5}, gg.rng, 0.5, 2))});
                    }});

@@ -16,11 +16,48 @@ using Halide::Var;
 constexpr double kParallelWork = 32768;
 
 Expr neutral(Halide::Type type, ReduceOp op) {
-  if (op == ReduceOp::Sum) return Halide::cast(type, 0);
-  return type.is_float() ? Halide::cast(type, -std::numeric_limits<float>::infinity()) : type.min();
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  switch (op) {
+    case ReduceOp::Sum:
+      return Halide::cast(type, 0);
+    case ReduceOp::Prod:
+      return Halide::cast(type, 1);
+    case ReduceOp::Max:
+      return type.is_float() ? Halide::cast(type, -inf) : type.min();
+    case ReduceOp::Min:
+      return type.is_float() ? Halide::cast(type, inf) : type.max();
+  }
+  return Halide::cast(type, 0);
 }
 
-Expr combine(ReduceOp op, Expr acc, Expr term) { return op == ReduceOp::Sum ? acc + term : Halide::max(acc, term); }
+Expr combine(ReduceOp op, Expr acc, Expr term) {
+  switch (op) {
+    case ReduceOp::Sum:
+      return acc + term;
+    case ReduceOp::Prod:
+      return acc * term;
+    case ReduceOp::Max:
+      return Halide::max(acc, term);
+    case ReduceOp::Min:
+      return Halide::min(acc, term);
+  }
+  return acc + term;
+}
+
+// Halide's inline reduction of op over the RDom the expression reads.
+Expr inlineReduce(ReduceOp op, Expr e) {
+  switch (op) {
+    case ReduceOp::Sum:
+      return Halide::sum(e);
+    case ReduceOp::Prod:
+      return Halide::product(e);
+    case ReduceOp::Max:
+      return Halide::maximum(e);
+    case ReduceOp::Min:
+      return Halide::minimum(e);
+  }
+  return Halide::sum(e);
+}
 
 std::vector<Var> namedVars(const std::string& prefix, size_t n) {
   std::vector<Var> vars;
@@ -71,7 +108,7 @@ LongReduction reduceLevel(const std::string& name, int level, const Shape& outSh
     RDom r = domain(extents.empty() ? std::vector<int64_t>{1} : extents,
                     name + "_r" + (level > 0 ? std::to_string(level) : ""));
     Expr t = term(ov, extents.empty() ? std::vector<Expr>{} : rvars(r));
-    Expr value = op == ReduceOp::Sum ? Halide::sum(t) : Halide::maximum(t);
+    Expr value = inlineReduce(op, t);
     out.result(outArgs) = finished(finish, value, type);
     return out;
   }
@@ -132,19 +169,14 @@ LongReduction reduceLevel(const std::string& name, int level, const Shape& outSh
     return next;
   }
 
-  // The partials combined in chunk order: float64 for a float sum on the CPU; GPU targets keep
+  // The partials combined in chunk order: float64 for a float sum or product on the CPU; GPU targets keep
   // float32 (OpenCL devices need not support doubles).
   RDom rc = domain(chunkExtents, name + "_rc" + (level > 0 ? std::to_string(level) : ""));
   std::vector<Expr> readArgs = outArgs;
   for (int i = 0; i < rc.dimensions(); ++i) readArgs.push_back(rc[i]);
   Expr p = partial(readArgs);
-  Expr value;
-  if (op == ReduceOp::Max)
-    value = Halide::maximum(p);
-  else if (type.is_float() && !context.gpu)
-    value = Halide::sum(Halide::cast<double>(p));
-  else
-    value = Halide::sum(p);
+  bool wide = (op == ReduceOp::Sum || op == ReduceOp::Prod) && type.is_float() && !context.gpu;
+  Expr value = inlineReduce(op, wide ? Halide::cast<double>(p) : p);
   out.result(outArgs) = finished(finish, value, type);
   out.helpers.push_back(partial);
 

@@ -18,7 +18,7 @@ constexpr int64_t kReductionChunk = 64;
 // 16 partials per output on one thread), so no thread adds more than 16 values in sequence.
 constexpr int64_t kGpuReductionFanIn = 16;
 
-enum class ReduceOp { Sum, Max };
+enum class ReduceOp { Sum, Max, Min, Prod };
 
 struct LongReduction {
   Halide::Func result;                // the reduced value, of the output's rank
@@ -33,7 +33,7 @@ using ReductionTerm = std::function<Halide::Expr(const std::vector<Halide::Var>&
 // result(out) = finish(op over every reduced position of term(out, red)), of `type` (the terms'
 // type). extents are the reduced extents, outer first (the last one varies fastest in memory);
 // outShape is the result's shape. finish (optional) gets the combined value in the type the
-// partials are combined in (float64 for a float sum on the CPU) and its result is cast to type.
+// partials are combined in (float64 for a float sum or product on the CPU) and its result is cast to type.
 // Reductions of up to kReductionChunk terms are one plain Halide reduction.
 LongReduction longReduction(const std::string& name, const Shape& outShape, const std::vector<int64_t>& extents,
                             Halide::Type type, ReduceOp op, const LowerContext& context, const ReductionTerm& term,

@@ -26,7 +26,7 @@ Expr rvarFor(const RDom& r, const std::vector<size_t>& dims, size_t i) {
   return r[static_cast<int>(dims.size() - 1 - i)];
 }
 
-// reduce_sum / reduce_mean / reduce_max / argmax over attr axes. Sums and maxima go through
+// reduce_sum / reduce_mean / reduce_max / reduce_min / reduce_prod / argmax over attr axes. All but argmax go through
 // longReduction (chunked: accurate over many terms, and parallel over the chunks).
 LowerFn reduce(Op kind) {
   return [kind](LowerContext& c) {
@@ -76,9 +76,13 @@ LowerFn reduce(Op kind) {
     std::function<Expr(Expr)> finish;
     if (kind == Op::ReduceMean)
       finish = [count](Expr s) { return s / Halide::cast(s.type(), Expr(static_cast<double>(count))); };
+    ReduceOp combine = kind == Op::ReduceMax    ? ReduceOp::Max
+                       : kind == Op::ReduceMin  ? ReduceOp::Min
+                       : kind == Op::ReduceProd ? ReduceOp::Prod
+                                                : ReduceOp::Sum;
     LongReduction r = longReduction(
-        c.name(), c.outShape, extents, halideType(c.node.dtype), kind == Op::ReduceMax ? ReduceOp::Max : ReduceOp::Sum,
-        c, [&](const std::vector<Var>& v, const std::vector<Expr>& red) { return at(c.inputs[0], inputIndex(v, red)); },
+        c.name(), c.outShape, extents, halideType(c.node.dtype), combine, c,
+        [&](const std::vector<Var>& v, const std::vector<Expr>& red) { return at(c.inputs[0], inputIndex(v, red)); },
         finish);
     addReduction(out, r);
     out.func = r.result;
@@ -334,6 +338,8 @@ void registerReductionLowerings(std::vector<std::pair<Op, LowerFn>>& t) {
   t.emplace_back(Op::ReduceMean, reduce(Op::ReduceMean));
   t.emplace_back(Op::ReduceMax, reduce(Op::ReduceMax));
   t.emplace_back(Op::Argmax, reduce(Op::Argmax));
+  t.emplace_back(Op::ReduceMin, reduce(Op::ReduceMin));
+  t.emplace_back(Op::ReduceProd, reduce(Op::ReduceProd));
   t.emplace_back(Op::BroadcastLike, lowerBroadcastLike);
   t.emplace_back(Op::SumLike, lowerSumLike);
   t.emplace_back(Op::Softmax, lowerSoftmax);

@@ -384,11 +384,8 @@ class TosaTranslator {
         return unary<tosa::SigmoidOp>(input(n, 0));
       case Op::Tanh:
         return unary<tosa::TanhOp>(input(n, 0));
-      case Op::Softplus: {  // max(x, 0) + log(1 + exp(-|x|))
-        mlir::Value x = input(n, 0);
-        mlir::Value e = unary<tosa::ExpOp>(unary<tosa::NegateOp>(unary<tosa::AbsOp>(x)));
-        return binary<tosa::AddOp>(relu(x), unary<tosa::LogOp>(binary<tosa::AddOp>(e, splatF32(1, rank))));
-      }
+      case Op::Softplus:
+        return softplus(input(n, 0));
       case Op::Square:
         return mul(input(n, 0), input(n, 0));
       case Op::Relu:
@@ -448,7 +445,38 @@ class TosaTranslator {
       case Op::Softmax:
       case Op::LogSoftmax:
         return softmax(n);
+      // v2 activations, math and losses
+      case Op::Elu:
+      case Op::Selu:
+      case Op::Gelu:
+      case Op::Swish:
+      case Op::Softsign:
+      case Op::HardSigmoid:
+      case Op::Relu6:
+      case Op::Mish:
+      case Op::Erf:
+        return activation(n);
+      case Op::Pow:
+        return binary<tosa::PowOp>(inputAtRank(n, 0), inputAtRank(n, 1));
+      case Op::Reciprocal:
+        return unary<tosa::ReciprocalOp>(input(n, 0));
+      case Op::Sign: {
+        mlir::Value x = input(n, 0);
+        mlir::Value negative = select(compare<tosa::GreaterOp>(splatF32(0, rank), x), splatF32(-1, rank), x);
+        return select(compare<tosa::GreaterOp>(x, splatF32(0, rank)), splatF32(1, rank), negative);
+      }
+      case Op::Floor:
+        return unary<tosa::FloorOp>(input(n, 0));
+      case Op::Round:
+        return roundHalfToEven(input(n, 0));
+      case Op::StopGradient:
+        return input(n, 0);
+      case Op::ReduceMin:
+      case Op::ReduceProd:
+        return reduce(n);
       // Tosa::None in ops.def (handled above).
+      case Op::BinaryCrossentropy:
+      case Op::SigmoidCrossEntropy:
       case Op::LeakyReluGrad:
       case Op::Dropout:
       case Op::ReluGrad:
@@ -556,10 +584,98 @@ class TosaTranslator {
     int64_t count = 1;
     for (int64_t axis : n.attrs.getInts("axes")) {
       count *= in[static_cast<size_t>(axis)];
-      x = n.op == Op::ReduceMax ? reduceAxis<tosa::ReduceMaxOp>(x, axis) : reduceAxis<tosa::ReduceSumOp>(x, axis);
+      switch (n.op) {
+        case Op::ReduceMax:
+          x = reduceAxis<tosa::ReduceMaxOp>(x, axis);
+          break;
+        case Op::ReduceMin:
+          x = reduceAxis<tosa::ReduceMinOp>(x, axis);
+          break;
+        case Op::ReduceProd:
+          x = reduceAxis<tosa::ReduceProdOp>(x, axis);
+          break;
+        default:
+          x = reduceAxis<tosa::ReduceSumOp>(x, axis);
+      }
     }
     if (n.op == Op::ReduceMean) x = mul(x, splatF32(1.0 / static_cast<double>(count), in.size()));
     return reshape(x, bindBatch(n.shape, options_.batch));
+  }
+
+  // max(x, 0) + log(1 + exp(-|x|))
+  mlir::Value softplus(mlir::Value x) {
+    size_t rank = dimsOf(x).size();
+    mlir::Value e = unary<tosa::ExpOp>(unary<tosa::NegateOp>(unary<tosa::AbsOp>(x)));
+    return binary<tosa::AddOp>(relu(x), unary<tosa::LogOp>(binary<tosa::AddOp>(e, splatF32(1, rank))));
+  }
+
+  mlir::Value clamp(mlir::Value x, float lo, float hi) {
+    return builder_.create<tosa::ClampOp>(loc_, x.getType(), x, builder_.getI64IntegerAttr(static_cast<int64_t>(lo)),
+                                          builder_.getI64IntegerAttr(static_cast<int64_t>(hi)),
+                                          builder_.getF32FloatAttr(lo), builder_.getF32FloatAttr(hi));
+  }
+
+  // TOSA 14 has no erf: Abramowitz and Stegun's 7.1.26, 1 - (a1 t + ... + a5 t^5) e^(-x^2) with
+  // t = 1 / (1 + p |x|), odd in x; its absolute error is below 1.5e-7, under float32's half-ulp at 1.
+  mlir::Value erf(mlir::Value x) {
+    size_t rank = dimsOf(x).size();
+    auto c = [&](double v) { return splatF32(v, rank); };
+    mlir::Value ax = unary<tosa::AbsOp>(x);
+    mlir::Value t = unary<tosa::ReciprocalOp>(binary<tosa::AddOp>(c(1), mul(c(0.3275911), ax)));
+    mlir::Value poly = c(1.061405429);
+    for (double a : {-1.453152027, 1.421413741, -0.284496736, 0.254829592})
+      poly = binary<tosa::AddOp>(mul(poly, t), c(a));
+    poly = mul(poly, t);
+    mlir::Value magnitude =
+        binary<tosa::SubOp>(c(1), mul(poly, unary<tosa::ExpOp>(unary<tosa::NegateOp>(mul(ax, ax)))));
+    return select(compare<tosa::GreaterOp>(c(0), x), unary<tosa::NegateOp>(magnitude), magnitude);
+  }
+
+  // TOSA 14 has no round: floor(x + 0.5), less 1 where x is halfway and that floor is odd.
+  mlir::Value roundHalfToEven(mlir::Value x) {
+    size_t rank = dimsOf(x).size();
+    mlir::Value up = unary<tosa::FloorOp>(binary<tosa::AddOp>(x, splatF32(0.5, rank)));
+    mlir::Value halfway = compare<tosa::EqualOp>(binary<tosa::SubOp>(up, x), splatF32(0.5, rank));
+    mlir::Value half = mul(up, splatF32(0.5, rank));
+    mlir::Value odd = unary<tosa::LogicalNotOp>(compare<tosa::EqualOp>(unary<tosa::FloorOp>(half), half));
+    mlir::Value lower = binary<tosa::SubOp>(up, splatF32(1, rank));
+    return select(binary<tosa::LogicalAndOp>(halfway, odd), lower, up);
+  }
+
+  // The activations of ops.def's v2 group, as their docs there define them.
+  mlir::Value activation(const Node& n) {
+    mlir::Value x = input(n, 0);
+    size_t rank = n.shape.size();
+    auto c = [&](double v) { return splatF32(v, rank); };
+    auto positive = [&]() { return compare<tosa::GreaterOp>(x, c(0)); };
+    auto expm1 = [&]() { return binary<tosa::SubOp>(unary<tosa::ExpOp>(x), c(1)); };
+    switch (n.op) {
+      case Op::Elu:
+        return select(positive(), x, mul(c(n.attrs.getFloat("alpha", 1.0)), expm1()));
+      case Op::Selu:
+        return mul(c(1.0507009873554805), select(positive(), x, mul(c(1.6732632423543772), expm1())));
+      case Op::Gelu: {
+        mlir::Value inner = n.attrs.getInt("approximate")
+                                ? unary<tosa::TanhOp>(mul(c(0.7978845608028654),
+                                                          binary<tosa::AddOp>(x, mul(c(0.044715), mul(x, mul(x, x))))))
+                                : erf(mul(x, c(0.7071067811865476)));
+        return mul(mul(c(0.5), x), binary<tosa::AddOp>(c(1), inner));
+      }
+      case Op::Swish:
+        return mul(x, unary<tosa::SigmoidOp>(x));
+      case Op::Softsign:
+        return mul(x, unary<tosa::ReciprocalOp>(binary<tosa::AddOp>(c(1), unary<tosa::AbsOp>(x))));
+      case Op::HardSigmoid:
+        return clamp(binary<tosa::AddOp>(mul(x, c(0.2)), c(0.5)), 0, 1);
+      case Op::Relu6:
+        return clamp(x, 0, 6);
+      case Op::Mish:
+        return mul(x, unary<tosa::TanhOp>(softplus(x)));
+      case Op::Erf:
+        return erf(x);
+      default:
+        throw InternalError("exportMlir: '" + opName(n.op) + "' is not an activation");
+    }
   }
 
   // Over the last axis, shifted by the maximum: exp(x - max) / sum, or (x - max) - log(sum).

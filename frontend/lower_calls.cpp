@@ -2,12 +2,14 @@
 // op table declares (trait::Builtin: found by spelling, arguments matched to the table's input and
 // attribute names), and where and the shape and reduction ops, whose arguments need more than that.
 // The nn ops and losses are in lower_nn_calls.cpp, the Capitalized layers in lower_layers.cpp.
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
 #include "frontend/call_args.h"
 #include "frontend/lowerer.h"
 #include "ir/op_table.h"
+#include "support/spelling.h"
 
 namespace graphc {
 namespace {
@@ -94,7 +96,8 @@ AttrValue attrValue(Lowerer& L, const Expr& e, const AttrDef& a) {
   throw InternalError("builtin attribute '" + a.name + "': the front end cannot read a list of ints generically");
 }
 
-// An attribute's default as ops.def spells it.
+}  // namespace
+
 AttrValue defaultValue(const AttrDef& a) {
   switch (a.type) {
     case AttrType::Float:
@@ -109,8 +112,6 @@ AttrValue defaultValue(const AttrDef& a) {
   }
   throw InternalError("builtin attribute '" + a.name + "': no default of a list of ints");
 }
-
-}  // namespace
 
 std::string paddingArg(Lowerer& L, const CallArgs& args) {
   const Expr* p = args.get("padding");
@@ -165,6 +166,47 @@ int lowerBuiltin(Lowerer& L, const Expr& call, Op op) {
   return L.addNode(op, inputs, values, call.loc);
 }
 
+std::vector<std::string> callableNames() {
+  // The calls lowerCall and lowerNNCall take by name besides the table's builtins.
+  std::vector<std::string> names = {"placeholder",
+                                    "variable",
+                                    "constant",
+                                    "where",
+                                    "transpose",
+                                    "concat",
+                                    "reshape",
+                                    "flatten",
+                                    "reduce_sum",
+                                    "reduce_mean",
+                                    "reduce_max",
+                                    "reduce_min",
+                                    "reduce_prod",
+                                    "argmax",
+                                    "moments",
+                                    "l2_loss",
+                                    "silu",
+                                    "softmax",
+                                    "log_softmax",
+                                    "conv2d",
+                                    "max_pool",
+                                    "avg_pool",
+                                    "dropout",
+                                    "softmax_cross_entropy",
+                                    "sparse_categorical_crossentropy",
+                                    "categorical_crossentropy",
+                                    "binary_crossentropy",
+                                    "sigmoid_cross_entropy",
+                                    "mean_squared_error",
+                                    "mean_absolute_error",
+                                    "huber",
+                                    "kl_divergence",
+                                    "accuracy"};
+  for (const OpDef& d : allOps())
+    if (d.has(trait::Builtin)) names.push_back(d.name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 int Lowerer::lowerCall(const Expr& call) {
   const std::string& f = call.text;
   SourceLoc loc = call.loc;
@@ -205,6 +247,7 @@ int Lowerer::lowerCall(const Expr& call) {
     return scalarConstant(evalNumber(args.require("value")), t, loc);
   }
   if (op && hasTrait(*op, trait::Builtin)) return lowerBuiltin(*this, call, *op);
+  if (f == "silu") return lowerBuiltin(*this, call, Op::Swish);  // Keras' other name for swish
   if (op == Op::Where) {
     CallArgs args(call, {"c", "a", "b"}, 3);
     int c = evalNode(args.require("c"));
@@ -236,7 +279,8 @@ int Lowerer::lowerCall(const Expr& call) {
     CallArgs args(call, {"x"}, 1);
     return lowerFlatten(*this, evalNode(args.require("x")), loc);
   }
-  if (op == Op::ReduceSum || op == Op::ReduceMean || op == Op::ReduceMax) {
+  if (op == Op::ReduceSum || op == Op::ReduceMean || op == Op::ReduceMax || op == Op::ReduceMin ||
+      op == Op::ReduceProd) {
     CallArgs args(call, {"x", "axis", "keepdims"}, 1);
     Attrs a;
     a.set("axes", axesArg(*this, args));
@@ -248,8 +292,10 @@ int Lowerer::lowerCall(const Expr& call) {
     return addNode(Op::Argmax, {evalNode(args.require("x"))},
                    Attrs().set("axes", std::vector<int64_t>{evalInt(args.require("axis"), "axis")}), loc);
   }
+  if (f == "moments")
+    throw UserError(loc, "moments gives two values: bind it (m = moments(x, axes)) and use m.mean and m.variance");
   int id = lowerNNCall(call);
-  if (id < 0) throw UserError(loc, "unknown op '" + f + "'");
+  if (id < 0) throw UserError(loc, unknownNameMessage("op", f, callableNames()));
   return id;
 }
 

@@ -1,23 +1,25 @@
 // \file AST-to-graph lowering of the Capitalized layers: each creates its variables (Keras' default
 // initializers) in a scope named after the binding, then the ops of its body.
+#include <algorithm>
 #include <optional>
 
 #include "frontend/call_args.h"
 #include "frontend/layers.h"
 #include "frontend/lowerer.h"
 #include "ir/op_table.h"
+#include "support/spelling.h"
 
 namespace graphc {
 namespace {
 
 int activation(Lowerer& L, const CallArgs& args, int x, SourceLoc loc) {
   const Expr* e = args.get("activation");
-  std::string act = e ? L.evalWord(*e) : "none";
-  if (act == "none" || act == "linear") return x;
-  // Keras' activation names are op spellings.
-  std::optional<Op> op = parseOp(act);
-  if (op == Op::Relu || op == Op::Sigmoid || op == Op::Tanh || op == Op::Softmax) return L.addNode(*op, {x}, {}, loc);
-  throw UserError(e->loc, "unknown activation '" + act + "' (expected relu, sigmoid, tanh, softmax or none)");
+  if (!e) return x;
+  std::string name = L.evalWord(*e);
+  const std::vector<std::string>& names = activationNames();
+  if (std::find(names.begin(), names.end(), name) == names.end())
+    throw UserError(e->loc, unknownNameMessage("activation", name, names));
+  return applyActivation(L, name, x, loc);
 }
 
 bool useBias(Lowerer& L, const CallArgs& args) {
@@ -35,6 +37,27 @@ Attrs init(const char* kind, bool trainable = true) {
 Attrs meanOver(std::vector<int64_t> axes) { return Attrs().set("axes", axes).set("keepdims", int64_t(0)); }
 
 }  // namespace
+
+const std::vector<std::string>& activationNames() {
+  static const std::vector<std::string> names = {
+      "elu",   "exponential", "gelu",    "hard_sigmoid", "leaky_relu", "linear",   "mish",     "none",  "relu",
+      "relu6", "selu",        "sigmoid", "silu",         "softmax",    "softplus", "softsign", "swish", "tanh"};
+  return names;
+}
+
+int applyActivation(Lowerer& L, const std::string& name, int x, SourceLoc loc) {
+  if (name == "none" || name == "linear") return x;
+  if (name == "exponential") return L.addNode(Op::Exp, {x}, {}, loc);
+  if (name == "silu") return L.addNode(Op::Swish, {x}, {}, loc);
+  // Keras' activation leaky_relu has alpha 0.3 (the op's default, tf.nn.leaky_relu's, is 0.2).
+  if (name == "leaky_relu") return L.addNode(Op::LeakyRelu, {x}, Attrs().set("alpha", 0.3), loc);
+  // The others are op spellings; their attributes take the table's defaults (elu's alpha 1, exact gelu).
+  const OpDef& def = opDef(*parseOp(name));
+  Attrs defaults;
+  for (const AttrDef& a : def.attrs)
+    if (a.use == AttrDef::Use::Default) defaults.set(a.name, defaultValue(a));
+  return L.addNode(def.op, {x}, defaults, loc);
+}
 
 int buildBatchNorm(Graph& g, int x, const BatchNormVariables& v, int training, double momentum, double epsilon,
                    SourceLoc loc, std::vector<VariableUpdate>* updates) {

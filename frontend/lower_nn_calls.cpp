@@ -1,5 +1,6 @@
 // \file AST-to-graph lowering of the lowercase nn calls: convolution, pooling, softmax, dropout,
-// the losses and the accuracy metric.
+// moments, the losses (label smoothing too) and the accuracy metric.
+#include <functional>
 #include <optional>
 
 #include "frontend/call_args.h"
@@ -9,10 +10,38 @@
 namespace graphc {
 namespace {
 
+// Keras' label smoothing: one-hot targets (i32 ids become their one-hot rows) y * (1 - s) + s / K.
+int smoothLabels(Lowerer& L, const Expr& smoothing, int scores, int labels, SourceLoc loc) {
+  double s = L.evalNumber(smoothing);
+  if (!(s >= 0 && s <= 1))
+    throw UserError(smoothing.loc, "label_smoothing must lie in [0, 1], found " + std::to_string(s));
+  const Graph& g = L.model().graph;
+  if (g.node(scores).shape.size() != 2)
+    throw UserError(loc, "label_smoothing expects scores [batch, classes], found " +
+                             typeToString(g.node(scores).dtype, g.node(scores).shape));
+  int64_t classes = g.node(scores).shape[1];
+  if (g.node(labels).dtype == DType::I32) labels = L.addNode(Op::OneHot, {labels}, Attrs().set("depth", classes), loc);
+  if (g.node(labels).dtype != DType::F32)
+    throw UserError(loc, "label_smoothing expects i32 class ids or f32 one-hot labels, found " +
+                             typeToString(g.node(labels).dtype, g.node(labels).shape));
+  int kept = L.addNode(Op::Mul, {labels, L.scalarConstant(1 - s, DType::F32, loc)}, {}, loc);
+  return L.addNode(Op::Add, {kept, L.scalarConstant(s / static_cast<double>(classes), DType::F32, loc)}, {}, loc);
+}
+
+// A classification loss or metric on scores and labels; losses take label_smoothing.
 int classificationOp(Lowerer& L, const Expr& call, Op op, const char* first, bool normalize = false) {
-  CallArgs args(call, {first, "labels"}, 2);
+  bool loss = op != Op::Accuracy;
+  CallArgs args(
+      call,
+      loss ? std::vector<std::string>{first, "labels", "label_smoothing"} : std::vector<std::string>{first, "labels"},
+      2);
   int scores = L.evalNode(args.require(first));
   int labels = L.evalNode(args.require("labels"));
+  if (call.text == "sparse_categorical_crossentropy" && L.model().graph.node(labels).dtype != DType::I32)
+    throw UserError(call.loc,
+                    "sparse_categorical_crossentropy expects i32 class ids as labels, found one-hot values (use "
+                    "categorical_crossentropy)");
+  if (const Expr* s = args.get("label_smoothing")) labels = smoothLabels(L, *s, scores, labels, call.loc);
   if (normalize) {
     // Keras' categorical_crossentropy divides the probabilities by their sum before the clip
     // (a no-op on softmax outputs, which the stable-loss rewrite then sees through).
@@ -35,19 +64,79 @@ int lastAxisOp(Lowerer& L, const Expr& call, Op op) {
   return L.addNode(op, {x}, {}, call.loc);
 }
 
-// Keras' mean_squared_error: the mean over the last axis, then over the batch; with rows of one
-// length that is the mean of every squared difference.
-int meanSquaredError(Lowerer& L, const Expr& call) {
-  CallArgs args(call, {"a", "b"}, 2);
+Attrs overAxes(std::vector<int64_t> axes, bool keep = false) {
+  return Attrs().set("axes", std::move(axes)).set("keepdims", int64_t(keep));
+}
+
+// The losses that compare two f32 values of one shape, Keras' (y_true, y_pred) or TF's (labels,
+// predictions): both read, checked, and handed to build.
+int pairLoss(Lowerer& L, const Expr& call, const std::vector<std::string>& extra,
+             const std::function<int(int a, int b, const CallArgs& args)>& build) {
+  std::vector<std::string> params = {"a", "b"};
+  params.insert(params.end(), extra.begin(), extra.end());
+  CallArgs args(call, params, 2);
   int a = L.evalNode(args.require("a")), b = L.evalNode(args.require("b"));
   const Node &na = L.model().graph.node(a), &nb = L.model().graph.node(b);
   if (na.shape != nb.shape || na.dtype != DType::F32 || nb.dtype != DType::F32)
-    throw UserError(call.loc, "mean_squared_error expects two f32 values of one shape, found " +
+    throw UserError(call.loc, call.text + " expects two f32 values of one shape, found " +
                                   typeToString(na.dtype, na.shape) + " and " + typeToString(nb.dtype, nb.shape));
-  int squared = L.addNode(Op::Square, {L.addNode(Op::Sub, {a, b}, {}, call.loc)}, {}, call.loc);
-  Attrs all;
-  all.set("axes", std::vector<int64_t>{}).set("keepdims", int64_t(0));
-  return L.addNode(Op::ReduceMean, {squared}, all, call.loc);
+  return build(a, b, args);
+}
+
+// Keras' regression losses are the mean over the last axis, then over the batch; with rows of one
+// length that is the mean of every element's term.
+int meanOfAll(Lowerer& L, int x, SourceLoc loc) { return L.addNode(Op::ReduceMean, {x}, overAxes({}), loc); }
+
+// The losses v2 adds that are compositions of graph ops (their gradients are those ops' rules).
+int compositeLoss(Lowerer& L, const Expr& call) {
+  const std::string& f = call.text;
+  SourceLoc loc = call.loc;
+  auto constant = [&](double v) { return L.scalarConstant(v, DType::F32, loc); };
+  auto add = [&](Op op, std::vector<int> in) { return L.addNode(op, std::move(in), {}, loc); };
+  if (f == "mean_squared_error")
+    return pairLoss(L, call, {}, [&](int a, int b, const CallArgs&) {
+      return meanOfAll(L, add(Op::Square, {add(Op::Sub, {a, b})}), loc);
+    });
+  if (f == "mean_absolute_error")
+    return pairLoss(L, call, {}, [&](int a, int b, const CallArgs&) {
+      return meanOfAll(L, add(Op::Abs, {add(Op::Sub, {a, b})}), loc);
+    });
+  if (f == "huber")  // Keras' Huber: q^2 / 2 + delta (|d| - q), q = min(|d|, delta), d = a - b
+    return pairLoss(L, call, {"delta"}, [&](int a, int b, const CallArgs& args) {
+      double delta = args.get("delta") ? L.evalNumber(*args.get("delta")) : 1.0;
+      if (!(delta > 0))
+        throw UserError(args.get("delta")->loc, "huber expects delta > 0, found " + std::to_string(delta));
+      int error = add(Op::Abs, {add(Op::Sub, {a, b})});
+      int quadratic = add(Op::Minimum, {error, constant(delta)});
+      int linear = add(Op::Sub, {error, quadratic});
+      int term = add(Op::Add, {add(Op::Mul, {add(Op::Square, {quadratic}), constant(0.5)}),
+                               add(Op::Mul, {linear, constant(delta)})});
+      return meanOfAll(L, term, loc);
+    });
+  if (f ==
+      "kl_divergence")  // Keras: p, q clipped to [1e-7, 1]; sum of p log(p / q) over the last axis, mean over the rest
+    return pairLoss(L, call, {}, [&](int p, int q, const CallArgs&) {
+      auto clip = [&](int v) { return add(Op::Clip, {v, constant(1e-7), constant(1)}); };
+      int pc = clip(p);
+      int term = add(Op::Mul, {pc, add(Op::Log, {add(Op::Div, {pc, clip(q)})})});
+      int64_t last = static_cast<int64_t>(L.model().graph.node(p).shape.size()) - 1;
+      return meanOfAll(L, L.addNode(Op::ReduceSum, {term}, overAxes({last}), loc), loc);
+    });
+  if (f == "l2_loss") {  // TF1's sum(x^2) / 2
+    CallArgs args(call, {"x"}, 1);
+    int x = L.evalNode(args.require("x"));
+    if (L.model().graph.node(x).dtype != DType::F32)
+      throw UserError(args.require("x").loc, "l2_loss expects an f32 value");
+    int total = L.addNode(Op::ReduceSum, {add(Op::Square, {x})}, overAxes({}), loc);
+    return add(Op::Mul, {total, constant(0.5)});
+  }
+  if (f == "binary_crossentropy" || f == "sigmoid_cross_entropy") {  // the mean of the elementwise op
+    bool logits = f == "sigmoid_cross_entropy";
+    CallArgs args(call, {logits ? "logits" : "probs", "labels"}, 2);
+    int x = L.evalNode(args.require(logits ? "logits" : "probs")), labels = L.evalNode(args.require("labels"));
+    return meanOfAll(L, add(logits ? Op::SigmoidCrossEntropy : Op::BinaryCrossentropy, {x, labels}), loc);
+  }
+  return -1;
 }
 
 // FNV-1a: a stable 32-bit hash, so that a dropout's mask depends on its name, not on build or order.
@@ -58,6 +147,34 @@ int64_t stableSeed(const std::string& key) {
 }
 
 }  // namespace
+
+Lowerer::Moments Lowerer::lowerMoments(const Expr& call) {
+  CallArgs args(call, {"x", "axes", "keepdims"}, 2);
+  int x = evalNode(args.require("x"));
+  const Expr& axesExpr = args.require("axes");
+  std::vector<int64_t> axes;
+  if (axesExpr.kind == ExprKind::List) {
+    for (const auto& item : axesExpr.items) axes.push_back(evalInt(*item, "an axis"));
+  } else {
+    axes.push_back(evalInt(axesExpr, "an axis"));
+  }
+  bool keep = args.get("keepdims") && evalNumber(*args.get("keepdims")) != 0;
+  SourceLoc loc = call.loc;
+  // The mean with the reduced axes kept centres x by plain broadcasting; the variance is the mean
+  // of the squared deviations (biased, as tf.nn.moments).
+  int meanKept = addNode(Op::ReduceMean, {x}, overAxes(axes, true), loc);
+  int centered = addNode(Op::Sub, {x, meanKept}, {}, loc);
+  Moments m;
+  m.variance = addNode(Op::ReduceMean, {addNode(Op::Square, {centered}, {}, loc)}, overAxes(axes, keep), loc);
+  if (keep) {
+    m.mean = meanKept;
+  } else {
+    std::vector<int64_t> target;
+    for (int64_t d : model_.graph.node(m.variance).shape) target.push_back(d == kBatch ? -2 : d);
+    m.mean = addNode(Op::Reshape, {meanKept}, Attrs().set("target", target), loc);
+  }
+  return m;
+}
 
 int Lowerer::dropout(int x, const Expr& keepOrRate, const std::string& seedKey, SourceLoc loc, bool rate) {
   int keep;
@@ -101,15 +218,9 @@ int Lowerer::lowerNNCall(const Expr& call) {
   }
   if (op == Op::SoftmaxCrossEntropy) return classificationOp(*this, call, Op::SoftmaxCrossEntropy, "logits");
   if (f == "sparse_categorical_crossentropy" || f == "categorical_crossentropy") {
-    int id = classificationOp(*this, call, Op::ProbsCrossEntropy, "probs", f == "categorical_crossentropy");
-    bool ids = model_.graph.node(model_.graph.node(id).inputs[1]).dtype == DType::I32;
-    if (f == "sparse_categorical_crossentropy" && !ids)
-      throw UserError(call.loc,
-                      "sparse_categorical_crossentropy expects i32 class ids as labels, found one-hot values (use "
-                      "categorical_crossentropy)");
-    return id;
+    return classificationOp(*this, call, Op::ProbsCrossEntropy, "probs", f == "categorical_crossentropy");
   }
-  if (f == "mean_squared_error") return meanSquaredError(*this, call);
+  if (int id = compositeLoss(*this, call); id >= 0) return id;
   if (op == Op::Accuracy) return classificationOp(*this, call, Op::Accuracy, "scores");
   return -1;
 }

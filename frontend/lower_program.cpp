@@ -72,6 +72,18 @@ void Lowerer::bind(const std::string& name, const Expr& value, SourceLoc) {
     return;
   }
   statementName_ = scopePath(scopes_, name, '/');
+  if (value.kind == ExprKind::Call && value.text == "moments") {  // two values: m.mean, m.variance
+    Moments m = lowerMoments(value);
+    statementName_.clear();
+    for (auto [field, id] : {std::pair<const char*, int>{"mean", m.mean}, {"variance", m.variance}}) {
+      Node& n = model_.graph.mutableNode(id);
+      if (n.name.empty()) n.name = scopePath(scopes_, name, '/') + "/" + field;
+      nodes_[key + "." + field] = id;
+    }
+    nodes_.erase(key);
+    configs_.erase(key);
+    return;
+  }
   int id = evalNode(value);
   statementName_.clear();
   Node& n = model_.graph.mutableNode(id);
@@ -234,9 +246,17 @@ int Lowerer::evalNode(const Expr& e) {
       return scalarConstant(e.number, DType::F32, e.loc);
     case ExprKind::Ident:
     case ExprKind::Member: {
+      if (e.kind == ExprKind::Member && e.items[0]->kind == ExprKind::Call && e.items[0]->text == "moments") {
+        if (e.text != "mean" && e.text != "variance")
+          throw UserError(e.loc, "moments has the values mean and variance, not '" + e.text + "'");
+        Moments m = lowerMoments(*e.items[0]);
+        return e.text == "mean" ? m.mean : m.variance;
+      }
       std::string name = dottedName(e);
       int id = findNode(name);
       if (id >= 0) return id;
+      if (findNode(name + ".mean") >= 0)
+        throw UserError(e.loc, "'" + name + "' holds moments: use " + name + ".mean or " + name + ".variance");
       if (const Expr* bound = findConfig(name)) return scalarConstant(evalNumber(*bound), DType::F32, e.loc);
       throw UserError(e.loc, "unknown name '" + name + "'");
     }

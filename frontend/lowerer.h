@@ -9,6 +9,7 @@
 
 #include "frontend/ast.h"
 #include "ir/model.h"
+#include "ir/op_table.h"
 
 namespace graphc {
 
@@ -33,6 +34,11 @@ class Lowerer {
   int lowerCall(const Expr& call);
   int lowerNNCall(const Expr& call);  // the nn ops and losses; -1 for a name it does not know
   int lowerLayer(const Expr& call);
+  // moments(x, axes, keepdims = false): the mean and the biased variance over axes (tf.nn.moments).
+  struct Moments {
+    int mean = -1, variance = -1;
+  };
+  Moments lowerMoments(const Expr& call);
   // dropout(x, keep) with the session's training flag and step as inputs. keepOrRate is a number
   // or a graph value: the keep probability, or with rate the fraction dropped (Keras' Dropout).
   // The mask's seed is a stable hash of seedKey (the binding's name), so masks do not change
@@ -84,6 +90,14 @@ int lowerPool(Lowerer& L, Op op, const CallArgs& args, int x, SourceLoc loc);
 // A call of an op the table declares a builtin: its inputs and attributes by the table's names,
 // numbers among the inputs taking the dtype of the first graph value, attribute defaults written.
 int lowerBuiltin(Lowerer& L, const Expr& call, Op op);
+// An attribute's default as ops.def spells it (Use::Default; not of a list of ints).
+AttrValue defaultValue(const AttrDef& a);
 int lowerFlatten(Lowerer& L, int x, SourceLoc loc);  // [N, ...] -> [N, rest]
+// Every name a lowercase call may use (for the error on an unknown one), sorted.
+std::vector<std::string> callableNames();
+// The value of `activation = NAME` applied to x (Keras' names; `none`/`linear` give x).
+int applyActivation(Lowerer& L, const std::string& name, int x, SourceLoc loc);
+// The Keras activation names applyActivation accepts.
+const std::vector<std::string>& activationNames();
 
 }  // namespace graphc

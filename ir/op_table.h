@@ -43,7 +43,8 @@ constexpr Traits Builtin = 1u << 6;         // a DSL builtin by its spelling, lo
 enum class Gradient {
   Rule,               // passes/gradient_rules.cpp has a rule
   NotDifferentiable,  // its output is integer, boolean or a gradient piece: no gradient flows through it
-  Zero,               // its value does not depend on its inputs' values: the gradient is zero
+  Zero,               // the gradient is zero by definition: its value does not depend on its inputs' values
+                      // (element_count), is piecewise constant (floor, round, sign) or stops it (stop_gradient)
 };
 
 // An op's TOSA decision.

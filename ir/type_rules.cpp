@@ -46,6 +46,11 @@ void binaryBroadcast(TypeContext& c, bool comparison) {
 
 void arithmetic(TypeContext& c) { binaryBroadcast(c, false); }
 void comparison(TypeContext& c) { binaryBroadcast(c, true); }
+void binaryFloat(TypeContext& c) {
+  requireFloat(c, 0);
+  requireFloat(c, 1);
+  binaryBroadcast(c, false);
+}
 // Gradient helpers whose output has the type of one of their inputs.
 void sameAsInput1(TypeContext& c) { sameAsInputK(c, 1); }
 void sameAsInput2(TypeContext& c) { sameAsInputK(c, 2); }

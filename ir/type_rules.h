@@ -20,6 +20,7 @@ void unaryFloat(TypeContext& c);
 
 void arithmetic(TypeContext& c);           // broadcasting, operands of one dtype
 void comparison(TypeContext& c);           // broadcasting, a bool result
+void binaryFloat(TypeContext& c);          // broadcasting, f32 operands
 void sameAsInput1(TypeContext& c);         // gradient helpers typed like input 1
 void sameAsInput2(TypeContext& c);         // gradient helpers typed like input 2
 void shapedLikeInput1(TypeContext& c);     // input 0's dtype in input 1's shape

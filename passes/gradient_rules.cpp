@@ -101,7 +101,7 @@ std::vector<int> reduceRule(GradContext& c) {
     if (batch) return {g.add(Op::Div, {spread, g.add(Op::ElementCount, {x}, attrs)})};
     return {mul(g, spread, scalar(g, 1.0 / static_cast<double>(count)))};
   }
-  // reduce_max: to every element equal to the maximum.
+  // reduce_max, reduce_min: to every element equal to the extremum.
   int maxSpread = g.add(Op::BroadcastLike, {c.node.id, x}, attrs);
   return {mul(g, spread, asFloat(g, g.add(Op::Equal, {x, maxSpread})))};
 }
@@ -131,6 +131,147 @@ std::vector<int> unaryRule(GradContext& c) {
   throw InternalError("unaryRule: no derivative for '" + opName(op) + "'");
 }
 
+// ---- v2 activations, math and losses
+
+int add(Graph& g, int a, int b) { return g.add(Op::Add, {a, b}); }
+int sub(Graph& g, int a, int b) { return g.add(Op::Sub, {a, b}); }
+int where(Graph& g, int condition, int a, int b) { return g.add(Op::Where, {condition, a, b}); }
+int greater(Graph& g, int a, double b) { return g.add(Op::Greater, {a, scalar(g, b)}); }
+int less(Graph& g, int a, double b) { return g.add(Op::Less, {a, scalar(g, b)}); }
+
+// value where lo < x < hi, else 0. Nested selections, not a product of two casts of comparisons:
+// Halide 14 fails on such a product inside a vectorized matmul epilogue ("Attempting to narrow a
+// 1-bit type") when fusion puts the gradient there.
+int between(Graph& g, int x, double lo, double hi, int value) {
+  int zero = scalar(g, 0.0);
+  return where(g, greater(g, x, lo), where(g, less(g, x, hi), value, zero), zero);
+}
+
+// d gelu / dx: exact, Phi(x) + x * phi(x); approximate, with t = tanh(k (x + c x^3)),
+// (1 + t) / 2 + x (1 - t^2) k (1 + 3 c x^2) / 2 (1 / sqrt(2 pi) = 0.3989..., 1 / sqrt(2) = 0.7071...).
+int geluDerivative(Graph& g, int x, bool approximate) {
+  if (!approximate) {
+    int phiCdf =
+        mul(g, scalar(g, 0.5), add(g, scalar(g, 1.0), g.add(Op::Erf, {mul(g, x, scalar(g, 0.7071067811865476))})));
+    int density = mul(g, g.add(Op::Exp, {mul(g, g.add(Op::Square, {x}), scalar(g, -0.5))}),
+                      scalar(g, 0.3989422804014327));  // 1 / sqrt(2 pi)
+    return add(g, phiCdf, mul(g, x, density));
+  }
+  const double k = 0.7978845608028654, c = 0.044715;
+  int x2 = g.add(Op::Square, {x});
+  int t = g.add(Op::Tanh, {mul(g, scalar(g, k), mul(g, x, add(g, scalar(g, 1.0), mul(g, scalar(g, c), x2))))});
+  int slope = mul(g, scalar(g, 0.5 * k), add(g, scalar(g, 1.0), mul(g, scalar(g, 3 * c), x2)));
+  int sech2 = sub(g, scalar(g, 1.0), g.add(Op::Square, {t}));
+  return add(g, mul(g, scalar(g, 0.5), add(g, scalar(g, 1.0), t)), mul(g, mul(g, x, sech2), slope));
+}
+
+std::vector<int> activationRule(GradContext& c) {
+  Graph& g = c.graph;
+  int x = c.node.inputs[0], y = c.node.id, dy = c.gradOut;
+  switch (c.node.op) {
+    case Op::Elu: {  // e^x = y + alpha below 0
+      int alpha = scalar(g, c.node.attrs.getFloat("alpha", 1.0));
+      return {where(g, greater(g, x, 0), dy, mul(g, dy, add(g, y, alpha)))};
+    }
+    case Op::Selu: {  // scale * alpha * e^x = y + scale * alpha below 0
+      const double alpha = 1.6732632423543772, scale = 1.0507009873554805;
+      return {
+          where(g, greater(g, x, 0), mul(g, dy, scalar(g, scale)), mul(g, dy, add(g, y, scalar(g, scale * alpha))))};
+    }
+    case Op::Gelu:
+      return {mul(g, dy, geluDerivative(g, x, c.node.attrs.getInt("approximate") != 0))};
+    case Op::Swish: {  // s + x s (1 - s) = s + y (1 - s)
+      int s = g.add(Op::Sigmoid, {x});
+      return {mul(g, dy, add(g, s, mul(g, y, sub(g, scalar(g, 1.0), s))))};
+    }
+    case Op::Softsign:
+      return {g.add(Op::Div, {dy, g.add(Op::Square, {add(g, scalar(g, 1.0), g.add(Op::Abs, {x}))})})};
+    case Op::HardSigmoid:  // 0.2 where 0.2 x + 0.5 lies in (0, 1)
+      return {between(g, x, -2.5, 2.5, mul(g, dy, scalar(g, 0.2)))};
+    case Op::Relu6:
+      return {between(g, x, 0, 6, dy)};
+    case Op::Mish: {  // tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2), sp = softplus(x)
+      int t = g.add(Op::Tanh, {g.add(Op::Softplus, {x})});
+      int sech2 = sub(g, scalar(g, 1.0), g.add(Op::Square, {t}));
+      return {mul(g, dy, add(g, t, mul(g, mul(g, x, g.add(Op::Sigmoid, {x})), sech2)))};
+    }
+    case Op::Erf:  // 2 / sqrt(pi) e^(-x^2), 2 / sqrt(pi) = 1.1283...
+      return {mul(g, dy,
+                  mul(g, scalar(g, 1.1283791670955126), g.add(Op::Exp, {g.add(Op::Neg, {g.add(Op::Square, {x})})})))};
+    case Op::Reciprocal:
+      return {g.add(Op::Neg, {mul(g, dy, g.add(Op::Square, {y}))})};
+    default:
+      throw InternalError("activationRule: no derivative for '" + opName(c.node.op) + "'");
+  }
+}
+
+// d x^y: y x^(y-1) for x; x^y log(x) for y, with log(x) taken as 0 where x <= 0 (TensorFlow's choice).
+std::vector<int> powRule(GradContext& c) {
+  Graph& g = c.graph;
+  int x = c.node.inputs[0], e = c.node.inputs[1], dy = c.gradOut;
+  int dx = -1, de = -1;
+  if (c.wants(0)) dx = unbroadcast(g, mul(g, dy, mul(g, e, g.add(Op::Pow, {x, sub(g, e, scalar(g, 1.0))}))), x);
+  if (c.wants(1)) {
+    int positive = greater(g, x, 0);
+    int logX = g.add(Op::Log, {where(g, positive, x, scalar(g, 1.0))});
+    de = unbroadcast(g, mul(g, dy, mul(g, c.node.id, logX)), e);
+  }
+  return {dx, de};
+}
+
+// The product of the other elements of each group, exact with zeros: with no zero it is prod / x;
+// with one zero, the product of the nonzero elements at the zero and 0 elsewhere; with more, 0.
+std::vector<int> reduceProdRule(GradContext& c) {
+  Graph& g = c.graph;
+  int x = c.node.inputs[0];
+  Attrs axes;
+  axes.set("axes", c.node.attrs.getInts("axes"));
+  Attrs reduce = axes;
+  reduce.set("keepdims", int64_t(0));
+  int isZero = g.add(Op::Equal, {x, scalar(g, 0.0)});
+  int nonzero = where(g, isZero, scalar(g, 1.0), x);
+  int nonzeroProduct = g.add(Op::BroadcastLike, {g.add(Op::ReduceProd, {nonzero}, reduce), x}, axes);
+  int zeros = g.add(Op::BroadcastLike, {g.add(Op::ReduceSum, {asFloat(g, isZero)}, reduce), x}, axes);
+  int others = where(
+      g, isZero, where(g, g.add(Op::Equal, {zeros, scalar(g, 1.0)}), nonzeroProduct, scalar(g, 0.0)),
+      where(g, g.add(Op::Equal, {zeros, scalar(g, 0.0)}), g.add(Op::Div, {nonzeroProduct, nonzero}), scalar(g, 0.0)));
+  int spreadGrad = g.add(Op::BroadcastLike, {c.gradOut, x}, axes);
+  return {mul(g, spreadGrad, others)};
+}
+
+constexpr double kProbEpsilon = 1e-7;  // Keras' backend epsilon
+
+// Of Keras' binary crossentropy on p clipped to [eps, 1 - eps] (the gradient stops where the clip
+// holds p, as the clip's own rule has it): (1 - y) / (1 - p + eps) - y / (p + eps) for p; for the
+// labels, log(1 - p + eps) - log(p + eps).
+std::vector<int> binaryCrossentropyRule(GradContext& c) {
+  Graph& g = c.graph;
+  int p = c.node.inputs[0], y = c.node.inputs[1], dy = c.gradOut;
+  int clipped = g.add(Op::Clip, {p, scalar(g, kProbEpsilon), scalar(g, 1 - kProbEpsilon)});
+  int shifted = add(g, clipped, scalar(g, kProbEpsilon));
+  int complement = add(g, sub(g, scalar(g, 1.0), clipped), scalar(g, kProbEpsilon));
+  int dp = -1, dlabels = -1;
+  if (c.wants(0)) {
+    int slope = sub(g, g.add(Op::Div, {sub(g, scalar(g, 1.0), y), complement}), g.add(Op::Div, {y, shifted}));
+    int zero = scalar(g, 0.0);
+    int inside = where(g, g.add(Op::GreaterEqual, {p, scalar(g, kProbEpsilon)}),
+                       where(g, g.add(Op::LessEqual, {p, scalar(g, 1 - kProbEpsilon)}), slope, zero), zero);
+    dp = unbroadcast(g, mul(g, dy, inside), p);
+  }
+  if (c.wants(1))
+    dlabels = unbroadcast(g, mul(g, dy, sub(g, g.add(Op::Log, {complement}), g.add(Op::Log, {shifted}))), y);
+  return {dp, dlabels};
+}
+
+// sigmoid(x) - z for the logits, -x for the labels (as TensorFlow's).
+std::vector<int> sigmoidCrossEntropyRule(GradContext& c) {
+  Graph& g = c.graph;
+  int x = c.node.inputs[0], z = c.node.inputs[1], dy = c.gradOut;
+  int dx = c.wants(0) ? unbroadcast(g, mul(g, dy, sub(g, g.add(Op::Sigmoid, {x}), z)), x) : -1;
+  int dz = c.wants(1) ? unbroadcast(g, g.add(Op::Neg, {mul(g, dy, x)}), z) : -1;
+  return {dx, dz};
+}
+
 std::vector<int> castRule(GradContext& c) {
   bool floatToFloat = c.node.dtype == DType::F32 && c.graph.node(c.node.inputs[0]).dtype == DType::F32;
   return {floatToFloat ? c.gradOut : -1};
@@ -138,12 +279,18 @@ std::vector<int> castRule(GradContext& c) {
 
 // clip = min(max(x, lo), hi), lo <= hi assumed: the gradient goes to x inside [lo, hi], to lo below
 // it and to hi above it (to x at the boundaries, as maximum/minimum give it on ties).
+// Selections rather than products of casts of comparisons, which Halide 14 fails to compile in a
+// vectorized matmul epilogue ("Attempting to narrow a 1-bit type") when fusion puts them there.
 std::vector<int> clipRule(GradContext& c) {
   Graph& g = c.graph;
   int x = c.node.inputs[0], lo = c.node.inputs[1], hi = c.node.inputs[2], dy = c.gradOut;
-  int inside = mul(g, asFloat(g, g.add(Op::GreaterEqual, {x, lo})), asFloat(g, g.add(Op::LessEqual, {x, hi})));
-  return {unbroadcast(g, mul(g, dy, inside), x), unbroadcast(g, mul(g, dy, asFloat(g, g.add(Op::Less, {x, lo}))), lo),
-          unbroadcast(g, mul(g, dy, asFloat(g, g.add(Op::Greater, {x, hi}))), hi)};
+  int zero = scalar(g, 0.0);
+  auto where = [&](Op compare, int a, int b, int value, int otherwise) {
+    return g.add(Op::Where, {g.add(compare, {a, b}), value, otherwise});
+  };
+  int inside = where(Op::GreaterEqual, x, lo, where(Op::LessEqual, x, hi, dy, zero), zero);
+  return {unbroadcast(g, inside, x), unbroadcast(g, where(Op::Less, x, lo, dy, zero), lo),
+          unbroadcast(g, where(Op::Greater, x, hi, dy, zero), hi)};
 }
 
 std::vector<int> whereRule(GradContext& c) {
@@ -232,6 +379,15 @@ const std::vector<GradFn>& table() {
       return std::vector<int>{c.graph.add(Op::Dropout, {c.gradOut, in[1], in[2], in[3]}, c.node.attrs), -1, -1, -1};
     };
     for (Op op : {Op::ReduceSum, Op::ReduceMean, Op::ReduceMax}) m(op) = reduceRule;
+    // v2 activations, math and losses
+    for (Op op : {Op::Elu, Op::Selu, Op::Gelu, Op::Swish, Op::Softsign, Op::HardSigmoid, Op::Relu6, Op::Mish, Op::Erf,
+                  Op::Reciprocal})
+      m(op) = activationRule;
+    m(Op::Pow) = powRule;
+    m(Op::ReduceMin) = reduceRule;
+    m(Op::ReduceProd) = reduceProdRule;
+    m(Op::BinaryCrossentropy) = binaryCrossentropyRule;
+    m(Op::SigmoidCrossEntropy) = sigmoidCrossEntropyRule;
     m(Op::BroadcastLike) = [](GradContext& c) {
       Graph& g = c.graph;
       if (!c.node.attrs.has("axes")) return std::vector<int>{g.add(Op::SumLike, {c.gradOut, c.node.inputs[0]}), -1};

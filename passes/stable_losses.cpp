@@ -1,5 +1,5 @@
 // \file The stable-loss rewrites: pattern matches on softmax probabilities feeding a
-// cross-entropy or a log.
+// cross-entropy or a log, and on sigmoid probabilities feeding a binary crossentropy.
 #include "passes/stable_losses.h"
 
 namespace graphc {
@@ -29,6 +29,13 @@ int rewriteStableLosses(Graph& graph) {
   int rewritten = 0;
   for (size_t i = 0; i < graph.size(); ++i) {
     Node& n = graph.mutableNode(static_cast<int>(i));
+    // binary_crossentropy(sigmoid(x), y) is sigmoid_cross_entropy(x, y), as Keras computes it.
+    if (n.op == Op::BinaryCrossentropy && graph.node(n.inputs[0]).op == Op::Sigmoid) {
+      n.op = Op::SigmoidCrossEntropy;
+      n.inputs[0] = graph.node(n.inputs[0]).inputs[0];
+      ++rewritten;
+      continue;
+    }
     bool isLog = n.op == Op::Log;
     if (!isLog && n.op != Op::ProbsCrossEntropy) continue;
     int softmax = softmaxBehind(graph, n.inputs[0]);

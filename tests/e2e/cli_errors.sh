@@ -57,9 +57,9 @@ base='x = placeholder(f32, [?, 28, 28, 1])
 y = placeholder(i32, [?])'
 
 model unknown_op "$base
-h = frobnicate(x)"
-what="an unknown op"
-expect 2 'unknown_op.mnn:3:5: error: unknown op .frobnicate.' '^ *\^' -- check "$work/unknown_op.mnn"
+h = sofplus(x)"
+what="an unknown op (misspelled)"
+expect 2 "unknown_op.mnn:3:5: error: unknown op 'sofplus' \(did you mean 'softplus'\? expected one of: abs, " '^ *\^' -- check "$work/unknown_op.mnn"
 
 model bad_arg "$base
 c = Conv2D(x, 6, kernal = 5)"

@@ -66,5 +66,7 @@ void addSelectionCases(std::vector<GradCase>& cases);      // leaky_relu, clip, 
 void addNormalizationCases(std::vector<GradCase>& cases);  // batch_norm, log_softmax, BatchNorm layer, rewrites
 void addShapeOpCases(std::vector<GradCase>& cases);        // transpose, concat
 void addAvgPoolCases(std::vector<GradCase>& cases);
+// v2 activations, math and losses (gradcheck_cases_math.cpp).
+void addV2MathCases(std::vector<GradCase>& cases);
 
 }  // namespace graphc

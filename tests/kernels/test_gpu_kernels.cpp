@@ -98,5 +98,34 @@ TEST(GpuKernels, ChunkedReductionsMatchTheReference) {
     EXPECT_TRUE(allClose(got[i], want.at(outputs[i]), 1e-5, 1e-5)) << opName(g.node(outputs[i]).op);
 }
 
+// Version 2's reductions (reduce_min, reduce_prod: trees of minima and products, 1,024 and 16 terms
+// an output) and elementwise activations and losses with the GPU schedules.
+TEST(GpuKernels, V2ReductionsAndActivationsMatchTheReference) {
+  if (!openclAvailable()) GTEST_SKIP() << "no OpenCL device (scripts/setup.sh installs pocl-opencl-icd)";
+  std::mt19937 rng(13);
+  Graph g;
+  std::map<int, RefTensor> feeds;
+  auto input = [&](const std::string& name, const RefTensor& value) {
+    int id = addPlaceholder(g, name, value.shape, value.dtype);
+    feeds[id] = value;
+    return id;
+  };
+  auto axes = [](std::vector<int64_t> a) { return Attrs().set("axes", a).set("keepdims", int64_t{0}); };
+  int x = input("x", randomTensor({16, 64, 16}, rng, 0.999, 1.001));
+  std::vector<int> outputs;
+  for (Op op : {Op::ReduceMin, Op::ReduceProd})
+    for (std::vector<int64_t> a : {std::vector<int64_t>{0, 1}, {2}}) outputs.push_back(g.add(op, {x}, axes(a)));
+  int z = input("z", randomTensor({4, 37}, rng, -6, 6));
+  for (Op op : {Op::Elu, Op::Selu, Op::Gelu, Op::Swish, Op::Softsign, Op::HardSigmoid, Op::Relu6, Op::Mish, Op::Erf})
+    outputs.push_back(g.add(op, {z}));
+  int y = input("y", randomTensor({4, 37}, rng, 0, 1));
+  outputs.push_back(g.add(Op::SigmoidCrossEntropy, {z, y}));
+  outputs.push_back(g.add(Op::BinaryCrossentropy, {g.add(Op::Sigmoid, {z}), y}));
+  std::vector<RefTensor> got = runHalide(g, outputs, feeds, openclTarget());
+  std::map<int, RefTensor> want = evaluateReference(g, outputs, feeds);
+  for (size_t i = 0; i < outputs.size(); ++i)
+    EXPECT_TRUE(allClose(got[i], want.at(outputs[i]), 1e-4, 1e-5)) << opName(g.node(outputs[i]).op);
+}
+
 }  // namespace
 }  // namespace graphc

@@ -100,6 +100,14 @@ RefTensor dropout(const Node& n, const std::vector<RefTensor>& in) {
   return out;
 }
 
+constexpr double kSeluAlpha = 1.6732632423543772, kSeluScale = 1.0507009873554805;  // Keras' constants
+constexpr double kKerasEpsilon = 1e-7;
+
+// The standard normal CDF, Phi(x) = erfc(-x / sqrt(2)) / 2.
+double normalCdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+
+double softplus(double a) { return std::max(a, 0.0) + std::log1p(std::exp(-std::fabs(a))); }
+
 }  // namespace
 
 void registerElementwiseReferences(ReferenceTable& t) {
@@ -147,6 +155,38 @@ void registerElementwiseReferences(ReferenceTable& t) {
                    return a[1] * (a[0] - a[3]) / std::sqrt(a[4] + n.attrs.getFloat("epsilon", 1e-3)) + a[2];
                  }));
   t.emplace_back(Op::Dropout, dropout);
+  // v2 activations, math and losses
+  t.emplace_back(Op::Elu, pointwise([](const std::vector<double>& a, const Node& n) {
+                   return a[0] > 0 ? a[0] : n.attrs.getFloat("alpha", 1.0) * std::expm1(a[0]);
+                 }));
+  t.emplace_back(Op::Selu, unary([](double a) { return kSeluScale * (a > 0 ? a : kSeluAlpha * std::expm1(a)); }));
+  t.emplace_back(Op::Gelu, pointwise([](const std::vector<double>& a, const Node& n) {
+                   double x = a[0];
+                   if (n.attrs.getInt("approximate") == 0) return x * normalCdf(x);
+                   return 0.5 * x * (1 + std::tanh(std::sqrt(2 / std::acos(-1.0)) * (x + 0.044715 * x * x * x)));
+                 }));
+  t.emplace_back(Op::Swish, unary([](double a) { return a / (1 + std::exp(-a)); }));
+  t.emplace_back(Op::Softsign, unary([](double a) { return a / (1 + std::fabs(a)); }));
+  t.emplace_back(Op::HardSigmoid, unary([](double a) { return std::max(0.0, std::min(1.0, 0.2 * a + 0.5)); }));
+  t.emplace_back(Op::Relu6, unary([](double a) { return std::min(std::max(a, 0.0), 6.0); }));
+  t.emplace_back(Op::Mish, unary([](double a) { return a * std::tanh(softplus(a)); }));
+  t.emplace_back(Op::Erf, unary([](double a) { return std::erf(a); }));
+  t.emplace_back(Op::Pow, binary([](double a, double b) { return std::pow(a, b); }));
+  t.emplace_back(Op::Reciprocal, unary([](double a) { return 1 / a; }));
+  t.emplace_back(Op::Sign, unary([](double a) { return a > 0 ? 1.0 : a < 0 ? -1.0 : a; }));
+  t.emplace_back(Op::Floor, unary([](double a) { return std::floor(a); }));
+  t.emplace_back(Op::Round, unary([](double a) { return std::nearbyint(a); }));  // the default mode: ties to even
+  t.emplace_back(Op::StopGradient, unary([](double a) { return a; }));
+  // Keras computes in float32: the clip's upper bound 1 - 1e-7 is the float 1 - 2^-23.
+  t.emplace_back(Op::BinaryCrossentropy, binary([](double p, double y) {
+                   double q = std::clamp(p, kKerasEpsilon, static_cast<double>(static_cast<float>(1 - kKerasEpsilon)));
+                   return -(y * std::log(q + kKerasEpsilon) + (1 - y) * std::log(1 - q + kKerasEpsilon));
+                 }));
+  // The textbook form, -(z log sigmoid(x) + (1 - z) log(1 - sigmoid(x))), in double precision.
+  t.emplace_back(Op::SigmoidCrossEntropy, binary([](double x, double z) {
+                   double logSigmoid = -std::log1p(std::exp(-x)), logOneMinus = -std::log1p(std::exp(x));
+                   return -(z * logSigmoid + (1 - z) * logOneMinus);
+                 }));
   t.emplace_back(Op::SgdUpdate,
                  pointwise([](const std::vector<double>& a, const Node&) { return a[0] - a[2] * a[1]; }));
 }

@@ -18,7 +18,7 @@ std::vector<bool> reducedDims(const Node& n, size_t rank) {
   return reduced;
 }
 
-// reduce_sum, reduce_mean, reduce_max and argmax. argmax gives the first maximum's position
+// reduce_sum, reduce_mean, reduce_max, reduce_min, reduce_prod and argmax. argmax gives the first maximum's position
 // along the reduced axes (row-major over them when there are several).
 ReferenceFn reduce(Op kind) {
   return [kind](const Node& n, const std::vector<RefTensor>& in) {
@@ -35,6 +35,7 @@ ReferenceFn reduce(Op kind) {
     }
     size_t outCount = elementCount(outShape), groupSize = elementCount(reducedShape);
     std::vector<double> sum(outCount, 0.0), best(outCount, -std::numeric_limits<double>::infinity());
+    std::vector<double> least(outCount, std::numeric_limits<double>::infinity()), product(outCount, 1.0);
     std::vector<double> bestAt(outCount, -1);
     for (size_t i = 0; i < x.data.size(); ++i) {
       std::vector<int64_t> index = unravelIndex(i, x.shape), outIndex, inGroup;
@@ -48,6 +49,8 @@ ReferenceFn reduce(Op kind) {
       size_t o = ravelIndex(outIndex, outShape);
       double v = x.data[i];
       sum[o] += v;
+      product[o] *= v;
+      least[o] = std::min(least[o], v);
       // Row-major input order visits each group in row-major order: strict > keeps the first.
       if (bestAt[o] < 0 || v > best[o]) {
         best[o] = v;
@@ -58,6 +61,8 @@ ReferenceFn reduce(Op kind) {
     if (kind == Op::ReduceSum) out.data = sum;
     if (kind == Op::ReduceMax) out.data = best;
     if (kind == Op::Argmax) out.data = bestAt;
+    if (kind == Op::ReduceMin) out.data = least;
+    if (kind == Op::ReduceProd) out.data = product;
     if (kind == Op::ReduceMean) {
       out.data = sum;
       for (double& v : out.data) v /= static_cast<double>(groupSize);
@@ -257,6 +262,8 @@ void registerReductionReferences(ReferenceTable& t) {
   t.emplace_back(Op::ReduceMean, reduce(Op::ReduceMean));
   t.emplace_back(Op::ReduceMax, reduce(Op::ReduceMax));
   t.emplace_back(Op::Argmax, reduce(Op::Argmax));
+  t.emplace_back(Op::ReduceMin, reduce(Op::ReduceMin));
+  t.emplace_back(Op::ReduceProd, reduce(Op::ReduceProd));
   t.emplace_back(Op::BroadcastLike, broadcastLike);
   t.emplace_back(Op::SumLike, sumLike);
   t.emplace_back(Op::Softmax, softmax);

@@ -1,4 +1,5 @@
-// \file Suggestions for misspelled names: the closest of the valid ones by edit distance.
+// \file "Did you mean ...?": the valid name nearest to a misspelled one, for every message that
+// rejects a name (flags, verbs, ops, layers, activations, optimizers), so they all suggest alike.
 #pragma once
 
 #include <string>
@@ -6,11 +7,16 @@
 
 namespace graphc {
 
-// The candidate nearest to word by Levenshtein distance (the first on ties), or "" when even that
-// one differs in more than a third of word's characters (then it is no likely misspelling).
+// The candidate closest to word in edit distance (insertions, deletions, substitutions and swaps
+// of neighbours count one each, letter case ignored; the first on ties), when it is close enough
+// to be a likely misspelling: at most a third of the longer name's length, and at least 1.
+// "" when none is.
 std::string nearestName(const std::string& word, const std::vector<std::string>& candidates);
 
-// "unknown KIND 'word' (did you mean 'x'?; expected one of: a, b, c)": the error text for a name
+// " (did you mean 'NAME'?)" for nearestName's answer, or "" when there is none.
+std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates);
+
+// "unknown KIND 'word' (did you mean 'x'? expected one of: a, b, c)": the error text for a name
 // that is none of candidates.
 std::string unknownNameMessage(const std::string& kind, const std::string& word,
                                const std::vector<std::string>& candidates);

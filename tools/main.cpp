@@ -13,7 +13,7 @@
 #include "runtime/interrupt.h"
 #include "runtime/metrics_json.h"
 #include "support/diagnostics.h"
-#include "support/nearest_name.h"
+#include "support/spelling.h"
 #include "tools/dump_stages.h"
 #include "tools/verbs.h"
 

@@ -8,7 +8,7 @@
 #include <cstdlib>
 
 #include "driver/pipeline.h"
-#include "support/nearest_name.h"
+#include "support/spelling.h"
 
 namespace graphc {
 namespace {

@@ -1,7 +1,7 @@
-// The "did you mean" suggestions: typical typos find their name, unrelated words find none.
+// support/spelling: typical typos find their name, unrelated words find none.
 #include <gtest/gtest.h>
 
-#include "support/nearest_name.h"
+#include "support/spelling.h"
 
 namespace graphc {
 namespace {

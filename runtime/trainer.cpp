@@ -125,6 +125,8 @@ class Loop {
   RunResult result_;
   InterruptGuard* interrupt_ = nullptr;
   Session::Snapshot snapshot_;  // the variables after step snapshotStep_, all finite
+  int learningRateNode_ = -1;   // the optimizer's learning-rate placeholder, fed every step
+  Halide::Buffer<float> learningRate_ = Halide::Buffer<float>::make_scalar();
   int64_t snapshotStep_ = 0;
 };
 
@@ -246,7 +248,7 @@ void Loop::openSession() {
   if (step != loaded_.metadata.end()) log_ << " (step " << step->second << ")";
   log_ << ": " << loaded_.restored << " variables";
   if (!loaded_.zeroedSlots.empty())
-    log_ << "; " << loaded_.zeroedSlots.size() << " optimizer slots not in the file start at zero";
+    log_ << "; " << loaded_.zeroedSlots.size() << " optimizer slots not in the file start at their initial values";
   log_ << std::endl;
 }
 
@@ -329,6 +331,9 @@ int64_t Loop::feedStep(int64_t step) {
   feedBatch(cfg_.feeds, *trainSet_, order_, (step % stepsPerEpoch_) * cfg_.batch, b);
   feedScalar(kTrainingFlagName, 1.0);
   feedScalar(kStepName, static_cast<double>(dropoutStream(cfg_.seed, step)));
+  // The schedule's rate at the optimizer's step count before this step (spec section 6).
+  learningRate_() = static_cast<float>(learningRateAt(cfg_.optimizer, step));
+  session_->feed(learningRateNode_, learningRate_);
   return b;
 }
 
@@ -404,9 +409,7 @@ RunResult Loop::run() {
   splitValidation(data);
 
   openSession();
-  Halide::Buffer<float> lr = Halide::Buffer<float>::make_scalar();
-  lr() = static_cast<float>(cfg_.optimizer.learningRate);
-  session_->feed(train.learningRate, lr);
+  learningRateNode_ = train.learningRate;
   program_ = trainStep(model_, train);
   progress_.step = stepCounter(train.iterations);
   planSteps(data.train);

@@ -99,32 +99,21 @@ void Lowerer::lowerTrain(const Stmt& train) {
         cfg.metrics.push_back(id);
         cfg.metricNames.push_back(item->kind == ExprKind::Call ? item->text : dottedNameOf(*item));
       }
-    } else if (s.name == "early_stopping") {
-      if (v.kind != ExprKind::Map) throw UserError(v.loc, "expected a map such as {monitor: val_loss, patience: 3}");
-      cfg.earlyStopping.enabled = true;
-      for (const auto& [key, value] : v.entries) {
-        std::string k = key->kind == ExprKind::Ident || key->kind == ExprKind::String ? key->text : "";
-        if (k == "monitor")
-          cfg.earlyStopping.monitor = evalWord(*value);
-        else if (k == "patience")
-          cfg.earlyStopping.patience = evalInt(*value, "patience");
-        else
-          throw UserError(key->loc, "early_stopping has no key '" + k + "' (expected monitor or patience)");
-      }
-      const std::string& m = cfg.earlyStopping.monitor;
-      if (m != "val_loss" && m != "loss" && m != "val_accuracy" && m != "accuracy")
-        throw UserError(v.loc,
-                        "early_stopping can monitor loss, val_loss, accuracy or val_accuracy, found '" + m + "'");
+    } else if (s.name == "early_stopping" || s.name == "reduce_lr_on_plateau" || s.name == "checkpoint") {
+      lowerCallback(*this, s.name, v, cfg);
     } else if (s.name == "shuffle") {
       cfg.shuffle = evalNumber(v) != 0;
     } else if (s.name == "seed") {
       cfg.seed = static_cast<uint64_t>(evalInt(v, "seed"));
     } else {
-      throw UserError(s.loc, "unknown train key '" + s.name +
-                                 "' (expected data, feed, eval_feed, optimizer, minimize, batch, epochs, steps, "
-                                 "validation, eval_every, metrics, early_stopping, shuffle or seed)");
+      throw UserError(
+          s.loc, "unknown train key '" + s.name +
+                     "' (expected data, feed, eval_feed, optimizer, minimize, batch, epochs, steps, "
+                     "validation, eval_every, metrics, early_stopping, reduce_lr_on_plateau, checkpoint, shuffle or "
+                     "seed)");
     }
   }
+  checkMonitors(cfg);
 }
 
 }  // namespace graphc

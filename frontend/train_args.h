@@ -30,4 +30,11 @@ double hyperparameter(Lowerer& L, const CallArgs& args, const std::string& name,
 // sgd, adam, adamw, nadam, rmsprop or adagrad with Keras' defaults; `lr` a number or a schedule.
 OptimizerSpec lowerOptimizer(Lowerer& L, const Expr& call);
 
+// `early_stopping`, `reduce_lr_on_plateau` or `checkpoint` (owner) = a map of its settings.
+void lowerCallback(Lowerer& L, const std::string& owner, const Expr& map, TrainConfig& cfg);
+
+// Each enabled callback's monitor must be something the run reports (checked once the whole
+// train block is read: the metrics may come after the callbacks).
+void checkMonitors(const TrainConfig& cfg);
+
 }  // namespace graphc

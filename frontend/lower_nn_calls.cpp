@@ -4,6 +4,7 @@
 
 #include "frontend/call_args.h"
 #include "frontend/lowerer.h"
+#include "frontend/train_args.h"
 #include "ir/op_table.h"
 
 namespace graphc {
@@ -99,7 +100,8 @@ int Lowerer::lowerNNCall(const Expr& call) {
                                        : (statementName_.empty() ? "dropout" : statementName_);
     return dropout(x, args.require("keep_prob"), key, loc, false);
   }
-  if (op == Op::SoftmaxCrossEntropy) return classificationOp(*this, call, Op::SoftmaxCrossEntropy, "logits");
+  if (op == Op::SoftmaxCrossEntropy)
+    return classWeighted(*this, classificationOp(*this, call, Op::SoftmaxCrossEntropy, "logits"), call.loc);
   if (f == "sparse_categorical_crossentropy" || f == "categorical_crossentropy") {
     int id = classificationOp(*this, call, Op::ProbsCrossEntropy, "probs", f == "categorical_crossentropy");
     bool ids = model_.graph.node(model_.graph.node(id).inputs[1]).dtype == DType::I32;
@@ -107,7 +109,7 @@ int Lowerer::lowerNNCall(const Expr& call) {
       throw UserError(call.loc,
                       "sparse_categorical_crossentropy expects i32 class ids as labels, found one-hot values (use "
                       "categorical_crossentropy)");
-    return id;
+    return classWeighted(*this, id, call.loc);
   }
   if (f == "mean_squared_error") return meanSquaredError(*this, call);
   if (op == Op::Accuracy) return classificationOp(*this, call, Op::Accuracy, "scores");

@@ -101,16 +101,23 @@ void Lowerer::lowerTrain(const Stmt& train) {
       }
     } else if (s.name == "early_stopping" || s.name == "reduce_lr_on_plateau" || s.name == "checkpoint") {
       lowerCallback(*this, s.name, v, cfg);
+    } else if (s.name == "class_weight") {
+      // Applied where the loss was lowered (classWeighted); checked here when no loss took it.
+      if (!cfg.classWeighted) {
+        classWeights(*this, v, 0);
+        throw UserError(s.loc,
+                        "class_weight needs a cross-entropy loss (sparse_categorical_crossentropy, "
+                        "categorical_crossentropy or softmax_cross_entropy) to weigh");
+      }
     } else if (s.name == "shuffle") {
       cfg.shuffle = evalNumber(v) != 0;
     } else if (s.name == "seed") {
       cfg.seed = static_cast<uint64_t>(evalInt(v, "seed"));
     } else {
-      throw UserError(
-          s.loc, "unknown train key '" + s.name +
-                     "' (expected data, feed, eval_feed, optimizer, minimize, batch, epochs, steps, "
-                     "validation, eval_every, metrics, early_stopping, reduce_lr_on_plateau, checkpoint, shuffle or "
-                     "seed)");
+      throw UserError(s.loc, "unknown train key '" + s.name +
+                                 "' (expected data, feed, eval_feed, optimizer, minimize, batch, epochs, steps, "
+                                 "validation, eval_every, metrics, early_stopping, reduce_lr_on_plateau, checkpoint, "
+                                 "class_weight, shuffle or seed)");
     }
   }
   checkMonitors(cfg);

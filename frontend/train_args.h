@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "frontend/call_args.h"
 #include "frontend/lowerer.h"
@@ -36,5 +38,13 @@ void lowerCallback(Lowerer& L, const std::string& owner, const Expr& map, TrainC
 // Each enabled callback's monitor must be something the run reports (checked once the whole
 // train block is read: the metrics may come after the callbacks).
 void checkMonitors(const TrainConfig& cfg);
+
+// `class_weight`'s map as (class, weight) pairs, each class in [0, classes) (classes <= 0:
+// unchecked) and named once, each weight at least 0.
+std::vector<std::pair<int64_t, double>> classWeights(Lowerer& L, const Expr& map, int64_t classes);
+
+// The cross-entropy node `loss` weighted by the train block's class_weight while training, or
+// loss itself when the block has none (frontend/lower_class_weight.cpp).
+int classWeighted(Lowerer& L, int loss, SourceLoc loc);
 
 }  // namespace graphc

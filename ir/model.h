@@ -84,6 +84,7 @@ struct TrainConfig {
   EarlyStopping earlyStopping;
   ReduceLrOnPlateau reduceLrOnPlateau;
   CheckpointCallback checkpoint;
+  bool classWeighted = false;  // class_weight was applied to a cross-entropy loss
   bool shuffle = true;
   uint64_t seed = 0;
 };

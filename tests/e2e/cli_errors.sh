@@ -281,7 +281,7 @@ expect 2 'flag --batch must be at least 1, found 0' -- run "$src/examples/lenet5
 for verb in run eval predict check summary dump bench; do expect 0 -- "$verb" --help; done
 expect 0 -- --help
 
-# The train block (optimizers, schedules, callbacks).
+# The train block (optimizers, schedules, callbacks, class weights).
 # train_model NAME LINE: a small trainable model whose train block ends with LINE (line 10).
 train_model() {
   model "$1" "x = placeholder(f32, [?, 28, 28, 1])
@@ -326,6 +326,11 @@ train_model monitor "early_stopping = {monitor: val_los, patience: 2}"
 what="a monitor the run does not report"
 expect 2 "monitor.mnn:10:30: error: early_stopping monitors 'val_los', which this run does not report \\(it reports loss, acc, val_loss or val_acc; did you mean 'val_loss'\\?\\)" '\^' -- \
   check "$work/monitor.mnn"
+
+train_model class_weight "class_weight = {0: 1.0, 12: 2.0}"
+what="a class_weight naming a class the model does not have"
+expect 2 "class_weight.mnn:10:27: error: class_weight names class 12, but the model has 10 classes \\(0 to 9\\)" '\^' -- \
+  check "$work/class_weight.mnn"
 
 if [ -n "$table" ]; then
   { echo

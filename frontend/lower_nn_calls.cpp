@@ -5,6 +5,7 @@
 
 #include "frontend/call_args.h"
 #include "frontend/lowerer.h"
+#include "frontend/train_args.h"
 #include "ir/op_table.h"
 
 namespace graphc {
@@ -216,9 +217,12 @@ int Lowerer::lowerNNCall(const Expr& call) {
                                        : (statementName_.empty() ? "dropout" : statementName_);
     return dropout(x, args.require("keep_prob"), key, loc, false);
   }
-  if (op == Op::SoftmaxCrossEntropy) return classificationOp(*this, call, Op::SoftmaxCrossEntropy, "logits");
+  if (op == Op::SoftmaxCrossEntropy)
+    return classWeighted(*this, classificationOp(*this, call, Op::SoftmaxCrossEntropy, "logits"), call.loc);
   if (f == "sparse_categorical_crossentropy" || f == "categorical_crossentropy") {
-    return classificationOp(*this, call, Op::ProbsCrossEntropy, "probs", f == "categorical_crossentropy");
+    return classWeighted(*this,
+                         classificationOp(*this, call, Op::ProbsCrossEntropy, "probs", f == "categorical_crossentropy"),
+                         call.loc);
   }
   if (int id = compositeLoss(*this, call); id >= 0) return id;
   if (op == Op::Accuracy) return classificationOp(*this, call, Op::Accuracy, "scores");

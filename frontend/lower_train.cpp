@@ -2,8 +2,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "frontend/call_args.h"
-#include "frontend/lowerer.h"
+#include "frontend/train_args.h"
 
 namespace graphc {
 namespace {
@@ -11,62 +10,6 @@ namespace {
 const Expr& expectCall(const Expr& e, const std::string& what) {
   if (e.kind != ExprKind::Call) throw UserError(e.loc, "expected " + what + ", found an expression");
   return e;
-}
-
-// A hyperparameter given as a constant number, checked against its range (lo, hi) at its own
-// location; an end is included when its flag says so.
-struct Range {
-  double lo, hi;
-  bool loIncluded, hiIncluded;
-};
-constexpr Range kPositive{0, INFINITY, false, false};
-constexpr Range kNonNegative{0, INFINITY, true, false};
-constexpr Range kUnitOpen{0, 1, true, false};  // [0, 1): decay rates
-constexpr Range kUnitClosed{0, 1, true, true};
-
-double hyperparameter(Lowerer& L, const CallArgs& args, const std::string& name, double fallback, Range r) {
-  const Expr* e = args.get(name);
-  if (!e) return fallback;
-  double x = L.evalNumber(*e);
-  bool ok = (r.loIncluded ? x >= r.lo : x > r.lo) && (r.hiIncluded ? x <= r.hi : x < r.hi);
-  if (!ok) {
-    std::ostringstream os;
-    os << args.call().text << ": " << name << " must be ";
-    if (std::isinf(r.hi))
-      os << (r.loIncluded ? "at least " : "greater than ") << r.lo;
-    else
-      os << "in " << (r.loIncluded ? "[" : "(") << r.lo << ", " << r.hi << (r.hiIncluded ? "]" : ")");
-    os << ", found " << x;
-    throw UserError(e->loc, os.str());
-  }
-  return x;
-}
-
-// sgd(lr, momentum, nesterov), adam(lr, beta1, beta2, epsilon), rmsprop(lr, rho, epsilon): Keras'
-// optimizers and defaults (spec section 6).
-OptimizerSpec lowerOptimizer(Lowerer& L, const Expr& call) {
-  const std::string& kind = call.text;
-  if (kind != "sgd" && kind != "adam" && kind != "rmsprop")
-    throw UserError(call.loc, "unknown optimizer '" + kind + "' (expected sgd, adam or rmsprop)");
-  OptimizerSpec o = defaultOptimizer(kind);
-  if (kind == "sgd") {
-    CallArgs args(call, {"lr", "momentum", "nesterov"}, 0);
-    o.learningRate = hyperparameter(L, args, "lr", o.learningRate, kPositive);
-    o.momentum = hyperparameter(L, args, "momentum", o.momentum, kUnitClosed);
-    o.nesterov = hyperparameter(L, args, "nesterov", 0, kUnitClosed) != 0;
-  } else if (kind == "adam") {
-    CallArgs args(call, {"lr", "beta1", "beta2", "epsilon"}, 0);
-    o.learningRate = hyperparameter(L, args, "lr", o.learningRate, kPositive);
-    o.beta1 = hyperparameter(L, args, "beta1", o.beta1, kUnitOpen);
-    o.beta2 = hyperparameter(L, args, "beta2", o.beta2, kUnitOpen);
-    o.epsilon = hyperparameter(L, args, "epsilon", o.epsilon, kNonNegative);
-  } else {
-    CallArgs args(call, {"lr", "rho", "epsilon"}, 0);
-    o.learningRate = hyperparameter(L, args, "lr", o.learningRate, kPositive);
-    o.rho = hyperparameter(L, args, "rho", o.rho, kUnitOpen);
-    o.epsilon = hyperparameter(L, args, "epsilon", o.epsilon, kNonNegative);
-  }
-  return o;
 }
 
 }  // namespace
@@ -156,22 +99,16 @@ void Lowerer::lowerTrain(const Stmt& train) {
         cfg.metrics.push_back(id);
         cfg.metricNames.push_back(item->kind == ExprKind::Call ? item->text : dottedNameOf(*item));
       }
-    } else if (s.name == "early_stopping") {
-      if (v.kind != ExprKind::Map) throw UserError(v.loc, "expected a map such as {monitor: val_loss, patience: 3}");
-      cfg.earlyStopping.enabled = true;
-      for (const auto& [key, value] : v.entries) {
-        std::string k = key->kind == ExprKind::Ident || key->kind == ExprKind::String ? key->text : "";
-        if (k == "monitor")
-          cfg.earlyStopping.monitor = evalWord(*value);
-        else if (k == "patience")
-          cfg.earlyStopping.patience = evalInt(*value, "patience");
-        else
-          throw UserError(key->loc, "early_stopping has no key '" + k + "' (expected monitor or patience)");
+    } else if (s.name == "early_stopping" || s.name == "reduce_lr_on_plateau" || s.name == "checkpoint") {
+      lowerCallback(*this, s.name, v, cfg);
+    } else if (s.name == "class_weight") {
+      // Applied where the loss was lowered (classWeighted); checked here when no loss took it.
+      if (!cfg.classWeighted) {
+        classWeights(*this, v, 0);
+        throw UserError(s.loc,
+                        "class_weight needs a cross-entropy loss (sparse_categorical_crossentropy, "
+                        "categorical_crossentropy or softmax_cross_entropy) to weigh");
       }
-      const std::string& m = cfg.earlyStopping.monitor;
-      if (m != "val_loss" && m != "loss" && m != "val_accuracy" && m != "accuracy")
-        throw UserError(v.loc,
-                        "early_stopping can monitor loss, val_loss, accuracy or val_accuracy, found '" + m + "'");
     } else if (s.name == "shuffle") {
       cfg.shuffle = evalNumber(v) != 0;
     } else if (s.name == "seed") {
@@ -179,9 +116,11 @@ void Lowerer::lowerTrain(const Stmt& train) {
     } else {
       throw UserError(s.loc, "unknown train key '" + s.name +
                                  "' (expected data, feed, eval_feed, optimizer, minimize, batch, epochs, steps, "
-                                 "validation, eval_every, metrics, early_stopping, shuffle or seed)");
+                                 "validation, eval_every, metrics, early_stopping, reduce_lr_on_plateau, checkpoint, "
+                                 "class_weight, shuffle or seed)");
     }
   }
+  checkMonitors(cfg);
 }
 
 }  // namespace graphc

@@ -27,10 +27,39 @@ struct FeedSpec {
   SourceLoc loc;
 };
 
+// Keras' callbacks. A monitor is a name the run prints (loss, val_loss, acc, val_acc, ...) or Keras'
+// long name (accuracy, val_accuracy); mode "auto" maximizes names containing "acc" (Keras).
 struct EarlyStopping {
   bool enabled = false;
   std::string monitor = "val_loss";
   int64_t patience = 3;
+  double minDelta = 0;
+  std::string mode = "auto";  // min, max or auto
+  bool restoreBestWeights = false;
+  SourceLoc monitorLoc;
+};
+
+struct ReduceLrOnPlateau {
+  bool enabled = false;
+  std::string monitor = "val_loss";
+  double factor = 0.1;
+  int64_t patience = 10;
+  double minDelta = 1e-4;
+  int64_t cooldown = 0;
+  double minLr = 0;
+  std::string mode = "auto";
+  SourceLoc monitorLoc;
+};
+
+// Keras' ModelCheckpoint: saves the checkpoint after every epoch, or only when the monitored
+// value improved (save_best_only).
+struct CheckpointCallback {
+  bool enabled = false;
+  std::string path;
+  std::string monitor = "val_loss";
+  bool saveBestOnly = false;
+  std::string mode = "auto";
+  SourceLoc monitorLoc;
 };
 
 struct TrainConfig {
@@ -53,6 +82,9 @@ struct TrainConfig {
   std::vector<int> metrics;
   std::vector<std::string> metricNames;
   EarlyStopping earlyStopping;
+  ReduceLrOnPlateau reduceLrOnPlateau;
+  CheckpointCallback checkpoint;
+  bool classWeighted = false;  // class_weight was applied to a cross-entropy loss
   bool shuffle = true;
   uint64_t seed = 0;
 };

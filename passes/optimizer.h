@@ -19,19 +19,22 @@ struct TrainGraph {
 };
 
 // Attribute that marks a variable as optimizer state (a slot or the step counter): a checkpoint
-// that lacks it starts it at zero instead of failing.
+// that lacks it starts it at its initial value instead of failing.
 constexpr const char* kOptimizerSlotAttr = "optimizer_slot";
 
 // Differentiates loss with respect to every trainable variable and appends, as gradient nodes,
 // the optimizer's update of each one plus the optimizer's state:
 //   sgd      `sgd/velocity/V` (only when momentum != 0)
-//   adam     `adam/m/V`, `adam/v/V`
+//   adam     `adam/m/V`, `adam/v/V` (adamw: `adamw/m/V`, `adamw/v/V`)
+//   nadam    `nadam/m/V`, `nadam/v/V` and the scalar `nadam/u_product` (starts at 1)
 //   rmsprop  `rmsprop/v/V`
-// each a non-trainable zero-initialised variable shaped like V, and a step counter
-// `KIND/iterations` that adam's bias correction reads, so a run resumed from a checkpoint
-// continues exactly. Every next value is named `KIND/update/NAME` (NAME: the variable's name
-// without the `KIND/` prefix). The learning rate is a placeholder so that `--lr` changes it
-// without recompiling; the other hyperparameters are constants.
+//   adagrad  `adagrad/accumulator/V` (starts at initial_accumulator)
+// each a non-trainable variable shaped like V (zero-initialised unless said), and a step counter
+// `KIND/iterations` that the bias corrections read, so a run resumed from a checkpoint continues
+// exactly. Gradients are clipped and weights decayed first, as OptimizerSpec says. Every next
+// value is named `KIND/update/NAME` (NAME: the variable's name without the `KIND/` prefix). The
+// learning rate is a placeholder that the trainer feeds every step (schedules, `--lr`,
+// reduce_lr_on_plateau) without recompiling; the other hyperparameters are constants.
 // Rewrites: appends nodes (autodiff's gradients, the updates, the slots, the counter, the
 // learning-rate placeholder); existing nodes are untouched. Assumes a type-checked graph.
 // Guarantees: every appended node is marked isGradient (variables and the learning-rate

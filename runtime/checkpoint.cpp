@@ -18,6 +18,7 @@
 #include <set>
 
 #include "passes/optimizer.h"
+#include "runtime/initializers.h"
 #include "runtime/metrics_json.h"
 #include "runtime/session.h"
 #include "support/diagnostics.h"
@@ -259,7 +260,7 @@ CheckpointLoad loadCheckpoint(const std::string& path, Session& session) {
     if (t)
       std::memcpy(buf.data(), file.data(*t), bytes);
     else
-      std::memset(buf.data(), 0, bytes);
+      initializeVariable(graph.node(id), 0, buf);  // optimizer slots start at constants (zero, or adagrad's 0.1)
   }
   result.restored = static_cast<int>(plan.size() - result.zeroedSlots.size());
   result.ignored = static_cast<int>(file.tensors.size()) - result.restored;

@@ -44,7 +44,7 @@ SafetensorsFile readSafetensors(const std::string& path);
 // What loadCheckpoint did.
 struct CheckpointLoad {
   std::map<std::string, std::string> metadata;
-  std::vector<std::string> zeroedSlots;  // optimizer state the file lacked, started at zero
+  std::vector<std::string> zeroedSlots;  // optimizer state the file lacked, started at its initial value
   int restored = 0;                      // variables read from the file
   int ignored = 0;                       // tensors of the file the graph has no variable for
 };
@@ -54,7 +54,7 @@ struct CheckpointLoad {
 void saveCheckpoint(const std::string& path, Session& session, const std::map<std::string, std::string>& metadata);
 
 // Sets the session's variables from the file. Optimizer state (variables marked
-// kOptimizerSlotAttr) that the file lacks starts at zero; a missing variable of any other kind,
+// kOptimizerSlotAttr) that the file lacks starts at its initial value; a missing variable of any other kind,
 // or one stored with another shape or dtype, is an InputError naming the file, the variable
 // and both types. Tensors the graph has no variable for are ignored (an eval graph has no
 // optimizer state). Either every variable is set or, when it throws, none is.

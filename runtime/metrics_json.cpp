@@ -57,7 +57,7 @@ std::string metricsJson(const RunResult& r, const std::string& target) {
       os << ", \"val_loss\": " << num(e.valLoss)
          << ", \"val_accuracy\": " << (e.valMetrics.empty() ? "null" : num(e.valMetrics[0]));
     os << metricsFields(r.metricNames, e.metrics, "") << metricsFields(r.metricNames, e.valMetrics, "val_")
-       << ", \"seconds\": " << num(e.seconds) << "}";
+       << ", \"lr\": " << num(e.learningRate) << ", \"seconds\": " << num(e.seconds) << "}";
   }
   os << "],\n \"train_images_per_second\": " << num(r.trainImagesPerSecond)
      << ", \"compile_seconds\": " << num(r.compileSeconds) << ", \"cache_hits\": " << r.cacheHits

@@ -14,6 +14,7 @@
 #include <random>
 
 #include "driver/pipeline.h"
+#include "runtime/callbacks.h"
 #include "runtime/checkpoint.h"
 #include "runtime/dataset.h"
 #include "runtime/feeder.h"
@@ -41,7 +42,7 @@ struct Evaluation {
 class Loop {
  public:
   Loop(Model& model, const RunOptions& options, std::ostream& log)
-      : model_(model), cfg_(model.train), options_(options), log_(log) {}
+      : model_(model), cfg_(model.train), options_(options), log_(log), callbacks_(model.train) {}
 
   RunResult run();
   EvalResult evaluateOnly();
@@ -86,8 +87,9 @@ class Loop {
   // Prints the mean loss and metrics since the last report, with validation, and starts the next.
   EpochRecord reportProgress(int64_t epoch, const std::string& head);
   void validate(EpochRecord& report);
-  // Early stopping after an epoch's report: true when the run ends here.
+  // The callbacks after an epoch's report: true when early stopping ends the run here.
   bool stopEarly(const EpochRecord& report);
+  void restoreBestWeights();
   // What runs between steps: the numerics check, --save-every, Ctrl-C.
   void afterStep(bool epochEnded);
   void checkNumerics(bool epochEnded);
@@ -103,6 +105,9 @@ class Loop {
   TrainConfig& cfg_;
   const RunOptions& options_;
   std::ostream& log_;
+  TrainingCallbacks callbacks_;
+  Session::Snapshot bestWeights_;  // restore_best_weights: the variables after the best epoch
+  int64_t bestEpoch_ = 0;
   std::unique_ptr<Session> session_;
   std::vector<FeedSpec> evalFeeds_;
   std::map<std::pair<int, int64_t>, Halide::Buffer<>> feedBuffers_;
@@ -128,6 +133,9 @@ class Loop {
   RunResult result_;
   InterruptGuard* interrupt_ = nullptr;
   Session::Snapshot snapshot_;  // the variables after step snapshotStep_, all finite
+  int learningRateNode_ = -1;   // the optimizer's learning-rate placeholder, fed every step
+  Halide::Buffer<float> learningRate_ = Halide::Buffer<float>::make_scalar();
+  double lastLearningRate_ = 0;  // the rate of the latest step, for the report
   int64_t snapshotStep_ = 0;
 };
 
@@ -185,16 +193,10 @@ std::string Loop::describe(const EpochRecord& r, const std::string& head) const 
     for (size_t m = 0; m < r.valMetrics.size(); ++m)
       line += fmt::format(" - val_{}: {:.4f}", cfg_.metricNames[m], r.valMetrics[m]);
   }
+  if (callbacks_.reportsLearningRate())  // as Keras' progress bar: 4 digits, small values in e-notation
+    line += r.learningRate >= 1e-3 ? fmt::format(" - lr: {:.5f}", r.learningRate)
+                                   : fmt::format(" - lr: {:.4e}", r.learningRate);
   return line;
-}
-
-// The value early stopping watches; smaller is better (accuracies are negated).
-double monitored(const EpochRecord& r, const std::string& monitor) {
-  bool acc = monitor.find("acc") != std::string::npos;
-  bool val = monitor.rfind("val_", 0) == 0;
-  double v = acc ? (val ? (r.valMetrics.empty() ? 0 : r.valMetrics[0]) : (r.metrics.empty() ? 0 : r.metrics[0]))
-                 : (val ? r.valLoss : r.loss);
-  return acc ? -v : v;
 }
 
 void Loop::applyOverrides() {
@@ -255,7 +257,7 @@ void Loop::openSession() {
   if (step != loaded_.metadata.end()) log_ << " (step " << step->second << ")";
   log_ << ": " << loaded_.restored << " variables";
   if (!loaded_.zeroedSlots.empty())
-    log_ << "; " << loaded_.zeroedSlots.size() << " optimizer slots not in the file start at zero";
+    log_ << "; " << loaded_.zeroedSlots.size() << " optimizer slots not in the file start at their initial values";
   log_ << std::endl;
 }
 
@@ -275,6 +277,7 @@ void Loop::saveCheckpointFile(const std::string& path) {
   std::map<std::string, std::string> metadata = {
       {"producer", "graphc"}, {"model", model_.graph.modelName}, {"optimizer", cfg_.optimizer.kind}};
   writeProgress(progress_, metadata);  // a report already printed has zero sums and images
+  callbacks_.write(metadata);
   saveCheckpoint(path, *session_, metadata);
   if (!options_.quiet) log_ << "Saved " << path << " (step " << progress_.step << ")" << std::endl;
 }
@@ -323,6 +326,7 @@ void Loop::resumeProgress() {
   if (!sameOrder) return;
   progress_.best = saved.best;
   progress_.sinceBest = saved.sinceBest;
+  callbacks_.read(loaded_.metadata, options_.loadPath);
   // The report in progress continues only mid-epoch (mid-period with eval_every).
   if (hasReport && saved.images > 0) {
     progress_.lossSum = saved.lossSum;
@@ -340,6 +344,10 @@ int64_t Loop::feedStep(int64_t step) {
   feedBatch(cfg_.feeds, *trainSet_, order_, (step % stepsPerEpoch_) * cfg_.batch, b);
   feedScalar(kTrainingFlagName, 1.0);
   feedScalar(kStepName, static_cast<double>(dropoutStream(cfg_.seed, step)));
+  // The schedule's rate at the optimizer's step count before this step (spec section 6).
+  lastLearningRate_ = callbacks_.learningRate(step);
+  learningRate_() = static_cast<float>(lastLearningRate_);
+  session_->feed(learningRateNode_, learningRate_);
   return b;
 }
 
@@ -410,14 +418,13 @@ RunResult Loop::run() {
   applyOverrides();
   // Finding out that --save cannot be written after hours of training is too late.
   if (!options_.savePath.empty()) checkDestination(options_.savePath, "a checkpoint");
+  if (cfg_.checkpoint.enabled) checkDestination(cfg_.checkpoint.path, "the checkpoint callback's file");
   TrainGraph train = differentiate(model_);
   DataSplit data = prepareData();
   splitValidation(data);
 
   openSession();
-  Halide::Buffer<float> lr = Halide::Buffer<float>::make_scalar();
-  lr() = static_cast<float>(cfg_.optimizer.learningRate);
-  session_->feed(train.learningRate, lr);
+  learningRateNode_ = train.learningRate;
   program_ = trainStep(model_, train);
   progress_.step = stepCounter(train.iterations);
   planSteps(data.train);
@@ -528,6 +535,7 @@ EpochRecord Loop::reportProgress(int64_t epoch, const std::string& head) {
   for (double m : progress_.metricSums) rec.metrics.push_back(m / images);
   if (valSet_) validate(rec);
   rec.seconds = since(reportStart_);
+  rec.learningRate = lastLearningRate_;
   if (!options_.quiet) log_ << describe(rec, head) << std::endl;
   result_.history.push_back(rec);
   progress_.lossSum = 0;
@@ -544,14 +552,14 @@ void Loop::validate(EpochRecord& report) {
   report.valMetrics = v.metrics;
 }
 
+// The callbacks after an epoch's report (runtime/callbacks.h).
 bool Loop::stopEarly(const EpochRecord& report) {
-  if (!cfg_.earlyStopping.enabled) return false;
-  double value = monitored(report, cfg_.earlyStopping.monitor);
-  if (value < progress_.best) {
-    progress_.best = value, progress_.sinceBest = 0;
-    return false;
-  }
-  if (++progress_.sinceBest < cfg_.earlyStopping.patience) return false;
+  CallbackDecision d = callbacks_.afterReport(report.epoch, report, progress_);
+  if (!options_.quiet)
+    for (const std::string& line : d.log) log_ << line << std::endl;
+  if (d.saveCheckpoint) saveCheckpointFile(cfg_.checkpoint.path);
+  if (d.newBestWeights) bestWeights_ = session_->snapshotVariables(), bestEpoch_ = report.epoch;
+  if (!d.stop) return false;
   result_.stoppedEarly = true;
   if (!options_.quiet)
     log_ << "Early stopping: " << cfg_.earlyStopping.monitor << " did not improve for " << cfg_.earlyStopping.patience
@@ -559,7 +567,20 @@ bool Loop::stopEarly(const EpochRecord& report) {
   return true;
 }
 
+// restore_best_weights (Keras 3: at the end of training, stopped early or not): the model's
+// variables, not the optimizer's state, return to the end of the best epoch.
+void Loop::restoreBestWeights() {
+  if (bestWeights_.empty()) return;
+  Session::Snapshot now = session_->snapshotVariables();
+  for (auto& [id, buffer] : bestWeights_)
+    if (!model_.graph.node(id).attrs.getInt(kOptimizerSlotAttr, 0)) now[id] = buffer;
+  session_->restoreVariables(now);
+  if (!options_.quiet)
+    log_ << "Restoring model weights from the end of the best epoch: " << bestEpoch_ << "." << std::endl;
+}
+
 RunResult Loop::finish(const LabeledImages& testSet) {
+  restoreBestWeights();
   if (!options_.savePath.empty()) saveCheckpointFile(options_.savePath);
   Evaluation test = evaluate(testSet, indexRange(testSet.count, nullptr),
                              "interrupted during the final evaluation; " +

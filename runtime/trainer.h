@@ -39,6 +39,7 @@ struct EpochRecord {
   double valLoss = 0;
   std::vector<double> valMetrics;
   double seconds = 0;
+  double learningRate = 0;  // the rate of the report's last step (schedule and plateau included)
 };
 
 struct RunResult {

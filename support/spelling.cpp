@@ -43,6 +43,12 @@ std::string didYouMean(const std::string& word, const std::vector<std::string>& 
   return near.empty() ? "" : " (did you mean '" + near + "'?)";
 }
 
+std::string listOfNames(const std::vector<std::string>& names) {
+  std::string list;
+  for (size_t i = 0; i < names.size(); ++i) list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  return list;
+}
+
 std::string unknownNameMessage(const std::string& kind, const std::string& word,
                                const std::vector<std::string>& candidates) {
   std::string message = "unknown " + kind + " '" + word + "' (";

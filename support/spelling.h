@@ -16,6 +16,9 @@ std::string nearestName(const std::string& word, const std::vector<std::string>&
 // " (did you mean 'NAME'?)" for nearestName's answer, or "" when there is none.
 std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates);
 
+// "a, b or c", for messages.
+std::string listOfNames(const std::vector<std::string>& names);
+
 // "unknown KIND 'word' (did you mean 'x'? expected one of: a, b, c)": the error text for a name
 // that is none of candidates.
 std::string unknownNameMessage(const std::string& kind, const std::string& word,

@@ -336,6 +336,57 @@ expect 2 'flag --batch must be at least 1, found 0' -- run "$src/examples/lenet5
 for verb in run eval predict check summary dump bench; do expect 0 -- "$verb" --help; done
 expect 0 -- --help
 
+# The train block (optimizers, schedules, callbacks, class weights).
+# train_model NAME LINE: a small trainable model whose train block ends with LINE (line 10).
+train_model() {
+  model "$1" "x = placeholder(f32, [?, 28, 28, 1])
+y = placeholder(i32, [?])
+logits = Dense(Flatten(x), 10)
+loss = sparse_categorical_crossentropy(softmax(logits), y)
+acc = accuracy(logits, y)
+train {
+  data = mnist()
+  feed = {x: image, y: label}
+  metrics = [acc]
+  $2
+}"
+}
+
+train_model unknown_optimizer "optimizer = adamm()"
+what="an unknown optimizer"
+expect 2 "unknown_optimizer.mnn:10:15: error: unknown optimizer 'adamm' \\(did you mean 'adam'\\? expected one of: sgd, adam, adamw, nadam, rmsprop, adagrad\\)" '\^' -- \
+  check "$work/unknown_optimizer.mnn"
+
+train_model unknown_schedule "optimizer = sgd(lr = cosine_decy(0.1, 1000))"
+what="an unknown learning-rate schedule"
+expect 2 "unknown_schedule.mnn:10:24: error: unknown learning-rate schedule 'cosine_decy' .*did you mean 'cosine_decay'" '\^' -- \
+  check "$work/unknown_schedule.mnn"
+
+train_model schedule_kind "optimizer = sgd(lr = 0.1, momentum = exponential_decay(0.9, 100, 0.5))"
+what="a schedule where a number belongs"
+expect 2 "schedule_kind.mnn:10:40: error: sgd: momentum takes a number, found a call to 'exponential_decay' \\(only lr takes a schedule\\)" '\^' -- \
+  check "$work/schedule_kind.mnn"
+
+train_model schedule_arg "optimizer = adam(lr = piecewise_constant(boundaries = 1000, values = [0.1, 0.01]))"
+what="a schedule argument of the wrong kind"
+expect 2 "schedule_arg.mnn:10:57: error: piecewise_constant: boundaries takes a list of numbers" '\^' -- \
+  check "$work/schedule_arg.mnn"
+
+train_model optimizer_arg "optimizer = adagrad(initial_accumulator = -1)"
+what="an optimizer argument out of range"
+expect 2 "optimizer_arg.mnn:10:45: error: adagrad: initial_accumulator must be at least 0, found -1" '\^' -- \
+  check "$work/optimizer_arg.mnn"
+
+train_model monitor "early_stopping = {monitor: val_los, patience: 2}"
+what="a monitor the run does not report"
+expect 2 "monitor.mnn:10:30: error: early_stopping monitors 'val_los', which this run does not report \\(it reports loss, acc, val_loss or val_acc; did you mean 'val_loss'\\?\\)" '\^' -- \
+  check "$work/monitor.mnn"
+
+train_model class_weight "class_weight = {0: 1.0, 12: 2.0}"
+what="a class_weight naming a class the model does not have"
+expect 2 "class_weight.mnn:10:27: error: class_weight names class 12, but the model has 10 classes \\(0 to 9\\)" '\^' -- \
+  check "$work/class_weight.mnn"
+
 if [ -n "$table" ]; then
   { echo
     echo "Input that is fine but makes a run fail exits 1 and says at which step and which op"

@@ -33,19 +33,46 @@ void build(Problem& p, const OptimizerSpec& spec) {
   p.train = buildTrainGraph(g, p.loss, spec, {});
 }
 
-// Keras' update rules in double precision (tf.keras OptimizerV2 / Keras 3).
+// Keras' update rules in double precision (tf.keras OptimizerV2 / Keras 3), transcribed from
+// Keras 3's keras/src/optimizers/{sgd,adam,nadam,rmsprop,adagrad}.py and the base Optimizer's
+// _clip_gradients and _apply_weight_decay, one element at a time.
 struct ReferenceOptimizer {
   OptimizerSpec o;
   std::vector<double> w = kInitial;
   std::vector<double> m = std::vector<double>(kInitial.size(), 0.0);  // adam m, sgd velocity
-  std::vector<double> v = std::vector<double>(kInitial.size(), 0.0);  // adam v, rmsprop v
+  std::vector<double> v = std::vector<double>(kInitial.size(), 0.0);  // adam v, rmsprop v, adagrad accumulator
   double iterations = 0;
+  double uProduct = 1;  // nadam
 
-  void step() {
+  ReferenceOptimizer(const OptimizerSpec& spec) : o(spec) {
+    if (o.kind == "adagrad") v.assign(kInitial.size(), o.initialAccumulator);
+  }
+
+  std::vector<double> gradients() const {
+    std::vector<double> g(w.size());
+    for (size_t i = 0; i < w.size(); ++i) g[i] = 2 * (w[i] - kTarget[i]);
+    double norm = 0;
+    for (double x : g) norm += x * x;
+    norm = std::sqrt(norm);
+    // One variable: clipnorm and global_clipnorm see the same norm, but apply in turn.
+    if (o.clipnorm > 0 && norm > o.clipnorm) {
+      for (double& x : g) x *= o.clipnorm / norm;
+      norm = o.clipnorm;
+    }
+    if (o.globalClipnorm > 0 && norm > o.globalClipnorm)
+      for (double& x : g) x *= o.globalClipnorm / norm;
+    if (o.clipvalue > 0)
+      for (double& x : g) x = std::min(o.clipvalue, std::max(-o.clipvalue, x));
+    return g;
+  }
+
+  void step(double lr) {
     double t = iterations + 1;
-    double lr = o.learningRate;
+    std::vector<double> grads = gradients();
+    for (double& x : w) x -= lr * o.weightDecay * x;
+    if (o.kind == "nadam") uProduct *= o.beta1 * (1 - 0.5 * std::pow(0.96, t));
     for (size_t i = 0; i < w.size(); ++i) {
-      double g = 2 * (w[i] - kTarget[i]);
+      double g = grads[i];
       if (o.kind == "sgd") {
         m[i] = o.momentum * m[i] - lr * g;
         if (o.momentum == 0)
@@ -54,11 +81,22 @@ struct ReferenceOptimizer {
           w[i] += o.momentum * m[i] - lr * g;
         else
           w[i] += m[i];
-      } else if (o.kind == "adam") {
+      } else if (o.kind == "adam" || o.kind == "adamw") {
         double lrT = lr * std::sqrt(1 - std::pow(o.beta2, t)) / (1 - std::pow(o.beta1, t));
         m[i] = o.beta1 * m[i] + (1 - o.beta1) * g;
         v[i] = o.beta2 * v[i] + (1 - o.beta2) * g * g;
         w[i] -= lrT * m[i] / (std::sqrt(v[i]) + o.epsilon);
+      } else if (o.kind == "nadam") {
+        double uT = o.beta1 * (1 - 0.5 * std::pow(0.96, t));
+        double uNext = o.beta1 * (1 - 0.5 * std::pow(0.96, t + 1));
+        m[i] = o.beta1 * m[i] + (1 - o.beta1) * g;
+        v[i] = o.beta2 * v[i] + (1 - o.beta2) * g * g;
+        double mHat = uNext * m[i] / (1 - uProduct * uNext) + (1 - uT) * g / (1 - uProduct);
+        double vHat = v[i] / (1 - std::pow(o.beta2, t));
+        w[i] -= lr * mHat / (std::sqrt(vHat) + o.epsilon);
+      } else if (o.kind == "adagrad") {
+        v[i] += g * g;
+        w[i] -= lr * g / std::sqrt(v[i] + o.epsilon);
       } else {
         v[i] = o.rho * v[i] + (1 - o.rho) * g * g;
         w[i] -= lr * g / (std::sqrt(v[i]) + o.epsilon);
@@ -91,19 +129,24 @@ void checkAgainstReference(const OptimizerSpec& spec, int steps, double startIte
   session.feed(p.target, toBuffer(RefTensor{kShape, kTarget, DType::F32}));
   session.feed(p.train.learningRate, scalarValue(DType::F32, spec.learningRate));
 
-  ReferenceOptimizer ref{spec};
+  ReferenceOptimizer ref(spec);
   ref.iterations = startIterations;
   std::vector<int> fetches = {p.loss};
   for (const VariableUpdate& u : p.train.updates) fetches.push_back(u.next);
   int m = -1, v = -1;
   if (spec.kind == "sgd") m = p.graph.findByName("sgd/velocity/w");
-  if (spec.kind == "adam") m = p.graph.findByName("adam/m/w"), v = p.graph.findByName("adam/v/w");
+  if (spec.kind == "adam" || spec.kind == "adamw" || spec.kind == "nadam")
+    m = p.graph.findByName(spec.kind + "/m/w"), v = p.graph.findByName(spec.kind + "/v/w");
   if (spec.kind == "rmsprop") v = p.graph.findByName("rmsprop/v/w");
+  if (spec.kind == "adagrad") v = p.graph.findByName("adagrad/accumulator/w");
   for (int step = 1; step <= steps; ++step) {
+    // A schedule's rate at the step count before the step, fed as the trainer feeds it.
+    double lr = learningRateAt(spec, static_cast<int64_t>(ref.iterations));
+    session.feed(p.train.learningRate, scalarValue(DType::F32, lr));
     auto& outs = session.run(fetches, 1);
     for (size_t u = 0; u < p.train.updates.size(); ++u)
       session.assignVariable(p.train.updates[u].variable, outs[u + 1]);
-    ref.step();
+    ref.step(static_cast<float>(lr));
     expectClose(values(session, p.w), ref.w, spec.kind + " w", step);
     if (m >= 0) expectClose(values(session, m), ref.m, spec.kind + " first slot", step);
     if (v >= 0) expectClose(values(session, v), ref.v, spec.kind + " second slot", step);
@@ -198,8 +241,106 @@ TEST(Optimizers, PlainSgdHasNoVelocity) {
 TEST(Optimizers, UnknownKindIsAUserError) {
   Problem p;
   OptimizerSpec o;
-  o.kind = "adagrad";
+  o.kind = "adadelta";
   EXPECT_THROW(build(p, o), UserError);
+}
+
+TEST(Optimizers, AdamwMatchesKeras) {
+  OptimizerSpec o = spec("adamw", 0.1);
+  EXPECT_EQ(defaultOptimizer("adamw").weightDecay, 0.004);  // Keras 3's AdamW default
+  o.weightDecay = 0.05;                                     // large enough to matter in 8 steps
+  checkAgainstReference(o, 8);
+}
+
+TEST(Optimizers, NadamMatchesKeras) { checkAgainstReference(spec("nadam", 0.1), 8); }
+
+TEST(Optimizers, NadamLateInTraining) { checkAgainstReference(spec("nadam", 0.01), 4, 200); }
+
+TEST(Optimizers, AdagradMatchesKeras) { checkAgainstReference(spec("adagrad", 0.3), 8); }
+
+TEST(Optimizers, AdagradWithoutInitialAccumulator) {
+  OptimizerSpec o = spec("adagrad", 0.3);
+  o.initialAccumulator = 0;
+  o.epsilon = 0.5;  // large: epsilon inside the root (Keras 3), not added after it (tf.keras 2)
+  checkAgainstReference(o, 5);
+}
+
+TEST(Optimizers, WeightDecayOnEveryOptimizer) {
+  for (const std::string& kind : optimizerKinds()) {
+    OptimizerSpec o = spec(kind, 0.05);
+    o.weightDecay = 0.5;
+    o.momentum = kind == "sgd" ? 0.9 : 0;
+    SCOPED_TRACE(kind);
+    checkAgainstReference(o, 5);
+  }
+}
+
+// The gradient's norm is about 9.5 at the start: every bound below clips the first steps.
+TEST(Optimizers, ClipnormOnEveryOptimizer) {
+  for (const std::string& kind : optimizerKinds()) {
+    OptimizerSpec o = spec(kind, 0.05);
+    o.clipnorm = 1.5;
+    SCOPED_TRACE(kind);
+    checkAgainstReference(o, 5);
+  }
+}
+
+TEST(Optimizers, GlobalClipnormAndClipvalue) {
+  for (const char* kind : {"sgd", "adam", "adagrad"}) {
+    OptimizerSpec o = spec(kind, 0.05);
+    o.globalClipnorm = 2.0;
+    SCOPED_TRACE(kind);
+    checkAgainstReference(o, 5);
+    o.globalClipnorm = 0;
+    o.clipvalue = 0.75;
+    checkAgainstReference(o, 5);
+  }
+}
+
+// All of them at once, in the order of the language reference: clipnorm, global_clipnorm,
+// clipvalue, then weight decay.
+TEST(Optimizers, ClippingAndDecayCombine) {
+  OptimizerSpec o = spec("sgd", 0.1);
+  o.clipnorm = 4, o.globalClipnorm = 3, o.clipvalue = 1, o.weightDecay = 0.2;
+  checkAgainstReference(o, 6);
+}
+
+// global_clipnorm scales every variable by one norm: two variables whose gradients have norms
+// 3 and 4 (global 5), clipped to 1, take SGD steps of lr * g / 5.
+TEST(Optimizers, GlobalClipnormSpansVariables) {
+  Graph g;
+  int a = addVariable(g, "a", {1});
+  int b = addVariable(g, "b", {1});
+  // loss = 1.5 a^2 + 2 b^2 at a = b = 1: gradients 3 and 4.
+  int la = g.add(Op::Mul, {g.add(Op::Square, {a}),
+                           g.add(Op::Constant, {}, Attrs().set("value", 1.5).set("dtype", std::string("f32")))});
+  int lb = g.add(Op::Mul, {g.add(Op::Square, {b}),
+                           g.add(Op::Constant, {}, Attrs().set("value", 2.0).set("dtype", std::string("f32")))});
+  int loss = g.add(Op::ReduceSum, {g.add(Op::Add, {la, lb})},
+                   Attrs().set("axes", std::vector<int64_t>{}).set("keepdims", int64_t(0)));
+  OptimizerSpec o = spec("sgd", 0.1);
+  o.globalClipnorm = 1;
+  TrainGraph train = buildTrainGraph(g, loss, o, {});
+  Session session(g, 0);
+  session.variable(a)() = 1.0f;
+  session.variable(b)() = 1.0f;
+  session.feed(train.learningRate, scalarValue(DType::F32, 0.1));
+  std::vector<int> fetches;
+  for (const VariableUpdate& u : train.updates) fetches.push_back(u.next);
+  auto& outs = session.run(fetches, 1);
+  for (size_t u = 0; u < train.updates.size(); ++u) session.assignVariable(train.updates[u].variable, outs[u]);
+  EXPECT_NEAR(session.variable(a)(), 1 - 0.1 * 3 / 5.0, 1e-7);
+  EXPECT_NEAR(session.variable(b)(), 1 - 0.1 * 4 / 5.0, 1e-7);
+}
+
+// A schedule feeds each step its own rate (values checked in test_lr_schedules.cpp); with weight
+// decay, which reads the rate too.
+TEST(Optimizers, ScheduledRateDrivesEachStep) {
+  OptimizerSpec o = spec("adamw", 0.2);
+  o.schedule.kind = "exponential_decay";
+  o.schedule.decaySteps = 2, o.schedule.decayRate = 0.25;
+  o.weightDecay = 0.1;
+  checkAgainstReference(o, 6);
 }
 
 }  // namespace

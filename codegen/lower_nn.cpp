@@ -327,6 +327,13 @@ Func poolInput(const LowerContext& c) {
   return padded(c.inputs[0], c.inShape(0), Expr(-std::numeric_limits<float>::infinity()));
 }
 
+// Pools of fewer than 8 channels: a vector of exactly the channel count (6 lanes for LeNet-5's
+// first layer) over the channel-innermost data, dense loads of every pixel's channels, where the
+// scalar loop handled one value at a time (vectors over fused channels and width would gather).
+void vectorizeNarrowChannels(Func f, int64_t channels) {
+  if (channels >= 2 && channels < 8) f.vectorize(f.args()[0], static_cast<int>(channels));
+}
+
 LoweredNode lowerMaxPool(LowerContext& c) {
   PoolGeometry g = poolGeometry(c.node);
   Func xp = poolInput(c);
@@ -336,6 +343,9 @@ LoweredNode lowerMaxPool(LowerContext& c) {
   defineFunc(out.func, 4, [&](const std::vector<Var>& v) {
     return Halide::maximum(at(xp, {v[0], v[1] * g.sh + r.y - g.padTop, v[2] * g.sw + r.x - g.padLeft, v[3]}));
   });
+  Func f = out.func;
+  int64_t channels = c.outShape[3];
+  out.extraSchedule = [f, channels]() { vectorizeNarrowChannels(f, channels); };
   return out;
 }
 
@@ -361,11 +371,6 @@ LoweredNode lowerMaxPoolGrad(LowerContext& c) {
   int channels = static_cast<int>(dy[3]);
   bool narrow = channels < 8;
   bool parallel = dy[0] >= 2 && dy[0] * oh * ow * channels >= 32768;
-  out.extraSchedule = [choice, narrow, parallel]() mutable {
-    std::vector<Var> a = choice.args();  // (c, ow, oh, n)
-    if (!narrow) choice.vectorize(a[0], 8, Halide::TailStrategy::GuardWithIf);
-    if (parallel) choice.parallel(a[3]);
-  };
   int candH = (g.kh + g.sh - 1) / g.sh, candW = (g.kw + g.sw - 1) / g.sw;
   RDom q({{0, candW}, {0, candH}}, c.name("q"));
   out.func = Func(c.name());
@@ -383,6 +388,14 @@ LoweredNode lowerMaxPoolGrad(LowerContext& c) {
       return Halide::Internal::substitute(q.x.name(), 0, Halide::Internal::substitute(q.y.name(), 0, term));
     return Halide::sum(term);
   });
+  Func f = out.func;
+  out.extraSchedule = [choice, f, narrow, parallel, channels]() mutable {
+    std::vector<Var> a = choice.args();  // (c, ow, oh, n)
+    if (!narrow) choice.vectorize(a[0], 8, Halide::TailStrategy::GuardWithIf);
+    vectorizeNarrowChannels(choice, channels);
+    vectorizeNarrowChannels(f, channels);
+    if (parallel) choice.parallel(a[3]);
+  };
   return out;
 }
 

@@ -327,13 +327,6 @@ Func poolInput(const LowerContext& c) {
   return padded(c.inputs[0], c.inShape(0), Expr(-std::numeric_limits<float>::infinity()));
 }
 
-// Pools of fewer than 8 channels: a vector of exactly the channel count (6 lanes for LeNet-5's
-// first layer) over the channel-innermost data, dense loads of every pixel's channels, where the
-// scalar loop handled one value at a time (vectors over fused channels and width would gather).
-void vectorizeNarrowChannels(Func f, int64_t channels) {
-  if (channels >= 2 && channels < 8) f.vectorize(f.args()[0], static_cast<int>(channels));
-}
-
 LoweredNode lowerMaxPool(LowerContext& c) {
   PoolGeometry g = poolGeometry(c.node);
   Func xp = poolInput(c);
@@ -343,9 +336,6 @@ LoweredNode lowerMaxPool(LowerContext& c) {
   defineFunc(out.func, 4, [&](const std::vector<Var>& v) {
     return Halide::maximum(at(xp, {v[0], v[1] * g.sh + r.y - g.padTop, v[2] * g.sw + r.x - g.padLeft, v[3]}));
   });
-  Func f = out.func;
-  int64_t channels = c.outShape[3];
-  out.extraSchedule = [f, channels]() { vectorizeNarrowChannels(f, channels); };
   return out;
 }
 
@@ -388,12 +378,13 @@ LoweredNode lowerMaxPoolGrad(LowerContext& c) {
       return Halide::Internal::substitute(q.x.name(), 0, Halide::Internal::substitute(q.y.name(), 0, term));
     return Halide::sum(term);
   });
-  Func f = out.func;
-  out.extraSchedule = [choice, f, narrow, parallel, channels]() mutable {
+  // Fewer than 8 channels: a vector of exactly the channel count, as schedulePure's.
+  out.extraSchedule = [choice, narrow, parallel, channels]() mutable {
     std::vector<Var> a = choice.args();  // (c, ow, oh, n)
-    if (!narrow) choice.vectorize(a[0], 8, Halide::TailStrategy::GuardWithIf);
-    vectorizeNarrowChannels(choice, channels);
-    vectorizeNarrowChannels(f, channels);
+    if (!narrow)
+      choice.vectorize(a[0], 8, Halide::TailStrategy::GuardWithIf);
+    else if (channels >= 2)
+      choice.vectorize(a[0], channels);
     if (parallel) choice.parallel(a[3]);
   };
   return out;

@@ -228,8 +228,9 @@ LoweredNode lowerConvBackpropFilterWide(LowerContext& c) {
 // The same gradient for fewer than 8 output channels: too few to vectorize, so the sum runs
 // one vector register (8 or 16 lanes) of output columns at a time in its lanes (partial sums
 // per lane, added at the end), over width-innermost copies of dy (zero beyond its width) and of
-// the zero-padded input. Each chunk of images (filterChunks) is summed in float32 lanes, then
-// added to the lanes' float64 totals.
+// the zero-padded input. Each chunk of images (filterChunks) is summed in float32 lanes (all
+// chunks at once, in parallel), then the chunks' sums are added to the lanes' float64 totals in
+// chunk order.
 LoweredNode lowerConvBackpropFilterNarrow(LowerContext& c) {
   ConvGeometry g = geometry(c.node);
   const Shape& dyShape = c.inShape(1);

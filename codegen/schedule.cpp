@@ -1,7 +1,7 @@
-// \file CPU schedules. Plain maps vectorize their innermost dimension by the AVX2 float width and
-// run their outermost in parallel. Reductions keep the vector lane innermost. Tiled reductions
-// (convolutions, matmul) are register-blocked: each tile of outputs is accumulated in registers
-// with the reduction loops outside it, the standard schedule of Halide's own conv_layer app.
+// \file CPU schedules. Plain maps vectorize their innermost dimension by the AVX2 float width (or
+// its whole extent when it is narrower) and run their outermost in parallel. Reductions keep the vector lane innermost.
+// Tiled reductions (convolutions, matmul) are register-blocked: each tile of outputs is accumulated in registers with
+// the reduction loops outside it, the standard schedule of Halide's own conv_layer app.
 #include "codegen/schedule.h"
 
 namespace graphc {

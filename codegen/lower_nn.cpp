@@ -228,8 +228,9 @@ LoweredNode lowerConvBackpropFilterWide(LowerContext& c) {
 // The same gradient for fewer than 8 output channels: too few to vectorize, so the sum runs
 // one vector register (8 or 16 lanes) of output columns at a time in its lanes (partial sums
 // per lane, added at the end), over width-innermost copies of dy (zero beyond its width) and of
-// the zero-padded input. Each chunk of images (filterChunks) is summed in float32 lanes, then
-// added to the lanes' float64 totals.
+// the zero-padded input. Each chunk of images (filterChunks) is summed in float32 lanes (all
+// chunks at once, in parallel), then the chunks' sums are added to the lanes' float64 totals in
+// chunk order.
 LoweredNode lowerConvBackpropFilterNarrow(LowerContext& c) {
   ConvGeometry g = geometry(c.node);
   const Shape& dyShape = c.inShape(1);
@@ -250,11 +251,15 @@ LoweredNode lowerConvBackpropFilterNarrow(LowerContext& c) {
   partial(lane, co, ci, kw, kh, k) = 0.0f;
   partial(lane, co, ci, kw, kh, k) +=
       dyt(ow, co, oh, n) * xt(ow * g.sw + kw * g.dw - g.padLeft, ci, oh * g.sh + kh * g.dh - g.padTop, n);
+  // Every chunk's lane sums at root, the chunks in parallel (their count is fixed by the shape,
+  // so both threads get an equal share whatever the kernel's extents).
+  Func chunkSums(c.name("chunk_sums"));
+  chunkSums(lane, co, ci, kw, kh, k) = partial(lane, co, ci, kw, kh, k);
   Halide::Type sumType = chunkSumType(c);
   RDom rc(0, chunks.count, c.name("rc"));
   Func total(c.name("total"));
   total(lane, co, ci, kw, kh) = Halide::cast(sumType, 0);
-  total(lane, co, ci, kw, kh) += Halide::cast(sumType, partial(lane, co, ci, kw, kh, rc));
+  total(lane, co, ci, kw, kh) += Halide::cast(sumType, chunkSums(lane, co, ci, kw, kh, rc));
   RDom l(0, lanes, c.name("l"));
   LoweredNode out;
   out.hint = ScheduleHint::Custom;
@@ -262,15 +267,38 @@ LoweredNode lowerConvBackpropFilterNarrow(LowerContext& c) {
   out.func(co, ci, kw, kh) = Halide::cast<float>(Halide::sum(total(l, co, ci, kw, kh)));
   Func f = out.func;
   int outChannels = static_cast<int>(c.outShape[3]);
-  out.customStages = {dyt, xt, total, f};
+  // The register tile: output channels by the whole kernel width (when it fits in half the
+  // registers, 32 with 16 lanes, else 16), so each input vector loaded serves every channel of
+  // the tile and each dy vector every kernel column: 3 x 5 for LeNet-5's first layer, where one
+  // channel at a time loaded a vector for every multiply-add.
+  int kernelWidth = static_cast<int>(c.outShape[1]);
+  int accumulators = lanes >= 16 ? 16 : 8;
+  bool tileWidth = kernelWidth <= accumulators;
+  int tileChannels = std::min(outChannels, std::max(1, tileWidth ? accumulators / kernelWidth : accumulators));
+  out.customStages = {dyt, xt, chunkSums, total, f};
   out.customSchedule = [=]() mutable {
+    Var coo("coo"), coi("coi");
     total.bound(co, 0, outChannels);
     dyt.compute_root().vectorize(w, lanes).parallel(b);
     xt.compute_root().vectorize(w, lanes).parallel(b);
-    total.compute_root().vectorize(lane).parallel(kh);
-    total.update().reorder(lane, co, rc, ci, kw, kh).vectorize(lane).unroll(co).parallel(kh);
-    partial.compute_at(total, rc).store_in(Halide::MemoryType::Register).vectorize(lane).unroll(co);
-    partial.update().reorder(lane, co, r.x, r.y, r.z).vectorize(lane).unroll(co);
+    chunkSums.compute_root()
+        .split(co, coo, coi, tileChannels, Halide::TailStrategy::GuardWithIf)
+        .reorder(lane, coi, kw, coo, ci, kh, k)
+        .vectorize(lane)
+        .unroll(coi)
+        .parallel(k);
+    if (tileWidth) chunkSums.unroll(kw);
+    partial.compute_at(chunkSums, tileWidth ? coo : kw)
+        .store_in(Halide::MemoryType::Register)
+        .vectorize(lane)
+        .unroll(co);
+    partial.update().reorder(lane, co, kw, r.x, r.y, r.z).vectorize(lane).unroll(co);
+    if (tileWidth) {
+      partial.unroll(kw);
+      partial.update().unroll(kw);
+    }
+    total.compute_root().vectorize(lane);
+    total.update().reorder(lane, co, rc, ci, kw, kh).vectorize(lane).unroll(co);
     f.compute_root();
   };
   return out;
@@ -334,11 +362,6 @@ LoweredNode lowerMaxPoolGrad(LowerContext& c) {
   int channels = static_cast<int>(dy[3]);
   bool narrow = channels < 8;
   bool parallel = dy[0] >= 2 && dy[0] * oh * ow * channels >= 32768;
-  out.extraSchedule = [choice, narrow, parallel]() mutable {
-    std::vector<Var> a = choice.args();  // (c, ow, oh, n)
-    if (!narrow) choice.vectorize(a[0], 8, Halide::TailStrategy::GuardWithIf);
-    if (parallel) choice.parallel(a[3]);
-  };
   int candH = (g.kh + g.sh - 1) / g.sh, candW = (g.kw + g.sw - 1) / g.sw;
   RDom q({{0, candW}, {0, candH}}, c.name("q"));
   out.func = Func(c.name());
@@ -356,6 +379,15 @@ LoweredNode lowerMaxPoolGrad(LowerContext& c) {
       return Halide::Internal::substitute(q.x.name(), 0, Halide::Internal::substitute(q.y.name(), 0, term));
     return Halide::sum(term);
   });
+  // Fewer than 8 channels: a vector of exactly the channel count, as schedulePure's.
+  out.extraSchedule = [choice, narrow, parallel, channels]() mutable {
+    std::vector<Var> a = choice.args();  // (c, ow, oh, n)
+    if (!narrow)
+      choice.vectorize(a[0], 8, Halide::TailStrategy::GuardWithIf);
+    else if (channels >= 2)
+      choice.vectorize(a[0], channels);
+    if (parallel) choice.parallel(a[3]);
+  };
   return out;
 }
 

@@ -1,7 +1,7 @@
-// \file CPU schedules. Plain maps vectorize their innermost dimension by the AVX2 float width and
-// run their outermost in parallel. Reductions keep the vector lane innermost. Tiled reductions
-// (convolutions, matmul) are register-blocked: each tile of outputs is accumulated in registers
-// with the reduction loops outside it, the standard schedule of Halide's own conv_layer app.
+// \file CPU schedules. Plain maps vectorize their innermost dimension by the AVX2 float width (or
+// its whole extent when it is narrower) and run their outermost in parallel. Reductions keep the vector lane innermost.
+// Tiled reductions (convolutions, matmul) are register-blocked: each tile of outputs is accumulated in registers with
+// the reduction loops outside it, the standard schedule of Halide's own conv_layer app.
 #include "codegen/schedule.h"
 
 namespace graphc {
@@ -25,11 +25,17 @@ std::vector<Halide::Var> pureVars(Halide::Func& f) {
   return vars;
 }
 
+// Innermost extents under 8 (the 6 channels of LeNet-5's first layer) are one vector of exactly
+// that width: dense loads of a pixel's channels, where a scalar loop handles one value at a time
+// (and vectors over the fused channels and width would gather).
 void schedulePure(Halide::Func& f, const Shape& shape) {
   auto vars = pureVars(f);
   size_t rank = vars.size();
   if (rank == 0) return;
-  if (shape.back() >= kVector) f.vectorize(vars[0], kVector);
+  if (shape.back() >= kVector)
+    f.vectorize(vars[0], kVector);
+  else if (shape.back() >= 2)
+    f.vectorize(vars[0], static_cast<int>(shape.back()));
   if (rank >= 2 && shape.front() >= 2 && elementCount(shape) >= kParallelWork) f.parallel(vars[rank - 1]);
 }
 

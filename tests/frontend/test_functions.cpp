@@ -100,7 +100,7 @@ for i in range(1, 3) {
   EXPECT_EQ(branch.value->items[0]->text, "%");  // % binds tighter than ==
   ASSERT_EQ(branch.elseBody.size(), 1u);         // else if: one nested if
   EXPECT_EQ(branch.elseBody[0].kind, StmtKind::If);
-  ASSERT_EQ(branch.elseBody[0].elseBody.size(), 1u);  // `else` on the line after the '}'
+  ASSERT_EQ(branch.elseBody[0].elseBody.size(), 1u);                     // `else` on the line after the '}'
   EXPECT_EQ(branch.elseBody[0].elseBody[0].value->kind, ExprKind::Map);  // still a map literal
   std::string ast = printAst(p);
   EXPECT_NE(ast.find("def res_block(x, filters, strides=) @1:1"), std::string::npos) << ast;
@@ -122,8 +122,10 @@ void expectParseError(const std::string& source, int line, int col, const std::s
 TEST(FunctionsParser, Errors) {
   expectParseError("def f(x) {\n  return x\n  y = x\n}\n", 2, 3,
                    "expected 'return' as the last statement of def f, found 'y' after it (line 3)");
-  expectParseError("def f(x) {\n  y = x\n}\n", 3, 1, "expected 'return EXPR' as the last statement of def f, found '}'");
-  expectParseError("return 3\n", 1, 1, "expected 'return' only as the last statement of a def, found it at the top level");
+  expectParseError("def f(x) {\n  y = x\n}\n", 3, 1,
+                   "expected 'return EXPR' as the last statement of def f, found '}'");
+  expectParseError("return 3\n", 1, 1,
+                   "expected 'return' only as the last statement of a def, found it at the top level");
   expectParseError("def f(x) {\n  for i in range(2) {\n    return x\n  }\n  return x\n}\n", 3, 5,
                    "found it inside the for loop");
   expectParseError("for i in range(2) {\n  def f(x) {\n    return x\n  }\n}\n", 2, 3,
@@ -167,13 +169,11 @@ TEST(Functions, SpecResBlockNamesItsLayersByTheirBindings) {
   std::string expected;
   for (std::string b : {"h", "h_1", "h_2"}) {
     expected += b + "/h/kernel f32[3,3,4,4]\n";
-    for (std::string v : {"gamma", "beta", "moving_mean", "moving_variance"})
-      expected += b + "/h_1/" + v + " f32[4]\n";
+    for (std::string v : {"gamma", "beta", "moving_mean", "moving_variance"}) expected += b + "/h_1/" + v + " f32[4]\n";
     // In `h = BatchNorm(Conv2D(h, ...))` the BatchNorm takes its scope first, the Conv2D after it;
     // the BatchNorm's variables come after its input's.
     expected += b + "/h_3/kernel f32[3,3,4,4]\n";
-    for (std::string v : {"gamma", "beta", "moving_mean", "moving_variance"})
-      expected += b + "/h_2/" + v + " f32[4]\n";
+    for (std::string v : {"gamma", "beta", "moving_mean", "moving_variance"}) expected += b + "/h_2/" + v + " f32[4]\n";
   }
   EXPECT_EQ(variables(m), expected);
 }
@@ -222,8 +222,7 @@ TEST(Functions, ScopingOfParametersAndFileBindings) {
   EXPECT_EQ(product.op, Op::Mul);
   EXPECT_EQ(m.graph.node(product.inputs[1]).attrs.getFloat("value", 0), 2.0);
   // The body's own bindings do not leak out; names bound after the def are unknown in it.
-  expectError(std::string(kInput) + "def f(x) {\n  t = x\n  return t\n}\ny = f(x)\nz = t\n", 7, 5,
-              "unknown name 't'");
+  expectError(std::string(kInput) + "def f(x) {\n  t = x\n  return t\n}\ny = f(x)\nz = t\n", 7, 5, "unknown name 't'");
   expectError(std::string(kInput) + "def f(x) {\n  return x * late\n}\nlate = 2\ny = f(x)\n", 3, 14,
               "unknown name 'late' (in f, called at test.mnn:6:5)");
 }
@@ -275,16 +274,16 @@ TEST(Functions, WordsAndListsPassThroughParameters) {
 }
 
 TEST(Functions, NestedCallsAndProvenance) {
-  Model m = lower(std::string(kInput) +        // line 1
-                  "def inner(x) {\n"            // 2
-                  "  c = Conv2D(x, 2, 1)\n"     // 3
-                  "  return c\n"                // 4
-                  "}\n"                         // 5
-                  "def outer(x) {\n"            // 6
-                  "  return inner(x) + 1\n"     // 7
-                  "}\n"                         // 8
-                  "y = outer(x)\n"              // 9
-                  "z = inner(x)\n");            // 10
+  Model m = lower(std::string(kInput) +      // line 1
+                  "def inner(x) {\n"         // 2
+                  "  c = Conv2D(x, 2, 1)\n"  // 3
+                  "  return c\n"             // 4
+                  "}\n"                      // 5
+                  "def outer(x) {\n"         // 6
+                  "  return inner(x) + 1\n"  // 7
+                  "}\n"                      // 8
+                  "y = outer(x)\n"           // 9
+                  "z = inner(x)\n");         // 10
   const Node& kernel = named(m, "y/output/c/kernel");
   EXPECT_EQ(kernel.loc.line, 3);
   std::string text = printNode(m.graph, kernel.id);

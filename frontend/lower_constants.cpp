@@ -53,10 +53,11 @@ std::string describe(const Expr& e) {
 ExprPtr foldBinary(const Expr& e, const ExprPtr& a, const ExprPtr& b) {
   const std::string& op = e.text;
   SourceLoc at = e.opLoc.valid() ? e.opLoc : e.loc;
-  if ((op == "==" || op == "!=") && isWord(*a) && isWord(*b)) return boolean((a->text == b->text) == (op == "=="), e.loc);
+  if ((op == "==" || op == "!=") && isWord(*a) && isWord(*b))
+    return boolean((a->text == b->text) == (op == "=="), e.loc);
   if (!isNumeric(*a) || !isNumeric(*b))
-    throw UserError(at, "expected numbers on both sides of '" + op + "', found " + describe(*a) + " and " +
-                            describe(*b));
+    throw UserError(at,
+                    "expected numbers on both sides of '" + op + "', found " + describe(*a) + " and " + describe(*b));
   double x = numericValue(*a), y = numericValue(*b);
   bool ints = integral(*a) && integral(*b);
   if (op == "==") return boolean(x == y, e.loc);

@@ -57,13 +57,13 @@ void Lowerer::lowerFor(const Stmt& loop) {
   for (const Arg& a : range.args)
     if (!a.key.empty()) throw UserError(a.loc, "range takes no keyword arguments, found '" + a.key + "'");
   if (range.args.empty() || range.args.size() > 2)
-    throw UserError(range.loc, fmt::format("range expects range(N) or range(START, STOP), found {} arguments",
-                                           range.args.size()));
+    throw UserError(range.loc,
+                    fmt::format("range expects range(N) or range(START, STOP), found {} arguments", range.args.size()));
   std::vector<int64_t> bounds;
   for (const Arg& a : range.args) {
     if (!isConstantExpr(*a.value))
-      throw UserError(a.loc,
-                      "expected a constant bound of range (a number, a parameter or a loop index), found a graph value");
+      throw UserError(
+          a.loc, "expected a constant bound of range (a number, a parameter or a loop index), found a graph value");
     bounds.push_back(evalInt(*a.value, "a bound of range"));
   }
   int64_t start = bounds.size() == 2 ? bounds[0] : 0, stop = bounds.back();
@@ -84,9 +84,10 @@ void Lowerer::lowerFor(const Stmt& loop) {
 void Lowerer::lowerIf(const Stmt& branch) {
   const Expr& condition = *branch.value;
   if (!isConstantExpr(condition))
-    throw UserError(condition.loc,
-                    "expected a condition known when compiling (on numbers, parameters or loop indices), found one on a "
-                    "graph value (use where(c, a, b) to choose between values)");
+    throw UserError(
+        condition.loc,
+        "expected a condition known when compiling (on numbers, parameters or loop indices), found one on a "
+        "graph value (use where(c, a, b) to choose between values)");
   ExprPtr value = fold(condition);
   if (value->kind != ExprKind::Bool && value->kind != ExprKind::Number)
     throw UserError(condition.loc, "expected true or false as the condition, found the word '" + value->text + "'");
@@ -103,9 +104,9 @@ std::vector<std::string> Lowerer::callableNames() const {
   std::vector<std::string> names;
   for (const auto& [name, fn] : functions_) names.push_back(name);
   for (const OpDef& def : allOps()) names.push_back(def.name);
-  for (const char* name : {"flatten", "sparse_categorical_crossentropy", "categorical_crossentropy",
-                           "mean_squared_error", "Conv2D", "Dense", "MaxPool2D", "AvgPool2D", "BatchNorm", "Dropout",
-                           "Flatten"})
+  for (const char* name :
+       {"flatten", "sparse_categorical_crossentropy", "categorical_crossentropy", "mean_squared_error", "Conv2D",
+        "Dense", "MaxPool2D", "AvgPool2D", "BatchNorm", "Dropout", "Flatten"})
     names.push_back(name);
   return names;
 }

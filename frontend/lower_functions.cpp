@@ -13,7 +13,10 @@ namespace {
 
 // Unrolled loop bodies and expanded calls in one file: far above any real model (a ResNet-152 has
 // 50 blocks), and a bound on the graph that `for i in range(1e9)` or nested calls could ask for.
-constexpr int64_t kMaxUnrolled = 100000;
+constexpr int64_t kMaxUnrolled = 10000;
+// Calls inside calls: each level is a few frames of the C++ stack, so a chain of thousands of
+// defs each calling the next must end in an error, not a stack overflow.
+constexpr size_t kMaxCallDepth = 100;
 
 // A UserError raised inside an expansion, already told which calls it is in; outer calls pass it on.
 class ErrorInFunction : public UserError {
@@ -133,6 +136,8 @@ int Lowerer::expandCall(const Expr& call, const Function& fn) {
                                   " (a function is expanded where it is called, so it cannot call itself)");
   }
   countUnrolled(call.loc);
+  if (callStack_.size() >= kMaxCallDepth)
+    throw UserError(call.loc, fmt::format("expected calls nested at most {} deep, found deeper ones", kMaxCallDepth));
 
   // Like a layer, the call takes its scope before its arguments are lowered.
   std::string scope = layerScope(true, def.name);

@@ -1,5 +1,6 @@
 // \file Language v2 section 1: `def` functions expanded at their call sites, `for` loops unrolled,
 // `if` on constants, integer constant arithmetic; their names, scopes, provenance and errors.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -348,7 +349,12 @@ TEST(FunctionsErrors, ConditionsAndBoundsMustBeConstants) {
               "range expects range(N) or range(START, STOP), found 3 arguments");
   expectError(std::string(kInput) + "for i in range(2.5) {\n}\n", 2, 16, "expected an integer for a bound of range");
   expectError(std::string(kInput) + "for i in range(1000000) {\n  y = 1\n}\n", 2, 1,
-              "expected at most 100000 loop bodies and function calls");
+              "expected at most 10000 loop bodies and function calls");
+  std::string chain = kInput;  // f0 calls f1 calls ... f149
+  for (int k = 0; k < 150; ++k) chain += fmt::format("def f{}(x) {{\n  return f{}(x)\n}}\n", k, k + 1);
+  chain += "def f150(x) {\n  return x\n}\ny = f0(x)\n";
+  // At the return in f99, the 100th call deep.
+  expectError(chain, 3 + 3 * 99, 10, "expected calls nested at most 100 deep, found deeper ones");
   expectError(std::string(kInput) + "y = x // 2\n", 2, 7, "expected constants on both sides of '//'");
   expectError(std::string(kInput) + "n = 3 // 0\n", 2, 7, "division by zero in a constant expression");
   expectError(std::string(kInput) + "c = \"same\"\nif c {\n}\n", 3, 4, "expected true or false as the condition");

@@ -84,6 +84,9 @@ echo "ok: the same summary (variable names, shapes, counts)"
 "$graphc" dump "$work/with_def.mnn" --stage graph > "$work/dump"
 grep -qE 'h_3/x/kernel with_def.mnn:11:9 [(]in res_block defined at with_def.mnn:6:1, called at with_def.mnn:18:7[)]' "$work/dump" ||
   { echo "FAIL: the dump does not name the def and the call of h_3/x/kernel"; grep 'h_3/x' "$work/dump"; exit 1; }
+# The simplified graph (and so a NaN report, which prints its nodes) keeps them.
+"$graphc" dump "$work/with_def.mnn" --stage opt | grep -qE '[(]in res_block defined at with_def.mnn:6:1, called at' ||
+  { echo "FAIL: the opt stage lost the expansions"; exit 1; }
 echo "ok: expanded nodes name their def and call site"
 
 for m in with_def by_hand; do

@@ -7,7 +7,7 @@
 
 #include "frontend/call_args.h"
 #include "frontend/lowerer.h"
-#include "frontend/nearest_name.h"
+#include "support/nearest_name.h"
 #include "ir/op_table.h"
 
 namespace graphc {

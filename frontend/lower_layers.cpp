@@ -5,7 +5,7 @@
 #include "frontend/call_args.h"
 #include "frontend/layers.h"
 #include "frontend/lowerer.h"
-#include "frontend/nearest_name.h"
+#include "support/nearest_name.h"
 #include "ir/op_table.h"
 
 namespace graphc {

@@ -7,7 +7,7 @@
 
 #include "frontend/lexer.h"
 #include "frontend/lower_program.h"
-#include "frontend/nearest_name.h"
+#include "support/nearest_name.h"
 #include "frontend/parser.h"
 #include "ir/printer.h"
 #include "support/diagnostics.h"

@@ -7,8 +7,8 @@
 
 #include "frontend/call_args.h"
 #include "frontend/lowerer.h"
-#include "support/nearest_name.h"
 #include "ir/op_table.h"
+#include "support/nearest_name.h"
 
 namespace graphc {
 namespace {

@@ -7,10 +7,10 @@
 
 #include "frontend/lexer.h"
 #include "frontend/lower_program.h"
-#include "support/nearest_name.h"
 #include "frontend/parser.h"
 #include "ir/printer.h"
 #include "support/diagnostics.h"
+#include "support/nearest_name.h"
 
 namespace graphc {
 namespace {

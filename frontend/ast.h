@@ -24,7 +24,7 @@ enum class ExprKind {
   Map,       // entries: key expression -> value expression, in source order (keys are any
              // expression, usually Ident: `{x: image}`; duplicates are left to the consumer)
   Unary,     // text: "-"; items[0]: operand
-  Binary,    // text: one of == != < <= > >= + - * / @; items[0] lhs, items[1] rhs
+  Binary,    // text: one of == != < <= > >= + - * / // % @; items[0] lhs, items[1] rhs
   Call,      // text: callee name (always a plain identifier); args, positional first
   Member,    // items[0]: object; text: member name (`conv1.pool`)
 };
@@ -60,6 +60,17 @@ enum class StmtKind {
   Assign,  // name = value
   Scope,   // name { body }
   Train,   // train { body }, body holds Assign statements only, each key at most once
+  Def,     // def name(params) { body }; the body's last statement is its Return, the only one
+  Return,  // return value
+  For,     // for name in value { body }; value is the Call `range(...)` as written
+  If,      // if value { body } else { elseBody }; `else if` is an elseBody of one If
+};
+
+// A parameter of a def: positional order; those with a default come after those without.
+struct Param {
+  std::string name;
+  ExprPtr fallback;  // the default, or null
+  SourceLoc loc;
 };
 
 struct Stmt {
@@ -68,6 +79,8 @@ struct Stmt {
   std::string name;
   ExprPtr value;
   std::vector<Stmt> body;
+  std::vector<Stmt> elseBody;  // If only
+  std::vector<Param> params;   // Def only
 };
 
 struct Program {

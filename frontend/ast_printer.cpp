@@ -68,6 +68,32 @@ class AstPrinter {
       case StmtKind::Train:
         line(depth, "train" + at(stmt.loc));
         break;
+      case StmtKind::Def: {
+        std::string params;
+        for (const Param& p : stmt.params) params += (params.empty() ? "" : ", ") + p.name + (p.fallback ? "=" : "");
+        line(depth, "def " + stmt.name + "(" + params + ")" + at(stmt.loc));
+        for (const Param& p : stmt.params)
+          if (p.fallback) {
+            line(depth + 1, "default " + p.name);
+            printExpr(*p.fallback, depth + 2);
+          }
+        break;
+      }
+      case StmtKind::Return:
+        line(depth, "return" + at(stmt.loc));
+        printExpr(*stmt.value, depth + 1);
+        return;
+      case StmtKind::For:
+        line(depth, "for " + stmt.name + at(stmt.loc));
+        printExpr(*stmt.value, depth + 1);
+        break;
+      case StmtKind::If:
+        line(depth, "if" + at(stmt.loc));
+        printExpr(*stmt.value, depth + 1);
+        for (const Stmt& inner : stmt.body) printStmt(inner, depth + 1);
+        if (!stmt.elseBody.empty()) line(depth, "else");
+        for (const Stmt& inner : stmt.elseBody) printStmt(inner, depth + 1);
+        return;
     }
     for (const Stmt& inner : stmt.body) printStmt(inner, depth + 1);
   }

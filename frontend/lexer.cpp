@@ -16,7 +16,17 @@ bool isIdentStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= '
 bool isIdentChar(char c) { return isIdentStart(c) || isDigit(c); }
 
 bool isKeyword(const std::string& word) {
-  return word == "model" || word == "scope" || word == "train" || word == "true" || word == "false";
+  static const char* const keywords[] = {"model",  "scope", "train", "true", "false", "def",
+                                         "return", "for",   "in",    "if",   "else"};
+  for (const char* k : keywords)
+    if (word == k) return true;
+  return false;
+}
+
+// A '{' after these keywords' headers opens a statement block: `def f(x) {`, `for i in range(3) {`,
+// `if c {`, `else {`.
+bool startsBlockHeader(const std::string& keyword) {
+  return keyword == "def" || keyword == "for" || keyword == "if" || keyword == "else";
 }
 
 // The character starting at pos as the user sees it: a whole UTF-8 sequence, or a hex code
@@ -174,6 +184,7 @@ Token Lexer::lexWord() {
   size_t start = pos_;
   while (isIdentChar(peekChar())) advance();
   std::string word = source_.substr(start, pos_ - start);
+  if (startsBlockHeader(word)) blockHeaderDepth_ = static_cast<int>(brackets_.size());
   return make(isKeyword(word) ? TokenKind::Keyword : TokenKind::Ident, word, loc);
 }
 
@@ -186,10 +197,15 @@ Token Lexer::lexPunct() {
     advance();
     return make(TokenKind::Punct, std::string{c, '='}, loc);
   }
+  if (c == '/' && following == '/') {
+    advance();
+    advance();
+    return make(TokenKind::Punct, "//", loc);
+  }
   if (c == '!') {
     throw UserError(loc, "expected '!=', found '!' alone");
   }
-  static const std::string single = "<>+-*/@=()[]{},:.?";
+  static const std::string single = "<>+-*/%@=()[]{},:.?";
   if (single.find(c) == std::string::npos) {
     throw UserError(loc, "expected a name, number, string or operator, found " + describeCharAt(source_, pos_));
   }
@@ -198,7 +214,9 @@ Token Lexer::lexPunct() {
   if (c == '{') {
     bool opensBlock =
         (last_.kind == TokenKind::Keyword && last_.text == "train") ||
-        (last_.kind == TokenKind::Ident && beforeLast_.kind == TokenKind::Keyword && beforeLast_.text == "scope");
+        (last_.kind == TokenKind::Ident && beforeLast_.kind == TokenKind::Keyword && beforeLast_.text == "scope") ||
+        (blockHeaderDepth_ >= 0 && brackets_.size() == static_cast<size_t>(blockHeaderDepth_));
+    if (opensBlock) blockHeaderDepth_ = -1;
     brackets_.push_back(opensBlock ? Bracket::Block : Bracket::Map);
   }
   // A mismatched closer still pops: the parser reports it, and nothing after that is lexed.

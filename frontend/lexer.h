@@ -10,7 +10,7 @@ namespace graphc {
 
 enum class TokenKind {
   Ident,    // text: the name
-  Keyword,  // text: model, scope, train, true or false
+  Keyword,  // text: model, scope, train, true, false, def, return, for, in, if or else
   Number,   // text: the spelling; number, isInteger
   String,   // text: the unescaped contents
   Punct,    // text: the operator or bracket, e.g. "==", "(", "?"
@@ -31,8 +31,9 @@ struct Token {
 };
 
 // Produces tokens lazily, so a syntax error early in a file is reported before a bad
-// character later in it. Keeps a bracket stack: a '{' right after `train` or `scope NAME`
-// opens a statement block (newlines matter), any other '{' opens a map literal (they don't).
+// character later in it. Keeps a bracket stack: a '{' right after `train` or `scope NAME`, or
+// the first '{' outside brackets after `def`, `for`, `if` or `else`, opens a statement block
+// (newlines matter), any other '{' opens a map literal (they don't).
 class Lexer {
  public:
   explicit Lexer(const std::string& source);
@@ -66,6 +67,8 @@ class Lexer {
   SourceLoc codeEnd_;          // just past the last token: where line ends and the end point
   bool skippedBreak_ = false;  // a line break was skipped inside brackets
   SourceLoc skippedBreakLoc_;
+  // After def/for/if/else: the bracket depth at which the next '{' opens their block; -1 if none.
+  int blockHeaderDepth_ = -1;
 };
 
 // "'name'", "'=='", "number 32", "string \"same\"", "end of line", "end of file": the

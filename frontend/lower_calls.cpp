@@ -45,6 +45,7 @@ Attrs initializer(Lowerer& L, const Expr& e) {
 std::vector<int64_t> axesArg(Lowerer& L, const CallArgs& args) {
   const Expr* e = args.get("axis");
   if (!e) return {};
+  e = &L.resolve(*e);
   if (e->kind == ExprKind::List) {
     std::vector<int64_t> axes;
     for (const auto& item : e->items) axes.push_back(L.evalInt(*item, "an axis"));
@@ -210,6 +211,9 @@ std::vector<std::string> callableNames() {
 int Lowerer::lowerCall(const Expr& call) {
   const std::string& f = call.text;
   SourceLoc loc = call.loc;
+  // The file's own functions come first, as a Python def shadows a builtin.
+  int expanded = lowerFunctionCall(call);
+  if (expanded >= 0) return expanded;
   if (!f.empty() && std::isupper(static_cast<unsigned char>(f[0]))) {
     size_t slot = model_.layers.size();
     model_.layers.push_back({"", f, -1});  // reserved now: nested layers come after it
@@ -258,7 +262,8 @@ int Lowerer::lowerCall(const Expr& call) {
     CallArgs args(call, {"x", "perm"}, 1);
     int x = evalNode(args.require("x"));
     std::vector<int64_t> perm;
-    if (const Expr* p = args.get("perm")) {
+    if (const Expr* given = args.get("perm")) {
+      const Expr* p = &resolve(*given);
       if (p->kind != ExprKind::List)
         throw UserError(p->loc, "transpose expects perm as a list of axes, such as [1, 0]");
       for (const auto& item : p->items) perm.push_back(evalInt(*item, "an axis"));

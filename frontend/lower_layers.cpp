@@ -94,8 +94,10 @@ int Lowerer::lowerLayer(const Expr& call) {
   const std::string& f = call.text;
   SourceLoc loc = call.loc;
   // The scope is taken before the arguments are lowered, so that nested layers are named in
-  // source order: in `d = Dense(Flatten(x), 10)` the Dense is `d` and the Flatten `d_1`.
-  std::string scope = layerScope();
+  // source order: in `d = Dense(Conv2D(x, 8, 3), 10)` the Dense is `d` and the Conv2D `d_1`.
+  // Layers without variables take no name, so they never shift the `_1`, `_2` of those with some.
+  bool variableFree = f == "MaxPool2D" || f == "AvgPool2D" || f == "Flatten" || f == "Dropout";
+  std::string scope = layerScope(!variableFree);
   model_.layers.back().scope = scope;
   if (f == "Conv2D") {
     CallArgs args(call, {"x", "filters", "kernel", "strides", "padding", "dilation", "activation", "use_bias"}, 3);
@@ -166,10 +168,12 @@ int Lowerer::lowerLayer(const Expr& call) {
   }
   if (f == "Dropout") {
     CallArgs args(call, {"x", "rate"}, 2);
-    return dropout(evalNode(args.require("x")), args.require("rate"), scope, loc, true);
+    return dropout(evalNode(args.require("x")), args.require("rate"), dropoutSeedKey(scope), loc, true);
   }
-  throw UserError(
-      loc, "unknown layer '" + f + "' (expected Conv2D, Dense, MaxPool2D, AvgPool2D, BatchNorm, Dropout or Flatten)");
+  std::string suggestion = nearestName(f, callableNames());
+  throw UserError(loc, "unknown layer '" + f + "' (" +
+                           (suggestion.empty() ? "" : "did you mean '" + suggestion + "'? ") +
+                           "expected Conv2D, Dense, MaxPool2D, AvgPool2D, BatchNorm, Dropout, Flatten or a def)");
 }
 
 }  // namespace graphc

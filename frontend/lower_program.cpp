@@ -40,6 +40,17 @@ void Lowerer::lowerStatements(const std::vector<Stmt>& stmts) {
       case StmtKind::Train:
         lowerTrain(s);
         break;
+      case StmtKind::Def:
+        lowerDef(s);
+        break;
+      case StmtKind::For:
+        lowerFor(s);
+        break;
+      case StmtKind::If:
+        lowerIf(s);
+        break;
+      case StmtKind::Return:
+        throw InternalError("a return outside the end of a def reached the lowering");
     }
   }
 }
@@ -67,17 +78,18 @@ bool Lowerer::isConstantExpr(const Expr& e) {
 void Lowerer::bind(const std::string& name, const Expr& value, SourceLoc) {
   std::string key = scopePath(scopes_, name, '.');
   if (isConstantExpr(value)) {
-    configs_[key] = &value;
+    // Folded now, so that a later rebinding of a name it uses (a loop index) does not change it.
+    configs_[key] = fold(value);
     nodes_.erase(key);
     return;
   }
-  statementName_ = scopePath(scopes_, name, '/');
+  statementName_ = namePrefix_ + scopePath(scopes_, name, '/');
   if (value.kind == ExprKind::Call && value.text == "moments") {  // two values: m.mean, m.variance
     Moments m = lowerMoments(value);
     statementName_.clear();
     for (auto [field, id] : {std::pair<const char*, int>{"mean", m.mean}, {"variance", m.variance}}) {
       Node& n = model_.graph.mutableNode(id);
-      if (n.name.empty()) n.name = scopePath(scopes_, name, '/') + "/" + field;
+      if (n.name.empty()) n.name = namePrefix_ + scopePath(scopes_, name, '/') + "/" + field;
       nodes_[key + "." + field] = id;
     }
     nodes_.erase(key);
@@ -85,10 +97,10 @@ void Lowerer::bind(const std::string& name, const Expr& value, SourceLoc) {
     return;
   }
   int id = evalNode(value);
-  statementName_.clear();
   Node& n = model_.graph.mutableNode(id);
   // The first binding names a value; binding an already named value (`h = x`) keeps the old name.
-  if (n.name.empty()) n.name = scopePath(scopes_, name, '/');
+  if (n.name.empty()) n.name = statementName_;
+  statementName_.clear();
   nodes_[key] = id;
   configs_.erase(key);
 }
@@ -115,18 +127,24 @@ const Expr* Lowerer::findConfig(const std::string& dotted) const {
   for (size_t depth = scopes_.size() + 1; depth-- > 0;) {
     std::vector<std::string> prefix(scopes_.begin(), scopes_.begin() + static_cast<long>(depth));
     auto it = configs_.find(scopePath(prefix, dotted, '.'));
-    if (it != configs_.end()) return it->second;
+    if (it != configs_.end()) return it->second.get();
   }
   return nullptr;
 }
 
-std::string Lowerer::layerScope() {
-  std::string base = statementName_.empty() ? "layer" : statementName_;
+std::string Lowerer::layerScope(bool reserve, const std::string& fallback) {
+  std::string base = statementName_.empty() ? namePrefix_ + fallback : statementName_;
   std::string name = base;
   for (int k = 1; takenLayerScopes_.count(name); ++k) name = base + "_" + std::to_string(k);
-  takenLayerScopes_.insert(name);
-  lastLayerScope_ = name;
+  if (reserve) takenLayerScopes_.insert(name);
   return name;
+}
+
+std::string Lowerer::dropoutSeedKey(const std::string& scope) {
+  std::string key = scope;
+  for (int k = 1; takenSeedKeys_.count(key); ++k) key = scope + "_" + std::to_string(k);
+  takenSeedKeys_.insert(key);
+  return key;
 }
 
 int Lowerer::addNode(Op op, std::vector<int> inputs, Attrs attrs, SourceLoc loc) {
@@ -167,23 +185,26 @@ double Lowerer::evalNumber(const Expr& e) {
     case ExprKind::Bool:
       return e.boolValue ? 1 : 0;
     case ExprKind::Unary:
-      return -evalNumber(*e.items[0]);
-    case ExprKind::Binary: {
-      double a = evalNumber(*e.items[0]), b = evalNumber(*e.items[1]);
-      const std::string& op = e.text;
-      if (op == "+") return a + b;
-      if (op == "-") return a - b;
-      if (op == "*") return a * b;
-      if (op == "/") {
-        if (b == 0) throw UserError(e.loc, "division by zero in a constant expression");
-        return a / b;
+    case ExprKind::Binary:
+      if (isConstantExpr(e)) {
+        ExprPtr value = fold(e);
+        if (value->kind == ExprKind::Number || value->kind == ExprKind::Bool) return evalNumber(*value);
+      }
+      break;
+    case ExprKind::Ident:
+    case ExprKind::Member: {
+      std::string name = dottedName(e);
+      if (findNode(name) >= 0) break;
+      if (const Expr* bound = findConfig(name)) {
+        // A bare word passed to a function where it expects a value: the caller's misspelled name.
+        if (bound->kind == ExprKind::Ident) throw UserError(bound->loc, "unknown name '" + bound->text + "'");
+        if (bound->kind == ExprKind::String)
+          throw UserError(e.loc,
+                          "expected a constant number, found '" + name + "' (bound to the word '" + bound->text + "')");
+        return evalNumber(*bound);
       }
       break;
     }
-    case ExprKind::Ident:
-    case ExprKind::Member:
-      if (const Expr* bound = findConfig(dottedName(e))) return evalNumber(*bound);
-      break;
     default:
       break;
   }
@@ -204,13 +225,21 @@ std::string Lowerer::evalWord(const Expr& e) {
   if (e.kind == ExprKind::String) return e.text;
   if (e.kind == ExprKind::Ident) {
     if (const Expr* bound = findConfig(e.text))
-      if (bound->kind == ExprKind::String) return bound->text;
+      if (bound->kind == ExprKind::String || bound->kind == ExprKind::Ident) return bound->text;
     return e.text;
   }
   throw UserError(e.loc, "expected a name or a string, found an expression");
 }
 
-std::vector<int64_t> Lowerer::evalShape(const Expr& e) {
+const Expr& Lowerer::resolve(const Expr& e) const {
+  if (e.kind != ExprKind::Ident && e.kind != ExprKind::Member) return e;
+  std::string name = dottedName(e);
+  const Expr* bound = findNode(name) < 0 ? findConfig(name) : nullptr;
+  return bound ? *bound : e;
+}
+
+std::vector<int64_t> Lowerer::evalShape(const Expr& shape) {
+  const Expr& e = resolve(shape);
   if (e.kind != ExprKind::List) throw UserError(e.loc, "expected a shape like [?, 28, 28, 1], found an expression");
   std::vector<int64_t> dims;
   for (const auto& item : e.items) {
@@ -222,7 +251,8 @@ std::vector<int64_t> Lowerer::evalShape(const Expr& e) {
   return dims;
 }
 
-std::vector<int64_t> Lowerer::evalPair(const Expr& e, const std::string& what) {
+std::vector<int64_t> Lowerer::evalPair(const Expr& pair, const std::string& what) {
+  const Expr& e = resolve(pair);
   if (e.kind == ExprKind::List) {
     if (e.items.size() != 2)
       throw UserError(e.loc, "expected " + what + " as n or [h, w], found a list of " + std::to_string(e.items.size()));
@@ -233,7 +263,8 @@ std::vector<int64_t> Lowerer::evalPair(const Expr& e, const std::string& what) {
   return {v, v};
 }
 
-DType Lowerer::evalDType(const Expr& e) {
+DType Lowerer::evalDType(const Expr& given) {
+  const Expr& e = resolve(given);
   DType t;
   std::string word = e.kind == ExprKind::Ident || e.kind == ExprKind::String ? e.text : "";
   if (!parseDType(word, &t)) throw UserError(e.loc, "expected a dtype (f32, i32, bool), found '" + word + "'");
@@ -257,7 +288,11 @@ int Lowerer::evalNode(const Expr& e) {
       if (id >= 0) return id;
       if (findNode(name + ".mean") >= 0)
         throw UserError(e.loc, "'" + name + "' holds moments: use " + name + ".mean or " + name + ".variance");
-      if (const Expr* bound = findConfig(name)) return scalarConstant(evalNumber(*bound), DType::F32, e.loc);
+      if (const Expr* bound = findConfig(name)) {
+        // A bare word passed to a function where it expects a value: the caller's misspelled name.
+        if (bound->kind == ExprKind::Ident) throw UserError(bound->loc, "unknown name '" + bound->text + "'");
+        return scalarConstant(evalNumber(*bound), DType::F32, e.loc);
+      }
       throw UserError(e.loc, "unknown name '" + name + "'");
     }
     case ExprKind::Unary:
@@ -268,9 +303,12 @@ int Lowerer::evalNode(const Expr& e) {
           {"+", Op::Add},        {"-", Op::Sub},     {"*", Op::Mul},          {"/", Op::Div},
           {"@", Op::Matmul},     {"==", Op::Equal},  {"!=", Op::NotEqual},    {"<", Op::Less},
           {"<=", Op::LessEqual}, {">", Op::Greater}, {">=", Op::GreaterEqual}};
-      if (isConstantExpr(e) && e.text != "@" && ops.count(e.text) &&
-          std::string("+-*/").find(e.text) != std::string::npos)
-        return scalarConstant(evalNumber(e), DType::F32, e.loc);
+      bool arithmetic = e.text == "+" || e.text == "-" || e.text == "*" || e.text == "/";
+      bool integerOnly = e.text == "//" || e.text == "%";
+      if (isConstantExpr(e) && (arithmetic || integerOnly)) return scalarConstant(evalNumber(e), DType::F32, e.loc);
+      if (integerOnly)
+        throw UserError(e.opLoc, "expected constants on both sides of '" + e.text +
+                                     "' (it is compile-time arithmetic), found a graph value");
       const Expr& lhs = *e.items[0];
       const Expr& rhs = *e.items[1];
       // A number next to a graph value takes that value's dtype (`labels == 3` compares i32s).

@@ -30,8 +30,20 @@ class Lowerer {
   std::vector<int64_t> evalPair(const Expr& e, const std::string& what);  // n or [h, w]
   DType evalDType(const Expr& e);
   bool isConstantExpr(const Expr& e);
+  // A constant expression as a literal: Number (isInteger when integer arithmetic made it), Bool,
+  // String, a List of literals, or an Ident for a bare word no binding names (`same`, `relu`).
+  // Integer `//` and `%` round toward minus infinity as in Python; comparisons give Bool.
+  ExprPtr fold(const Expr& e);
+  // What a name bound to a constant stands for (a list passed as a parameter); e itself otherwise.
+  const Expr& resolve(const Expr& e) const;
 
   int lowerCall(const Expr& call);
+  // A call of a `def`: its body lowered where it is called (frontend/lower_functions.cpp), or -1
+  // when no def has that name.
+  int lowerFunctionCall(const Expr& call);
+  // The names a call may have meant, for "did you mean ...?": the defs, then every lowercase call
+  // (the free callableNames below), then the layers.
+  std::vector<std::string> callableNames() const;
   int lowerNNCall(const Expr& call);  // the nn ops and losses; -1 for a name it does not know
   int lowerLayer(const Expr& call);
   // moments(x, axes, keepdims = false): the mean and the biased variance over axes (tf.nn.moments).
@@ -55,7 +67,28 @@ class Lowerer {
   const Program& program() const { return program_; }
 
  private:
+  // A def with the file's bindings made before it and its parameters' folded defaults.
+  struct Function {
+    const Stmt* def = nullptr;
+    std::map<std::string, int> nodes;
+    std::map<std::string, ExprPtr> configs;
+    std::vector<ExprPtr> defaults;  // null for a parameter without one
+  };
+  struct ActiveCall {
+    std::string function;
+    SourceLoc call;
+  };
+
   void lowerStatements(const std::vector<Stmt>& stmts);
+  void lowerDef(const Stmt& def);
+  void lowerFor(const Stmt& loop);
+  void lowerIf(const Stmt& branch);
+  int expandCall(const Expr& call, const Function& fn);
+  // Counts one more unrolled loop body or expanded call; a UserError at loc past the limit.
+  void countUnrolled(SourceLoc loc);
+  // A call's argument in the caller's bindings: a node, a folded constant or a bare word.
+  void bindArgument(const std::string& param, const Expr& value, std::map<std::string, int>* nodes,
+                    std::map<std::string, ExprPtr>* configs);
   void lowerTrain(const Stmt& train);
   void bind(const std::string& name, const Expr& value, SourceLoc loc);
   // The binding of a (possibly dotted) name seen from the current scope, or nullptr.
@@ -67,16 +100,24 @@ class Lowerer {
   std::string dottedNameOf(const Expr& e) const { return dottedName(e); }
 
  private:
-  std::string layerScope();  // the scope of the next layer in this statement
+  // The scope of the next layer (or function call) in this statement: the statement's name, with
+  // `_1`, `_2`... when taken; fallback without one. Layers without variables do not reserve it.
+  std::string layerScope(bool reserve = true, const std::string& fallback = "layer");
+  // A dropout layer's seed key: its scope, made unique among the dropout layers.
+  std::string dropoutSeedKey(const std::string& scope);
 
   const Program& program_;
   Model model_;
-  std::vector<std::string> scopes_;             // enclosing scope names
-  std::map<std::string, int> nodes_;            // "conv1.W" -> node
-  std::map<std::string, const Expr*> configs_;  // names bound to constants
+  std::vector<std::string> scopes_;         // enclosing scope names
+  std::map<std::string, int> nodes_;        // "conv1.W" -> node
+  std::map<std::string, ExprPtr> configs_;  // names bound to constants, folded (see fold)
   std::set<std::string> takenLayerScopes_;
-  std::string statementName_;   // the full name being bound ("conv1/h")
-  std::string lastLayerScope_;  // the scope the latest layer call took
+  std::set<std::string> takenSeedKeys_;
+  std::string statementName_;  // the full name being bound ("conv1/h", "b/h" inside a call b)
+  std::string namePrefix_;     // inside a function call: its scope and '/' ("b/"), else ""
+  std::map<std::string, Function> functions_;
+  std::vector<ActiveCall> callStack_;  // the calls being expanded, outermost first
+  int64_t unrolled_ = 0;
 };
 
 std::string scopePath(const std::vector<std::string>& scopes, const std::string& name, char sep);

@@ -27,8 +27,9 @@ std::string locText(SourceLoc loc) { return std::to_string(loc.line) + ":" + std
 
 // Where a statement sits; it decides which statements are allowed and what closes the list.
 struct Context {
-  enum Kind { TopLevel, Scope, Train } kind = TopLevel;
-  std::string block;  // "scope conv1" or "the train block"
+  // Def: a def's body, the only place for a return; Block: the body of a for or an if.
+  enum Kind { TopLevel, Scope, Train, Def, Block } kind = TopLevel;
+  std::string block;  // "scope conv1", "the train block", "def res_block", "the for loop"
   SourceLoc open;     // its '{'
   std::string closer() const { return "'}' to close " + block + " (opened at " + locText(open) + ")"; }
 };
@@ -149,11 +150,108 @@ class Parser {
     if (isKeyword(token, "model")) return parseModel(context, first);
     if (isKeyword(token, "scope")) return parseScope();
     if (isKeyword(token, "train")) return parseTrain(context);
+    if (isKeyword(token, "def")) return parseDef(context);
+    if (isKeyword(token, "return")) return parseReturn(context);
+    if (isKeyword(token, "for")) return parseFor();
+    if (isKeyword(token, "if")) return parseIf();
     if (token.kind == TokenKind::Ident) return parseAssign(context);
-    if (context.kind == Context::Scope) {
-      fail(token, "NAME = EXPR, a nested scope or " + context.closer());
+    if (context.kind != Context::TopLevel) {
+      fail(token, "NAME = EXPR, a nested scope, for, if" + std::string(context.kind == Context::Def ? ", return" : "") +
+                      " or " + context.closer());
     }
-    fail(token, "a statement (model NAME, NAME = EXPR, scope NAME { ... } or train { ... })");
+    fail(token, "a statement (model NAME, NAME = EXPR, scope NAME { ... }, def, for, if or train { ... })");
+  }
+
+  // def NAME(PARAM, PARAM = DEFAULT, ...) { STATEMENTS; return EXPR }
+  Stmt parseDef(const Context& context) {
+    Token keyword = take();
+    if (context.kind != Context::TopLevel)
+      throw UserError(keyword.loc,
+                      "expected 'def' only at the top level of the file, found it inside " + context.block);
+    Stmt stmt = statement(StmtKind::Def, keyword.loc, expectName("the function's name after 'def'").text);
+    if (!isPunct(peek(), "(")) fail(peek(), "'(' after 'def " + stmt.name + "'");
+    std::map<std::string, SourceLoc> seen;
+    parseSeparated(")", "the parameters of " + stmt.name, [&] {
+      Token name = expectName("a parameter name");
+      auto [it, inserted] = seen.emplace(name.text, name.loc);
+      if (!inserted)
+        throw UserError(name.loc, "expected each parameter once in def " + stmt.name + ", found '" + name.text +
+                                      "' again (first at " + locText(it->second) + ")");
+      Param param{name.text, nullptr, name.loc};
+      if (isPunct(peek(), "=")) {
+        take();
+        param.fallback = parseExpression();
+      } else if (!stmt.params.empty() && stmt.params.back().fallback) {
+        throw UserError(name.loc, "expected a default for parameter '" + name.text +
+                                      "', as the parameters before it have one (those without come first)");
+      }
+      stmt.params.push_back(std::move(param));
+    });
+    Token open = expectPunct("{", "'{' to open the body of def " + stmt.name);
+    DepthGuard guard(*this, keyword.loc);
+    Context body{Context::Def, "def " + stmt.name, open.loc};
+    SourceLoc close;
+    stmt.body = parseBlockBody(body, &close);
+    if (stmt.body.empty() || stmt.body.back().kind != StmtKind::Return)
+      throw UserError(close, "expected 'return EXPR' as the last statement of def " + stmt.name + ", found '}'");
+    return stmt;
+  }
+
+  Stmt parseReturn(const Context& context) {
+    Token keyword = take();
+    if (context.kind != Context::Def)
+      throw UserError(keyword.loc, "expected 'return' only as the last statement of a def, found it " +
+                                       (context.kind == Context::TopLevel ? std::string("at the top level")
+                                                                          : "inside " + context.block));
+    Stmt stmt = statement(StmtKind::Return, keyword.loc);
+    stmt.value = parseExpression();
+    endStatement(context);
+    skipNewlines();
+    if (peek().kind == TokenKind::End) fail(peek(), context.closer());
+    if (!isPunct(peek(), "}"))
+      throw UserError(keyword.loc, "expected 'return' as the last statement of " + context.block + ", found " +
+                                       describeToken(peek()) + " after it (line " + std::to_string(peek().loc.line) +
+                                       ")");
+    return stmt;
+  }
+
+  // for NAME in range(...) { STATEMENTS }
+  Stmt parseFor() {
+    Token keyword = take();
+    Stmt stmt = statement(StmtKind::For, keyword.loc, expectName("the loop variable after 'for'").text);
+    if (!isKeyword(peek(), "in")) fail(peek(), "'in' after 'for " + stmt.name + "'");
+    take();
+    stmt.value = parseExpression();
+    if (stmt.value->kind != ExprKind::Call || stmt.value->text != "range")
+      throw UserError(stmt.value->loc, "expected range(N) or range(START, STOP) after 'in', found an expression");
+    Token open = expectPunct("{", "'{' to open the body of the for loop");
+    DepthGuard guard(*this, keyword.loc);
+    stmt.body = parseBlockBody(Context{Context::Block, "the for loop", open.loc});
+    return stmt;
+  }
+
+  // if CONDITION { STATEMENTS } else { STATEMENTS }, or else if ...; `else` on the line of the '}'
+  // or on the next one.
+  Stmt parseIf() {
+    Token keyword = take();
+    Stmt stmt = statement(StmtKind::If, keyword.loc);
+    stmt.value = parseExpression();
+    Token open = expectPunct("{", "'{' to open the body of the if");
+    DepthGuard guard(*this, keyword.loc);
+    stmt.body = parseBlockBody(Context{Context::Block, "the if block", open.loc}, nullptr, false);
+    if (peek().kind == TokenKind::Newline && isKeyword(peek(1), "else")) take();
+    if (!isKeyword(peek(), "else")) {
+      endStatementAfterBlock();
+      return stmt;
+    }
+    take();
+    if (isKeyword(peek(), "if")) {
+      stmt.elseBody.push_back(parseIf());
+      return stmt;
+    }
+    Token elseOpen = expectPunct("{", "'{' or 'if' after 'else'");
+    stmt.elseBody = parseBlockBody(Context{Context::Block, "the else block", elseOpen.loc});
+    return stmt;
   }
 
   Stmt parseModel(const Context& context, bool first) {
@@ -204,8 +302,9 @@ class Parser {
     return stmt;
   }
 
-  // Statements up to and including the block's '}', which must then end its own line.
-  std::vector<Stmt> parseBlockBody(const Context& context) {
+  // Statements up to and including the block's '}' (its location in *close), which must then
+  // end its own line unless endLine is false.
+  std::vector<Stmt> parseBlockBody(const Context& context, SourceLoc* close = nullptr, bool endLine = true) {
     std::vector<Stmt> body;
     for (;;) {
       skipNewlines();
@@ -214,8 +313,9 @@ class Parser {
       if (token.kind == TokenKind::End) fail(token, context.closer());
       body.push_back(parseStatement(context, false));
     }
-    take();
-    endStatementAfterBlock();
+    Token closer = take();
+    if (close) *close = closer.loc;
+    if (endLine) endStatementAfterBlock();
     return body;
   }
 
@@ -258,8 +358,9 @@ class Parser {
 
   // Binary operators by precedence level, lowest first; all are left-associative.
   static int binaryLevel(const Token& token) {
-    static const std::map<std::string, int> levels = {{"==", 0}, {"!=", 0}, {"<", 0}, {"<=", 0}, {">", 0}, {">=", 0},
-                                                      {"+", 1},  {"-", 1},  {"*", 2}, {"/", 2},  {"@", 2}};
+    static const std::map<std::string, int> levels = {{"==", 0}, {"!=", 0}, {"<", 0}, {"<=", 0}, {">", 0},
+                                                      {">=", 0}, {"+", 1},  {"-", 1}, {"*", 2},  {"/", 2},
+                                                      {"//", 2}, {"%", 2},  {"@", 2}};
     if (token.kind != TokenKind::Punct) return -1;
     auto it = levels.find(token.text);
     return it == levels.end() ? -1 : it->second;

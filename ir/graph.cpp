@@ -48,6 +48,7 @@ int Graph::add(Op op, std::vector<int> inputs, Attrs attrs, SourceLoc loc, std::
   n.attrs = std::move(attrs);
   n.name = std::move(name);
   n.loc = loc;
+  if (expansion_ >= 0 && loc.valid() && loc.expansion < 0) n.loc.expansion = expansion_;
   n.isGradient = buildingGradient_;
   if (buildingGradient_) n.gradientOf = gradientOf_;
   for (int in : n.inputs) internalCheck(in >= 0 && in < n.id, "graph", "input out of order in " + opName(op));

@@ -25,10 +25,18 @@ struct Node {
   int gradientOf = -1;  // for a gradient node, the forward node whose gradient rule made it
 };
 
+// One expansion of a `def` at a call site: nodes made by it carry its index in their loc.
+struct Expansion {
+  std::string function;
+  SourceLoc def;   // the `def` keyword
+  SourceLoc call;  // the call; its own expansion is the enclosing one (-1 at the top level)
+};
+
 class Graph {
  public:
   std::string modelName;
-  std::string file;  // the .mnn path, for locations in dumps and diagnostics
+  std::string file;                   // the .mnn path, for locations in dumps and diagnostics
+  std::vector<Expansion> expansions;  // of the functions the model calls, in call order
 
   // Appends a node after checking arity and inferring its type with the op table.
   // A type error is a UserError at loc.
@@ -44,6 +52,9 @@ class Graph {
   // Ids of variables (optionally only the trainable ones), in creation order.
   std::vector<int> variables(bool trainableOnly) const;
 
+  // While set (>= 0), added nodes with a location and no expansion of their own get this one.
+  void setExpansion(int expansion) { expansion_ = expansion; }
+  int expansion() const { return expansion_; }
   // While set, added nodes are marked as gradient nodes (autodiff sets it).
   void setBuildingGradient(bool on) { buildingGradient_ = on; }
   // The forward node the gradient nodes added next belong to (-1: none), for diagnostics.
@@ -52,6 +63,7 @@ class Graph {
  private:
   std::vector<Node> nodes_;
   bool buildingGradient_ = false;
+  int expansion_ = -1;
   int gradientOf_ = -1;
 };
 

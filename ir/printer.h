@@ -14,4 +14,8 @@ std::string printGraph(const Graph& graph);
 // One node as printGraph prints it, without the indentation or the newline.
 std::string printNode(const Graph& graph, int id);
 
+// Where a location inside a `def` was expanded, innermost call first:
+// ` (in res_block defined at m.mnn:1:1, called at m.mnn:20:5)`; empty outside functions.
+std::string expansionText(const Graph& graph, SourceLoc loc);
+
 }  // namespace graphc

@@ -60,6 +60,7 @@ SimplifiedGraph simplifyOnce(const Graph& graph, const std::vector<int>& roots) 
   Graph& out = s.graph;
   out.modelName = graph.modelName;
   out.file = graph.file;
+  out.expansions = graph.expansions;
   size_t count = graph.size();
   std::vector<bool> live(count, false);
   for (int r : roots) live[static_cast<size_t>(r)] = true;

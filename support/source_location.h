@@ -9,6 +9,9 @@ namespace graphc {
 struct SourceLoc {
   int line = 0;
   int col = 0;
+  // For code written inside a `def`: which expansion of it (an index into the graph's expansions,
+  // ir/graph.h), so that a node remembers the call that made it; -1 elsewhere.
+  int expansion = -1;
   bool valid() const { return line > 0; }
 };
 

@@ -333,6 +333,62 @@ what="a negative learning rate"
 expect 2 'flag --lr must be a positive number, found -1' -- run "$src/examples/lenet5.mnn" --lr -1
 what="a batch size of 0"
 expect 2 'flag --batch must be at least 1, found 0' -- run "$src/examples/lenet5.mnn" --batch 0
+
+# Functions, loops and compile-time if (docs/functions.md).
+block='def block(x, n = 4) {
+  h = Conv2D(x, n, kernel = 3)
+  return relu(h)
+}'
+model recursion "$base
+def f(x) {
+  return g(x)
+}
+def g(x) {
+  return f(x)
+}
+h = f(x)"
+what="a function that calls itself through another (a call cycle)"
+expect 2 'recursion.mnn:7:10: error: recursive call f -> g -> f .*[(]in g, called at .*recursion.mnn:4:10; in f, called at .*recursion.mnn:9:5[)]' '\^' -- check "$work/recursion.mnn"
+model return_not_last "$base
+def f(x) {
+  return x
+  y = x
+}"
+what="a return that is not the last statement of its def"
+expect 2 "return_not_last.mnn:4:3: error: expected 'return' as the last statement of def f, found 'y' after it" '\^' -- check "$work/return_not_last.mnn"
+model graph_if "$base
+if x {
+  h = x
+}"
+what="an if on a graph value"
+expect 2 'graph_if.mnn:3:4: error: expected a condition known when compiling' '\^' -- check "$work/graph_if.mnn"
+model graph_range "$base
+for i in range(y) {
+  h = x
+}"
+what="a range bound that is a graph value"
+expect 2 'graph_range.mnn:3:16: error: expected a constant bound of range' '\^' -- check "$work/graph_range.mnn"
+model fn_arg_count "$base
+$block
+h = block(x, 4, 5)"
+what="too many arguments to a function"
+expect 2 'fn_arg_count.mnn:7:17: error: block takes at most 2 arguments, found 3' '\^' -- check "$work/fn_arg_count.mnn"
+model fn_keyword "$base
+$block
+h = block(x, filters = 4)"
+what="an unknown keyword argument to a function"
+expect 2 "fn_keyword.mnn:7:14: error: block has no argument 'filters' [(]expected one of: x, n[)]" '\^' -- check "$work/fn_keyword.mnn"
+model fn_unknown "$base
+$block
+h = blok(x)"
+what="a misspelled function name"
+expect 2 "fn_unknown.mnn:7:5: error: unknown op 'blok' [(]did you mean 'block'[?] expected one of: block, abs, " '\^' -- check "$work/fn_unknown.mnn"
+model fn_inside "$base
+$block
+h = block(y)"
+what="an error inside a function"
+expect 2 'fn_inside.mnn:4:14: error: Conv2D expects an NHWC input of rank 4, found i32\[\?\].* [(]in block, called at .*fn_inside.mnn:7:5[)]' '\^' -- check "$work/fn_inside.mnn"
+
 for verb in run eval predict check summary dump bench; do expect 0 -- "$verb" --help; done
 expect 0 -- --help
 

@@ -397,7 +397,7 @@ TEST(ParserErrors, BadStatementStartAndCalls) {
   expectError("= 3\n", 1, 1, "expected a statement (model NAME, NAME = EXPR");
   expectError("v = a.(b)\n", 1, 7, "expected a member name after '.', found '('");
   expectError("v = a.b(c)\n", 1, 8, "expected a function name before '('");
-  expectError("scope s {\n  3\n}\n", 2, 3, "expected NAME = EXPR, a nested scope or '}'");
+  expectError("scope s {\n  3\n}\n", 2, 3, "expected NAME = EXPR, a nested scope, for, if or '}'");
 }
 
 TEST(ParserErrors, DeepNestingIsAnErrorNotACrash) {

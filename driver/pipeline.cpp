@@ -169,6 +169,12 @@ CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outpu
   auto start = std::chrono::steady_clock::now();
   CompiledProgram program = buildProgram(graph, outputs, batch, options.target);
   double building = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  jitProgram(program, graph, options);
+  program.addCompileSeconds(building);  // compileScheduled counted its own part
+  return program;
+}
+
+void jitProgram(CompiledProgram& program, const Graph& graph, const CompileOptions& options) {
   runStage(
       "jit",
       [&] {
@@ -181,8 +187,6 @@ CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outpu
                  (hit ? "loaded from the kernel cache" : "compiled") + "\n";
         });
       });
-  program.addCompileSeconds(building);  // compileScheduled counted its own part
-  return program;
 }
 
 AotResult compileLibrary(const Graph& graph, const AotLibrary& library, const CompileOptions& options) {

@@ -41,7 +41,10 @@ struct Evaluation {
 class Loop {
  public:
   Loop(Model& model, const RunOptions& options, std::ostream& log)
-      : model_(model), cfg_(model.train), options_(options), log_(log) {}
+      : model_(model),
+        cfg_(model.train),
+        options_(options),
+        display_(log, options.quiet ? ProgressMode::None : options.progress) {}
 
   RunResult run();
   EvalResult evaluateOnly();
@@ -61,6 +64,12 @@ class Loop {
                  int64_t first, int64_t batch);
   void feedScalar(const char* name, double value);
   Evaluation evaluate(const LabeledImages& data, const std::vector<int64_t>& indices);
+  std::vector<int> evaluationFetches() const;  // the loss, then the metrics
+  // The programs evaluating `count` examples runs (batches of kEvalBatch and the rest).
+  void addEvaluationPrograms(int64_t count, std::vector<ProgramKey>& programs) const;
+  // Compiles the programs the run needs (the test set has testCount examples) before its first
+  // step, showing how far it is.
+  void compileTrainingPrograms(int64_t testCount);
   std::string describe(const EpochRecord& r, const std::string& head) const;
 
   // Training step `step` (0-based, across resumed runs) takes its batch from order_, the data
@@ -78,6 +87,7 @@ class Loop {
   // Replays the data-order shuffles of the epochs already trained; returns the first epoch to train.
   int64_t rewindShuffles();
   void startEpoch(int64_t epoch);
+  void showStep(int64_t epoch);  // the progress bar after a step
   // Trains step progress_.step and adds its loss and metrics to the report in progress.
   void trainNextStep(int64_t epoch);
   // Prints the mean loss and metrics since the last report, with validation, and starts the next.
@@ -99,7 +109,7 @@ class Loop {
   Model& model_;
   TrainConfig& cfg_;
   const RunOptions& options_;
-  std::ostream& log_;
+  ProgressDisplay display_;
   std::unique_ptr<Session> session_;
   std::vector<FeedSpec> evalFeeds_;
   std::map<std::pair<int, int64_t>, Halide::Buffer<>> feedBuffers_;
@@ -154,9 +164,32 @@ void Loop::feedScalar(const char* name, double value) {
   session_->feed(id, buffer);
 }
 
-Evaluation Loop::evaluate(const LabeledImages& data, const std::vector<int64_t>& indices) {
+std::vector<int> Loop::evaluationFetches() const {
   std::vector<int> fetches = {cfg_.minimize};
   fetches.insert(fetches.end(), cfg_.metrics.begin(), cfg_.metrics.end());
+  return fetches;
+}
+
+void Loop::addEvaluationPrograms(int64_t count, std::vector<ProgramKey>& programs) const {
+  if (count >= kEvalBatch) programs.emplace_back(evaluationFetches(), kEvalBatch);
+  if (count % kEvalBatch != 0) programs.emplace_back(evaluationFetches(), count % kEvalBatch);
+}
+
+void Loop::compileTrainingPrograms(int64_t testCount) {
+  std::vector<ProgramKey> programs;
+  if (progress_.step < totalSteps_) {
+    programs.emplace_back(program_.fetches, batchOf(progress_.step));
+    // The short last batch of the epoch in progress, if the run gets there.
+    int64_t lastOfEpoch = (progress_.step / stepsPerEpoch_ + 1) * stepsPerEpoch_ - 1;
+    if (lastOfEpoch < totalSteps_) programs.emplace_back(program_.fetches, batchOf(lastOfEpoch));
+    if (valSet_) addEvaluationPrograms(static_cast<int64_t>(valIndices_.size()), programs);
+  }
+  addEvaluationPrograms(testCount, programs);
+  session_->compileAhead(programs, &display_);
+}
+
+Evaluation Loop::evaluate(const LabeledImages& data, const std::vector<int64_t>& indices) {
+  std::vector<int> fetches = evaluationFetches();
   feedScalar(kTrainingFlagName, 0.0);
   int64_t count = static_cast<int64_t>(indices.size());
   Evaluation e;
@@ -242,12 +275,12 @@ void Loop::openSession() {
   readProgress(loaded_.metadata, cfg_.metrics.size(), &hasReport, options_.loadPath);  // checks every field, eval too
   if (options_.quiet) return;
   auto step = loaded_.metadata.find("step");
-  log_ << "Loaded " << options_.loadPath;
-  if (step != loaded_.metadata.end()) log_ << " (step " << step->second << ")";
-  log_ << ": " << loaded_.restored << " variables";
+  std::string line = "Loaded " + options_.loadPath;
+  if (step != loaded_.metadata.end()) line += " (step " + step->second + ")";
+  line += ": " + std::to_string(loaded_.restored) + " variables";
   if (!loaded_.zeroedSlots.empty())
-    log_ << "; " << loaded_.zeroedSlots.size() << " optimizer slots not in the file start at zero";
-  log_ << std::endl;
+    line += "; " + std::to_string(loaded_.zeroedSlots.size()) + " optimizer slots not in the file start at zero";
+  display_.message(line);
 }
 
 // The optimizer's step counter as loaded or initialised: a float variable, so a checkpoint can hold
@@ -267,7 +300,7 @@ void Loop::saveCheckpointFile(const std::string& path) {
       {"producer", "graphc"}, {"model", model_.graph.modelName}, {"optimizer", cfg_.optimizer.kind}};
   writeProgress(progress_, metadata);  // a report already printed has zero sums and images
   saveCheckpoint(path, *session_, metadata);
-  if (!options_.quiet) log_ << "Saved " << path << " (step " << progress_.step << ")" << std::endl;
+  if (!options_.quiet) display_.message(fmt::format("Saved {} (step {})", path, progress_.step));
 }
 
 EvalResult Loop::evaluateOnly() {
@@ -276,6 +309,9 @@ EvalResult Loop::evaluateOnly() {
   DataSplit data = prepareData();
   openSession();
   feedScalar(kStepName, 0.0);
+  std::vector<ProgramKey> programs;
+  addEvaluationPrograms(data.test.count, programs);
+  session_->compileAhead(programs, &display_);
   Evaluation test = evaluate(data.test, indexRange(data.test.count, nullptr));
   EvalResult r;
   r.model = model_.graph.modelName;
@@ -374,8 +410,9 @@ void Loop::checkpointIfDue(bool epochEnded) {
 void Loop::failNonFinite(int64_t failed, const std::string& what) {
   std::string message = "step " + std::to_string(failed) + ": " + what;
   if (!options_.quiet)
-    log_ << "Non-finite values after step " << failed << "; replaying from step " << snapshotStep_
-         << " to find the op that made them" << std::endl;
+    display_.message(
+        fmt::format("Non-finite values after step {}; replaying from step {} to find the op that made them", failed,
+                    snapshotStep_));
   session_->restoreVariables(snapshot_);
   for (int64_t step = snapshotStep_; step < failed; ++step) {
     Session::Snapshot before = session_->snapshotVariables();
@@ -410,6 +447,7 @@ RunResult Loop::run() {
   program_ = trainStep(model_, train);
   progress_.step = stepCounter(train.iterations);
   planSteps(data.train);
+  compileTrainingPrograms(data.test.count);
 
   int64_t firstEpoch = rewindShuffles();
   // The state to roll back to; afterStep renews it every kNumericsCheckEvery steps and at each
@@ -462,8 +500,8 @@ void Loop::planSteps(const LabeledImages& trainSet) {
                      ", beyond this run's " + std::to_string(totalSteps_) +
                      " steps (--steps and --epochs count the whole run, resumed or not)");
   if (firstStep_ >= totalSteps_ && !options_.quiet)
-    log_ << "The checkpoint is at step " << firstStep_ << " of this run's " << totalSteps_ << ": nothing left to train"
-         << std::endl;
+    display_.message(
+        fmt::format("The checkpoint is at step {} of this run's {}: nothing left to train", firstStep_, totalSteps_));
   shuffleRng_.seed(cfg_.seed * 0x9E3779B97F4A7C15ull + 1);
 }
 
@@ -486,6 +524,18 @@ int64_t Loop::rewindShuffles() {
 void Loop::startEpoch(int64_t epoch) {
   order_ = shuffledOrder();
   epochEnd_ = std::min(epoch * stepsPerEpoch_, totalSteps_);
+  int64_t epochStart = (epoch - 1) * stepsPerEpoch_;
+  display_.startSteps(fmt::format("Epoch {}/{}", epoch, totalEpochs_), epochEnd_ - epochStart,
+                      progress_.step - epochStart);
+}
+
+void Loop::showStep(int64_t epoch) {
+  if (display_.mode() != ProgressMode::Bar) return;
+  double images = static_cast<double>(std::max<int64_t>(progress_.images, 1));
+  std::vector<ShownValue> values = {{"loss", progress_.lossSum / images}};
+  for (size_t m = 0; m < cfg_.metrics.size(); ++m)
+    values.push_back({cfg_.metricNames[m], progress_.metricSums[m] / images});
+  display_.step(progress_.step - (epoch - 1) * stepsPerEpoch_, values);
 }
 
 void Loop::trainNextStep(int64_t epoch) {
@@ -504,6 +554,7 @@ void Loop::trainNextStep(int64_t epoch) {
   for (size_t m = 0; m < cfg_.metrics.size(); ++m)
     progress_.metricSums[m] += Halide::Buffer<float>(outs[m + 1])() * static_cast<double>(b);
   progress_.images += b;
+  showStep(epoch);
   if (cfg_.evalEvery > 0 && step % cfg_.evalEvery == 0)
     reportProgress(epoch, fmt::format("Step {}/{}", step, totalSteps_));
   if (step < epochEnd_) afterStep(false);
@@ -517,7 +568,7 @@ EpochRecord Loop::reportProgress(int64_t epoch, const std::string& head) {
   for (double m : progress_.metricSums) rec.metrics.push_back(m / images);
   if (valSet_) validate(rec);
   rec.seconds = since(reportStart_);
-  if (!options_.quiet) log_ << describe(rec, head) << std::endl;
+  if (!options_.quiet) display_.report(describe(rec, head));
   result_.history.push_back(rec);
   progress_.lossSum = 0;
   progress_.metricSums.assign(cfg_.metrics.size(), 0.0);
@@ -543,8 +594,8 @@ bool Loop::stopEarly(const EpochRecord& report) {
   if (++progress_.sinceBest < cfg_.earlyStopping.patience) return false;
   result_.stoppedEarly = true;
   if (!options_.quiet)
-    log_ << "Early stopping: " << cfg_.earlyStopping.monitor << " did not improve for " << cfg_.earlyStopping.patience
-         << " epochs" << std::endl;
+    display_.message(fmt::format("Early stopping: {} did not improve for {} epochs", cfg_.earlyStopping.monitor,
+                                 cfg_.earlyStopping.patience));
   return true;
 }
 

@@ -10,6 +10,7 @@
 #include "codegen/program.h"
 #include "ir/model.h"
 #include "passes/optimizer.h"
+#include "runtime/progress_bar.h"
 
 namespace graphc {
 
@@ -28,6 +29,7 @@ struct RunOptions {
   std::string savePath;  // checkpoint written after training ("" for none)
   SaveEvery saveEvery;   // and during it
   bool quiet = false;
+  ProgressMode progress = ProgressMode::Lines;  // --progress
   CompileOptions compile;
 };
 

@@ -60,6 +60,8 @@ int runVerb(const std::vector<std::string>& args) {
   flags.text("data-dir", dataDir, "where data sets live (default: $GRAPHC_DATA, else the project's data/)", "DIR");
   flags.text("metrics-json", metricsPath, "write the result as JSON");
   flags.flag("quiet", quiet, "print only errors and the final result line");
+  std::optional<std::string> progress;
+  addProgressFlag(flags, progress);
   if (!flags.parse(args)) return 0;
   std::string path = flags.fileArg();
   RunOptions options;
@@ -78,6 +80,7 @@ int runVerb(const std::vector<std::string>& args) {
   }
   options.dataDir = dataDir.value_or("");
   options.quiet = quiet;
+  options.progress = progressMode(progress);
   options.compile = configureTarget(target);
   if (metricsPath) checkDestination(*metricsPath, "the metrics");
   Model model = loadModel(path);

@@ -18,6 +18,7 @@
 #include "runtime/dataset.h"
 #include "runtime/feeder.h"
 #include "runtime/interrupt.h"
+#include "runtime/log_dir.h"
 #include "runtime/metrics_json.h"
 #include "runtime/numerics.h"
 #include "runtime/run_progress.h"
@@ -110,6 +111,7 @@ class Loop {
   TrainConfig& cfg_;
   const RunOptions& options_;
   ProgressDisplay display_;
+  std::unique_ptr<RunLog> runLog_;  // --log-dir
   std::unique_ptr<Session> session_;
   std::vector<FeedSpec> evalFeeds_;
   std::map<std::pair<int, int64_t>, Halide::Buffer<>> feedBuffers_;
@@ -317,6 +319,9 @@ EvalResult Loop::evaluateOnly() {
   r.model = model_.graph.modelName;
   auto step = loaded_.metadata.find("step");
   if (step != loaded_.metadata.end()) r.step = step->second;
+  if (!options_.logDir.empty())
+    RunLog(options_.logDir, cfg_.metricNames, false, false)
+        .test(r.step.empty() ? 0 : std::stoll(r.step), test.loss, test.metrics);
   r.metricNames = cfg_.metricNames;
   r.testLoss = test.loss;
   r.testMetrics = test.metrics;
@@ -439,6 +444,8 @@ RunResult Loop::run() {
   TrainGraph train = differentiate(model_);
   DataSplit data = prepareData();
   splitValidation(data);
+  if (!options_.logDir.empty())
+    runLog_ = std::make_unique<RunLog>(options_.logDir, cfg_.metricNames, valSet_ != nullptr, true);
 
   openSession();
   Halide::Buffer<float> lr = Halide::Buffer<float>::make_scalar();
@@ -570,6 +577,7 @@ EpochRecord Loop::reportProgress(int64_t epoch, const std::string& head) {
   rec.seconds = since(reportStart_);
   if (!options_.quiet) display_.report(describe(rec, head));
   result_.history.push_back(rec);
+  if (runLog_) runLog_->report(rec, progress_.step, cfg_.optimizer.learningRate);
   progress_.lossSum = 0;
   progress_.metricSums.assign(cfg_.metrics.size(), 0.0);
   progress_.images = 0;
@@ -602,6 +610,7 @@ bool Loop::stopEarly(const EpochRecord& report) {
 RunResult Loop::finish(const LabeledImages& testSet) {
   if (!options_.savePath.empty()) saveCheckpointFile(options_.savePath);
   Evaluation test = evaluate(testSet, indexRange(testSet.count, nullptr));
+  if (runLog_) runLog_->test(progress_.step, test.loss, test.metrics);
   RunResult& result = result_;
   result.model = model_.graph.modelName;
   result.batch = cfg_.batch;

@@ -30,6 +30,7 @@ struct RunOptions {
   SaveEvery saveEvery;   // and during it
   bool quiet = false;
   ProgressMode progress = ProgressMode::Lines;  // --progress
+  std::string logDir;                           // --log-dir: runtime/log_dir.h ("" for none)
   CompileOptions compile;
 };
 

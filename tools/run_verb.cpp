@@ -62,6 +62,10 @@ int runVerb(const std::vector<std::string>& args) {
   flags.flag("quiet", quiet, "print only errors and the final result line");
   std::optional<std::string> progress;
   addProgressFlag(flags, progress);
+  std::optional<std::string> logDir;
+  flags.text("log-dir", logDir,
+             "write metrics.csv, test.csv and TensorBoard event files to DIR as the run goes\n(docs/watching-runs.md)",
+             "DIR");
   if (!flags.parse(args)) return 0;
   std::string path = flags.fileArg();
   RunOptions options;
@@ -81,6 +85,7 @@ int runVerb(const std::vector<std::string>& args) {
   options.dataDir = dataDir.value_or("");
   options.quiet = quiet;
   options.progress = progressMode(progress);
+  options.logDir = logDir.value_or("");
   options.compile = configureTarget(target);
   if (metricsPath) checkDestination(*metricsPath, "the metrics");
   Model model = loadModel(path);

@@ -85,6 +85,12 @@ void ProgressDisplay::message(const std::string& line) {
   out_ << line << std::endl;
 }
 
+void ProgressDisplay::clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  endLiveLine();
+  out_ << std::flush;
+}
+
 std::string ProgressDisplay::compileLine() const {
   double seconds = std::chrono::duration<double>(Clock::now() - compileStart_).count();
   return fmt::format("compiling {} kernels {} {}/{}, {} from cache, {:.1f}s", kernels_,

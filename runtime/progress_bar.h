@@ -66,6 +66,8 @@ class ProgressDisplay : public CompileObserver {
   void report(const std::string& line);
   // Any other line (checkpoint saved, early stopping): replaces the live line, shown in all modes.
   void message(const std::string& line);
+  // Erases the live line, if any.
+  void clear();
 
  private:
   void draw(const std::string& text);  // the live line, cut to the terminal's width

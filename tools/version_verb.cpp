@@ -4,22 +4,15 @@
 #include <Halide.h>
 #include <fmt/core.h>
 
-#include <fstream>
 #include <string>
 #include <thread>
 
 #include "git_commit.h"
+#include "support/host_cpu.h"
 #include "tools/verbs.h"
 
 namespace graphc {
 namespace {
-
-std::string cpuModel() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
 
 // The vector features of Halide's host target, in its names (sse41, avx2, avx512_skylake, fma...).
 std::string vectorFeatures(const Halide::Target& host) {
@@ -41,7 +34,7 @@ std::string versionText() {
       "Halide {}, LLVM {}\n"
       "host: {}, {} hardware threads\n"
       "vector features: {}\n",
-      GRAPHC_VERSION, GRAPHC_GIT_COMMIT, GRAPHC_HALIDE_VERSION, GRAPHC_LLVM_VERSION, cpuModel(),
+      GRAPHC_VERSION, GRAPHC_GIT_COMMIT, GRAPHC_HALIDE_VERSION, GRAPHC_LLVM_VERSION, cpuModelName(),
       std::thread::hardware_concurrency(), vectorFeatures(host));
 }
 

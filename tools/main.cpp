@@ -32,6 +32,7 @@ const char* kUsage =
     "  bench    time every generated kernel and the whole step\n"
     "  compile  ahead-of-time: a static library + C header for inference and the train step\n"
     "  dump     print the program at one compiler stage (--stage ast|graph|grad|...|ptx), or all\n"
+    "  plot     redraw a --log-dir's curves.png (loss and metrics per epoch)\n"
     "\n"
     "`graphc help VERB` (or `graphc VERB --help`) describes a verb's flags; `graphc --version` says\n"
     "which graphc this is. Exit codes: 0 success, 1 the run failed, 2 the input is wrong.\n";
@@ -172,6 +173,7 @@ int dispatch(int argc, char** argv) {
     if (verb == "summary") return summaryVerb(args);
     if (verb == "bench") return benchVerb(args);
     if (verb == "compile") return compileVerb(args);
+    if (verb == "plot") return plotVerb(args);
     fmt::print(stderr, "graphc: unknown verb '{}'\n\n{}", verb, kUsage);
     return 2;
   } catch (const FlagError& e) {

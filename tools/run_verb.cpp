@@ -9,6 +9,7 @@
 
 #include "driver/pipeline.h"
 #include "runtime/metrics_json.h"
+#include "runtime/plots.h"
 #include "runtime/trainer.h"
 #include "tools/verbs.h"
 
@@ -100,6 +101,7 @@ int runVerb(const std::vector<std::string>& args) {
     std::fflush(stdout);
   }
   if (metricsPath) writeTextFile(*metricsPath, metricsJson(r, targetName(options.compile.target)), "the metrics");
+  if (!options.logDir.empty() && !r.history.empty()) drawCurves(options.logDir);
   return 0;
 }
 

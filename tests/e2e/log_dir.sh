@@ -2,13 +2,13 @@
 # End-to-end (issue 15): `graphc run --log-dir` writes metrics.csv (one row per epoch, the numbers
 # of --metrics-json's history), test.csv, and TensorBoard event files that an independent reader
 # (tests/e2e/tfevents_reader.py: Debian's protobuf and crcmod) decodes, CRCs valid, to the same
-# numbers; `graphc eval --log-dir` adds a test row; a folder holding a log of other columns is refused.
+# numbers; curves.png (checked with PIL), drawn again by `graphc plot`; `graphc eval --log-dir` adds a test row; a folder holding a log of other columns is refused.
 set -uo pipefail
 graphc="$1"; src="$2"; work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 py=/usr/bin/python3
-if ! $py -c "import google.protobuf, crcmod" 2>/dev/null; then
-  echo "SKIP: python3-protobuf or python3-crcmod is not installed (scripts/test.sh installs them)"
+if ! $py -c "import google.protobuf, crcmod, PIL" 2>/dev/null; then
+  echo "SKIP: python3-protobuf, python3-crcmod or python3-pil is not installed (scripts/test.sh installs them)"
   [ "${CI:-}" = true ] && exit 1
   exit 77
 fi
@@ -66,6 +66,32 @@ line=$(grep "^Epoch 2/2" "$work/out")
 row=$(sed -n 3p "$L/metrics.csv")
 loss=$(echo "$row" | cut -d, -f5)
 [[ "$line" == *"loss: $(printf %.4f "$loss") "* ]] || fail "epoch line '$line' vs CSV row '$row'"
+
+# curves.png: drawn at the end of the run, a PNG of at least 400x300 pixels that is not one colour;
+# `graphc plot` draws it again; a folder without metrics.csv is an input error.
+check_png() {
+  $py - "$1" <<'PY' || exit 1
+import sys
+from PIL import Image
+image = Image.open(sys.argv[1])
+image.verify()
+image = Image.open(sys.argv[1]).convert("RGB")
+colours = image.getcolors(maxcolors=1 << 20)
+if image.width < 400 or image.height < 300 or colours is None or len(colours) < 3:
+    sys.exit(f"FAIL: {sys.argv[1]} is {image.width}x{image.height} with {len(colours or [])} colours")
+# Both curves are drawn: matplotlib's blue (training) and orange (validation) appear.
+have = {c for _, c in colours}
+if (31, 119, 180) not in have or (255, 127, 14) not in have:
+    sys.exit(f"FAIL: {sys.argv[1]} lacks the training or the validation curve's colour")
+print(f"ok: {sys.argv[1]}: {image.width}x{image.height}, {len(colours)} colours")
+PY
+}
+check_png "$L/curves.png"
+rm "$L/curves.png"
+"$graphc" plot "$L" > /dev/null || fail "graphc plot failed"
+check_png "$L/curves.png"
+"$graphc" plot "$work" > /dev/null 2> "$work/err"; rc=$?
+[ "$rc" = 2 ] && grep -q "metrics.csv: cannot read it" "$work/err" || fail "plot of a folder without a log: rc $rc"
 
 # eval --log-dir appends a test row at the checkpoint's step.
 "$graphc" eval "$src/examples/lenet5.mnn" --load "$work/ck.safetensors" --log-dir "$L" --quiet > /dev/null ||

@@ -28,7 +28,7 @@ for flag in avx avx2 fma f16c; do
 done
 echo "ok: --version's commit, Halide, LLVM and vector features agree with git, dpkg, llvm-config and the CPU"
 
-for verb in run eval predict check summary dump bench compile; do
+for verb in run eval predict check summary dump bench compile plot; do
   diff <("$graphc" help "$verb") <("$graphc" "$verb" --help) > /dev/null || fail "graphc help $verb differs from --help"
 done
 "$graphc" help nosuch > /dev/null 2>&1; rc=$?

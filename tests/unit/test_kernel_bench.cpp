@@ -1,7 +1,7 @@
 // \file What `graphc bench` reports besides times: the FLOPs the padding-skipping kernels
 // do (worked by hand), the names of its rows, and when a cached peak may be used.
-#include <gtest/gtest.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -67,10 +67,9 @@ TEST(KernelBench, RowsAreNamedByLayerOpsAndLine) {
     EXPECT_FALSE(o.layer.empty()) << o.title();
   }
   // lenet5.mnn: line 7 is c1, 9 c2, 12 d1.
-  for (const char* expected :
-       {"c1: conv+bias+relu (lenet5.mnn:7)", "c2: grad conv2d_backprop_input (lenet5.mnn:9)",
-        "c1: grad conv2d_backprop_filter (lenet5.mnn:7)", "d1: matmul+bias+relu (lenet5.mnn:12)",
-        "c1: grad sgd_update (lenet5.mnn:7)", "p1: max_pool (lenet5.mnn:8)"})
+  for (const char* expected : {"c1: conv+bias+relu (lenet5.mnn:7)", "c2: grad conv2d_backprop_input (lenet5.mnn:9)",
+                               "c1: grad conv2d_backprop_filter (lenet5.mnn:7)", "d1: matmul+bias+relu (lenet5.mnn:12)",
+                               "c1: grad sgd_update (lenet5.mnn:7)", "p1: max_pool (lenet5.mnn:8)"})
     EXPECT_TRUE(titles.count(expected)) << expected;
 }
 
@@ -78,9 +77,9 @@ TEST(KernelBench, ACachedPeakServesOneCpuAndThreadCountForADay) {
   CachedPeak p{100.0, "AMD EPYC", 2, 1000000};
   EXPECT_TRUE(cachedPeakValid(p, "AMD EPYC", 2, 1000000 + 3600));
   EXPECT_FALSE(cachedPeakValid(p, "AMD EPYC", 2, 1000000 + 24 * 3600 + 1));  // older than a day
-  EXPECT_FALSE(cachedPeakValid(p, "Intel Xeon", 2, 1000000 + 60));             // another CPU model
-  EXPECT_FALSE(cachedPeakValid(p, "AMD EPYC", 1, 1000000 + 60));               // another thread count
-  EXPECT_FALSE(cachedPeakValid(p, "AMD EPYC", 2, 1000000 - 60));               // from the future
+  EXPECT_FALSE(cachedPeakValid(p, "Intel Xeon", 2, 1000000 + 60));           // another CPU model
+  EXPECT_FALSE(cachedPeakValid(p, "AMD EPYC", 1, 1000000 + 60));             // another thread count
+  EXPECT_FALSE(cachedPeakValid(p, "AMD EPYC", 2, 1000000 - 60));             // from the future
 }
 
 TEST(KernelBench, CachedPeakFileRoundTripsAndRejectsTheOldFormat) {

@@ -13,7 +13,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 # COLUMNS/LINES: script's terminal has no size of its own; the bar is cut to the width.
 script -qec "stty cols 200; $(printf '%q ' "$graphc" "${run[@]}")" /dev/null > "$work/tty" ||
   fail "the run under a terminal failed: $(cat "$work/tty")"
-python3 - "$work/tty" <<'PY' || exit 1
+/usr/bin/python3 - "$work/tty" <<'PY' || exit 1
 import re, sys
 text = open(sys.argv[1], "rb").read().decode()
 def need(pattern, what):
@@ -50,7 +50,7 @@ spid=$!
 for _ in $(seq 600); do grep -q "ETA" "$work/int" 2> /dev/null && break; sleep 0.1; done
 pkill -INT -P "$(pgrep -P "$spid" | head -n 1)" 2> /dev/null || pkill -INT -P "$spid"
 wait "$spid"
-python3 - "$work/int" <<'PY' || exit 1
+/usr/bin/python3 - "$work/int" <<'PY' || exit 1
 import re, sys
 text = open(sys.argv[1], "rb").read().decode()
 m = re.search(r"(.)(.)graphc: interrupted after step", text, re.S)

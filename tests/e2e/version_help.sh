@@ -9,8 +9,10 @@ out=$("$graphc" --version) || fail "--version exited non-zero"
 echo "$out"
 [[ "$(head -n 1 <<< "$out")" =~ ^graphc\ [0-9]+\.[0-9]+\.[0-9]+\ \(commit\ ([0-9a-f]{12}(-dirty)?|unknown)\)$ ]] ||
   fail "first line: $(head -n 1 <<< "$out")"
-if head=$(git -C "$src" rev-parse --short=12 HEAD 2> /dev/null); then
-  grep -q "commit $head" <<< "$out" || fail "the commit is not HEAD's $head (rebuild after committing?)"
+# The commit is one of this repository's (the build's, which may be older than HEAD).
+commit=$(sed -n 's/.*(commit \([0-9a-f]*\).*/\1/p' <<< "$out" | head -n 1)
+if [ -n "$commit" ] && git -C "$src" rev-parse --git-dir > /dev/null 2>&1; then
+  git -C "$src" cat-file -e "$commit^{commit}" 2> /dev/null || fail "commit $commit is not in $src's history"
 fi
 if halide=$(dpkg-query -W -f='${Version}' libhalide14-0-dev 2> /dev/null); then
   grep -q "^Halide ${halide%%-*}," <<< "$out" || fail "Halide is $halide here"

@@ -166,11 +166,17 @@ CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs
 
 CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
                                const CompileOptions& options) {
+  CompiledProgram program = prepareProgram(graph, outputs, batch, options);
+  jitProgram(program, graph, options);
+  return program;
+}
+
+CompiledProgram prepareProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
+                               const CompileOptions& options) {
   auto start = std::chrono::steady_clock::now();
   CompiledProgram program = buildProgram(graph, outputs, batch, options.target);
-  double building = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  jitProgram(program, graph, options);
-  program.addCompileSeconds(building);  // compileScheduled counted its own part
+  // compileScheduled counts its own part.
+  program.addCompileSeconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return program;
 }
 

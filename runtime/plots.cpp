@@ -94,9 +94,10 @@ void drawPanel(const std::string& title, const std::string& xLabel, const std::v
   std::vector<const char*> noSymbols(n, "");
   PLFLT width = 0, height = 0;
   PLINT corner = (train.back() > train.front() ? PL_POSITION_BOTTOM : PL_POSITION_TOP) | PL_POSITION_RIGHT;
-  pllegend(&width, &height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, corner | PL_POSITION_INSIDE, 0.02, 0.02, 0.1, 0, 15, 1, 0, 0, n, opts.data(), 1.0, 1.0, 2.0, 1.0, textColors.data(),
-           texts, zero.data(), zero.data(), zeroF.data(), zeroF.data(), colors.data(), styles.data(), widths.data(),
-           zero.data(), zeroF.data(), zero.data(), noSymbols.data());
+  pllegend(&width, &height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, corner | PL_POSITION_INSIDE, 0.02, 0.02, 0.1,
+           0, 15, 1, 0, 0, n, opts.data(), 1.0, 1.0, 2.0, 1.0, textColors.data(), texts, zero.data(), zero.data(),
+           zeroF.data(), zeroF.data(), colors.data(), styles.data(), widths.data(), zero.data(), zeroF.data(),
+           zero.data(), noSymbols.data());
 }
 
 }  // namespace

@@ -1,8 +1,6 @@
 // \file Session: variable storage, feeds, and a cache of compiled programs per (fetches, batch).
 #include "runtime/session.h"
 
-#include <chrono>
-
 #include "driver/pipeline.h"
 #include "runtime/initializers.h"
 #include "support/diagnostics.h"
@@ -65,9 +63,7 @@ void Session::compileAhead(const std::vector<ProgramKey>& programs, CompileObser
     bool known = programs_.count(key) > 0;
     for (const auto& s : scheduled) known |= s.first == key;
     if (known) continue;
-    auto start = std::chrono::steady_clock::now();
-    CompiledProgram program = buildProgram(graph_, key.first, key.second, options_.target);
-    program.addCompileSeconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    CompiledProgram program = prepareProgram(graph_, key.first, key.second, options_);
     kernels += static_cast<int>(program.kernelNames().size());
     scheduled.emplace_back(key, std::move(program));
   }

@@ -4,7 +4,9 @@
 
 #include <Halide.h>
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,17 @@
 #include "passes/fusion.h"
 
 namespace graphc {
+
+// Where a kernel comes from, for people: the layer it computes (or computes the gradient of), the
+// ops fused in it, and the line of the .mnn file that wrote the layer.
+struct KernelOrigin {
+  std::string layer;   // "c1"; "" for values the compiler made (optimizer counters)
+  std::string ops;     // "conv+bias+relu", "grad conv2d_backprop_filter"
+  std::string source;  // "lenet5.mnn:7"; "" when no line wrote it
+  // "c1: conv+bias+relu (lenet5.mnn:7)"
+  std::string title() const;
+};
+KernelOrigin kernelOrigin(const Graph& graph, const Kernel& kernel);
 
 struct KernelTiming {
   std::string name;
@@ -32,8 +45,31 @@ void fillRandom(Halide::Buffer<>& buffer, DType dtype, uint64_t seed);
 // Median seconds of `runs` calls of fn (after one warm-up call).
 double medianSeconds(const std::function<void()>& fn, int runs);
 
-// Peak single-precision GFLOP/s of this machine on all threads: a register-blocked FMA loop in
-// Halide. Measured once and cached in cacheFile (when not empty); later calls read the cache.
-double measurePeakGflops(const std::string& cacheFile);
+// Peak single-precision GFLOP/s of this machine on Halide's threads: a register-blocked FMA loop
+// in Halide, the best of several runs (the one least slowed by other processes).
+double measurePeakGflops();
+
+// A peak as `graphc bench` caches it: what it was measured for, and when (seconds since 1970).
+struct CachedPeak {
+  double gflops = 0;
+  std::string cpu;
+  int threads = 0;
+  int64_t measuredAt = 0;
+};
+// The file's peak; nullopt when it is missing or not one (an older format, a torn write).
+std::optional<CachedPeak> readCachedPeak(const std::string& path);
+// Writes it atomically; a cache: when it cannot be written, the peak is measured again next time.
+void writeCachedPeak(const std::string& path, const CachedPeak& peak);
+// A cached peak serves for a day, on the CPU model and thread count it was measured for.
+bool cachedPeakValid(const CachedPeak& peak, const std::string& cpu, int threads, int64_t now);
+
+// The peak bench compares kernels with, and whether it came from the cache.
+struct Peak {
+  double gflops = 0;
+  bool cached = false;
+};
+// The cache file's peak when valid for this CPU and thread count and remeasure is false; else
+// measured now and cached (cacheFile "" for no cache).
+Peak machinePeak(const std::string& cacheFile, const std::string& cpu, int threads, bool remeasure);
 
 }  // namespace graphc

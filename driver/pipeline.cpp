@@ -185,6 +185,13 @@ std::string smallerBatchAdvice(const Graph& graph, const FusionPlan& plan, uint6
 
 CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
                                const CompileOptions& options) {
+  CompiledProgram program = prepareProgram(graph, outputs, batch, options);
+  jitProgram(program, graph, options);
+  return program;
+}
+
+CompiledProgram prepareProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
+                               const CompileOptions& options) {
   auto start = std::chrono::steady_clock::now();
   SimplifiedGraph simple = simplify(graph, outputs);
   FusionPlan plan = fuse(simple, outputs, batch);
@@ -193,7 +200,12 @@ CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outpu
   checkMemoryFits(fmt::format("a step at batch {}", batch), kernelBuffers(simple.graph, plan), available,
                   smallerBatchAdvice(simple.graph, plan, available));
   CompiledProgram program = schedule(simple, outputs, plan, options.target);
-  double building = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // compileScheduled counts its own part.
+  program.addCompileSeconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return program;
+}
+
+void jitProgram(CompiledProgram& program, const Graph& graph, const CompileOptions& options) {
   runStage(
       "jit",
       [&] {
@@ -206,8 +218,6 @@ CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outpu
                  (hit ? "loaded from the kernel cache" : "compiled") + "\n";
         });
       });
-  program.addCompileSeconds(building);  // compileScheduled counted its own part
-  return program;
 }
 
 AotResult compileLibrary(const Graph& graph, const AotLibrary& library, const CompileOptions& options) {

@@ -76,6 +76,13 @@ CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs
 // (what a Session runs; its compile time covers every stage from simplify on).
 CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
                                const CompileOptions& options = {});
+// compileProgram in two halves: stages 5-7 of a program a Session will run (its compile seconds
+// so far counted), then stage 8 on it. A Session schedules all the programs of a run first, to
+// say how many kernels it will compile, then compiles them one by one. Whatever compileProgram
+// checks before scheduling belongs in the first half.
+CompiledProgram prepareProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
+                               const CompileOptions& options);
+void jitProgram(CompiledProgram& program, const Graph& graph, const CompileOptions& options);
 
 // Stage 8, aot: every function of the library through stages 5-7 for options.target (ahead of
 // time: without the JIT feature), then linked into a static library and its header

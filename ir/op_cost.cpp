@@ -1,6 +1,8 @@
 // \file The FLOP rules of ir/ops.def and the bytes of a stored value.
 #include "ir/op_cost.h"
 
+#include <vector>
+
 #include "ir/op_table.h"
 
 namespace graphc {
@@ -18,9 +20,19 @@ double estimateFlops(const Graph& g, const Node& n, int64_t batch) {
       Shape w = in(1);
       return 2.0 * elements(out, batch) * static_cast<double>(w[0] * w[1] * w[2]);
     }
-    case FlopRule::Conv2dBackpropInput: {  // inputs dy, w, x
-      Shape w = in(1);
-      return 2.0 * elements(in(0), batch) * static_cast<double>(w[0] * w[1] * w[2]);
+    case FlopRule::Conv2dBackpropInput: {  // inputs dy, w, x; out dx [N,H,W,Ci], w [kh,kw,Ci,Co]
+      // What the kernel does (codegen/lower_nn.cpp): every dx element sums Co x kw x kh terms,
+      // except that with stride 1 the rows of the window that fall in dy's padding are skipped.
+      Shape w = in(1), dy = in(0);
+      std::vector<int64_t> strides = n.attrs.getInts("strides"), dilation = n.attrs.getInts("dilation");
+      int64_t dh = dilation.empty() ? 1 : dilation[0], padTop = n.attrs.getInt("pad_top");
+      double rows = static_cast<double>(out[1] * w[0]);  // (dx row, kernel row) pairs summed
+      if (strides[0] == 1) {
+        rows = 0;
+        for (int64_t ih = 0; ih < out[1]; ++ih)
+          for (int64_t kh = 0; kh < w[0]; ++kh) rows += ih + padTop - kh * dh >= 0 && ih + padTop - kh * dh < dy[1];
+      }
+      return 2.0 * static_cast<double>(out[0] * out[2] * out[3] * w[1] * w[3]) * rows;
     }
     case FlopRule::Conv2dBackpropFilter: {  // inputs x, dy, w
       Shape w = in(2);

@@ -51,18 +51,40 @@ Halide::Buffer<> Session::valueOf(int id) {
   throw InputError("placeholder '" + n.name + "' is needed but not fed (add it to the train block's feed)");
 }
 
-std::vector<Halide::Buffer<>>& Session::run(const std::vector<int>& fetches, int64_t batch, size_t hostOutputs) {
-  auto key = std::make_pair(fetches, batch);
-  auto it = programs_.find(key);
-  if (it == programs_.end()) {
-    Entry e{compileProgram(graph_, fetches, batch, options_), {}};  // the pipeline from simplify on
-    e.outputs = e.program.allocateOutputs(graph_);
-    compileSeconds_ += e.program.compileSeconds();
-    kernelCount_ += static_cast<int>(e.program.kernelNames().size());
-    if (e.program.cacheHit()) cacheHits_ += static_cast<int>(e.program.kernelNames().size());
-    it = programs_.emplace(key, std::move(e)).first;
+Session::Entry& Session::add(const ProgramKey& key, CompiledProgram program) {
+  Entry e{std::move(program), {}};
+  e.outputs = e.program.allocateOutputs(graph_);
+  compileSeconds_ += e.program.compileSeconds();
+  kernelCount_ += static_cast<int>(e.program.kernelNames().size());
+  if (e.program.cacheHit()) cacheHits_ += static_cast<int>(e.program.kernelNames().size());
+  return programs_.emplace(key, std::move(e)).first->second;
+}
+
+void Session::compileAhead(const std::vector<ProgramKey>& programs, CompileObserver* observer) {
+  std::vector<std::pair<ProgramKey, CompiledProgram>> scheduled;
+  int kernels = 0;
+  for (const ProgramKey& key : programs) {
+    bool known = programs_.count(key) > 0;
+    for (const auto& s : scheduled) known |= s.first == key;
+    if (known) continue;
+    CompiledProgram program = prepareProgram(graph_, key.first, key.second, options_);
+    kernels += static_cast<int>(program.kernelNames().size());
+    scheduled.emplace_back(key, std::move(program));
   }
-  Entry& e = it->second;
+  if (observer) observer->planned(kernels);
+  for (auto& [key, program] : scheduled) {
+    jitProgram(program, graph_, options_);
+    Entry& e = add(key, std::move(program));
+    if (observer) observer->compiled(static_cast<int>(e.program.kernelNames().size()), e.program.cacheHit());
+  }
+  if (observer) observer->finished();
+}
+
+std::vector<Halide::Buffer<>>& Session::run(const std::vector<int>& fetches, int64_t batch, size_t hostOutputs) {
+  ProgramKey key(fetches, batch);
+  auto it = programs_.find(key);
+  Entry& e =
+      it != programs_.end() ? it->second : add(key, compileProgram(graph_, fetches, batch, options_));  // simplify on
   if (gpu_)
     for (int id : e.program.inputs()) transfers_.toDevice += valueOf(id).host_dirty();
   e.program.run([this](int id) { return valueOf(id); }, e.outputs);

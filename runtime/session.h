@@ -19,6 +19,21 @@ struct DeviceTransfers {
   int64_t toHost = 0;
 };
 
+// Told about the programs Session::compileAhead compiles (runtime/progress_bar.h draws it).
+class CompileObserver {
+ public:
+  virtual ~CompileObserver() = default;
+  // Every program is scheduled: this many kernels are to be compiled or loaded.
+  virtual void planned(int kernels) = 0;
+  // One program of that many kernels is ready, compiled or loaded from the kernel cache.
+  virtual void compiled(int kernels, bool fromCache) = 0;
+  // Every program is ready.
+  virtual void finished() = 0;
+};
+
+// A program a session runs: its fetches at one batch size.
+using ProgramKey = std::pair<std::vector<int>, int64_t>;
+
 class Session {
  public:
   // Allocates and initialises every variable of the graph from the seed.
@@ -35,6 +50,10 @@ class Session {
   // next run, such as the next values of the variables).
   std::vector<Halide::Buffer<>>& run(const std::vector<int>& fetches, int64_t batch,
                                      size_t hostOutputs = static_cast<size_t>(-1));
+
+  // Compiles the programs that run() will need and has not compiled yet, telling the observer
+  // (nullptr: nobody) how far it is: first every program is scheduled, then each is compiled.
+  void compileAhead(const std::vector<ProgramKey>& programs, CompileObserver* observer);
 
   // Makes next the variable's value (a pointer swap: next receives the old storage).
   void assignVariable(int variable, Halide::Buffer<>& next);
@@ -61,13 +80,14 @@ class Session {
     std::vector<Halide::Buffer<>> outputs;
   };
   Halide::Buffer<> valueOf(int id);
+  Entry& add(const ProgramKey& key, CompiledProgram program);
 
   const Graph& graph_;
   CompileOptions options_;
   std::map<int, Halide::Buffer<>> variables_;
   std::map<int, Halide::Buffer<>> feeds_;
   std::map<int, Halide::Buffer<>> defaults_;
-  std::map<std::pair<std::vector<int>, int64_t>, Entry> programs_;
+  std::map<ProgramKey, Entry> programs_;
   double compileSeconds_ = 0;
   int kernelCount_ = 0;
   bool gpu_ = false;

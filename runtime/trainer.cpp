@@ -19,6 +19,7 @@
 #include "runtime/dataset.h"
 #include "runtime/feeder.h"
 #include "runtime/interrupt.h"
+#include "runtime/log_dir.h"
 #include "runtime/metrics_json.h"
 #include "runtime/numerics.h"
 #include "runtime/run_progress.h"
@@ -42,7 +43,11 @@ struct Evaluation {
 class Loop {
  public:
   Loop(Model& model, const RunOptions& options, std::ostream& log)
-      : model_(model), cfg_(model.train), options_(options), log_(log), callbacks_(model.train) {}
+      : model_(model),
+        cfg_(model.train),
+        options_(options),
+        callbacks_(model.train),
+        display_(log, options.quiet ? ProgressMode::None : options.progress) {}
 
   RunResult run();
   EvalResult evaluateOnly();
@@ -65,6 +70,12 @@ class Loop {
   // validation, at the step, and saves); else the text of the Interrupted thrown between batches.
   Evaluation evaluate(const LabeledImages& data, const std::vector<int64_t>& indices,
                       const std::string& interruption = "");
+  std::vector<int> evaluationFetches() const;  // the loss, then the metrics
+  // The programs evaluating `count` examples runs (batches of kEvalBatch and the rest).
+  void addEvaluationPrograms(int64_t count, std::vector<ProgramKey>& programs) const;
+  // Compiles the programs the run needs (the test set has testCount examples) before its first
+  // step, showing how far it is.
+  void compileTrainingPrograms(int64_t testCount);
   std::string describe(const EpochRecord& r, const std::string& head) const;
 
   // Training step `step` (0-based, across resumed runs) takes its batch from order_, the data
@@ -82,6 +93,7 @@ class Loop {
   // Replays the data-order shuffles of the epochs already trained; returns the first epoch to train.
   int64_t rewindShuffles();
   void startEpoch(int64_t epoch);
+  void showStep(int64_t epoch);  // the progress bar after a step
   // Trains step progress_.step and adds its loss and metrics to the report in progress.
   void trainNextStep(int64_t epoch);
   // Prints the mean loss and metrics since the last report, with validation, and starts the next.
@@ -104,10 +116,11 @@ class Loop {
   Model& model_;
   TrainConfig& cfg_;
   const RunOptions& options_;
-  std::ostream& log_;
   TrainingCallbacks callbacks_;
   Session::Snapshot bestWeights_;  // restore_best_weights: the variables after the best epoch
   int64_t bestEpoch_ = 0;
+  ProgressDisplay display_;
+  std::unique_ptr<RunLog> runLog_;  // --log-dir
   std::unique_ptr<Session> session_;
   std::vector<FeedSpec> evalFeeds_;
   std::map<std::pair<int, int64_t>, Halide::Buffer<>> feedBuffers_;
@@ -165,10 +178,33 @@ void Loop::feedScalar(const char* name, double value) {
   session_->feed(id, buffer);
 }
 
-Evaluation Loop::evaluate(const LabeledImages& data, const std::vector<int64_t>& indices,
-                          const std::string& interruption) {
+std::vector<int> Loop::evaluationFetches() const {
   std::vector<int> fetches = {cfg_.minimize};
   fetches.insert(fetches.end(), cfg_.metrics.begin(), cfg_.metrics.end());
+  return fetches;
+}
+
+void Loop::addEvaluationPrograms(int64_t count, std::vector<ProgramKey>& programs) const {
+  if (count >= kEvalBatch) programs.emplace_back(evaluationFetches(), kEvalBatch);
+  if (count % kEvalBatch != 0) programs.emplace_back(evaluationFetches(), count % kEvalBatch);
+}
+
+void Loop::compileTrainingPrograms(int64_t testCount) {
+  std::vector<ProgramKey> programs;
+  if (progress_.step < totalSteps_) {
+    programs.emplace_back(program_.fetches, batchOf(progress_.step));
+    // The short last batch of the epoch in progress, if the run gets there.
+    int64_t lastOfEpoch = (progress_.step / stepsPerEpoch_ + 1) * stepsPerEpoch_ - 1;
+    if (lastOfEpoch < totalSteps_) programs.emplace_back(program_.fetches, batchOf(lastOfEpoch));
+    if (valSet_) addEvaluationPrograms(static_cast<int64_t>(valIndices_.size()), programs);
+  }
+  addEvaluationPrograms(testCount, programs);
+  session_->compileAhead(programs, &display_);
+}
+
+Evaluation Loop::evaluate(const LabeledImages& data, const std::vector<int64_t>& indices,
+                          const std::string& interruption) {
+  std::vector<int> fetches = evaluationFetches();
   feedScalar(kTrainingFlagName, 0.0);
   int64_t count = static_cast<int64_t>(indices.size());
   Evaluation e;
@@ -253,12 +289,13 @@ void Loop::openSession() {
   readProgress(loaded_.metadata, cfg_.metrics.size(), &hasReport, options_.loadPath);  // checks every field, eval too
   if (options_.quiet) return;
   auto step = loaded_.metadata.find("step");
-  log_ << "Loaded " << options_.loadPath;
-  if (step != loaded_.metadata.end()) log_ << " (step " << step->second << ")";
-  log_ << ": " << loaded_.restored << " variables";
+  std::string line = "Loaded " + options_.loadPath;
+  if (step != loaded_.metadata.end()) line += " (step " + step->second + ")";
+  line += ": " + std::to_string(loaded_.restored) + " variables";
   if (!loaded_.zeroedSlots.empty())
-    log_ << "; " << loaded_.zeroedSlots.size() << " optimizer slots not in the file start at their initial values";
-  log_ << std::endl;
+    line += "; " + std::to_string(loaded_.zeroedSlots.size()) +
+            " optimizer slots not in the file start at their initial values";
+  display_.message(line);
 }
 
 // The optimizer's step counter as loaded or initialised: a float variable, so a checkpoint can hold
@@ -279,7 +316,7 @@ void Loop::saveCheckpointFile(const std::string& path) {
   writeProgress(progress_, metadata);  // a report already printed has zero sums and images
   callbacks_.write(metadata);
   saveCheckpoint(path, *session_, metadata);
-  if (!options_.quiet) log_ << "Saved " << path << " (step " << progress_.step << ")" << std::endl;
+  if (!options_.quiet) display_.message(fmt::format("Saved {} (step {})", path, progress_.step));
 }
 
 EvalResult Loop::evaluateOnly() {
@@ -290,11 +327,17 @@ EvalResult Loop::evaluateOnly() {
   DataSplit data = prepareData();
   openSession();
   feedScalar(kStepName, 0.0);
+  std::vector<ProgramKey> programs;
+  addEvaluationPrograms(data.test.count, programs);
+  session_->compileAhead(programs, &display_);
   Evaluation test = evaluate(data.test, indexRange(data.test.count, nullptr), "interrupted during evaluation");
   EvalResult r;
   r.model = model_.graph.modelName;
   auto step = loaded_.metadata.find("step");
   if (step != loaded_.metadata.end()) r.step = step->second;
+  if (!options_.logDir.empty())
+    RunLog(options_.logDir, cfg_.metricNames, false, false)
+        .test(r.step.empty() ? 0 : std::stoll(r.step), test.loss, test.metrics);
   r.metricNames = cfg_.metricNames;
   r.testLoss = test.loss;
   r.testMetrics = test.metrics;
@@ -393,8 +436,9 @@ void Loop::checkpointIfDue(bool epochEnded) {
 void Loop::failNonFinite(int64_t failed, const std::string& what) {
   std::string message = "step " + std::to_string(failed) + ": " + what;
   if (!options_.quiet)
-    log_ << "Non-finite values after step " << failed << "; replaying from step " << snapshotStep_
-         << " to find the op that made them" << std::endl;
+    display_.message(
+        fmt::format("Non-finite values after step {}; replaying from step {} to find the op that made them", failed,
+                    snapshotStep_));
   session_->restoreVariables(snapshot_);
   for (int64_t step = snapshotStep_; step < failed; ++step) {
     Session::Snapshot before = session_->snapshotVariables();
@@ -422,12 +466,15 @@ RunResult Loop::run() {
   TrainGraph train = differentiate(model_);
   DataSplit data = prepareData();
   splitValidation(data);
+  if (!options_.logDir.empty())
+    runLog_ = std::make_unique<RunLog>(options_.logDir, cfg_.metricNames, valSet_ != nullptr, true);
 
   openSession();
   learningRateNode_ = train.learningRate;
   program_ = trainStep(model_, train);
   progress_.step = stepCounter(train.iterations);
   planSteps(data.train);
+  compileTrainingPrograms(data.test.count);
 
   int64_t firstEpoch = rewindShuffles();
   // The state to roll back to; afterStep renews it every kNumericsCheckEvery steps and at each
@@ -480,8 +527,8 @@ void Loop::planSteps(const LabeledImages& trainSet) {
                      ", beyond this run's " + std::to_string(totalSteps_) +
                      " steps (--steps and --epochs count the whole run, resumed or not)");
   if (firstStep_ >= totalSteps_ && !options_.quiet)
-    log_ << "The checkpoint is at step " << firstStep_ << " of this run's " << totalSteps_ << ": nothing left to train"
-         << std::endl;
+    display_.message(
+        fmt::format("The checkpoint is at step {} of this run's {}: nothing left to train", firstStep_, totalSteps_));
   shuffleRng_.seed(cfg_.seed * 0x9E3779B97F4A7C15ull + 1);
 }
 
@@ -504,6 +551,18 @@ int64_t Loop::rewindShuffles() {
 void Loop::startEpoch(int64_t epoch) {
   order_ = shuffledOrder();
   epochEnd_ = std::min(epoch * stepsPerEpoch_, totalSteps_);
+  int64_t epochStart = (epoch - 1) * stepsPerEpoch_;
+  display_.startSteps(fmt::format("Epoch {}/{}", epoch, totalEpochs_), epochEnd_ - epochStart,
+                      progress_.step - epochStart);
+}
+
+void Loop::showStep(int64_t epoch) {
+  if (display_.mode() != ProgressMode::Bar) return;
+  double images = static_cast<double>(std::max<int64_t>(progress_.images, 1));
+  std::vector<ShownValue> values = {{"loss", progress_.lossSum / images}};
+  for (size_t m = 0; m < cfg_.metrics.size(); ++m)
+    values.push_back({cfg_.metricNames[m], progress_.metricSums[m] / images});
+  display_.step(progress_.step - (epoch - 1) * stepsPerEpoch_, values);
 }
 
 void Loop::trainNextStep(int64_t epoch) {
@@ -522,6 +581,7 @@ void Loop::trainNextStep(int64_t epoch) {
   for (size_t m = 0; m < cfg_.metrics.size(); ++m)
     progress_.metricSums[m] += Halide::Buffer<float>(outs[m + 1])() * static_cast<double>(b);
   progress_.images += b;
+  showStep(epoch);
   if (cfg_.evalEvery > 0 && step % cfg_.evalEvery == 0)
     reportProgress(epoch, fmt::format("Step {}/{}", step, totalSteps_));
   if (step < epochEnd_) afterStep(false);
@@ -536,8 +596,9 @@ EpochRecord Loop::reportProgress(int64_t epoch, const std::string& head) {
   if (valSet_) validate(rec);
   rec.seconds = since(reportStart_);
   rec.learningRate = lastLearningRate_;
-  if (!options_.quiet) log_ << describe(rec, head) << std::endl;
+  if (!options_.quiet) display_.report(describe(rec, head));
   result_.history.push_back(rec);
+  if (runLog_) runLog_->report(rec, progress_.step, cfg_.optimizer.learningRate);
   progress_.lossSum = 0;
   progress_.metricSums.assign(cfg_.metrics.size(), 0.0);
   progress_.images = 0;
@@ -556,14 +617,14 @@ void Loop::validate(EpochRecord& report) {
 bool Loop::stopEarly(const EpochRecord& report) {
   CallbackDecision d = callbacks_.afterReport(report.epoch, report, progress_);
   if (!options_.quiet)
-    for (const std::string& line : d.log) log_ << line << std::endl;
+    for (const std::string& line : d.log) display_.message(line);
   if (d.saveCheckpoint) saveCheckpointFile(cfg_.checkpoint.path);
   if (d.newBestWeights) bestWeights_ = session_->snapshotVariables(), bestEpoch_ = report.epoch;
   if (!d.stop) return false;
   result_.stoppedEarly = true;
   if (!options_.quiet)
-    log_ << "Early stopping: " << cfg_.earlyStopping.monitor << " did not improve for " << cfg_.earlyStopping.patience
-         << " epochs" << std::endl;
+    display_.message(fmt::format("Early stopping: {} did not improve for {} epochs", cfg_.earlyStopping.monitor,
+                                 cfg_.earlyStopping.patience));
   return true;
 }
 
@@ -576,7 +637,7 @@ void Loop::restoreBestWeights() {
     if (!model_.graph.node(id).attrs.getInt(kOptimizerSlotAttr, 0)) now[id] = buffer;
   session_->restoreVariables(now);
   if (!options_.quiet)
-    log_ << "Restoring model weights from the end of the best epoch: " << bestEpoch_ << "." << std::endl;
+    display_.message(fmt::format("Restoring model weights from the end of the best epoch: {}.", bestEpoch_));
 }
 
 RunResult Loop::finish(const LabeledImages& testSet) {
@@ -587,6 +648,7 @@ RunResult Loop::finish(const LabeledImages& testSet) {
                                  (options_.savePath.empty() ? std::string("nothing saved (run with --save FILE to keep "
                                                                           "the trained weights)")
                                                             : "the trained weights are saved in " + options_.savePath));
+  if (runLog_) runLog_->test(progress_.step, test.loss, test.metrics);
   RunResult& result = result_;
   result.model = model_.graph.modelName;
   result.batch = cfg_.batch;

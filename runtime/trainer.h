@@ -10,6 +10,7 @@
 #include "codegen/program.h"
 #include "ir/model.h"
 #include "passes/optimizer.h"
+#include "runtime/progress_bar.h"
 
 namespace graphc {
 
@@ -28,6 +29,8 @@ struct RunOptions {
   std::string savePath;  // checkpoint written after training ("" for none)
   SaveEvery saveEvery;   // and during it
   bool quiet = false;
+  ProgressMode progress = ProgressMode::Lines;  // --progress
+  std::string logDir;                           // --log-dir: runtime/log_dir.h ("" for none)
   CompileOptions compile;
 };
 

@@ -14,8 +14,9 @@ cd "$(dirname "$0")/.."
 # opencl` runs the GPU schedules here, tests/e2e/opencl_training.sh); clang-14 and
 # libclang-rt-14-dev (its AddressSanitizer, UBSan and libFuzzer runtimes: scripts/test.sh's
 # sanitizer build and fuzzers); libcli11-dev (header-only flag parsing for the verbs) and
-# clang-format-14 (the sources' format, .clang-format).
-PACKAGES="libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev libmlir-14-dev llvm-14-dev mlir-14-tools pocl-opencl-icd ocl-icd-opencl-dev clang-14 libclang-rt-14-dev libcli11-dev clang-format-14"
+# clang-format-14 (the sources' format, .clang-format); libplplot-dev and plplot-driver-cairo (PLplot
+# and its cairo PNG driver: --log-dir's curves.png, runtime/plots.cpp).
+PACKAGES="libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev libmlir-14-dev llvm-14-dev mlir-14-tools pocl-opencl-icd ocl-icd-opencl-dev clang-14 libclang-rt-14-dev libcli11-dev clang-format-14 libplplot-dev plplot-driver-cairo"
 
 missing=""
 for p in $PACKAGES; do

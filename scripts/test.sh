@@ -19,12 +19,18 @@ step "0/3 every C++ source formatted as .clang-format says"
 scripts/check_format.sh
 
 # Test-only oracles, not needed to build or run graphc (so not in scripts/setup.sh): PyTorch for
-# tests/e2e/pytorch_steps.sh, which fails under CI=true when it is missing.
-if ! dpkg-query -W -f='${Status}' python3-torch 2>/dev/null | grep -q "install ok installed"; then
-  echo "test.sh: installing the test-only Debian package python3-torch"
+# tests/e2e/pytorch_steps.sh, which fails under CI=true when it is missing; protobuf and crcmod for
+# tests/e2e/log_dir.sh's independent reader of TensorBoard event files (tfevents_reader.py), PIL
+# for its checks of the PNG pictures.
+missing=""
+for p in python3-torch python3-protobuf python3-crcmod python3-pil; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "test.sh: installing the test-only Debian packages$missing"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-torch
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
 fi
 
 step "1/3 the test suite on the normal build"

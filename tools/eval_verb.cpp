@@ -48,6 +48,12 @@ int evalVerb(const std::vector<std::string>& args) {
              "write model, checkpoint, step, test_loss, test_accuracy (and any other\n"
              "metric as test_NAME) as one JSON object");
   flags.flag("quiet", quiet, "print only errors and the result line");
+  std::optional<std::string> progress;
+  addProgressFlag(flags, progress);
+  std::optional<std::string> logDir;
+  flags.text("log-dir", logDir,
+             "write metrics.csv, test.csv and TensorBoard event files to DIR as the run goes\n(docs/watching-runs.md)",
+             "DIR");
   if (!flags.parse(args)) return 0;
   std::string path = flags.fileArg();
   RunOptions options;
@@ -55,6 +61,8 @@ int evalVerb(const std::vector<std::string>& args) {
   if (options.loadPath.empty()) throw FlagError{"eval needs the checkpoint to evaluate: --load FILE"};
   options.dataDir = dataDir.value_or("");
   options.quiet = quiet;
+  options.progress = progressMode(progress);
+  options.logDir = logDir.value_or("");
   options.compile = configureTarget(target);
   if (metricsPath) checkDestination(*metricsPath, "the metrics");
   Model model = loadModel(path);

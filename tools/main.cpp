@@ -32,9 +32,10 @@ const char* kUsage =
     "  bench    time every generated kernel and the whole step\n"
     "  compile  ahead-of-time: a static library + C header for inference and the train step\n"
     "  dump     print the program at one compiler stage (--stage ast|graph|grad|...|ptx), or all\n"
+    "  plot     redraw a --log-dir's curves.png (loss and metrics per epoch)\n"
     "\n"
-    "`graphc VERB --help` describes a verb's flags. Exit codes: 0 success, 1 the run failed,\n"
-    "2 the input is wrong.\n";
+    "`graphc help VERB` (or `graphc VERB --help`) describes a verb's flags; `graphc --version` says\n"
+    "which graphc this is. Exit codes: 0 success, 1 the run failed, 2 the input is wrong.\n";
 
 const char* kDumpDescription =
     "Prints the program at one compiler stage:\n"
@@ -143,12 +144,19 @@ std::string readSource(const std::string& path) {
 }
 
 int dispatch(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help") {
+  bool help =
+      argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help");
+  if (argc < 2 || (help && argc == 2)) {
     fmt::print("{}", kUsage);
     return argc < 2 ? 2 : 0;
   }
-  std::string verb = argv[1];
-  auto args = tail(argc, argv);
+  if (std::string(argv[1]) == "--version" || std::string(argv[1]) == "version") {
+    fmt::print("{}", versionText());
+    return 0;
+  }
+  // `graphc help VERB` is `graphc VERB --help`.
+  std::string verb = help ? argv[2] : argv[1];
+  auto args = help ? std::vector<std::string>{"--help"} : tail(argc, argv);
   std::string file;
   for (const auto& a : args)
     if (a.size() > 4 && a.substr(a.size() - 4) == ".mnn") file = a;
@@ -167,8 +175,11 @@ int dispatch(int argc, char** argv) {
     if (verb == "summary") return summaryVerb(args);
     if (verb == "bench") return benchVerb(args);
     if (verb == "compile") return compileVerb(args);
-    fmt::print(stderr, "graphc: unknown verb '{}'{}\n\n{}", verb,
-               didYouMean(verb, {"run", "eval", "predict", "check", "dump", "summary", "bench", "compile"}), kUsage);
+    if (verb == "plot") return plotVerb(args);
+    fmt::print(
+        stderr, "graphc: unknown verb '{}'{}\n\n{}", verb,
+        didYouMean(verb, {"run", "eval", "predict", "check", "dump", "summary", "bench", "compile", "plot", "help"}),
+        kUsage);
     return 2;
   } catch (const FlagError& e) {
     fmt::print(stderr, "graphc {}: {}\n", verb, e.message);

@@ -9,6 +9,7 @@
 
 #include "driver/pipeline.h"
 #include "runtime/metrics_json.h"
+#include "runtime/plots.h"
 #include "runtime/trainer.h"
 #include "tools/verbs.h"
 
@@ -60,6 +61,12 @@ int runVerb(const std::vector<std::string>& args) {
   flags.text("data-dir", dataDir, "where data sets live (default: $GRAPHC_DATA, else the project's data/)", "DIR");
   flags.text("metrics-json", metricsPath, "write the result as JSON");
   flags.flag("quiet", quiet, "print only errors and the final result line");
+  std::optional<std::string> progress;
+  addProgressFlag(flags, progress);
+  std::optional<std::string> logDir;
+  flags.text("log-dir", logDir,
+             "write metrics.csv, test.csv and TensorBoard event files to DIR as the run goes\n(docs/watching-runs.md)",
+             "DIR");
   if (!flags.parse(args)) return 0;
   std::string path = flags.fileArg();
   RunOptions options;
@@ -78,6 +85,8 @@ int runVerb(const std::vector<std::string>& args) {
   }
   options.dataDir = dataDir.value_or("");
   options.quiet = quiet;
+  options.progress = progressMode(progress);
+  options.logDir = logDir.value_or("");
   options.compile = configureTarget(target);
   if (metricsPath) checkDestination(*metricsPath, "the metrics");
   Model model = loadModel(path);
@@ -92,6 +101,7 @@ int runVerb(const std::vector<std::string>& args) {
     std::fflush(stdout);
   }
   if (metricsPath) writeTextFile(*metricsPath, metricsJson(r, targetName(options.compile.target)), "the metrics");
+  if (!options.logDir.empty() && !r.history.empty()) drawCurves(options.logDir);
   return 0;
 }
 

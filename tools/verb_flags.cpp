@@ -163,4 +163,17 @@ void addTargetFlags(VerbFlags& flags, TargetFlags& values, const std::string& ta
              "compile every kernel afresh (they are otherwise cached on disk in\n$GRAPHC_CACHE or ~/.cache/graphc)");
 }
 
+void addProgressFlag(VerbFlags& flags, std::optional<std::string>& value) {
+  flags.text("progress", value,
+             "auto (default): a progress bar on a terminal, plain lines elsewhere; bar, lines,\n"
+             "or none (no epoch lines either)",
+             "MODE");
+}
+
+ProgressMode progressMode(const std::optional<std::string>& value) {
+  std::optional<ProgressMode> mode = progressModeNamed(value.value_or("auto"));
+  if (!mode) throw FlagError{"flag --progress expects auto, bar, lines or none, found '" + *value + "'"};
+  return *mode;
+}
+
 }  // namespace graphc

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/progress_bar.h"
+
 namespace graphc {
 
 // A wrong flag: printed as "graphc VERB: message", exit code 2.
@@ -61,5 +63,10 @@ struct TargetFlags {
 };
 // Declares the three, with targetHelp as --target's line.
 void addTargetFlags(VerbFlags& flags, TargetFlags& values, const std::string& targetHelp);
+
+// --progress auto|bar|lines|none, for the verbs that train or evaluate.
+void addProgressFlag(VerbFlags& flags, std::optional<std::string>& value);
+// The mode it names (auto: bar on a terminal, else lines); a FlagError for another word.
+ProgressMode progressMode(const std::optional<std::string>& value);
 
 }  // namespace graphc

@@ -16,6 +16,10 @@ int evalVerb(const std::vector<std::string>& args);
 int predictVerb(const std::vector<std::string>& args);
 int benchVerb(const std::vector<std::string>& args);
 int compileVerb(const std::vector<std::string>& args);
+int plotVerb(const std::vector<std::string>& args);
+
+// `graphc --version`'s text: version, commit, Halide, LLVM, the host's CPU and vector features.
+std::string versionText();
 
 // "test_loss: 0.0577 - test_accuracy: 0.9816" (the first metric is reported as the accuracy).
 std::string testResultLine(double loss, const std::vector<double>& metrics);

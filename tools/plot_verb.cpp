@@ -1,0 +1,22 @@
+// \file `graphc plot LOGDIR`: draws the pictures of a --log-dir again from its files.
+#include <fmt/core.h>
+
+#include "runtime/plots.h"
+#include "tools/verbs.h"
+
+namespace graphc {
+
+int plotVerb(const std::vector<std::string>& args) {
+  VerbFlags flags("plot", "graphc plot LOGDIR",
+                  "Draws LOGDIR/curves.png from LOGDIR/metrics.csv (written by `graphc run --log-dir LOGDIR`):\n"
+                  "the loss and each metric against the epoch (against the step with eval_every), training\n"
+                  "and validation. A run with --log-dir draws it at its end; plot draws it again, also while\n"
+                  "a run is still writing the folder.");
+  if (!flags.parse(args)) return 0;
+  if (flags.positional().size() != 1) throw FlagError{"expected one log folder (written by run --log-dir)"};
+  drawCurves(flags.positional()[0]);
+  fmt::print("wrote {}/curves.png\n", flags.positional()[0]);
+  return 0;
+}
+
+}  // namespace graphc

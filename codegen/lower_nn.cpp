@@ -386,6 +386,8 @@ void registerNNLowerings(std::vector<std::pair<Op, LowerFn>>& t) {
   t.emplace_back(Op::Matmul, lowerMatmul);
   t.emplace_back(Op::Conv2d, lowerConv);
   t.emplace_back(Op::Conv2dBackpropInput, lowerConvBackpropInput);
+  // conv2d_transpose(x, w) is conv2d_backprop_input(dy = x, w) with the output shape it gives.
+  t.emplace_back(Op::Conv2dTranspose, lowerConvBackpropInput);
   t.emplace_back(Op::Conv2dBackpropFilter, lowerConvBackpropFilter);
   t.emplace_back(Op::MaxPool, lowerMaxPool);
   t.emplace_back(Op::MaxPoolGrad, lowerMaxPoolGrad);

@@ -127,6 +127,7 @@ const LowerFn* findLowering(Op op) {
     registerPoolingLowerings(entries);
     registerLogSoftmaxLowerings(entries);
     registerRandomLowerings(entries);
+    registerV2NNLowerings(entries);
     std::vector<LowerFn> byOp(kNumOps);
     for (auto& [op, fn] : entries) byOp[opIndex(op)] = std::move(fn);
     return byOp;

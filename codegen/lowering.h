@@ -147,5 +147,6 @@ void registerShapeLowerings(std::vector<std::pair<Op, LowerFn>>& table);
 void registerPoolingLowerings(std::vector<std::pair<Op, LowerFn>>& table);
 void registerLogSoftmaxLowerings(std::vector<std::pair<Op, LowerFn>>& table);
 void registerRandomLowerings(std::vector<std::pair<Op, LowerFn>>& table);
+void registerV2NNLowerings(std::vector<std::pair<Op, LowerFn>>& table);  // v2 nn ops
 
 }  // namespace graphc

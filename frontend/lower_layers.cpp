@@ -34,6 +34,22 @@ Attrs init(const char* kind, bool trainable = true) {
 
 Attrs meanOver(std::vector<int64_t> axes) { return Attrs().set("axes", axes).set("keepdims", int64_t(0)); }
 
+// Argument x of a layer that takes NHWC images.
+int requireNHWC(Lowerer& L, const CallArgs& args, const std::string& layer) {
+  int x = L.evalNode(args.require("x"));
+  const Node& n = L.model().graph.node(x);
+  if (n.shape.size() != 4 || n.dtype != DType::F32)
+    throw UserError(args.require("x").loc,
+                    layer + " expects an f32 NHWC input of rank 4, found " + typeToString(n.dtype, n.shape));
+  return x;
+}
+
+int64_t positiveInt(Lowerer& L, const CallArgs& args, const std::string& name) {
+  int64_t v = L.evalInt(args.require(name), name);
+  if (v <= 0) throw UserError(args.require(name).loc, name + " must be positive, found " + std::to_string(v));
+  return v;
+}
+
 }  // namespace
 
 int buildBatchNorm(Graph& g, int x, const BatchNormVariables& v, int training, double momentum, double epsilon,
@@ -114,6 +130,62 @@ int Lowerer::lowerLayer(const Expr& call) {
     }
     return activation(*this, args, y, loc);
   }
+  // ---- v2 layers
+  if (f == "GlobalAveragePooling2D" || f == "GlobalMaxPooling2D") {
+    CallArgs args(call, {"x"}, 1);
+    int x = requireNHWC(*this, args, f);
+    if (f == "GlobalAveragePooling2D") return addNode(Op::GlobalAvgPool, {x}, {}, loc);
+    return addNode(Op::ReduceMax, {x}, meanOver({1, 2}), loc);
+  }
+  if (f == "DepthwiseConv2D" || f == "SeparableConv2D") {
+    bool separable = f == "SeparableConv2D";
+    // The spec's positional order; SeparableConv2D takes dilation by keyword only.
+    std::vector<std::string> names = {"x",        "kernel",     "strides", "padding", "depth_multiplier",
+                                      "dilation", "activation", "use_bias"};
+    if (separable) {
+      names.insert(names.begin() + 1, "filters");
+      names.erase(names.begin() + 6);
+      names.push_back("dilation");
+    }
+    CallArgs args(call, names, separable ? 3 : 2);
+    int x = requireNHWC(*this, args, f);
+    int64_t filters = separable ? positiveInt(*this, args, "filters") : 0;
+    int64_t multiplier = args.get("depth_multiplier") ? positiveInt(*this, args, "depth_multiplier") : 1;
+    std::vector<int64_t> k = evalPair(args.require("kernel"), "kernel");
+    int64_t channels = model_.graph.node(x).shape[3];
+    int dw = variable(scope + "/depthwise_kernel", {k[0], k[1], channels, multiplier}, init("glorot_uniform"), loc);
+    Attrs a;
+    a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
+    a.set("padding", paddingArg(*this, args));
+    int y = addNode(Op::DepthwiseConv2d, {x, dw}, a, loc);
+    int64_t outChannels = channels * multiplier;
+    if (separable) {
+      int pw = variable(scope + "/pointwise_kernel", {1, 1, outChannels, filters}, init("glorot_uniform"), loc);
+      Attrs one;
+      one.set("strides", std::vector<int64_t>{1, 1}).set("dilation", std::vector<int64_t>{1, 1});
+      one.set("padding", std::string("valid"));
+      y = addNode(Op::Conv2d, {y, pw}, one, loc);
+      outChannels = filters;
+    }
+    if (useBias(*this, args))
+      y = addNode(Op::Add, {y, variable(scope + "/bias", {outChannels}, init("zeros"), loc)}, {}, loc);
+    return activation(*this, args, y, loc);
+  }
+  if (f == "Conv2DTranspose") {
+    CallArgs args(call, {"x", "filters", "kernel", "strides", "padding", "activation", "use_bias", "dilation"}, 3);
+    int x = requireNHWC(*this, args, f);
+    int64_t filters = positiveInt(*this, args, "filters");
+    std::vector<int64_t> k = evalPair(args.require("kernel"), "kernel");
+    int w =
+        variable(scope + "/kernel", {k[0], k[1], filters, model_.graph.node(x).shape[3]}, init("glorot_uniform"), loc);
+    Attrs a;
+    a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
+    a.set("padding", paddingArg(*this, args));
+    int y = addNode(Op::Conv2dTranspose, {x, w}, a, loc);
+    if (useBias(*this, args))
+      y = addNode(Op::Add, {y, variable(scope + "/bias", {filters}, init("zeros"), loc)}, {}, loc);
+    return activation(*this, args, y, loc);
+  }
   if (f == "MaxPool2D" || f == "AvgPool2D") {
     CallArgs args(call, {"x", "size", "strides", "padding"}, 1);
     int x = evalNode(args.require("x"));
@@ -145,8 +217,10 @@ int Lowerer::lowerLayer(const Expr& call) {
     CallArgs args(call, {"x", "rate"}, 2);
     return dropout(evalNode(args.require("x")), args.require("rate"), scope, loc, true);
   }
-  throw UserError(
-      loc, "unknown layer '" + f + "' (expected Conv2D, Dense, MaxPool2D, AvgPool2D, BatchNorm, Dropout or Flatten)");
+  throw UserError(loc,
+                  "unknown layer '" + f +
+                      "' (expected Conv2D, Dense, MaxPool2D, AvgPool2D, BatchNorm, Dropout, Flatten, DepthwiseConv2D, "
+                      "SeparableConv2D, Conv2DTranspose, GlobalAveragePooling2D or GlobalMaxPooling2D)");
 }
 
 }  // namespace graphc

@@ -88,6 +88,18 @@ int Lowerer::lowerNNCall(const Expr& call) {
     a.set("padding", paddingArg(*this, args));
     return addNode(Op::Conv2d, {evalNode(args.require("x")), evalNode(args.require("w"))}, a, loc);
   }
+  if (op == Op::DepthwiseConv2d || op == Op::Conv2dTranspose) {
+    bool transpose = op == Op::Conv2dTranspose;
+    std::vector<std::string> names = {"x", "w", "strides", "padding", "dilation"};
+    if (transpose) names.insert(names.begin() + 2, "output_shape");
+    CallArgs args(call, names, 2);
+    Attrs a;
+    a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
+    a.set("padding", paddingArg(*this, args));
+    if (transpose && args.get("output_shape"))
+      a.set("output_shape", evalPair(*args.get("output_shape"), "output_shape"));
+    return addNode(*op, {evalNode(args.require("x")), evalNode(args.require("w"))}, a, loc);
+  }
   if (op == Op::MaxPool || op == Op::AvgPool) {
     CallArgs args(call, {"x", "size", "strides", "padding"}, 1);
     return lowerPool(*this, *op, args, evalNode(args.require("x")), loc);

@@ -188,6 +188,41 @@ std::vector<int> concatRule(GradContext& c) {
   return grads;
 }
 
+// ---- v2 nn ops
+
+// The mean's gradient spread evenly over each image's H x W positions.
+std::vector<int> globalAvgPoolRule(GradContext& c) {
+  Graph& g = c.graph;
+  int x = c.node.inputs[0];
+  const Shape& in = g.node(x).shape;
+  int spread = g.add(Op::BroadcastLike, {c.gradOut, x}, Attrs().set("axes", std::vector<int64_t>{1, 2}));
+  return {mul(g, spread, scalar(g, 1.0 / static_cast<double>(in[1] * in[2])))};
+}
+
+std::vector<int> depthwiseConvRule(GradContext& c) {
+  Graph& g = c.graph;
+  int x = c.node.inputs[0], w = c.node.inputs[1];
+  int dx = c.wants(0) ? g.add(Op::DepthwiseConv2dBackpropInput, {c.gradOut, w, x}, c.node.attrs) : -1;
+  int dw = c.wants(1) ? g.add(Op::DepthwiseConv2dBackpropFilter, {x, c.gradOut, w}, c.node.attrs) : -1;
+  return {dx, dw};
+}
+
+// conv2d_transpose(x, w) is the input gradient of z = conv2d(y, w) taken at x: its own input
+// gradient is that conv2d of the output gradient, its filter gradient conv2d's filter gradient
+// with the roles of input (the output gradient here) and output gradient (x) swapped.
+std::vector<int> convTransposeRule(GradContext& c) {
+  Graph& g = c.graph;
+  int x = c.node.inputs[0], w = c.node.inputs[1];
+  Attrs conv;
+  conv.set("strides", c.node.attrs.getInts("strides"))
+      .set("dilation", c.node.attrs.getInts("dilation"))
+      .set("padding", c.node.attrs.getString("padding"));
+  int dx = c.wants(0) ? g.add(Op::Conv2d, {c.gradOut, w}, conv) : -1;
+  conv.set("pad_top", c.node.attrs.getInt("pad_top")).set("pad_left", c.node.attrs.getInt("pad_left"));
+  int dw = c.wants(1) ? g.add(Op::Conv2dBackpropFilter, {c.gradOut, x, w}, conv) : -1;
+  return {dx, dw};
+}
+
 // A graph-op rule whose gradient is one helper op of (forward input 0 or output, output gradient).
 GradFn helperRule(Op helper, bool fromOutput) {
   return [helper, fromOutput](GradContext& c) {
@@ -225,6 +260,10 @@ const std::vector<GradFn>& table() {
     m(Op::BatchNorm) = batchNormRule;
     m(Op::Transpose) = transposeRule;
     m(Op::Concat) = concatRule;
+    // v2 nn ops
+    m(Op::GlobalAvgPool) = globalAvgPoolRule;
+    m(Op::DepthwiseConv2d) = depthwiseConvRule;
+    m(Op::Conv2dTranspose) = convTransposeRule;
     // The mask does not depend on x: the gradient is dropout of the output gradient with the same
     // seed and scalars, hence the same mask. keep_prob gets none (the mask is a step function of it).
     m(Op::Dropout) = [](GradContext& c) {

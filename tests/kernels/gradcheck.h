@@ -66,5 +66,6 @@ void addSelectionCases(std::vector<GradCase>& cases);      // leaky_relu, clip, 
 void addNormalizationCases(std::vector<GradCase>& cases);  // batch_norm, log_softmax, BatchNorm layer, rewrites
 void addShapeOpCases(std::vector<GradCase>& cases);        // transpose, concat
 void addAvgPoolCases(std::vector<GradCase>& cases);
+void addV2NNCases(std::vector<GradCase>& cases);  // v2 nn ops (gradcheck_cases_v2nn.cpp)
 
 }  // namespace graphc

@@ -210,6 +210,7 @@ std::vector<GradCase> allGradCases() {
   addNormalizationCases(cases);
   addShapeOpCases(cases);
   addAvgPoolCases(cases);
+  addV2NNCases(cases);
   return cases;
 }
 

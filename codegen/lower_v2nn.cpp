@@ -1,0 +1,214 @@
+// \file Halide lowerings of the v2 nn ops: global average pooling, the depthwise convolution and
+// its two gradients (conv2d_transpose is conv2d's input gradient, lowered in lower_nn.cpp).
+//
+// A depthwise convolution does kh * kw multiply-adds per output element where a full one does
+// kh * kw * C: it is memory-bound. The CPU schedule keeps one vector of channels times a few
+// output columns in registers across the window and computes whole rows in parallel, so every
+// input and output element passes through memory about once.
+#include "codegen/long_reduction.h"
+#include "codegen/lowering.h"
+
+namespace graphc {
+namespace {
+
+using Halide::Expr;
+using Halide::Func;
+using Halide::RDom;
+using Halide::Var;
+
+struct DepthwiseGeometry {
+  int sh, sw, dh, dw, padTop, padLeft;
+  int multiplier;  // M: output channels per input channel
+};
+
+DepthwiseGeometry depthwiseGeometry(const Node& n, const Shape& w) {
+  auto s = n.attrs.getInts("strides");
+  auto d = n.attrs.getInts("dilation");
+  if (d.empty()) d = {1, 1};
+  return {static_cast<int>(s[0]),
+          static_cast<int>(s[1]),
+          static_cast<int>(d[0]),
+          static_cast<int>(d[1]),
+          static_cast<int>(n.attrs.getInt("pad_top")),
+          static_cast<int>(n.attrs.getInt("pad_left")),
+          static_cast<int>(w[3])};
+}
+
+// x with zeros outside its shape, materialised over the region the consumer reads (padding
+// included) so that the inner loops load plain memory.
+Func zeroPaddedCopy(const Func& x, const Shape& shape, const std::string& name) {
+  Halide::Region bounds;
+  for (auto it = shape.rbegin(); it != shape.rend(); ++it) bounds.push_back({0, static_cast<int>(*it)});
+  Func xp = Halide::BoundaryConditions::constant_exterior(x, 0.0f, bounds);
+  Func t(name);
+  Var c("c"), w("w"), h("h"), n("n");
+  t(c, w, h, n) = xp(c, w, h, n);
+  return t;
+}
+
+// The filter [kh, kw, C, M] as wf(k, kw, kh) over the flat output channel k = c * M + q: the same
+// memory, so for M = 1 it is the filter itself, else a (small) copy the vector loads read densely.
+Func flatFilter(const LowerContext& c, int multiplier, std::vector<Func>& copies) {
+  Var k("k"), kw("kw"), kh("kh");
+  Func wf(c.name("wf"));
+  if (multiplier == 1) {
+    wf(k, kw, kh) = c.inputs[1](0, k, kw, kh);
+    return wf;
+  }
+  wf(k, kw, kh) = c.inputs[1](k % multiplier, k / multiplier, kw, kh);
+  copies.push_back(wf);
+  return wf;
+}
+
+// The CPU schedule of a windowed per-channel reduction acc (pure init, one update over r) whose
+// values out copies, of shape [N, H, W, CH]: a register tile of one vector of channels by up to
+// 4 columns (or, with fewer channels than a vector, a vector of 8 columns) accumulates over the
+// window, rows of the output in parallel.
+void scheduleChannelWindow(Func out, Func acc, RDom r, const Shape& shape, int lanes, std::vector<Func> copies) {
+  std::vector<Var> v = out.args();  // (ch, w, h, n)
+  std::vector<Var> a = acc.args();
+  int64_t channels = shape[3], width = shape[2];
+  out.compute_root();
+  for (Func& f : copies) {
+    std::vector<Var> fv = f.args();
+    f.compute_root();
+    if (f.dimensions() == 4) f.parallel(fv[3]);
+  }
+  Var row("row");
+  std::vector<Halide::VarOrRVar> window;
+  for (int i = 0; i < r.dimensions(); ++i) window.push_back(r[i]);
+  if (channels >= lanes) {
+    int cols = width >= 4 ? 4 : 1;
+    Var co("co"), ci("ci"), wo("wo"), wi("wi");
+    out.split(v[0], co, ci, lanes, Halide::TailStrategy::ShiftInwards);
+    out.split(v[1], wo, wi, cols, Halide::TailStrategy::ShiftInwards);
+    out.reorder(ci, wi, co, wo, v[2], v[3]).vectorize(ci).unroll(wi).fuse(v[2], v[3], row).parallel(row);
+    acc.compute_at(out, co).vectorize(a[0]).unroll(a[1]);
+    std::vector<Halide::VarOrRVar> order = {a[0], a[1]};
+    order.insert(order.end(), window.begin(), window.end());
+    acc.update().reorder(order).vectorize(a[0]).unroll(a[1]);
+  } else if (width >= 8) {
+    Var wo("wo"), wi("wi");
+    out.split(v[1], wo, wi, 8, Halide::TailStrategy::ShiftInwards);
+    out.reorder(wi, v[0], wo, v[2], v[3]).vectorize(wi).fuse(v[2], v[3], row).parallel(row);
+    acc.compute_at(out, wo).vectorize(a[1]);
+    std::vector<Halide::VarOrRVar> order = {a[1], a[0]};
+    order.insert(order.end(), window.begin(), window.end());
+    acc.update().reorder(order).vectorize(a[1]);
+  } else {
+    out.fuse(v[2], v[3], row).parallel(row);
+    acc.compute_at(out, row);
+  }
+}
+
+// A windowed reduction lowered for the target: on a GPU the accumulator is a root helper
+// (schedule_gpu gives its update threads), on the CPU scheduleChannelWindow's tiles.
+LoweredNode windowedReduction(LowerContext& c, Func acc, RDom r, std::vector<Func> copies) {
+  LoweredNode out;
+  Func f(c.name());
+  f(acc.args()) = acc(acc.args());
+  out.func = f;
+  if (c.gpu) {
+    out.helpers = copies;
+    out.helpers.push_back(acc);
+    return out;
+  }
+  out.hint = ScheduleHint::Custom;
+  out.customStages = copies;
+  out.customStages.push_back(f);
+  Shape shape = c.outShape;
+  int lanes = c.lanes;
+  out.customSchedule = [f, acc, r, shape, lanes, copies]() {
+    scheduleChannelWindow(f, acc, r, shape, lanes, copies);
+  };
+  return out;
+}
+
+// y[n,oh,ow,c*M+q] = sum over kh,kw of x[n, oh*sh + kh*dh - padTop, ow*sw + kw*dw - padLeft, c] * w[kh,kw,c,q]
+LoweredNode lowerDepthwiseConv(LowerContext& c) {
+  const Shape& w = c.inShape(1);
+  DepthwiseGeometry g = depthwiseGeometry(c.node, w);
+  std::vector<Func> copies;
+  Func xp = zeroPaddedCopy(c.inputs[0], c.inShape(0), c.name("xp"));
+  copies.push_back(xp);
+  Func wf = flatFilter(c, g.multiplier, copies);
+  RDom r({{0, static_cast<int>(w[1])}, {0, static_cast<int>(w[0])}}, c.name("r"));
+  Var co("d3"), ow("d2"), oh("d1"), n("d0");
+  Expr kw = r.x, kh = r.y;
+  Expr ci = g.multiplier == 1 ? Expr(co) : co / g.multiplier;
+  Func acc(c.name("acc"));
+  acc(co, ow, oh, n) = 0.0f;
+  acc(co, ow, oh, n) += xp(ci, ow * g.sw + kw * g.dw - g.padLeft, oh * g.sh + kh * g.dh - g.padTop, n) * wf(co, kw, kh);
+  return windowedReduction(c, acc, r, copies);
+}
+
+// dx[n,ih,iw,c] = sum over kh,kw,q of dy[n,oh,ow,c*M+q] * w[kh,kw,c,q] where ih = oh*sh + kh*dh - padTop.
+LoweredNode lowerDepthwiseConvBackpropInput(LowerContext& c) {
+  const Shape& w = c.inShape(1);
+  DepthwiseGeometry g = depthwiseGeometry(c.node, w);
+  std::vector<Func> copies;
+  Func dyp = zeroPaddedCopy(c.inputs[0], c.inShape(0), c.name("dyp"));
+  copies.push_back(dyp);
+  Func wf = flatFilter(c, g.multiplier, copies);
+  RDom r({{0, g.multiplier}, {0, static_cast<int>(w[1])}, {0, static_cast<int>(w[0])}}, c.name("r"));
+  Var ci("d3"), iw("d2"), ih("d1"), n("d0");
+  Expr q = r.x, kw = r.y, kh = r.z;
+  Expr hNum = ih + g.padTop - kh * g.dh, wNum = iw + g.padLeft - kw * g.dw;
+  Expr k = g.multiplier == 1 ? Expr(ci) : ci * g.multiplier + q;
+  Expr term = dyp(k, wNum / g.sw, hNum / g.sh, n) * wf(k, kw, kh);
+  if (g.sh != 1 || g.sw != 1) term = Halide::select(hNum % g.sh == 0 && wNum % g.sw == 0, term, 0.0f);
+  Func acc(c.name("acc"));
+  acc(ci, iw, ih, n) = 0.0f;
+  acc(ci, iw, ih, n) += term;
+  return windowedReduction(c, acc, r, copies);
+}
+
+// dw[kh,kw,c,q] = sum over n,oh,ow of dy[n,oh,ow,c*M+q] * x[n, oh*sh + kh*dh - padTop, ow*sw + kw*dw - padLeft, c],
+// N*OH*OW terms per weight: chunked (long_reduction.h).
+LoweredNode lowerDepthwiseConvBackpropFilter(LowerContext& c) {
+  const Shape& x = c.inShape(0);
+  const Shape& dy = c.inShape(1);
+  DepthwiseGeometry g = depthwiseGeometry(c.node, c.outShape);
+  Halide::Region bounds;
+  for (auto it = x.rbegin(); it != x.rend(); ++it) bounds.push_back({0, static_cast<int>(*it)});
+  Func xp = Halide::BoundaryConditions::constant_exterior(c.inputs[0], 0.0f, bounds);
+  int m = g.multiplier;
+  LoweredNode out;
+  LongReduction r = longReduction(
+      c.name(), c.outShape, {dy[0], dy[1], dy[2]}, Halide::Float(32), ReduceOp::Sum, c,
+      [&](const std::vector<Var>& v, const std::vector<Expr>& red) {
+        Expr kh = v[0], kw = v[1], ch = v[2], q = v[3], n = red[0], oh = red[1], ow = red[2];
+        return at(c.inputs[1], {n, oh, ow, ch * m + q}) *
+               at(xp, {n, oh * g.sh + kh * g.dh - g.padTop, ow * g.sw + kw * g.dw - g.padLeft, ch});
+      });
+  addReduction(out, r);
+  out.func = r.result;
+  return out;
+}
+
+// The mean over H x W of each image and channel, chunked (long_reduction.h).
+LoweredNode lowerGlobalAvgPool(LowerContext& c) {
+  const Shape& x = c.inShape(0);
+  double count = static_cast<double>(x[1] * x[2]);
+  LoweredNode out;
+  LongReduction r = longReduction(
+      c.name(), c.outShape, {x[1], x[2]}, Halide::Float(32), ReduceOp::Sum, c,
+      [&](const std::vector<Var>& v, const std::vector<Expr>& red) {
+        return at(c.inputs[0], {v[0], red[0], red[1], v[1]});
+      },
+      [count](Expr s) { return s / Halide::cast(s.type(), Expr(count)); });
+  addReduction(out, r);
+  out.func = r.result;
+  return out;
+}
+
+}  // namespace
+
+void registerV2NNLowerings(std::vector<std::pair<Op, LowerFn>>& t) {
+  t.emplace_back(Op::GlobalAvgPool, lowerGlobalAvgPool);
+  t.emplace_back(Op::DepthwiseConv2d, lowerDepthwiseConv);
+  t.emplace_back(Op::DepthwiseConv2dBackpropInput, lowerDepthwiseConvBackpropInput);
+  t.emplace_back(Op::DepthwiseConv2dBackpropFilter, lowerDepthwiseConvBackpropFilter);
+}
+
+}  // namespace graphc

@@ -1,0 +1,91 @@
+// \file Type rules of the v2 nn ops: global_avg_pool, depthwise_conv2d, conv2d_transpose.
+#include <string>
+#include <algorithm>
+
+#include "ir/type_rules.h"
+
+namespace graphc {
+namespace typerules {
+
+void inferGlobalPool(TypeContext& c) {
+  requireRank(c, 0, 4, "an NHWC input");
+  requireFloat(c, 0);
+  const Shape& x = c.input(0).shape;
+  c.node.dtype = DType::F32;
+  c.node.shape = {x[0], x[3]};
+}
+
+void inferDepthwiseConv(TypeContext& c) {
+  requireRank(c, 0, 4, "an NHWC input");
+  requireRank(c, 1, 4, "a [kh, kw, C, M] filter");
+  requireFloat(c, 0);
+  requireFloat(c, 1);
+  const Shape& x = c.input(0).shape;
+  const Shape& w = c.input(1).shape;
+  if (x[3] != w[2])
+    c.fail("depthwise_conv2d: input has " + std::to_string(x[3]) + " channels but the filter expects " +
+           std::to_string(w[2]) + " (input " + describe(c.input(0)) + ", filter " + describe(c.input(1)) + ")");
+  requireWindow(c, "strides");
+  requireWindow(c, "dilation");
+  auto s = c.node.attrs.getInts("strides");
+  auto d = c.node.attrs.getInts("dilation");
+  std::string pad = c.node.attrs.getString("padding", "valid");
+  WindowDim h = windowDim(x[1], w[0], s[0], d[0], pad);
+  WindowDim wd = windowDim(x[2], w[1], s[1], d[1], pad);
+  if (h.out <= 0 || wd.out <= 0)
+    c.fail("depthwise_conv2d: a " + std::to_string(w[0]) + "x" + std::to_string(w[1]) + " filter does not fit input " +
+           describe(c.input(0)) + " with valid padding");
+  c.node.attrs.set("pad_top", h.padBefore).set("pad_left", wd.padBefore);
+  c.node.dtype = DType::F32;
+  c.node.shape = {x[0], h.out, wd.out, w[2] * w[3]};
+}
+
+namespace {
+
+// One spatial axis of conv2d_transpose: the output length (given, or Keras' deconv_output_length:
+// in * stride, plus what a window wider than the stride adds under valid padding) and the
+// padding before it of the conv2d whose input gradient it is (TF's: the smaller half on top).
+// fail: the given length is not one whose conv2d gives `in` back.
+WindowDim transposedAxis(TypeContext& c, int64_t in, int64_t kernel, int64_t stride, int64_t dilation,
+                         const std::string& padding, int64_t given) {
+  int64_t span = (kernel - 1) * dilation + 1;
+  int64_t out = given > 0 ? given : (padding == "same" ? in * stride : in * stride + std::max<int64_t>(span - stride, 0));
+  if (windowDim(out, kernel, stride, dilation, padding).out != in)
+    c.fail("conv2d_transpose: output length " + std::to_string(out) + " does not give back input length " +
+           std::to_string(in) + " under stride " + std::to_string(stride) + " and " + padding + " padding");
+  WindowDim d = windowDim(out, kernel, stride, dilation, padding);
+  d.out = out;
+  return d;
+}
+
+}  // namespace
+
+void inferConvTranspose(TypeContext& c) {
+  requireRank(c, 0, 4, "an NHWC input");
+  requireRank(c, 1, 4, "a [kh, kw, filters, C] filter");
+  requireFloat(c, 0);
+  requireFloat(c, 1);
+  const Shape& x = c.input(0).shape;
+  const Shape& w = c.input(1).shape;
+  if (x[3] != w[3])
+    c.fail("conv2d_transpose: input has " + std::to_string(x[3]) + " channels but the filter [kh, kw, filters, C] " +
+           "expects " + std::to_string(w[3]) + " (input " + describe(c.input(0)) + ", filter " +
+           describe(c.input(1)) + ")");
+  if (x[1] == kBatch || x[2] == kBatch) c.fail("conv2d_transpose: the spatial size of " + describe(c.input(0)) + " must be known");
+  requireWindow(c, "strides");
+  requireWindow(c, "dilation");
+  auto s = c.node.attrs.getInts("strides");
+  auto d = c.node.attrs.getInts("dilation");
+  std::string pad = c.node.attrs.getString("padding", "valid");
+  auto given = c.node.attrs.getInts("output_shape");
+  if (!given.empty() && given.size() != 2)
+    c.fail("conv2d_transpose: output_shape must be [h, w], found " + std::to_string(given.size()) + " entries");
+  WindowDim h = transposedAxis(c, x[1], w[0], s[0], d[0], pad, given.empty() ? 0 : given[0]);
+  WindowDim wd = transposedAxis(c, x[2], w[1], s[1], d[1], pad, given.empty() ? 0 : given[1]);
+  c.node.attrs.set("pad_top", h.padBefore).set("pad_left", wd.padBefore);
+  c.node.dtype = DType::F32;
+  c.node.shape = {x[0], h.out, wd.out, w[2]};
+}
+
+}  // namespace typerules
+}  // namespace graphc

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# End-to-end: models built from the v2 layers train on real MNIST. A MobileNet-like classifier
+# (DepthwiseConv2D, SeparableConv2D, GlobalAveragePooling2D / GlobalMaxPooling2D) and a
+# convolutional autoencoder (Conv2DTranspose) each end 200 steps with a test loss 15 % below the one
+# after 1 step, and `summary` prints their Keras parameter counts.
+set -euo pipefail
+graphc="$1"; work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+cat > "$work/mobile.mnn" <<'MNN'
+model mobile
+x = placeholder(f32, [?, 28, 28, 1])
+y = placeholder(i32, [?])
+c = Conv2D(x, 8, kernel = 3, strides = 2, padding = same, activation = relu)
+d = DepthwiseConv2D(c, 3, padding = same, depth_multiplier = 2, activation = relu)
+s = SeparableConv2D(d, 16, 3, strides = 2, padding = same, activation = relu)
+g = GlobalAveragePooling2D(s)
+m = GlobalMaxPooling2D(s)
+probs = Dense(concat([g, m], 1), 10, activation = softmax)
+loss = sparse_categorical_crossentropy(probs, y)
+acc = accuracy(probs, y)
+train {
+  data = mnist(scale = 1/255)
+  feed = {x: image, y: label}
+  optimizer = adam(lr = 0.01)
+  minimize = loss
+  batch = 32
+  epochs = 1
+  metrics = [acc]
+}
+MNN
+
+cat > "$work/autoencoder.mnn" <<'MNN'
+model autoencoder
+x = placeholder(f32, [?, 28, 28, 1])
+e = Conv2D(x, 8, kernel = 3, strides = 2, padding = same, activation = relu)
+p = Conv2D(e, 8, kernel = 3, activation = relu)
+t = Conv2DTranspose(p, 8, 3, activation = relu)
+r = Conv2DTranspose(t, 1, 3, strides = 2, padding = same, activation = sigmoid)
+loss = mean_squared_error(r, x)
+train {
+  data = mnist(scale = 1/255)
+  feed = {x: image}
+  optimizer = adam(lr = 0.01)
+  minimize = loss
+  batch = 32
+  epochs = 1
+}
+MNN
+
+test_loss() { sed -n 's/.*"test_loss": \([0-9.e+-]*\).*/\1/p' "$1" | head -n 1; }
+
+# Keras: Conv2D 3*3*1*8 + 8 = 80; DepthwiseConv2D 3*3*8*2 + 16 = 160;
+# SeparableConv2D 3*3*16 + 16*16 + 16 = 416; Dense 32*10 + 10 = 330.
+"$graphc" summary "$work/mobile.mnn" | grep -q "Total params: 986" ||
+  { echo "FAIL: mobile's parameter count"; "$graphc" summary "$work/mobile.mnn"; exit 1; }
+
+for model in mobile autoencoder; do
+  "$graphc" run "$work/$model.mnn" --steps 1 --quiet --metrics-json "$work/$model.1.json"
+  "$graphc" run "$work/$model.mnn" --steps 200 --quiet --metrics-json "$work/$model.200.json"
+  first=$(test_loss "$work/$model.1.json"); last=$(test_loss "$work/$model.200.json")
+  echo "$model: test_loss after 1 step $first, after 200 steps $last"
+  awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < 0.85 * a) }' ||
+    { echo "FAIL: $model's test loss did not fall by 15 % ($first -> $last)"; exit 1; }
+done

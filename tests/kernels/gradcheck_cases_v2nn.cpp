@@ -1,0 +1,66 @@
+// \file Gradient-check cases of the v2 nn ops: global average pooling, the depthwise
+// convolution (multipliers, strides, dilation, both paddings) and the transposed convolution.
+#include "kernels/gradcheck.h"
+
+namespace graphc {
+namespace {
+
+struct Window {
+  const char* name;
+  Shape x, w;
+  std::vector<int64_t> strides, dilation;
+  const char* padding;
+};
+
+Attrs windowAttrs(const Window& c) {
+  return Attrs().set("strides", c.strides).set("dilation", c.dilation).set("padding", std::string(c.padding));
+}
+
+}  // namespace
+
+void addV2NNCases(std::vector<GradCase>& cases) {
+  cases.push_back({"global_avg_pool", [](GradGraph& gg) {
+                     return gg.op(Op::GlobalAvgPool, {gg.variable("x", randomTensor({2, 3, 4, 5}, gg.rng))});
+                   }});
+  // w is [kh, kw, C, M].
+  const Window depthwise[] = {
+      {"Valid", {2, 5, 5, 3}, {3, 3, 3, 1}, {1, 1}, {1, 1}, "valid"},
+      {"SameMultiplier2", {1, 6, 6, 2}, {3, 3, 2, 2}, {1, 1}, {1, 1}, "same"},
+      {"SameStride2", {1, 7, 7, 3}, {3, 3, 3, 1}, {2, 2}, {1, 1}, "same"},
+      {"ValidStride2Multiplier3", {1, 7, 6, 2}, {2, 3, 2, 3}, {2, 2}, {1, 1}, "valid"},
+      {"SameDilation2", {1, 7, 7, 2}, {3, 3, 2, 1}, {1, 1}, {2, 2}, "same"},
+      // Enough channels for the CPU schedule's channel vectors (16 lanes with AVX-512).
+      {"SixteenChannels", {1, 5, 6, 16}, {3, 3, 16, 1}, {1, 1}, {1, 1}, "same"},
+  };
+  for (const Window& c : depthwise)
+    cases.push_back({std::string("depthwise_conv2d_") + c.name, [c](GradGraph& gg) {
+                       int x = gg.variable("x", randomTensor(c.x, gg.rng));
+                       int w = gg.variable("w", randomTensor(c.w, gg.rng));
+                       return gg.op(Op::DepthwiseConv2d, {x, w}, windowAttrs(c));
+                     }});
+  // w is [kh, kw, filters, C].
+  const Window transposed[] = {
+      {"Valid", {1, 3, 3, 2}, {3, 3, 2, 2}, {1, 1}, {1, 1}, "valid"},
+      {"SameStride2", {2, 3, 4, 2}, {3, 3, 3, 2}, {2, 2}, {1, 1}, "same"},
+      {"ValidStride2", {1, 3, 3, 1}, {3, 3, 2, 1}, {2, 2}, {1, 1}, "valid"},
+      {"ValidKernelSmallerThanStride", {1, 3, 3, 2}, {2, 2, 1, 2}, {3, 3}, {1, 1}, "valid"},
+      {"SameEvenKernelStride2", {1, 3, 3, 2}, {4, 4, 2, 2}, {2, 2}, {1, 1}, "same"},
+      {"SameDilation2", {1, 4, 4, 1}, {3, 3, 2, 1}, {1, 1}, {2, 2}, "same"},
+  };
+  for (const Window& c : transposed)
+    cases.push_back({std::string("conv2d_transpose_") + c.name, [c](GradGraph& gg) {
+                       int x = gg.variable("x", randomTensor(c.x, gg.rng));
+                       int w = gg.variable("w", randomTensor(c.w, gg.rng));
+                       return gg.op(Op::Conv2dTranspose, {x, w}, windowAttrs(c));
+                     }});
+  // A given output length that "same" with stride 2 also gives back from 3: 5 instead of 6.
+  cases.push_back({"conv2d_transpose_output_shape", [](GradGraph& gg) {
+                     int x = gg.variable("x", randomTensor({1, 3, 3, 2}, gg.rng));
+                     int w = gg.variable("w", randomTensor({3, 3, 2, 2}, gg.rng));
+                     Window c{"", {}, {}, {2, 2}, {1, 1}, "same"};
+                     return gg.op(Op::Conv2dTranspose, {x, w},
+                                  windowAttrs(c).set("output_shape", std::vector<int64_t>{5, 6}));
+                   }});
+}
+
+}  // namespace graphc

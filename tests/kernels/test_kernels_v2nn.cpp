@@ -1,0 +1,75 @@
+// \file Kernel correctness of the v2 nn ops against the naive references: global average
+// pooling (over more than one chunk of terms), the depthwise convolution and its gradients on
+// each branch of its CPU schedule (channel vectors, width vectors, scalar), the transposed
+// convolution.
+#include <gtest/gtest.h>
+
+#include "kernels/kernel_fixture.h"
+
+namespace graphc {
+namespace {
+
+TEST_F(KernelTest, GlobalAvgPool) {
+  // 23 x 19 = 437 terms per mean: several chunks of long_reduction.h.
+  int x = input("x", randomTensor({3, 23, 19, 5}, rng, -1, 2));
+  int small = input("small", randomTensor({2, 1, 2, 17}, rng));
+  check({op(Op::GlobalAvgPool, {x}), op(Op::GlobalAvgPool, {small})});
+}
+
+struct DepthwiseCase {
+  const char* name;
+  Shape x;
+  int64_t kernel, multiplier, stride, dilation;
+  const char* padding;
+};
+
+void PrintTo(const DepthwiseCase& c, std::ostream* os) { *os << c.name; }
+
+class DepthwiseKernelTest : public KernelTest, public ::testing::WithParamInterface<DepthwiseCase> {};
+
+TEST_P(DepthwiseKernelTest, ForwardAndGradients) {
+  const DepthwiseCase& c = GetParam();
+  int x = input("x", randomTensor(c.x, rng));
+  int w = input("w", randomTensor({c.kernel, c.kernel, c.x[3], c.multiplier}, rng));
+  Attrs a;
+  a.set("strides", std::vector<int64_t>{c.stride, c.stride})
+      .set("dilation", std::vector<int64_t>{c.dilation, c.dilation})
+      .set("padding", std::string(c.padding));
+  int y = op(Op::DepthwiseConv2d, {x, w}, a);
+  int dy = input("dy", randomTensor(g.node(y).shape, rng));
+  checkBothVectorWidths({y, op(Op::DepthwiseConv2dBackpropInput, {dy, w, x}, g.node(y).attrs),
+                         op(Op::DepthwiseConv2dBackpropFilter, {x, dy, w}, g.node(y).attrs)});
+}
+
+// Channels (times the multiplier) of 32 and 24: vectors of channels, with a tail under 16 lanes;
+// 3 channels and 12 columns: vectors along the width; 5 columns: scalar.
+const DepthwiseCase kDepthwiseCases[] = {
+    {"Channels32Same", {2, 9, 10, 32}, 3, 1, 1, 1, "same"},
+    {"Channels24Stride2", {1, 11, 9, 24}, 3, 1, 2, 1, "same"},
+    {"Multiplier2Valid", {1, 8, 8, 12}, 3, 2, 1, 1, "valid"},
+    {"Dilation2Multiplier3", {1, 9, 9, 4}, 3, 3, 1, 2, "same"},
+    {"NarrowWide", {2, 6, 12, 3}, 3, 1, 1, 1, "same"},
+    {"NarrowShort", {1, 5, 5, 2}, 2, 2, 2, 1, "valid"},
+    {"Kernel5Stride2Even", {1, 8, 8, 16}, 5, 1, 2, 1, "same"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Windows, DepthwiseKernelTest, ::testing::ValuesIn(kDepthwiseCases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(KernelTest, Conv2dTranspose) {
+  int x = input("x", randomTensor({2, 5, 6, 3}, rng));
+  int w = input("w", randomTensor({3, 3, 10, 3}, rng));     // 10 filters: channel vectors
+  int narrow = input("wn", randomTensor({4, 4, 2, 3}, rng));  // 2 filters: width vectors
+  auto attrs = [](int64_t stride, const char* padding) {
+    return Attrs()
+        .set("strides", std::vector<int64_t>{stride, stride})
+        .set("dilation", std::vector<int64_t>{1, 1})
+        .set("padding", std::string(padding));
+  };
+  check({op(Op::Conv2dTranspose, {x, w}, attrs(1, "valid")), op(Op::Conv2dTranspose, {x, w}, attrs(2, "same")),
+         op(Op::Conv2dTranspose, {x, narrow}, attrs(2, "valid")), op(Op::Conv2dTranspose, {x, narrow}, attrs(3, "same")),
+         op(Op::Conv2dTranspose, {x, w}, attrs(2, "same").set("output_shape", std::vector<int64_t>{9, 11}))});
+}
+
+}  // namespace
+}  // namespace graphc

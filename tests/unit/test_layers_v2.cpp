@@ -1,0 +1,107 @@
+// \file The v2 layers at the graph level: Keras' parameter counts (each expected count written
+// from Keras' formula for the layer, never read from graphc), output shapes as Keras computes
+// them, the variables' names and shapes, and the users' errors.
+#include <gtest/gtest.h>
+
+#include "frontend/lower_program.h"
+#include "frontend/parser.h"
+#include "frontend/summary.h"
+#include "ir/model.h"
+#include "support/diagnostics.h"
+
+namespace graphc {
+namespace {
+
+Model lower(const std::string& source) { return lowerProgram(parseProgram("test.mnn", source)); }
+
+std::string commas(int64_t v) {
+  std::string s = std::to_string(v);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
+struct LayerCase {
+  const char* name;
+  const char* layer;  // applied to x = placeholder(f32, [?, 12, 10, 6])
+  int64_t params;     // from Keras' formula
+  const char* shape;  // Keras' output shape
+};
+
+// Input: H = 12, W = 10, C = 6.
+const LayerCase kCases[] = {
+    {"GlobalAveragePooling2D", "GlobalAveragePooling2D(x)", 0, "(None, 6)"},
+    {"GlobalMaxPooling2D", "GlobalMaxPooling2D(x)", 0, "(None, 6)"},
+    // DepthwiseConv2D: kh * kw * C * M + C * M (bias).
+    {"DepthwiseConv2D", "DepthwiseConv2D(x, 3)", 3 * 3 * 6 * 1 + 6 * 1, "(None, 10, 8, 6)"},
+    {"DepthwiseConv2DMultiplier", "DepthwiseConv2D(x, [3, 5], depth_multiplier = 2, padding = same, strides = 2)",
+     3 * 5 * 6 * 2 + 6 * 2, "(None, 6, 5, 12)"},
+    {"DepthwiseConv2DNoBias", "DepthwiseConv2D(x, 3, use_bias = false)", 3 * 3 * 6, "(None, 10, 8, 6)"},
+    // SeparableConv2D: kh * kw * C * M + 1 * 1 * (C * M) * filters + filters.
+    {"SeparableConv2D", "SeparableConv2D(x, 16, 3, padding = same)", 3 * 3 * 6 + 6 * 16 + 16, "(None, 12, 10, 16)"},
+    {"SeparableConv2DMultiplier", "SeparableConv2D(x, 4, 3, depth_multiplier = 3, activation = relu)",
+     3 * 3 * 6 * 3 + 6 * 3 * 4 + 4, "(None, 10, 8, 4)"},
+    // Conv2DTranspose: kh * kw * filters * C + filters; valid: in * s + max(k - s, 0), same: in * s.
+    {"Conv2DTranspose", "Conv2DTranspose(x, 4, 3)", 3 * 3 * 4 * 6 + 4, "(None, 14, 12, 4)"},
+    {"Conv2DTransposeSameStride2", "Conv2DTranspose(x, 8, 3, strides = 2, padding = same)", 3 * 3 * 8 * 6 + 8,
+     "(None, 24, 20, 8)"},
+    {"Conv2DTransposeValidStride2", "Conv2DTranspose(x, 2, [4, 3], strides = 2, use_bias = false)", 4 * 3 * 2 * 6,
+     "(None, 26, 21, 2)"},
+    {"Conv2DTransposeKernelBelowStride", "Conv2DTranspose(x, 1, 2, strides = 3)", 2 * 2 * 1 * 6 + 1,
+     "(None, 36, 30, 1)"},
+};
+
+class V2LayerTest : public ::testing::TestWithParam<LayerCase> {};
+
+TEST_P(V2LayerTest, KerasParameterCountAndOutputShape) {
+  const LayerCase& c = GetParam();
+  std::string summary = printSummary(lower(std::string("x = placeholder(f32, [?, 12, 10, 6])\ny = ") + c.layer + "\n"));
+  EXPECT_NE(summary.find("Total params: " + commas(c.params) + "\n"), std::string::npos) << summary;
+  EXPECT_NE(summary.find(c.shape), std::string::npos) << summary;
+}
+
+INSTANTIATE_TEST_SUITE_P(Keras, V2LayerTest, ::testing::ValuesIn(kCases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(V2Layers, VariablesAreNamedAndShapedAsKeras) {
+  Model m = lower(
+      "x = placeholder(f32, [?, 8, 8, 3])\n"
+      "s = SeparableConv2D(x, 5, 3, depth_multiplier = 2)\n"
+      "t = Conv2DTranspose(x, 7, [2, 4])\n");
+  auto shape = [&](const std::string& name) {
+    int id = m.graph.findByName(name);
+    if (id < 0) throw std::runtime_error("no node named " + name);
+    return m.graph.node(id).shape;
+  };
+  EXPECT_EQ(shape("s/depthwise_kernel"), (Shape{3, 3, 3, 2}));
+  EXPECT_EQ(shape("s/pointwise_kernel"), (Shape{1, 1, 6, 5}));
+  EXPECT_EQ(shape("s/bias"), (Shape{5}));
+  EXPECT_EQ(shape("t/kernel"), (Shape{2, 4, 7, 3}));
+  EXPECT_EQ(shape("t/bias"), (Shape{7}));
+}
+
+TEST(V2Layers, UserErrors) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"x = placeholder(f32, [?, 8])\ng = GlobalAveragePooling2D(x)\n", "NHWC input of rank 4"},
+      {"x = placeholder(f32, [?, 8, 8, 3])\nd = DepthwiseConv2D(x, 3, depth_multiplier = 0)\n",
+       "depth_multiplier must be positive"},
+      {"x = placeholder(f32, [?, 8, 8, 3])\nd = SeparableConv2D(x, 3)\n", "argument"},
+      {"x = placeholder(f32, [?, 4, 4, 3])\nd = DepthwiseConv2D(x, 5)\n", "does not fit"},
+      {"x = placeholder(f32, [?, 3, 3, 2])\nw = placeholder(f32, [3, 3, 2, 2])\n"
+       "t = conv2d_transpose(x, w, output_shape = [9, 6], strides = 2, padding = same)\n",
+       "does not give back"},
+      {"x = placeholder(f32, [?, 3, 3, 2])\nw = placeholder(f32, [3, 3, 2, 4])\nt = conv2d_transpose(x, w)\n",
+       "channels"},
+  };
+  for (const auto& [source, words] : cases) {
+    try {
+      lower(source);
+      ADD_FAILURE() << "no error for:\n" << source;
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
+      EXPECT_TRUE(e.loc().valid()) << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace graphc

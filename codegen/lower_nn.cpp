@@ -167,13 +167,6 @@ struct FilterChunks {
   int count = 1;             // chunks
 };
 
-// The largest divisor of extent that is at most limit (at least 1).
-int largestDivisorAtMost(int64_t extent, int64_t limit) {
-  for (int64_t d = std::min(extent, std::max<int64_t>(limit, 1)); d > 1; --d)
-    if (extent % d == 0) return static_cast<int>(d);
-  return 1;
-}
-
 // termsPerRow: the sequential terms one accumulator adds per output row (the row's width, or
 // for the narrow lowering its vector chunks). Chunks hold at most kChunkTerms of them, so that a
 // float32 accumulator's error stays that of a short sum.

@@ -34,12 +34,17 @@ DepthwiseGeometry depthwiseGeometry(const Node& n, const Shape& w) {
           static_cast<int>(w[3])};
 }
 
-// x with zeros outside its shape, materialised over the region the consumer reads (padding
-// included) so that the inner loops load plain memory.
-Func zeroPaddedCopy(const Func& x, const Shape& shape, const std::string& name) {
+// x with zeros outside its shape (user-order shape).
+Func zeroExterior(const Func& x, const Shape& shape) {
   Halide::Region bounds;
   for (auto it = shape.rbegin(); it != shape.rend(); ++it) bounds.push_back({0, static_cast<int>(*it)});
-  Func xp = Halide::BoundaryConditions::constant_exterior(x, 0.0f, bounds);
+  return Halide::BoundaryConditions::constant_exterior(x, 0.0f, bounds);
+}
+
+// That, materialised over the region the consumer reads (padding included) so that the inner
+// loops load plain memory.
+Func zeroPaddedCopy(const Func& x, const Shape& shape, const std::string& name) {
+  Func xp = zeroExterior(x, shape);
   Func t(name);
   Var c("c"), w("w"), h("h"), n("n");
   t(c, w, h, n) = xp(c, w, h, n);
@@ -72,7 +77,7 @@ void scheduleChannelWindow(Func out, Func acc, RDom r, const Shape& shape, int l
   for (Func& f : copies) {
     std::vector<Var> fv = f.args();
     f.compute_root();
-    if (f.dimensions() == 4) f.parallel(fv[3]);
+    if (f.dimensions() >= 4) f.parallel(fv.back());  // images
   }
   Var row("row");
   std::vector<Halide::VarOrRVar> window;
@@ -118,9 +123,7 @@ LoweredNode windowedReduction(LowerContext& c, Func acc, RDom r, std::vector<Fun
   out.customStages.push_back(f);
   Shape shape = c.outShape;
   int lanes = c.lanes;
-  out.customSchedule = [f, acc, r, shape, lanes, copies]() {
-    scheduleChannelWindow(f, acc, r, shape, lanes, copies);
-  };
+  out.customSchedule = [f, acc, r, shape, lanes, copies]() { scheduleChannelWindow(f, acc, r, shape, lanes, copies); };
   return out;
 }
 
@@ -147,15 +150,27 @@ LoweredNode lowerDepthwiseConvBackpropInput(LowerContext& c) {
   const Shape& w = c.inShape(1);
   DepthwiseGeometry g = depthwiseGeometry(c.node, w);
   std::vector<Func> copies;
-  Func dyp = zeroPaddedCopy(c.inputs[0], c.inShape(0), c.name("dyp"));
-  copies.push_back(dyp);
-  Func wf = flatFilter(c, g.multiplier, copies);
   RDom r({{0, g.multiplier}, {0, static_cast<int>(w[1])}, {0, static_cast<int>(w[0])}}, c.name("r"));
   Var ci("d3"), iw("d2"), ih("d1"), n("d0");
   Expr q = r.x, kw = r.y, kh = r.z;
   Expr hNum = ih + g.padTop - kh * g.dh, wNum = iw + g.padLeft - kw * g.dw;
-  Expr k = g.multiplier == 1 ? Expr(ci) : ci * g.multiplier + q;
-  Expr term = dyp(k, wNum / g.sw, hNum / g.sh, n) * wf(k, kw, kh);
+  Expr term;
+  if (g.multiplier == 1) {
+    Func dyp = zeroPaddedCopy(c.inputs[0], c.inShape(0), c.name("dyp"));
+    copies.push_back(dyp);
+    Func wf = flatFilter(c, 1, copies);
+    term = dyp(ci, wNum / g.sw, hNum / g.sh, n) * wf(ci, kw, kh);
+  } else {
+    // Vectors of input channels read channels c*M + q of dy and of the filter: copies with the
+    // multiplier's index outside the channel's, so that those vectors are dense.
+    Var a("a"), b("b"), x("x"), y("y"), z("z");
+    Func dyq(c.name("dyq")), wq(c.name("wq"));
+    dyq(a, b, x, y, z) = zeroExterior(c.inputs[0], c.inShape(0))(a * g.multiplier + b, x, y, z);
+    wq(a, b, x, y) = c.inputs[1](b, a, x, y);
+    copies.push_back(dyq);
+    copies.push_back(wq);
+    term = dyq(ci, q, wNum / g.sw, hNum / g.sh, n) * wq(ci, q, kw, kh);
+  }
   if (g.sh != 1 || g.sw != 1) term = Halide::select(hNum % g.sh == 0 && wNum % g.sw == 0, term, 0.0f);
   Func acc(c.name("acc"));
   acc(ci, iw, ih, n) = 0.0f;
@@ -163,26 +178,70 @@ LoweredNode lowerDepthwiseConvBackpropInput(LowerContext& c) {
   return windowedReduction(c, acc, r, copies);
 }
 
-// dw[kh,kw,c,q] = sum over n,oh,ow of dy[n,oh,ow,c*M+q] * x[n, oh*sh + kh*dh - padTop, ow*sw + kw*dw - padLeft, c],
-// N*OH*OW terms per weight: chunked (long_reduction.h).
+// dw[kh,kw,c,q] = sum over n,oh,ow of dy[n,oh,ow,c*M+q] * x[n, oh*sh + kh*dh - padTop, ow*sw + kw*dw - padLeft, c]:
+// N*OH*OW terms per weight, in chunks of at most kReductionChunk columns of one output row
+// (float32), whose sums are added per image in float64 (images in parallel), then over the
+// images: fixed by the shape, so the same on any number of threads. Each chunk's rows of dy and
+// x are read once for every tap of the window, from the cache, with the flat output channels
+// k = c*M + q in vectors.
 LoweredNode lowerDepthwiseConvBackpropFilter(LowerContext& c) {
   const Shape& x = c.inShape(0);
   const Shape& dy = c.inShape(1);
-  DepthwiseGeometry g = depthwiseGeometry(c.node, c.outShape);
-  Halide::Region bounds;
-  for (auto it = x.rbegin(); it != x.rend(); ++it) bounds.push_back({0, static_cast<int>(*it)});
-  Func xp = Halide::BoundaryConditions::constant_exterior(c.inputs[0], 0.0f, bounds);
-  int m = g.multiplier;
+  const Shape& wShape = c.outShape;
+  DepthwiseGeometry g = depthwiseGeometry(c.node, wShape);
+  int m = g.multiplier, channels = static_cast<int>(dy[3]), rows = static_cast<int>(dy[1]);
+  int chunkW = largestDivisorAtMost(dy[2], kReductionChunk);
+  int blocks = static_cast<int>(dy[2]) / chunkW, chunksPerImage = rows * blocks;
+  Func xp = zeroPaddedCopy(c.inputs[0], x, c.name("xp"));
+  Var k("k"), kw("kw"), kh("kh"), chunk("chunk"), n("n");
+  RDom j(0, chunkW, c.name("j"));
+  Expr ow = (chunk % blocks) * chunkW + j, oh = chunk / blocks;
+  Expr ci = m == 1 ? Expr(k) : k / m;
+  Func partial(c.name("partial"));
+  partial(k, kw, kh, chunk, n) = 0.0f;
+  partial(k, kw, kh, chunk, n) +=
+      c.inputs[1](k, ow, oh, n) * xp(ci, ow * g.sw + kw * g.dw - g.padLeft, oh * g.sh + kh * g.dh - g.padTop, n);
+  Halide::Type sumType = c.gpu ? Halide::Float(32) : Halide::Float(64);
+  RDom rc(0, chunksPerImage, c.name("rc"));
+  Func image(c.name("image"));
+  image(k, kw, kh, n) = Halide::cast(sumType, 0);
+  image(k, kw, kh, n) += Halide::cast(sumType, partial(k, kw, kh, rc, n));
+  RDom rn(0, static_cast<int>(dy[0]), c.name("rn"));
+  Func total(c.name("total"));
+  total(k, kw, kh) = Halide::cast(sumType, 0);
+  total(k, kw, kh) += image(k, kw, kh, rn);
   LoweredNode out;
-  LongReduction r = longReduction(
-      c.name(), c.outShape, {dy[0], dy[1], dy[2]}, Halide::Float(32), ReduceOp::Sum, c,
-      [&](const std::vector<Var>& v, const std::vector<Expr>& red) {
-        Expr kh = v[0], kw = v[1], ch = v[2], q = v[3], n = red[0], oh = red[1], ow = red[2];
-        return at(c.inputs[1], {n, oh, ow, ch * m + q}) *
-               at(xp, {n, oh * g.sh + kh * g.dh - g.padTop, ow * g.sw + kw * g.dw - g.padLeft, ch});
-      });
-  addReduction(out, r);
-  out.func = r.result;
+  out.func = Func(c.name());
+  Var q("q"), ch("ch");
+  out.func(q, ch, kw, kh) = Halide::cast<float>(total(ch * m + q, kw, kh));
+  Func f = out.func;
+  if (c.gpu) {
+    out.helpers = {xp, partial, image, total};
+    return out;
+  }
+  out.hint = ScheduleHint::Custom;
+  out.customStages = {xp, image, total, f};
+  int lanes = c.lanes;
+  bool vector = channels >= lanes;
+  out.customSchedule = [=]() mutable {
+    std::vector<Var> xv = xp.args();
+    xp.compute_root().parallel(xv[3]);
+    image.compute_root().parallel(n);
+    Halide::Stage update = image.update();
+    update.reorder(k, kw, kh, rc, n).parallel(n);
+    if (vector) update.vectorize(k, lanes, Halide::TailStrategy::GuardWithIf);
+    partial.compute_at(image, rc);
+    Halide::Stage sum = partial.update();
+    if (vector) {
+      Var ko("ko"), ki("ki");
+      sum.split(k, ko, ki, lanes, Halide::TailStrategy::GuardWithIf).reorder(ki, j, ko, kw, kh).vectorize(ki);
+      partial.vectorize(k, lanes, Halide::TailStrategy::GuardWithIf);
+    } else {
+      sum.reorder(k, j, kw, kh);
+    }
+    total.compute_root();
+    f.compute_root();
+  };
   return out;
 }
 

@@ -1,6 +1,6 @@
 // \file Type rules of the v2 nn ops: global_avg_pool, depthwise_conv2d, conv2d_transpose.
-#include <string>
 #include <algorithm>
+#include <string>
 
 #include "ir/type_rules.h"
 
@@ -49,7 +49,8 @@ namespace {
 WindowDim transposedAxis(TypeContext& c, int64_t in, int64_t kernel, int64_t stride, int64_t dilation,
                          const std::string& padding, int64_t given) {
   int64_t span = (kernel - 1) * dilation + 1;
-  int64_t out = given > 0 ? given : (padding == "same" ? in * stride : in * stride + std::max<int64_t>(span - stride, 0));
+  int64_t out =
+      given > 0 ? given : (padding == "same" ? in * stride : in * stride + std::max<int64_t>(span - stride, 0));
   if (windowDim(out, kernel, stride, dilation, padding).out != in)
     c.fail("conv2d_transpose: output length " + std::to_string(out) + " does not give back input length " +
            std::to_string(in) + " under stride " + std::to_string(stride) + " and " + padding + " padding");
@@ -69,9 +70,10 @@ void inferConvTranspose(TypeContext& c) {
   const Shape& w = c.input(1).shape;
   if (x[3] != w[3])
     c.fail("conv2d_transpose: input has " + std::to_string(x[3]) + " channels but the filter [kh, kw, filters, C] " +
-           "expects " + std::to_string(w[3]) + " (input " + describe(c.input(0)) + ", filter " +
-           describe(c.input(1)) + ")");
-  if (x[1] == kBatch || x[2] == kBatch) c.fail("conv2d_transpose: the spatial size of " + describe(c.input(0)) + " must be known");
+           "expects " + std::to_string(w[3]) + " (input " + describe(c.input(0)) + ", filter " + describe(c.input(1)) +
+           ")");
+  if (x[1] == kBatch || x[2] == kBatch)
+    c.fail("conv2d_transpose: the spatial size of " + describe(c.input(0)) + " must be known");
   requireWindow(c, "strides");
   requireWindow(c, "dilation");
   auto s = c.node.attrs.getInts("strides");

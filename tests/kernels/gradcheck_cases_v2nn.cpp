@@ -54,13 +54,13 @@ void addV2NNCases(std::vector<GradCase>& cases) {
                        return gg.op(Op::Conv2dTranspose, {x, w}, windowAttrs(c));
                      }});
   // A given output length that "same" with stride 2 also gives back from 3: 5 instead of 6.
-  cases.push_back({"conv2d_transpose_output_shape", [](GradGraph& gg) {
-                     int x = gg.variable("x", randomTensor({1, 3, 3, 2}, gg.rng));
-                     int w = gg.variable("w", randomTensor({3, 3, 2, 2}, gg.rng));
-                     Window c{"", {}, {}, {2, 2}, {1, 1}, "same"};
-                     return gg.op(Op::Conv2dTranspose, {x, w},
-                                  windowAttrs(c).set("output_shape", std::vector<int64_t>{5, 6}));
-                   }});
+  cases.push_back(
+      {"conv2d_transpose_output_shape", [](GradGraph& gg) {
+         int x = gg.variable("x", randomTensor({1, 3, 3, 2}, gg.rng));
+         int w = gg.variable("w", randomTensor({3, 3, 2, 2}, gg.rng));
+         Window c{"", {}, {}, {2, 2}, {1, 1}, "same"};
+         return gg.op(Op::Conv2dTranspose, {x, w}, windowAttrs(c).set("output_shape", std::vector<int64_t>{5, 6}));
+       }});
 }
 
 }  // namespace graphc

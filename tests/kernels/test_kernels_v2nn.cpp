@@ -58,7 +58,7 @@ INSTANTIATE_TEST_SUITE_P(Windows, DepthwiseKernelTest, ::testing::ValuesIn(kDept
 
 TEST_F(KernelTest, Conv2dTranspose) {
   int x = input("x", randomTensor({2, 5, 6, 3}, rng));
-  int w = input("w", randomTensor({3, 3, 10, 3}, rng));     // 10 filters: channel vectors
+  int w = input("w", randomTensor({3, 3, 10, 3}, rng));       // 10 filters: channel vectors
   int narrow = input("wn", randomTensor({4, 4, 2, 3}, rng));  // 2 filters: width vectors
   auto attrs = [](int64_t stride, const char* padding) {
     return Attrs()
@@ -67,7 +67,8 @@ TEST_F(KernelTest, Conv2dTranspose) {
         .set("padding", std::string(padding));
   };
   check({op(Op::Conv2dTranspose, {x, w}, attrs(1, "valid")), op(Op::Conv2dTranspose, {x, w}, attrs(2, "same")),
-         op(Op::Conv2dTranspose, {x, narrow}, attrs(2, "valid")), op(Op::Conv2dTranspose, {x, narrow}, attrs(3, "same")),
+         op(Op::Conv2dTranspose, {x, narrow}, attrs(2, "valid")),
+         op(Op::Conv2dTranspose, {x, narrow}, attrs(3, "same")),
          op(Op::Conv2dTranspose, {x, w}, attrs(2, "same").set("output_shape", std::vector<int64_t>{9, 11}))});
 }
 

@@ -81,7 +81,8 @@ RefTensor depthwiseConv2d(const Node& n, const std::vector<RefTensor>& in) {
   const RefTensor &x = in[0], &w = in[1];
   Depthwise g = depthwise(n, x.shape, w.shape);
   RefTensor y = zeros({g.batch, g.h.out, g.w.out, g.channels * g.multiplier});
-  forEachDepthwiseTap(g, x.shape, w.shape, [&](size_t xi, size_t wi, size_t yi) { y.data[yi] += x.data[xi] * w.data[wi]; });
+  forEachDepthwiseTap(g, x.shape, w.shape,
+                      [&](size_t xi, size_t wi, size_t yi) { y.data[yi] += x.data[xi] * w.data[wi]; });
   return y;
 }
 
@@ -116,7 +117,7 @@ RefTensor conv2dTranspose(const Node& n, const std::vector<RefTensor>& in) {
   int64_t outLen[2];
   for (size_t i = 0; i < 2; ++i) {
     int64_t span = d[i] * (w.shape[i] - 1) + 1;
-    outLen[i] = !given.empty() ? given[i]
+    outLen[i] = !given.empty()  ? given[i]
                 : pad == "same" ? x.shape[i + 1] * s[i]
                                 : x.shape[i + 1] * s[i] + std::max<int64_t>(span - s[i], 0);
   }

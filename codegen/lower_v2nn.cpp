@@ -1,5 +1,6 @@
 // \file Halide lowerings of the v2 nn ops: global average pooling, the depthwise convolution and
-// its two gradients (conv2d_transpose is conv2d's input gradient, lowered in lower_nn.cpp).
+// its two gradients (conv2d_transpose is conv2d's input gradient, lowered in lower_nn.cpp),
+// resize and pad and their gradients.
 //
 // A depthwise convolution does kh * kw multiply-adds per output element where a full one does
 // kh * kw * C: it is memory-bound. The CPU schedule keeps one vector of channels times a few
@@ -261,6 +262,180 @@ LoweredNode lowerGlobalAvgPool(LowerContext& c) {
   return out;
 }
 
+// ---- resize: TF2's tf.image.resize (half-pixel centres, edges clamped)
+
+struct ResizeAxis {
+  int in, out;
+};
+
+// nearest: the input pixel whose span holds output pixel o's centre, floor((o + 1/2) * in / out),
+// in exact integer arithmetic.
+Expr nearestSource(Expr o, const ResizeAxis& a) { return Halide::min(((2 * o + 1) * a.in) / (2 * a.out), a.in - 1); }
+
+// bilinear: output pixel o's centre in input coordinates, (o + 1/2) * in / out - 1/2, lies
+// between pixels lo and lo + 1 (clamped to the edges) at fraction frac past lo.
+struct BilinearTap {
+  Expr lo, hi, frac;
+};
+
+BilinearTap bilinearSource(Expr o, const ResizeAxis& a) {
+  Expr src = Halide::cast<float>((2 * o + 1) * a.in - a.out) / static_cast<float>(2 * a.out);
+  Expr base = Halide::cast<int>(Halide::floor(src));
+  return {Halide::clamp(base, 0, a.in - 1), Halide::clamp(base + 1, 0, a.in - 1), src - Halide::cast<float>(base)};
+}
+
+// Axis d of an NHWC resize from x's shape to y's.
+ResizeAxis resizeAxis(const Shape& x, const Shape& y, size_t d) {
+  return {static_cast<int>(x[d]), static_cast<int>(y[d])};
+}
+
+LoweredNode lowerResize(LowerContext& c) {
+  ResizeAxis ah = resizeAxis(c.inShape(0), c.outShape, 1), aw = resizeAxis(c.inShape(0), c.outShape, 2);
+  bool bilinear = c.node.attrs.getString("method") == "bilinear";
+  Func x = c.inputs[0];
+  LoweredNode out;
+  out.func = Func(c.name());
+  defineFunc(out.func, 4, [&](const std::vector<Var>& v) {
+    if (!bilinear) return at(x, {v[0], nearestSource(v[1], ah), nearestSource(v[2], aw), v[3]});
+    BilinearTap ty = bilinearSource(v[1], ah), tx = bilinearSource(v[2], aw);
+    auto row = [&](Expr yi) {
+      Expr left = at(x, {v[0], yi, tx.lo, v[3]}), right = at(x, {v[0], yi, tx.hi, v[3]});
+      return left + (right - left) * tx.frac;
+    };
+    Expr top = row(ty.lo), bottom = row(ty.hi);
+    return top + (bottom - top) * ty.frac;
+  });
+  return out;
+}
+
+// The adjoint of resize: every output gradient scattered onto the pixels it was read from, with
+// the same weights, images in parallel (each image's scatter runs in a fixed order).
+LoweredNode lowerResizeGrad(LowerContext& c) {
+  const Shape& dyShape = c.inShape(1);
+  ResizeAxis ah = resizeAxis(c.inShape(0), dyShape, 1), aw = resizeAxis(c.inShape(0), dyShape, 2);
+  bool bilinear = c.node.attrs.getString("method") == "bilinear";
+  Func dy = c.inputs[1];
+  Var ch("d3"), w("d2"), h("d1"), n("d0");
+  Func dx(c.name());
+  dx(ch, w, h, n) = 0.0f;
+  if (bilinear) {
+    RDom r({{0, static_cast<int>(dyShape[2])}, {0, static_cast<int>(dyShape[1])}, {0, 2}, {0, 2}}, c.name("r"));
+    BilinearTap ty = bilinearSource(r.y, ah), tx = bilinearSource(r.x, aw);
+    Expr xi = Halide::select(r.z == 0, tx.lo, tx.hi), wx = Halide::select(r.z == 0, 1.0f - tx.frac, tx.frac);
+    Expr yi = Halide::select(r.w == 0, ty.lo, ty.hi), wy = Halide::select(r.w == 0, 1.0f - ty.frac, ty.frac);
+    dx(ch, xi, yi, n) += dy(ch, r.x, r.y, n) * (wx * wy);
+  } else {
+    RDom r({{0, static_cast<int>(dyShape[2])}, {0, static_cast<int>(dyShape[1])}}, c.name("r"));
+    dx(ch, nearestSource(r.x, aw), nearestSource(r.y, ah), n) += dy(ch, r.x, r.y, n);
+  }
+  LoweredNode out;
+  out.func = dx;
+  out.hint = ScheduleHint::Custom;
+  out.customStages = {dx};
+  bool vector = dyShape[3] >= 8;
+  out.customSchedule = [dx, ch, n, vector]() mutable {
+    dx.compute_root().parallel(n);
+    dx.update().parallel(n);
+    if (vector) {
+      dx.vectorize(ch, 8, Halide::TailStrategy::GuardWithIf);
+      dx.update().vectorize(ch, 8, Halide::TailStrategy::GuardWithIf);
+    }
+  };
+  return out;
+}
+
+// ---- pad
+
+struct PadAxis {
+  int n, before, after;
+};
+
+std::vector<PadAxis> padAxes(const Node& node, const Shape& x) {
+  auto p = node.attrs.getInts("paddings");
+  std::vector<PadAxis> axes;
+  for (size_t d = 0; d < x.size(); ++d)
+    axes.push_back({static_cast<int>(x[d]), static_cast<int>(p[2 * d]), static_cast<int>(p[2 * d + 1])});
+  return axes;
+}
+
+// The input index that output index o of one axis reads (i = o - before, mirrored at the edges).
+// The clamp changes no index the type rule allows; it shows Halide's bounds inference (which
+// takes the union of a select's branches) that the reads stay inside the input.
+Expr padSource(Expr o, const PadAxis& a, const std::string& mode) {
+  Expr i = o - a.before;
+  if (mode == "reflect") i = Halide::select(i < 0, -i, i >= a.n, 2 * (a.n - 1) - i, i);
+  if (mode == "symmetric") i = Halide::select(i < 0, -i - 1, i >= a.n, 2 * a.n - 1 - i, i);
+  return Halide::clamp(i, 0, a.n - 1);
+}
+
+LoweredNode lowerPad(LowerContext& c) {
+  std::vector<PadAxis> axes = padAxes(c.node, c.inShape(0));
+  std::string mode = c.node.attrs.getString("mode");
+  float value = static_cast<float>(c.node.attrs.getFloat("value", 0));
+  LoweredNode out;
+  out.func = Func(c.name());
+  defineFunc(out.func, axes.size(), [&](const std::vector<Var>& v) {
+    std::vector<Expr> idx;
+    Expr inside = Halide::Internal::const_true();
+    for (size_t d = 0; d < axes.size(); ++d) {
+      idx.push_back(padSource(v[d], axes[d], mode));
+      Expr i = v[d] - axes[d].before;
+      inside = inside && i >= 0 && i < axes[d].n;
+    }
+    Expr read = at(c.inputs[0], idx);
+    return mode == "constant" ? Halide::select(inside, read, value) : read;
+  });
+  return out;
+}
+
+// dx[i] sums dy over the output positions that read i: along each axis the direct one
+// (o = i + before, when inside the output) and, mirrored, at most one on each side.
+LoweredNode lowerPadGrad(LowerContext& c) {
+  std::vector<PadAxis> axes = padAxes(c.node, c.inShape(0));
+  const Shape& dyShape = c.inShape(1);
+  std::string mode = c.node.attrs.getString("mode");
+  LoweredNode out;
+  out.func = Func(c.name());
+  defineFunc(out.func, axes.size(), [&](const std::vector<Var>& v) {
+    struct Candidate {
+      Expr index, valid;
+    };
+    std::vector<std::vector<Candidate>> perAxis;
+    for (size_t d = 0; d < axes.size(); ++d) {
+      const PadAxis& a = axes[d];
+      Expr i = v[d];
+      int outLen = static_cast<int>(dyShape[d]);
+      std::vector<Candidate> cands = {{i + a.before, i + a.before >= 0 && i + a.before < outLen}};
+      if (mode == "reflect") {
+        if (a.before > 0) cands.push_back({a.before - i, i >= 1 && i <= a.before});
+        if (a.after > 0) cands.push_back({a.before + 2 * (a.n - 1) - i, i >= a.n - 1 - a.after && i <= a.n - 2});
+      } else if (mode == "symmetric") {
+        if (a.before > 0) cands.push_back({a.before - 1 - i, i <= a.before - 1});
+        if (a.after > 0) cands.push_back({a.before + 2 * a.n - 1 - i, i >= a.n - a.after});
+      }
+      for (Candidate& k : cands) k.index = Halide::clamp(k.index, 0, outLen - 1);
+      perAxis.push_back(cands);
+    }
+    // Every combination of one candidate per axis.
+    Expr total = 0.0f;
+    std::vector<size_t> pick(axes.size(), 0);
+    while (true) {
+      std::vector<Expr> idx;
+      Expr valid = Halide::Internal::const_true();
+      for (size_t d = 0; d < axes.size(); ++d) {
+        idx.push_back(perAxis[d][pick[d]].index);
+        valid = valid && perAxis[d][pick[d]].valid;
+      }
+      total = total + Halide::select(valid, at(c.inputs[1], idx), 0.0f);
+      size_t d = 0;
+      while (d < axes.size() && ++pick[d] == perAxis[d].size()) pick[d++] = 0;
+      if (d == axes.size()) break;
+    }
+    return total;
+  });
+  return out;
+}
+
 }  // namespace
 
 void registerV2NNLowerings(std::vector<std::pair<Op, LowerFn>>& t) {
@@ -268,6 +443,10 @@ void registerV2NNLowerings(std::vector<std::pair<Op, LowerFn>>& t) {
   t.emplace_back(Op::DepthwiseConv2d, lowerDepthwiseConv);
   t.emplace_back(Op::DepthwiseConv2dBackpropInput, lowerDepthwiseConvBackpropInput);
   t.emplace_back(Op::DepthwiseConv2dBackpropFilter, lowerDepthwiseConvBackpropFilter);
+  t.emplace_back(Op::Resize, lowerResize);
+  t.emplace_back(Op::ResizeGrad, lowerResizeGrad);
+  t.emplace_back(Op::Pad, lowerPad);
+  t.emplace_back(Op::PadGrad, lowerPadGrad);
 }
 
 }  // namespace graphc

@@ -480,6 +480,10 @@ class TosaTranslator {
       case Op::DepthwiseConv2dBackpropInput:
       case Op::DepthwiseConv2dBackpropFilter:
       case Op::Conv2dTranspose:
+      case Op::Resize:
+      case Op::ResizeGrad:
+      case Op::Pad:
+      case Op::PadGrad:
       case Op::SgdUpdate:
         break;
     }

@@ -44,6 +44,26 @@ int requireNHWC(Lowerer& L, const CallArgs& args, const std::string& layer) {
   return x;
 }
 
+// Keras' ZeroPadding2D / Cropping2D amounts: n, [h, w] or [[top, bottom], [left, right]], as
+// {top, bottom, left, right}, none negative.
+std::vector<int64_t> spatialPadding(Lowerer& L, const Expr& e, const std::string& what) {
+  std::vector<int64_t> tblr;
+  if (e.kind != ExprKind::List) {
+    int64_t v = L.evalInt(e, what);
+    tblr = {v, v, v, v};
+  } else if (e.items.size() == 2 && e.items[0]->kind != ExprKind::List && e.items[1]->kind != ExprKind::List) {
+    int64_t h = L.evalInt(*e.items[0], what), w = L.evalInt(*e.items[1], what);
+    tblr = {h, h, w, w};
+  } else {
+    tblr = pairListArg(L, e, what);
+    if (tblr.size() != 4)
+      throw UserError(e.loc, "expected " + what + " as n, [h, w] or [[top, bottom], [left, right]]");
+  }
+  for (int64_t v : tblr)
+    if (v < 0) throw UserError(e.loc, what + " must not be negative, found " + std::to_string(v));
+  return tblr;
+}
+
 int64_t positiveInt(Lowerer& L, const CallArgs& args, const std::string& name) {
   int64_t v = L.evalInt(args.require(name), name);
   if (v <= 0) throw UserError(args.require(name).loc, name + " must be positive, found " + std::to_string(v));
@@ -186,6 +206,32 @@ int Lowerer::lowerLayer(const Expr& call) {
       y = addNode(Op::Add, {y, variable(scope + "/bias", {filters}, init("zeros"), loc)}, {}, loc);
     return activation(*this, args, y, loc);
   }
+  if (f == "UpSampling2D") {
+    CallArgs args(call, {"x", "size", "interpolation"}, 1);
+    int x = requireNHWC(*this, args, f);
+    std::vector<int64_t> size = args.get("size") ? evalPair(*args.get("size"), "size") : std::vector<int64_t>{2, 2};
+    std::string method = args.get("interpolation") ? evalWord(*args.get("interpolation")) : "nearest";
+    if (method != "nearest" && method != "bilinear")
+      throw UserError(args.get("interpolation")->loc,
+                      "UpSampling2D: interpolation must be nearest or bilinear, found '" + method + "'");
+    const Shape& xs = model_.graph.node(x).shape;
+    Attrs a;
+    a.set("size", std::vector<int64_t>{xs[1] * size[0], xs[2] * size[1]}).set("method", method);
+    return addNode(Op::Resize, {x}, a, loc);
+  }
+  if (f == "ZeroPadding2D" || f == "Cropping2D") {
+    bool crop = f == "Cropping2D";
+    const char* what = crop ? "cropping" : "padding";
+    CallArgs args(call, {"x", what}, crop ? 2 : 1);
+    int x = requireNHWC(*this, args, f);
+    std::vector<int64_t> tblr =
+        args.get(what) ? spatialPadding(*this, *args.get(what), what) : std::vector<int64_t>(4, 1);
+    for (int64_t& v : tblr) v = crop ? -v : v;
+    Attrs a;
+    a.set("paddings", std::vector<int64_t>{0, 0, tblr[0], tblr[1], tblr[2], tblr[3], 0, 0});
+    a.set("mode", std::string("constant")).set("value", 0.0);
+    return addNode(Op::Pad, {x}, a, loc);
+  }
   if (f == "MaxPool2D" || f == "AvgPool2D") {
     CallArgs args(call, {"x", "size", "strides", "padding"}, 1);
     int x = evalNode(args.require("x"));
@@ -220,7 +266,9 @@ int Lowerer::lowerLayer(const Expr& call) {
   throw UserError(loc,
                   "unknown layer '" + f +
                       "' (expected Conv2D, Dense, MaxPool2D, AvgPool2D, BatchNorm, Dropout, Flatten, DepthwiseConv2D, "
-                      "SeparableConv2D, Conv2DTranspose, GlobalAveragePooling2D or GlobalMaxPooling2D)");
+                      "SeparableConv2D, Conv2DTranspose, GlobalAveragePooling2D, GlobalMaxPooling2D, UpSampling2D, "
+                      "ZeroPadding2D or "
+                      "Cropping2D)");
 }
 
 }  // namespace graphc

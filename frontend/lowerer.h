@@ -85,5 +85,7 @@ int lowerPool(Lowerer& L, Op op, const CallArgs& args, int x, SourceLoc loc);
 // numbers among the inputs taking the dtype of the first graph value, attribute defaults written.
 int lowerBuiltin(Lowerer& L, const Expr& call, Op op);
 int lowerFlatten(Lowerer& L, int x, SourceLoc loc);  // [N, ...] -> [N, rest]
+// A list of [before, after] pairs of ints, flattened (pad's paddings, Cropping2D's [[t, b], [l, r]]).
+std::vector<int64_t> pairListArg(Lowerer& L, const Expr& e, const std::string& what);
 
 }  // namespace graphc

@@ -1,5 +1,7 @@
-// \file Type rules of the v2 nn ops: global_avg_pool, depthwise_conv2d, conv2d_transpose.
+// \file Type rules of the v2 nn ops: global_avg_pool, depthwise_conv2d, conv2d_transpose, resize, pad.
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <string>
 
 #include "ir/type_rules.h"
@@ -87,6 +89,60 @@ void inferConvTranspose(TypeContext& c) {
   c.node.attrs.set("pad_top", h.padBefore).set("pad_left", wd.padBefore);
   c.node.dtype = DType::F32;
   c.node.shape = {x[0], h.out, wd.out, w[2]};
+}
+
+}  // namespace typerules
+}  // namespace graphc
+
+namespace graphc {
+namespace typerules {
+
+void inferResize(TypeContext& c) {
+  requireRank(c, 0, 4, "an NHWC input");
+  requireFloat(c, 0);
+  auto size = c.node.attrs.getInts("size");
+  if (size.size() != 2 || size[0] <= 0 || size[1] <= 0 || size[0] > std::numeric_limits<int32_t>::max() ||
+      size[1] > std::numeric_limits<int32_t>::max())
+    c.fail("resize: size must be two positive ints [h, w]");
+  std::string method = c.node.attrs.getString("method", "nearest");
+  if (method != "nearest" && method != "bilinear")
+    c.fail("resize: method must be nearest or bilinear, found '" + method + "'");
+  const Shape& x = c.input(0).shape;
+  if (x[1] == kBatch || x[2] == kBatch)
+    c.fail("resize: the spatial size of " + describe(c.input(0)) + " must be known");
+  c.node.dtype = DType::F32;
+  c.node.shape = {x[0], size[0], size[1], x[3]};
+}
+
+// Mirrored padding reaches at most one reflection deep: reflect pads by at most n - 1 (the
+// edge is not repeated), symmetric by at most n, as TensorFlow requires. Constant padding may
+// be negative (a crop, as Cropping2D uses it), leaving at least one element.
+void inferPad(TypeContext& c) {
+  const Shape& x = c.input(0).shape;
+  auto p = c.node.attrs.getInts("paddings");
+  std::string mode = c.node.attrs.getString("mode", "constant");
+  if (mode != "constant" && mode != "reflect" && mode != "symmetric")
+    c.fail("pad: mode must be constant, reflect or symmetric, found '" + mode + "'");
+  if (p.size() != 2 * x.size())
+    c.fail("pad: paddings needs a [before, after] pair for each of the " + std::to_string(x.size()) + " axes of " +
+           describe(c.input(0)) + ", found " + std::to_string(p.size()) + " numbers");
+  Shape out = x;
+  for (size_t d = 0; d < x.size(); ++d) {
+    int64_t before = p[2 * d], after = p[2 * d + 1];
+    std::string axis = "pad: axis " + std::to_string(d) + " of " + describe(c.input(0));
+    if (x[d] == kBatch) {
+      if (before != 0 || after != 0) c.fail(axis + " is the batch: it cannot be padded");
+      continue;
+    }
+    int64_t limit = mode == "reflect" ? x[d] - 1 : mode == "symmetric" ? x[d] : std::numeric_limits<int32_t>::max();
+    if (mode != "constant" && (before < 0 || after < 0 || before > limit || after > limit))
+      c.fail(axis + ": " + mode + " padding must be between 0 and " + std::to_string(limit));
+    if (before > limit || after > limit || x[d] + before + after <= 0)
+      c.fail(axis + ": padding [" + std::to_string(before) + ", " + std::to_string(after) + "] leaves no elements");
+    out[d] = x[d] + before + after;
+  }
+  sameAsInput0(c);
+  c.node.shape = out;
 }
 
 }  // namespace typerules

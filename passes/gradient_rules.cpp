@@ -264,6 +264,8 @@ const std::vector<GradFn>& table() {
     m(Op::GlobalAvgPool) = globalAvgPoolRule;
     m(Op::DepthwiseConv2d) = depthwiseConvRule;
     m(Op::Conv2dTranspose) = convTransposeRule;
+    m(Op::Resize) = helperRule(Op::ResizeGrad, false);
+    m(Op::Pad) = helperRule(Op::PadGrad, false);
     // The mask does not depend on x: the gradient is dropout of the output gradient with the same
     // seed and scalars, hence the same mask. keep_prob gets none (the mask is a step function of it).
     m(Op::Dropout) = [](GradContext& c) {

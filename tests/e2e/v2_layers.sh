@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# End-to-end: models built from the v2 layers train on real MNIST. A MobileNet-like classifier
-# (DepthwiseConv2D, SeparableConv2D, GlobalAveragePooling2D / GlobalMaxPooling2D) and a
-# convolutional autoencoder (Conv2DTranspose) each end 200 steps with a test loss 15 % below the one
-# after 1 step, and `summary` prints their Keras parameter counts.
+# End-to-end: models built from the v2 layers train on real MNIST: a MobileNet-like classifier
+# (DepthwiseConv2D, SeparableConv2D, GlobalAveragePooling2D / GlobalMaxPooling2D), a convolutional
+# autoencoder (Conv2DTranspose) and one that upsamples (ZeroPadding2D, Cropping2D, bilinear
+# UpSampling2D) each end 200 steps with a test loss 15 % below the one after 1 step; `summary`
+# prints the classifier's Keras parameter count.
 set -euo pipefail
 graphc="$1"; work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -48,6 +49,25 @@ train {
 }
 MNN
 
+cat > "$work/upsampling.mnn" <<'MNN'
+model upsampling
+x = placeholder(f32, [?, 28, 28, 1])
+e = Conv2D(x, 8, kernel = 3, strides = 2, padding = same, activation = relu)
+z = ZeroPadding2D(e, [[1, 0], [0, 1]])
+c = Cropping2D(z, [[0, 1], [1, 0]])
+u = UpSampling2D(c, interpolation = bilinear)
+r = Conv2D(u, 1, kernel = 3, padding = same, activation = sigmoid)
+loss = mean_squared_error(r, x)
+train {
+  data = mnist(scale = 1/255)
+  feed = {x: image}
+  optimizer = adam(lr = 0.01)
+  minimize = loss
+  batch = 32
+  epochs = 1
+}
+MNN
+
 test_loss() { sed -n 's/.*"test_loss": \([0-9.e+-]*\).*/\1/p' "$1" | head -n 1; }
 
 # Keras: Conv2D 3*3*1*8 + 8 = 80; DepthwiseConv2D 3*3*8*2 + 16 = 160;
@@ -55,7 +75,7 @@ test_loss() { sed -n 's/.*"test_loss": \([0-9.e+-]*\).*/\1/p' "$1" | head -n 1; 
 "$graphc" summary "$work/mobile.mnn" | grep -q "Total params: 986" ||
   { echo "FAIL: mobile's parameter count"; "$graphc" summary "$work/mobile.mnn"; exit 1; }
 
-for model in mobile autoencoder; do
+for model in mobile autoencoder upsampling; do
   "$graphc" run "$work/$model.mnn" --steps 1 --quiet --metrics-json "$work/$model.1.json"
   "$graphc" run "$work/$model.mnn" --steps 200 --quiet --metrics-json "$work/$model.200.json"
   first=$(test_loss "$work/$model.1.json"); last=$(test_loss "$work/$model.200.json")

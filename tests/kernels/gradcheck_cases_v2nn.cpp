@@ -1,5 +1,6 @@
 // \file Gradient-check cases of the v2 nn ops: global average pooling, the depthwise
-// convolution (multipliers, strides, dilation, both paddings) and the transposed convolution.
+// convolution (multipliers, strides, dilation, both paddings), the transposed convolution,
+// resize (nearest, bilinear; up and down) and pad (constant, crop, reflect, symmetric).
 #include "kernels/gradcheck.h"
 
 namespace graphc {
@@ -52,6 +53,39 @@ void addV2NNCases(std::vector<GradCase>& cases) {
                        int x = gg.variable("x", randomTensor(c.x, gg.rng));
                        int w = gg.variable("w", randomTensor(c.w, gg.rng));
                        return gg.op(Op::Conv2dTranspose, {x, w}, windowAttrs(c));
+                     }});
+  struct Resize {
+    const char* name;
+    Shape x;
+    int64_t h, w;
+    const char* method;
+  };
+  // Up (2x, as UpSampling2D), down, and by a scale that is not an integer either way.
+  const Resize resizes[] = {{"NearestUp2", {1, 3, 4, 2}, 6, 8, "nearest"},
+                            {"NearestDown", {1, 7, 5, 1}, 3, 2, "nearest"},
+                            {"BilinearUp2", {2, 3, 3, 2}, 6, 6, "bilinear"},
+                            {"BilinearOddScales", {1, 5, 4, 1}, 3, 7, "bilinear"}};
+  for (const Resize& r : resizes)
+    cases.push_back({std::string("resize_") + r.name, [r](GradGraph& gg) {
+                       return gg.op(
+                           Op::Resize, {gg.variable("x", randomTensor(r.x, gg.rng))},
+                           Attrs().set("size", std::vector<int64_t>{r.h, r.w}).set("method", std::string(r.method)));
+                     }});
+  struct Pad {
+    const char* name;
+    Shape x;
+    std::vector<int64_t> paddings;
+    const char* mode;
+  };
+  const Pad pads[] = {{"ConstantValue", {2, 3, 4}, {0, 0, 1, 2, 2, 0}, "constant"},
+                      {"Crop", {1, 5, 6, 2}, {0, 0, -1, -2, 0, -3, 0, 0}, "constant"},
+                      {"Reflect", {1, 4, 5, 2}, {0, 0, 3, 1, 2, 4, 0, 0}, "reflect"},
+                      {"Symmetric", {1, 4, 3, 2}, {0, 0, 4, 2, 1, 3, 0, 0}, "symmetric"}};
+  for (const Pad& p : pads)
+    cases.push_back({std::string("pad_") + p.name, [p](GradGraph& gg) {
+                       return gg.op(
+                           Op::Pad, {gg.variable("x", randomTensor(p.x, gg.rng))},
+                           Attrs().set("paddings", p.paddings).set("mode", std::string(p.mode)).set("value", 0.5));
                      }});
   // A given output length that "same" with stride 2 also gives back from 3: 5 instead of 6.
   cases.push_back(

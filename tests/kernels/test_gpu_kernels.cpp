@@ -99,7 +99,8 @@ TEST(GpuKernels, ChunkedReductionsMatchTheReference) {
 }
 
 // The v2 nn ops with their GPU schedules: global average pooling (chunked), the depthwise
-// convolution with a multiplier and strides and its two gradients, conv2d_transpose.
+// convolution with a multiplier and strides and its two gradients, conv2d_transpose, bilinear
+// resize (its gradient a scatter), reflect padding and their gradients.
 TEST(GpuKernels, V2NNOpsMatchTheReference) {
   if (!openclAvailable()) GTEST_SKIP() << "no OpenCL device (scripts/setup.sh installs pocl-opencl-icd)";
   std::mt19937 rng(13);
@@ -123,6 +124,18 @@ TEST(GpuKernels, V2NNOpsMatchTheReference) {
   outputs.push_back(g.add(Op::DepthwiseConv2dBackpropInput, {dy, w, x}, g.node(y).attrs));
   outputs.push_back(g.add(Op::DepthwiseConv2dBackpropFilter, {x, dy, w}, g.node(y).attrs));
   outputs.push_back(g.add(Op::Conv2dTranspose, {x, input("wt", randomTensor({3, 3, 4, 6}, rng))}, window));
+  int up =
+      g.add(Op::Resize, {x}, Attrs().set("size", std::vector<int64_t>{30, 20}).set("method", std::string("bilinear")));
+  outputs.push_back(up);
+  outputs.push_back(g.add(Op::ResizeGrad, {x, input("dup", randomTensor(g.node(up).shape, rng))}, g.node(up).attrs));
+  int padded = g.add(Op::Pad, {x},
+                     Attrs()
+                         .set("paddings", std::vector<int64_t>{0, 0, 2, 3, 4, 1, 0, 0})
+                         .set("mode", std::string("reflect"))
+                         .set("value", 0.0));
+  outputs.push_back(padded);
+  outputs.push_back(
+      g.add(Op::PadGrad, {x, input("dpad", randomTensor(g.node(padded).shape, rng))}, g.node(padded).attrs));
   std::vector<RefTensor> got = runHalide(g, outputs, feeds, openclTarget());
   std::map<int, RefTensor> want = evaluateReference(g, outputs, feeds);
   for (size_t i = 0; i < outputs.size(); ++i)

@@ -1,7 +1,7 @@
 // \file Kernel correctness of the v2 nn ops against the naive references: global average
 // pooling (over more than one chunk of terms), the depthwise convolution and its gradients on
 // each branch of its CPU schedule (channel vectors, width vectors, scalar), the transposed
-// convolution.
+// convolution, resize and pad and their gradients.
 #include <gtest/gtest.h>
 
 #include "kernels/kernel_fixture.h"
@@ -70,6 +70,35 @@ TEST_F(KernelTest, Conv2dTranspose) {
          op(Op::Conv2dTranspose, {x, narrow}, attrs(2, "valid")),
          op(Op::Conv2dTranspose, {x, narrow}, attrs(3, "same")),
          op(Op::Conv2dTranspose, {x, w}, attrs(2, "same").set("output_shape", std::vector<int64_t>{9, 11}))});
+}
+
+TEST_F(KernelTest, ResizeAndItsGradient) {
+  int x = input("x", randomTensor({2, 5, 7, 9}, rng));
+  std::vector<int> outputs;
+  for (const char* method : {"nearest", "bilinear"})
+    for (std::vector<int64_t> size : {std::vector<int64_t>{10, 14}, {3, 4}, {8, 5}}) {
+      int y = op(Op::Resize, {x}, Attrs().set("size", size).set("method", std::string(method)));
+      int dy = input(std::string("dy") + method + std::to_string(size[0]), randomTensor(g.node(y).shape, rng));
+      outputs.push_back(y);
+      outputs.push_back(op(Op::ResizeGrad, {x, dy}, g.node(y).attrs));
+    }
+  check(outputs);
+}
+
+TEST_F(KernelTest, PadAndItsGradient) {
+  int x = input("x", randomTensor({2, 5, 6, 3}, rng));
+  std::vector<int> outputs;
+  auto pad = [&](std::vector<int64_t> paddings, const char* mode) {
+    int y = op(Op::Pad, {x}, Attrs().set("paddings", paddings).set("mode", std::string(mode)).set("value", -1.5));
+    int dy = input("dy" + std::to_string(outputs.size()), randomTensor(g.node(y).shape, rng));
+    outputs.push_back(y);
+    outputs.push_back(op(Op::PadGrad, {x, dy}, g.node(y).attrs));
+  };
+  pad({0, 0, 1, 2, 3, 0, 0, 1}, "constant");
+  pad({0, 0, -2, -1, -1, -3, 0, 0}, "constant");
+  pad({0, 0, 4, 2, 5, 1, 0, 0}, "reflect");
+  pad({1, 0, 5, 3, 2, 6, 2, 1}, "symmetric");
+  check(outputs);
 }
 
 }  // namespace

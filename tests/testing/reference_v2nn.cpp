@@ -1,7 +1,9 @@
 // \file Reference implementations of the v2 nn ops, written from their definitions with plain
 // loops in double precision: global average pooling, the depthwise convolution (and its two
-// gradients as explicit adjoint scatters) and the transposed convolution (conv2d's adjoint).
+// gradients as explicit adjoint scatters), the transposed convolution (conv2d's adjoint), resize
+// and pad (their gradients as scatters too).
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "testing/reference_ops.h"
@@ -139,6 +141,104 @@ RefTensor conv2dTranspose(const Node& n, const std::vector<RefTensor>& in) {
   return y;
 }
 
+// TF2's tf.image.resize along one axis: output pixel o's centre (o + 1/2) * in / out in input
+// coordinates. Nearest takes the pixel holding it; bilinear weighs the pixels at floor(c - 1/2)
+// and the one after it, clamped to the edges. visit(input index, weight) for each tap.
+template <typename Visit>
+void resizeTaps(int64_t o, int64_t in, int64_t out, bool bilinear, Visit visit) {
+  double centre = (static_cast<double>(o) + 0.5) * static_cast<double>(in) / static_cast<double>(out);
+  if (!bilinear) {
+    visit(std::min(static_cast<int64_t>(std::floor(centre)), in - 1), 1.0);
+    return;
+  }
+  double src = centre - 0.5, base = std::floor(src), frac = src - base;
+  auto clampIndex = [in](double i) { return std::clamp(static_cast<int64_t>(i), int64_t{0}, in - 1); };
+  visit(clampIndex(base), 1 - frac);
+  visit(clampIndex(base + 1), frac);
+}
+
+// visit(x index, y index, weight) for every tap of the resize from x [N, H, W, C] to y.
+template <typename Visit>
+void forEachResizeTap(const Node& n, const Shape& x, const Shape& y, Visit visit) {
+  bool bilinear = n.attrs.getString("method") == "bilinear";
+  for (int64_t b = 0; b < y[0]; ++b)
+    for (int64_t oh = 0; oh < y[1]; ++oh)
+      for (int64_t ow = 0; ow < y[2]; ++ow)
+        resizeTaps(oh, x[1], y[1], bilinear, [&](int64_t ih, double wh) {
+          resizeTaps(ow, x[2], y[2], bilinear, [&](int64_t iw, double ww) {
+            for (int64_t c = 0; c < y[3]; ++c) visit(at4(x, b, ih, iw, c), at4(y, b, oh, ow, c), wh * ww);
+          });
+        });
+}
+
+RefTensor resize(const Node& n, const std::vector<RefTensor>& in) {
+  const RefTensor& x = in[0];
+  auto size = n.attrs.getInts("size");
+  RefTensor y = zeros({x.shape[0], size[0], size[1], x.shape[3]});
+  forEachResizeTap(n, x.shape, y.shape, [&](size_t xi, size_t yi, double w) { y.data[yi] += w * x.data[xi]; });
+  return y;
+}
+
+// Inputs x (for its shape), dy.
+RefTensor resizeGrad(const Node& n, const std::vector<RefTensor>& in) {
+  const RefTensor& dy = in[1];
+  RefTensor dx = zeros(in[0].shape);
+  forEachResizeTap(n, in[0].shape, dy.shape, [&](size_t xi, size_t yi, double w) { dx.data[xi] += w * dy.data[yi]; });
+  return dx;
+}
+
+// The input index that output index o of one axis reads, or -1 for the constant padding:
+// i = o - before, mirrored at the edges by reflect (edge not repeated) or symmetric (repeated).
+int64_t padSourceIndex(int64_t o, int64_t n, int64_t before, const std::string& mode) {
+  int64_t i = o - before;
+  if (i >= 0 && i < n) return i;
+  if (mode == "reflect") return i < 0 ? -i : 2 * (n - 1) - i;
+  if (mode == "symmetric") return i < 0 ? -i - 1 : 2 * n - 1 - i;
+  return -1;
+}
+
+Shape paddedShape(const Node& n, const Shape& x) {
+  auto p = n.attrs.getInts("paddings");
+  Shape y = x;
+  for (size_t d = 0; d < x.size(); ++d) y[d] = x[d] + p[2 * d] + p[2 * d + 1];
+  return y;
+}
+
+// visit(y flat index, x flat index or -1) for every output element of pad.
+template <typename Visit>
+void forEachPadded(const Node& n, const Shape& x, Visit visit) {
+  auto p = n.attrs.getInts("paddings");
+  std::string mode = n.attrs.getString("mode");
+  Shape y = paddedShape(n, x);
+  for (size_t flat = 0; flat < elementCount(y); ++flat) {
+    std::vector<int64_t> o = unravelIndex(flat, y), i(o.size());
+    bool inside = true;
+    for (size_t d = 0; d < o.size(); ++d) {
+      i[d] = padSourceIndex(o[d], x[d], p[2 * d], mode);
+      inside = inside && i[d] >= 0;
+    }
+    visit(flat, inside ? static_cast<int64_t>(ravelIndex(i, x)) : -1);
+  }
+}
+
+RefTensor pad(const Node& n, const std::vector<RefTensor>& in) {
+  const RefTensor& x = in[0];
+  RefTensor y = zeros(paddedShape(n, x.shape));
+  double value = n.attrs.getFloat("value", 0);
+  forEachPadded(n, x.shape,
+                [&](size_t yi, int64_t xi) { y.data[yi] = xi < 0 ? value : x.data[static_cast<size_t>(xi)]; });
+  return y;
+}
+
+// Inputs x (for its shape), dy.
+RefTensor padGrad(const Node& n, const std::vector<RefTensor>& in) {
+  RefTensor dx = zeros(in[0].shape);
+  forEachPadded(n, in[0].shape, [&](size_t yi, int64_t xi) {
+    if (xi >= 0) dx.data[static_cast<size_t>(xi)] += in[1].data[yi];
+  });
+  return dx;
+}
+
 }  // namespace
 
 void registerV2NNReferences(ReferenceTable& t) {
@@ -147,6 +247,10 @@ void registerV2NNReferences(ReferenceTable& t) {
   t.emplace_back(Op::DepthwiseConv2dBackpropInput, depthwiseConv2dBackpropInput);
   t.emplace_back(Op::DepthwiseConv2dBackpropFilter, depthwiseConv2dBackpropFilter);
   t.emplace_back(Op::Conv2dTranspose, conv2dTranspose);
+  t.emplace_back(Op::Resize, resize);
+  t.emplace_back(Op::ResizeGrad, resizeGrad);
+  t.emplace_back(Op::Pad, pad);
+  t.emplace_back(Op::PadGrad, padGrad);
 }
 
 }  // namespace graphc

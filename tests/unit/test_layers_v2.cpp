@@ -48,6 +48,12 @@ const LayerCase kCases[] = {
      "(None, 26, 21, 2)"},
     {"Conv2DTransposeKernelBelowStride", "Conv2DTranspose(x, 1, 2, strides = 3)", 2 * 2 * 1 * 6 + 1,
      "(None, 36, 30, 1)"},
+    {"UpSampling2D", "UpSampling2D(x)", 0, "(None, 24, 20, 6)"},
+    {"UpSampling2DBilinear", "UpSampling2D(x, [3, 2], interpolation = bilinear)", 0, "(None, 36, 20, 6)"},
+    {"ZeroPadding2D", "ZeroPadding2D(x)", 0, "(None, 14, 12, 6)"},
+    {"ZeroPadding2DPairs", "ZeroPadding2D(x, [[1, 2], [0, 3]])", 0, "(None, 15, 13, 6)"},
+    {"Cropping2D", "Cropping2D(x, [2, 1])", 0, "(None, 8, 8, 6)"},
+    {"Cropping2DPairs", "Cropping2D(x, [[0, 3], [4, 1]])", 0, "(None, 9, 5, 6)"},
 };
 
 class V2LayerTest : public ::testing::TestWithParam<LayerCase> {};
@@ -91,6 +97,13 @@ TEST(V2Layers, UserErrors) {
        "does not give back"},
       {"x = placeholder(f32, [?, 3, 3, 2])\nw = placeholder(f32, [3, 3, 2, 4])\nt = conv2d_transpose(x, w)\n",
        "channels"},
+      {"x = placeholder(f32, [?, 4, 4, 2])\nc = Cropping2D(x, 2)\n", "leaves no elements"},
+      {"x = placeholder(f32, [?, 4, 4, 2])\nc = ZeroPadding2D(x, [[1, 2], [3]])\n", "[before, after] pairs"},
+      {"x = placeholder(f32, [?, 4, 4, 2])\nu = UpSampling2D(x, interpolation = bicubic)\n", "nearest or bilinear"},
+      {"x = placeholder(f32, [?, 4, 4, 2])\np = pad(x, [[0, 0], [4, 0], [0, 0], [0, 0]], mode = reflect)\n",
+       "between 0 and 3"},
+      {"x = placeholder(f32, [?, 4, 4, 2])\np = pad(x, [[0, 0], [1, 1]])\n", "pair for each of the 4 axes"},
+      {"x = placeholder(f32, [?, 4, 4, 2])\nr = resize(x, [8, 8], method = area)\n", "nearest or bilinear"},
   };
   for (const auto& [source, words] : cases) {
     try {

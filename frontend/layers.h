@@ -23,4 +23,9 @@ struct BatchNormVariables {
 int buildBatchNorm(Graph& graph, int x, const BatchNormVariables& vars, int training, double momentum, double epsilon,
                    SourceLoc loc, std::vector<VariableUpdate>* updates);
 
+// Keras' LayerNormalization over axis `axis` (normalized) of x: (x - mean) / sqrt(var + epsilon)
+// * gamma + beta, with the mean and the biased variance over that axis of each example; gamma
+// and beta are [x.shape[axis]], broadcast along the axes after it.
+int buildLayerNorm(Graph& graph, int x, int gamma, int beta, int64_t axis, double epsilon, SourceLoc loc);
+
 }  // namespace graphc

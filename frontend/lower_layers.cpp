@@ -44,6 +44,27 @@ int requireNHWC(Lowerer& L, const CallArgs& args, const std::string& layer) {
   return x;
 }
 
+// Argument x of a layer that takes sequences [N, W, C].
+int requireNWC(Lowerer& L, const CallArgs& args, const std::string& layer) {
+  int x = L.evalNode(args.require("x"));
+  const Node& n = L.model().graph.node(x);
+  if (n.shape.size() != 3 || n.dtype != DType::F32)
+    throw UserError(args.require("x").loc, layer + " expects an f32 input [batch, steps, channels] of rank 3, found " +
+                                               typeToString(n.dtype, n.shape));
+  return x;
+}
+
+// The 1-D layers run the 2-D ops on [N, 1, W, C] and view the result as [N, W', C'] again.
+int asImages(Lowerer& L, int x, SourceLoc loc) {
+  const Shape& s = L.model().graph.node(x).shape;
+  return L.addNode(Op::Reshape, {x}, Attrs().set("target", std::vector<int64_t>{-2, 1, s[1], s[2]}), loc);
+}
+
+int asSequences(Lowerer& L, int x, SourceLoc loc) {
+  const Shape& s = L.model().graph.node(x).shape;
+  return L.addNode(Op::Reshape, {x}, Attrs().set("target", std::vector<int64_t>{-2, s[2], s[3]}), loc);
+}
+
 // Keras' ZeroPadding2D / Cropping2D amounts: n, [h, w] or [[top, bottom], [left, right]], as
 // {top, bottom, left, right}, none negative.
 std::vector<int64_t> spatialPadding(Lowerer& L, const Expr& e, const std::string& what) {
@@ -101,6 +122,26 @@ int buildBatchNorm(Graph& g, int x, const BatchNormVariables& v, int training, d
   int correction = g.add(Op::Div, {n, g.add(Op::Sub, {n, constant(1 + epsilon)}, {}, loc)}, {}, loc);
   average(v.movingVariance, g.add(Op::Mul, {variance, correction}, {}, loc));
   return y;
+}
+
+int buildLayerNorm(Graph& g, int x, int gamma, int beta, int64_t axis, double epsilon, SourceLoc loc) {
+  const Shape xs = g.node(x).shape;  // a copy: adding nodes may move the graph's storage
+  Attrs over;
+  over.set("axes", std::vector<int64_t>{axis}).set("keepdims", int64_t(1));
+  int mean = g.add(Op::ReduceMean, {x}, over, loc);
+  int centered = g.add(Op::Sub, {x, mean}, {}, loc);
+  int variance = g.add(Op::ReduceMean, {g.add(Op::Square, {centered}, {}, loc)}, over, loc);
+  int eps = g.add(Op::Constant, {}, Attrs().set("value", epsilon).set("dtype", std::string("f32")), loc);
+  int scale = g.add(Op::Rsqrt, {g.add(Op::Add, {variance, eps}, {}, loc)}, {}, loc);
+  // gamma and beta as [n, 1, ..., 1]: one 1 for each axis after the normalized one.
+  if (axis + 1 < static_cast<int64_t>(xs.size())) {
+    std::vector<int64_t> target(xs.size() - static_cast<size_t>(axis), 1);
+    target[0] = xs[static_cast<size_t>(axis)];
+    gamma = g.add(Op::Reshape, {gamma}, Attrs().set("target", target), loc);
+    beta = g.add(Op::Reshape, {beta}, Attrs().set("target", target), loc);
+  }
+  int normalized = g.add(Op::Mul, {centered, scale}, {}, loc);
+  return g.add(Op::Add, {g.add(Op::Mul, {normalized, gamma}, {}, loc), beta}, {}, loc);
 }
 
 int Lowerer::lowerLayer(const Expr& call) {
@@ -206,6 +247,55 @@ int Lowerer::lowerLayer(const Expr& call) {
       y = addNode(Op::Add, {y, variable(scope + "/bias", {filters}, init("zeros"), loc)}, {}, loc);
     return activation(*this, args, y, loc);
   }
+  if (f == "LayerNormalization") {
+    CallArgs args(call, {"x", "axis", "epsilon"}, 1);
+    int x = evalNode(args.require("x"));
+    const Node& xn = model_.graph.node(x);
+    int64_t rank = static_cast<int64_t>(xn.shape.size());
+    int64_t axis = args.get("axis") ? evalInt(*args.get("axis"), "axis") : -1;
+    if (axis < 0) axis += rank;
+    if (xn.dtype != DType::F32 || axis <= 0 || axis >= rank)
+      throw UserError(args.get("axis") ? args.get("axis")->loc : args.require("x").loc,
+                      "LayerNormalization normalizes one axis of an f32 input other than the batch, found axis " +
+                          std::to_string(axis) + " of " + typeToString(xn.dtype, xn.shape));
+    double epsilon = args.get("epsilon") ? evalNumber(*args.get("epsilon")) : 1e-3;
+    Shape n = {xn.shape[static_cast<size_t>(axis)]};
+    int gamma = variable(scope + "/gamma", n, init("ones"), loc);
+    int beta = variable(scope + "/beta", n, init("zeros"), loc);
+    return buildLayerNorm(model_.graph, x, gamma, beta, axis, epsilon, loc);
+  }
+  if (f == "Conv1D") {
+    CallArgs args(call, {"x", "filters", "kernel", "strides", "padding", "dilation", "activation", "use_bias"}, 3);
+    int x = requireNWC(*this, args, f);
+    int64_t filters = positiveInt(*this, args, "filters");
+    int64_t k = positiveInt(*this, args, "kernel");
+    const Shape xs = model_.graph.node(x).shape;
+    int w = variable(scope + "/kernel", {k, xs[2], filters}, init("glorot_uniform"), loc);
+    auto one = [&](const char* name) {
+      return std::vector<int64_t>{1, args.get(name) ? positiveInt(*this, args, name) : 1};
+    };
+    Attrs a;
+    a.set("strides", one("strides")).set("dilation", one("dilation")).set("padding", paddingArg(*this, args));
+    int y = addNode(Op::Conv2d,
+                    {asImages(*this, x, loc),
+                     addNode(Op::Reshape, {w}, Attrs().set("target", std::vector<int64_t>{1, k, xs[2], filters}), loc)},
+                    a, loc);
+    y = asSequences(*this, y, loc);
+    if (useBias(*this, args))
+      y = addNode(Op::Add, {y, variable(scope + "/bias", {filters}, init("zeros"), loc)}, {}, loc);
+    return activation(*this, args, y, loc);
+  }
+  if (f == "MaxPool1D" || f == "AvgPool1D") {
+    CallArgs args(call, {"x", "size", "strides", "padding"}, 1);
+    int x = requireNWC(*this, args, f);
+    int64_t size = args.get("size") ? positiveInt(*this, args, "size") : 2;
+    int64_t stride = args.get("strides") ? positiveInt(*this, args, "strides") : size;
+    Attrs a;
+    a.set("size", std::vector<int64_t>{1, size}).set("strides", std::vector<int64_t>{1, stride});
+    a.set("padding", paddingArg(*this, args));
+    int y = addNode(f == "MaxPool1D" ? Op::MaxPool : Op::AvgPool, {asImages(*this, x, loc)}, a, loc);
+    return asSequences(*this, y, loc);
+  }
   if (f == "UpSampling2D") {
     CallArgs args(call, {"x", "size", "interpolation"}, 1);
     int x = requireNHWC(*this, args, f);
@@ -267,8 +357,7 @@ int Lowerer::lowerLayer(const Expr& call) {
                   "unknown layer '" + f +
                       "' (expected Conv2D, Dense, MaxPool2D, AvgPool2D, BatchNorm, Dropout, Flatten, DepthwiseConv2D, "
                       "SeparableConv2D, Conv2DTranspose, GlobalAveragePooling2D, GlobalMaxPooling2D, UpSampling2D, "
-                      "ZeroPadding2D or "
-                      "Cropping2D)");
+                      "ZeroPadding2D, Cropping2D, LayerNormalization, Conv1D, MaxPool1D or AvgPool1D)");
 }
 
 }  // namespace graphc

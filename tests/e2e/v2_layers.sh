@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end: models built from the v2 layers train on real MNIST: a MobileNet-like classifier
 # (DepthwiseConv2D, SeparableConv2D, GlobalAveragePooling2D / GlobalMaxPooling2D), a convolutional
-# autoencoder (Conv2DTranspose) and one that upsamples (ZeroPadding2D, Cropping2D, bilinear
-# UpSampling2D) each end 200 steps with a test loss 15 % below the one after 1 step; `summary`
-# prints the classifier's Keras parameter count.
+# autoencoder (Conv2DTranspose), one that upsamples (ZeroPadding2D, Cropping2D, bilinear
+# UpSampling2D) and a classifier of image rows (Conv1D, MaxPool1D, LayerNormalization, AvgPool1D)
+# each end 200 steps with a test loss 15 % below the one after 1 step; `summary` prints the first
+# classifier's Keras parameter count.
 set -euo pipefail
 graphc="$1"; work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -68,6 +69,27 @@ train {
 }
 MNN
 
+cat > "$work/sequence.mnn" <<'MNN'
+model sequence
+x = placeholder(f32, [?, 28, 28, 1])
+y = placeholder(i32, [?])
+rows = reshape(x, [-1, 28, 28])
+c = Conv1D(rows, 16, kernel_size = 3, activation = relu)
+p = MaxPool1D(c, pool_size = 2)
+n = LayerNormalization(p)
+a = AvgPool1D(n, 2, padding = same)
+probs = Dense(Flatten(a), 10, activation = softmax)
+loss = sparse_categorical_crossentropy(probs, y)
+train {
+  data = mnist(scale = 1/255)
+  feed = {x: image, y: label}
+  optimizer = adam(lr = 0.01)
+  minimize = loss
+  batch = 32
+  epochs = 1
+}
+MNN
+
 test_loss() { sed -n 's/.*"test_loss": \([0-9.e+-]*\).*/\1/p' "$1" | head -n 1; }
 
 # Keras: Conv2D 3*3*1*8 + 8 = 80; DepthwiseConv2D 3*3*8*2 + 16 = 160;
@@ -75,7 +97,7 @@ test_loss() { sed -n 's/.*"test_loss": \([0-9.e+-]*\).*/\1/p' "$1" | head -n 1; 
 "$graphc" summary "$work/mobile.mnn" | grep -q "Total params: 986" ||
   { echo "FAIL: mobile's parameter count"; "$graphc" summary "$work/mobile.mnn"; exit 1; }
 
-for model in mobile autoencoder upsampling; do
+for model in mobile autoencoder upsampling sequence; do
   "$graphc" run "$work/$model.mnn" --steps 1 --quiet --metrics-json "$work/$model.1.json"
   "$graphc" run "$work/$model.mnn" --steps 200 --quiet --metrics-json "$work/$model.200.json"
   first=$(test_loss "$work/$model.1.json"); last=$(test_loss "$work/$model.200.json")

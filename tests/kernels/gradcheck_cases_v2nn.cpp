@@ -1,6 +1,7 @@
 // \file Gradient-check cases of the v2 nn ops: global average pooling, the depthwise
 // convolution (multipliers, strides, dilation, both paddings), the transposed convolution,
 // resize (nearest, bilinear; up and down) and pad (constant, crop, reflect, symmetric).
+#include "frontend/layers.h"
 #include "kernels/gradcheck.h"
 
 namespace graphc {
@@ -86,6 +87,16 @@ void addV2NNCases(std::vector<GradCase>& cases) {
                        return gg.op(
                            Op::Pad, {gg.variable("x", randomTensor(p.x, gg.rng))},
                            Attrs().set("paddings", p.paddings).set("mode", std::string(p.mode)).set("value", 0.5));
+                     }});
+  // The LayerNormalization layer's graph: over the last axis, and over a middle one (gamma and
+  // beta reshaped to broadcast along the axes after it).
+  for (int64_t axis : {2, 1})
+    cases.push_back({"composite_layer_norm_axis" + std::to_string(axis), [axis](GradGraph& gg) {
+                       int x = gg.variable("x", randomTensor({2, 3, 4}, gg.rng, -2, 2));
+                       int64_t n = axis == 2 ? 4 : 3;
+                       int gamma = gg.variable("gamma", randomTensor({n}, gg.rng, 0.5, 1.5));
+                       int beta = gg.variable("beta", randomTensor({n}, gg.rng));
+                       return buildLayerNorm(gg.g, x, gamma, beta, axis, 1e-3, {});
                      }});
   // A given output length that "same" with stride 2 also gives back from 3: 5 instead of 6.
   cases.push_back(

@@ -4,6 +4,9 @@
 // convolution, resize and pad and their gradients.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
+#include "frontend/layers.h"
 #include "kernels/kernel_fixture.h"
 
 namespace graphc {
@@ -99,6 +102,25 @@ TEST_F(KernelTest, PadAndItsGradient) {
   pad({0, 0, 4, 2, 5, 1, 0, 0}, "reflect");
   pad({1, 0, 5, 3, 2, 6, 2, 1}, "symmetric");
   check(outputs);
+}
+
+// Keras' LayerNormalization written out here: the biased variance of each row, epsilon inside
+// the square root, then gamma and beta.
+TEST_F(KernelTest, LayerNormalizationFollowsKeras) {
+  RefTensor xv = randomTensor({3, 5, 7}, rng, -2, 3), gv = randomTensor({7}, rng, 0.5, 1.5),
+            bv = randomTensor({7}, rng);
+  int x = input("x", xv), gamma = input("gamma", gv), beta = input("beta", bv);
+  const double epsilon = 0.1;  // large enough that its place (inside the square root) shows
+  int y = buildLayerNorm(g, x, gamma, beta, 2, epsilon, {});
+  RefTensor want = zeros({3, 5, 7});
+  for (size_t row = 0; row < 15; ++row) {
+    double mean = 0, var = 0;
+    for (size_t i = 0; i < 7; ++i) mean += xv.data[row * 7 + i] / 7;
+    for (size_t i = 0; i < 7; ++i) var += (xv.data[row * 7 + i] - mean) * (xv.data[row * 7 + i] - mean) / 7;
+    for (size_t i = 0; i < 7; ++i)
+      want.data[row * 7 + i] = (xv.data[row * 7 + i] - mean) / std::sqrt(var + epsilon) * gv.data[i] + bv.data[i];
+  }
+  EXPECT_TRUE(allClose(runHalide(g, {y}, feeds)[0], want, 1e-5, 1e-5));
 }
 
 }  // namespace

@@ -68,6 +68,48 @@ TEST_P(V2LayerTest, KerasParameterCountAndOutputShape) {
 INSTANTIATE_TEST_SUITE_P(Keras, V2LayerTest, ::testing::ValuesIn(kCases),
                          [](const auto& info) { return std::string(info.param.name); });
 
+struct SequenceCase {
+  const char* name;
+  const char* layer;  // applied to x = placeholder(f32, [?, 20, 6])
+  int64_t params;     // from Keras' formula
+  const char* shape;  // Keras' output shape
+};
+
+// Input: W = 20, C = 6.
+const SequenceCase kSequenceCases[] = {
+    // Conv1D: k * C * filters + filters; valid: floor((W - span) / s) + 1, same: ceil(W / s).
+    {"Conv1D", "Conv1D(x, 8, 3)", 3 * 6 * 8 + 8, "(None, 18, 8)"},
+    {"Conv1DKerasSpelling", "Conv1D(x, 4, kernel_size = 5, strides = 2, padding = same, use_bias = false)", 5 * 6 * 4,
+     "(None, 10, 4)"},
+    {"Conv1DDilation", "Conv1D(x, 2, 3, dilation = 4)", 3 * 6 * 2 + 2, "(None, 12, 2)"},
+    {"MaxPool1D", "MaxPool1D(x)", 0, "(None, 10, 6)"},
+    {"AvgPool1D", "AvgPool1D(x, pool_size = 3, strides = 1, padding = same)", 0, "(None, 20, 6)"},
+    // LayerNormalization: gamma and beta over the normalized axis, 2 * n.
+    {"LayerNormalization", "LayerNormalization(x)", 2 * 6, "(None, 20, 6)"},
+    {"LayerNormalizationAxis1", "LayerNormalization(x, axis = 1, epsilon = 1e-5)", 2 * 20, "(None, 20, 6)"},
+};
+
+class V2SequenceLayerTest : public ::testing::TestWithParam<SequenceCase> {};
+
+TEST_P(V2SequenceLayerTest, KerasParameterCountAndOutputShape) {
+  const SequenceCase& c = GetParam();
+  std::string summary = printSummary(lower(std::string("x = placeholder(f32, [?, 20, 6])\ny = ") + c.layer + "\n"));
+  EXPECT_NE(summary.find("Total params: " + commas(c.params) + "\n"), std::string::npos) << summary;
+  EXPECT_NE(summary.find(c.shape), std::string::npos) << summary;
+}
+
+INSTANTIATE_TEST_SUITE_P(Keras, V2SequenceLayerTest, ::testing::ValuesIn(kSequenceCases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(V2Layers, KerasSpellingsOfKernelAndSize) {
+  std::string summary = printSummary(
+      lower("x = placeholder(f32, [?, 8, 8, 3])\nc = Conv2D(x, 4, kernel_size = [3, 1])\np = MaxPool2D(c, pool_size = "
+            "2)\n"));
+  EXPECT_NE(summary.find("(None, 6, 8, 4)"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("(None, 3, 4, 4)"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("Total params: " + commas(3 * 1 * 3 * 4 + 4) + "\n"), std::string::npos) << summary;
+}
+
 TEST(V2Layers, VariablesAreNamedAndShapedAsKeras) {
   Model m = lower(
       "x = placeholder(f32, [?, 8, 8, 3])\n"
@@ -104,6 +146,8 @@ TEST(V2Layers, UserErrors) {
        "between 0 and 3"},
       {"x = placeholder(f32, [?, 4, 4, 2])\np = pad(x, [[0, 0], [1, 1]])\n", "pair for each of the 4 axes"},
       {"x = placeholder(f32, [?, 4, 4, 2])\nr = resize(x, [8, 8], method = area)\n", "nearest or bilinear"},
+      {"x = placeholder(f32, [?, 4, 4, 2])\nc = Conv1D(x, 2, 3)\n", "of rank 3"},
+      {"x = placeholder(f32, [?, 4, 2])\nn = LayerNormalization(x, axis = 0)\n", "other than the batch"},
   };
   for (const auto& [source, words] : cases) {
     try {

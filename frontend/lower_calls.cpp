@@ -4,23 +4,27 @@
 // The nn ops and losses are in lower_nn_calls.cpp, the Capitalized layers in lower_layers.cpp.
 #include <cmath>
 #include <optional>
+#include <set>
 
 #include "frontend/call_args.h"
 #include "frontend/lowerer.h"
 #include "ir/op_table.h"
 
 namespace graphc {
-namespace {
 
-Attrs initializer(Lowerer& L, const Expr& e) {
+Attrs initializerArg(Lowerer& L, const Expr& e) {
+  static const std::set<std::string> withoutArguments = {"zeros",     "ones",       "glorot_uniform", "glorot_normal",
+                                                         "he_normal", "he_uniform", "lecun_normal",   "orthogonal"};
   Attrs a;
-  if (e.kind != ExprKind::Call) {
+  // A bare name (Keras' kernel_initializer = "he_uniform") stands for the call without arguments.
+  bool bare = (e.kind == ExprKind::Ident || e.kind == ExprKind::String) && withoutArguments.count(e.text);
+  if (!bare && e.kind != ExprKind::Call) {
     a.set("init", std::string("constant")).set("value", L.evalNumber(e));
     return a;
   }
   const std::string& kind = e.text;
-  if (kind == "zeros" || kind == "ones" || kind == "glorot_uniform" || kind == "he_normal") {
-    CallArgs(e, {}, 0);
+  if (withoutArguments.count(kind)) {
+    if (!bare) CallArgs(e, {}, 0);
     a.set("init", kind);
   } else if (kind == "constant") {
     CallArgs args(e, {"value"}, 1);
@@ -35,10 +39,12 @@ Attrs initializer(Lowerer& L, const Expr& e) {
   } else {
     throw UserError(e.loc, "unknown initializer '" + kind +
                                "' (expected zeros, ones, constant, truncated_normal, random_normal, random_uniform, "
-                               "glorot_uniform or he_normal)");
+                               "glorot_uniform, glorot_normal, he_normal, he_uniform, lecun_normal or orthogonal)");
   }
   return a;
 }
+
+namespace {
 
 std::vector<int64_t> axesArg(Lowerer& L, const CallArgs& args) {
   const Expr* e = args.get("axis");
@@ -191,8 +197,8 @@ int Lowerer::lowerCall(const Expr& call) {
       if (d <= 0)
         throw UserError(args.require("shape").loc,
                         "a variable's shape must be fully known, found a '?' or non-positive entry");
-    Attrs init =
-        args.get("init") ? initializer(*this, *args.get("init")) : Attrs().set("init", std::string("glorot_uniform"));
+    Attrs init = args.get("init") ? initializerArg(*this, *args.get("init"))
+                                  : Attrs().set("init", std::string("glorot_uniform"));
     if (args.get("trainable"))
       init.set("trainable", static_cast<int64_t>(evalNumber(*args.get("trainable")) != 0));
     else

@@ -32,6 +32,17 @@ Attrs init(const char* kind, bool trainable = true) {
   return a;
 }
 
+// The kernel_initializer and bias_initializer arguments, Keras' defaults where absent.
+Attrs kernelInit(Lowerer& L, const CallArgs& args) {
+  const Expr* e = args.get("kernel_initializer");
+  return e ? initializerArg(L, *e) : init("glorot_uniform");
+}
+
+Attrs biasInit(Lowerer& L, const CallArgs& args) {
+  const Expr* e = args.get("bias_initializer");
+  return e ? initializerArg(L, *e) : init("zeros");
+}
+
 Attrs meanOver(std::vector<int64_t> axes) { return Attrs().set("axes", axes).set("keepdims", int64_t(0)); }
 
 // Argument x of a layer that takes NHWC images.
@@ -152,7 +163,10 @@ int Lowerer::lowerLayer(const Expr& call) {
   std::string scope = layerScope();
   model_.layers.back().scope = scope;
   if (f == "Conv2D") {
-    CallArgs args(call, {"x", "filters", "kernel", "strides", "padding", "dilation", "activation", "use_bias"}, 3);
+    CallArgs args(call,
+                  {"x", "filters", "kernel", "strides", "padding", "dilation", "activation", "use_bias",
+                   "kernel_initializer", "bias_initializer"},
+                  3);
     int x = evalNode(args.require("x"));
     int64_t filters = evalInt(args.require("filters"), "filters");
     if (filters <= 0)
@@ -162,19 +176,19 @@ int Lowerer::lowerLayer(const Expr& call) {
     if (xs.size() != 4)
       throw UserError(args.require("x").loc,
                       "Conv2D expects an NHWC input of rank 4, found " + typeToString(model_.graph.node(x).dtype, xs));
-    int w = variable(scope + "/kernel", {k[0], k[1], xs[3], filters}, init("glorot_uniform"), loc);
+    int w = variable(scope + "/kernel", {k[0], k[1], xs[3], filters}, kernelInit(*this, args), loc);
     Attrs a;
     a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
     a.set("padding", paddingArg(*this, args));
     int y = addNode(Op::Conv2d, {x, w}, a, loc);
     if (useBias(*this, args)) {
-      int b = variable(scope + "/bias", {filters}, init("zeros"), loc);
+      int b = variable(scope + "/bias", {filters}, biasInit(*this, args), loc);
       y = addNode(Op::Add, {y, b}, {}, loc);
     }
     return activation(*this, args, y, loc);
   }
   if (f == "Dense") {
-    CallArgs args(call, {"x", "units", "activation", "use_bias"}, 2);
+    CallArgs args(call, {"x", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer"}, 2);
     int x = evalNode(args.require("x"));
     int64_t units = evalInt(args.require("units"), "units");
     if (units <= 0)
@@ -183,10 +197,10 @@ int Lowerer::lowerLayer(const Expr& call) {
     if (xn.shape.size() != 2)
       throw UserError(args.require("x").loc, "Dense expects an input of rank 2, found " +
                                                  typeToString(xn.dtype, xn.shape) + " (use Flatten first)");
-    int w = variable(scope + "/kernel", {xn.shape[1], units}, init("glorot_uniform"), loc);
+    int w = variable(scope + "/kernel", {xn.shape[1], units}, kernelInit(*this, args), loc);
     int y = addNode(Op::Matmul, {x, w}, {}, loc);
     if (useBias(*this, args)) {
-      int b = variable(scope + "/bias", {units}, init("zeros"), loc);
+      int b = variable(scope + "/bias", {units}, biasInit(*this, args), loc);
       y = addNode(Op::Add, {y, b}, {}, loc);
     }
     return activation(*this, args, y, loc);
@@ -201,12 +215,20 @@ int Lowerer::lowerLayer(const Expr& call) {
   if (f == "DepthwiseConv2D" || f == "SeparableConv2D") {
     bool separable = f == "SeparableConv2D";
     // The spec's positional order; SeparableConv2D takes dilation by keyword only.
-    std::vector<std::string> names = {"x",        "kernel",     "strides", "padding", "depth_multiplier",
-                                      "dilation", "activation", "use_bias"};
+    std::vector<std::string> names = {"x",
+                                      "kernel",
+                                      "strides",
+                                      "padding",
+                                      "depth_multiplier",
+                                      "dilation",
+                                      "activation",
+                                      "use_bias",
+                                      "kernel_initializer",
+                                      "bias_initializer"};
     if (separable) {
       names.insert(names.begin() + 1, "filters");
       names.erase(names.begin() + 6);
-      names.push_back("dilation");
+      names.insert(names.begin() + 8, "dilation");
     }
     CallArgs args(call, names, separable ? 3 : 2);
     int x = requireNHWC(*this, args, f);
@@ -214,14 +236,14 @@ int Lowerer::lowerLayer(const Expr& call) {
     int64_t multiplier = args.get("depth_multiplier") ? positiveInt(*this, args, "depth_multiplier") : 1;
     std::vector<int64_t> k = evalPair(args.require("kernel"), "kernel");
     int64_t channels = model_.graph.node(x).shape[3];
-    int dw = variable(scope + "/depthwise_kernel", {k[0], k[1], channels, multiplier}, init("glorot_uniform"), loc);
+    int dw = variable(scope + "/depthwise_kernel", {k[0], k[1], channels, multiplier}, kernelInit(*this, args), loc);
     Attrs a;
     a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
     a.set("padding", paddingArg(*this, args));
     int y = addNode(Op::DepthwiseConv2d, {x, dw}, a, loc);
     int64_t outChannels = channels * multiplier;
     if (separable) {
-      int pw = variable(scope + "/pointwise_kernel", {1, 1, outChannels, filters}, init("glorot_uniform"), loc);
+      int pw = variable(scope + "/pointwise_kernel", {1, 1, outChannels, filters}, kernelInit(*this, args), loc);
       Attrs one;
       one.set("strides", std::vector<int64_t>{1, 1}).set("dilation", std::vector<int64_t>{1, 1});
       one.set("padding", std::string("valid"));
@@ -229,22 +251,25 @@ int Lowerer::lowerLayer(const Expr& call) {
       outChannels = filters;
     }
     if (useBias(*this, args))
-      y = addNode(Op::Add, {y, variable(scope + "/bias", {outChannels}, init("zeros"), loc)}, {}, loc);
+      y = addNode(Op::Add, {y, variable(scope + "/bias", {outChannels}, biasInit(*this, args), loc)}, {}, loc);
     return activation(*this, args, y, loc);
   }
   if (f == "Conv2DTranspose") {
-    CallArgs args(call, {"x", "filters", "kernel", "strides", "padding", "activation", "use_bias", "dilation"}, 3);
+    CallArgs args(call,
+                  {"x", "filters", "kernel", "strides", "padding", "activation", "use_bias", "dilation",
+                   "kernel_initializer", "bias_initializer"},
+                  3);
     int x = requireNHWC(*this, args, f);
     int64_t filters = positiveInt(*this, args, "filters");
     std::vector<int64_t> k = evalPair(args.require("kernel"), "kernel");
     int w =
-        variable(scope + "/kernel", {k[0], k[1], filters, model_.graph.node(x).shape[3]}, init("glorot_uniform"), loc);
+        variable(scope + "/kernel", {k[0], k[1], filters, model_.graph.node(x).shape[3]}, kernelInit(*this, args), loc);
     Attrs a;
     a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
     a.set("padding", paddingArg(*this, args));
     int y = addNode(Op::Conv2dTranspose, {x, w}, a, loc);
     if (useBias(*this, args))
-      y = addNode(Op::Add, {y, variable(scope + "/bias", {filters}, init("zeros"), loc)}, {}, loc);
+      y = addNode(Op::Add, {y, variable(scope + "/bias", {filters}, biasInit(*this, args), loc)}, {}, loc);
     return activation(*this, args, y, loc);
   }
   if (f == "LayerNormalization") {
@@ -265,12 +290,15 @@ int Lowerer::lowerLayer(const Expr& call) {
     return buildLayerNorm(model_.graph, x, gamma, beta, axis, epsilon, loc);
   }
   if (f == "Conv1D") {
-    CallArgs args(call, {"x", "filters", "kernel", "strides", "padding", "dilation", "activation", "use_bias"}, 3);
+    CallArgs args(call,
+                  {"x", "filters", "kernel", "strides", "padding", "dilation", "activation", "use_bias",
+                   "kernel_initializer", "bias_initializer"},
+                  3);
     int x = requireNWC(*this, args, f);
     int64_t filters = positiveInt(*this, args, "filters");
     int64_t k = positiveInt(*this, args, "kernel");
     const Shape xs = model_.graph.node(x).shape;
-    int w = variable(scope + "/kernel", {k, xs[2], filters}, init("glorot_uniform"), loc);
+    int w = variable(scope + "/kernel", {k, xs[2], filters}, kernelInit(*this, args), loc);
     auto one = [&](const char* name) {
       return std::vector<int64_t>{1, args.get(name) ? positiveInt(*this, args, name) : 1};
     };
@@ -282,7 +310,7 @@ int Lowerer::lowerLayer(const Expr& call) {
                     a, loc);
     y = asSequences(*this, y, loc);
     if (useBias(*this, args))
-      y = addNode(Op::Add, {y, variable(scope + "/bias", {filters}, init("zeros"), loc)}, {}, loc);
+      y = addNode(Op::Add, {y, variable(scope + "/bias", {filters}, biasInit(*this, args), loc)}, {}, loc);
     return activation(*this, args, y, loc);
   }
   if (f == "MaxPool1D" || f == "AvgPool1D") {

@@ -85,6 +85,9 @@ int lowerPool(Lowerer& L, Op op, const CallArgs& args, int x, SourceLoc loc);
 // numbers among the inputs taking the dtype of the first graph value, attribute defaults written.
 int lowerBuiltin(Lowerer& L, const Expr& call, Op op);
 int lowerFlatten(Lowerer& L, int x, SourceLoc loc);  // [N, ...] -> [N, rest]
+// An initializer: a number (constant), a call such as he_uniform() or truncated_normal(0.1), or a
+// bare name; the variable attributes it sets (init and its parameters).
+Attrs initializerArg(Lowerer& L, const Expr& e);
 // A list of [before, after] pairs of ints, flattened (pad's paddings, Cropping2D's [[t, b], [l, r]]).
 std::vector<int64_t> pairListArg(Lowerer& L, const Expr& e, const std::string& what);
 

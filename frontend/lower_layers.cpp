@@ -32,15 +32,50 @@ Attrs init(const char* kind, bool trainable = true) {
   return a;
 }
 
-// The kernel_initializer and bias_initializer arguments, Keras' defaults where absent.
-Attrs kernelInit(Lowerer& L, const CallArgs& args) {
-  const Expr* e = args.get("kernel_initializer");
-  return e ? initializerArg(L, *e) : init("glorot_uniform");
+// Keras' regularizers of a variable (argument `which`, kernel_regularizer or bias_regularizer):
+// l2(c) adds c * sum(w^2) (no one half), l1(c) c * sum(|w|), l1_l2(l1 = 0.01, l2 = 0.01) both,
+// to Model::regularizers.
+void regularize(Lowerer& L, const CallArgs& args, const char* which, int w, SourceLoc loc) {
+  const Expr* e = args.get(which);
+  if (!e) return;
+  if (e->kind != ExprKind::Call || (e->text != "l1" && e->text != "l2" && e->text != "l1_l2"))
+    throw UserError(e->loc, std::string(which) + " expects l1(c), l2(c) or l1_l2(l1, l2)");
+  double l1 = 0, l2 = 0;
+  if (e->text == "l1_l2") {
+    CallArgs r(*e, {"l1", "l2"}, 0);
+    l1 = r.get("l1") ? L.evalNumber(*r.get("l1")) : 0.01;
+    l2 = r.get("l2") ? L.evalNumber(*r.get("l2")) : 0.01;
+  } else {
+    CallArgs r(*e, {"c"}, 0);
+    (e->text == "l1" ? l1 : l2) = r.get("c") ? L.evalNumber(*r.get("c")) : 0.01;
+  }
+  Attrs all;
+  all.set("axes", std::vector<int64_t>{}).set("keepdims", int64_t(0));
+  auto term = [&](Op elementwise, double c) {
+    int sum = L.addNode(Op::ReduceSum, {L.addNode(elementwise, {w}, {}, loc)}, all, loc);
+    return L.addNode(Op::Mul, {sum, L.scalarConstant(c, DType::F32, loc)}, {}, loc);
+  };
+  int penalty = -1;
+  if (l1 != 0) penalty = term(Op::Abs, l1);
+  if (l2 != 0)
+    penalty = penalty < 0 ? term(Op::Square, l2) : L.addNode(Op::Add, {penalty, term(Op::Square, l2)}, {}, loc);
+  if (penalty >= 0) L.model().regularizers.push_back(penalty);
 }
 
-Attrs biasInit(Lowerer& L, const CallArgs& args) {
+// A layer's kernel or bias variable: its kernel_initializer / bias_initializer (Keras' defaults
+// where absent) and its kernel_regularizer / bias_regularizer.
+int kernelVariable(Lowerer& L, const CallArgs& args, const std::string& name, const Shape& shape, SourceLoc loc) {
+  const Expr* e = args.get("kernel_initializer");
+  int w = L.variable(name, shape, e ? initializerArg(L, *e) : init("glorot_uniform"), loc);
+  regularize(L, args, "kernel_regularizer", w, loc);
+  return w;
+}
+
+int biasVariable(Lowerer& L, const CallArgs& args, const std::string& name, const Shape& shape, SourceLoc loc) {
   const Expr* e = args.get("bias_initializer");
-  return e ? initializerArg(L, *e) : init("zeros");
+  int b = L.variable(name, shape, e ? initializerArg(L, *e) : init("zeros"), loc);
+  regularize(L, args, "bias_regularizer", b, loc);
+  return b;
 }
 
 Attrs meanOver(std::vector<int64_t> axes) { return Attrs().set("axes", axes).set("keepdims", int64_t(0)); }
@@ -135,6 +170,16 @@ int buildBatchNorm(Graph& g, int x, const BatchNormVariables& v, int training, d
   return y;
 }
 
+void addRegularization(Model& m) {
+  if (m.regularizers.empty() || m.train.minimize < 0) return;
+  Graph& g = m.graph;
+  SourceLoc loc = g.node(m.train.minimize).loc;
+  int total = m.regularizers[0];
+  for (size_t i = 1; i < m.regularizers.size(); ++i) total = g.add(Op::Add, {total, m.regularizers[i]}, {}, loc);
+  g.mutableNode(total).name = "regularization_loss";
+  m.train.minimize = g.add(Op::Add, {m.train.minimize, total}, {}, loc);
+}
+
 int buildLayerNorm(Graph& g, int x, int gamma, int beta, int64_t axis, double epsilon, SourceLoc loc) {
   const Shape xs = g.node(x).shape;  // a copy: adding nodes may move the graph's storage
   Attrs over;
@@ -165,7 +210,7 @@ int Lowerer::lowerLayer(const Expr& call) {
   if (f == "Conv2D") {
     CallArgs args(call,
                   {"x", "filters", "kernel", "strides", "padding", "dilation", "activation", "use_bias",
-                   "kernel_initializer", "bias_initializer"},
+                   "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer"},
                   3);
     int x = evalNode(args.require("x"));
     int64_t filters = evalInt(args.require("filters"), "filters");
@@ -176,19 +221,22 @@ int Lowerer::lowerLayer(const Expr& call) {
     if (xs.size() != 4)
       throw UserError(args.require("x").loc,
                       "Conv2D expects an NHWC input of rank 4, found " + typeToString(model_.graph.node(x).dtype, xs));
-    int w = variable(scope + "/kernel", {k[0], k[1], xs[3], filters}, kernelInit(*this, args), loc);
+    int w = kernelVariable(*this, args, scope + "/kernel", {k[0], k[1], xs[3], filters}, loc);
     Attrs a;
     a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
     a.set("padding", paddingArg(*this, args));
     int y = addNode(Op::Conv2d, {x, w}, a, loc);
     if (useBias(*this, args)) {
-      int b = variable(scope + "/bias", {filters}, biasInit(*this, args), loc);
+      int b = biasVariable(*this, args, scope + "/bias", {filters}, loc);
       y = addNode(Op::Add, {y, b}, {}, loc);
     }
     return activation(*this, args, y, loc);
   }
   if (f == "Dense") {
-    CallArgs args(call, {"x", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer"}, 2);
+    CallArgs args(call,
+                  {"x", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
+                   "kernel_regularizer", "bias_regularizer"},
+                  2);
     int x = evalNode(args.require("x"));
     int64_t units = evalInt(args.require("units"), "units");
     if (units <= 0)
@@ -197,10 +245,10 @@ int Lowerer::lowerLayer(const Expr& call) {
     if (xn.shape.size() != 2)
       throw UserError(args.require("x").loc, "Dense expects an input of rank 2, found " +
                                                  typeToString(xn.dtype, xn.shape) + " (use Flatten first)");
-    int w = variable(scope + "/kernel", {xn.shape[1], units}, kernelInit(*this, args), loc);
+    int w = kernelVariable(*this, args, scope + "/kernel", {xn.shape[1], units}, loc);
     int y = addNode(Op::Matmul, {x, w}, {}, loc);
     if (useBias(*this, args)) {
-      int b = variable(scope + "/bias", {units}, biasInit(*this, args), loc);
+      int b = biasVariable(*this, args, scope + "/bias", {units}, loc);
       y = addNode(Op::Add, {y, b}, {}, loc);
     }
     return activation(*this, args, y, loc);
@@ -224,7 +272,9 @@ int Lowerer::lowerLayer(const Expr& call) {
                                       "activation",
                                       "use_bias",
                                       "kernel_initializer",
-                                      "bias_initializer"};
+                                      "bias_initializer",
+                                      "kernel_regularizer",
+                                      "bias_regularizer"};
     if (separable) {
       names.insert(names.begin() + 1, "filters");
       names.erase(names.begin() + 6);
@@ -236,14 +286,14 @@ int Lowerer::lowerLayer(const Expr& call) {
     int64_t multiplier = args.get("depth_multiplier") ? positiveInt(*this, args, "depth_multiplier") : 1;
     std::vector<int64_t> k = evalPair(args.require("kernel"), "kernel");
     int64_t channels = model_.graph.node(x).shape[3];
-    int dw = variable(scope + "/depthwise_kernel", {k[0], k[1], channels, multiplier}, kernelInit(*this, args), loc);
+    int dw = kernelVariable(*this, args, scope + "/depthwise_kernel", {k[0], k[1], channels, multiplier}, loc);
     Attrs a;
     a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
     a.set("padding", paddingArg(*this, args));
     int y = addNode(Op::DepthwiseConv2d, {x, dw}, a, loc);
     int64_t outChannels = channels * multiplier;
     if (separable) {
-      int pw = variable(scope + "/pointwise_kernel", {1, 1, outChannels, filters}, kernelInit(*this, args), loc);
+      int pw = kernelVariable(*this, args, scope + "/pointwise_kernel", {1, 1, outChannels, filters}, loc);
       Attrs one;
       one.set("strides", std::vector<int64_t>{1, 1}).set("dilation", std::vector<int64_t>{1, 1});
       one.set("padding", std::string("valid"));
@@ -251,25 +301,24 @@ int Lowerer::lowerLayer(const Expr& call) {
       outChannels = filters;
     }
     if (useBias(*this, args))
-      y = addNode(Op::Add, {y, variable(scope + "/bias", {outChannels}, biasInit(*this, args), loc)}, {}, loc);
+      y = addNode(Op::Add, {y, biasVariable(*this, args, scope + "/bias", {outChannels}, loc)}, {}, loc);
     return activation(*this, args, y, loc);
   }
   if (f == "Conv2DTranspose") {
     CallArgs args(call,
                   {"x", "filters", "kernel", "strides", "padding", "activation", "use_bias", "dilation",
-                   "kernel_initializer", "bias_initializer"},
+                   "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer"},
                   3);
     int x = requireNHWC(*this, args, f);
     int64_t filters = positiveInt(*this, args, "filters");
     std::vector<int64_t> k = evalPair(args.require("kernel"), "kernel");
-    int w =
-        variable(scope + "/kernel", {k[0], k[1], filters, model_.graph.node(x).shape[3]}, kernelInit(*this, args), loc);
+    int w = kernelVariable(*this, args, scope + "/kernel", {k[0], k[1], filters, model_.graph.node(x).shape[3]}, loc);
     Attrs a;
     a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
     a.set("padding", paddingArg(*this, args));
     int y = addNode(Op::Conv2dTranspose, {x, w}, a, loc);
     if (useBias(*this, args))
-      y = addNode(Op::Add, {y, variable(scope + "/bias", {filters}, biasInit(*this, args), loc)}, {}, loc);
+      y = addNode(Op::Add, {y, biasVariable(*this, args, scope + "/bias", {filters}, loc)}, {}, loc);
     return activation(*this, args, y, loc);
   }
   if (f == "LayerNormalization") {
@@ -292,13 +341,13 @@ int Lowerer::lowerLayer(const Expr& call) {
   if (f == "Conv1D") {
     CallArgs args(call,
                   {"x", "filters", "kernel", "strides", "padding", "dilation", "activation", "use_bias",
-                   "kernel_initializer", "bias_initializer"},
+                   "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer"},
                   3);
     int x = requireNWC(*this, args, f);
     int64_t filters = positiveInt(*this, args, "filters");
     int64_t k = positiveInt(*this, args, "kernel");
     const Shape xs = model_.graph.node(x).shape;
-    int w = variable(scope + "/kernel", {k, xs[2], filters}, kernelInit(*this, args), loc);
+    int w = kernelVariable(*this, args, scope + "/kernel", {k, xs[2], filters}, loc);
     auto one = [&](const char* name) {
       return std::vector<int64_t>{1, args.get(name) ? positiveInt(*this, args, name) : 1};
     };
@@ -310,7 +359,7 @@ int Lowerer::lowerLayer(const Expr& call) {
                     a, loc);
     y = asSequences(*this, y, loc);
     if (useBias(*this, args))
-      y = addNode(Op::Add, {y, variable(scope + "/bias", {filters}, biasInit(*this, args), loc)}, {}, loc);
+      y = addNode(Op::Add, {y, biasVariable(*this, args, scope + "/bias", {filters}, loc)}, {}, loc);
     return activation(*this, args, y, loc);
   }
   if (f == "MaxPool1D" || f == "AvgPool1D") {

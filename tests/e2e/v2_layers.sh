@@ -4,7 +4,7 @@
 # autoencoder (Conv2DTranspose), one that upsamples (ZeroPadding2D, Cropping2D, bilinear
 # UpSampling2D) and a classifier of image rows (Conv1D, MaxPool1D, LayerNormalization, AvgPool1D)
 # each end 200 steps with a test loss 15 % below the one after 1 step; `summary` prints the first
-# classifier's Keras parameter count.
+# classifier's Keras parameter count (its kernel_regularizer and bias_regularizer add to its loss).
 set -euo pipefail
 graphc="$1"; work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -14,11 +14,11 @@ model mobile
 x = placeholder(f32, [?, 28, 28, 1])
 y = placeholder(i32, [?])
 c = Conv2D(x, 8, kernel = 3, strides = 2, padding = same, activation = relu)
-d = DepthwiseConv2D(c, 3, padding = same, depth_multiplier = 2, activation = relu)
+d = DepthwiseConv2D(c, 3, padding = same, depth_multiplier = 2, activation = relu, kernel_regularizer = l2(1e-4))
 s = SeparableConv2D(d, 16, 3, strides = 2, padding = same, activation = relu)
 g = GlobalAveragePooling2D(s)
 m = GlobalMaxPooling2D(s)
-probs = Dense(concat([g, m], 1), 10, activation = softmax)
+probs = Dense(concat([g, m], 1), 10, activation = softmax, kernel_initializer = he_uniform, bias_regularizer = l1(1e-4))
 loss = sparse_categorical_crossentropy(probs, y)
 acc = accuracy(probs, y)
 train {

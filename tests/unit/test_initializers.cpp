@@ -1,15 +1,19 @@
 // \file The initializers added in version 2 of the language against Keras' formulas (written
 // here from Keras' documentation, not read from graphc): the spread of glorot_normal,
 // he_uniform and lecun_normal from the fans (Keras' compute_fans, a Conv1D kernel's too), and
-// orthogonal's orthonormal rows or columns; the layers' kernel_initializer and bias_initializer.
+// orthogonal's orthonormal rows or columns; the layers' kernel_initializer and bias_initializer,
+// and their regularizers (Keras: l2(c) adds c * sum(w^2), l1(c) c * sum(|w|)) in the minimized loss.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
+#include <random>
 
 #include "frontend/lower_program.h"
 #include "frontend/parser.h"
 #include "ir/model.h"
 #include "runtime/initializers.h"
+#include "testing/reference_ops.h"
 
 namespace graphc {
 namespace {
@@ -89,6 +93,39 @@ TEST(Initializers, LayersTakeKernelAndBiasInitializers) {
   EXPECT_EQ(init("s/bias"), "zeros");
   EXPECT_EQ(init("d/kernel"), "lecun_normal");
   EXPECT_EQ(init("d/bias"), "glorot_normal");
+}
+
+TEST(Regularizers, AreAddedToTheMinimizedLoss) {
+  Model m = lowerProgram(parseProgram("test.mnn",
+                                      "x = placeholder(f32, [?, 4])\n"
+                                      "y = placeholder(i32, [?])\n"
+                                      "d = Dense(x, 3, kernel_regularizer = l2(0.01), bias_regularizer = l1(0.1))\n"
+                                      "e = Dense(d, 2, kernel_regularizer = l1_l2(l1 = 0.001, l2 = 0.002))\n"
+                                      "loss = softmax_cross_entropy(e, y)\n"
+                                      "train {\n  data = mnist()\n  feed = {x: image, y: label}\n"
+                                      "  optimizer = sgd()\n  minimize = loss\n}\n"));
+  int reg = m.graph.findByName("regularization_loss");
+  ASSERT_GE(reg, 0);
+  const Node& total = m.graph.node(m.train.minimize);
+  EXPECT_EQ(total.op, Op::Add);
+  EXPECT_EQ(total.inputs, (std::vector<int>{m.graph.findByName("loss"), reg}));
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> u(-1, 1);
+  std::map<int, RefTensor> sources;
+  auto fill = [&](const std::string& name) {
+    int id = m.graph.findByName(name);
+    RefTensor t = zeros(m.graph.node(id).shape);
+    for (double& v : t.data) v = u(rng);
+    sources[id] = t;
+    return t.data;
+  };
+  std::vector<double> w1 = fill("d/kernel"), b1 = fill("d/bias"), w2 = fill("e/kernel");
+  fill("e/bias");
+  double want = 0;
+  for (double v : w1) want += 0.01 * v * v;
+  for (double v : b1) want += 0.1 * std::fabs(v);
+  for (double v : w2) want += 0.001 * std::fabs(v) + 0.002 * v * v;
+  EXPECT_NEAR(evaluateReference(m.graph, {reg}, sources).at(reg).data[0], want, 1e-12);
 }
 
 }  // namespace

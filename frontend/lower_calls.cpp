@@ -75,6 +75,13 @@ std::vector<int> operands(Lowerer& L, const CallArgs& args, const std::vector<st
 }
 
 // The inputs of concat: a list of graph values.
+// x viewed as shape (the batch `?` kept in place).
+int reshapeTo(Lowerer& L, int x, Shape shape, SourceLoc loc) {
+  std::vector<int64_t> target;
+  for (int64_t d : shape) target.push_back(d == kBatch ? -2 : d);
+  return L.addNode(Op::Reshape, {x}, Attrs().set("target", target), loc);
+}
+
 std::vector<int> valueList(Lowerer& L, const Expr& e) {
   if (e.kind != ExprKind::List || e.items.empty())
     throw UserError(e.loc, "concat expects a non-empty list of values, such as [a, b]");
@@ -227,6 +234,45 @@ int Lowerer::lowerCall(const Expr& call) {
       for (const auto& item : p->items) perm.push_back(evalInt(*item, "an axis"));
     }
     return addNode(Op::Transpose, {x}, Attrs().set("perm", perm), loc);
+  }
+  // squeeze, expand_dims and stack are views and joins: reshape and concat, whose gradient rules
+  // serve them.
+  if (f == "squeeze" || f == "expand_dims") {
+    CallArgs args(call, {"x", "axis"}, 2);
+    int x = evalNode(args.require("x"));
+    Shape shape = model_.graph.node(x).shape;
+    int64_t axis = evalInt(args.require("axis"), "axis");
+    int64_t rank = static_cast<int64_t>(shape.size()) + (f == "expand_dims" ? 1 : 0);
+    if (axis < 0) axis += rank;
+    bool ok = axis >= 0 && axis < rank && (f == "expand_dims" || shape[static_cast<size_t>(axis)] == 1);
+    if (!ok)
+      throw UserError(args.require("axis").loc, f + ": axis " + std::to_string(axis) + " is not " +
+                                                    (f == "squeeze" ? "an axis of length 1" : "a new axis") + " of " +
+                                                    typeToString(model_.graph.node(x).dtype, shape));
+    if (f == "squeeze")
+      shape.erase(shape.begin() + axis);
+    else
+      shape.insert(shape.begin() + axis, 1);
+    return reshapeTo(*this, x, shape, loc);
+  }
+  if (f == "stack") {
+    CallArgs args(call, {"values", "axis"}, 1);
+    std::vector<int> values = valueList(*this, args.require("values"));
+    Shape shape = model_.graph.node(values[0]).shape;
+    int64_t rank = static_cast<int64_t>(shape.size()) + 1;
+    int64_t axis = args.get("axis") ? evalInt(*args.get("axis"), "axis") : 0;
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank || (axis == 0 && hasBatch(shape)))
+      throw UserError(call.loc, "stack: axis " + std::to_string(axis) +
+                                    " is not a new axis other than the batch's of " +
+                                    typeToString(model_.graph.node(values[0]).dtype, shape));
+    const Shape each = shape;
+    shape.insert(shape.begin() + axis, 1);
+    for (int& v : values) {
+      if (model_.graph.node(v).shape != each) throw UserError(call.loc, "stack expects values of one shape");
+      v = reshapeTo(*this, v, shape, loc);
+    }
+    return addNode(Op::Concat, values, Attrs().set("axis", axis), loc);
   }
   if (op == Op::Concat) {
     CallArgs args(call, {"values", "axis"}, 2);

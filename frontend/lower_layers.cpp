@@ -241,12 +241,30 @@ int Lowerer::lowerLayer(const Expr& call) {
     int64_t units = evalInt(args.require("units"), "units");
     if (units <= 0)
       throw UserError(args.require("units").loc, "units must be positive, found " + std::to_string(units));
-    const Node& xn = model_.graph.node(x);
-    if (xn.shape.size() != 2)
-      throw UserError(args.require("x").loc, "Dense expects an input of rank 2, found " +
-                                                 typeToString(xn.dtype, xn.shape) + " (use Flatten first)");
-    int w = kernelVariable(*this, args, scope + "/kernel", {xn.shape[1], units}, loc);
-    int y = addNode(Op::Matmul, {x, w}, {}, loc);
+    const Shape xs = model_.graph.node(x).shape;
+    if (xs.size() < 2 || xs.back() == kBatch)
+      throw UserError(args.require("x").loc, "Dense expects an input of rank 2 or more, found " +
+                                                 typeToString(model_.graph.node(x).dtype, xs));
+    int w = kernelVariable(*this, args, scope + "/kernel", {xs.back(), units}, loc);
+    int y;
+    if (xs.size() == 2) {
+      y = addNode(Op::Matmul, {x, w}, {}, loc);
+    } else {
+      // On the last axis, as Keras: a 1x1 convolution of [N, 1, everything between, K].
+      int64_t between = 1;
+      for (size_t d = 1; d + 1 < xs.size(); ++d) between *= xs[d];
+      Attrs one;
+      one.set("strides", std::vector<int64_t>{1, 1}).set("dilation", std::vector<int64_t>{1, 1});
+      one.set("padding", std::string("valid"));
+      int64_t first = xs[0] == kBatch ? -2 : xs[0];
+      int images =
+          addNode(Op::Reshape, {x}, Attrs().set("target", std::vector<int64_t>{first, 1, between, xs.back()}), loc);
+      int w11 = addNode(Op::Reshape, {w}, Attrs().set("target", std::vector<int64_t>{1, 1, xs.back(), units}), loc);
+      std::vector<int64_t> target = {first};
+      target.insert(target.end(), xs.begin() + 1, xs.end() - 1);
+      target.push_back(units);
+      y = addNode(Op::Reshape, {addNode(Op::Conv2d, {images, w11}, one, loc)}, Attrs().set("target", target), loc);
+    }
     if (useBias(*this, args)) {
       int b = biasVariable(*this, args, scope + "/bias", {units}, loc);
       y = addNode(Op::Add, {y, b}, {}, loc);

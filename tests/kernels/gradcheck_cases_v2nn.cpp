@@ -2,6 +2,8 @@
 // convolution (multipliers, strides, dilation, both paddings), the transposed convolution,
 // resize (nearest, bilinear; up and down) and pad (constant, crop, reflect, symmetric).
 #include "frontend/layers.h"
+#include "frontend/lower_program.h"
+#include "frontend/parser.h"
 #include "kernels/gradcheck.h"
 
 namespace graphc {
@@ -98,6 +100,25 @@ void addV2NNCases(std::vector<GradCase>& cases) {
                        int beta = gg.variable("beta", randomTensor({n}, gg.rng));
                        return buildLayerNorm(gg.g, x, gamma, beta, axis, 1e-3, {});
                      }});
+  // Dense on a rank-3 input (the front end's 1x1 convolution of [N, 1, rows, K]), and stack's
+  // and squeeze's reshapes and concat, lowered from the language as users write them.
+  cases.push_back({"composite_dense_rank3_stack_squeeze", [](GradGraph& gg) {
+                     Program p = parseProgram("t.mnn",
+                                              "x = placeholder(f32, [2, 3, 4])\n"
+                                              "d = Dense(x, 5)\n"
+                                              "s = stack([d, d * d], axis = 1)\n"
+                                              "y = squeeze(reduce_sum(s, 3, keepdims = true), 3)\n");
+                     Model m = lowerProgram(p);
+                     gg.g = m.graph;
+                     for (const char* name : {"d/kernel", "d/bias"}) {
+                       int id = gg.g.findByName(name);
+                       gg.sources[id] = randomTensor(gg.g.node(id).shape, gg.rng);
+                       gg.vars.push_back(id);
+                     }
+                     int x = gg.g.findByName("x");
+                     gg.sources[x] = randomTensor({2, 3, 4}, gg.rng);
+                     return gg.g.findByName("y");
+                   }});
   // A given output length that "same" with stride 2 also gives back from 3: 5 instead of 6.
   cases.push_back(
       {"conv2d_transpose_output_shape", [](GradGraph& gg) {

@@ -7,6 +7,8 @@
 #include <cmath>
 
 #include "frontend/layers.h"
+#include "frontend/lower_program.h"
+#include "frontend/parser.h"
 #include "kernels/kernel_fixture.h"
 
 namespace graphc {
@@ -121,6 +123,22 @@ TEST_F(KernelTest, LayerNormalizationFollowsKeras) {
       want.data[row * 7 + i] = (xv.data[row * 7 + i] - mean) / std::sqrt(var + epsilon) * gv.data[i] + bv.data[i];
   }
   EXPECT_TRUE(allClose(runHalide(g, {y}, feeds)[0], want, 1e-5, 1e-5));
+}
+
+// Dense on [N, T, K] is x[n, t, :] @ kernel + bias for every n and t, as Keras applies it.
+TEST_F(KernelTest, DenseOnTheLastAxis) {
+  Model m = lowerProgram(parseProgram("t.mnn", "x = placeholder(f32, [?, 3, 4])\nd = Dense(x, 5)\n"));
+  g = m.graph;
+  RefTensor xv = randomTensor({1, 3, 4}, rng), wv = randomTensor({4, 5}, rng), bv = randomTensor({5}, rng);
+  feeds = {{g.findByName("x"), xv}, {g.findByName("d/kernel"), wv}, {g.findByName("d/bias"), bv}};
+  RefTensor want = zeros({1, 3, 5});
+  for (size_t row = 0; row < 3; ++row)
+    for (size_t u = 0; u < 5; ++u) {
+      double sum = bv.data[u];
+      for (size_t k = 0; k < 4; ++k) sum += xv.data[row * 4 + k] * wv.data[k * 5 + u];
+      want.data[row * 5 + u] = sum;
+    }
+  EXPECT_TRUE(allClose(runHalide(g, {g.findByName("d")}, feeds)[0], want, 1e-5, 1e-5));
 }
 
 }  // namespace

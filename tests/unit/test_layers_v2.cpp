@@ -87,6 +87,9 @@ const SequenceCase kSequenceCases[] = {
     // LayerNormalization: gamma and beta over the normalized axis, 2 * n.
     {"LayerNormalization", "LayerNormalization(x)", 2 * 6, "(None, 20, 6)"},
     {"LayerNormalizationAxis1", "LayerNormalization(x, axis = 1, epsilon = 1e-5)", 2 * 20, "(None, 20, 6)"},
+    // Dense on the last axis: K * units + units.
+    {"DenseRank3", "Dense(x, 5)", 6 * 5 + 5, "(None, 20, 5)"},
+    {"DenseRank4", "Dense(expand_dims(x, 2), 3, use_bias = false)", 6 * 3, "(None, 20, 1, 3)"},
 };
 
 class V2SequenceLayerTest : public ::testing::TestWithParam<SequenceCase> {};
@@ -100,6 +103,20 @@ TEST_P(V2SequenceLayerTest, KerasParameterCountAndOutputShape) {
 
 INSTANTIATE_TEST_SUITE_P(Keras, V2SequenceLayerTest, ::testing::ValuesIn(kSequenceCases),
                          [](const auto& info) { return std::string(info.param.name); });
+
+TEST(V2Calls, SqueezeExpandDimsAndStackShapes) {
+  Model m = lower(
+      "x = placeholder(f32, [?, 4, 1, 3])\n"
+      "s = squeeze(x, -2)\n"
+      "e = expand_dims(s, 1)\n"
+      "k = stack([s, s, s], axis = 2)\n"
+      "l = stack([s, s], -1)\n");
+  auto shape = [&](const std::string& name) { return m.graph.node(m.graph.findByName(name)).shape; };
+  EXPECT_EQ(shape("s"), (Shape{kBatch, 4, 3}));
+  EXPECT_EQ(shape("e"), (Shape{kBatch, 1, 4, 3}));
+  EXPECT_EQ(shape("k"), (Shape{kBatch, 4, 3, 3}));
+  EXPECT_EQ(shape("l"), (Shape{kBatch, 4, 3, 2}));
+}
 
 TEST(V2Layers, KerasSpellingsOfKernelAndSize) {
   std::string summary = printSummary(
@@ -147,6 +164,8 @@ TEST(V2Layers, UserErrors) {
       {"x = placeholder(f32, [?, 4, 4, 2])\np = pad(x, [[0, 0], [1, 1]])\n", "pair for each of the 4 axes"},
       {"x = placeholder(f32, [?, 4, 4, 2])\nr = resize(x, [8, 8], method = area)\n", "nearest or bilinear"},
       {"x = placeholder(f32, [?, 4, 4, 2])\nc = Conv1D(x, 2, 3)\n", "of rank 3"},
+      {"x = placeholder(f32, [?, 4, 4, 2])\ns = squeeze(x, 1)\n", "not an axis of length 1"},
+      {"x = placeholder(f32, [?, 4])\ns = stack([x, x], 0)\n", "other than the batch"},
       {"x = placeholder(f32, [?, 4, 2])\nn = LayerNormalization(x, axis = 0)\n", "other than the batch"},
   };
   for (const auto& [source, words] : cases) {

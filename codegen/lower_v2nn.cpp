@@ -344,6 +344,20 @@ LoweredNode lowerResizeGrad(LowerContext& c) {
   return out;
 }
 
+// ---- tile: output index o along each axis reads o mod the input's length.
+LoweredNode lowerTile(LowerContext& c) {
+  const Shape& in = c.inShape(0);
+  LoweredNode out;
+  out.func = Func(c.name());
+  defineFunc(out.func, in.size(), [&](const std::vector<Var>& v) {
+    std::vector<Expr> idx;
+    for (size_t d = 0; d < in.size(); ++d)
+      idx.push_back(in[d] == c.outShape[d] ? Expr(v[d]) : Expr(v[d] % static_cast<int>(in[d])));
+    return at(c.inputs[0], idx);
+  });
+  return out;
+}
+
 // ---- pad
 
 struct PadAxis {
@@ -445,6 +459,7 @@ void registerV2NNLowerings(std::vector<std::pair<Op, LowerFn>>& t) {
   t.emplace_back(Op::DepthwiseConv2dBackpropFilter, lowerDepthwiseConvBackpropFilter);
   t.emplace_back(Op::Resize, lowerResize);
   t.emplace_back(Op::ResizeGrad, lowerResizeGrad);
+  t.emplace_back(Op::Tile, lowerTile);
   t.emplace_back(Op::Pad, lowerPad);
   t.emplace_back(Op::PadGrad, lowerPadGrad);
 }

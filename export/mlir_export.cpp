@@ -458,6 +458,9 @@ class TosaTranslator {
       }
       case Op::DepthwiseConv2d:
         return depthwiseConv2d(n);
+      case Op::Tile:
+        return builder_.create<tosa::TileOp>(loc_, tensorType(bindBatch(n.shape, options_.batch), elementType(n.dtype)),
+                                             input(n, 0), builder_.getI64ArrayAttr(n.attrs.getInts("multiples")));
       // Tosa::None in ops.def (handled above).
       case Op::LeakyReluGrad:
       case Op::Dropout:

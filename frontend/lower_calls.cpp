@@ -255,6 +255,28 @@ int Lowerer::lowerCall(const Expr& call) {
       shape.insert(shape.begin() + axis, 1);
     return reshapeTo(*this, x, shape, loc);
   }
+  if (f == "tile") {
+    CallArgs args(call, {"x", "multiples"}, 2);
+    return addNode(Op::Tile, {evalNode(args.require("x"))},
+                   Attrs().set("multiples", evalShape(args.require("multiples"))), loc);
+  }
+  // slice(x, begin, size) as TF: size -1 takes the rest of the axis; one slice_axis per axis cut.
+  if (f == "slice") {
+    CallArgs args(call, {"x", "begin", "size"}, 3);
+    int x = evalNode(args.require("x"));
+    std::vector<int64_t> begin = evalShape(args.require("begin")), size = evalShape(args.require("size"));
+    Shape shape = model_.graph.node(x).shape;
+    if (begin.size() != shape.size() || size.size() != shape.size())
+      throw UserError(call.loc, "slice expects begin and size with one entry for each of the " +
+                                    std::to_string(shape.size()) + " axes");
+    for (size_t d = 0; d < shape.size(); ++d) {
+      int64_t length = size[d] == -1 ? shape[d] - begin[d] : size[d];
+      if (begin[d] == 0 && length == shape[d]) continue;
+      x = addNode(Op::SliceAxis, {x},
+                  Attrs().set("axis", static_cast<int64_t>(d)).set("begin", begin[d]).set("size", length), loc);
+    }
+    return x;
+  }
   if (f == "stack") {
     CallArgs args(call, {"values", "axis"}, 1);
     std::vector<int> values = valueList(*this, args.require("values"));

@@ -46,6 +46,7 @@ void inferGlobalPool(TypeContext& c);     // NHWC -> [N, C]
 void inferDepthwiseConv(TypeContext& c);  // NHWC x [kh, kw, C, M] -> [N, OH, OW, C*M]; sets pad_top, pad_left
 void inferConvTranspose(TypeContext& c);  // NHWC x [kh, kw, F, C] -> [N, OH, OW, F]; sets pad_top, pad_left
 void inferResize(TypeContext& c);         // NHWC -> [N, size[0], size[1], C]; method nearest or bilinear
+void inferTile(TypeContext& c);           // multiples: one positive int per axis (1 for the batch)
 void inferPad(TypeContext& c);            // paddings: before, after per axis; mode constant, reflect or symmetric
 // Shared checks (type_rules.cpp).
 void requireRank(TypeContext& c, size_t i, size_t rank, const std::string& what);

@@ -114,6 +114,23 @@ void inferResize(TypeContext& c) {
   c.node.shape = {x[0], size[0], size[1], x[3]};
 }
 
+void inferTile(TypeContext& c) {
+  const Shape& x = c.input(0).shape;
+  auto m = c.node.attrs.getInts("multiples");
+  if (m.size() != x.size())
+    c.fail("tile: multiples needs one entry for each of the " + std::to_string(x.size()) + " axes of " +
+           describe(c.input(0)) + ", found " + std::to_string(m.size()));
+  Shape out = x;
+  for (size_t d = 0; d < x.size(); ++d) {
+    if (m[d] <= 0 || m[d] > std::numeric_limits<int32_t>::max())
+      c.fail("tile: multiples must be positive, found " + std::to_string(m[d]));
+    if (x[d] == kBatch && m[d] != 1) c.fail("tile: the batch axis of " + describe(c.input(0)) + " cannot be tiled");
+    if (x[d] != kBatch) out[d] = x[d] * m[d];
+  }
+  sameAsInput0(c);
+  c.node.shape = out;
+}
+
 // Mirrored padding reaches at most one reflection deep: reflect pads by at most n - 1 (the
 // edge is not repeated), symmetric by at most n, as TensorFlow requires. Constant padding may
 // be negative (a crop, as Cropping2D uses it), leaving at least one element.

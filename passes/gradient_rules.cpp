@@ -223,6 +223,35 @@ std::vector<int> convTransposeRule(GradContext& c) {
   return {dx, dw};
 }
 
+// slice_axis: the output gradient back in place, zeros around it.
+std::vector<int> sliceAxisRule(GradContext& c) {
+  const Shape& in = c.graph.node(c.node.inputs[0]).shape;
+  auto axis = static_cast<size_t>(c.node.attrs.getInt("axis"));
+  int64_t begin = c.node.attrs.getInt("begin"), size = c.node.attrs.getInt("size");
+  std::vector<int64_t> paddings(2 * in.size(), 0);
+  paddings[2 * axis] = begin;
+  paddings[2 * axis + 1] = in[axis] - begin - size;
+  Attrs a;
+  a.set("paddings", paddings).set("mode", std::string("constant")).set("value", 0.0);
+  return {c.graph.add(Op::Pad, {c.gradOut}, a)};
+}
+
+// tile: each input element gets the sum of its copies' gradients: the output gradient viewed as
+// [m0, d0, m1, d1, ...] (copy index outside the element's), summed over the copies' axes.
+std::vector<int> tileRule(GradContext& c) {
+  Graph& g = c.graph;
+  const Shape& in = g.node(c.node.inputs[0]).shape;
+  auto m = c.node.attrs.getInts("multiples");
+  std::vector<int64_t> target, copies;
+  for (size_t d = 0; d < in.size(); ++d) {
+    copies.push_back(static_cast<int64_t>(target.size()));
+    target.push_back(m[d]);
+    target.push_back(in[d] == kBatch ? -2 : in[d]);
+  }
+  int split = g.add(Op::Reshape, {c.gradOut}, Attrs().set("target", target));
+  return {g.add(Op::ReduceSum, {split}, Attrs().set("axes", copies).set("keepdims", int64_t(0)))};
+}
+
 // A graph-op rule whose gradient is one helper op of (forward input 0 or output, output gradient).
 GradFn helperRule(Op helper, bool fromOutput) {
   return [helper, fromOutput](GradContext& c) {
@@ -266,6 +295,8 @@ const std::vector<GradFn>& table() {
     m(Op::Conv2dTranspose) = convTransposeRule;
     m(Op::Resize) = helperRule(Op::ResizeGrad, false);
     m(Op::Pad) = helperRule(Op::PadGrad, false);
+    m(Op::SliceAxis) = sliceAxisRule;
+    m(Op::Tile) = tileRule;
     // The mask does not depend on x: the gradient is dropout of the output gradient with the same
     // seed and scalars, hence the same mask. keep_prob gets none (the mask is a step function of it).
     m(Op::Dropout) = [](GradContext& c) {

@@ -119,6 +119,14 @@ void addV2NNCases(std::vector<GradCase>& cases) {
                      gg.sources[x] = randomTensor({2, 3, 4}, gg.rng);
                      return gg.g.findByName("y");
                    }});
+  cases.push_back({"tile", [](GradGraph& gg) {
+                     return gg.op(Op::Tile, {gg.variable("x", randomTensor({2, 3, 2}, gg.rng))},
+                                  Attrs().set("multiples", std::vector<int64_t>{1, 3, 2}));
+                   }});
+  cases.push_back({"slice_axis", [](GradGraph& gg) {
+                     return gg.op(Op::SliceAxis, {gg.variable("x", randomTensor({2, 6, 3}, gg.rng))},
+                                  Attrs().set("axis", int64_t(1)).set("begin", int64_t(2)).set("size", int64_t(3)));
+                   }});
   // A given output length that "same" with stride 2 also gives back from 3: 5 instead of 6.
   cases.push_back(
       {"conv2d_transpose_output_shape", [](GradGraph& gg) {

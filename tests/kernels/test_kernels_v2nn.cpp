@@ -125,6 +125,12 @@ TEST_F(KernelTest, LayerNormalizationFollowsKeras) {
   EXPECT_TRUE(allClose(runHalide(g, {y}, feeds)[0], want, 1e-5, 1e-5));
 }
 
+TEST_F(KernelTest, Tile) {
+  int x = input("x", randomTensor({2, 3, 5}, rng));
+  check({op(Op::Tile, {x}, Attrs().set("multiples", std::vector<int64_t>{1, 2, 3})),
+         op(Op::Tile, {x}, Attrs().set("multiples", std::vector<int64_t>{3, 1, 1}))});
+}
+
 // Dense on [N, T, K] is x[n, t, :] @ kernel + bias for every n and t, as Keras applies it.
 TEST_F(KernelTest, DenseOnTheLastAxis) {
   Model m = lowerProgram(parseProgram("t.mnn", "x = placeholder(f32, [?, 3, 4])\nd = Dense(x, 5)\n"));

@@ -239,6 +239,22 @@ RefTensor padGrad(const Node& n, const std::vector<RefTensor>& in) {
   return dx;
 }
 
+// Output element o reads input element o mod n along every axis d (n = x's length, the output's
+// n * multiples[d]).
+RefTensor tile(const Node& n, const std::vector<RefTensor>& in) {
+  const RefTensor& x = in[0];
+  auto m = n.attrs.getInts("multiples");
+  Shape ys = x.shape;
+  for (size_t d = 0; d < ys.size(); ++d) ys[d] *= m[d];
+  RefTensor y = zeros(ys, x.dtype);
+  for (size_t flat = 0; flat < y.data.size(); ++flat) {
+    std::vector<int64_t> i = unravelIndex(flat, ys);
+    for (size_t d = 0; d < i.size(); ++d) i[d] %= x.shape[d];
+    y.data[flat] = x.data[ravelIndex(i, x.shape)];
+  }
+  return y;
+}
+
 }  // namespace
 
 void registerV2NNReferences(ReferenceTable& t) {
@@ -249,6 +265,7 @@ void registerV2NNReferences(ReferenceTable& t) {
   t.emplace_back(Op::Conv2dTranspose, conv2dTranspose);
   t.emplace_back(Op::Resize, resize);
   t.emplace_back(Op::ResizeGrad, resizeGrad);
+  t.emplace_back(Op::Tile, tile);
   t.emplace_back(Op::Pad, pad);
   t.emplace_back(Op::PadGrad, padGrad);
 }

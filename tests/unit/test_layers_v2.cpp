@@ -104,18 +104,22 @@ TEST_P(V2SequenceLayerTest, KerasParameterCountAndOutputShape) {
 INSTANTIATE_TEST_SUITE_P(Keras, V2SequenceLayerTest, ::testing::ValuesIn(kSequenceCases),
                          [](const auto& info) { return std::string(info.param.name); });
 
-TEST(V2Calls, SqueezeExpandDimsAndStackShapes) {
+TEST(V2Calls, SqueezeExpandDimsStackTileAndSliceShapes) {
   Model m = lower(
       "x = placeholder(f32, [?, 4, 1, 3])\n"
       "s = squeeze(x, -2)\n"
       "e = expand_dims(s, 1)\n"
       "k = stack([s, s, s], axis = 2)\n"
-      "l = stack([s, s], -1)\n");
+      "l = stack([s, s], -1)\n"
+      "t = tile(s, [1, 2, 3])\n"
+      "c = slice(x, [0, 1, 0, 1], [-1, 2, 1, -1])\n");
   auto shape = [&](const std::string& name) { return m.graph.node(m.graph.findByName(name)).shape; };
   EXPECT_EQ(shape("s"), (Shape{kBatch, 4, 3}));
   EXPECT_EQ(shape("e"), (Shape{kBatch, 1, 4, 3}));
   EXPECT_EQ(shape("k"), (Shape{kBatch, 4, 3, 3}));
   EXPECT_EQ(shape("l"), (Shape{kBatch, 4, 3, 2}));
+  EXPECT_EQ(shape("t"), (Shape{kBatch, 8, 9}));
+  EXPECT_EQ(shape("c"), (Shape{kBatch, 2, 1, 2}));
 }
 
 TEST(V2Layers, KerasSpellingsOfKernelAndSize) {
@@ -166,6 +170,8 @@ TEST(V2Layers, UserErrors) {
       {"x = placeholder(f32, [?, 4, 4, 2])\nc = Conv1D(x, 2, 3)\n", "of rank 3"},
       {"x = placeholder(f32, [?, 4, 4, 2])\ns = squeeze(x, 1)\n", "not an axis of length 1"},
       {"x = placeholder(f32, [?, 4])\ns = stack([x, x], 0)\n", "other than the batch"},
+      {"x = placeholder(f32, [?, 4])\nt = tile(x, [2, 1])\n", "batch axis"},
+      {"x = placeholder(f32, [?, 4])\nt = slice(x, [0, 2], [-1, 3])\n", "outside"},
       {"x = placeholder(f32, [?, 4, 2])\nn = LayerNormalization(x, axis = 0)\n", "other than the batch"},
   };
   for (const auto& [source, words] : cases) {

@@ -167,13 +167,6 @@ struct FilterChunks {
   int count = 1;             // chunks
 };
 
-// The largest divisor of extent that is at most limit (at least 1).
-int largestDivisorAtMost(int64_t extent, int64_t limit) {
-  for (int64_t d = std::min(extent, std::max<int64_t>(limit, 1)); d > 1; --d)
-    if (extent % d == 0) return static_cast<int>(d);
-  return 1;
-}
-
 // termsPerRow: the sequential terms one accumulator adds per output row (the row's width, or
 // for the narrow lowering its vector chunks). Chunks hold at most kChunkTerms of them, so that a
 // float32 accumulator's error stays that of a short sum.
@@ -418,6 +411,8 @@ void registerNNLowerings(std::vector<std::pair<Op, LowerFn>>& t) {
   t.emplace_back(Op::Matmul, lowerMatmul);
   t.emplace_back(Op::Conv2d, lowerConv);
   t.emplace_back(Op::Conv2dBackpropInput, lowerConvBackpropInput);
+  // conv2d_transpose(x, w) is conv2d_backprop_input(dy = x, w) with the output shape it gives.
+  t.emplace_back(Op::Conv2dTranspose, lowerConvBackpropInput);
   t.emplace_back(Op::Conv2dBackpropFilter, lowerConvBackpropFilter);
   t.emplace_back(Op::MaxPool, lowerMaxPool);
   t.emplace_back(Op::MaxPoolGrad, lowerMaxPoolGrad);

@@ -115,6 +115,12 @@ bool packsMatmulPanels(const Shape& outShape, int64_t k, int lanes) {
   return tile.vectorTile > 0 && outShape[0] > tile.rows && 4 * k * outShape[1] >= (1 << 20);
 }
 
+int largestDivisorAtMost(int64_t extent, int64_t limit) {
+  for (int64_t d = std::min(extent, std::max<int64_t>(limit, 1)); d > 1; --d)
+    if (extent % d == 0) return static_cast<int>(d);
+  return 1;
+}
+
 const LowerFn* findLowering(Op op) {
   // Indexed by Op; empty where an op has no lowering (sources).
   static const std::vector<LowerFn> table = [] {
@@ -127,6 +133,7 @@ const LowerFn* findLowering(Op op) {
     registerPoolingLowerings(entries);
     registerLogSoftmaxLowerings(entries);
     registerRandomLowerings(entries);
+    registerV2NNLowerings(entries);
     std::vector<LowerFn> byOp(kNumOps);
     for (auto& [op, fn] : entries) byOp[opIndex(op)] = std::move(fn);
     return byOp;

@@ -87,6 +87,9 @@ struct RegisterTile {
 // one, the last lanes' stores guarded: half the instructions of two overlapping 8-lane halves.
 RegisterTile registerTile(int64_t vectorExtent, int64_t unrollExtent, int lanes, bool guardedTile);
 
+// The largest divisor of extent that is at most limit (at least 1): a chunk size fixed by the shape.
+int largestDivisorAtMost(int64_t extent, int64_t limit);
+
 // Wraps acc (pure init + update over r) as a Tiled LoweredNode with registerTile's tile along
 // vectorDim and unrollDim.
 LoweredNode tiledReduction(Halide::Func acc, Halide::RDom r, const Shape& outShape, int vectorDim, int unrollDim,
@@ -147,5 +150,6 @@ void registerShapeLowerings(std::vector<std::pair<Op, LowerFn>>& table);
 void registerPoolingLowerings(std::vector<std::pair<Op, LowerFn>>& table);
 void registerLogSoftmaxLowerings(std::vector<std::pair<Op, LowerFn>>& table);
 void registerRandomLowerings(std::vector<std::pair<Op, LowerFn>>& table);
+void registerV2NNLowerings(std::vector<std::pair<Op, LowerFn>>& table);  // v2 nn ops
 
 }  // namespace graphc

@@ -474,6 +474,19 @@ class TosaTranslator {
       case Op::ReduceMin:
       case Op::ReduceProd:
         return reduce(n);
+      // v2 nn ops
+      case Op::GlobalAvgPool: {  // the sums over H and W, times 1 / (H * W)
+        mlir::Value x = input(n, 0);
+        Dims in = dimsOf(x);
+        x = reduceAxis<tosa::ReduceSumOp>(reduceAxis<tosa::ReduceSumOp>(x, 1), 2);
+        x = mul(x, splatF32(1.0 / static_cast<double>(in[1] * in[2]), 4));
+        return reshape(x, bindBatch(n.shape, options_.batch));
+      }
+      case Op::DepthwiseConv2d:
+        return depthwiseConv2d(n);
+      case Op::Tile:
+        return builder_.create<tosa::TileOp>(loc_, tensorType(bindBatch(n.shape, options_.batch), elementType(n.dtype)),
+                                             input(n, 0), builder_.getI64ArrayAttr(n.attrs.getInts("multiples")));
       // Tosa::None in ops.def (handled above).
       case Op::BinaryCrossentropy:
       case Op::SigmoidCrossEntropy:
@@ -495,6 +508,13 @@ class TosaTranslator {
       case Op::ProbsCrossEntropy:
       case Op::ProbsCrossEntropyGrad:
       case Op::Accuracy:
+      case Op::DepthwiseConv2dBackpropInput:
+      case Op::DepthwiseConv2dBackpropFilter:
+      case Op::Conv2dTranspose:
+      case Op::Resize:
+      case Op::ResizeGrad:
+      case Op::Pad:
+      case Op::PadGrad:
       case Op::SgdUpdate:
         break;
     }
@@ -548,6 +568,21 @@ class TosaTranslator {
                                            builder_.getI64ArrayAttr({h.first, h.second, w.first, w.second}),
                                            builder_.getI64ArrayAttr({s[0], s[1]}),
                                            builder_.getI64ArrayAttr({d[0], d[1]}));
+  }
+
+  // TOSA's depthwise_conv2d takes the filter as [kh, kw, C, M] and orders output channels c * M + q, as graphc does.
+  mlir::Value depthwiseConv2d(const Node& n) {
+    mlir::Value x = input(n, 0);
+    mlir::Value filter = input(n, 1);
+    Dims xd = dimsOf(x), wd = dimsOf(filter), out = bindBatch(n.shape, options_.batch);
+    auto s = n.attrs.getInts("strides"), d = n.attrs.getInts("dilation");
+    auto h = padding(xd[1], out[1], wd[0], s[0], d[0], n.attrs.getInt("pad_top"));
+    auto w = padding(xd[2], out[2], wd[1], s[1], d[1], n.attrs.getInt("pad_left"));
+    mlir::Value bias = splat(0, DType::F32, Dims{wd[2] * wd[3]});
+    return builder_.create<tosa::DepthwiseConv2DOp>(loc_, tensorType(out, builder_.getF32Type()), x, filter, bias,
+                                                    builder_.getI64ArrayAttr({h.first, h.second, w.first, w.second}),
+                                                    builder_.getI64ArrayAttr({s[0], s[1]}),
+                                                    builder_.getI64ArrayAttr({d[0], d[1]}));
   }
 
   // TOSA's avg_pool2d, like TensorFlow, divides by the number of real (unpadded) elements.

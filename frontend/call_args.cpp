@@ -17,6 +17,9 @@ CallArgs::CallArgs(const Expr& call, std::vector<std::string> params, size_t req
       slot = positional++;
     } else {
       auto it = std::find(params_.begin(), params_.end(), a.key);
+      // Keras' spellings of two parameters.
+      if (it == params_.end() && (a.key == "kernel_size" || a.key == "pool_size"))
+        it = std::find(params_.begin(), params_.end(), a.key == "kernel_size" ? "kernel" : "size");
       if (it == params_.end()) {
         std::string known;
         for (const auto& p : params_) known += (known.empty() ? "" : ", ") + p;

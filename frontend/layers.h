@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "ir/model.h"
 #include "ir/optimizer_spec.h"
 
 namespace graphc {
@@ -22,5 +23,15 @@ struct BatchNormVariables {
 // unbiased with n / (n - 1 - epsilon). Returns batch_norm's output node.
 int buildBatchNorm(Graph& graph, int x, const BatchNormVariables& vars, int training, double momentum, double epsilon,
                    SourceLoc loc, std::vector<VariableUpdate>* updates);
+
+// Adds the layers' regularization terms (Model::regularizers) to the minimized loss, as Keras
+// adds model.losses: train.minimize becomes loss + regularization_loss, a node of that name (so
+// the dumps show it as its own item). Nothing without terms or without a train block.
+void addRegularization(Model& model);
+
+// Keras' LayerNormalization over axis `axis` (normalized) of x: (x - mean) / sqrt(var + epsilon)
+// * gamma + beta, with the mean and the biased variance over that axis of each example; gamma
+// and beta are [x.shape[axis]], broadcast along the axes after it.
+int buildLayerNorm(Graph& graph, int x, int gamma, int beta, int64_t axis, double epsilon, SourceLoc loc);
 
 }  // namespace graphc

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <set>
 
 #include "frontend/call_args.h"
 #include "frontend/lowerer.h"
@@ -12,17 +13,20 @@
 #include "support/spelling.h"
 
 namespace graphc {
-namespace {
 
-Attrs initializer(Lowerer& L, const Expr& e) {
+Attrs initializerArg(Lowerer& L, const Expr& e) {
+  static const std::set<std::string> withoutArguments = {"zeros",     "ones",       "glorot_uniform", "glorot_normal",
+                                                         "he_normal", "he_uniform", "lecun_normal",   "orthogonal"};
   Attrs a;
-  if (e.kind != ExprKind::Call) {
+  // A bare name (Keras' kernel_initializer = "he_uniform") stands for the call without arguments.
+  bool bare = (e.kind == ExprKind::Ident || e.kind == ExprKind::String) && withoutArguments.count(e.text);
+  if (!bare && e.kind != ExprKind::Call) {
     a.set("init", std::string("constant")).set("value", L.evalNumber(e));
     return a;
   }
   const std::string& kind = e.text;
-  if (kind == "zeros" || kind == "ones" || kind == "glorot_uniform" || kind == "he_normal") {
-    CallArgs(e, {}, 0);
+  if (withoutArguments.count(kind)) {
+    if (!bare) CallArgs(e, {}, 0);
     a.set("init", kind);
   } else if (kind == "constant") {
     CallArgs args(e, {"value"}, 1);
@@ -37,10 +41,12 @@ Attrs initializer(Lowerer& L, const Expr& e) {
   } else {
     throw UserError(e.loc, "unknown initializer '" + kind +
                                "' (expected zeros, ones, constant, truncated_normal, random_normal, random_uniform, "
-                               "glorot_uniform or he_normal)");
+                               "glorot_uniform, glorot_normal, he_normal, he_uniform, lecun_normal or orthogonal)");
   }
   return a;
 }
+
+namespace {
 
 std::vector<int64_t> axesArg(Lowerer& L, const CallArgs& args) {
   const Expr* e = args.get("axis");
@@ -72,6 +78,13 @@ std::vector<int> operands(Lowerer& L, const CallArgs& args, const std::vector<st
 }
 
 // The inputs of concat: a list of graph values.
+// x viewed as shape (the batch `?` kept in place).
+int reshapeTo(Lowerer& L, int x, Shape shape, SourceLoc loc) {
+  std::vector<int64_t> target;
+  for (int64_t d : shape) target.push_back(d == kBatch ? -2 : d);
+  return L.addNode(Op::Reshape, {x}, Attrs().set("target", target), loc);
+}
+
 std::vector<int> valueList(Lowerer& L, const Expr& e) {
   if (e.kind != ExprKind::List || e.items.empty())
     throw UserError(e.loc, "concat expects a non-empty list of values, such as [a, b]");
@@ -237,8 +250,8 @@ int Lowerer::lowerCall(const Expr& call) {
       if (d <= 0)
         throw UserError(args.require("shape").loc,
                         "a variable's shape must be fully known, found a '?' or non-positive entry");
-    Attrs init =
-        args.get("init") ? initializer(*this, *args.get("init")) : Attrs().set("init", std::string("glorot_uniform"));
+    Attrs init = args.get("init") ? initializerArg(*this, *args.get("init"))
+                                  : Attrs().set("init", std::string("glorot_uniform"));
     if (args.get("trainable"))
       init.set("trainable", static_cast<int64_t>(evalNumber(*args.get("trainable")) != 0));
     else
@@ -269,6 +282,67 @@ int Lowerer::lowerCall(const Expr& call) {
       for (const auto& item : p->items) perm.push_back(evalInt(*item, "an axis"));
     }
     return addNode(Op::Transpose, {x}, Attrs().set("perm", perm), loc);
+  }
+  // squeeze, expand_dims and stack are views and joins: reshape and concat, whose gradient rules
+  // serve them.
+  if (f == "squeeze" || f == "expand_dims") {
+    CallArgs args(call, {"x", "axis"}, 2);
+    int x = evalNode(args.require("x"));
+    Shape shape = model_.graph.node(x).shape;
+    int64_t axis = evalInt(args.require("axis"), "axis");
+    int64_t rank = static_cast<int64_t>(shape.size()) + (f == "expand_dims" ? 1 : 0);
+    if (axis < 0) axis += rank;
+    bool ok = axis >= 0 && axis < rank && (f == "expand_dims" || shape[static_cast<size_t>(axis)] == 1);
+    if (!ok)
+      throw UserError(args.require("axis").loc, f + ": axis " + std::to_string(axis) + " is not " +
+                                                    (f == "squeeze" ? "an axis of length 1" : "a new axis") + " of " +
+                                                    typeToString(model_.graph.node(x).dtype, shape));
+    if (f == "squeeze")
+      shape.erase(shape.begin() + axis);
+    else
+      shape.insert(shape.begin() + axis, 1);
+    return reshapeTo(*this, x, shape, loc);
+  }
+  if (f == "tile") {
+    CallArgs args(call, {"x", "multiples"}, 2);
+    return addNode(Op::Tile, {evalNode(args.require("x"))},
+                   Attrs().set("multiples", evalShape(args.require("multiples"))), loc);
+  }
+  // slice(x, begin, size) as TF: size -1 takes the rest of the axis; one slice_axis per axis cut.
+  if (f == "slice") {
+    CallArgs args(call, {"x", "begin", "size"}, 3);
+    int x = evalNode(args.require("x"));
+    std::vector<int64_t> begin = evalShape(args.require("begin")), size = evalShape(args.require("size"));
+    Shape shape = model_.graph.node(x).shape;
+    if (begin.size() != shape.size() || size.size() != shape.size())
+      throw UserError(call.loc, "slice expects begin and size with one entry for each of the " +
+                                    std::to_string(shape.size()) + " axes");
+    for (size_t d = 0; d < shape.size(); ++d) {
+      int64_t length = size[d] == -1 ? shape[d] - begin[d] : size[d];
+      if (begin[d] == 0 && length == shape[d]) continue;
+      x = addNode(Op::SliceAxis, {x},
+                  Attrs().set("axis", static_cast<int64_t>(d)).set("begin", begin[d]).set("size", length), loc);
+    }
+    return x;
+  }
+  if (f == "stack") {
+    CallArgs args(call, {"values", "axis"}, 1);
+    std::vector<int> values = valueList(*this, args.require("values"));
+    Shape shape = model_.graph.node(values[0]).shape;
+    int64_t rank = static_cast<int64_t>(shape.size()) + 1;
+    int64_t axis = args.get("axis") ? evalInt(*args.get("axis"), "axis") : 0;
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank || (axis == 0 && hasBatch(shape)))
+      throw UserError(call.loc, "stack: axis " + std::to_string(axis) +
+                                    " is not a new axis other than the batch's of " +
+                                    typeToString(model_.graph.node(values[0]).dtype, shape));
+    const Shape each = shape;
+    shape.insert(shape.begin() + axis, 1);
+    for (int& v : values) {
+      if (model_.graph.node(v).shape != each) throw UserError(call.loc, "stack expects values of one shape");
+      v = reshapeTo(*this, v, shape, loc);
+    }
+    return addNode(Op::Concat, values, Attrs().set("axis", axis), loc);
   }
   if (op == Op::Concat) {
     CallArgs args(call, {"values", "axis"}, 2);

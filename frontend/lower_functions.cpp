@@ -107,8 +107,7 @@ std::vector<std::string> Lowerer::callableNames() const {
   std::vector<std::string> names;
   for (const auto& [name, fn] : functions_) names.push_back(name);
   for (const std::string& name : graphc::callableNames()) names.push_back(name);
-  for (const char* layer : {"Conv2D", "Dense", "MaxPool2D", "AvgPool2D", "BatchNorm", "Dropout", "Flatten"})
-    names.push_back(layer);
+  for (const std::string& layer : layerNames()) names.push_back(layer);
   return names;
 }
 

@@ -34,7 +34,110 @@ Attrs init(const char* kind, bool trainable = true) {
   return a;
 }
 
+// Keras' regularizers of a variable (argument `which`, kernel_regularizer or bias_regularizer):
+// l2(c) adds c * sum(w^2) (no one half), l1(c) c * sum(|w|), l1_l2(l1 = 0.01, l2 = 0.01) both,
+// to Model::regularizers.
+void regularize(Lowerer& L, const CallArgs& args, const char* which, int w, SourceLoc loc) {
+  const Expr* e = args.get(which);
+  if (!e) return;
+  if (e->kind != ExprKind::Call || (e->text != "l1" && e->text != "l2" && e->text != "l1_l2"))
+    throw UserError(e->loc, std::string(which) + " expects l1(c), l2(c) or l1_l2(l1, l2)");
+  double l1 = 0, l2 = 0;
+  if (e->text == "l1_l2") {
+    CallArgs r(*e, {"l1", "l2"}, 0);
+    l1 = r.get("l1") ? L.evalNumber(*r.get("l1")) : 0.01;
+    l2 = r.get("l2") ? L.evalNumber(*r.get("l2")) : 0.01;
+  } else {
+    CallArgs r(*e, {"c"}, 0);
+    (e->text == "l1" ? l1 : l2) = r.get("c") ? L.evalNumber(*r.get("c")) : 0.01;
+  }
+  Attrs all;
+  all.set("axes", std::vector<int64_t>{}).set("keepdims", int64_t(0));
+  auto term = [&](Op elementwise, double c) {
+    int sum = L.addNode(Op::ReduceSum, {L.addNode(elementwise, {w}, {}, loc)}, all, loc);
+    return L.addNode(Op::Mul, {sum, L.scalarConstant(c, DType::F32, loc)}, {}, loc);
+  };
+  int penalty = -1;
+  if (l1 != 0) penalty = term(Op::Abs, l1);
+  if (l2 != 0)
+    penalty = penalty < 0 ? term(Op::Square, l2) : L.addNode(Op::Add, {penalty, term(Op::Square, l2)}, {}, loc);
+  if (penalty >= 0) L.model().regularizers.push_back(penalty);
+}
+
+// A layer's kernel or bias variable: its kernel_initializer / bias_initializer (Keras' defaults
+// where absent) and its kernel_regularizer / bias_regularizer.
+int kernelVariable(Lowerer& L, const CallArgs& args, const std::string& name, const Shape& shape, SourceLoc loc) {
+  const Expr* e = args.get("kernel_initializer");
+  int w = L.variable(name, shape, e ? initializerArg(L, *e) : init("glorot_uniform"), loc);
+  regularize(L, args, "kernel_regularizer", w, loc);
+  return w;
+}
+
+int biasVariable(Lowerer& L, const CallArgs& args, const std::string& name, const Shape& shape, SourceLoc loc) {
+  const Expr* e = args.get("bias_initializer");
+  int b = L.variable(name, shape, e ? initializerArg(L, *e) : init("zeros"), loc);
+  regularize(L, args, "bias_regularizer", b, loc);
+  return b;
+}
+
 Attrs meanOver(std::vector<int64_t> axes) { return Attrs().set("axes", axes).set("keepdims", int64_t(0)); }
+
+// Argument x of a layer that takes NHWC images.
+int requireNHWC(Lowerer& L, const CallArgs& args, const std::string& layer) {
+  int x = L.evalNode(args.require("x"));
+  const Node& n = L.model().graph.node(x);
+  if (n.shape.size() != 4 || n.dtype != DType::F32)
+    throw UserError(args.require("x").loc,
+                    layer + " expects an f32 NHWC input of rank 4, found " + typeToString(n.dtype, n.shape));
+  return x;
+}
+
+// Argument x of a layer that takes sequences [N, W, C].
+int requireNWC(Lowerer& L, const CallArgs& args, const std::string& layer) {
+  int x = L.evalNode(args.require("x"));
+  const Node& n = L.model().graph.node(x);
+  if (n.shape.size() != 3 || n.dtype != DType::F32)
+    throw UserError(args.require("x").loc, layer + " expects an f32 input [batch, steps, channels] of rank 3, found " +
+                                               typeToString(n.dtype, n.shape));
+  return x;
+}
+
+// The 1-D layers run the 2-D ops on [N, 1, W, C] and view the result as [N, W', C'] again.
+int asImages(Lowerer& L, int x, SourceLoc loc) {
+  const Shape& s = L.model().graph.node(x).shape;
+  return L.addNode(Op::Reshape, {x}, Attrs().set("target", std::vector<int64_t>{-2, 1, s[1], s[2]}), loc);
+}
+
+int asSequences(Lowerer& L, int x, SourceLoc loc) {
+  const Shape& s = L.model().graph.node(x).shape;
+  return L.addNode(Op::Reshape, {x}, Attrs().set("target", std::vector<int64_t>{-2, s[2], s[3]}), loc);
+}
+
+// Keras' ZeroPadding2D / Cropping2D amounts: n, [h, w] or [[top, bottom], [left, right]], as
+// {top, bottom, left, right}, none negative.
+std::vector<int64_t> spatialPadding(Lowerer& L, const Expr& e, const std::string& what) {
+  std::vector<int64_t> tblr;
+  if (e.kind != ExprKind::List) {
+    int64_t v = L.evalInt(e, what);
+    tblr = {v, v, v, v};
+  } else if (e.items.size() == 2 && e.items[0]->kind != ExprKind::List && e.items[1]->kind != ExprKind::List) {
+    int64_t h = L.evalInt(*e.items[0], what), w = L.evalInt(*e.items[1], what);
+    tblr = {h, h, w, w};
+  } else {
+    tblr = pairListArg(L, e, what);
+    if (tblr.size() != 4)
+      throw UserError(e.loc, "expected " + what + " as n, [h, w] or [[top, bottom], [left, right]]");
+  }
+  for (int64_t v : tblr)
+    if (v < 0) throw UserError(e.loc, what + " must not be negative, found " + std::to_string(v));
+  return tblr;
+}
+
+int64_t positiveInt(Lowerer& L, const CallArgs& args, const std::string& name) {
+  int64_t v = L.evalInt(args.require(name), name);
+  if (v <= 0) throw UserError(args.require(name).loc, name + " must be positive, found " + std::to_string(v));
+  return v;
+}
 
 }  // namespace
 
@@ -90,17 +193,77 @@ int buildBatchNorm(Graph& g, int x, const BatchNormVariables& v, int training, d
   return y;
 }
 
+void addRegularization(Model& m) {
+  if (m.regularizers.empty() || m.train.minimize < 0) return;
+  Graph& g = m.graph;
+  SourceLoc loc = g.node(m.train.minimize).loc;
+  int total = m.regularizers[0];
+  for (size_t i = 1; i < m.regularizers.size(); ++i) total = g.add(Op::Add, {total, m.regularizers[i]}, {}, loc);
+  g.mutableNode(total).name = "regularization_loss";
+  m.train.minimize = g.add(Op::Add, {m.train.minimize, total}, {}, loc);
+}
+
+int buildLayerNorm(Graph& g, int x, int gamma, int beta, int64_t axis, double epsilon, SourceLoc loc) {
+  const Shape xs = g.node(x).shape;  // a copy: adding nodes may move the graph's storage
+  Attrs over;
+  over.set("axes", std::vector<int64_t>{axis}).set("keepdims", int64_t(1));
+  int mean = g.add(Op::ReduceMean, {x}, over, loc);
+  int centered = g.add(Op::Sub, {x, mean}, {}, loc);
+  int variance = g.add(Op::ReduceMean, {g.add(Op::Square, {centered}, {}, loc)}, over, loc);
+  int eps = g.add(Op::Constant, {}, Attrs().set("value", epsilon).set("dtype", std::string("f32")), loc);
+  int scale = g.add(Op::Rsqrt, {g.add(Op::Add, {variance, eps}, {}, loc)}, {}, loc);
+  // gamma and beta as [n, 1, ..., 1]: one 1 for each axis after the normalized one.
+  if (axis + 1 < static_cast<int64_t>(xs.size())) {
+    std::vector<int64_t> target(xs.size() - static_cast<size_t>(axis), 1);
+    target[0] = xs[static_cast<size_t>(axis)];
+    gamma = g.add(Op::Reshape, {gamma}, Attrs().set("target", target), loc);
+    beta = g.add(Op::Reshape, {beta}, Attrs().set("target", target), loc);
+  }
+  int normalized = g.add(Op::Mul, {centered, scale}, {}, loc);
+  return g.add(Op::Add, {g.add(Op::Mul, {normalized, gamma}, {}, loc), beta}, {}, loc);
+}
+
+const std::vector<std::string>& layerNames() {
+  static const std::vector<std::string> names = {"Conv2D",
+                                                 "Dense",
+                                                 "MaxPool2D",
+                                                 "AvgPool2D",
+                                                 "BatchNorm",
+                                                 "Dropout",
+                                                 "Flatten",
+                                                 "DepthwiseConv2D",
+                                                 "SeparableConv2D",
+                                                 "Conv2DTranspose",
+                                                 "GlobalAveragePooling2D",
+                                                 "GlobalMaxPooling2D",
+                                                 "UpSampling2D",
+                                                 "ZeroPadding2D",
+                                                 "Cropping2D",
+                                                 "LayerNormalization",
+                                                 "Conv1D",
+                                                 "MaxPool1D",
+                                                 "AvgPool1D"};
+  return names;
+}
+
 int Lowerer::lowerLayer(const Expr& call) {
   const std::string& f = call.text;
   SourceLoc loc = call.loc;
   // The scope is taken before the arguments are lowered, so that nested layers are named in
   // source order: in `d = Dense(Conv2D(x, 8, 3), 10)` the Dense is `d` and the Conv2D `d_1`.
   // Layers without variables take no name, so they never shift the `_1`, `_2` of those with some.
-  bool variableFree = f == "MaxPool2D" || f == "AvgPool2D" || f == "Flatten" || f == "Dropout";
+  static const std::set<std::string> kVariableFree = {
+      "MaxPool2D",         "AvgPool2D",    "MaxPool1D",     "AvgPool1D",  "Flatten",
+      "Dropout",           "UpSampling2D", "ZeroPadding2D", "Cropping2D", "GlobalAveragePooling2D",
+      "GlobalMaxPooling2D"};
+  bool variableFree = kVariableFree.count(f) > 0;
   std::string scope = layerScope(!variableFree);
   model_.layers.back().scope = scope;
   if (f == "Conv2D") {
-    CallArgs args(call, {"x", "filters", "kernel", "strides", "padding", "dilation", "activation", "use_bias"}, 3);
+    CallArgs args(call,
+                  {"x", "filters", "kernel", "strides", "padding", "dilation", "activation", "use_bias",
+                   "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer"},
+                  3);
     int x = evalNode(args.require("x"));
     int64_t filters = evalInt(args.require("filters"), "filters");
     if (filters <= 0)
@@ -110,34 +273,201 @@ int Lowerer::lowerLayer(const Expr& call) {
     if (xs.size() != 4)
       throw UserError(args.require("x").loc,
                       "Conv2D expects an NHWC input of rank 4, found " + typeToString(model_.graph.node(x).dtype, xs));
-    int w = variable(scope + "/kernel", {k[0], k[1], xs[3], filters}, init("glorot_uniform"), loc);
+    int w = kernelVariable(*this, args, scope + "/kernel", {k[0], k[1], xs[3], filters}, loc);
     Attrs a;
     a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
     a.set("padding", paddingArg(*this, args));
     int y = addNode(Op::Conv2d, {x, w}, a, loc);
     if (useBias(*this, args)) {
-      int b = variable(scope + "/bias", {filters}, init("zeros"), loc);
+      int b = biasVariable(*this, args, scope + "/bias", {filters}, loc);
       y = addNode(Op::Add, {y, b}, {}, loc);
     }
     return activation(*this, args, y, loc);
   }
   if (f == "Dense") {
-    CallArgs args(call, {"x", "units", "activation", "use_bias"}, 2);
+    CallArgs args(call,
+                  {"x", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
+                   "kernel_regularizer", "bias_regularizer"},
+                  2);
     int x = evalNode(args.require("x"));
     int64_t units = evalInt(args.require("units"), "units");
     if (units <= 0)
       throw UserError(args.require("units").loc, "units must be positive, found " + std::to_string(units));
-    const Node& xn = model_.graph.node(x);
-    if (xn.shape.size() != 2)
-      throw UserError(args.require("x").loc, "Dense expects an input of rank 2, found " +
-                                                 typeToString(xn.dtype, xn.shape) + " (use Flatten first)");
-    int w = variable(scope + "/kernel", {xn.shape[1], units}, init("glorot_uniform"), loc);
-    int y = addNode(Op::Matmul, {x, w}, {}, loc);
+    const Shape xs = model_.graph.node(x).shape;
+    if (xs.size() < 2 || xs.back() == kBatch)
+      throw UserError(args.require("x").loc, "Dense expects an input of rank 2 or more, found " +
+                                                 typeToString(model_.graph.node(x).dtype, xs));
+    int w = kernelVariable(*this, args, scope + "/kernel", {xs.back(), units}, loc);
+    int y;
+    if (xs.size() == 2) {
+      y = addNode(Op::Matmul, {x, w}, {}, loc);
+    } else {
+      // On the last axis, as Keras: a 1x1 convolution of [N, 1, everything between, K].
+      int64_t between = 1;
+      for (size_t d = 1; d + 1 < xs.size(); ++d) between *= xs[d];
+      Attrs one;
+      one.set("strides", std::vector<int64_t>{1, 1}).set("dilation", std::vector<int64_t>{1, 1});
+      one.set("padding", std::string("valid"));
+      int64_t first = xs[0] == kBatch ? -2 : xs[0];
+      int images =
+          addNode(Op::Reshape, {x}, Attrs().set("target", std::vector<int64_t>{first, 1, between, xs.back()}), loc);
+      int w11 = addNode(Op::Reshape, {w}, Attrs().set("target", std::vector<int64_t>{1, 1, xs.back(), units}), loc);
+      std::vector<int64_t> target = {first};
+      target.insert(target.end(), xs.begin() + 1, xs.end() - 1);
+      target.push_back(units);
+      y = addNode(Op::Reshape, {addNode(Op::Conv2d, {images, w11}, one, loc)}, Attrs().set("target", target), loc);
+    }
     if (useBias(*this, args)) {
-      int b = variable(scope + "/bias", {units}, init("zeros"), loc);
+      int b = biasVariable(*this, args, scope + "/bias", {units}, loc);
       y = addNode(Op::Add, {y, b}, {}, loc);
     }
     return activation(*this, args, y, loc);
+  }
+  // ---- v2 layers
+  if (f == "GlobalAveragePooling2D" || f == "GlobalMaxPooling2D") {
+    CallArgs args(call, {"x"}, 1);
+    int x = requireNHWC(*this, args, f);
+    if (f == "GlobalAveragePooling2D") return addNode(Op::GlobalAvgPool, {x}, {}, loc);
+    return addNode(Op::ReduceMax, {x}, meanOver({1, 2}), loc);
+  }
+  if (f == "DepthwiseConv2D" || f == "SeparableConv2D") {
+    bool separable = f == "SeparableConv2D";
+    // The spec's positional order; SeparableConv2D takes dilation by keyword only.
+    std::vector<std::string> names = {"x",
+                                      "kernel",
+                                      "strides",
+                                      "padding",
+                                      "depth_multiplier",
+                                      "dilation",
+                                      "activation",
+                                      "use_bias",
+                                      "kernel_initializer",
+                                      "bias_initializer",
+                                      "kernel_regularizer",
+                                      "bias_regularizer"};
+    if (separable) {
+      names.insert(names.begin() + 1, "filters");
+      names.erase(names.begin() + 6);
+      names.insert(names.begin() + 8, "dilation");
+    }
+    CallArgs args(call, names, separable ? 3 : 2);
+    int x = requireNHWC(*this, args, f);
+    int64_t filters = separable ? positiveInt(*this, args, "filters") : 0;
+    int64_t multiplier = args.get("depth_multiplier") ? positiveInt(*this, args, "depth_multiplier") : 1;
+    std::vector<int64_t> k = evalPair(args.require("kernel"), "kernel");
+    int64_t channels = model_.graph.node(x).shape[3];
+    int dw = kernelVariable(*this, args, scope + "/depthwise_kernel", {k[0], k[1], channels, multiplier}, loc);
+    Attrs a;
+    a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
+    a.set("padding", paddingArg(*this, args));
+    int y = addNode(Op::DepthwiseConv2d, {x, dw}, a, loc);
+    int64_t outChannels = channels * multiplier;
+    if (separable) {
+      int pw = kernelVariable(*this, args, scope + "/pointwise_kernel", {1, 1, outChannels, filters}, loc);
+      Attrs one;
+      one.set("strides", std::vector<int64_t>{1, 1}).set("dilation", std::vector<int64_t>{1, 1});
+      one.set("padding", std::string("valid"));
+      y = addNode(Op::Conv2d, {y, pw}, one, loc);
+      outChannels = filters;
+    }
+    if (useBias(*this, args))
+      y = addNode(Op::Add, {y, biasVariable(*this, args, scope + "/bias", {outChannels}, loc)}, {}, loc);
+    return activation(*this, args, y, loc);
+  }
+  if (f == "Conv2DTranspose") {
+    CallArgs args(call,
+                  {"x", "filters", "kernel", "strides", "padding", "activation", "use_bias", "dilation",
+                   "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer"},
+                  3);
+    int x = requireNHWC(*this, args, f);
+    int64_t filters = positiveInt(*this, args, "filters");
+    std::vector<int64_t> k = evalPair(args.require("kernel"), "kernel");
+    int w = kernelVariable(*this, args, scope + "/kernel", {k[0], k[1], filters, model_.graph.node(x).shape[3]}, loc);
+    Attrs a;
+    a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
+    a.set("padding", paddingArg(*this, args));
+    int y = addNode(Op::Conv2dTranspose, {x, w}, a, loc);
+    if (useBias(*this, args))
+      y = addNode(Op::Add, {y, biasVariable(*this, args, scope + "/bias", {filters}, loc)}, {}, loc);
+    return activation(*this, args, y, loc);
+  }
+  if (f == "LayerNormalization") {
+    CallArgs args(call, {"x", "axis", "epsilon"}, 1);
+    int x = evalNode(args.require("x"));
+    const Node& xn = model_.graph.node(x);
+    int64_t rank = static_cast<int64_t>(xn.shape.size());
+    int64_t axis = args.get("axis") ? evalInt(*args.get("axis"), "axis") : -1;
+    if (axis < 0) axis += rank;
+    if (xn.dtype != DType::F32 || axis <= 0 || axis >= rank)
+      throw UserError(args.get("axis") ? args.get("axis")->loc : args.require("x").loc,
+                      "LayerNormalization normalizes one axis of an f32 input other than the batch, found axis " +
+                          std::to_string(axis) + " of " + typeToString(xn.dtype, xn.shape));
+    double epsilon = args.get("epsilon") ? evalNumber(*args.get("epsilon")) : 1e-3;
+    Shape n = {xn.shape[static_cast<size_t>(axis)]};
+    int gamma = variable(scope + "/gamma", n, init("ones"), loc);
+    int beta = variable(scope + "/beta", n, init("zeros"), loc);
+    return buildLayerNorm(model_.graph, x, gamma, beta, axis, epsilon, loc);
+  }
+  if (f == "Conv1D") {
+    CallArgs args(call,
+                  {"x", "filters", "kernel", "strides", "padding", "dilation", "activation", "use_bias",
+                   "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer"},
+                  3);
+    int x = requireNWC(*this, args, f);
+    int64_t filters = positiveInt(*this, args, "filters");
+    int64_t k = positiveInt(*this, args, "kernel");
+    const Shape xs = model_.graph.node(x).shape;
+    int w = kernelVariable(*this, args, scope + "/kernel", {k, xs[2], filters}, loc);
+    auto one = [&](const char* name) {
+      return std::vector<int64_t>{1, args.get(name) ? positiveInt(*this, args, name) : 1};
+    };
+    Attrs a;
+    a.set("strides", one("strides")).set("dilation", one("dilation")).set("padding", paddingArg(*this, args));
+    int y = addNode(Op::Conv2d,
+                    {asImages(*this, x, loc),
+                     addNode(Op::Reshape, {w}, Attrs().set("target", std::vector<int64_t>{1, k, xs[2], filters}), loc)},
+                    a, loc);
+    y = asSequences(*this, y, loc);
+    if (useBias(*this, args))
+      y = addNode(Op::Add, {y, biasVariable(*this, args, scope + "/bias", {filters}, loc)}, {}, loc);
+    return activation(*this, args, y, loc);
+  }
+  if (f == "MaxPool1D" || f == "AvgPool1D") {
+    CallArgs args(call, {"x", "size", "strides", "padding"}, 1);
+    int x = requireNWC(*this, args, f);
+    int64_t size = args.get("size") ? positiveInt(*this, args, "size") : 2;
+    int64_t stride = args.get("strides") ? positiveInt(*this, args, "strides") : size;
+    Attrs a;
+    a.set("size", std::vector<int64_t>{1, size}).set("strides", std::vector<int64_t>{1, stride});
+    a.set("padding", paddingArg(*this, args));
+    int y = addNode(f == "MaxPool1D" ? Op::MaxPool : Op::AvgPool, {asImages(*this, x, loc)}, a, loc);
+    return asSequences(*this, y, loc);
+  }
+  if (f == "UpSampling2D") {
+    CallArgs args(call, {"x", "size", "interpolation"}, 1);
+    int x = requireNHWC(*this, args, f);
+    std::vector<int64_t> size = args.get("size") ? evalPair(*args.get("size"), "size") : std::vector<int64_t>{2, 2};
+    std::string method = args.get("interpolation") ? evalWord(*args.get("interpolation")) : "nearest";
+    if (method != "nearest" && method != "bilinear")
+      throw UserError(args.get("interpolation")->loc,
+                      "UpSampling2D: interpolation must be nearest or bilinear, found '" + method + "'");
+    const Shape& xs = model_.graph.node(x).shape;
+    Attrs a;
+    a.set("size", std::vector<int64_t>{xs[1] * size[0], xs[2] * size[1]}).set("method", method);
+    return addNode(Op::Resize, {x}, a, loc);
+  }
+  if (f == "ZeroPadding2D" || f == "Cropping2D") {
+    bool crop = f == "Cropping2D";
+    const char* what = crop ? "cropping" : "padding";
+    CallArgs args(call, {"x", what}, crop ? 2 : 1);
+    int x = requireNHWC(*this, args, f);
+    std::vector<int64_t> tblr =
+        args.get(what) ? spatialPadding(*this, *args.get(what), what) : std::vector<int64_t>(4, 1);
+    for (int64_t& v : tblr) v = crop ? -v : v;
+    Attrs a;
+    a.set("paddings", std::vector<int64_t>{0, 0, tblr[0], tblr[1], tblr[2], tblr[3], 0, 0});
+    a.set("mode", std::string("constant")).set("value", 0.0);
+    return addNode(Op::Pad, {x}, a, loc);
   }
   if (f == "MaxPool2D" || f == "AvgPool2D") {
     CallArgs args(call, {"x", "size", "strides", "padding"}, 1);
@@ -170,10 +500,7 @@ int Lowerer::lowerLayer(const Expr& call) {
     CallArgs args(call, {"x", "rate"}, 2);
     return dropout(evalNode(args.require("x")), args.require("rate"), dropoutSeedKey(scope), loc, true);
   }
-  std::string suggestion = nearestName(f, callableNames());
-  throw UserError(loc, "unknown layer '" + f + "' (" +
-                           (suggestion.empty() ? "" : "did you mean '" + suggestion + "'? ") +
-                           "expected Conv2D, Dense, MaxPool2D, AvgPool2D, BatchNorm, Dropout, Flatten or a def)");
+  throw UserError(loc, unknownNameMessage("layer", f, layerNames()));
 }
 
 }  // namespace graphc

@@ -177,6 +177,19 @@ Lowerer::Moments Lowerer::lowerMoments(const Expr& call) {
   return m;
 }
 
+std::vector<int64_t> pairListArg(Lowerer& L, const Expr& e, const std::string& what) {
+  std::vector<int64_t> flat;
+  bool ok = e.kind == ExprKind::List;
+  for (size_t i = 0; ok && i < e.items.size(); ++i) {
+    const Expr& pair = *e.items[i];
+    ok = pair.kind == ExprKind::List && pair.items.size() == 2;
+    if (!ok) break;
+    for (const ExprPtr& v : pair.items) flat.push_back(L.evalInt(*v, what));
+  }
+  if (!ok) throw UserError(e.loc, "expected " + what + " as a list of [before, after] pairs");
+  return flat;
+}
+
 int Lowerer::dropout(int x, const Expr& keepOrRate, const std::string& seedKey, SourceLoc loc, bool rate) {
   int keep;
   if (isConstantExpr(keepOrRate)) {
@@ -205,6 +218,36 @@ int Lowerer::lowerNNCall(const Expr& call) {
     a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
     a.set("padding", paddingArg(*this, args));
     return addNode(Op::Conv2d, {evalNode(args.require("x")), evalNode(args.require("w"))}, a, loc);
+  }
+  if (op == Op::DepthwiseConv2d || op == Op::Conv2dTranspose) {
+    bool transpose = op == Op::Conv2dTranspose;
+    std::vector<std::string> names = {"x", "w", "strides", "padding", "dilation"};
+    if (transpose) names.insert(names.begin() + 2, "output_shape");
+    CallArgs args(call, names, 2);
+    Attrs a;
+    a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
+    a.set("padding", paddingArg(*this, args));
+    if (transpose && args.get("output_shape"))
+      a.set("output_shape", evalPair(*args.get("output_shape"), "output_shape"));
+    return addNode(*op, {evalNode(args.require("x")), evalNode(args.require("w"))}, a, loc);
+  }
+  if (op == Op::Resize) {
+    CallArgs args(call, {"x", "size", "method"}, 2);
+    Attrs a;
+    a.set("size", evalPair(args.require("size"), "size"));
+    a.set("method", args.get("method") ? evalWord(*args.get("method")) : std::string("nearest"));
+    return addNode(Op::Resize, {evalNode(args.require("x"))}, a, loc);
+  }
+  if (op == Op::Pad) {
+    CallArgs args(call, {"x", "paddings", "mode", "value"}, 2);
+    std::vector<int64_t> paddings = pairListArg(*this, args.require("paddings"), "paddings");
+    for (int64_t p : paddings)
+      if (p < 0) throw UserError(args.require("paddings").loc, "pad: paddings must not be negative");
+    Attrs a;
+    a.set("paddings", paddings);
+    a.set("mode", args.get("mode") ? evalWord(*args.get("mode")) : std::string("constant"));
+    a.set("value", args.get("value") ? evalNumber(*args.get("value")) : 0.0);
+    return addNode(Op::Pad, {evalNode(args.require("x"))}, a, loc);
   }
   if (op == Op::MaxPool || op == Op::AvgPool) {
     CallArgs args(call, {"x", "size", "strides", "padding"}, 1);

@@ -1,6 +1,7 @@
 // \file AST-to-graph lowering of statements and names: scopes, rebinding, constants, layer scopes.
 #include "frontend/lower_program.h"
 
+#include "frontend/layers.h"
 #include "frontend/lowerer.h"
 #include "support/diagnostics.h"
 
@@ -16,6 +17,7 @@ Lowerer::Lowerer(const Program& program) : program_(program) { model_.graph.file
 
 Model Lowerer::run() {
   lowerStatements(program_.stmts);
+  addRegularization(model_);
   if (model_.graph.modelName.empty()) {
     std::string base = program_.file.substr(program_.file.find_last_of('/') + 1);
     model_.graph.modelName = base.substr(0, base.find('.'));

@@ -138,7 +138,14 @@ int lowerFlatten(Lowerer& L, int x, SourceLoc loc);  // [N, ...] -> [N, rest]
 std::vector<std::string> callableNames();
 // The value of `activation = NAME` applied to x (Keras' names; `none`/`linear` give x).
 int applyActivation(Lowerer& L, const std::string& name, int x, SourceLoc loc);
+// The layers lowerLayer knows (Keras' names), for messages.
+const std::vector<std::string>& layerNames();
 // The Keras activation names applyActivation accepts.
 const std::vector<std::string>& activationNames();
+// An initializer: a number (constant), a call such as he_uniform() or truncated_normal(0.1), or a
+// bare name; the variable attributes it sets (init and its parameters).
+Attrs initializerArg(Lowerer& L, const Expr& e);
+// A list of [before, after] pairs of ints, flattened (pad's paddings, Cropping2D's [[t, b], [l, r]]).
+std::vector<int64_t> pairListArg(Lowerer& L, const Expr& e, const std::string& what);
 
 }  // namespace graphc

@@ -105,6 +105,7 @@ struct Model {
   TrainConfig train;
   std::vector<LayerInfo> layers;             // in source order
   std::vector<VariableUpdate> stateUpdates;  // non-trainable state a train step also updates (BatchNorm statistics)
+  std::vector<int> regularizers;             // scalar penalties of the layers' kernel_regularizer / bias_regularizer
 };
 
 }  // namespace graphc

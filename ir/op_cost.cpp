@@ -38,6 +38,16 @@ double estimateFlops(const Graph& g, const Node& n, int64_t batch) {
       Shape w = in(2);
       return 2.0 * elements(in(1), batch) * static_cast<double>(w[0] * w[1] * w[2]);
     }
+    case FlopRule::DepthwiseConv2d: {  // inputs x, w
+      Shape w = in(1);
+      return 2.0 * elements(out, batch) * static_cast<double>(w[0] * w[1]);
+    }
+    case FlopRule::DepthwiseConv2dBackpropInput: {  // inputs dy, w, x
+      Shape w = in(1);
+      return 2.0 * elements(in(0), batch) * static_cast<double>(w[0] * w[1]);
+    }
+    case FlopRule::DepthwiseConv2dBackpropFilter:  // inputs x, dy, w
+      return 2.0 * elements(in(1), batch) * static_cast<double>(out[0] * out[1]);
     case FlopRule::Matmul: {
       Shape a = in(0);
       double k = static_cast<double>(n.attrs.getInt("transpose_a") ? a[0] : a[1]);

@@ -55,12 +55,15 @@ enum class Tosa {
 
 // How ir/op_cost.cpp estimates an op's floating-point operations.
 enum class FlopRule {
-  PerOutput,             // one per element produced
-  PerInput,              // one per element of input 0 read
-  Conv2d,                // multiply-adds (two FLOPs) of each output over the filter window
-  Conv2dBackpropInput,   // multiply-adds of each output gradient element over the filter window
-  Conv2dBackpropFilter,  // the same count, for the filter gradient
-  Matmul,                // multiply-adds of each output over the inner dimension
+  PerOutput,                      // one per element produced
+  PerInput,                       // one per element of input 0 read
+  Conv2d,                         // multiply-adds (two FLOPs) of each output over the filter window
+  Conv2dBackpropInput,            // multiply-adds of each output gradient element over the filter window
+  Conv2dBackpropFilter,           // the same count, for the filter gradient
+  Matmul,                         // multiply-adds of each output over the inner dimension
+  DepthwiseConv2d,                // multiply-adds of each output over its kh x kw window
+  DepthwiseConv2dBackpropInput,   // the same count, from the output gradient (input 0)
+  DepthwiseConv2dBackpropFilter,  // the same count, from the output gradient (input 1)
 };
 
 enum class AttrType { Float, Int, Ints, String, DType };

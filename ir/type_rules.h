@@ -42,6 +42,16 @@ void inferSliceAxis(TypeContext& c);       // attrs axis, begin, size
 void inferOneHot(TypeContext& c);          // attr depth: i32 [...] -> f32 [..., depth]
 void lastAxisFloat(TypeContext& c);        // f32 of rank >= 1 (ops over the last axis)
 void inferElementCount(TypeContext& c);    // attr axes normalized (empty: all); an f32 scalar
+// v2 nn ops (type_rules_v2nn.cpp)
+void inferGlobalPool(TypeContext& c);     // NHWC -> [N, C]
+void inferDepthwiseConv(TypeContext& c);  // NHWC x [kh, kw, C, M] -> [N, OH, OW, C*M]; sets pad_top, pad_left
+void inferConvTranspose(TypeContext& c);  // NHWC x [kh, kw, F, C] -> [N, OH, OW, F]; sets pad_top, pad_left
+void inferResize(TypeContext& c);         // NHWC -> [N, size[0], size[1], C]; method nearest or bilinear
+void inferTile(TypeContext& c);           // multiples: one positive int per axis (1 for the batch)
+void inferPad(TypeContext& c);            // paddings: before, after per axis; mode constant, reflect or symmetric
+// Shared checks (type_rules.cpp).
+void requireRank(TypeContext& c, size_t i, size_t rank, const std::string& what);
+void requireWindow(TypeContext& c, const char* attr);
 
 }  // namespace typerules
 }  // namespace graphc

@@ -335,6 +335,70 @@ std::vector<int> concatRule(GradContext& c) {
   return grads;
 }
 
+// ---- v2 nn ops
+
+// The mean's gradient spread evenly over each image's H x W positions.
+std::vector<int> globalAvgPoolRule(GradContext& c) {
+  Graph& g = c.graph;
+  int x = c.node.inputs[0];
+  const Shape& in = g.node(x).shape;
+  int spread = g.add(Op::BroadcastLike, {c.gradOut, x}, Attrs().set("axes", std::vector<int64_t>{1, 2}));
+  return {mul(g, spread, scalar(g, 1.0 / static_cast<double>(in[1] * in[2])))};
+}
+
+std::vector<int> depthwiseConvRule(GradContext& c) {
+  Graph& g = c.graph;
+  int x = c.node.inputs[0], w = c.node.inputs[1];
+  int dx = c.wants(0) ? g.add(Op::DepthwiseConv2dBackpropInput, {c.gradOut, w, x}, c.node.attrs) : -1;
+  int dw = c.wants(1) ? g.add(Op::DepthwiseConv2dBackpropFilter, {x, c.gradOut, w}, c.node.attrs) : -1;
+  return {dx, dw};
+}
+
+// conv2d_transpose(x, w) is the input gradient of z = conv2d(y, w) taken at x: its own input
+// gradient is that conv2d of the output gradient, its filter gradient conv2d's filter gradient
+// with the roles of input (the output gradient here) and output gradient (x) swapped.
+std::vector<int> convTransposeRule(GradContext& c) {
+  Graph& g = c.graph;
+  int x = c.node.inputs[0], w = c.node.inputs[1];
+  Attrs conv;
+  conv.set("strides", c.node.attrs.getInts("strides"))
+      .set("dilation", c.node.attrs.getInts("dilation"))
+      .set("padding", c.node.attrs.getString("padding"));
+  int dx = c.wants(0) ? g.add(Op::Conv2d, {c.gradOut, w}, conv) : -1;
+  conv.set("pad_top", c.node.attrs.getInt("pad_top")).set("pad_left", c.node.attrs.getInt("pad_left"));
+  int dw = c.wants(1) ? g.add(Op::Conv2dBackpropFilter, {c.gradOut, x, w}, conv) : -1;
+  return {dx, dw};
+}
+
+// slice_axis: the output gradient back in place, zeros around it.
+std::vector<int> sliceAxisRule(GradContext& c) {
+  const Shape& in = c.graph.node(c.node.inputs[0]).shape;
+  auto axis = static_cast<size_t>(c.node.attrs.getInt("axis"));
+  int64_t begin = c.node.attrs.getInt("begin"), size = c.node.attrs.getInt("size");
+  std::vector<int64_t> paddings(2 * in.size(), 0);
+  paddings[2 * axis] = begin;
+  paddings[2 * axis + 1] = in[axis] - begin - size;
+  Attrs a;
+  a.set("paddings", paddings).set("mode", std::string("constant")).set("value", 0.0);
+  return {c.graph.add(Op::Pad, {c.gradOut}, a)};
+}
+
+// tile: each input element gets the sum of its copies' gradients: the output gradient viewed as
+// [m0, d0, m1, d1, ...] (copy index outside the element's), summed over the copies' axes.
+std::vector<int> tileRule(GradContext& c) {
+  Graph& g = c.graph;
+  const Shape& in = g.node(c.node.inputs[0]).shape;
+  auto m = c.node.attrs.getInts("multiples");
+  std::vector<int64_t> target, copies;
+  for (size_t d = 0; d < in.size(); ++d) {
+    copies.push_back(static_cast<int64_t>(target.size()));
+    target.push_back(m[d]);
+    target.push_back(in[d] == kBatch ? -2 : in[d]);
+  }
+  int split = g.add(Op::Reshape, {c.gradOut}, Attrs().set("target", target));
+  return {g.add(Op::ReduceSum, {split}, Attrs().set("axes", copies).set("keepdims", int64_t(0)))};
+}
+
 // A graph-op rule whose gradient is one helper op of (forward input 0 or output, output gradient).
 GradFn helperRule(Op helper, bool fromOutput) {
   return [helper, fromOutput](GradContext& c) {
@@ -372,6 +436,14 @@ const std::vector<GradFn>& table() {
     m(Op::BatchNorm) = batchNormRule;
     m(Op::Transpose) = transposeRule;
     m(Op::Concat) = concatRule;
+    // v2 nn ops
+    m(Op::GlobalAvgPool) = globalAvgPoolRule;
+    m(Op::DepthwiseConv2d) = depthwiseConvRule;
+    m(Op::Conv2dTranspose) = convTransposeRule;
+    m(Op::Resize) = helperRule(Op::ResizeGrad, false);
+    m(Op::Pad) = helperRule(Op::PadGrad, false);
+    m(Op::SliceAxis) = sliceAxisRule;
+    m(Op::Tile) = tileRule;
     // The mask does not depend on x: the gradient is dropout of the output gradient with the same
     // seed and scalars, hence the same mask. keep_prob gets none (the mask is a step function of it).
     m(Op::Dropout) = [](GradContext& c) {

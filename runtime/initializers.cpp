@@ -1,8 +1,10 @@
 // \file Variable initializers (Keras and TF1 semantics) on a seeded Mersenne Twister.
 #include "runtime/initializers.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
+#include <vector>
 
 #include "support/diagnostics.h"
 
@@ -32,11 +34,14 @@ double truncatedNormal(std::mt19937_64& rng) {
   }
 }
 
+// Keras' compute_fans: for rank 3 and more the receptive field (every axis but the last two)
+// times the input and output channels (a Conv1D kernel [k, C, F]: k*C in, k*F out).
 void fans(const Shape& s, double* fanIn, double* fanOut) {
-  if (s.size() == 4) {
-    double receptive = static_cast<double>(s[0] * s[1]);
-    *fanIn = receptive * static_cast<double>(s[2]);
-    *fanOut = receptive * static_cast<double>(s[3]);
+  if (s.size() >= 3) {
+    double receptive = 1;
+    for (size_t d = 0; d + 2 < s.size(); ++d) receptive *= static_cast<double>(s[d]);
+    *fanIn = receptive * static_cast<double>(s[s.size() - 2]);
+    *fanOut = receptive * static_cast<double>(s.back());
   } else if (s.size() == 2) {
     *fanIn = static_cast<double>(s[0]);
     *fanOut = static_cast<double>(s[1]);
@@ -44,6 +49,33 @@ void fans(const Shape& s, double* fanIn, double* fanOut) {
     double n = s.empty() ? 1.0 : static_cast<double>(s[0]);
     *fanIn = *fanOut = n;
   }
+}
+
+// Keras' Orthogonal (gain 1): the variable viewed as a matrix of rows = every axis but the
+// last and cols = the last, from the QR factorization of a matrix of standard normals (of the
+// taller shape, transposed back if need be) with Q's columns signed by R's diagonal. The
+// factorization is modified Gram-Schmidt in double precision: the columns come out orthonormal
+// to rounding, and each column's sign makes R's diagonal (its norm before normalizing) positive.
+void orthogonal(std::mt19937_64& rng, const Shape& s, float* data) {
+  size_t cols = s.empty() ? 1 : static_cast<size_t>(s.back()), rows = 1;
+  for (size_t d = 0; d + 1 < s.size(); ++d) rows *= static_cast<size_t>(s[d]);
+  size_t tall = std::max(rows, cols), wide = std::min(rows, cols);
+  std::vector<std::vector<double>> q(wide, std::vector<double>(tall));  // columns of a tall x wide matrix
+  for (size_t i = 0; i < tall; ++i)
+    for (size_t j = 0; j < wide; ++j) q[j][i] = normal(rng);
+  for (size_t j = 0; j < wide; ++j) {
+    for (size_t k = 0; k < j; ++k) {
+      double dot = 0;
+      for (size_t i = 0; i < tall; ++i) dot += q[k][i] * q[j][i];
+      for (size_t i = 0; i < tall; ++i) q[j][i] -= dot * q[k][i];
+    }
+    double norm = 0;
+    for (double v : q[j]) norm += v * v;
+    norm = std::sqrt(norm);
+    for (double& v : q[j]) v /= norm;
+  }
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t c = 0; c < cols; ++c) data[r * cols + c] = static_cast<float>(rows >= cols ? q[c][r] : q[r][c]);
 }
 
 }  // namespace
@@ -55,6 +87,12 @@ void initializeVariable(const Node& v, uint64_t seed, Halide::Buffer<float>& buf
   fans(v.shape, &fanIn, &fanOut);
   float* data = buf.data();
   size_t n = buf.number_of_elements();
+  if (kind == "orthogonal") {
+    orthogonal(rng, v.shape, data);
+    return;
+  }
+  // Truncated normals redraw beyond 2 standard deviations, which leaves 0.8796... of the stddev.
+  constexpr double kTruncatedStddev = 0.87962566103423978;
   for (size_t i = 0; i < n; ++i) {
     double x;
     if (kind == "zeros")
@@ -66,8 +104,14 @@ void initializeVariable(const Node& v, uint64_t seed, Halide::Buffer<float>& buf
     else if (kind == "glorot_uniform") {
       double limit = std::sqrt(6.0 / (fanIn + fanOut));
       x = (2 * uniform01(rng) - 1) * limit;
+    } else if (kind == "glorot_normal") {
+      x = truncatedNormal(rng) * std::sqrt(2.0 / (fanIn + fanOut)) / kTruncatedStddev;
     } else if (kind == "he_normal") {
-      x = truncatedNormal(rng) * std::sqrt(2.0 / fanIn) / 0.87962566103423978;
+      x = truncatedNormal(rng) * std::sqrt(2.0 / fanIn) / kTruncatedStddev;
+    } else if (kind == "he_uniform") {
+      x = (2 * uniform01(rng) - 1) * std::sqrt(6.0 / fanIn);
+    } else if (kind == "lecun_normal") {
+      x = truncatedNormal(rng) * std::sqrt(1.0 / fanIn) / kTruncatedStddev;
     } else if (kind == "truncated_normal") {
       x = v.attrs.getFloat("mean") + truncatedNormal(rng) * v.attrs.getFloat("stddev");
     } else if (kind == "random_normal") {

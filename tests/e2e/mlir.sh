@@ -78,7 +78,26 @@ train {
   metrics = [acc]
 }
 EOF
-for model in "$src"/examples/*.mnn "$work/ops_mix.mnn" "$work/v2_math_mix.mnn"; do
+# The v2 nn ops with a TOSA form: depthwise_conv2d (multiplier 2, strides, asymmetric "same"
+# padding, dilation), global_avg_pool, tile and slice.
+cat > "$work/v2_nn.mnn" <<'EOF'
+model v2_nn
+x = placeholder(f32, [?, 28, 28, 1])
+y = placeholder(i32, [?])
+c1 = Conv2D(x, 4, kernel = 3, strides = 2, padding = same, activation = relu)
+d1 = DepthwiseConv2D(c1, 4, strides = 2, padding = same, depth_multiplier = 2, activation = relu)
+s1 = SeparableConv2D(d1, 6, 3, padding = same, dilation = 2)
+g = GlobalAveragePooling2D(s1)
+logits = Dense(slice(tile(g, [1, 3]), [0, 2], [-1, 12]), 10)
+loss = softmax_cross_entropy(logits, y)
+train {
+  data = mnist(scale = 1/255)
+  feed = {x: image, y: label}
+  optimizer = sgd()
+  minimize = loss
+}
+EOF
+for model in "$src"/examples/*.mnn "$work/ops_mix.mnn" "$work/v2_math_mix.mnn" "$work/v2_nn.mnn"; do
   python3 "$src/tests/e2e/mlir_check.py" "$graphc" "$model" "$work" --batch 3
 done
 

@@ -314,9 +314,9 @@ TEST(FunctionsErrors, RecursionNamesTheCycle) {
 }
 
 TEST(FunctionsErrors, ErrorsInsideAFunctionNameTheCall) {
-  // line 2 col 7: the Dense of a rank-4 input; called at line 5 col 5.
-  expectError(std::string(kInput) + "def f(x) {\n  d = Dense(x, 3)\n  return d\n}\ny = f(x)\n", 3, 13,
-              "Dense expects an input of rank 2, found f32[?,8,8,4] (use Flatten first) (in f, called at "
+  // line 3 col 7: a dilated 3x3 filter wider than the 8x8 input; called at line 6 col 5.
+  expectError(std::string(kInput) + "def f(x) {\n  d = Conv2D(x, 3, 3, dilation = 5)\n  return d\n}\ny = f(x)\n", 3, 7,
+              "conv2d: a 3x3 filter does not fit input f32[?,8,8,4] with valid padding (in f, called at "
               "test.mnn:6:5)");
   // A misspelled name passed as an argument is reported at the argument.
   expectError(std::string(kInput) + "def f(x) {\n  return relu(x)\n}\ny = f(xx)\n", 5, 7, "unknown name 'xx'");

@@ -68,5 +68,6 @@ void addShapeOpCases(std::vector<GradCase>& cases);        // transpose, concat
 void addAvgPoolCases(std::vector<GradCase>& cases);
 // v2 activations, math and losses (gradcheck_cases_math.cpp).
 void addV2MathCases(std::vector<GradCase>& cases);
+void addV2NNCases(std::vector<GradCase>& cases);  // v2 nn ops (gradcheck_cases_v2nn.cpp)
 
 }  // namespace graphc

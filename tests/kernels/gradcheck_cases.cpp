@@ -211,6 +211,7 @@ std::vector<GradCase> allGradCases() {
   addShapeOpCases(cases);
   addAvgPoolCases(cases);
   addV2MathCases(cases);
+  addV2NNCases(cases);
   return cases;
 }
 

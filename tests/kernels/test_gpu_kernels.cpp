@@ -127,5 +127,49 @@ TEST(GpuKernels, V2ReductionsAndActivationsMatchTheReference) {
     EXPECT_TRUE(allClose(got[i], want.at(outputs[i]), 1e-4, 1e-5)) << opName(g.node(outputs[i]).op);
 }
 
+// The v2 nn ops with their GPU schedules: global average pooling (chunked), the depthwise
+// convolution with a multiplier and strides and its two gradients, conv2d_transpose, bilinear
+// resize (its gradient a scatter), reflect padding and their gradients.
+TEST(GpuKernels, V2NNOpsMatchTheReference) {
+  if (!openclAvailable()) GTEST_SKIP() << "no OpenCL device (scripts/setup.sh installs pocl-opencl-icd)";
+  std::mt19937 rng(13);
+  Graph g;
+  std::map<int, RefTensor> feeds;
+  auto input = [&](const std::string& name, const RefTensor& value) {
+    int id = addPlaceholder(g, name, value.shape, value.dtype);
+    feeds[id] = value;
+    return id;
+  };
+  Attrs window;
+  window.set("strides", std::vector<int64_t>{2, 2})
+      .set("dilation", std::vector<int64_t>{1, 1})
+      .set("padding", std::string("same"));
+  int x = input("x", randomTensor({4, 15, 13, 6}, rng));
+  std::vector<int> outputs = {g.add(Op::GlobalAvgPool, {x})};
+  int w = input("w", randomTensor({3, 3, 6, 2}, rng));
+  int y = g.add(Op::DepthwiseConv2d, {x, w}, window);
+  int dy = input("dy", randomTensor(g.node(y).shape, rng));
+  outputs.push_back(y);
+  outputs.push_back(g.add(Op::DepthwiseConv2dBackpropInput, {dy, w, x}, g.node(y).attrs));
+  outputs.push_back(g.add(Op::DepthwiseConv2dBackpropFilter, {x, dy, w}, g.node(y).attrs));
+  outputs.push_back(g.add(Op::Conv2dTranspose, {x, input("wt", randomTensor({3, 3, 4, 6}, rng))}, window));
+  int up =
+      g.add(Op::Resize, {x}, Attrs().set("size", std::vector<int64_t>{30, 20}).set("method", std::string("bilinear")));
+  outputs.push_back(up);
+  outputs.push_back(g.add(Op::ResizeGrad, {x, input("dup", randomTensor(g.node(up).shape, rng))}, g.node(up).attrs));
+  int padded = g.add(Op::Pad, {x},
+                     Attrs()
+                         .set("paddings", std::vector<int64_t>{0, 0, 2, 3, 4, 1, 0, 0})
+                         .set("mode", std::string("reflect"))
+                         .set("value", 0.0));
+  outputs.push_back(padded);
+  outputs.push_back(
+      g.add(Op::PadGrad, {x, input("dpad", randomTensor(g.node(padded).shape, rng))}, g.node(padded).attrs));
+  std::vector<RefTensor> got = runHalide(g, outputs, feeds, openclTarget());
+  std::map<int, RefTensor> want = evaluateReference(g, outputs, feeds);
+  for (size_t i = 0; i < outputs.size(); ++i)
+    EXPECT_TRUE(allClose(got[i], want.at(outputs[i]), 1e-5, 1e-5)) << opName(g.node(outputs[i]).op);
+}
+
 }  // namespace
 }  // namespace graphc

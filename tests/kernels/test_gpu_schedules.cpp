@@ -83,6 +83,15 @@ std::vector<Case> allCases() {
 
 INSTANTIATE_TEST_SUITE_P(Examples, GpuSchedule, testing::ValuesIn(allCases()), caseName);
 
+// The v2 nn layers' model (bench/depthwise.mnn: depthwise, separable, global pooling): its train step too.
+TEST(GpuScheduleV2, DepthwiseModelRunsOnTheDevice) {
+  Model model = loadModel(std::string(GRAPHC_SOURCE_DIR) + "/bench/depthwise.mnn");
+  TrainGraph train = buildTrainGraph(model.graph, model.train.minimize, model.train.optimizer, model.train.minimizeLoc);
+  Halide::Target host = Halide::get_host_target();
+  expectAllOnDevice(model.graph, trainStep(model, train).fetches, model.train.batch,
+                    host.with_feature(Halide::Target::OpenCL));
+}
+
 // A host target keeps the CPU schedules: loops on the host, no GPU kernels.
 TEST(GpuScheduleHost, HostTargetHasNoKernels) {
   Model model = loadModel(std::string(GRAPHC_SOURCE_DIR) + "/examples/mlp.mnn");

@@ -40,6 +40,7 @@ const ReferenceFn* findReference(Op op) {
     registerNNReferences(entries);
     registerReductionReferences(entries);
     registerShapeReferences(entries);
+    registerV2NNReferences(entries);
     std::vector<ReferenceFn> byOp(kNumOps);
     for (auto& [op, fn] : entries) byOp[opIndex(op)] = std::move(fn);
     return byOp;

@@ -47,5 +47,6 @@ void registerElementwiseReferences(ReferenceTable& table);
 void registerNNReferences(ReferenceTable& table);
 void registerReductionReferences(ReferenceTable& table);
 void registerShapeReferences(ReferenceTable& table);
+void registerV2NNReferences(ReferenceTable& table);  // v2 nn ops
 
 }  // namespace graphc

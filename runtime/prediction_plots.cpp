@@ -47,7 +47,8 @@ template <typename Value>
 std::vector<std::vector<PLFLT>> columnsOf(int64_t width, int64_t height, Value value) {
   std::vector<std::vector<PLFLT>> cells(static_cast<size_t>(width), std::vector<PLFLT>(static_cast<size_t>(height)));
   for (int64_t x = 0; x < width; ++x)
-    for (int64_t y = 0; y < height; ++y) cells[static_cast<size_t>(x)][static_cast<size_t>(height - 1 - y)] = value(x, y);
+    for (int64_t y = 0; y < height; ++y)
+      cells[static_cast<size_t>(x)][static_cast<size_t>(height - 1 - y)] = value(x, y);
   return cells;
 }
 
@@ -68,7 +69,7 @@ void drawPredictions(const std::string& dir, const TestPredictions& t) {
   plssub(5, 5);
   plinit();
   whiteTo(0, 0, 0);
-  plscol0(1, 214, 39, 40);  // matplotlib's red, for mistakes
+  plscol0(1, 214, 39, 40);   // matplotlib's red, for mistakes
   plscol0(2, 31, 119, 180);  // and its blue, for the correct ones
   for (int64_t i = 0; i < kPredictionSamples; ++i) {
     pladv(0);

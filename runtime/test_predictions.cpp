@@ -55,17 +55,17 @@ TestPredictions readTestPredictions(const std::string& dir) {
     long index = 0;
     int label = 0, predicted = 0;
     char end = 0;
-    if (std::sscanf(line.c_str(), "%ld,%d,%d%c", &index, &label, &predicted, &end) != 3 || label < 0 ||
-        predicted < 0 || label > 1000 || predicted > 1000)
-      throw InputError(fmt::format("{}:{}: expected index,label,predicted (classes from 0), found '{}'", path, row, line));
+    if (std::sscanf(line.c_str(), "%ld,%d,%d%c", &index, &label, &predicted, &end) != 3 || label < 0 || predicted < 0 ||
+        label > 1000 || predicted > 1000)
+      throw InputError(
+          fmt::format("{}:{}: expected index,label,predicted (classes from 0), found '{}'", path, row, line));
     t.labels.push_back(label);
     t.predicted.push_back(predicted);
     t.classes = std::max({t.classes, label + 1, predicted + 1});
   }
   if (t.labels.empty()) throw InputError(fmt::format("{}: no rows", path));
   IdxArray samples = readIdx(dir + "/samples.idx");
-  if (samples.dims.size() != 3)
-    throw InputError(fmt::format("{}/samples.idx: expected N x H x W images", dir));
+  if (samples.dims.size() != 3) throw InputError(fmt::format("{}/samples.idx: expected N x H x W images", dir));
   t.sampleCount = std::min<int64_t>(samples.dims[0], static_cast<int64_t>(t.labels.size()));
   t.height = samples.dims[1];
   t.width = samples.dims[2];

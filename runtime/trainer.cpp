@@ -23,6 +23,7 @@
 #include "runtime/log_dir.h"
 #include "runtime/metrics_json.h"
 #include "runtime/numerics.h"
+#include "runtime/run_description.h"
 #include "runtime/run_progress.h"
 #include "runtime/session.h"
 #include "runtime/test_predictions.h"
@@ -485,7 +486,10 @@ RunResult Loop::run() {
   splitValidation(data);
   if (!options_.logDir.empty())
     runLog_ = std::make_unique<RunLog>(options_.logDir, cfg_.metricNames, valSet_ != nullptr, true);
-  if (runLog_) scoresNode_ = findClassScores(model_);
+  if (runLog_) {
+    scoresNode_ = findClassScores(model_);
+    writeRunDescription(options_.logDir, model_, cfg_);
+  }
 
   openSession();
   learningRateNode_ = train.learningRate;

@@ -26,11 +26,16 @@ std::string contentsOf(const std::string& path) {
 std::string escaped(const std::string& text) {
   std::string out;
   for (char c : text) {
-    if (c == '&') out += "&amp;";
-    else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
+    if (c == '&')
+      out += "&amp;";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '"')
+      out += "&quot;";
+    else
+      out += c;
   }
   return out;
 }
@@ -59,9 +64,12 @@ std::vector<std::vector<std::string>> csvRows(const std::string& text) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') cell += '"', ++i;
-      else if (c == '"') quoted = false;
-      else cell += c;
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"')
+        cell += '"', ++i;
+      else if (c == '"')
+        quoted = false;
+      else
+        cell += c;
     } else if (c == '"') {
       quoted = true;
     } else if (c == ',') {
@@ -85,12 +93,14 @@ std::string shown(const std::string& cell) {
   return fmt::format("{:.4f}", v);
 }
 
-std::string table(const std::vector<std::vector<std::string>>& rows) {
+// rounded: numbers with decimals shown with 4 (metrics); else every cell as written (hyper-parameters).
+std::string table(const std::vector<std::vector<std::string>>& rows, bool rounded) {
   std::string html = "<table>\n";
   for (size_t r = 0; r < rows.size(); ++r) {
     html += "<tr>";
     for (const std::string& c : rows[r])
-      html += r == 0 ? fmt::format("<th>{}</th>", escaped(c)) : fmt::format("<td>{}</td>", shown(c));
+      html +=
+          r == 0 ? fmt::format("<th>{}</th>", escaped(c)) : fmt::format("<td>{}</td>", rounded ? shown(c) : escaped(c));
     html += "</tr>\n";
   }
   return html + "</table>\n";
@@ -122,15 +132,16 @@ std::string writeHtmlReport(const std::string& dir) {
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{0}: graphc report</title>\n"
       "<style>{1}</style>\n</head>\n<body>\n<h1>{0}</h1>\n<p>The run logged in <code>{2}</code>.</p>\n",
       escaped(model), kStyle, escaped(dir));
-  if (hparams.size() > 1) html += "<h2>Hyper-parameters</h2>\n" + table(hparams);
+  if (hparams.size() > 1) html += "<h2>Hyper-parameters</h2>\n" + table(hparams, false);
   std::string summary = contentsOf(dir + "/summary.txt");
   if (!summary.empty()) html += "<h2>Model</h2>\n<pre>" + escaped(summary) + "</pre>\n";
   auto test = csvRows(contentsOf(dir + "/test.csv"));
-  if (test.size() > 1) html += "<h2>Test set</h2>\n" + table(test);
-  html += "<h2>Training</h2>\n" + table(csvRows(contentsOf(dir + "/metrics.csv")));
+  if (test.size() > 1) html += "<h2>Test set</h2>\n" + table(test, true);
+  html += "<h2>Training</h2>\n" + table(csvRows(contentsOf(dir + "/metrics.csv")), true);
   html += picture(dir, "curves.png", "loss and metrics, training and validation");
-  std::string predictions = picture(dir, "predictions.png", "the first 25 test images: predicted (true), mistakes in red") +
-                            picture(dir, "confusion.png", "confusion matrix of the test set");
+  std::string predictions =
+      picture(dir, "predictions.png", "the first 25 test images: predicted (true), mistakes in red") +
+      picture(dir, "confusion.png", "confusion matrix of the test set");
   if (!predictions.empty()) html += "<h2>Predictions</h2>\n" + predictions;
   html += "</body>\n</html>\n";
 

@@ -144,6 +144,12 @@ check_picture "$L/predictions.png" 31,119,180 $red
 check_picture "$L/confusion.png" 8,48,107
 "$graphc" plot "$work" > /dev/null 2> "$work/err"; rc=$?
 [ "$rc" = 2 ] && grep -q "metrics.csv: cannot read it" "$work/err" || fail "plot of a folder without a log: rc $rc"
+# A damaged predictions.csv is an input error (exit 2) naming the line.
+mkdir "$work/damaged" && cp "$L/metrics.csv" "$L/samples.idx" "$work/damaged/"
+printf 'index,label,predicted\n0,7,x\n' > "$work/damaged/predictions.csv"
+"$graphc" plot "$work/damaged" > /dev/null 2> "$work/err"; rc=$?
+[ "$rc" = 2 ] && grep -q "predictions.csv:2: expected index,label,predicted" "$work/err" ||
+  fail "plot of a damaged predictions.csv: rc $rc $(cat "$work/err")"
 
 # eval --log-dir appends a test row at the checkpoint's step.
 "$graphc" eval "$src/examples/lenet5.mnn" --load "$work/ck.safetensors" --log-dir "$L" --quiet > /dev/null ||

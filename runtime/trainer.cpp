@@ -74,10 +74,11 @@ class Loop {
   // predicted: when given, also each example's predicted class (the argmax of the class scores).
   Evaluation evaluate(const LabeledImages& data, const std::vector<int64_t>& indices,
                       const std::string& interruption = "", std::vector<int>* predicted = nullptr);
-  // The loss, then the metrics; withScores: then the class scores (--log-dir's predictions).
-  std::vector<int> evaluationFetches(bool withScores = false) const;
+  // The loss, then the metrics, then (with --log-dir) the class scores: one set of programs
+  // serves validation and the final test evaluation, which saves the predictions.
+  std::vector<int> evaluationFetches() const;
   // The programs evaluating `count` examples runs (batches of kEvalBatch and the rest).
-  void addEvaluationPrograms(int64_t count, std::vector<ProgramKey>& programs, bool withScores = false) const;
+  void addEvaluationPrograms(int64_t count, std::vector<ProgramKey>& programs) const;
   // Compiles the programs the run needs (the test set has testCount examples) before its first
   // step, showing how far it is.
   void compileTrainingPrograms(int64_t testCount);
@@ -184,16 +185,16 @@ void Loop::feedScalar(const char* name, double value) {
   session_->feed(id, buffer);
 }
 
-std::vector<int> Loop::evaluationFetches(bool withScores) const {
+std::vector<int> Loop::evaluationFetches() const {
   std::vector<int> fetches = {cfg_.minimize};
   fetches.insert(fetches.end(), cfg_.metrics.begin(), cfg_.metrics.end());
-  if (withScores && scoresNode_ >= 0) fetches.push_back(scoresNode_);
+  if (scoresNode_ >= 0) fetches.push_back(scoresNode_);
   return fetches;
 }
 
-void Loop::addEvaluationPrograms(int64_t count, std::vector<ProgramKey>& programs, bool withScores) const {
-  if (count >= kEvalBatch) programs.emplace_back(evaluationFetches(withScores), kEvalBatch);
-  if (count % kEvalBatch != 0) programs.emplace_back(evaluationFetches(withScores), count % kEvalBatch);
+void Loop::addEvaluationPrograms(int64_t count, std::vector<ProgramKey>& programs) const {
+  if (count >= kEvalBatch) programs.emplace_back(evaluationFetches(), kEvalBatch);
+  if (count % kEvalBatch != 0) programs.emplace_back(evaluationFetches(), count % kEvalBatch);
 }
 
 void Loop::compileTrainingPrograms(int64_t testCount) {
@@ -205,14 +206,14 @@ void Loop::compileTrainingPrograms(int64_t testCount) {
     if (lastOfEpoch < totalSteps_) programs.emplace_back(program_.fetches, batchOf(lastOfEpoch));
     if (valSet_) addEvaluationPrograms(static_cast<int64_t>(valIndices_.size()), programs);
   }
-  addEvaluationPrograms(testCount, programs, true);
+  addEvaluationPrograms(testCount, programs);
   session_->compileAhead(programs, &display_);
 }
 
 Evaluation Loop::evaluate(const LabeledImages& data, const std::vector<int64_t>& indices,
                           const std::string& interruption, std::vector<int>* predicted) {
-  std::vector<int> fetches = evaluationFetches(predicted != nullptr);
-  bool withScores = predicted && fetches.back() == scoresNode_;
+  std::vector<int> fetches = evaluationFetches();
+  bool withScores = predicted && scoresNode_ >= 0;
   if (predicted) predicted->clear();
   feedScalar(kTrainingFlagName, 0.0);
   int64_t count = static_cast<int64_t>(indices.size());

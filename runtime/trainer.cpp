@@ -14,6 +14,7 @@
 #include <random>
 
 #include "driver/pipeline.h"
+#include "passes/class_scores.h"
 #include "runtime/callbacks.h"
 #include "runtime/checkpoint.h"
 #include "runtime/dataset.h"
@@ -22,8 +23,10 @@
 #include "runtime/log_dir.h"
 #include "runtime/metrics_json.h"
 #include "runtime/numerics.h"
+#include "runtime/run_description.h"
 #include "runtime/run_progress.h"
 #include "runtime/session.h"
+#include "runtime/test_predictions.h"
 #include "support/diagnostics.h"
 
 namespace graphc {
@@ -68,9 +71,12 @@ class Loop {
   void feedScalar(const char* name, double value);
   // interruption: what a signal during it means ("" while training: the loop stops after the
   // validation, at the step, and saves); else the text of the Interrupted thrown between batches.
+  // predicted: when given, also each example's predicted class (the argmax of the class scores).
   Evaluation evaluate(const LabeledImages& data, const std::vector<int64_t>& indices,
-                      const std::string& interruption = "");
-  std::vector<int> evaluationFetches() const;  // the loss, then the metrics
+                      const std::string& interruption = "", std::vector<int>* predicted = nullptr);
+  // The loss, then the metrics, then (with --log-dir) the class scores: one set of programs
+  // serves validation and the final test evaluation, which saves the predictions.
+  std::vector<int> evaluationFetches() const;
   // The programs evaluating `count` examples runs (batches of kEvalBatch and the rest).
   void addEvaluationPrograms(int64_t count, std::vector<ProgramKey>& programs) const;
   // Compiles the programs the run needs (the test set has testCount examples) before its first
@@ -121,6 +127,7 @@ class Loop {
   int64_t bestEpoch_ = 0;
   ProgressDisplay display_;
   std::unique_ptr<RunLog> runLog_;  // --log-dir
+  int scoresNode_ = -1;             // --log-dir: the class scores whose argmax the test predictions are
   std::unique_ptr<Session> session_;
   std::vector<FeedSpec> evalFeeds_;
   std::map<std::pair<int, int64_t>, Halide::Buffer<>> feedBuffers_;
@@ -181,6 +188,7 @@ void Loop::feedScalar(const char* name, double value) {
 std::vector<int> Loop::evaluationFetches() const {
   std::vector<int> fetches = {cfg_.minimize};
   fetches.insert(fetches.end(), cfg_.metrics.begin(), cfg_.metrics.end());
+  if (scoresNode_ >= 0) fetches.push_back(scoresNode_);
   return fetches;
 }
 
@@ -203,8 +211,10 @@ void Loop::compileTrainingPrograms(int64_t testCount) {
 }
 
 Evaluation Loop::evaluate(const LabeledImages& data, const std::vector<int64_t>& indices,
-                          const std::string& interruption) {
+                          const std::string& interruption, std::vector<int>* predicted) {
   std::vector<int> fetches = evaluationFetches();
+  bool withScores = predicted && scoresNode_ >= 0;
+  if (predicted) predicted->clear();
   feedScalar(kTrainingFlagName, 0.0);
   int64_t count = static_cast<int64_t>(indices.size());
   Evaluation e;
@@ -217,6 +227,15 @@ Evaluation Loop::evaluate(const LabeledImages& data, const std::vector<int64_t>&
     double w = static_cast<double>(batch) / static_cast<double>(count);
     e.loss += w * Halide::Buffer<float>(outs[0])();
     for (size_t m = 0; m < cfg_.metrics.size(); ++m) e.metrics[m] += w * Halide::Buffer<float>(outs[m + 1])();
+    if (withScores) {
+      Halide::Buffer<float> scores(outs.back());  // Halide's order: scores(class, row)
+      for (int row = 0; row < batch; ++row) {
+        int best = 0;
+        for (int c = 1; c < scores.dim(0).extent(); ++c)
+          if (scores(c, row) > scores(best, row)) best = c;
+        predicted->push_back(best);
+      }
+    }
   }
   return e;
 }
@@ -468,6 +487,10 @@ RunResult Loop::run() {
   splitValidation(data);
   if (!options_.logDir.empty())
     runLog_ = std::make_unique<RunLog>(options_.logDir, cfg_.metricNames, valSet_ != nullptr, true);
+  if (runLog_) {
+    scoresNode_ = findClassScores(model_);
+    writeRunDescription(options_.logDir, model_, cfg_);
+  }
 
   openSession();
   learningRateNode_ = train.learningRate;
@@ -643,12 +666,15 @@ void Loop::restoreBestWeights() {
 RunResult Loop::finish(const LabeledImages& testSet) {
   restoreBestWeights();
   if (!options_.savePath.empty()) saveCheckpointFile(options_.savePath);
+  std::vector<int> predicted;
   Evaluation test = evaluate(testSet, indexRange(testSet.count, nullptr),
                              "interrupted during the final evaluation; " +
                                  (options_.savePath.empty() ? std::string("nothing saved (run with --save FILE to keep "
                                                                           "the trained weights)")
-                                                            : "the trained weights are saved in " + options_.savePath));
+                                                            : "the trained weights are saved in " + options_.savePath),
+                             runLog_ ? &predicted : nullptr);
   if (runLog_) runLog_->test(progress_.step, test.loss, test.metrics);
+  if (runLog_ && !predicted.empty()) writeTestPredictions(options_.logDir, testSet, predicted);
   RunResult& result = result_;
   result.model = model_.graph.modelName;
   result.batch = cfg_.batch;

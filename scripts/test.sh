@@ -21,9 +21,9 @@ scripts/check_format.sh
 # Test-only oracles, not needed to build or run graphc (so not in scripts/setup.sh): PyTorch for
 # tests/e2e/pytorch_steps.sh, which fails under CI=true when it is missing; protobuf and crcmod for
 # tests/e2e/log_dir.sh's independent reader of TensorBoard event files (tfevents_reader.py), PIL
-# for its checks of the PNG pictures.
+# for its checks of the PNG pictures, Chromium to render graphc report's page headless (tests/e2e/report.sh).
 missing=""
-for p in python3-torch python3-protobuf python3-crcmod python3-pil; do
+for p in python3-torch python3-protobuf python3-crcmod python3-pil chromium; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then

@@ -32,7 +32,8 @@ const char* kUsage =
     "  bench    time every generated kernel and the whole step\n"
     "  compile  ahead-of-time: a static library + C header for inference and the train step\n"
     "  dump     print the program at one compiler stage (--stage ast|graph|grad|...|ptx), or all\n"
-    "  plot     redraw a --log-dir's curves.png (loss and metrics per epoch)\n"
+    "  plot     redraw a --log-dir's pictures: curves.png, predictions.png, confusion.png\n"
+    "  report   write a --log-dir's report.html: hyper-parameters, metrics, pictures, one file\n"
     "\n"
     "`graphc help VERB` (or `graphc VERB --help`) describes a verb's flags; `graphc --version` says\n"
     "which graphc this is. Exit codes: 0 success, 1 the run failed, 2 the input is wrong.\n";
@@ -176,10 +177,11 @@ int dispatch(int argc, char** argv) {
     if (verb == "bench") return benchVerb(args);
     if (verb == "compile") return compileVerb(args);
     if (verb == "plot") return plotVerb(args);
-    fmt::print(
-        stderr, "graphc: unknown verb '{}'{}\n\n{}", verb,
-        didYouMean(verb, {"run", "eval", "predict", "check", "dump", "summary", "bench", "compile", "plot", "help"}),
-        kUsage);
+    if (verb == "report") return reportVerb(args);
+    fmt::print(stderr, "graphc: unknown verb '{}'{}\n\n{}", verb,
+               didYouMean(verb, {"run", "eval", "predict", "check", "dump", "summary", "bench", "compile", "plot",
+                                 "report", "help"}),
+               kUsage);
     return 2;
   } catch (const FlagError& e) {
     fmt::print(stderr, "graphc {}: {}\n", verb, e.message);

@@ -10,12 +10,13 @@ int plotVerb(const std::vector<std::string>& args) {
   VerbFlags flags("plot", "graphc plot LOGDIR",
                   "Draws LOGDIR/curves.png from LOGDIR/metrics.csv (written by `graphc run --log-dir LOGDIR`):\n"
                   "the loss and each metric against the epoch (against the step with eval_every), training\n"
-                  "and validation. A run with --log-dir draws it at its end; plot draws it again, also while\n"
-                  "a run is still writing the folder.");
+                  "and validation. When the run has ended (predictions.csv and samples.idx are there), also\n"
+                  "predictions.png (the first 25 test images, predicted and true classes, mistakes in red)\n"
+                  "and confusion.png (the test set's confusion matrix). A run with --log-dir draws them at its\n"
+                  "end; plot draws them again, also while a run is still writing the folder.");
   if (!flags.parse(args)) return 0;
   if (flags.positional().size() != 1) throw FlagError{"expected one log folder (written by run --log-dir)"};
-  drawCurves(flags.positional()[0]);
-  fmt::print("wrote {}/curves.png\n", flags.positional()[0]);
+  for (const std::string& path : drawPlots(flags.positional()[0])) fmt::print("wrote {}\n", path);
   return 0;
 }
 

@@ -101,7 +101,7 @@ int runVerb(const std::vector<std::string>& args) {
     std::fflush(stdout);
   }
   if (metricsPath) writeTextFile(*metricsPath, metricsJson(r, targetName(options.compile.target)), "the metrics");
-  if (!options.logDir.empty() && !r.history.empty()) drawCurves(options.logDir);
+  if (!options.logDir.empty() && !r.history.empty()) drawPlots(options.logDir);
   return 0;
 }
 

@@ -17,6 +17,7 @@ int predictVerb(const std::vector<std::string>& args);
 int benchVerb(const std::vector<std::string>& args);
 int compileVerb(const std::vector<std::string>& args);
 int plotVerb(const std::vector<std::string>& args);
+int reportVerb(const std::vector<std::string>& args);
 
 // `graphc --version`'s text: version, commit, Halide, LLVM, the host's CPU and vector features.
 std::string versionText();

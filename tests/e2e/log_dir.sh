@@ -2,7 +2,9 @@
 # End-to-end (issue 15): `graphc run --log-dir` writes metrics.csv (one row per epoch, the numbers
 # of --metrics-json's history), test.csv, and TensorBoard event files that an independent reader
 # (tests/e2e/tfevents_reader.py: Debian's protobuf and crcmod) decodes, CRCs valid, to the same
-# numbers; curves.png (checked with PIL), drawn again by `graphc plot`; `graphc eval --log-dir` adds a test row; a folder holding a log of other columns is refused.
+# numbers; curves.png, predictions.png and confusion.png (checked with PIL) from the test predictions
+# it saves (predictions.csv and samples.idx, checked against the MNIST files), drawn again by
+# `graphc plot`; `graphc eval --log-dir` adds a test row; a folder holding a log of other columns is refused.
 set -uo pipefail
 graphc="$1"; src="$2"; work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -87,11 +89,67 @@ print(f"ok: {sys.argv[1]}: {image.width}x{image.height}, {len(colours)} colours"
 PY
 }
 check_png "$L/curves.png"
-rm "$L/curves.png"
-"$graphc" plot "$L" > /dev/null || fail "graphc plot failed"
+
+# The test predictions the run saved: predictions.csv's labels are MNIST's test labels and its
+# predictions score test.csv's accuracy; samples.idx holds the first 25 test images (both read
+# here from the IDX files themselves).
+$py - "$L" "$src/data/mnist" <<'PY' || exit 1
+import csv, sys
+L, mnist = sys.argv[1], sys.argv[2]
+def fail(message):
+    sys.exit("FAIL: " + message)
+labels = open(f"{mnist}/t10k-labels-idx1-ubyte", "rb").read()[8:]
+images = open(f"{mnist}/t10k-images-idx3-ubyte", "rb").read()[16:]
+rows = list(csv.DictReader(open(f"{L}/predictions.csv")))
+if [int(r["index"]) for r in rows] != list(range(10000)) or [int(r["label"]) for r in rows] != list(labels):
+    fail("predictions.csv's indices or labels are not the MNIST test set's")
+right = sum(r["label"] == r["predicted"] for r in rows) / len(rows)
+acc = float(list(csv.DictReader(open(f"{L}/test.csv")))[-1]["acc"])
+if abs(right - acc) > 1e-6:
+    fail(f"predictions.csv has {right} right, test.csv says acc {acc}")
+samples = open(f"{L}/samples.idx", "rb").read()
+if samples[:16] != bytes([0, 0, 8, 3, 0, 0, 0, 25, 0, 0, 0, 28, 0, 0, 0, 28]) or samples[16:] != images[:25 * 784]:
+    fail("samples.idx is not the first 25 test images as an IDX file")
+print(f"ok: predictions.csv ({right} right, as test.csv's acc) and samples.idx")
+PY
+# predictions.png: the 25 titles in matplotlib's blue (right) and red (wrong, if any of the 25 is);
+# confusion.png: the counts over white to Blues' darkest blue.
+check_picture() {  # FILE COLOUR... : a valid PNG of at least 400x300, not one colour, with these colours
+  $py - "$@" <<'PY' || exit 1
+import sys
+from PIL import Image
+path, wanted = sys.argv[1], [tuple(map(int, c.split(","))) for c in sys.argv[2:]]
+image = Image.open(path)
+image.verify()
+image = Image.open(path).convert("RGB")
+colours = image.getcolors(maxcolors=1 << 20)
+if image.width < 400 or image.height < 300 or colours is None or len(colours) < 3:
+    sys.exit(f"FAIL: {path} is {image.width}x{image.height} with {len(colours or [])} colours")
+have = {c for _, c in colours}
+for c in wanted:
+    if c not in have:
+        sys.exit(f"FAIL: {path} lacks the colour {c}")
+print(f"ok: {path}: {image.width}x{image.height}, {len(colours)} colours")
+PY
+}
+wrong=$(awk -F, 'NR > 1 && NR <= 26 && $2 != $3' "$L/predictions.csv" | wc -l)
+red=""; [ "$wrong" -gt 0 ] && red="214,39,40"
+check_picture "$L/predictions.png" 31,119,180 $red
+check_picture "$L/confusion.png" 8,48,107
+rm "$L/curves.png" "$L/predictions.png" "$L/confusion.png"
+"$graphc" plot "$L" > "$work/plot.out" || fail "graphc plot failed"
+[ "$(grep -c "^wrote " "$work/plot.out")" = 3 ] || fail "graphc plot: $(cat "$work/plot.out")"
 check_png "$L/curves.png"
+check_picture "$L/predictions.png" 31,119,180 $red
+check_picture "$L/confusion.png" 8,48,107
 "$graphc" plot "$work" > /dev/null 2> "$work/err"; rc=$?
 [ "$rc" = 2 ] && grep -q "metrics.csv: cannot read it" "$work/err" || fail "plot of a folder without a log: rc $rc"
+# A damaged predictions.csv is an input error (exit 2) naming the line.
+mkdir "$work/damaged" && cp "$L/metrics.csv" "$L/samples.idx" "$work/damaged/"
+printf 'index,label,predicted\n0,7,x\n' > "$work/damaged/predictions.csv"
+"$graphc" plot "$work/damaged" > /dev/null 2> "$work/err"; rc=$?
+[ "$rc" = 2 ] && grep -q "predictions.csv:2: expected index,label,predicted" "$work/err" ||
+  fail "plot of a damaged predictions.csv: rc $rc $(cat "$work/err")"
 
 # eval --log-dir appends a test row at the checkpoint's step.
 "$graphc" eval "$src/examples/lenet5.mnn" --load "$work/ck.safetensors" --log-dir "$L" --quiet > /dev/null ||

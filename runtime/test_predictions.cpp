@@ -1,0 +1,76 @@
+// \file predictions.csv and samples.idx of a --log-dir.
+#include "runtime/test_predictions.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "runtime/idx.h"
+#include "support/atomic_file.h"
+#include "support/diagnostics.h"
+
+namespace graphc {
+namespace {
+
+void writeOrFail(const std::string& path, const std::string& bytes) {
+  std::string why = writeFileAtomically(path, bytes);
+  if (!why.empty()) throw RunFailure(fmt::format("cannot write {}: {}", path, why));
+}
+
+void appendBigEndian(std::string& out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((v >> shift) & 0xff);
+}
+
+}  // namespace
+
+void writeTestPredictions(const std::string& dir, const LabeledImages& test, const std::vector<int>& predicted) {
+  std::string csv = "index,label,predicted\n";
+  for (size_t i = 0; i < predicted.size(); ++i) csv += fmt::format("{},{},{}\n", i, test.labels[i], predicted[i]);
+  writeOrFail(dir + "/predictions.csv", csv);
+
+  // The images are square (MNIST's 28 x 28); a non-square size is written as rows of one pixel.
+  auto side = static_cast<uint32_t>(std::llround(std::sqrt(static_cast<double>(test.pixels))));
+  uint32_t height = side * side == test.pixels ? side : static_cast<uint32_t>(test.pixels);
+  uint32_t width = static_cast<uint32_t>(test.pixels) / height;
+  auto count = static_cast<uint32_t>(std::min(kPredictionSamples, test.count));
+  std::string idx = {0, 0, 8, 3};  // unsigned bytes, 3 dimensions
+  for (uint32_t d : {count, height, width}) appendBigEndian(idx, d);
+  idx.append(reinterpret_cast<const char*>(test.images.data()), static_cast<size_t>(count) * test.pixels);
+  writeOrFail(dir + "/samples.idx", idx);
+}
+
+TestPredictions readTestPredictions(const std::string& dir) {
+  TestPredictions t;
+  std::string path = dir + "/predictions.csv";
+  std::ifstream in(path);
+  if (!in) throw InputError(fmt::format("{}: cannot read it (a run with --log-dir writes it at its end)", path));
+  std::string line;
+  std::getline(in, line);
+  if (line != "index,label,predicted")
+    throw InputError(fmt::format("{}: the header is '{}', not index,label,predicted", path, line));
+  for (int row = 2; std::getline(in, line); ++row) {
+    long index = 0;
+    int label = 0, predicted = 0;
+    char end = 0;
+    if (std::sscanf(line.c_str(), "%ld,%d,%d%c", &index, &label, &predicted, &end) != 3 || label < 0 || predicted < 0 ||
+        label > 1000 || predicted > 1000)
+      throw InputError(
+          fmt::format("{}:{}: expected index,label,predicted (classes from 0), found '{}'", path, row, line));
+    t.labels.push_back(label);
+    t.predicted.push_back(predicted);
+    t.classes = std::max({t.classes, label + 1, predicted + 1});
+  }
+  if (t.labels.empty()) throw InputError(fmt::format("{}: no rows", path));
+  IdxArray samples = readIdx(dir + "/samples.idx");
+  if (samples.dims.size() != 3) throw InputError(fmt::format("{}/samples.idx: expected N x H x W images", dir));
+  t.sampleCount = std::min<int64_t>(samples.dims[0], static_cast<int64_t>(t.labels.size()));
+  t.height = samples.dims[1];
+  t.width = samples.dims[2];
+  t.samples = std::move(samples.data);
+  return t;
+}
+
+}  // namespace graphc

@@ -8,9 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
-#include <optional>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -52,8 +52,12 @@ std::string generatedPart() {
     bool layer = std::isupper(static_cast<unsigned char>(name[0])) != 0;
     std::optional<Op> op = layer ? std::nullopt : parseOp(name);
     bool builtin = op && opDef(*op).has(trait::Builtin);
-    out += fmt::format("| `{}` | {} | {} |\n", name, layer ? "layer" : builtin ? "op" : "call",
-                       op ? cell(opDef(*op).doc) : std::string(layer ? "section 5" : "built from table ops; section 4"));
+    out +=
+        fmt::format("| `{}` | {} | {} |\n", name,
+                    layer     ? "layer"
+                    : builtin ? "op"
+                              : "call",
+                    op ? cell(opDef(*op).doc) : std::string(layer ? "section 5" : "built from table ops; section 4"));
   }
 
   out += "\n### Every `activation =` value\n\n";

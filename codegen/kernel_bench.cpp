@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 
+#include "codegen/host_target.h"
 #include "codegen/lower_graph.h"
 #include "codegen/lowering.h"
 #include "codegen/program.h"
@@ -180,7 +181,7 @@ double measurePeakGflops() {
   // 12 independent accumulators per tile (enough to hide FMA latency), each updated `steps`
   // times: acc = acc * a + b. One register wide, as wide as the schedules use: 16 lanes where the
   // host has AVX-512 (on this machine's cores that is twice AVX2's throughput), else 8.
-  Halide::Target target = Halide::get_jit_target_from_environment();
+  Halide::Target target = jitTarget();
   const int kLanes = vectorLanes(target);
   constexpr int kChains = 12, kSteps = 2048, kTiles = 256;
   Halide::Var x("x"), y("y"), t("t");

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/host_target.h"
 #include "ir/graph.h"
 #include "passes/fusion.h"
 
@@ -37,7 +38,7 @@ struct KernelTiming {
 // and sources become inputs filled with seeded random data) and times `runs` executions on the
 // target (on a GPU target, until the device has finished).
 KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t k, int runs,
-                             const Halide::Target& target = Halide::get_jit_target_from_environment());
+                             const Halide::Target& target = jitTarget());
 
 // Fills a buffer with seeded random data: f32 in [-1, 1], i32 class ids in [0, 10), bools.
 void fillRandom(Halide::Buffer<>& buffer, DType dtype, uint64_t seed);

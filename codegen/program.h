@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "codegen/host_target.h"
 #include "ir/graph.h"
 #include "kernels/loaded_kernel.h"
 #include "passes/fusion.h"
@@ -17,7 +18,7 @@
 namespace graphc {
 
 struct CompileOptions {
-  Halide::Target target = Halide::get_jit_target_from_environment();
+  Halide::Target target = jitTarget();
   // The persistent kernel cache's directory (kernels/kernel_cache.h); "" compiles with the JIT
   // every time (the library default, so tests never touch the user's cache; the CLI sets it).
   std::string cacheDir;

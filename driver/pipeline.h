@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "codegen/aot.h"
+#include "codegen/host_target.h"
 #include "codegen/program.h"
 #include "frontend/ast.h"
 #include "ir/model.h"
@@ -70,7 +71,7 @@ CompiledProgram schedule(const SimplifiedGraph& simple, const std::vector<int>& 
                          const Halide::Target& target);
 // The three in order, without compiling: for dumps of the Halide program and for tests.
 CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
-                             const Halide::Target& target = Halide::get_host_target());
+                             const Halide::Target& target = hostTarget());
 
 // Stage 8, jit: buildProgram, then the program loaded from the kernel cache or JIT-compiled
 // (what a Session runs; its compile time covers every stage from simplify on).

@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "codegen/host_target.h"
 #include "codegen/program.h"
 #include "driver/pipeline.h"
 #include "export/dot_printer.h"
@@ -147,7 +148,7 @@ std::map<std::string, std::string> dumpStages(const DumpRequest& request, const 
   }
   std::string function = model.graph.modelName + "_train_step";
   if (wants({"halide", "stmt", "asm"})) {
-    Halide::Target target = request.target ? parseTarget(*request.target) : Halide::get_host_target();
+    Halide::Target target = request.target ? parseTarget(*request.target) : hostTarget();
     CompiledProgram program = schedule(simple, step.fetches, plan, target);
     if (wants({"halide"})) texts["halide"] = printLoopNests(program);
     if (wants({"stmt"})) {

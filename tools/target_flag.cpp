@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "codegen/host_target.h"
 #include "kernels/device_runtime.h"
 #include "kernels/kernel_cache.h"
 #include "tools/verbs.h"
@@ -11,7 +12,7 @@
 namespace graphc {
 
 Halide::Target parseTarget(const std::string& text) {
-  Halide::Target jit = Halide::get_jit_target_from_environment();
+  Halide::Target jit = jitTarget();
   if (text == "host") return jit;
   // Compute capability 8.0 (Ampere): PTX for it runs on every later GPU, H100 (sm_90) included.
   if (text == "cuda") return jit.with_feature(Halide::Target::CUDA).with_feature(Halide::Target::CUDACapability80);
@@ -21,8 +22,8 @@ Halide::Target parseTarget(const std::string& text) {
         "--target expects host, cuda, opencl or a Halide target string (such as "
         "host-cuda-cuda_capability_80), found '" +
         text + "'"};
-  Halide::Target t(text);
-  Halide::Target host = Halide::get_host_target();
+  Halide::Target t = withoutMissingFeatures(Halide::Target(text));
+  Halide::Target host = hostTarget();
   if (t.os != host.os || t.arch != host.arch || t.bits != host.bits)
     throw FlagError{"--target " + text + " is not this machine (" + host.to_string() +
                     "): kernels run here, so the target must start with host or this machine's os-arch-bits"};

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "codegen/host_target.h"
 #include "git_commit.h"
 #include "support/host_cpu.h"
 #include "tools/verbs.h"
@@ -28,7 +29,7 @@ std::string vectorFeatures(const Halide::Target& host) {
 }  // namespace
 
 std::string versionText() {
-  Halide::Target host = Halide::get_host_target();
+  Halide::Target host = hostTarget();
   return fmt::format(
       "graphc {} (commit {})\n"
       "Halide {}, LLVM {}\n"

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "codegen/host_target.h"
 #include "codegen/kernel_bench.h"
 #include "driver/pipeline.h"
 #include "kernels/device_runtime.h"
@@ -18,7 +19,7 @@
 namespace graphc {
 namespace {
 
-Halide::Target openclTarget() { return Halide::get_jit_target_from_environment().with_feature(Halide::Target::OpenCL); }
+Halide::Target openclTarget() { return jitTarget().with_feature(Halide::Target::OpenCL); }
 
 bool openclAvailable() {
   // PoCL compiles kernels into its cache: a fresh folder per run, as on a clean CI machine.

@@ -7,13 +7,14 @@
 #include <cstdlib>
 #include <random>
 
+#include "codegen/host_target.h"
 #include "kernels/device_runtime.h"
 #include "testing/harness.h"
 
 namespace graphc {
 namespace {
 
-Halide::Target openclTarget() { return Halide::get_jit_target_from_environment().with_feature(Halide::Target::OpenCL); }
+Halide::Target openclTarget() { return jitTarget().with_feature(Halide::Target::OpenCL); }
 
 bool openclAvailable() {
   static std::string cache = [] {  // PoCL's kernel cache: a fresh folder, as on a clean CI machine

@@ -4,6 +4,7 @@
 // so the test walks the lowered statement. (Running the kernels: tests/e2e/opencl_training.sh.)
 #include <gtest/gtest.h>
 
+#include "codegen/host_target.h"
 #include "codegen/program.h"
 #include "driver/pipeline.h"
 #include "runtime/trainer.h"
@@ -67,7 +68,7 @@ TEST_P(GpuSchedule, EveryLoopRunsOnTheDevice) {
   }
   // Both APIs get the same schedules; CUDA's code generation of a train step takes seconds, and
   // tests/e2e/ptx.sh compiles every train step for CUDA (and assembles it) already.
-  Halide::Target host = Halide::get_host_target();
+  Halide::Target host = hostTarget();
   expectAllOnDevice(model.graph, fetches, batch, host.with_feature(Halide::Target::OpenCL));
   if (!GetParam().train)
     expectAllOnDevice(model.graph, fetches, batch,
@@ -87,7 +88,7 @@ INSTANTIATE_TEST_SUITE_P(Examples, GpuSchedule, testing::ValuesIn(allCases()), c
 TEST(GpuScheduleV2, DepthwiseModelRunsOnTheDevice) {
   Model model = loadModel(std::string(GRAPHC_SOURCE_DIR) + "/bench/depthwise.mnn");
   TrainGraph train = buildTrainGraph(model.graph, model.train.minimize, model.train.optimizer, model.train.minimizeLoc);
-  Halide::Target host = Halide::get_host_target();
+  Halide::Target host = hostTarget();
   expectAllOnDevice(model.graph, trainStep(model, train).fetches, model.train.batch,
                     host.with_feature(Halide::Target::OpenCL));
 }
@@ -95,7 +96,7 @@ TEST(GpuScheduleV2, DepthwiseModelRunsOnTheDevice) {
 // A host target keeps the CPU schedules: loops on the host, no GPU kernels.
 TEST(GpuScheduleHost, HostTargetHasNoKernels) {
   Model model = loadModel(std::string(GRAPHC_SOURCE_DIR) + "/examples/mlp.mnn");
-  Halide::Target host = Halide::get_host_target();
+  Halide::Target host = hostTarget();
   CompiledProgram program = buildProgram(model.graph, {model.train.minimize}, 10, host);
   Halide::Module module = program.pipeline().compile_to_module(program.arguments(), "eval", host);
   LoopCensus census;

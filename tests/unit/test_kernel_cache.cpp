@@ -11,6 +11,7 @@
 #include <random>
 #include <string>
 
+#include "codegen/host_target.h"
 #include "codegen/program.h"
 #include "codegen/program_key.h"
 #include "driver/pipeline.h"
@@ -55,7 +56,7 @@ class KernelCacheTest : public ::testing::Test {
 };
 
 TEST(KernelCacheKey, DependsOnWhatTheProgramComputesOnly) {
-  Halide::Target host = Halide::get_host_target();
+  Halide::Target host = hostTarget();
   SmallGraph s;
   std::string base = programDescription(s.g, {s.out}, 1, host);
   EXPECT_EQ(base, programDescription(s.g, {s.out}, 1, host));

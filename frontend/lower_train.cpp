@@ -1,4 +1,4 @@
-// \file Lowering of the `train { ... }` block into the session's TrainConfig (spec section 6).
+// \file Lowering of the `train { ... }` block into the session's TrainConfig (docs/language.md section 6).
 #include <cmath>
 #include <sstream>
 

@@ -1,4 +1,4 @@
-// \file Lexer and recursive-descent parser for .mnn text (spec sections 1-3 and 6).
+// \file Lexer and recursive-descent parser for .mnn text (docs/language.md sections 1-3 and 6).
 #pragma once
 
 #include <string>

@@ -28,7 +28,7 @@ class TrainingCallbacks {
   explicit TrainingCallbacks(const TrainConfig& cfg);
 
   // The learning rate of the step at the optimizer's step count `step`: the schedule's value times
-  // reduce_lr_on_plateau's accumulated factor, never below its min_lr (spec section 6).
+  // reduce_lr_on_plateau's accumulated factor, never below its min_lr (docs/training.md, "Callbacks").
   double learningRate(int64_t step) const;
 
   // After the report of epoch `epoch` (1-based): early stopping's state lives in progress (best,

@@ -1,4 +1,4 @@
-// \file Feed conversion (spec section 6).
+// \file Feed conversion (docs/language.md section 6).
 #include "runtime/feeder.h"
 
 #include "codegen/program.h"

@@ -272,8 +272,8 @@ void Loop::applyOverrides() {
   scale_ = cfg_.data.scale;
 }
 
-// The value fed as graphc/step: dropout masks hash it, so it mixes the seed in (spec: the seed
-// drives every random choice) and stays a function of (seed, step) for exact resumes.
+// The value fed as graphc/step: dropout masks hash it, so it mixes the seed in (docs/language.md section 6:
+// the seed drives every random choice) and stays a function of (seed, step) for exact resumes.
 int32_t dropoutStream(uint64_t seed, int64_t step) {
   uint64_t h = (seed + 1) * 0x9E3779B97F4A7C15ull;
   h ^= h >> 29;
@@ -406,7 +406,7 @@ int64_t Loop::feedStep(int64_t step) {
   feedBatch(cfg_.feeds, *trainSet_, order_, (step % stepsPerEpoch_) * cfg_.batch, b);
   feedScalar(kTrainingFlagName, 1.0);
   feedScalar(kStepName, static_cast<double>(dropoutStream(cfg_.seed, step)));
-  // The schedule's rate at the optimizer's step count before this step (spec section 6).
+  // The schedule's rate at the optimizer's step count before this step (docs/training.md, "Learning-rate schedules").
   lastLearningRate_ = callbacks_.learningRate(step);
   learningRate_() = static_cast<float>(lastLearningRate_);
   session_->feed(learningRateNode_, learningRate_);

@@ -1,5 +1,5 @@
-// \file Gradient-check cases of the v2 activations, math ops and losses (mnn-language-v2.md,
-// section 3): the table's ops directly, and the losses and moments that the front end composes
+// \file Gradient-check cases of the v2 activations, math ops and losses (docs/language.md
+// section 4): the table's ops directly, and the losses and moments that the front end composes
 // from other ops, lowered from DSL source so that the composition itself is what is checked.
 // floor, round and sign have zero gradient by definition: their cases multiply them by x, so the
 // check sees exactly the other factor's gradient.

@@ -1,4 +1,4 @@
-// \file Kernel correctness of the v2 activations, math ops and losses (mnn-language-v2.md, section 3)
+// \file Kernel correctness of the v2 activations, math ops and losses (docs/language.md section 4)
 // against the naive double-precision references: ordinary ranges, saturating magnitudes, small
 // arguments that must keep their digits, ties of round, zeros of sign and of products, reductions
 // long enough to be chunked; and the losses the front end composes, lowered from DSL source,

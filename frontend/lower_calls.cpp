@@ -214,10 +214,21 @@ std::vector<std::string> callableNames() {
                                     "mean_absolute_error",
                                     "huber",
                                     "kl_divergence",
-                                    "accuracy"};
+                                    "accuracy",
+                                    "depthwise_conv2d",
+                                    "conv2d_transpose",
+                                    "global_avg_pool",
+                                    "resize",
+                                    "pad",
+                                    "tile",
+                                    "slice",
+                                    "stack",
+                                    "squeeze",
+                                    "expand_dims"};
   for (const OpDef& d : allOps())
     if (d.has(trait::Builtin)) names.push_back(d.name);
   std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
   return names;
 }
 

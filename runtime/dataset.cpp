@@ -49,6 +49,8 @@ LabeledImages loadPair(const std::vector<std::string>& dirs, const std::string& 
   LabeledImages set;
   set.count = img.dims[0];
   set.pixels = img.dims[1] * img.dims[2];
+  set.height = img.dims[1];
+  set.width = img.dims[2];
   set.images = std::move(img.data);
   set.labels = std::move(lbl.data);
   set.classes = 1 + *std::max_element(set.labels.begin(), set.labels.end());

@@ -11,7 +11,8 @@ namespace graphc {
 
 struct LabeledImages {
   int64_t count = 0;
-  int64_t pixels = 0;  // per image (28 * 28 for MNIST)
+  int64_t pixels = 0;             // per image (28 * 28 for MNIST)
+  int64_t height = 0, width = 0;  // of each image, as the file's header gives them
   std::vector<uint8_t> images;
   std::vector<uint8_t> labels;
   int classes = 0;  // 1 + the largest label

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <fstream>
 
@@ -31,10 +30,8 @@ void writeTestPredictions(const std::string& dir, const LabeledImages& test, con
   for (size_t i = 0; i < predicted.size(); ++i) csv += fmt::format("{},{},{}\n", i, test.labels[i], predicted[i]);
   writeOrFail(dir + "/predictions.csv", csv);
 
-  // The images are square (MNIST's 28 x 28); a non-square size is written as rows of one pixel.
-  auto side = static_cast<uint32_t>(std::llround(std::sqrt(static_cast<double>(test.pixels))));
-  uint32_t height = side * side == test.pixels ? side : static_cast<uint32_t>(test.pixels);
-  uint32_t width = static_cast<uint32_t>(test.pixels) / height;
+  auto height = static_cast<uint32_t>(test.height);
+  auto width = static_cast<uint32_t>(test.width);
   auto count = static_cast<uint32_t>(std::min(kPredictionSamples, test.count));
   std::string idx = {0, 0, 8, 3};  // unsigned bytes, 3 dimensions
   for (uint32_t d : {count, height, width}) appendBigEndian(idx, d);

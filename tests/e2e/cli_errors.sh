@@ -134,7 +134,7 @@ train {
   minimize = loss
 }"
 what="a data feed that does not fit its placeholder"
-expect 2 'misfit.mnn:8:11: .*images of 784 pixels.*do not fit f32\[\?,100\]' '\^' -- \
+expect 2 'misfit.mnn:8:11: .*images of 28x28 = 784 pixels.*do not fit f32\[\?,100\]' '\^' -- \
   run "$work/misfit.mnn" --steps 1 --metrics-json "$work/misfit.json"
 test ! -e "$work/misfit.json" || { echo "FAIL: a failed run left $work/misfit.json"; failures=$((failures + 1)); }
 
@@ -162,6 +162,14 @@ mkdir -p "$work/absurd/mnist"
 cp "$src"/data/mnist/t10k-* "$src"/data/mnist/train-labels-idx1-ubyte "$work/absurd/mnist/"
 printf '\x00\x00\x08\x03\x7f\xff\xff\xff\x7f\xff\xff\xff\x7f\xff\xff\xff' > "$work/absurd/mnist/train-images-idx3-ubyte"
 expect 2 'train-images-idx3-ubyte: absurd dimension 2147483647' -- run "$src/examples/lenet5.mnn" --steps 1 --data-dir "$work/absurd"
+
+what="images of another size than the model's (8x8 digits for a 28x28 model): the hint is built from the data"
+mkdir -p "$work/small/mnist"
+for prefix in train t10k; do
+  { printf '\x00\x00\x08\x03\x00\x00\x00\x0a\x00\x00\x00\x08\x00\x00\x00\x08'; head -c 640 /dev/zero; } > "$work/small/mnist/$prefix-images-idx3-ubyte"
+  { printf '\x00\x00\x08\x01\x00\x00\x00\x0a'; printf '\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09'; } > "$work/small/mnist/$prefix-labels-idx1-ubyte"
+done
+expect 2 'lenet5.mnn:21:16: error: feed of placeholder .x.: images of 8x8 = 64 pixels [(]f32\[[?],64\] or f32\[[?],8,8,1\][)] do not fit f32\[[?],28,28,1\]' -- run "$src/examples/lenet5.mnn" --steps 1 --data-dir "$work/small"
 
 what="a binary file given as the model"
 head -c 300 "$graphc" > "$work/binary.mnn"

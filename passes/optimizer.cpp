@@ -174,6 +174,7 @@ TrainGraph buildTrainGraph(Graph& graph, int loss, const OptimizerSpec& optimize
   // Keras' `iterations`: the steps taken so far; this step is t = iterations + 1.
   train.iterations = b.state("iterations", {});
   int t = b.op(Op::Add, train.iterations, b.constant(1.0));
+  graph.mutableNode(t).loc = where;  // the step counter's kernel is named after the `minimize` line
   b.update(train.iterations, t, train);
 
   clipGradients(b, optimizer, vars, grads);

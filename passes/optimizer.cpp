@@ -109,10 +109,11 @@ bool knownKind(const std::string& kind) {
 // The Adam family's moments of variable v with gradient g, as slots m/NAME and v/NAME:
 // m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2 (the constants given as nodes).
 // Returns the next m and v, already set as the slots' updates.
-std::pair<int, int> adamMoments(UpdateBuilder& b, const Node& v, int g, int beta1, int beta1c, int beta2, int beta2c,
-                                TrainGraph& train) {
-  int m = b.state("m/" + v.name, v.shape);
-  int s = b.state("v/" + v.name, v.shape);
+// (The variable's name and shape are copies: adding nodes may move the graph's node storage.)
+std::pair<int, int> adamMoments(UpdateBuilder& b, const std::string& name, const Shape& shape, int g, int beta1,
+                                int beta1c, int beta2, int beta2c, TrainGraph& train) {
+  int m = b.state("m/" + name, shape);
+  int s = b.state("v/" + name, shape);
   int keptM = b.op(Op::Mul, m, beta1);
   int nextM = b.op(Op::Add, keptM, b.op(Op::Mul, g, beta1c));
   int keptS = b.op(Op::Mul, s, beta2);
@@ -226,7 +227,9 @@ TrainGraph buildTrainGraph(Graph& graph, int loss, const OptimizerSpec& optimize
       auto it = grads.find(v);
       if (it == grads.end()) continue;
       int g = it->second;
-      auto [nextM, nextS] = adamMoments(b, graph.node(v), g, beta1, beta1c, beta2, beta2c, train);
+      std::string name = graph.node(v).name;
+      Shape shape = graph.node(v).shape;
+      auto [nextM, nextS] = adamMoments(b, name, shape, g, beta1, beta1c, beta2, beta2c, train);
       int scaled = b.op(Op::Mul, nextM, lrT);
       int step = b.op(Op::Div, scaled, b.op(Op::Add, b.op(Op::Sqrt, nextS), epsilon));
       int start = decayed(v);
@@ -260,7 +263,9 @@ TrainGraph buildTrainGraph(Graph& graph, int loss, const OptimizerSpec& optimize
       auto it = grads.find(v);
       if (it == grads.end()) continue;
       int g = it->second;
-      auto [nextM, nextS] = adamMoments(b, graph.node(v), g, beta1, beta1c, beta2, beta2c, train);
+      std::string name = graph.node(v).name;
+      Shape shape = graph.node(v).shape;
+      auto [nextM, nextS] = adamMoments(b, name, shape, g, beta1, beta1c, beta2, beta2c, train);
       int mPart = b.op(Op::Mul, nextM, mCoefficient);
       int mHat = b.op(Op::Add, mPart, b.op(Op::Mul, g, gCoefficient));
       int vHat = b.op(Op::Div, nextS, vCorrection);

@@ -78,15 +78,15 @@ void requireWindow(TypeContext& c, const char* attr) {
 }
 
 // strides/dilation/size attributes are stored as [h, w].
-void inferConv(TypeContext& c) {
+void inferWindowedConv(TypeContext& c, const std::string& op, const char* filter, bool depthwise) {
   requireRank(c, 0, 4, "an NHWC input");
-  requireRank(c, 1, 4, "an HWIO filter");
+  requireRank(c, 1, 4, filter);
   requireFloat(c, 0);
   requireFloat(c, 1);
   const Shape& x = c.input(0).shape;
   const Shape& w = c.input(1).shape;
   if (x[3] != w[2])
-    c.fail("conv2d: input has " + std::to_string(x[3]) + " channels but the filter expects " + std::to_string(w[2]) +
+    c.fail(op + ": input has " + std::to_string(x[3]) + " channels but the filter expects " + std::to_string(w[2]) +
            " (input " + describe(c.input(0)) + ", filter " + describe(c.input(1)) + ")");
   requireWindow(c, "strides");
   requireWindow(c, "dilation");
@@ -96,12 +96,14 @@ void inferConv(TypeContext& c) {
   WindowDim h = windowDim(x[1], w[0], s[0], d[0], pad);
   WindowDim wd = windowDim(x[2], w[1], s[1], d[1], pad);
   if (h.out <= 0 || wd.out <= 0)
-    c.fail("conv2d: a " + std::to_string(w[0]) + "x" + std::to_string(w[1]) + " filter does not fit input " +
+    c.fail(op + ": a " + std::to_string(w[0]) + "x" + std::to_string(w[1]) + " filter does not fit input " +
            describe(c.input(0)) + " with valid padding");
   c.node.attrs.set("pad_top", h.padBefore).set("pad_left", wd.padBefore);
   c.node.dtype = DType::F32;
-  c.node.shape = {x[0], h.out, wd.out, w[3]};
+  c.node.shape = {x[0], h.out, wd.out, depthwise ? w[2] * w[3] : w[3]};
 }
+
+void inferConv(TypeContext& c) { inferWindowedConv(c, "conv2d", "an HWIO filter", false); }
 
 void inferPool(TypeContext& c) {
   requireRank(c, 0, 4, "an NHWC input");

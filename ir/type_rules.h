@@ -52,6 +52,10 @@ void inferPad(TypeContext& c);            // paddings: before, after per axis; m
 // Shared checks (type_rules.cpp).
 void requireRank(TypeContext& c, size_t i, size_t rank, const std::string& what);
 void requireWindow(TypeContext& c, const char* attr);
+// conv2d and depthwise_conv2d: an NHWC input and a [kh, kw, C, ...] filter (described as filter)
+// of the input's C channels, strides/dilation/padding as [h, w]; sets pad_top/pad_left and the
+// output [N, H', W', w[3]] (depthwise: [N, H', W', C * M]). op names the op in messages.
+void inferWindowedConv(TypeContext& c, const std::string& op, const char* filter, bool depthwise);
 
 }  // namespace typerules
 }  // namespace graphc

@@ -17,30 +17,7 @@ void inferGlobalPool(TypeContext& c) {
   c.node.shape = {x[0], x[3]};
 }
 
-void inferDepthwiseConv(TypeContext& c) {
-  requireRank(c, 0, 4, "an NHWC input");
-  requireRank(c, 1, 4, "a [kh, kw, C, M] filter");
-  requireFloat(c, 0);
-  requireFloat(c, 1);
-  const Shape& x = c.input(0).shape;
-  const Shape& w = c.input(1).shape;
-  if (x[3] != w[2])
-    c.fail("depthwise_conv2d: input has " + std::to_string(x[3]) + " channels but the filter expects " +
-           std::to_string(w[2]) + " (input " + describe(c.input(0)) + ", filter " + describe(c.input(1)) + ")");
-  requireWindow(c, "strides");
-  requireWindow(c, "dilation");
-  auto s = c.node.attrs.getInts("strides");
-  auto d = c.node.attrs.getInts("dilation");
-  std::string pad = c.node.attrs.getString("padding", "valid");
-  WindowDim h = windowDim(x[1], w[0], s[0], d[0], pad);
-  WindowDim wd = windowDim(x[2], w[1], s[1], d[1], pad);
-  if (h.out <= 0 || wd.out <= 0)
-    c.fail("depthwise_conv2d: a " + std::to_string(w[0]) + "x" + std::to_string(w[1]) + " filter does not fit input " +
-           describe(c.input(0)) + " with valid padding");
-  c.node.attrs.set("pad_top", h.padBefore).set("pad_left", wd.padBefore);
-  c.node.dtype = DType::F32;
-  c.node.shape = {x[0], h.out, wd.out, w[2] * w[3]};
-}
+void inferDepthwiseConv(TypeContext& c) { inferWindowedConv(c, "depthwise_conv2d", "a [kh, kw, C, M] filter", true); }
 
 namespace {
 

@@ -56,4 +56,22 @@ void checkMemoryFits(const std::string& what, const std::vector<BufferNeed>& buf
                   gib(total), gib(availableBytes), list, advice.empty() ? "" : "; " + advice));
 }
 
+void checkProgramMemory(const Graph& graph, const FusionPlan& plan, uint64_t availableBytes) {
+  std::vector<BufferNeed> buffers = kernelBuffers(graph, plan);
+  uint64_t total = 0;
+  for (const BufferNeed& b : buffers) total += b.bytes;
+  if (total <= availableBytes) return;
+  // The advice, only when it is needed: the bytes that grow with the batch, and those that do not.
+  uint64_t fixed = 0, perExample = 0;
+  for (const Kernel& k : plan.kernels) {
+    const Node& n = graph.node(k.root);
+    (hasBatch(n.shape) ? perExample : fixed) += bytesOf(n, 1);
+  }
+  uint64_t fits = perExample == 0 || fixed >= availableBytes ? 0 : (availableBytes - fixed) / perExample, batch = 1;
+  while (batch * 2 <= fits) batch *= 2;
+  checkMemoryFits(fmt::format("a step at batch {}", plan.batch), buffers, availableBytes,
+                  fits == 0 ? "the model is too large for this machine at any batch size"
+                            : fmt::format("try --batch {} or smaller", batch));
+}
+
 }  // namespace graphc

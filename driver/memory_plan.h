@@ -30,4 +30,8 @@ std::vector<BufferNeed> kernelBuffers(const Graph& graph, const FusionPlan& plan
 void checkMemoryFits(const std::string& what, const std::vector<BufferNeed>& buffers, uint64_t availableBytes,
                      const std::string& advice);
 
+// The check for a program's kernel buffers ("a step at batch B ..."), advising the largest batch
+// (a power of two) whose buffers would fit.
+void checkProgramMemory(const Graph& graph, const FusionPlan& plan, uint64_t availableBytes);
+
 }  // namespace graphc

@@ -2,8 +2,6 @@
 // (--print-after-all), verified after (Debug builds, --verify-each).
 #include "driver/pipeline.h"
 
-#include <fmt/core.h>
-
 #include <chrono>
 #include <functional>
 #include <iostream>
@@ -168,21 +166,6 @@ CompiledProgram buildProgram(const Graph& graph, const std::vector<int>& outputs
 
 // 8: compiled code.
 
-// "try --batch N": the largest power of two whose buffers fit, from the bytes that grow with the batch.
-std::string smallerBatchAdvice(const Graph& graph, const FusionPlan& plan, uint64_t available) {
-  uint64_t fixed = 0, perExample = 0;
-  for (const Kernel& k : plan.kernels) {
-    const Node& n = graph.node(k.root);
-    uint64_t bytes = static_cast<uint64_t>(numElements(n.shape, 1)) * (n.dtype == DType::Bool ? 1 : 4);
-    (hasBatch(n.shape) ? perExample : fixed) += bytes;
-  }
-  if (perExample == 0 || fixed >= available) return "the model is too large for this machine at any batch size";
-  uint64_t fits = (available - fixed) / perExample, batch = 1;
-  while (batch * 2 <= fits) batch *= 2;
-  return fits == 0 ? "the model is too large for this machine at any batch size"
-                   : fmt::format("try --batch {} or smaller", batch);
-}
-
 CompiledProgram compileProgram(const Graph& graph, const std::vector<int>& outputs, int64_t batch,
                                const CompileOptions& options) {
   CompiledProgram program = prepareProgram(graph, outputs, batch, options);
@@ -196,9 +179,7 @@ CompiledProgram prepareProgram(const Graph& graph, const std::vector<int>& outpu
   SimplifiedGraph simple = simplify(graph, outputs);
   FusionPlan plan = fuse(simple, outputs, batch);
   // Before any buffer exists: a batch too large stops here with its needs, not in an allocation.
-  uint64_t available = availableMemoryBytes();
-  checkMemoryFits(fmt::format("a step at batch {}", batch), kernelBuffers(simple.graph, plan), available,
-                  smallerBatchAdvice(simple.graph, plan, available));
+  checkProgramMemory(simple.graph, plan, availableMemoryBytes());
   CompiledProgram program = schedule(simple, outputs, plan, options.target);
   // compileScheduled counts its own part.
   program.addCompileSeconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());

@@ -1,11 +1,7 @@
 // \file Model files: bounded reads of plain files, encodings named, line ends normalized.
 #include "frontend/source_file.h"
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdint>
-#include <cstring>
 
 #include "support/diagnostics.h"
 #include "support/regular_file.h"
@@ -57,26 +53,8 @@ std::string decodeModelText(const std::string& name, std::string bytes) {
 }
 
 std::string readModelSource(const std::string& path) {
-  std::string why;
-  int fd = openRegularFile(path, kMaxModelBytes, &why);
-  if (fd < 0) throw InputError("cannot read '" + path + "': " + why);
-  std::string bytes;
-  char buffer[1 << 16];
-  ssize_t count;
-  while ((count = ::read(fd, buffer, sizeof buffer)) != 0) {
-    if (count < 0 && errno == EINTR) continue;
-    if (count < 0) {
-      int error = errno;
-      ::close(fd);
-      throw InputError("cannot read '" + path + "': " + std::strerror(error));
-    }
-    bytes.append(buffer, static_cast<size_t>(count));
-    // The file may grow after fstat: the limit holds for what is read, too.
-    if (bytes.size() > kMaxModelBytes) break;
-  }
-  ::close(fd);
-  if (bytes.size() > kMaxModelBytes)
-    throw InputError("cannot read '" + path + "': larger than " + std::to_string(kMaxModelBytes) + " bytes");
+  std::string bytes, why;
+  if (!readRegularFile(path, kMaxModelBytes, &bytes, &why)) throw InputError("cannot read '" + path + "': " + why);
   return decodeModelText(path, std::move(bytes));
 }
 

@@ -11,6 +11,7 @@
 // adds event files beside the first ones, which TensorBoard reads as one series.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,10 @@
 #include "runtime/trainer.h"
 
 namespace graphc {
+
+// The largest log file `graphc plot` and `graphc report` read back (a log folder may come from
+// someone else: a FIFO or a huge file there must not hang or exhaust them).
+constexpr uint64_t kMaxLogFileBytes = 64 << 20;
 
 // A CSV file rows are appended to, one write and flush each.
 class CsvLog {

@@ -9,12 +9,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <vector>
 
+#include "runtime/log_dir.h"
 #include "support/diagnostics.h"
+#include "support/regular_file.h"
 
 namespace graphc {
 namespace {
@@ -33,8 +34,10 @@ std::vector<std::string> cellsOf(const std::string& line) {
 }
 
 Table readMetrics(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("{}: cannot read it (is this a --log-dir of `graphc run`?)", path));
+  std::string text, why;
+  if (!readRegularFile(path, kMaxLogFileBytes, &text, &why))
+    throw InputError(fmt::format("{}: cannot read it ({}; is this a --log-dir of `graphc run`?)", path, why));
+  std::istringstream in(text);
   Table t;
   std::string line;
   std::getline(in, line);

@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
+#include <sstream>
 
 #include "runtime/idx.h"
+#include "runtime/log_dir.h"
 #include "support/atomic_file.h"
 #include "support/diagnostics.h"
+#include "support/regular_file.h"
 
 namespace graphc {
 namespace {
@@ -42,8 +44,10 @@ void writeTestPredictions(const std::string& dir, const LabeledImages& test, con
 TestPredictions readTestPredictions(const std::string& dir) {
   TestPredictions t;
   std::string path = dir + "/predictions.csv";
-  std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("{}: cannot read it (a run with --log-dir writes it at its end)", path));
+  std::string text, why;
+  if (!readRegularFile(path, kMaxLogFileBytes, &text, &why))
+    throw InputError(fmt::format("{}: cannot read it ({}; a run with --log-dir writes it at its end)", path, why));
+  std::istringstream in(text);
   std::string line;
   std::getline(in, line);
   if (line != "index,label,predicted")

@@ -45,4 +45,26 @@ int openRegularFile(const std::string& path, uint64_t maxBytes, std::string* why
   return -1;
 }
 
+bool readRegularFile(const std::string& path, uint64_t maxBytes, std::string* bytes, std::string* why) {
+  int fd = openRegularFile(path, maxBytes, why);
+  if (fd < 0) return false;
+  bytes->clear();
+  char buffer[1 << 16];
+  ssize_t count;
+  while ((count = ::read(fd, buffer, sizeof buffer)) != 0) {
+    if (count < 0 && errno == EINTR) continue;
+    if (count < 0) {
+      *why = std::strerror(errno);
+      ::close(fd);
+      return false;
+    }
+    bytes->append(buffer, static_cast<size_t>(count));
+    if (bytes->size() > maxBytes) break;  // the file may grow after fstat: the limit holds for what is read
+  }
+  ::close(fd);
+  if (bytes->size() <= maxBytes) return true;
+  *why = "larger than " + std::to_string(maxBytes) + " bytes";
+  return false;
+}
+
 }  // namespace graphc

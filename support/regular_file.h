@@ -12,4 +12,8 @@ namespace graphc {
 // in *why ("No such file or directory", "not a regular file (a FIFO)", "larger than ...").
 int openRegularFile(const std::string& path, uint64_t maxBytes, std::string* why);
 
+// The whole of path into *bytes, under the same conditions (also when the file grows past maxBytes
+// while it is read). False with the reason in *why otherwise.
+bool readRegularFile(const std::string& path, uint64_t maxBytes, std::string* bytes, std::string* why);
+
 }  // namespace graphc

@@ -21,9 +21,10 @@ scripts/check_format.sh
 # Test-only oracles, not needed to build or run graphc (so not in scripts/setup.sh): PyTorch for
 # tests/e2e/pytorch_steps.sh, which fails under CI=true when it is missing; protobuf and crcmod for
 # tests/e2e/log_dir.sh's independent reader of TensorBoard event files (tfevents_reader.py), PIL
-# for its checks of the PNG pictures, Chromium to render graphc report's page headless (tests/e2e/report.sh).
+# for its checks of the PNG pictures, Chromium to render graphc report's page headless (tests/e2e/report.sh);
+# python3-onnx (onnx.checker on exported models) and libonnx-testdata (ONNX's backend node tests).
 missing=""
-for p in python3-torch python3-protobuf python3-crcmod python3-pil chromium; do
+for p in python3-torch python3-protobuf python3-crcmod python3-pil chromium python3-onnx libonnx-testdata; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then

@@ -12,8 +12,10 @@
 namespace graphc {
 
 struct DataSpec {
-  std::string kind;  // "mnist", "fashion_mnist", "idx"; empty when the train block names none
-  std::string dir;   // for idx("DIR")
+  std::string kind;  // "mnist", "fashion_mnist", "idx", "image_folder"; empty when the train block names none
+  std::string dir;   // for idx("DIR") and image_folder("DIR")
+  int64_t imageHeight = 0, imageWidth = 0;  // image_folder's size = [H, W]; 0: the images' own size
+  int64_t imageChannels = 3;                // image_folder's channels = 1 | 3
   double scale = 1.0;
   SourceLoc loc;
 };

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "runtime/idx.h"
+#include "runtime/image_folder.h"
 #include "support/diagnostics.h"
 
 namespace graphc {
@@ -65,6 +66,7 @@ std::string defaultDataDir() {
 }
 
 DataSplit loadDataSet(const DataSpec& spec, const std::string& dataDir) {
+  if (spec.kind == "image_folder") return loadImageFolder(spec);
   std::vector<std::string> dirs;
   if (spec.kind == "mnist")
     dirs = {dataDir + "/mnist"};

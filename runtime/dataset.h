@@ -13,6 +13,7 @@ struct LabeledImages {
   int64_t count = 0;
   int64_t pixels = 0;             // per image (28 * 28 for MNIST)
   int64_t height = 0, width = 0;  // of each image, as the file's header gives them
+  int64_t channels = 1;           // pixels = height * width * channels, channels interleaved
   std::vector<uint8_t> images;
   std::vector<uint8_t> labels;
   int classes = 0;  // 1 + the largest label
@@ -22,6 +23,8 @@ struct DataSplit {
   LabeledImages train;
   LabeledImages test;
   std::vector<std::string> files;  // the files read, for messages
+  // Class id -> name, where the data names its classes (image_folder's folders); else empty.
+  std::vector<std::string> classNames;
 };
 
 // The folder `data/` of graphc's source tree, $GRAPHC_DATA, or the explicit --data-dir.

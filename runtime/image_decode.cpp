@@ -63,14 +63,14 @@ Image decodeImage(const uint8_t* bytes, size_t size, const std::string& name) {
   int width = 0, height = 0, fileChannels = 0;
   int len = static_cast<int>(size);
   if (!stbi_info_from_memory(bytes, len, &width, &height, &fileChannels))
-    throw InputError(name + ": cannot read the image (" + stbi_failure_reason() + ")");
+    throw InputError(name + ": corrupt or truncated image (stb_image: " + stbi_failure_reason() + ")");
   if (static_cast<int64_t>(width) * height > kMaxPixels)
     throw InputError(name + ": the image is " + std::to_string(width) + "x" + std::to_string(height) +
                      " pixels, more than graphc reads (2^26)");
   int channels = fileChannels <= 2 ? 1 : 3;  // grey+alpha and RGBA lose their alpha
   std::unique_ptr<stbi_uc, void (*)(void*)> data(
       stbi_load_from_memory(bytes, len, &width, &height, &fileChannels, channels), stbi_image_free);
-  if (!data) throw InputError(name + ": corrupt or truncated image (" + stbi_failure_reason() + ")");
+  if (!data) throw InputError(name + ": corrupt or truncated image (stb_image: " + stbi_failure_reason() + ")");
   Image image;
   image.height = height;
   image.width = width;

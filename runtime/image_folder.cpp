@@ -52,7 +52,8 @@ class SplitReader {
       std::string classDir = splitDir + "/" + name;
       std::vector<std::string> files = listEntries(classDir, false);
       if (files.empty()) throw InputError(classDir + ": empty class folder (no .png, .jpg or .jpeg image)");
-      for (const std::string& file : files) add(classDir + "/" + file, static_cast<uint8_t>(cls - classes_.begin()), set);
+      for (const std::string& file : files)
+        add(classDir + "/" + file, static_cast<uint8_t>(cls - classes_.begin()), set);
     }
     set.classes = static_cast<int>(classes_.size());
   }
@@ -110,7 +111,8 @@ std::vector<std::string> imageFolderClasses(const std::string& dir) {
   std::vector<std::string> classes = listEntries(train, true);
   if (classes.empty()) throw InputError(train + ": no class folders (expected " + train + "/CLASS/*.png|jpg)");
   if (classes.size() > 256)
-    throw InputError(train + ": " + std::to_string(classes.size()) + " class folders; graphc takes at most 256 classes");
+    throw InputError(train + ": " + std::to_string(classes.size()) +
+                     " class folders; graphc takes at most 256 classes");
   return classes;
 }
 

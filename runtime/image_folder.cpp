@@ -59,9 +59,9 @@ class SplitReader {
   }
 
   // One note for the whole data set, after both splits.
-  void note() const {
-    if (converted_ == 0) return;
-    fmt::print(stderr, "graphc: note: {} of the images in {} are {}; converted to {} (channels = {})\n", converted_,
+  void note(std::FILE* out) const {
+    if (converted_ == 0 || !out) return;
+    fmt::print(out, "graphc: note: {} of the images in {} are {}; converted to {} (channels = {})\n", converted_,
                spec_.dir, channelsName(4 - spec_.imageChannels), channelsName(spec_.imageChannels),
                spec_.imageChannels);
   }
@@ -116,7 +116,7 @@ std::vector<std::string> imageFolderClasses(const std::string& dir) {
   return classes;
 }
 
-DataSplit loadImageFolder(const DataSpec& spec) {
+DataSplit loadImageFolder(const DataSpec& spec, std::FILE* notes) {
   DataSplit split;
   split.classNames = imageFolderClasses(spec.dir);
   std::string train = spec.dir + "/train", test = spec.dir + "/test";
@@ -131,7 +131,7 @@ DataSplit loadImageFolder(const DataSpec& spec) {
     split.test.pixels = split.train.pixels;
     split.test.classes = split.train.classes;
   }
-  reader.note();
+  reader.note(notes);
   // Images and labels come from the same folders; the label "file" of a message is the split's folder.
   split.files = {train, train, test, test};
   return split;

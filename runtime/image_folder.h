@@ -3,6 +3,7 @@
 // reads them.
 #pragma once
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,8 @@ std::vector<std::string> imageFolderClasses(const std::string& dir);
 // spec.imageChannels channels, resized to spec.imageHeight x spec.imageWidth when given. Before
 // any training: an unreadable or truncated image, an empty class folder, a test folder of a class
 // train lacks, and images of different sizes without `size` are InputErrors naming the path.
-// Converting grey files to colour or colour files to grey prints one note on stderr.
-DataSplit loadImageFolder(const DataSpec& spec);
+// Converting grey files to colour or colour files to grey prints one note to `notes` (none when null).
+DataSplit loadImageFolder(const DataSpec& spec, std::FILE* notes = stderr);
 
 // The examples of set at indices, in that order: the test set of a folder without test/ is the
 // validation split held out of train.

@@ -74,9 +74,10 @@ void checkFeeds(const Graph& graph, const std::vector<FeedSpec>& feeds, const La
     if (f.kind == FeedSpec::Kind::Image) {
       if (p.dtype != DType::F32 || perExample(p.shape) != data.pixels)
         misfit(f, where(graph, f) + ": images of " + std::to_string(data.height) + "x" + std::to_string(data.width) +
-                      " = " + std::to_string(data.pixels) + " pixels (f32[?," + std::to_string(data.pixels) +
-                      "] or f32[?," + std::to_string(data.height) + "," + std::to_string(data.width) +
-                      ",1]) do not fit " + type);
+                      (data.channels == 1 ? "" : "x" + std::to_string(data.channels)) + " = " +
+                      std::to_string(data.pixels) + (data.channels == 1 ? " pixels" : " values") + " (f32[?," +
+                      std::to_string(data.pixels) + "] or f32[?," + std::to_string(data.height) + "," +
+                      std::to_string(data.width) + "," + std::to_string(data.channels) + "]) do not fit " + type);
     } else {
       bool ids = p.dtype == DType::I32 && p.shape.size() == 1;
       bool oneHot = p.dtype == DType::F32 && p.shape.size() == 2 && p.shape[1] >= data.classes;

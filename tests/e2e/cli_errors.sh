@@ -508,6 +508,14 @@ folder_model no_test "image_folder(\"$work/no_test\", channels = 1)"
 what="an image_folder without test/ and without validation = split"
 expect 2 "no_test/test: no such folder; add it, or hold out validation examples with validation = split\\(0.1\\)" -- \
   run "$work/no_test.mnn" --steps 1
+rgb4x4='\211\120\116\107\015\012\032\012\000\000\000\015\111\110\104\122\000\000\000\004\000\000\000\004\010\002\000\000\000\046\223\011\051\000\000\000\020\111\104\101\124\170\234\143\070\041\047\007\107\014\304\161\000\261\143\020\101\073\113\143\202\000\000\000\000\111\105\116\104\256\102\140\202'
+for split in train test; do for cls in a b; do
+  mkdir -p "$work/colour/$split/$cls" && printf "$rgb4x4" > "$work/colour/$split/$cls/one.png"
+done; done
+folder_model colour "image_folder(\"$work/colour\")"
+what="RGB pictures (image_folder's default channels = 3) for a grey placeholder"
+expect 2 "colour.mnn:7:[0-9]+: error: feed of placeholder 'x': images of 4x4x3 = 48 values \\(f32\\[\\?,48\\] or f32\\[\\?,4,4,3\\]\\) do not fit f32\\[\\?,4,4,1\\]" -- \
+  run "$work/colour.mnn" --steps 1
 folder_model channels "image_folder(\"$work/sizes\", channels = 2)"
 what="image_folder channels other than 1 or 3"
 expect 2 "channels.mnn:6:[0-9]+: error: expected channels = 1 \\(grey\\) or 3 \\(RGB\\), found 2" '\^' -- check "$work/channels.mnn"

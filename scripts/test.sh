@@ -34,6 +34,15 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
 fi
 
+# ONNX Runtime (npm onnxruntime-node, CPU) for tests/e2e/onnx_export.sh, which finds it beside the
+# graphc binary in build/onnxruntime. --ignore-scripts: its install script downloads GPU binaries,
+# neither needed nor possible here; the package carries its CPU library.
+if [ ! -d build/onnxruntime/node_modules/onnxruntime-node ]; then
+  echo "test.sh: installing onnxruntime-node into build/onnxruntime"
+  mkdir -p build/onnxruntime
+  npm install --prefix build/onnxruntime --ignore-scripts --no-audit --no-fund onnxruntime-node@1.30.0
+fi
+
 step "1/3 the test suite on the normal build"
 ctest --test-dir build --output-on-failure
 

@@ -12,6 +12,8 @@ For each model: a checkpoint from a short `graphc run` (the speed does not depen
 ONNX Runtime is measured --runs times (each run at least a second of calls) and the median printed, with the graphc / ONNX Runtime ratio
 (above 1: graphc is faster). onnxruntime-node is looked for in build/onnxruntime (scripts/test.sh
 installs it there; --ort-dir overrides). Compilation and session creation are left out on both.
+ONNX Runtime is driven from Node.js: each call crosses its asynchronous binding, whose cost is
+printed on its own as the rate of a model that only copies its input (Identity) at batch 1.
 """
 import argparse
 import json
@@ -53,6 +55,19 @@ def input_dims(onnx_path, batch):
     return [batch] + dims[1:]
 
 
+def identity_model(onnx_path, work):
+    """A model of the same input that returns it: the binding's own cost per call."""
+    import onnx
+    from onnx import helper
+
+    m = onnx.load(onnx_path)
+    graph = helper.make_graph([helper.make_node("Identity", [m.graph.input[0].name], ["y"])], "identity",
+                              [m.graph.input[0]], [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)])
+    path = os.path.join(work, "identity.onnx")
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=7), path)
+    return path
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("models", nargs="+")
@@ -72,13 +87,17 @@ def main():
             for batch in (1000, 1):
                 g = graphc_ips(args.graphc, model, batch, args.threads, max(args.runs, 20))
                 o = ort_ips(exported, input_dims(exported, batch), args.threads, args.runs, args.ort_dir)
-                rows.append((name, batch, g, o))
+                floor = ort_ips(identity_model(exported, work), input_dims(exported, batch), args.threads, args.runs,
+                                args.ort_dir) if batch == 1 else None
+                rows.append((name, batch, g, o, floor))
                 print(f"{name} batch {batch}: graphc {g:,.0f} images/s, ONNX Runtime {o:,.0f} images/s", flush=True)
     print(f"\ninference, {args.threads} threads, medians of {args.runs} runs (images/s; ratio > 1: graphc faster)")
-    print(f"{'model':<12} {'batch':>6} {'graphc':>12} {'ONNX Runtime':>14} {'ratio':>7} {'batch-1 latency (ms)':>22}")
-    for name, batch, g, o in rows:
-        latency = f"{1000 / g:.3f} vs {1000 / o:.3f}" if batch == 1 else ""
-        print(f"{name:<12} {batch:>6} {g:>12,.0f} {o:>14,.0f} {g / o:>7.2f} {latency:>22}")
+    print(f"{'model':<12} {'batch':>6} {'graphc':>12} {'ONNX Runtime':>14} {'ratio':>7} "
+          f"{'latency ms graphc / ORT':>24} {'ORT Identity ms':>16}")
+    for name, batch, g, o, floor in rows:
+        latency = f"{1000 / g:.3f} / {1000 / o:.3f}" if batch == 1 else ""
+        identity = f"{1000 / floor:.3f}" if floor else ""
+        print(f"{name:<12} {batch:>6} {g:>12,.0f} {o:>14,.0f} {g / o:>7.2f} {latency:>24} {identity:>16}")
 
 
 if __name__ == "__main__":

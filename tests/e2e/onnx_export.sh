@@ -11,11 +11,11 @@ graphc="$1"; src="$2"; work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 ort_dir="${ORT_DIR:-$(dirname "$graphc")/onnxruntime}"
 missing=""
-/usr/bin/python3 -c "import onnx, numpy" 2>/dev/null || missing="python3-onnx"
+/usr/bin/python3 -c "import onnx, numpy" 2>/dev/null || missing=" python3-onnx"
 NODE_PATH="$ort_dir/node_modules" node -e "require('onnxruntime-node')" 2>/dev/null ||
   missing="$missing onnxruntime-node (in $ort_dir)"
 if [ -n "$missing" ]; then
-  echo "missing test oracles: $missing (scripts/test.sh installs them)"
+  echo "missing test oracles:$missing (scripts/test.sh installs them)"
   if [ "${CI:-}" = "true" ]; then echo "FAIL: CI=true and an oracle is missing"; exit 1; fi
   exit 77
 fi

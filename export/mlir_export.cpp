@@ -12,8 +12,6 @@
 
 #include <cmath>
 #include <limits>
-#include <optional>
-#include <set>
 #include <vector>
 
 #include "ir/op_table.h"
@@ -44,13 +42,12 @@ Dims dimsOf(mlir::Value v) {
 class TosaTranslator {
  public:
   TosaTranslator(mlir::MLIRContext& context, const Graph& graph, const MlirExportOptions& options)
-      : graph_(graph), options_(options), builder_(&context) {
+      : graph_(graph), options_(options), nodes_(graph, options), builder_(&context) {
     file_ = graph.file.substr(graph.file.find_last_of('/') + 1);
   }
 
   mlir::OwningOpRef<mlir::ModuleOp> translate() {
-    foldScalars();
-    int output = resolve(options_.output);
+    int output = nodes_.resolve(options_.output);
     const Node& input = graph_.node(options_.input);
     mlir::Location fileLoc = mlir::FileLineColLoc::get(builder_.getContext(), file_, 0, 0);
     mlir::OwningOpRef<mlir::ModuleOp> module(mlir::ModuleOp::create(fileLoc));
@@ -60,7 +57,7 @@ class TosaTranslator {
     module->push_back(func);
     builder_.setInsertionPointToStart(func.addEntryBlock());
     values_[options_.input] = func.getArgument(0);
-    for (int id : needed(output)) {
+    for (int id : nodes_.needed()) {
       loc_ = locationOf(graph_.node(id));
       values_[id] = translateNode(graph_.node(id));
     }
@@ -70,112 +67,6 @@ class TosaTranslator {
   }
 
  private:
-  // ---- which nodes: scalars known at export time, nodes that stand for another, the needed set
-
-  // Scalars computable now: constants, fixed placeholders and comparisons, arithmetic, casts and
-  // selections of them (the training flag, `training > 0.5`).
-  void foldScalars() {
-    for (const Node& n : graph_.nodes()) {
-      if (!n.shape.empty()) continue;
-      if (n.op == Op::Constant) {
-        known_[n.id] = n.attrs.getFloat("value");
-      } else if (n.op == Op::Placeholder) {
-        auto it = options_.fixedPlaceholders.find(n.id);
-        if (it != options_.fixedPlaceholders.end()) known_[n.id] = it->second;
-      } else if (!n.inputs.empty() && n.op != Op::Variable) {
-        std::vector<double> in;
-        for (int i : n.inputs) {
-          auto it = known_.find(i);
-          if (it == known_.end()) break;
-          in.push_back(it->second);
-        }
-        double value;
-        if (in.size() == n.inputs.size() && foldScalar(n, in, &value)) known_[n.id] = value;
-      }
-    }
-  }
-
-  // The value of n on the known scalars a, b, c, where it is an op folded here.
-  static std::optional<double> foldOp(const Node& n, double a, double b, double c) {
-    switch (n.op) {
-      case Op::Add:
-        return a + b;
-      case Op::Sub:
-        return a - b;
-      case Op::Mul:
-        return a * b;
-      case Op::Maximum:
-        return std::max(a, b);
-      case Op::Minimum:
-        return std::min(a, b);
-      case Op::Neg:
-        return -a;
-      case Op::Equal:
-        return double(a == b);
-      case Op::NotEqual:
-        return double(a != b);
-      case Op::Less:
-        return double(a < b);
-      case Op::LessEqual:
-        return double(a <= b);
-      case Op::Greater:
-        return double(a > b);
-      case Op::GreaterEqual:
-        return double(a >= b);
-      case Op::Where:
-        return a != 0 ? b : c;
-      case Op::Div:  // Halide's i32 division is Euclidean
-        if (n.dtype == DType::I32) return b == 0 ? 0 : b > 0 ? std::floor(a / b) : std::ceil(a / b);
-        return a / b;
-      case Op::Cast:
-        return n.dtype == DType::Bool ? double(a != 0) : a;
-      default:
-        return std::nullopt;
-    }
-  }
-
-  static bool foldScalar(const Node& n, const std::vector<double>& in, double* out) {
-    std::optional<double> value = foldOp(n, in[0], in.size() > 1 ? in[1] : 0, in.size() > 2 ? in[2] : 0);
-    if (!value) return false;
-    *out = *value;
-    if (n.dtype == DType::I32) *out = std::trunc(*out);  // Halide's cast
-    if (n.dtype == DType::F32) *out = static_cast<float>(*out);
-    return true;
-  }
-
-  // The node whose value this node has in inference: dropout with the training flag at 0 is its
-  // input; a selection on a known condition is the chosen branch (BatchNorm's moving statistics).
-  int resolve(int id) const {
-    for (;;) {
-      const Node& n = graph_.node(id);
-      if (n.op == Op::Dropout) {
-        auto flag = known_.find(n.inputs[2]);
-        if (flag == known_.end() || flag->second != 0) return id;  // translateNode reports it
-        id = n.inputs[0];
-      } else if (n.op == Op::Where && known_.count(n.inputs[0]) && !known_.count(id)) {
-        int branch = n.inputs[known_.at(n.inputs[0]) != 0 ? 1 : 2];
-        const Node& b = graph_.node(branch);
-        if (b.shape != n.shape || b.dtype != n.dtype) return id;
-        id = branch;
-      } else {
-        return id;
-      }
-    }
-  }
-
-  // The nodes to translate for the output, in id order: known scalars and the input stop the walk.
-  std::vector<int> needed(int output) const {
-    std::set<int> seen;
-    std::vector<int> stack = {output};
-    while (!stack.empty()) {
-      int id = resolve(stack.back());
-      stack.pop_back();
-      if (id == options_.input || known_.count(id) || !seen.insert(id).second) continue;
-      for (int in : graph_.node(id).inputs) stack.push_back(in);
-    }
-    return std::vector<int>(seen.begin(), seen.end());
-  }
-
   // ---- types, locations, constants
 
   mlir::Type elementType(DType t) {
@@ -241,10 +132,10 @@ class TosaTranslator {
 
   // A node's value with leading 1s up to rank (NumPy's broadcasting, spelled out for TOSA).
   mlir::Value valueAtRank(int id, size_t rank) {
-    id = resolve(id);
+    id = nodes_.resolve(id);
     const Node& n = graph_.node(id);
-    auto k = known_.find(id);
-    if (k != known_.end() && id != options_.input) return splat(k->second, n.dtype, Dims(rank, 1));
+    const double* k = nodes_.known(id);
+    if (k && id != options_.input) return splat(*k, n.dtype, Dims(rank, 1));
     auto it = values_.find(id);
     if (it == values_.end()) throw InternalError("exportMlir: node %" + std::to_string(id) + " used before it is made");
     mlir::Value v = it->second;
@@ -547,21 +438,13 @@ class TosaTranslator {
     return binary<tosa::AddOp>(mul(binary<tosa::SubOp>(x, mean), mul(gamma, inv)), beta);
   }
 
-  // [before, after] padding of one spatial dimension: TensorFlow's "same" puts the odd one after.
-  static std::pair<int64_t, int64_t> padding(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t dilation,
-                                             int64_t before) {
-    int64_t span = (kernel - 1) * dilation + 1;
-    int64_t total = std::max<int64_t>((out - 1) * stride + span - in, 0);
-    return {before, std::max<int64_t>(total - before, 0)};
-  }
-
   mlir::Value conv2d(const Node& n) {
     mlir::Value x = input(n, 0);
     mlir::Value filter = input(n, 1);  // HWIO
     Dims xd = dimsOf(x), wd = dimsOf(filter), out = bindBatch(n.shape, options_.batch);
     auto s = n.attrs.getInts("strides"), d = n.attrs.getInts("dilation");
-    auto h = padding(xd[1], out[1], wd[0], s[0], d[0], n.attrs.getInt("pad_top"));
-    auto w = padding(xd[2], out[2], wd[1], s[1], d[1], n.attrs.getInt("pad_left"));
+    auto h = windowPadding(xd[1], out[1], wd[0], s[0], d[0], n.attrs.getInt("pad_top"));
+    auto w = windowPadding(xd[2], out[2], wd[1], s[1], d[1], n.attrs.getInt("pad_left"));
     mlir::Value ohwi = transpose(filter, {3, 0, 1, 2});
     mlir::Value bias = splat(0, DType::F32, Dims{wd[3]});
     return builder_.create<tosa::Conv2DOp>(loc_, tensorType(out, builder_.getF32Type()), x, ohwi, bias,
@@ -576,8 +459,8 @@ class TosaTranslator {
     mlir::Value filter = input(n, 1);
     Dims xd = dimsOf(x), wd = dimsOf(filter), out = bindBatch(n.shape, options_.batch);
     auto s = n.attrs.getInts("strides"), d = n.attrs.getInts("dilation");
-    auto h = padding(xd[1], out[1], wd[0], s[0], d[0], n.attrs.getInt("pad_top"));
-    auto w = padding(xd[2], out[2], wd[1], s[1], d[1], n.attrs.getInt("pad_left"));
+    auto h = windowPadding(xd[1], out[1], wd[0], s[0], d[0], n.attrs.getInt("pad_top"));
+    auto w = windowPadding(xd[2], out[2], wd[1], s[1], d[1], n.attrs.getInt("pad_left"));
     mlir::Value bias = splat(0, DType::F32, Dims{wd[2] * wd[3]});
     return builder_.create<tosa::DepthwiseConv2DOp>(loc_, tensorType(out, builder_.getF32Type()), x, filter, bias,
                                                     builder_.getI64ArrayAttr({h.first, h.second, w.first, w.second}),
@@ -590,8 +473,8 @@ class TosaTranslator {
     mlir::Value x = input(n, 0);
     Dims xd = dimsOf(x), out = bindBatch(n.shape, options_.batch);
     auto k = n.attrs.getInts("size"), s = n.attrs.getInts("strides");
-    auto h = padding(xd[1], out[1], k[0], s[0], 1, n.attrs.getInt("pad_top"));
-    auto w = padding(xd[2], out[2], k[1], s[1], 1, n.attrs.getInt("pad_left"));
+    auto h = windowPadding(xd[1], out[1], k[0], s[0], 1, n.attrs.getInt("pad_top"));
+    auto w = windowPadding(xd[2], out[2], k[1], s[1], 1, n.attrs.getInt("pad_left"));
     auto type = tensorType(out, builder_.getF32Type());
     auto kernel = builder_.getI64ArrayAttr({k[0], k[1]}), stride = builder_.getI64ArrayAttr({s[0], s[1]});
     auto pad = builder_.getI64ArrayAttr({h.first, h.second, w.first, w.second});
@@ -726,14 +609,22 @@ class TosaTranslator {
 
   const Graph& graph_;
   const MlirExportOptions& options_;
+  ForwardNodes nodes_;
   mlir::OpBuilder builder_;
   std::string file_;
   mlir::Location loc_ = builder_.getUnknownLoc();
-  std::map<int, double> known_;
   std::map<int, mlir::Value> values_;
 };
 
 }  // namespace
+
+MlirExportOptions forwardExportOptions(const Model& model) {
+  MlirExportOptions options;
+  static_cast<ForwardGraphOptions&>(options) = forwardGraphOptions(model, "dump --stage mlir");
+  const std::string& name = model.graph.modelName;
+  options.functionName = name.empty() || name == "main" ? "forward" : name;
+  return options;
+}
 
 std::string exportMlir(const Graph& graph, const MlirExportOptions& options) {
   internalCheck(options.input >= 0 && options.output >= 0, "exportMlir", "no input or output node");

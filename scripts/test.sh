@@ -34,6 +34,15 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
 fi
 
+# ONNX Runtime (npm onnxruntime-node, CPU) for tests/e2e/onnx_export.sh, which finds it beside the
+# graphc binary in build/onnxruntime. --ignore-scripts: its install script downloads GPU binaries,
+# neither needed nor possible here; the package carries its CPU library.
+if [ ! -d build/onnxruntime/node_modules/onnxruntime-node ]; then
+  echo "test.sh: installing onnxruntime-node into build/onnxruntime"
+  mkdir -p build/onnxruntime
+  npm install --prefix build/onnxruntime --ignore-scripts --no-audit --no-fund onnxruntime-node@1.30.0
+fi
+
 step "1/3 the test suite on the normal build"
 ctest --test-dir build --output-on-failure
 
@@ -72,14 +81,16 @@ step "2/3 the test suite under the sanitizers (a subset, see below)"
 # Left to the normal build: determinism (lenet5_one_epoch's code, run twice), dump_stages (3.2 min)
 # and ptx (both mostly Halide and LLVM, not instrumented, compiling every example; their front end
 # is replayed by fuzz_regressions.frontend, the GPU schedules are checked by the kernel tests),
-# interrupt (signal timing), pytorch_steps (three runs through the load, train and save paths that
+# interrupt (signal timing), onnx_export (eight short trainings, whose host code lenet5_one_epoch
+# covers; the export itself runs under the sanitizers in the OnnxExport unit tests and cli_errors),
+# pytorch_steps (three runs through the load, train and save paths that
 # checkpoint already covers; what it adds is a comparison with PyTorch's numbers, not host code),
 # and the tests that run kernels on PoCL, opencl_training,
 # DeviceResidency and GpuKernels: PoCL must be loaded with RTLD_DEEPBIND (kernels/device_runtime.h), which
 # ASan's runtime refuses (it aborts the process), and PoCL's kernels are not instrumented anyway.
 # Two tests at a time, one per core (the tests time nothing, so they may share the machine).
 ctest --test-dir build-sanitize --output-on-failure -j "$JOBS" \
-  -E '^(e2e\.(determinism|dump_stages|ptx|interrupt|opencl_training|pytorch_steps)|(DeviceResidency|GpuKernels)\..*)$'
+  -E '^(e2e\.(determinism|dump_stages|ptx|interrupt|opencl_training|pytorch_steps|onnx_export)|(DeviceResidency|GpuKernels)\..*)$'
 
 step "3/3 fuzzing, ${FUZZ_SECONDS} s per target"
 fuzz() {

@@ -324,6 +324,14 @@ what="--metrics-json naming a directory"
 expect 2 'outdir: cannot write the metrics there [(]it is a directory[)]' -- run "$src/examples/lenet5.mnn" --epochs 5 --metrics-json "$work/outdir"
 what="dump -o naming a directory"
 expect 2 'outdir: cannot write the dump there [(]it is a directory[)]' -- dump "$src/examples/lenet5.mnn" --stage graph -o "$work/outdir"
+what="export without a checkpoint"
+expect 2 'graphc export: export needs a checkpoint: --load FILE' -- export "$src/examples/lenet5.mnn" -o "$work/m.onnx"
+what="export of an op with no ONNX form"
+sed 's/^c1 = Conv2D(x,/xp = pad(x, [[0, 0], [1, 0], [0, 0], [0, 0]], mode = symmetric)\nxs = slice(xp, [0, 0, 0, 0], [-1, 28, 28, 1])\nc1 = Conv2D(xs,/' \
+  "$src/examples/lenet5.mnn" > "$work/symmetric.mnn"
+expect 2 "symmetric.mnn:7:6: error: export: node 'xp' [(]op 'pad'[)]: 'symmetric' padding has no ONNX form" '\^' -- \
+  export "$work/symmetric.mnn" --load "$work/ck.st" -o "$work/symmetric.onnx"
+[ ! -e "$work/symmetric.onnx" ] || { echo "FAIL: a failed export left symmetric.onnx behind"; failures=$((failures + 1)); }
 what="compile -o naming a file"
 touch "$work/a_file"
 expect 2 'a_file: -o names an existing file, not a folder for the library' -- compile "$src/examples/lenet5.mnn" -o "$work/a_file"
@@ -407,7 +415,7 @@ h = block(y)"
 what="an error inside a function"
 expect 2 'fn_inside.mnn:4:14: error: Conv2D expects an NHWC input of rank 4, found i32\[\?\].* [(]in block, called at .*fn_inside.mnn:7:5[)]' '\^' -- check "$work/fn_inside.mnn"
 
-for verb in run eval predict check summary dump bench; do expect 0 -- "$verb" --help; done
+for verb in run eval predict check summary dump bench export; do expect 0 -- "$verb" --help; done
 expect 0 -- --help
 
 # The train block (optimizers, schedules, callbacks, class weights).

@@ -149,7 +149,10 @@ TEST(V2Calls, SplitGivesPartsByIndexAndAsAList) {
       "x2 = reshape(x, [-1, 24])\n"
       "for i in range(2) {\n  w = Dense(x2, widths[i])\n}\n"
       "r = split(x, 2, 1)\n"
-      "r = split(r[1], [1, 2], 1)\n");
+      "r = split(r[1], [1, 2], 1)\n"
+      "def pair(parts) {\n  return parts[0] + parts[1]\n}\n"
+      "s = pair(q)\n"
+      "t = pair(split(x, 2, 1))\n");
   auto shape = [&](const std::string& name) {
     int id = m.graph.findByName(name);
     if (id < 0) throw std::runtime_error("no node named " + name);
@@ -166,6 +169,8 @@ TEST(V2Calls, SplitGivesPartsByIndexAndAsAList) {
   EXPECT_EQ(shape("e_2"), (Shape{kBatch, 2, 4}));
   EXPECT_EQ(shape("r_1/1"), (Shape{kBatch, 2, 4}));  // the second split of r read the first one
   EXPECT_EQ(shape("w_1"), (Shape{kBatch, 8}));       // Dense(x2, widths[i]) at i = 1
+  EXPECT_EQ(shape("s"), (Shape{kBatch, 6, 1}));      // a split's name passed to a function
+  EXPECT_EQ(shape("t"), (Shape{kBatch, 3, 4}));      // a split call as the argument
   const Node& third = m.graph.node(m.graph.findByName("p/2"));
   EXPECT_EQ(third.op, Op::SliceAxis);
   EXPECT_EQ(third.attrs.getInt("begin"), 4);

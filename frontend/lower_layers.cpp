@@ -69,11 +69,15 @@ void regularize(Lowerer& L, const CallArgs& args, const char* which, int w, Sour
 }
 
 // A layer's kernel or bias variable: its kernel_initializer / bias_initializer (Keras' defaults
-// where absent) and its kernel_regularizer / bias_regularizer.
-int kernelVariable(Lowerer& L, const CallArgs& args, const std::string& name, const Shape& shape, SourceLoc loc) {
-  const Expr* e = args.get("kernel_initializer");
+// where absent) and its kernel_regularizer / bias_regularizer. keras names the kernel as Keras'
+// arguments do (`depthwise`: depthwise_initializer, depthwise_regularizer), which win over kernel_*.
+int kernelVariable(Lowerer& L, const CallArgs& args, const std::string& name, const Shape& shape, SourceLoc loc,
+                   const std::string& keras = "kernel") {
+  const Expr* e = args.get(keras + "_initializer");
+  if (!e) e = args.get("kernel_initializer");
   int w = L.variable(name, shape, e ? initializerArg(L, *e) : init("glorot_uniform"), loc);
-  regularize(L, args, "kernel_regularizer", w, loc);
+  std::string regularizer = keras + "_regularizer";
+  regularize(L, args, args.get(regularizer) ? regularizer.c_str() : "kernel_regularizer", w, loc);
   return w;
 }
 
@@ -360,11 +364,14 @@ int Lowerer::lowerLayer(const Expr& call) {
                                       "kernel_initializer",
                                       "bias_initializer",
                                       "kernel_regularizer",
-                                      "bias_regularizer"};
+                                      "bias_regularizer",
+                                      "depthwise_initializer",
+                                      "depthwise_regularizer"};
     if (separable) {
       names.insert(names.begin() + 1, "filters");
       names.erase(names.begin() + 6);
       names.insert(names.begin() + 8, "dilation");
+      names.insert(names.end(), {"pointwise_initializer", "pointwise_regularizer"});
     }
     CallArgs args(call, names, separable ? 3 : 2);
     int x = requireNHWC(*this, args, f);
@@ -372,14 +379,15 @@ int Lowerer::lowerLayer(const Expr& call) {
     int64_t multiplier = args.get("depth_multiplier") ? positiveInt(*this, args, "depth_multiplier") : 1;
     std::vector<int64_t> k = evalPair(args.require("kernel"), "kernel");
     int64_t channels = model_.graph.node(x).shape[3];
-    int dw = kernelVariable(*this, args, scope + "/depthwise_kernel", {k[0], k[1], channels, multiplier}, loc);
+    int dw =
+        kernelVariable(*this, args, scope + "/depthwise_kernel", {k[0], k[1], channels, multiplier}, loc, "depthwise");
     Attrs a;
     a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
     a.set("padding", paddingArg(*this, args));
     int y = addNode(Op::DepthwiseConv2d, {x, dw}, a, loc);
     int64_t outChannels = channels * multiplier;
     if (separable) {
-      int pw = kernelVariable(*this, args, scope + "/pointwise_kernel", {1, 1, outChannels, filters}, loc);
+      int pw = kernelVariable(*this, args, scope + "/pointwise_kernel", {1, 1, outChannels, filters}, loc, "pointwise");
       Attrs one;
       one.set("strides", std::vector<int64_t>{1, 1}).set("dilation", std::vector<int64_t>{1, 1});
       one.set("padding", std::string("valid"));

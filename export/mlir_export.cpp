@@ -375,6 +375,12 @@ class TosaTranslator {
       }
       case Op::DepthwiseConv2d:
         return depthwiseConv2d(n);
+      case Op::Conv2dTranspose:
+        return conv2dTranspose(n);
+      case Op::Resize:
+        return resize(n);
+      case Op::Pad:
+        return pad(n);
       case Op::Tile:
         return builder_.create<tosa::TileOp>(loc_, tensorType(bindBatch(n.shape, options_.batch), elementType(n.dtype)),
                                              input(n, 0), builder_.getI64ArrayAttr(n.attrs.getInts("multiples")));
@@ -401,10 +407,7 @@ class TosaTranslator {
       case Op::Accuracy:
       case Op::DepthwiseConv2dBackpropInput:
       case Op::DepthwiseConv2dBackpropFilter:
-      case Op::Conv2dTranspose:
-      case Op::Resize:
       case Op::ResizeGrad:
-      case Op::Pad:
       case Op::PadGrad:
       case Op::SgdUpdate:
         break;
@@ -466,6 +469,126 @@ class TosaTranslator {
                                                     builder_.getI64ArrayAttr({h.first, h.second, w.first, w.second}),
                                                     builder_.getI64ArrayAttr({s[0], s[1]}),
                                                     builder_.getI64ArrayAttr({d[0], d[1]}));
+  }
+
+  // x cut to [start, start + size) along each axis (no slice where that is all of x).
+  mlir::Value slice(mlir::Value x, const Dims& start, const Dims& size) {
+    if (size == dimsOf(x)) return x;
+    return builder_.create<tosa::SliceOp>(loc_, tensorType(size, elementOf(x)), x, builder_.getI64ArrayAttr(start),
+                                          builder_.getI64ArrayAttr(size));
+  }
+
+  // paddings: [before, after] for each axis, flattened; negative amounts crop (a slice), positive
+  // ones pad with value (tosa.pad).
+  mlir::Value padConstant(mlir::Value x, const std::vector<int64_t>& paddings, double value) {
+    Dims dims = dimsOf(x), start(dims.size(), 0), out;
+    std::vector<int32_t> grow;
+    bool grows = false;
+    for (size_t d = 0; d < dims.size(); ++d) {
+      int64_t before = paddings[2 * d], after = paddings[2 * d + 1];
+      if (before < 0) start[d] = -before;
+      dims[d] -= std::max<int64_t>(-before, 0) + std::max<int64_t>(-after, 0);
+      grow.push_back(static_cast<int32_t>(std::max<int64_t>(before, 0)));
+      grow.push_back(static_cast<int32_t>(std::max<int64_t>(after, 0)));
+      out.push_back(dims[d] + grow[2 * d] + grow[2 * d + 1]);
+      grows = grows || before > 0 || after > 0;
+    }
+    x = slice(x, start, dims);
+    if (!grows) return x;
+    auto table = tensorType(Dims{static_cast<int64_t>(dims.size()), 2}, builder_.getI32Type());
+    mlir::Value amounts =
+        builder_.create<tosa::ConstOp>(loc_, table, mlir::DenseElementsAttr::get(table, llvm::makeArrayRef(grow)));
+    return builder_.create<tosa::PadOp>(loc_, tensorType(out, elementOf(x)), x, amounts, splat(value, DType::F32, {}));
+  }
+
+  // reflect (the edge not repeated) or symmetric (repeated): along each axis in turn, the mirror
+  // images of the first and last elements reversed and joined on, which composes to the corners.
+  mlir::Value padMirror(mlir::Value x, const std::vector<int64_t>& paddings, bool reflect) {
+    int64_t skip = reflect ? 1 : 0;
+    for (size_t d = 0; d < dimsOf(x).size(); ++d) {
+      int64_t before = paddings[2 * d], after = paddings[2 * d + 1];
+      if (before == 0 && after == 0) continue;
+      Dims dims = dimsOf(x);
+      auto mirror = [&](int64_t begin, int64_t size) {
+        Dims start(dims.size(), 0), extent = dims;
+        start[d] = begin;
+        extent[d] = size;
+        mlir::Value part = slice(x, start, extent);
+        return builder_
+            .create<tosa::ReverseOp>(loc_, part.getType(), part, builder_.getI64IntegerAttr(static_cast<int64_t>(d)))
+            .getResult();
+      };
+      std::vector<mlir::Value> parts;
+      if (before > 0) parts.push_back(mirror(skip, before));
+      parts.push_back(x);
+      if (after > 0) parts.push_back(mirror(dims[d] - after - skip, after));
+      Dims out = dims;
+      out[d] += before + after;
+      x = builder_.create<tosa::ConcatOp>(loc_, tensorType(out, elementOf(x)), parts,
+                                          builder_.getI64IntegerAttr(static_cast<int64_t>(d)));
+    }
+    return x;
+  }
+
+  mlir::Value pad(const Node& n) {
+    std::string mode = n.attrs.getString("mode");
+    auto paddings = n.attrs.getInts("paddings");
+    if (mode == "constant") return padConstant(input(n, 0), paddings, n.attrs.getFloat("value"));
+    return padMirror(input(n, 0), paddings, mode == "reflect");
+  }
+
+  // tosa.resize in floating point reads output pixel o at o * scale + offset: TF2's half-pixel
+  // centres are offset = scale / 2 - 1/2 (scale = in / out), and TOSA clamps at the edges as TF2
+  // does. nearest rounds half up there, which is floor((o + 1/2) * scale) exactly; the offset gets
+  // 1/(4 out) more so that f32 rounding cannot pull a tie below it (a value off a tie is 1/(2 out)
+  // or more away).
+  mlir::Value resize(const Node& n) {
+    mlir::Value x = input(n, 0);
+    Dims in = dimsOf(x), out = bindBatch(n.shape, options_.batch);
+    bool nearest = n.attrs.getString("method") == "nearest";
+    std::vector<mlir::Attribute> scale, offset;
+    for (size_t d = 1; d <= 2; ++d) {
+      double ratio = static_cast<double>(in[d]) / static_cast<double>(out[d]);
+      double shift = ratio / 2 - 0.5 + (nearest ? 0.25 / static_cast<double>(out[d]) : 0.0);
+      scale.push_back(builder_.getF32FloatAttr(static_cast<float>(ratio)));
+      offset.push_back(builder_.getF32FloatAttr(static_cast<float>(shift)));
+    }
+    return builder_.create<tosa::ResizeOp>(loc_, tensorType(out, builder_.getF32Type()), x,
+                                           builder_.getI64ArrayAttr({out[1], out[2]}), builder_.getI64ArrayAttr({0, 0}),
+                                           builder_.getI64ArrayAttr({0, 0}), builder_.getI32IntegerAttr(0),
+                                           builder_.getArrayAttr(scale), builder_.getArrayAttr(offset),
+                                           builder_.getStringAttr(nearest ? "NEAREST_NEIGHBOR" : "BILINEAR"));
+  }
+
+  // The transposed convolution as a plain one, written out in TOSA (tosa.transpose_conv2d has no
+  // lowering of its own in MLIR 14): the input spread out by the strides (zeros between pixels),
+  // padded by span - 1 - pad_top above (a crop where negative) and so that the output has its
+  // length below, then convolved at stride 1 with the filter flipped in both spatial axes.
+  mlir::Value conv2dTranspose(const Node& n) {
+    mlir::Value x = input(n, 0);
+    mlir::Value filter = input(n, 1);  // [kh, kw, filters, C]
+    Dims xd = dimsOf(x), wd = dimsOf(filter), out = bindBatch(n.shape, options_.batch);
+    auto s = n.attrs.getInts("strides"), d = n.attrs.getInts("dilation");
+    if (s[0] > 1 || s[1] > 1) {
+      mlir::Value spread = reshape(x, {xd[0], xd[1], 1, xd[2], 1, xd[3]});
+      spread = padConstant(spread, {0, 0, 0, 0, 0, s[0] - 1, 0, 0, 0, s[1] - 1, 0, 0}, 0);
+      spread = reshape(spread, {xd[0], xd[1] * s[0], xd[2] * s[1], xd[3]});
+      x = slice(spread, {0, 0, 0, 0}, {xd[0], (xd[1] - 1) * s[0] + 1, (xd[2] - 1) * s[1] + 1, xd[3]});
+    }
+    std::vector<int64_t> pads = {0, 0, 0, 0, 0, 0, 0, 0};
+    const int64_t before[2] = {n.attrs.getInt("pad_top"), n.attrs.getInt("pad_left")};
+    for (size_t a = 0; a < 2; ++a) {
+      pads[2 + 2 * a] = (wd[a] - 1) * d[a] - before[a];
+      pads[3 + 2 * a] = out[1 + a] - 1 + before[a] - (xd[1 + a] - 1) * s[a];
+    }
+    x = padConstant(x, pads, 0);
+    mlir::Value flipped =
+        builder_.create<tosa::ReverseOp>(loc_, filter.getType(), filter, builder_.getI64IntegerAttr(0));
+    flipped = builder_.create<tosa::ReverseOp>(loc_, filter.getType(), flipped, builder_.getI64IntegerAttr(1));
+    mlir::Value ohwi = transpose(flipped, {2, 0, 1, 3});
+    return builder_.create<tosa::Conv2DOp>(loc_, tensorType(out, builder_.getF32Type()), x, ohwi,
+                                           splat(0, DType::F32, Dims{wd[2]}), builder_.getI64ArrayAttr({0, 0, 0, 0}),
+                                           builder_.getI64ArrayAttr({1, 1}), builder_.getI64ArrayAttr({d[0], d[1]}));
   }
 
   // TOSA's avg_pool2d, like TensorFlow, divides by the number of real (unpadded) elements.

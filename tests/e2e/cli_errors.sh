@@ -415,6 +415,23 @@ h = block(y)"
 what="an error inside a function"
 expect 2 'fn_inside.mnn:4:14: error: Conv2D expects an NHWC input of rank 4, found i32\[\?\].* [(]in block, called at .*fn_inside.mnn:7:5[)]' '\^' -- check "$work/fn_inside.mnn"
 
+# Version 2's layers and ops (docs/layers.md).
+model unknown_layer "$base
+h = GlobalAveragePooling(x)"
+what="an unknown layer (misspelled)"
+expect 2 "unknown_layer.mnn:3:5: error: unknown layer 'GlobalAveragePooling' [(]did you mean 'GlobalAveragePooling2D'[?]" '\^' -- \
+  check "$work/unknown_layer.mnn"
+model unknown_activation "$base
+h = Activation(x, gelo)"
+what="an unknown activation"
+expect 2 "unknown_activation.mnn:3:19: error: unknown activation 'gelo' [(]did you mean 'gelu'[?] expected one of: " '\^' -- \
+  check "$work/unknown_activation.mnn"
+model split_index "$base
+parts = split(x, 2, axis = 2)
+h = parts[2]"
+what="an index outside a split's values"
+expect 2 "split_index.mnn:4:11: error: index 2 is outside the 2 values of the split" '\^' -- check "$work/split_index.mnn"
+
 for verb in run eval predict check summary dump bench export; do expect 0 -- "$verb" --help; done
 expect 0 -- --help
 

@@ -29,12 +29,14 @@ std::string word(Lowerer& L, const CallArgs& args, const std::string& name, cons
 void lowerCommon(Lowerer& L, const CallArgs& args, DataSpec& data) {
   const std::string owner = args.call().text;
   if (args.get("scale")) data.scale = L.evalNumber(*args.get("scale"));
-  if (args.get("mean")) data.mean = perChannel(L, *args.get("mean"), owner, "mean", {-INFINITY, INFINITY, false, false});
+  if (args.get("mean"))
+    data.mean = perChannel(L, *args.get("mean"), owner, "mean", {-INFINITY, INFINITY, false, false});
   if (args.get("std")) data.std = perChannel(L, *args.get("std"), owner, "std", kPositive);
   if (args.get("classes")) {
     data.classes = L.evalInt(*args.get("classes"), "classes");
     if (data.classes <= 0)
-      throw UserError(args.get("classes")->loc, owner + ": classes must be positive, found " + std::to_string(data.classes));
+      throw UserError(args.get("classes")->loc,
+                      owner + ": classes must be positive, found " + std::to_string(data.classes));
   }
 }
 
@@ -90,7 +92,8 @@ DataSpec lowerDataSpec(Lowerer& L, const Expr& call) {
     data.testFile = L.evalWord(*args.get("test"));
     lowerCommon(L, args, data);
   } else {
-    throw UserError(call.loc, "unknown data set '" + call.text + "' (expected mnist, fashion_mnist, idx, npz, npy or csv)");
+    throw UserError(call.loc,
+                    "unknown data set '" + call.text + "' (expected mnist, fashion_mnist, idx, npz, npy or csv)");
   }
   return data;
 }

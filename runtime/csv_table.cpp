@@ -71,7 +71,8 @@ CsvTable readCsv(const std::string& path) {
   while (start < bytes.size()) {
     size_t end = start;
     while (end < bytes.size() && bytes[end] != '\n') ++end;
-    std::string line(bytes.begin() + static_cast<std::ptrdiff_t>(start), bytes.begin() + static_cast<std::ptrdiff_t>(end));
+    std::string line(bytes.begin() + static_cast<std::ptrdiff_t>(start),
+                     bytes.begin() + static_cast<std::ptrdiff_t>(end));
     start = end + 1;
     ++lineNo;
     if (!line.empty() && line.back() == '\r') line.pop_back();

@@ -12,8 +12,8 @@ struct CsvTable {
   std::string path;
   std::vector<std::string> header;  // the column names; empty when the file has no header row
   int64_t columns = 0;
-  std::vector<float> values;       // row major, rows() x columns
-  std::vector<int64_t> lines;      // the file's line number of each row, for messages
+  std::vector<float> values;   // row major, rows() x columns
+  std::vector<int64_t> lines;  // the file's line number of each row, for messages
   int64_t rows() const { return static_cast<int64_t>(lines.size()); }
 };
 

@@ -42,12 +42,14 @@ void parseDescr(const std::string& header, NumpyArray& a) {
   size_t at = valueOf(header, "descr", a.name);
   if (at < header.size() && header[at] == '[')
     bad(a.name, "a structured array (a dtype with fields) cannot be read; save a plain numeric array");
-  if (at >= header.size() || (header[at] != '\'' && header[at] != '"')) bad(a.name, "the .npy header's descr is not a string");
+  if (at >= header.size() || (header[at] != '\'' && header[at] != '"'))
+    bad(a.name, "the .npy header's descr is not a string");
   size_t end = header.find(header[at], at + 1);
   if (end == std::string::npos) bad(a.name, "the .npy header's descr is not a string");
   std::string descr = header.substr(at + 1, end - at - 1);
   if (descr.find('O') != std::string::npos)
-    bad(a.name, "an object array (dtype=object) cannot be read; save the data as numbers, e.g. np.asarray(x, np.float32)");
+    bad(a.name,
+        "an object array (dtype=object) cannot be read; save the data as numbers, e.g. np.asarray(x, np.float32)");
   char order = descr.empty() ? '?' : descr[0];
   std::string type = descr.size() > 1 ? descr.substr(1) : "";
   static const struct {
@@ -61,7 +63,8 @@ void parseDescr(const std::string& header, NumpyArray& a) {
       a.itemBytes = t.bytes;
       return;
     }
-  if (order == '>') bad(a.name, "dtype '" + descr + "' is big-endian; save it little-endian: x.astype(x.dtype.newbyteorder('<'))");
+  if (order == '>')
+    bad(a.name, "dtype '" + descr + "' is big-endian; save it little-endian: x.astype(x.dtype.newbyteorder('<'))");
   bad(a.name, "unsupported dtype '" + descr + "' (expected uint8, int32, int64, float32 or float64)");
 }
 

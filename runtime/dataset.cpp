@@ -218,7 +218,8 @@ DataSplit loadDataSet(const DataSpec& spec, const std::string& dataDir) {
       throw UserError(spec.loc, std::string(values == &spec.mean ? "mean" : "std") + " has " +
                                     std::to_string(values->size()) + " values but the images of " + split.files[0] +
                                     " have " + std::to_string(split.train.channels) +
-                                    " channels (give one value a channel, or one for all)");
+                                    (split.train.channels == 1 ? " channel" : " channels") +
+                                    " (give one value a channel, or one for all)");
   return split;
 }
 

@@ -71,7 +71,8 @@ TEST_F(DataFiles, NpyIntegersAndScalarShapes) {
   NumpyArray a = readNpy(write("i.npy", npy(1, "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", data)));
   EXPECT_EQ(a.value(0), -3);
   EXPECT_EQ(a.value(1), 1234567890123.0);
-  NumpyArray b = readNpy(write("u.npy", npy(1, "{'shape': (1, 1, 1), 'fortran_order': False, 'descr': '|u1'}", "\xfe")));
+  NumpyArray b =
+      readNpy(write("u.npy", npy(1, "{'shape': (1, 1, 1), 'fortran_order': False, 'descr': '|u1'}", "\xfe")));
   EXPECT_EQ(b.value(0), 254);
 }
 

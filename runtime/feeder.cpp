@@ -72,31 +72,42 @@ std::string fittingTypes(const LabeledImages& d) {
   return fmt::format("f32[?,{}] or f32[?,{},{},{}]", d.pixels, d.height, d.width, d.channels);
 }
 
-// Images that are not bytes, or a mean and std to subtract and divide by: value * scale, then per
-// channel (v - mean) / std, as a * value + b.
-void fillNormalized(const DataSpec& spec, const LabeledImages& data, const std::vector<int64_t>& order, int64_t first,
-                    int64_t batch, float* dst) {
-  auto channels = static_cast<size_t>(data.channels);
-  std::vector<float> a(channels), b(channels);
-  for (size_t c = 0; c < channels; ++c) {
+// How stored values become fed floats: times the scale, then for channel c less the mean and
+// over the std, as v * a[c] + b[c]. Plain: bytes times the scale alone (MNIST's loop, unchanged).
+struct PixelTransform {
+  bool plain = true;
+  float scale = 1;
+  std::vector<float> a, b;
+};
+
+PixelTransform pixelTransform(const DataSpec& spec, const LabeledImages& data) {
+  PixelTransform t;
+  t.scale = static_cast<float>(spec.scale);
+  t.plain = data.floatImages.empty() && spec.mean.empty() && spec.std.empty();
+  for (size_t c = 0; c < static_cast<size_t>(data.channels); ++c) {
     double mean = spec.mean.empty() ? 0 : spec.mean[spec.mean.size() == 1 ? 0 : c];
     double std = spec.std.empty() ? 1 : spec.std[spec.std.size() == 1 ? 0 : c];
-    a[c] = static_cast<float>(spec.scale / std);
-    b[c] = static_cast<float>(-mean / std);
+    t.a.push_back(static_cast<float>(spec.scale / std));
+    t.b.push_back(static_cast<float>(-mean / std));
   }
-  auto pixels = static_cast<size_t>(data.pixels);
-  for (int64_t i = 0; i < batch; ++i) {
-    auto example = static_cast<size_t>(order[static_cast<size_t>(first + i)]);
-    float* out = dst + static_cast<size_t>(i) * pixels;
-    if (data.floatImages.empty()) {
-      const uint8_t* src = &data.images[example * pixels];
-      for (size_t k = 0; k < pixels; k += channels)
-        for (size_t c = 0; c < channels; ++c) out[k + c] = static_cast<float>(src[k + c]) * a[c] + b[c];
-    } else {
-      const float* src = &data.floatImages[example * pixels];
-      for (size_t k = 0; k < pixels; k += channels)
-        for (size_t c = 0; c < channels; ++c) out[k + c] = src[k + c] * a[c] + b[c];
-    }
+  return t;
+}
+
+// The values of one example, converted, into out (data.pixels floats).
+void convertImage(const LabeledImages& data, const PixelTransform& t, int64_t example, float* out) {
+  auto pixels = static_cast<size_t>(data.pixels), channels = static_cast<size_t>(data.channels);
+  size_t at = static_cast<size_t>(example) * pixels;
+  if (t.plain) {
+    const uint8_t* src = &data.images[at];
+    for (size_t k = 0; k < pixels; ++k) out[k] = static_cast<float>(src[k]) * t.scale;
+  } else if (data.floatImages.empty()) {
+    const uint8_t* src = &data.images[at];
+    for (size_t k = 0; k < pixels; k += channels)
+      for (size_t c = 0; c < channels; ++c) out[k + c] = static_cast<float>(src[k + c]) * t.a[c] + t.b[c];
+  } else {
+    const float* src = &data.floatImages[at];
+    for (size_t k = 0; k < pixels; k += channels)
+      for (size_t c = 0; c < channels; ++c) out[k + c] = src[k + c] * t.a[c] + t.b[c];
   }
 }
 
@@ -143,13 +154,9 @@ void fillFeed(const Graph& graph, const FeedSpec& feed, const LabeledImages& dat
   }
   if (feed.kind == FeedSpec::Kind::Image) {
     float* dst = static_cast<float*>(out.data());
-    if (!data.floatImages.empty() || !spec.mean.empty() || !spec.std.empty())
-      return fillNormalized(spec, data, order, first, batch, dst);
-    const float s = static_cast<float>(spec.scale);
-    for (int64_t i = 0; i < batch; ++i) {
-      const uint8_t* src = &data.images[static_cast<size_t>(order[static_cast<size_t>(first + i)] * data.pixels)];
-      for (int64_t k = 0; k < data.pixels; ++k) dst[i * data.pixels + k] = static_cast<float>(src[k]) * s;
-    }
+    PixelTransform t = pixelTransform(spec, data);
+    for (int64_t i = 0; i < batch; ++i)
+      convertImage(data, t, order[static_cast<size_t>(first + i)], dst + i * data.pixels);
     return;
   }
   if (p.dtype == DType::I32) {

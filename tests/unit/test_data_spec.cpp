@@ -38,8 +38,9 @@ TEST(DataSpec, NpzDefaultsToTheKerasDatasetsNames) {
 }
 
 TEST(DataSpec, NpyCsvAndTheCommonArguments) {
-  DataSpec n = dataOf("m.mnn", "npy(images = \"a.npy\", labels = \"b.npy\", test_images = \"c.npy\", test_labels = \"d.npy\", "
-                               "mean = [0.5, 0.25, 0.125], std = 0.5, classes = 7)");
+  DataSpec n = dataOf("m.mnn",
+                      "npy(images = \"a.npy\", labels = \"b.npy\", test_images = \"c.npy\", test_labels = \"d.npy\", "
+                      "mean = [0.5, 0.25, 0.125], std = 0.5, classes = 7)");
   EXPECT_EQ(n.images + n.labels + n.testImages + n.testLabels, "a.npyb.npyc.npyd.npy");
   EXPECT_EQ(n.mean, (std::vector<double>{0.5, 0.25, 0.125}));
   EXPECT_EQ(n.std, (std::vector<double>{0.5}));

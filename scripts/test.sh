@@ -22,9 +22,11 @@ scripts/check_format.sh
 # tests/e2e/pytorch_steps.sh, which fails under CI=true when it is missing; protobuf and crcmod for
 # tests/e2e/log_dir.sh's independent reader of TensorBoard event files (tfevents_reader.py), PIL
 # for its checks of the PNG pictures, Chromium to render graphc report's page headless (tests/e2e/report.sh);
-# python3-onnx (onnx.checker on exported models) and libonnx-testdata (ONNX's backend node tests).
+# python3-onnx (onnx.checker on exported models) and libonnx-testdata (ONNX's backend node tests);
+# python3-sklearn for its 8x8 digits (digits.csv.gz), the CSV data set of tests/e2e/data_csv.sh, and
+# dataset-fashion-mnist, the .npz and .npy data set of tests/e2e/data_npz.sh.
 missing=""
-for p in python3-torch python3-protobuf python3-crcmod python3-pil chromium python3-onnx libonnx-testdata; do
+for p in python3-torch python3-protobuf python3-crcmod python3-pil chromium python3-onnx libonnx-testdata python3-sklearn dataset-fashion-mnist; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
@@ -108,5 +110,6 @@ fuzz() {
 }
 fuzz frontend examples -dict=tests/fuzz/mnn.dict -max_len=4096
 fuzz readers tests/fuzz/corpus/readers -max_len=4096
+fuzz arrays tests/fuzz/corpus/arrays -max_len=4096
 
 step "all passed"

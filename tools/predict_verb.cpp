@@ -154,7 +154,7 @@ int predictVerb(const std::vector<std::string>& args) {
       if (f.kind == FeedSpec::Kind::Label) continue;  // nothing to feed; the scores never need labels
       auto it = buffers.find(f.placeholder);
       if (it == buffers.end()) it = buffers.emplace(f.placeholder, feedBuffer(graph, f, batch)).first;
-      fillFeed(graph, f, images, model.train.data.scale, order, first, batch, it->second);
+      fillFeed(graph, f, images, model.train.data, order, first, batch, it->second);
       session.feed(f.placeholder, it->second);
     }
     Halide::Buffer<float> p(session.run({probs}, batch)[0]);

@@ -12,27 +12,6 @@ const Expr& expectCall(const Expr& e, const std::string& what) {
   return e;
 }
 
-// image_folder("DIR", size = [H, W], channels = 1 | 3, scale = S).
-void lowerImageFolder(Lowerer& L, const Expr& call, DataSpec& data) {
-  CallArgs args(call, {"dir", "size", "channels", "scale"}, 1);
-  data.kind = "image_folder";
-  data.dir = L.evalWord(args.require("dir"));
-  if (const Expr* size = args.get("size")) {
-    std::vector<int64_t> hw = L.evalShape(*size);
-    if (hw.size() != 2 || hw[0] <= 0 || hw[1] <= 0)
-      throw UserError(size->loc, "expected size = [HEIGHT, WIDTH] of two positive numbers");
-    data.imageHeight = hw[0];
-    data.imageWidth = hw[1];
-  }
-  if (const Expr* channels = args.get("channels")) {
-    data.imageChannels = L.evalInt(*channels, "channels");
-    if (data.imageChannels != 1 && data.imageChannels != 3)
-      throw UserError(channels->loc,
-                      "expected channels = 1 (grey) or 3 (RGB), found " + std::to_string(data.imageChannels));
-  }
-  if (args.get("scale")) data.scale = L.evalNumber(*args.get("scale"));
-}
-
 }  // namespace
 
 void Lowerer::lowerTrain(const Stmt& train) {
@@ -44,23 +23,7 @@ void Lowerer::lowerTrain(const Stmt& train) {
     const Expr& v = *s.value;
     if (!seen.insert(s.name).second) throw UserError(s.loc, "train key '" + s.name + "' is given twice");
     if (s.name == "data") {
-      const Expr& call = expectCall(v, "a data set such as mnist(scale = 1/255)");
-      cfg.data.loc = v.loc;
-      if (call.text == "mnist" || call.text == "fashion_mnist") {
-        CallArgs args(call, {"scale"}, 0);
-        cfg.data.kind = call.text;
-        if (args.get("scale")) cfg.data.scale = evalNumber(*args.get("scale"));
-      } else if (call.text == "idx") {
-        CallArgs args(call, {"dir", "scale"}, 1);
-        cfg.data.kind = "idx";
-        cfg.data.dir = evalWord(args.require("dir"));
-        if (args.get("scale")) cfg.data.scale = evalNumber(*args.get("scale"));
-      } else if (call.text == "image_folder") {
-        lowerImageFolder(*this, call, cfg.data);
-      } else {
-        throw UserError(call.loc,
-                        "unknown data set '" + call.text + "' (expected mnist, fashion_mnist, idx or image_folder)");
-      }
+      cfg.data = lowerDataSpec(*this, expectCall(v, "a data set such as mnist(scale = 1/255)"));
     } else if (s.name == "feed" || s.name == "eval_feed") {
       if (v.kind != ExprKind::Map)
         throw UserError(v.loc, "expected a map such as {x: image, y: label}, found an expression");

@@ -53,7 +53,7 @@ class SplitReader {
       std::vector<std::string> files = listEntries(classDir, false);
       if (files.empty()) throw InputError(classDir + ": empty class folder (no .png, .jpg or .jpeg image)");
       for (const std::string& file : files)
-        add(classDir + "/" + file, static_cast<uint8_t>(cls - classes_.begin()), set);
+        add(classDir + "/" + file, static_cast<int32_t>(cls - classes_.begin()), set);
     }
     set.classes = static_cast<int>(classes_.size());
   }
@@ -67,7 +67,7 @@ class SplitReader {
   }
 
  private:
-  void add(const std::string& path, uint8_t label, LabeledImages& set) {
+  void add(const std::string& path, int32_t label, LabeledImages& set) {
     Image image = readImage(path);
     if (image.channels != spec_.imageChannels) {
       image = convertChannels(image, spec_.imageChannels);
@@ -110,9 +110,6 @@ std::vector<std::string> imageFolderClasses(const std::string& dir) {
                      "DIR/test/CLASS/...");
   std::vector<std::string> classes = listEntries(train, true);
   if (classes.empty()) throw InputError(train + ": no class folders (expected " + train + "/CLASS/*.png|jpg)");
-  if (classes.size() > 256)
-    throw InputError(train + ": " + std::to_string(classes.size()) +
-                     " class folders; graphc takes at most 256 classes");
   return classes;
 }
 

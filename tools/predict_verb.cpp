@@ -13,6 +13,7 @@
 #include "passes/class_scores.h"
 #include "runtime/checkpoint.h"
 #include "runtime/data_metadata.h"
+#include "runtime/dataset.h"
 #include "runtime/feeder.h"
 #include "runtime/idx.h"
 #include "runtime/image_decode.h"
@@ -161,15 +162,16 @@ void readImages(const std::vector<std::string>& paths, const ImageOptions& optio
   images.labels.assign(static_cast<size_t>(images.count), 0);
 }
 
-// The class names: the checkpoint's, else an image_folder's folders when the folder is there;
-// empty when neither names them (classes print as numbers).
+// The class names: the checkpoint's, else an image_folder's folders when the folder is there
+// (beside the .mnn file, then in the data folder); empty when neither names them (classes print as numbers).
 std::vector<std::string> classNames(const Model& model, const CheckpointLoad& loaded, const std::string& checkpoint) {
   std::vector<std::string> names = classNamesFrom(loaded.metadata, checkpoint);
-  if (names.empty() && model.train.data.kind == "image_folder") {
-    std::error_code ec;
-    if (std::filesystem::is_directory(model.train.data.dir + "/train", ec))
-      names = imageFolderClasses(model.train.data.dir);
-  }
+  const DataSpec& data = model.train.data;
+  if (names.empty() && data.kind == "image_folder")
+    for (const std::string& dir : dataPathCandidates(data, defaultDataDir(), data.dir)) {
+      std::error_code ec;
+      if (std::filesystem::is_directory(dir + "/train", ec)) return imageFolderClasses(dir);
+    }
   return names;
 }
 
@@ -178,12 +180,13 @@ std::vector<std::string> classNames(const Model& model, const CheckpointLoad& lo
 int predictVerb(const std::vector<std::string>& args) {
   VerbFlags flags("predict", "graphc predict FILE.mnn --load CHECKPOINT IMAGE... [flags]", kPredictDescription);
   std::optional<std::string> load;
-  std::optional<int64_t> topFlag;
+  std::optional<int64_t> topFlag, digitsFlag;
   TargetFlags target;
   flags.text("load", load, "the checkpoint, in the safetensors format (required)");
   flags.integer("top", topFlag, 1, "print the K most probable classes, most probable first (default 1)", "K");
   bool invert = false;
   flags.flag("invert", invert, "feed 255 - pixel: dark drawings on light paper for models trained on light on dark");
+  flags.integer("digits", digitsFlag, 1, "print probabilities with D decimals (default 4; 9 shows every float)", "D");
   addTargetFlags(flags, target, "where kernels run: host (default), cuda, opencl, or a Halide target string");
   if (!flags.parse(args)) return 0;
   if (flags.positional().size() < 2)
@@ -192,6 +195,7 @@ int predictVerb(const std::vector<std::string>& args) {
   std::string checkpoint = load.value_or("");
   if (checkpoint.empty()) throw FlagError{"predict needs a checkpoint: --load FILE"};
   int64_t top = topFlag.value_or(1);
+  int digits = static_cast<int>(std::min<int64_t>(digitsFlag.value_or(4), 17));
   CompileOptions compile = configureTarget(target);
 
   Model model = loadModel(flags.positional()[0]);
@@ -229,7 +233,7 @@ int predictVerb(const std::vector<std::string>& args) {
       if (f.kind == FeedSpec::Kind::Label) continue;  // nothing to feed; the scores never need labels
       auto it = buffers.find(f.placeholder);
       if (it == buffers.end()) it = buffers.emplace(f.placeholder, feedBuffer(graph, f, batch)).first;
-      fillFeed(graph, f, images, model.train.data.scale, order, first, batch, it->second);
+      fillFeed(graph, f, images, model.train.data, order, first, batch, it->second);
       session.feed(f.placeholder, it->second);
     }
     Halide::Buffer<float> p(session.run({probs}, batch)[0]);
@@ -244,7 +248,7 @@ int predictVerb(const std::vector<std::string>& args) {
         int c = ranked[static_cast<size_t>(k)];
         std::string name =
             static_cast<size_t>(c) < classes.size() ? classes[static_cast<size_t>(c)] : std::to_string(c);
-        line += fmt::format("{}{} ({:.4f})", k ? ", " : " ", name, p(c, static_cast<int>(i)));
+        line += fmt::format("{}{} ({:.{}f})", k ? ", " : " ", name, p(c, static_cast<int>(i)), digits);
       }
       fmt::print("{}\n", line);
     }

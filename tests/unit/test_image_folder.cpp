@@ -68,7 +68,7 @@ TEST(ImageFolder, ClassesInSortedOrderConvertedAndResized) {
   DataSplit split = loadImageFolder(folderSpec(f.dir(), 4, 6, 3));
   EXPECT_EQ(split.classNames, (std::vector<std::string>{"ant", "zebra"}));
   ASSERT_EQ(split.train.count, 3);
-  EXPECT_EQ(split.train.labels, (std::vector<uint8_t>{0, 0, 1}));  // ant/1.png, ant/2.jpg, zebra/1.png
+  EXPECT_EQ(split.train.labels, (std::vector<int32_t>{0, 0, 1}));  // ant/1.png, ant/2.jpg, zebra/1.png
   EXPECT_EQ(split.train.height, 4);
   EXPECT_EQ(split.train.width, 6);
   EXPECT_EQ(split.train.channels, 3);
@@ -80,7 +80,7 @@ TEST(ImageFolder, ClassesInSortedOrderConvertedAndResized) {
   for (size_t i = 72; i < 144; ++i) EXPECT_NEAR(split.train.images[i], 40, 2) << i;
   for (size_t i = 144; i < 216; ++i) EXPECT_EQ(split.train.images[i], 200) << i;
   ASSERT_EQ(split.test.count, 1);
-  EXPECT_EQ(split.test.labels, (std::vector<uint8_t>{1}));
+  EXPECT_EQ(split.test.labels, (std::vector<int32_t>{1}));
 }
 
 TEST(ImageFolder, ColourBecomesGreyAndTheTestSplitIsOptional) {
@@ -94,7 +94,7 @@ TEST(ImageFolder, ColourBecomesGreyAndTheTestSplitIsOptional) {
   EXPECT_EQ(split.test.pixels, 6);
   LabeledImages picked = selectExamples(split.train, {1});
   EXPECT_EQ(picked.count, 1);
-  EXPECT_EQ(picked.labels, (std::vector<uint8_t>{1}));
+  EXPECT_EQ(picked.labels, (std::vector<int32_t>{1}));
   EXPECT_EQ(picked.images, std::vector<uint8_t>(6, 30));
 }
 

@@ -8,7 +8,12 @@ test accuracy 0.1135, the most frequent label's share) is replaced by the next u
 bench/seed_spread.py documents for cnn16's tutorial setup, and the table says so. The seed
 columns are the tutorials' reported figures.
 
-usage: python3 bench/seed_table.py [--only lenet5,mlp] [--seeds 0,1,2] [--json runs.json] [--out examples/README.md]
+The version-2 examples have their own section: each seed trains the example in graphc and its
+PyTorch replica (bench/replicas.py, which needs Debian's python3-torch) with the same budget, and
+the table gives both medians (test accuracy, or the autoencoder's test loss). --section v1 or v2
+rewrites only that section of --out and keeps the other as it is.
+
+usage: /usr/bin/python3 bench/seed_table.py [--section all|v1|v2] [--only lenet5,mlp] [--seeds 0,1,2] [--json runs.json] [--out examples/README.md]
 """
 import argparse
 import json
@@ -65,6 +70,40 @@ measured over more seeds with `bench/seed_spread.py`:
   listing in the language spec shows 0.1 biases.
 """
 
+# Version 2 of the language: model: (data set, budget). Their replicas are in bench/replicas.py.
+V2 = {
+    "resnet_fashion": ("Fashion-MNIST", "Adam, batch 64, 2 epochs"),
+    "mobilenet_mnist": ("MNIST", "AdamW (weight decay 0.004), cosine decay from 0.002 over 1,800 steps, batch 100, "
+                                 "3 epochs"),
+    "autoencoder": ("MNIST", "Adam, batch 128, 3 epochs"),
+}
+
+V2_TITLE = "## Version 2 examples"
+V2_HEADER = V2_TITLE + """
+
+Models that use version 2 of the language ([docs/functions.md](../docs/functions.md),
+[docs/layers.md](../docs/layers.md), [docs/training.md](../docs/training.md)):
+`resnet_fashion` (a CIFAR-style ResNet-8 whose residual block is a `def`, on Fashion-MNIST from
+Debian's `dataset-fashion-mnist`), `mobilenet_mnist` (depthwise and separable convolutions,
+relu6, global average pooling, AdamW with a cosine-decay schedule) and `autoencoder`
+(Conv2DTranspose and UpSampling2D in the decoder, a sigmoid output, binary cross-entropy against
+the input image). Each is compared with a PyTorch replica (`bench/replicas.py`: the same
+architecture, Keras' initializers and optimizer formulas, the same batch, epochs and data)
+trained with the same budget. The metric is the test accuracy, or for the autoencoder the
+test loss (the mean binary cross-entropy of the reconstructions of the 10,000 test images).
+Each side trains with seeds 0, 1 and 2 and 2 threads; the medians are given, then each seed's
+figure. Seconds per epoch include that epoch's evaluation of the test set.
+
+| model | parameters | data | budget | metric | graphc, median | per seed | PyTorch replica, median | per seed | graphc seconds per epoch | PyTorch seconds per epoch |
+| --- | ---: | --- | --- | --- | ---: | --- | ---: | --- | ---: | ---: |
+"""
+
+V2_FOOTER = """
+`python3 bench/seed_table.py --section v2` writes this section (and only it); the training
+speed of the same models against PyTorch's best memory format is measured by
+`bench/compare_pytorch.py`.
+"""
+
 
 def params(graphc, path):
     out = subprocess.run([graphc, "summary", path], check=True, capture_output=True, text=True).stdout
@@ -88,7 +127,7 @@ def train_seeds(graphc, path, seeds):
     for seed in seeds:
         m = train(graphc, path, seed)
         label = str(seed)
-        while abs(m["test_accuracy"] - COLLAPSED) < 5e-5 and spare < max(seeds) + 10:
+        while "test_accuracy" in m and abs(m["test_accuracy"] - COLLAPSED) < 5e-5 and spare < max(seeds) + 10:
             m = train(graphc, path, spare)
             label += f"->{spare}"
             spare += 1
@@ -98,36 +137,76 @@ def train_seeds(graphc, path, seeds):
     return runs
 
 
+def seconds_per_epoch(runs):
+    # Reports come per epoch, or every eval_every steps: divide the total by the epochs run.
+    return statistics.median(sum(h["seconds"] for h in m["history"]) / max(1, m["epochs"]) for m in runs)
+
+
+def v1_row(graphc, name, seeds, everything):
+    path = os.path.join(ROOT, "examples", name + ".mnn")
+    seed, acc, kind, budget = SEEDS[name]
+    runs = everything[name] = train_seeds(graphc, path, seeds)
+    ips = statistics.median(m["train_images_per_second"] for m in runs)
+    median = statistics.median(m["test_accuracy"] for m in runs)
+    per_seed = ", ".join(f"{m['test_accuracy']:.4f} ({m['seed']})" for m in runs)
+    return (f"| {name} | {params(graphc, path)} | {seed} | {acc:.4f} ({kind}) | {budget} | "
+            f"{median:.4f} | {per_seed} | {seconds_per_epoch(runs):.1f} | {ips:,.0f} |")
+
+
+def v2_row(graphc, name, seeds, everything):
+    import replicas  # PyTorch: only this section needs it
+    import torch
+    torch.set_num_threads(2)
+    path = os.path.join(ROOT, "examples", name + ".mnn")
+    data, budget = V2[name]
+    key = "test_accuracy" if replicas.EXAMPLES[name]["accuracy"] else "test_loss"
+    runs = [dict(train(graphc, path, s), seed=str(s)) for s in seeds]
+    tensors = replicas.load(replicas.EXAMPLES[name]["data"])
+    torch_runs = [replicas.train(name, s, tensors, log=sys.stderr) for s in seeds]
+    everything[name] = {"graphc": runs, "pytorch": torch_runs}
+    return (f"| {name} | {params(graphc, path)} | {data} | {budget} | {'test accuracy' if key == 'test_accuracy' else 'test loss'} | "
+            f"{statistics.median(m[key] for m in runs):.4f} | {', '.join(f'{m[key]:.4f}' for m in runs)} | "
+            f"{statistics.median(r[key] for r in torch_runs):.4f} | {', '.join(f'{r[key]:.4f}' for r in torch_runs)} | "
+            f"{seconds_per_epoch(runs):.1f} | {statistics.median(r['seconds_per_epoch'] for r in torch_runs):.1f} |")
+
+
+def sections_of(path):
+    """The file's v1 part and its v2 section (from V2_TITLE on; empty when it has none)."""
+    text = open(path).read() if os.path.exists(path) else ""
+    at = text.find(V2_TITLE)
+    return (text, "") if at < 0 else (text[:at].rstrip("\n") + "\n", text[at:])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--section", choices=["all", "v1", "v2"], default="all")
     ap.add_argument("--only", default="")
     ap.add_argument("--graphc", default=os.path.join(ROOT, "build/graphc"))
     ap.add_argument("--out", default=os.path.join(ROOT, "examples/README.md"))
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--json", help="also write every run's metrics here")
     args = ap.parse_args()
-    names = [n for n in SEEDS if not args.only or n in args.only.split(",")]
+    wanted = lambda table: [n for n in table if not args.only or n in args.only.split(",")]  # noqa: E731
+    names = {"v1": wanted(SEEDS) if args.section in ("all", "v1") else [],
+             "v2": wanted(V2) if args.section in ("all", "v2") else []}
     seeds = [int(s) for s in args.seeds.split(",")]
-    rows, everything = [], {}
-    for name in names:
-        path = os.path.join(ROOT, "examples", name + ".mnn")
-        seed, acc, kind, budget = SEEDS[name]
-        runs = everything[name] = train_seeds(args.graphc, path, seeds)
-        # Reports come per epoch, or every eval_every steps: divide the total by the epochs run.
-        secs = statistics.median(sum(h["seconds"] for h in m["history"]) / max(1, m["epochs"]) for m in runs)
-        ips = statistics.median(m["train_images_per_second"] for m in runs)
-        median = statistics.median(m["test_accuracy"] for m in runs)
-        per_seed = ", ".join(f"{m['test_accuracy']:.4f} ({m['seed']})" for m in runs)
-        row = (f"| {name} | {params(args.graphc, path)} | {seed} | {acc:.4f} ({kind}) | {budget} | "
-               f"{median:.4f} | {per_seed} | {secs:.1f} | {ips:,.0f} |")
-        print(row, flush=True)
-        rows.append(row)
-        if args.json:
-            with open(args.json, "w") as f:
-                json.dump(everything, f, indent=1)
+    rows, everything = {"v1": [], "v2": []}, {}
+    for section, make_row in (("v1", v1_row), ("v2", v2_row)):
+        for name in names[section]:
+            row = make_row(args.graphc, name, seeds, everything)
+            print(row, flush=True)
+            rows[section].append(row)
+            if args.json:
+                with open(args.json, "w") as f:
+                    json.dump(everything, f, indent=1)
     if not args.only:
+        v1, v2 = sections_of(args.out)
+        if args.section != "v2":
+            v1 = HEADER + "\n".join(rows["v1"]) + "\n" + FOOTER
+        if args.section != "v1":
+            v2 = V2_HEADER + "\n".join(rows["v2"]) + "\n" + V2_FOOTER
         with open(args.out, "w") as f:
-            f.write(HEADER + "\n".join(rows) + "\n" + FOOTER)
+            f.write(v1 + ("\n" + v2 if v2 else ""))
 
 
 if __name__ == "__main__":

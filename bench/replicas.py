@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """PyTorch replicas of the version-2 examples, trained with the examples' own budgets on the same data.
 
-usage: /usr/bin/python3 bench/replicas.py resnet_fashion|mobilenet_mnist|autoencoder [--seeds 0,1,2] [--threads 2]
+usage: /usr/bin/python3 bench/replicas.py resnet_fashion|mobilenet_mnist|autoencoder [--seeds 0,1,2] [--threads 2] [--json FILE]
 
 Each replica is the example's architecture in PyTorch, started as Keras starts it (glorot_uniform
 kernels with Keras' fans, zero biases, BatchNorm gamma 1 and beta 0 with Keras' momentum 0.99 and
 epsilon 1e-3), with TensorFlow's "same" padding (the extra row and column of an even total at the
 bottom and right) and Keras' output size for Conv2DTranspose, trained with Keras' optimizer
-formulas (seed_spread.KerasAdam: Adam in the epsilon-hat form, AdamW's decoupled decay first,
+formulas (KerasAdam: Adam in the epsilon-hat form, AdamW's decoupled decay first,
 the learning rate of the schedule at the step count before the step), the example's batch and
 epochs, a fresh shuffle every epoch and the last partial batch trained, as `graphc run` does.
 Prints, per seed, the test accuracy (or the test loss: the autoencoder's binary cross-entropy
@@ -15,6 +15,7 @@ against its input) and the seconds per epoch, then their medians. bench/seed_tab
 into examples/README.md next to graphc's; bench/compare_pytorch.py times the same modules.
 """
 import argparse
+import json
 import math
 import os
 import statistics
@@ -26,7 +27,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from seed_spread import KerasAdam, keras_init, read_idx  # noqa: E402
+from keras_torch import KerasAdam, keras_init, read_idx  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Where graphc's mnist() and fashion_mnist() look (docs/data.md): data/ of the source tree, then,
@@ -209,10 +210,16 @@ def main():
     ap.add_argument("example", choices=sorted(EXAMPLES))
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--json", help="write each seed's figures here (bench/seed_table.py --replica-json reads them)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     data = load(EXAMPLES[args.example]["data"])
-    runs = [train(args.example, int(s), data) for s in args.seeds.split(",")]
+    runs = []
+    for seed in args.seeds.split(","):
+        runs.append(dict(train(args.example, int(seed), data), seed=int(seed), threads=args.threads))
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({args.example: runs}, f, indent=1)
     key = "test_accuracy" if EXAMPLES[args.example]["accuracy"] else "test_loss"
     print(f"{args.example}: torch {torch.__version__}, {args.threads} threads; median {key} "
           f"{statistics.median(r[key] for r in runs):.4f} ({', '.join(f'{r[key]:.4f}' for r in runs)}), "

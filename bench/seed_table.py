@@ -11,7 +11,8 @@ columns are the tutorials' reported figures.
 The version-2 examples have their own section: each seed trains the example in graphc and its
 PyTorch replica (bench/replicas.py, which needs Debian's python3-torch) with the same budget, and
 the table gives both medians (test accuracy, or the autoencoder's test loss). --section v1 or v2
-rewrites only that section of --out and keeps the other as it is.
+rewrites only that section of --out and keeps the other as it is; --replica-json takes the
+replicas' figures from `bench/replicas.py --json` runs instead of training them.
 
 usage: /usr/bin/python3 bench/seed_table.py [--section all|v1|v2] [--only lenet5,mlp] [--seeds 0,1,2] [--json runs.json] [--out examples/README.md]
 """
@@ -70,12 +71,12 @@ measured over more seeds with `bench/seed_spread.py`:
   listing in the language spec shows 0.1 biases.
 """
 
-# Version 2 of the language: model: (data set, budget). Their replicas are in bench/replicas.py.
+# Version 2 of the language: model: (data set, budget, metric). Their replicas are in bench/replicas.py.
 V2 = {
-    "resnet_fashion": ("Fashion-MNIST", "Adam, batch 64, 2 epochs"),
+    "resnet_fashion": ("Fashion-MNIST", "Adam, batch 64, 2 epochs", "test_accuracy"),
     "mobilenet_mnist": ("MNIST", "AdamW (weight decay 0.004), cosine decay from 0.002 over 1,800 steps, batch 100, "
-                                 "3 epochs"),
-    "autoencoder": ("MNIST", "Adam, batch 128, 3 epochs"),
+                                 "3 epochs", "test_accuracy"),
+    "autoencoder": ("MNIST", "Adam, batch 128, 3 epochs", "test_loss"),
 }
 
 V2_TITLE = "## Version 2 examples"
@@ -91,17 +92,16 @@ the input image). Each is compared with a PyTorch replica (`bench/replicas.py`: 
 architecture, Keras' initializers and optimizer formulas, the same batch, epochs and data)
 trained with the same budget. The metric is the test accuracy, or for the autoencoder the
 test loss (the mean binary cross-entropy of the reconstructions of the 10,000 test images).
-Each side trains with seeds 0, 1 and 2 and 2 threads; the medians are given, then each seed's
-figure. Seconds per epoch include that epoch's evaluation of the test set.
+Each side trains with seeds 0, 1 and 2; the medians are given, then each seed's figure. graphc's
+seconds per epoch (2 threads) include that epoch's evaluation of the test set; the speed of the
+two side by side is `bench/compare_pytorch.py`'s (below).
 
-| model | parameters | data | budget | metric | graphc, median | per seed | PyTorch replica, median | per seed | graphc seconds per epoch | PyTorch seconds per epoch |
-| --- | ---: | --- | --- | --- | ---: | --- | ---: | --- | ---: | ---: |
+| model | parameters | data | budget | metric | graphc, median | per seed | PyTorch replica, median | per seed | graphc seconds per epoch |
+| --- | ---: | --- | --- | --- | ---: | --- | ---: | --- | ---: |
 """
 
 V2_FOOTER = """
-`python3 bench/seed_table.py --section v2` writes this section (and only it); the training
-speed of the same models against PyTorch's best memory format is measured by
-`bench/compare_pytorch.py`.
+`/usr/bin/python3 bench/seed_table.py --section v2` writes this section (and only it).
 """
 
 
@@ -142,7 +142,7 @@ def seconds_per_epoch(runs):
     return statistics.median(sum(h["seconds"] for h in m["history"]) / max(1, m["epochs"]) for m in runs)
 
 
-def v1_row(graphc, name, seeds, everything):
+def v1_row(graphc, name, seeds, everything, replica_json):
     path = os.path.join(ROOT, "examples", name + ".mnn")
     seed, acc, kind, budget = SEEDS[name]
     runs = everything[name] = train_seeds(graphc, path, seeds)
@@ -153,21 +153,30 @@ def v1_row(graphc, name, seeds, everything):
             f"{median:.4f} | {per_seed} | {seconds_per_epoch(runs):.1f} | {ips:,.0f} |")
 
 
-def v2_row(graphc, name, seeds, everything):
+def replica_runs(name, seeds, replica_json):
+    """The PyTorch replica's figures: read from `replicas.py --json` files when given, else trained here."""
+    for path in replica_json:
+        with open(path) as f:
+            runs = json.load(f).get(name)
+        if runs:
+            return [r for r in runs if r["seed"] in seeds]
     import replicas  # PyTorch: only this section needs it
     import torch
     torch.set_num_threads(2)
-    path = os.path.join(ROOT, "examples", name + ".mnn")
-    data, budget = V2[name]
-    key = "test_accuracy" if replicas.EXAMPLES[name]["accuracy"] else "test_loss"
-    runs = [dict(train(graphc, path, s), seed=str(s)) for s in seeds]
     tensors = replicas.load(replicas.EXAMPLES[name]["data"])
-    torch_runs = [replicas.train(name, s, tensors, log=sys.stderr) for s in seeds]
+    return [dict(replicas.train(name, s, tensors, log=sys.stderr), seed=s) for s in seeds]
+
+
+def v2_row(graphc, name, seeds, everything, replica_json):
+    path = os.path.join(ROOT, "examples", name + ".mnn")
+    data, budget, key = V2[name]
+    runs = [dict(train(graphc, path, s), seed=str(s)) for s in seeds]
+    torch_runs = replica_runs(name, seeds, replica_json)
     everything[name] = {"graphc": runs, "pytorch": torch_runs}
-    return (f"| {name} | {params(graphc, path)} | {data} | {budget} | {'test accuracy' if key == 'test_accuracy' else 'test loss'} | "
+    return (f"| {name} | {params(graphc, path)} | {data} | {budget} | {key.replace('_', ' ')} | "
             f"{statistics.median(m[key] for m in runs):.4f} | {', '.join(f'{m[key]:.4f}' for m in runs)} | "
             f"{statistics.median(r[key] for r in torch_runs):.4f} | {', '.join(f'{r[key]:.4f}' for r in torch_runs)} | "
-            f"{seconds_per_epoch(runs):.1f} | {statistics.median(r['seconds_per_epoch'] for r in torch_runs):.1f} |")
+            f"{seconds_per_epoch(runs):.1f} |")
 
 
 def sections_of(path):
@@ -185,6 +194,8 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "examples/README.md"))
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--json", help="also write every run's metrics here")
+    ap.add_argument("--replica-json", action="append", default=[],
+                    help="the PyTorch replicas' figures from `bench/replicas.py --json` (repeatable), instead of training them here")
     args = ap.parse_args()
     wanted = lambda table: [n for n in table if not args.only or n in args.only.split(",")]  # noqa: E731
     names = {"v1": wanted(SEEDS) if args.section in ("all", "v1") else [],
@@ -193,7 +204,7 @@ def main():
     rows, everything = {"v1": [], "v2": []}, {}
     for section, make_row in (("v1", v1_row), ("v2", v2_row)):
         for name in names[section]:
-            row = make_row(args.graphc, name, seeds, everything)
+            row = make_row(args.graphc, name, seeds, everything, args.replica_json)
             print(row, flush=True)
             rows[section].append(row)
             if args.json:

@@ -12,7 +12,9 @@ The version-2 examples have their own section: each seed trains the example in g
 PyTorch replica (bench/replicas.py, which needs Debian's python3-torch) with the same budget, and
 the table gives both medians (test accuracy, or the autoencoder's test loss). --section v1 or v2
 rewrites only that section of --out and keeps the other as it is; --replica-json takes the
-replicas' figures from `bench/replicas.py --json` runs instead of training them.
+replicas' figures from `bench/replicas.py --json` runs instead of training them, and
+--graphc-runs DIR graphc's from earlier `graphc run --metrics-json DIR/NAME.seedS.json` runs
+(so that the runs can go in parallel).
 
 usage: /usr/bin/python3 bench/seed_table.py [--section all|v1|v2] [--only lenet5,mlp] [--seeds 0,1,2] [--json runs.json] [--out examples/README.md]
 """
@@ -142,7 +144,7 @@ def seconds_per_epoch(runs):
     return statistics.median(sum(h["seconds"] for h in m["history"]) / max(1, m["epochs"]) for m in runs)
 
 
-def v1_row(graphc, name, seeds, everything, replica_json):
+def v1_row(graphc, name, seeds, everything, args):
     path = os.path.join(ROOT, "examples", name + ".mnn")
     seed, acc, kind, budget = SEEDS[name]
     runs = everything[name] = train_seeds(graphc, path, seeds)
@@ -151,6 +153,15 @@ def v1_row(graphc, name, seeds, everything, replica_json):
     per_seed = ", ".join(f"{m['test_accuracy']:.4f} ({m['seed']})" for m in runs)
     return (f"| {name} | {params(graphc, path)} | {seed} | {acc:.4f} ({kind}) | {budget} | "
             f"{median:.4f} | {per_seed} | {seconds_per_epoch(runs):.1f} | {ips:,.0f} |")
+
+
+def graphc_run(graphc, path, name, seed, folder):
+    """The metrics of `graphc run --seed S`: read from FOLDER/NAME.seedS.json when there, else trained here."""
+    saved = os.path.join(folder, f"{name}.seed{seed}.json") if folder else ""
+    if saved and os.path.exists(saved):
+        with open(saved) as f:
+            return json.load(f)
+    return train(graphc, path, seed)
 
 
 def replica_runs(name, seeds, replica_json):
@@ -167,11 +178,11 @@ def replica_runs(name, seeds, replica_json):
     return [dict(replicas.train(name, s, tensors, log=sys.stderr), seed=s) for s in seeds]
 
 
-def v2_row(graphc, name, seeds, everything, replica_json):
+def v2_row(graphc, name, seeds, everything, args):
     path = os.path.join(ROOT, "examples", name + ".mnn")
     data, budget, key = V2[name]
-    runs = [dict(train(graphc, path, s), seed=str(s)) for s in seeds]
-    torch_runs = replica_runs(name, seeds, replica_json)
+    runs = [dict(graphc_run(graphc, path, name, s, args.graphc_runs), seed=str(s)) for s in seeds]
+    torch_runs = replica_runs(name, seeds, args.replica_json)
     everything[name] = {"graphc": runs, "pytorch": torch_runs}
     return (f"| {name} | {params(graphc, path)} | {data} | {budget} | {key.replace('_', ' ')} | "
             f"{statistics.median(m[key] for m in runs):.4f} | {', '.join(f'{m[key]:.4f}' for m in runs)} | "
@@ -196,6 +207,8 @@ def main():
     ap.add_argument("--json", help="also write every run's metrics here")
     ap.add_argument("--replica-json", action="append", default=[],
                     help="the PyTorch replicas' figures from `bench/replicas.py --json` (repeatable), instead of training them here")
+    ap.add_argument("--graphc-runs", metavar="DIR",
+                    help="version 2: reuse DIR/NAME.seedS.json from `graphc run --seed S --metrics-json` instead of training")
     args = ap.parse_args()
     wanted = lambda table: [n for n in table if not args.only or n in args.only.split(",")]  # noqa: E731
     names = {"v1": wanted(SEEDS) if args.section in ("all", "v1") else [],
@@ -204,7 +217,7 @@ def main():
     rows, everything = {"v1": [], "v2": []}, {}
     for section, make_row in (("v1", v1_row), ("v2", v2_row)):
         for name in names[section]:
-            row = make_row(args.graphc, name, seeds, everything, args.replica_json)
+            row = make_row(args.graphc, name, seeds, everything, args)
             print(row, flush=True)
             rows[section].append(row)
             if args.json:

@@ -82,7 +82,7 @@ def torch_train_ips(name, batch, channels_last, steps=200):
     model = make_model(name)
     opt = OPTIMIZERS.get(name, lambda p: torch.optim.Adam(p, lr=1e-3, eps=1e-7, foreach=True))(model.parameters())
     # mobilenet_mnist's cosine decay, as a scheduler stepped with the optimizer
-    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 0.5 * (1 + math.cos(math.pi * min(t, 1800) / 1800))) \
+    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 0.5 * (1 + math.cos(math.pi * min(t, 600) / 600))) \
         if name == "mobilenet_mnist" else None
     loss = replicas.EXAMPLES[name]["loss"] if name in replicas.EXAMPLES else lambda out, x, y: F.cross_entropy(out, y)
     x = torch.rand(batch, 1, 28, 28)

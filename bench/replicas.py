@@ -149,14 +149,14 @@ def cosine_decay(initial, decay_steps):
 EXAMPLES = {
     "resnet_fashion": dict(model=ResNetFashion, data="fashion_mnist", accuracy=True,
                            loss=lambda out, x, y: F.cross_entropy(out, y),
-                           optimizer=lambda p: KerasAdam(p), batch=64, epochs=2),
+                           optimizer=lambda p: KerasAdam(p), batch=64, epochs=1),
     "mobilenet_mnist": dict(model=MobileNetMnist, data="mnist", accuracy=True,
                             loss=lambda out, x, y: F.cross_entropy(out, y),
-                            optimizer=lambda p: KerasAdam(p, lr=cosine_decay(0.002, 1800), weight_decay=0.004),
-                            batch=100, epochs=3),
+                            optimizer=lambda p: KerasAdam(p, lr=cosine_decay(0.002, 600), weight_decay=0.004),
+                            batch=100, epochs=1),
     "autoencoder": dict(model=Autoencoder, data="mnist", accuracy=False,
                         loss=lambda out, x, y: F.binary_cross_entropy_with_logits(out, x),
-                        optimizer=lambda p: KerasAdam(p), batch=128, epochs=3),
+                        optimizer=lambda p: KerasAdam(p), batch=128, epochs=1),
 }
 
 

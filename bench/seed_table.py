@@ -75,10 +75,10 @@ measured over more seeds with `bench/seed_spread.py`:
 
 # Version 2 of the language: model: (data set, budget, metric). Their replicas are in bench/replicas.py.
 V2 = {
-    "resnet_fashion": ("Fashion-MNIST", "Adam, batch 64, 2 epochs", "test_accuracy"),
-    "mobilenet_mnist": ("MNIST", "AdamW (weight decay 0.004), cosine decay from 0.002 over 1,800 steps, batch 100, "
-                                 "3 epochs", "test_accuracy"),
-    "autoencoder": ("MNIST", "Adam, batch 128, 3 epochs", "test_loss"),
+    "resnet_fashion": ("Fashion-MNIST", "Adam, batch 64, 1 epoch", "test_accuracy"),
+    "mobilenet_mnist": ("MNIST", "AdamW (weight decay 0.004), cosine decay from 0.002 over 600 steps, batch 100, "
+                                 "1 epoch", "test_accuracy"),
+    "autoencoder": ("MNIST", "Adam, batch 128, 1 epoch", "test_loss"),
 }
 
 V2_TITLE = "## Version 2 examples"

@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
+import warnings
 
 import torch
 import torch.nn as nn
@@ -112,7 +113,9 @@ def torch_infer_ips(name, batch, scripted, steps=10):
     x = torch.rand(batch, 1, 28, 28)
     with torch.no_grad():
         if scripted:  # the replicas' TensorFlow padding is Python TorchScript does not compile: traced
-            model = torch.jit.trace(model, x) if name in replicas.EXAMPLES else torch.jit.script(model)
+            with warnings.catch_warnings():  # the padding's Python arithmetic is traced as constants: intended
+                warnings.simplefilter("ignore", torch.jit.TracerWarning)
+                model = torch.jit.trace(model, x) if name in replicas.EXAMPLES else torch.jit.script(model)
             model = torch.jit.optimize_for_inference(torch.jit.freeze(model))
         for _ in range(3):
             model(x)

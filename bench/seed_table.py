@@ -129,7 +129,7 @@ def train_seeds(graphc, path, seeds):
     for seed in seeds:
         m = train(graphc, path, seed)
         label = str(seed)
-        while "test_accuracy" in m and abs(m["test_accuracy"] - COLLAPSED) < 5e-5 and spare < max(seeds) + 10:
+        while m.get("test_accuracy") is not None and abs(m["test_accuracy"] - COLLAPSED) < 5e-5 and spare < max(seeds) + 10:
             m = train(graphc, path, spare)
             label += f"->{spare}"
             spare += 1

@@ -14,7 +14,8 @@ the table gives both medians (test accuracy, or the autoencoder's test loss). --
 rewrites only that section of --out and keeps the other as it is; --replica-json takes the
 replicas' figures from `bench/replicas.py --json` runs instead of training them, and
 --graphc-runs DIR graphc's from earlier `graphc run --metrics-json DIR/NAME.seedS.json` runs
-(so that the runs can go in parallel).
+(so that the runs can go in parallel). --only alone prints rows; with --section it also writes
+that section with just those rows.
 
 usage: /usr/bin/python3 bench/seed_table.py [--section all|v1|v2] [--only lenet5,mlp] [--seeds 0,1,2] [--json runs.json] [--out examples/README.md]
 """
@@ -104,6 +105,21 @@ two side by side is `bench/compare_pytorch.py`'s (below).
 
 V2_FOOTER = """
 `/usr/bin/python3 bench/seed_table.py --section v2` writes this section (and only it).
+
+Measured on 2026-11-29 while other work kept this 2-core machine's load average at 20-26: the
+seconds per epoch above are wall-clock times under that load, not the machine's speed (the
+autoencoder's 469 steps ran at 377 images/s there; its kernels compiled in 281 s). Under that
+load only the autoencoder's row was finished on both sides. For the other two, the PyTorch
+replicas (1 thread each) reached: resnet_fashion 0.8379 and 0.8547 (seeds 0 and 1),
+mobilenet_mnist 0.9364, 0.9680 and 0.9212 (seeds 0, 1, 2: one epoch leaves mobilenet_mnist's
+accuracy spread over 0.05 between seeds, so a comparison needs the medians of more seeds than
+three); graphc's runs of those two had not finished compiling. Their rows come from
+`bench/seed_table.py --section v2` (which trains both sides) on a quieter machine.
+
+The training speed of these three against PyTorch's best memory format
+(`/usr/bin/python3 bench/compare_pytorch.py examples/resnet_fashion.mnn examples/mobilenet_mnist.mnn
+examples/autoencoder.mnn examples/mnist_deep.mnn`) was not measured yet: at that load every
+figure is the share of the CPU each side gets, not its speed.
 """
 
 
@@ -223,7 +239,7 @@ def main():
             if args.json:
                 with open(args.json, "w") as f:
                     json.dump(everything, f, indent=1)
-    if not args.only:
+    if not args.only or args.section != "all":  # --only with a --section writes that section with those rows
         v1, v2 = sections_of(args.out)
         if args.section != "v2":
             v1 = HEADER + "\n".join(rows["v1"]) + "\n" + FOOTER

@@ -110,10 +110,11 @@ Measured on 2026-11-29 while other work kept this 2-core machine's load average 
 seconds per epoch above are wall-clock times under that load, not the machine's speed (the
 autoencoder's 469 steps ran at 377 images/s there; its kernels compiled in 281 s). Under that
 load only the autoencoder's row was finished on both sides. For the other two, the PyTorch
-replicas (1 thread each) reached: resnet_fashion 0.8379 and 0.8547 (seeds 0 and 1),
-mobilenet_mnist 0.9364, 0.9680 and 0.9212 (seeds 0, 1, 2: one epoch leaves mobilenet_mnist's
-accuracy spread over 0.05 between seeds, so a comparison needs the medians of more seeds than
-three); graphc's runs of those two had not finished compiling. Their rows come from
+replicas (1 thread each) reached test accuracies of: resnet_fashion median 0.8480 (0.8379,
+0.8547, 0.8480 for seeds 0, 1, 2), mobilenet_mnist median 0.9364 (0.9364, 0.9680, 0.9212: one
+epoch leaves mobilenet_mnist's accuracy spread over 0.05 between seeds, so a comparison needs
+the medians of more seeds than three); graphc's runs of those two had not finished compiling
+their kernels after 50 minutes at that load. Their rows come from
 `bench/seed_table.py --section v2` (which trains both sides) on a quieter machine.
 
 The training speed of these three against PyTorch's best memory format

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # Debian packages: Halide 14 (kernels), fmt and CLI11 (the command line), GoogleTest, zlib (gzip
 # IDX files), the build tools;
 # nlohmann-json3-dev (header-only JSON: the safetensors checkpoint header) and libpng-dev (PNG
-# images for `graphc predict`); libmlir-14-dev and llvm-14-dev (MLIR's C++ API and CMake config:
+# files for the decoder's unit tests); libmlir-14-dev and llvm-14-dev (MLIR's C++ API and CMake config:
 # `dump --stage mlir` builds TOSA) and mlir-14-tools (mlir-opt-14 and mlir-cpu-runner-14, which
 # tests/e2e/mlir.sh uses to verify and run the exported modules); pocl-opencl-icd and
 # ocl-icd-opencl-dev (an OpenCL platform on the CPU and the libOpenCL.so Halide loads: `--target

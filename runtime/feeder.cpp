@@ -94,7 +94,8 @@ Halide::Buffer<> feedBuffer(const Graph& graph, const FeedSpec& feed, int64_t ba
 }
 
 void fillFeed(const Graph& graph, const FeedSpec& feed, const LabeledImages& data, double scale,
-              const std::vector<int64_t>& order, int64_t first, int64_t batch, Halide::Buffer<>& out) {
+              const std::vector<int64_t>& order, int64_t first, int64_t batch, Halide::Buffer<>& out,
+              const BatchAugmentation& augmentation) {
   const Node& p = graph.node(feed.placeholder);
   if (feed.kind == FeedSpec::Kind::Constant) {
     Halide::Buffer<float> b(out);
@@ -104,9 +105,22 @@ void fillFeed(const Graph& graph, const FeedSpec& feed, const LabeledImages& dat
   if (feed.kind == FeedSpec::Kind::Image) {
     float* dst = static_cast<float*>(out.data());
     const float s = static_cast<float>(scale);
-    for (int64_t i = 0; i < batch; ++i) {
+    auto convert = [&](int64_t i, float* image) {
       const uint8_t* src = &data.images[static_cast<size_t>(order[static_cast<size_t>(first + i)] * data.pixels)];
-      for (int64_t k = 0; k < data.pixels; ++k) dst[i * data.pixels + k] = static_cast<float>(src[k]) * s;
+      for (int64_t k = 0; k < data.pixels; ++k) image[k] = static_cast<float>(src[k]) * s;
+    };
+    const Augmentation* a = augmentation.settings;
+    if (!a || !a->enabled()) {
+      for (int64_t i = 0; i < batch; ++i) convert(i, dst + i * data.pixels);
+      return;
+    }
+    // The placeholder's channels (the data's, once converted) over the data's rows and columns.
+    ImageShape shape{data.height, data.width, perExample(p.shape) / (data.height * data.width)};
+    std::vector<float> plain(static_cast<size_t>(shape.elements()));
+    for (int64_t i = 0; i < batch; ++i) {
+      convert(i, plain.data());
+      transformImage(drawTransform(*a, shape, augmentation.seed, augmentation.step, i), shape, plain.data(),
+                     dst + i * shape.elements());
     }
     return;
   }

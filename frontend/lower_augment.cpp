@@ -11,9 +11,9 @@
 namespace graphc {
 namespace {
 
-constexpr Range kFraction{0, 1, true, true};        // RandomTranslation: a factor of at most 1
-constexpr Range kZoomFraction{0, 1, true, false};   // RandomZoom: 1 + u must stay above 0
-constexpr Range kHalfTurn{0, 180, true, true};      // degrees each way
+constexpr Range kFraction{0, 1, true, true};       // RandomTranslation: a factor of at most 1
+constexpr Range kZoomFraction{0, 1, true, false};  // RandomZoom: 1 + u must stay above 0
+constexpr Range kHalfTurn{0, 180, true, true};     // degrees each way
 
 void lowerFlip(Lowerer& L, const Expr& value, Augmentation& a) {
   // Keras' RandomFlip modes, and `both` for its long `horizontal_and_vertical`.
@@ -53,7 +53,8 @@ void lowerAugment(Lowerer& L, const Expr& v, Augmentation& a) {
       a.zoom = checkedNumber(L, e, "augment", k, kZoomFraction);
     } else {
       a.padCrop = L.evalInt(e, "pad_crop");
-      if (a.padCrop < 0) throw UserError(e.loc, fmt::format("augment: pad_crop must be at least 0, found {}", a.padCrop));
+      if (a.padCrop < 0)
+        throw UserError(e.loc, fmt::format("augment: pad_crop must be at least 0, found {}", a.padCrop));
     }
   }
 }

@@ -3,6 +3,7 @@
 // blurs once, and costs one pass).
 #include "runtime/augment.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -14,11 +15,11 @@ namespace {
 class Draws {
  public:
   Draws(uint64_t seed, int64_t step, int64_t index)
-      : state_(mix(mix(mix(seed ^ 0xA0761D6478BD642Full) + static_cast<uint64_t>(step)) +
-                   static_cast<uint64_t>(index))) {}
+      : state_(
+            mix(mix(mix(seed ^ 0xA0761D6478BD642Full) + static_cast<uint64_t>(step)) + static_cast<uint64_t>(index))) {}
   double uniform() { return static_cast<double>(next() >> 11) * 0x1p-53; }  // [0, 1)
-  double symmetric(double bound) { return (2 * uniform() - 1) * bound; }  // [-bound, bound)
-  int64_t between(int64_t lo, int64_t hi) {                               // [lo, hi]
+  double symmetric(double bound) { return (2 * uniform() - 1) * bound; }    // [-bound, bound)
+  int64_t between(int64_t lo, int64_t hi) {                                 // [lo, hi]
     return lo + static_cast<int64_t>(next() % static_cast<uint64_t>(hi - lo + 1));
   }
 
@@ -56,12 +57,13 @@ Tap tapAt(double coordinate, int64_t n) {
   return {reflect(i, n), reflect(i + 1, n), static_cast<float>(coordinate - below), false};
 }
 
-float blend(const float* src, const ImageShape& s, const Tap& ty, const Tap& tx, int64_t c) {
-  int64_t C = s.channels, W = s.width;
-  float a = src[(ty.first * W + tx.first) * C + c], b = src[(ty.first * W + tx.second) * C + c];
-  float d = src[(ty.second * W + tx.first) * C + c], e = src[(ty.second * W + tx.second) * C + c];
-  float top = (1 - tx.weight) * a + tx.weight * b, bottom = (1 - tx.weight) * d + tx.weight * e;
-  return (1 - ty.weight) * top + ty.weight * bottom;
+// Bilinear interpolation of the C channels of four neighbouring pixels: a b on the upper row,
+// d e on the lower, wx and wy the weights of the right and lower ones.
+void blend(const float* a, const float* b, const float* d, const float* e, float wx, float wy, int64_t C, float* out) {
+  for (int64_t c = 0; c < C; ++c) {
+    float top = (1 - wx) * a[c] + wx * b[c], bottom = (1 - wx) * d[c] + wx * e[c];
+    out[c] = (1 - wy) * top + wy * bottom;
+  }
 }
 
 // The source coordinate along one axis of output coordinate p (before pad_crop's shift) when
@@ -108,10 +110,19 @@ void transformImage(const ImageTransform& t, const ImageShape& s, const float* s
               : Tap{0, 0, 0, true};
     for (int64_t y = 0; y < H; ++y) {
       const Tap& ty = rows[static_cast<size_t>(y)];
+      float* outRow = dst + y * W * C;
+      if (ty.zero) {
+        std::fill(outRow, outRow + W * C, 0.0f);
+        continue;
+      }
+      const float *upper = src + ty.first * W * C, *lower = src + ty.second * W * C;
       for (int64_t x = 0; x < W; ++x) {
         const Tap& tx = cols[static_cast<size_t>(x)];
-        float* out = dst + (y * W + x) * C;
-        for (int64_t c = 0; c < C; ++c) out[c] = ty.zero || tx.zero ? 0.0f : blend(src, s, ty, tx, c);
+        if (tx.zero)
+          std::fill(outRow + x * C, outRow + (x + 1) * C, 0.0f);
+        else
+          blend(upper + tx.first * C, upper + tx.second * C, lower + tx.first * C, lower + tx.second * C, tx.weight,
+                ty.weight, C, outRow + x * C);
       }
     }
     return;
@@ -129,7 +140,9 @@ void transformImage(const ImageTransform& t, const ImageShape& s, const float* s
       double ry = static_cast<double>(py) - cy, rx = static_cast<double>(px) - cx;
       double vy = t.scale * (sinA * rx + cosA * ry) - t.shiftY, vx = t.scale * (cosA * rx - sinA * ry) - t.shiftX;
       Tap ty = tapAt(cy + (t.flipVertical ? -vy : vy), H), tx = tapAt(cx + (t.flipHorizontal ? -vx : vx), W);
-      for (int64_t c = 0; c < C; ++c) out[c] = blend(src, s, ty, tx, c);
+      const float *upper = src + ty.first * W * C, *lower = src + ty.second * W * C;
+      blend(upper + tx.first * C, upper + tx.second * C, lower + tx.first * C, lower + tx.second * C, tx.weight,
+            ty.weight, C, out);
     }
 }
 

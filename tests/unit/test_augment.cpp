@@ -48,10 +48,11 @@ double sample(const std::vector<float>& v, const ImageShape& s, double y, double
   double fy = std::floor(y), fx = std::floor(x);
   double wy = y - fy, wx = x - fx;
   auto px = [&](double yy, double xx) {
-    return static_cast<double>(at(v, s, mirrored(static_cast<int64_t>(yy), s.height),
-                                  mirrored(static_cast<int64_t>(xx), s.width), c));
+    return static_cast<double>(
+        at(v, s, mirrored(static_cast<int64_t>(yy), s.height), mirrored(static_cast<int64_t>(xx), s.width), c));
   };
-  return (1 - wy) * ((1 - wx) * px(fy, fx) + wx * px(fy, fx + 1)) + wy * ((1 - wx) * px(fy + 1, fx) + wx * px(fy + 1, fx + 1));
+  return (1 - wy) * ((1 - wx) * px(fy, fx) + wx * px(fy, fx + 1)) +
+         wy * ((1 - wx) * px(fy + 1, fx) + wx * px(fy + 1, fx + 1));
 }
 
 // The transform, undone one layer at a time from the output back to the source: the crop window,
@@ -118,7 +119,8 @@ TEST(Augment, WholePixelShiftsReflectAtTheEdges) {
   EXPECT_EQ(at(out, s, 2, 4, 0), at(src, s, 3, 3, 0));
   EXPECT_EQ(at(out, s, 3, 0, 0), at(src, s, 2, 0, 0));
   for (int64_t y = 0; y < 4; ++y)
-    for (int64_t x = 0; x < 5; ++x) EXPECT_EQ(at(out, s, y, x, 0), at(src, s, mirrored(y + 2, 4), mirrored(x - 1, 5), 0));
+    for (int64_t x = 0; x < 5; ++x)
+      EXPECT_EQ(at(out, s, y, x, 0), at(src, s, mirrored(y + 2, 4), mirrored(x - 1, 5), 0));
 }
 
 TEST(Augment, FractionalShiftInterpolatesBetweenNeighbours) {
@@ -207,8 +209,7 @@ TEST(Augment, DrawsAreFunctionsOfSeedStepAndIndexWithinTheirRanges) {
   ImageShape s{28, 28, 1};
   auto same = [](const ImageTransform& p, const ImageTransform& q) {
     return p.flipHorizontal == q.flipHorizontal && p.flipVertical == q.flipVertical && p.shiftY == q.shiftY &&
-           p.shiftX == q.shiftX && p.angle == q.angle && p.scale == q.scale && p.cropY == q.cropY &&
-           p.cropX == q.cropX;
+           p.shiftX == q.shiftX && p.angle == q.angle && p.scale == q.scale && p.cropY == q.cropY && p.cropX == q.cropX;
   };
   EXPECT_TRUE(same(drawTransform(a, s, 1, 2, 3), drawTransform(a, s, 1, 2, 3)));
   EXPECT_FALSE(same(drawTransform(a, s, 1, 2, 3), drawTransform(a, s, 1, 2, 4)));
@@ -346,8 +347,9 @@ std::vector<std::vector<float>> contents(const TrainingBatch& b) {
   for (const Halide::Buffer<>& buffer : b.buffers) {
     std::vector<float> values;
     for (int64_t i = 0; i < static_cast<int64_t>(buffer.number_of_elements()); ++i)
-      values.push_back(buffer.type() == Halide::Float(32) ? static_cast<const float*>(buffer.data())[i]
-                                                          : static_cast<float>(static_cast<const int32_t*>(buffer.data())[i]));
+      values.push_back(buffer.type() == Halide::Float(32)
+                           ? static_cast<const float*>(buffer.data())[i]
+                           : static_cast<float>(static_cast<const int32_t*>(buffer.data())[i]));
     out.push_back(values);
   }
   return out;

@@ -3,6 +3,9 @@
 // depend on when they are made: with a thread, without one, or made again for a replay.
 #include "runtime/batch_pipeline.h"
 
+#include <stdexcept>
+#include <string>
+
 #include "runtime/feeder.h"
 #include "runtime/interrupt.h"
 

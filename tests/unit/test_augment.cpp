@@ -377,6 +377,21 @@ TEST(BatchPipeline, TheBackgroundThreadMakesTheBatchesOfTheSynchronousPath) {
   EXPECT_THROW(ahead.take(6), std::logic_error);  // an earlier epoch's
 }
 
+TEST(BatchPipeline, WhatPreparingABatchThrowsReachesTheCaller) {
+  Fixture f;
+  TrainingData broken = trainingData(f, {});
+  broken.feeds[1].placeholder = 999;  // no such node: Graph::node throws std::out_of_range on the data thread
+  for (int ahead : {0, 2}) {
+    BatchPipeline pipeline(broken, 0, 5, ahead);
+    try {
+      pipeline.take(0);
+      ADD_FAILURE() << "no exception with " << ahead << " batches ahead";
+    } catch (const std::out_of_range& e) {
+      EXPECT_NE(std::string(e.what()).find("999"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(BatchPipeline, StopsItsThreadWhenTheRunEndsEarly) {
   Fixture f;
   for (int taken = 0; taken < 3; ++taken) {

@@ -15,6 +15,7 @@ BatchPipeline::BatchPipeline(TrainingData data, int64_t first, int64_t end, int 
     : data_(std::move(data)),
       end_(end),
       ahead_(static_cast<size_t>(std::max(ahead, 0))),
+      refillAt_(ahead_ / 2),
       shuffleRng_(data_.seed * 0x9E3779B97F4A7C15ull + 1),
       nextToMake_(first),
       nextToTake_(first) {
@@ -27,7 +28,7 @@ BatchPipeline::~BatchPipeline() {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
   }
-  changed_.notify_all();
+  roomMade_.notify_one();
   thread_.join();
 }
 
@@ -71,19 +72,18 @@ TrainingBatch BatchPipeline::makeNext() {
 }
 
 void BatchPipeline::prepareAhead() {
+  std::unique_lock<std::mutex> lock(mutex_);
   while (nextToMake_ < end_) {
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      changed_.wait(lock, [this] { return stop_ || ready_.size() < ahead_; });
-      if (stop_) return;
-    }
+    // Asleep until the queue runs low, then fills it: one wake-up for several steps, so the loop's
+    // thread is interrupted (and preempted) less often.
+    if (ready_.size() >= ahead_) roomMade_.wait(lock, [this] { return stop_ || ready_.size() <= refillAt_; });
+    if (stop_) return;
+    lock.unlock();
     TrainingBatch b = makeNext();
     bool failed = b.failure != nullptr;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      ready_.push_back(std::move(b));
-    }
-    changed_.notify_all();
+    lock.lock();
+    ready_.push_back(std::move(b));
+    batchMade_.notify_one();
     if (failed) return;
   }
 }
@@ -104,11 +104,12 @@ const TrainingBatch& BatchPipeline::take(int64_t step) {
     current_ = makeNext();
   } else {
     std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [this] { return !ready_.empty(); });
+    batchMade_.wait(lock, [this] { return !ready_.empty(); });
     current_ = std::move(ready_.front());
     ready_.pop_front();
-    lock.unlock();
-    changed_.notify_all();
+    bool low = ready_.size() <= refillAt_;
+    lock.unlock();  // first, or the thread wakes up only to wait for the lock
+    if (low) roomMade_.notify_one();
   }
   if (current_.failure) std::rethrow_exception(current_.failure);
   return current_;

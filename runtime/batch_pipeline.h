@@ -72,7 +72,7 @@ class BatchPipeline {
 
   TrainingData data_;
   const int64_t end_;
-  const size_t ahead_;
+  const size_t ahead_, refillAt_;
   std::mt19937_64 shuffleRng_;
   int64_t epochsShuffled_ = 0;
   std::shared_ptr<const std::vector<int64_t>> latestOrder_;  // of epoch epochsShuffled_ - 1
@@ -80,7 +80,8 @@ class BatchPipeline {
   TrainingBatch current_;
 
   std::mutex mutex_;
-  std::condition_variable changed_;
+  std::condition_variable batchMade_;  // the loop waits on it for an empty queue
+  std::condition_variable roomMade_;   // the thread waits on it for a queue down to refillAt_
   std::deque<TrainingBatch> ready_;
   bool stop_ = false;
   std::thread thread_;

@@ -34,7 +34,6 @@ void lowerAugment(Lowerer& L, const Expr& v, Augmentation& a) {
     throw UserError(v.loc, "expected a map such as {flip: horizontal, translate: 0.1} for augment");
   // `crop` is the name the language's version-2 draft gave pad_crop.
   static const std::vector<std::string> kKeys = {"flip", "translate", "rotate", "zoom", "pad_crop", "crop"};
-  a.loc = v.loc;
   std::set<std::string> seen;
   for (const auto& [key, value] : v.entries) {
     std::string k = key->kind == ExprKind::Ident || key->kind == ExprKind::String ? key->text : "";

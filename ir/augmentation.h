@@ -5,8 +5,6 @@
 
 #include <cstdint>
 
-#include "support/source_location.h"
-
 namespace graphc {
 
 struct Augmentation {
@@ -16,13 +14,10 @@ struct Augmentation {
   double rotate = 0;            // at most this many degrees, each way
   double zoom = 0;              // scale by 1 + u, u uniform in [-zoom, zoom]
   int64_t padCrop = 0;          // pad by this many zero pixels on every side, crop back at random
-  SourceLoc loc;
 
   bool enabled() const {
     return flipHorizontal || flipVertical || translate > 0 || rotate > 0 || zoom > 0 || padCrop > 0;
   }
-  // Translation, rotation or zoom: pixels move by fractions and are resampled.
-  bool resamples() const { return translate > 0 || rotate > 0 || zoom > 0; }
 };
 
 }  // namespace graphc

@@ -48,7 +48,7 @@ int64_t reflect(int64_t i, int64_t n) {
 struct Tap {
   int64_t first = 0, second = 0;
   float weight = 0;
-  bool zero = false;  // pad_crop's padding: no source pixel
+  bool padded = false;  // pad_crop's padding: no source pixel
 };
 
 Tap tapAt(double coordinate, int64_t n) {
@@ -91,10 +91,11 @@ ImageTransform drawTransform(const Augmentation& a, const ImageShape& shape, uin
   return t;
 }
 
-void transformImage(const ImageTransform& t, const ImageShape& s, const float* src, float* dst) {
+void transformImage(const ImageTransform& t, const ImageShape& s, const float* src, float* dst, const float* padding) {
   const int64_t H = s.height, W = s.width, C = s.channels;
   const double cy = static_cast<double>(H - 1) / 2, cx = static_cast<double>(W - 1) / 2;
   auto inside = [](int64_t i, int64_t n) { return i >= 0 && i < n; };
+  auto pad = [&](float* out) { std::copy(padding, padding + C, out); };
   if (t.angle == 0) {
     // Each row and column maps on its own: their taps are computed once.
     std::vector<Tap> rows(static_cast<size_t>(H)), cols(static_cast<size_t>(W));
@@ -111,15 +112,15 @@ void transformImage(const ImageTransform& t, const ImageShape& s, const float* s
     for (int64_t y = 0; y < H; ++y) {
       const Tap& ty = rows[static_cast<size_t>(y)];
       float* outRow = dst + y * W * C;
-      if (ty.zero) {
-        std::fill(outRow, outRow + W * C, 0.0f);
+      if (ty.padded) {
+        for (int64_t x = 0; x < W; ++x) pad(outRow + x * C);
         continue;
       }
       const float *upper = src + ty.first * W * C, *lower = src + ty.second * W * C;
       for (int64_t x = 0; x < W; ++x) {
         const Tap& tx = cols[static_cast<size_t>(x)];
-        if (tx.zero)
-          std::fill(outRow + x * C, outRow + (x + 1) * C, 0.0f);
+        if (tx.padded)
+          pad(outRow + x * C);
         else
           blend(upper + tx.first * C, upper + tx.second * C, lower + tx.first * C, lower + tx.second * C, tx.weight,
                 ty.weight, C, outRow + x * C);
@@ -134,7 +135,7 @@ void transformImage(const ImageTransform& t, const ImageShape& s, const float* s
       float* out = dst + (y * W + x) * C;
       int64_t py = y + t.cropY, px = x + t.cropX;
       if (!inside(py, H) || !inside(px, W)) {
-        for (int64_t c = 0; c < C; ++c) out[c] = 0.0f;
+        pad(out);
         continue;
       }
       double ry = static_cast<double>(py) - cy, rx = static_cast<double>(px) - cx;

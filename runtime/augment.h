@@ -32,7 +32,9 @@ ImageTransform drawTransform(const Augmentation& a, const ImageShape& shape, uin
 
 // Writes the transformed image src to dst (shape.elements() floats each, not overlapping). Moved
 // pixels are resampled bilinearly with Keras' default fill_mode 'reflect' (d c b a | a b c d |
-// d c b a) for the points that come from outside the image; pad_crop's padding is 0.
-void transformImage(const ImageTransform& t, const ImageShape& shape, const float* src, float* dst);
+// d c b a) for the points that come from outside the image; pad_crop's padding is padding[c] in
+// channel c (what a stored 0 becomes once converted: black).
+void transformImage(const ImageTransform& t, const ImageShape& shape, const float* src, float* dst,
+                    const float* padding);
 
 }  // namespace graphc

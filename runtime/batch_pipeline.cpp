@@ -53,7 +53,7 @@ TrainingBatch BatchPipeline::make(int64_t step, std::shared_ptr<const std::vecto
   int64_t size = data_.batchOf(step), first = (step % data_.stepsPerEpoch()) * data_.batch;
   for (const FeedSpec& f : data_.feeds) {
     b.buffers.push_back(feedBuffer(*data_.graph, f, size));
-    fillFeed(*data_.graph, f, *data_.data, data_.scale, *b.order, first, size, b.buffers.back(),
+    fillFeed(*data_.graph, f, *data_.data, data_.spec, *b.order, first, size, b.buffers.back(),
              {&data_.augment, data_.seed, step});
   }
   return b;

@@ -26,7 +26,7 @@ struct TrainingData {
   std::vector<FeedSpec> feeds;  // the train block's feed
   const LabeledImages* data = nullptr;
   std::vector<int64_t> indices;  // the examples trained on (a validation split holds the others out)
-  double scale = 1;
+  DataSpec spec;                 // how stored values become fed floats (scale, mean, std)
   int64_t batch = 32;
   bool shuffle = true;
   uint64_t seed = 0;

@@ -2,8 +2,9 @@
 // stage (each of Keras' layers in turn, in double precision, with its own reflection): flips and
 // whole-pixel shifts of small known images exactly, rotation by 90 degrees as a transpose and a
 // flip, zoom 0 as the identity, random transforms of a 3-channel image; the draws; the feeder
-// augmenting training batches only; and the batch pipeline giving the same batches with its
-// background thread, without it, resumed mid-run, and replayed.
+// augmenting training batches only, and float images with a mean and std padded with a converted
+// stored 0; and the batch pipeline giving the same batches with its background thread, without it,
+// resumed mid-run, and replayed.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -29,7 +30,8 @@ std::vector<float> numbered(const ImageShape& s) {
 
 std::vector<float> transformed(const ImageTransform& t, const ImageShape& s, const std::vector<float>& src) {
   std::vector<float> out(src.size(), -1.0f);
-  transformImage(t, s, src.data(), out.data());
+  std::vector<float> black(static_cast<size_t>(s.channels), 0.0f);
+  transformImage(t, s, src.data(), out.data(), black.data());
   return out;
 }
 
@@ -287,6 +289,7 @@ struct Fixture {
     data.count = 4;
     data.height = 2;
     data.width = 3;
+    data.channels = 2;
     data.pixels = 12;
     for (int i = 0; i < 48; ++i) data.images.push_back(static_cast<uint8_t>(i * 5));
     data.labels = {0, 1, 2, 1};
@@ -299,7 +302,9 @@ struct Fixture {
   }
   std::vector<float> feed(const std::vector<int64_t>& order, const BatchAugmentation& augmentation) {
     Halide::Buffer<> out = feedBuffer(model.graph, feeds[0], static_cast<int64_t>(order.size()));
-    fillFeed(model.graph, feeds[0], data, 0.5, order, 0, static_cast<int64_t>(order.size()), out, augmentation);
+    DataSpec spec;
+    spec.scale = 0.5;
+    fillFeed(model.graph, feeds[0], data, spec, order, 0, static_cast<int64_t>(order.size()), out, augmentation);
     const float* p = static_cast<const float*>(out.data());
     return {p, p + out.number_of_elements()};
   }
@@ -329,13 +334,53 @@ TEST(Augment, TheFeederAugmentsTrainingBatchesOnly) {
   }
 }
 
+// Float images of three channels with a mean and std per channel: augmentation moves the
+// converted values, and pad_crop pads with what a stored 0 becomes (-mean / std), as torchvision's
+// RandomCrop(padding) before Normalize.
+TEST(Augment, PadCropPadsFloatImagesWithAConvertedZero) {
+  Model model = lowerSource("x = placeholder(f32, [?, 2, 2, 3])\n");
+  FeedSpec x;
+  x.placeholder = model.graph.findByName("x");
+  LabeledImages data;
+  data.count = 1;
+  data.height = data.width = 2;
+  data.channels = 3;
+  data.pixels = 12;
+  for (int i = 0; i < 12; ++i) data.floatImages.push_back(0.25f * static_cast<float>(i) - 1.0f);
+  DataSpec spec;
+  spec.scale = 2;
+  spec.mean = {0.5, 1, -1};
+  spec.std = {2, 4, 0.5};
+  Augmentation a;
+  a.padCrop = 1;
+  ImageShape s{2, 2, 3};
+  int checked = 0;
+  for (int64_t step = 0; step < 20; ++step) {
+    ImageTransform t = drawTransform(a, s, 3, step, 0);
+    Halide::Buffer<> out = feedBuffer(model.graph, x, 1);
+    fillFeed(model.graph, x, data, spec, {0}, 0, 1, out, {&a, 3, step});
+    const float* got = static_cast<const float*>(out.data());
+    for (int64_t y = 0; y < 2; ++y)
+      for (int64_t xx = 0; xx < 2; ++xx)
+        for (int64_t c = 0; c < 3; ++c) {
+          int64_t sy = y + t.cropY, sx = xx + t.cropX;
+          bool inside = sy >= 0 && sy < 2 && sx >= 0 && sx < 2;
+          double stored = inside ? data.floatImages[static_cast<size_t>((sy * 2 + sx) * 3 + c)] : 0.0;
+          double want = (stored * spec.scale - spec.mean[static_cast<size_t>(c)]) / spec.std[static_cast<size_t>(c)];
+          EXPECT_NEAR(got[(y * 2 + xx) * 3 + c], want, 1e-6) << "step " << step << " at " << y << "," << xx << "," << c;
+          checked += inside ? 0 : 1;
+        }
+  }
+  EXPECT_GT(checked, 0);  // some draws moved the window off the image
+}
+
 TrainingData trainingData(Fixture& f, const Augmentation& a) {
   TrainingData d;
   d.graph = &f.model.graph;
   d.feeds = f.feeds;
   d.data = &f.data;
   d.indices = {0, 1, 2, 3};
-  d.scale = 1.0 / 255;
+  d.spec.scale = 1.0 / 255;
   d.batch = 3;  // two steps an epoch, the second of one example
   d.seed = 21;
   d.augment = a;

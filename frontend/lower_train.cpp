@@ -96,6 +96,8 @@ void Lowerer::lowerTrain(const Stmt& train) {
                         "class_weight needs a cross-entropy loss (sparse_categorical_crossentropy, "
                         "categorical_crossentropy or softmax_cross_entropy) to weigh");
       }
+    } else if (s.name == "augment") {
+      lowerAugment(*this, v, cfg.augment);
     } else if (s.name == "shuffle") {
       cfg.shuffle = evalNumber(v) != 0;
     } else if (s.name == "seed") {
@@ -104,7 +106,7 @@ void Lowerer::lowerTrain(const Stmt& train) {
       throw UserError(s.loc, "unknown train key '" + s.name +
                                  "' (expected data, feed, eval_feed, optimizer, minimize, batch, epochs, steps, "
                                  "validation, eval_every, metrics, early_stopping, reduce_lr_on_plateau, checkpoint, "
-                                 "class_weight, shuffle or seed)");
+                                 "class_weight, augment, shuffle or seed)");
     }
   }
   checkMonitors(cfg);

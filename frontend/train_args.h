@@ -39,6 +39,9 @@ DataSpec lowerDataSpec(Lowerer& L, const Expr& call);
 // `early_stopping`, `reduce_lr_on_plateau` or `checkpoint` (owner) = a map of its settings.
 void lowerCallback(Lowerer& L, const std::string& owner, const Expr& map, TrainConfig& cfg);
 
+// `augment` = a map of random changes to the training images (frontend/lower_augment.cpp).
+void lowerAugment(Lowerer& L, const Expr& map, Augmentation& augmentation);
+
 // Each enabled callback's monitor must be something the run reports (checked once the whole
 // train block is read: the metrics may come after the callbacks).
 void checkMonitors(const TrainConfig& cfg);

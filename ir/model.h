@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/augmentation.h"
 #include "ir/graph.h"
 #include "ir/optimizer_spec.h"
 #include "support/source_location.h"
@@ -98,6 +99,7 @@ struct TrainConfig {
   bool classWeighted = false;  // class_weight was applied to a cross-entropy loss
   bool shuffle = true;
   uint64_t seed = 0;
+  Augmentation augment;  // training images only
 };
 
 // A Capitalized layer call, for `graphc summary`: its scope, kind and output value.

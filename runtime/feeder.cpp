@@ -145,7 +145,8 @@ Halide::Buffer<> feedBuffer(const Graph& graph, const FeedSpec& feed, int64_t ba
 }
 
 void fillFeed(const Graph& graph, const FeedSpec& feed, const LabeledImages& data, const DataSpec& spec,
-              const std::vector<int64_t>& order, int64_t first, int64_t batch, Halide::Buffer<>& out) {
+              const std::vector<int64_t>& order, int64_t first, int64_t batch, Halide::Buffer<>& out,
+              const BatchAugmentation& augmentation) {
   const Node& p = graph.node(feed.placeholder);
   if (feed.kind == FeedSpec::Kind::Constant) {
     Halide::Buffer<float> b(out);
@@ -155,8 +156,20 @@ void fillFeed(const Graph& graph, const FeedSpec& feed, const LabeledImages& dat
   if (feed.kind == FeedSpec::Kind::Image) {
     float* dst = static_cast<float*>(out.data());
     PixelTransform t = pixelTransform(spec, data);
-    for (int64_t i = 0; i < batch; ++i)
-      convertImage(data, t, order[static_cast<size_t>(first + i)], dst + i * data.pixels);
+    const Augmentation* a = augmentation.settings;
+    if (!a || !a->enabled()) {
+      for (int64_t i = 0; i < batch; ++i)
+        convertImage(data, t, order[static_cast<size_t>(first + i)], dst + i * data.pixels);
+      return;
+    }
+    ImageShape shape{data.height, data.width, data.channels};
+    std::vector<float> image(static_cast<size_t>(data.pixels));
+    for (int64_t i = 0; i < batch; ++i) {
+      convertImage(data, t, order[static_cast<size_t>(first + i)], image.data());
+      // pad_crop pads with a stored 0 as converted (black, before any mean and std: t.b).
+      transformImage(drawTransform(*a, shape, augmentation.seed, augmentation.step, i), shape, image.data(),
+                     dst + i * data.pixels, t.b.data());
+    }
     return;
   }
   if (p.dtype == DType::I32) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ir/model.h"
+#include "runtime/augment.h"
 #include "runtime/dataset.h"
 
 namespace graphc {
@@ -18,10 +19,19 @@ namespace graphc {
 void checkFeeds(const Graph& graph, const std::vector<FeedSpec>& feeds, const LabeledImages& data,
                 const std::string& labelFile);
 
+// What changes a training batch's images: the train block's `augment`, the run's seed and the step.
+struct BatchAugmentation {
+  const Augmentation* settings = nullptr;  // nullptr: none (evaluation)
+  uint64_t seed = 0;
+  int64_t step = 0;
+};
+
 // Fills a placeholder's buffer for the examples order[first, first + batch): images times the
-// spec's scale, then less its mean and over its std per channel when it has them.
+// spec's scale, then less its mean and over its std per channel when it has them, then augmented
+// as `augmentation` says (image i of the batch with drawTransform(..., i)).
 void fillFeed(const Graph& graph, const FeedSpec& feed, const LabeledImages& data, const DataSpec& spec,
-              const std::vector<int64_t>& order, int64_t first, int64_t batch, Halide::Buffer<>& out);
+              const std::vector<int64_t>& order, int64_t first, int64_t batch, Halide::Buffer<>& out,
+              const BatchAugmentation& augmentation = {});
 
 // A buffer shaped for the placeholder at this batch size.
 Halide::Buffer<> feedBuffer(const Graph& graph, const FeedSpec& feed, int64_t batch);

@@ -2,6 +2,7 @@
 // second exits from the handler, with async-signal-safe calls only (write, unlink, _exit).
 #include "runtime/interrupt.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -48,5 +49,18 @@ InterruptGuard::~InterruptGuard() {
 }
 
 bool InterruptGuard::requested() const { return signalled != 0; }
+
+std::thread threadWithoutSignals(std::function<void()> body) {
+  // A new thread starts with its creator's signal mask: blocked here for the moment it is made.
+  sigset_t blocked, previousMask;
+  sigemptyset(&blocked);
+  for (int s : kSignals) sigaddset(&blocked, s);
+  pthread_sigmask(SIG_BLOCK, &blocked, &previousMask);
+  struct Restore {
+    const sigset_t& mask;
+    ~Restore() { pthread_sigmask(SIG_SETMASK, &mask, nullptr); }
+  } restore{previousMask};
+  return std::thread(std::move(body));
+}
 
 }  // namespace graphc

@@ -2,8 +2,10 @@
 // step (and save, with --save); a second one stops the process at once.
 #pragma once
 
+#include <functional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace graphc {
 
@@ -22,6 +24,10 @@ class InterruptGuard {
   // True once a signal arrived (since this guard was installed).
   bool requested() const;
 };
+
+// A thread that never takes these signals, so that they reach the thread that runs the loop and
+// checks the guard (a helper thread, such as the one preparing batches, is stopped by its owner).
+std::thread threadWithoutSignals(std::function<void()> body);
 
 // Thrown by the training loop after it stopped on a signal (and saved, with --save);
 // the command line exits 130, as a shell does for Ctrl-C.

@@ -15,6 +15,7 @@
 
 #include "driver/pipeline.h"
 #include "passes/class_scores.h"
+#include "runtime/batch_pipeline.h"
 #include "runtime/callbacks.h"
 #include "runtime/checkpoint.h"
 #include "runtime/data_metadata.h"
@@ -38,6 +39,8 @@ using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 constexpr int64_t kEvalBatch = 1000;  // evaluation has no gradients, so a large batch is cheap
+// Training batches prepared ahead of the step that runs: enough to absorb one slow batch.
+constexpr int kBatchesAhead = 3;
 
 // Mean loss and metrics over a whole data set.
 struct Evaluation {
@@ -86,9 +89,9 @@ class Loop {
   void compileTrainingPrograms(int64_t testCount);
   std::string describe(const EpochRecord& r, const std::string& head) const;
 
-  // Training step `step` (0-based, across resumed runs) takes its batch from order_, the data
-  // order of its epoch. feedStep feeds it and returns its size; trainOn also runs it and makes
-  // the updated values the variables' (outs[0] is the loss, then the metrics).
+  // Training step `step` (0-based, across resumed runs) takes its batch from batches_. feedStep
+  // feeds it and returns its size; trainOn also runs it and makes the updated values the
+  // variables' (outs[0] is the loss, then the metrics).
   int64_t feedStep(int64_t step);
   int64_t batchOf(int64_t step) const;  // the step's batch size (the last of an epoch may be short)
   std::vector<Halide::Buffer<>>& trainOn(int64_t step);
@@ -96,10 +99,9 @@ class Loop {
   // The steps of run(), in the order it takes them.
   // Holds out the validation examples: the test set, or a seeded fraction of the training set.
   void splitValidation(const DataSplit& data);
-  // Sets the run's length in steps and epochs, continuing the progress of --load.
-  void planSteps(const LabeledImages& trainSet);
-  // Replays the data-order shuffles of the epochs already trained; returns the first epoch to train.
-  int64_t rewindShuffles();
+  // Sets the run's length in steps and epochs, continuing the progress of --load, and starts
+  // preparing its batches.
+  void planSteps();
   void startEpoch(int64_t epoch);
   void showStep(int64_t epoch);  // the progress bar after a step
   // Trains step progress_.step and adds its loss and metrics to the report in progress.
@@ -116,7 +118,6 @@ class Loop {
   void checkpointIfDue(bool epochEnded);
   // Saves --save, evaluates on the test set and completes the result.
   RunResult finish(const LabeledImages& testSet);
-  std::vector<int64_t> shuffledOrder();  // the training examples in the next epoch's order
   // Rolls back to the last snapshot and replays the steps up to `failed` one at a time to find
   // the first that made a non-finite value, then names the op; always throws RunFailure.
   [[noreturn]] void failNonFinite(int64_t failed, const std::string& what);
@@ -139,15 +140,14 @@ class Loop {
 
   // The training run.
   TrainStep program_;
-  const LabeledImages* trainSet_ = nullptr;
-  std::vector<int64_t> trainIndices_;      // the examples trained on, in the data set's order
-  const LabeledImages* valSet_ = nullptr;  // nullptr: no validation
+  DataSplit data_;
+  std::unique_ptr<BatchPipeline> batches_;  // reads data_ on its thread: declared after it, so stopped before it goes
+  std::vector<int64_t> trainIndices_;       // the examples trained on, in the data set's order
+  const LabeledImages* valSet_ = nullptr;   // nullptr: no validation
   std::vector<int64_t> valIndices_;
   int64_t trainCount_ = 0, stepsPerEpoch_ = 1;
   int64_t firstStep_ = 0, totalSteps_ = 0, totalEpochs_ = 0;  // steps count across resumed runs
   int64_t epochEnd_ = 0;                                      // the step that ends this epoch
-  std::mt19937_64 shuffleRng_;
-  std::vector<int64_t> order_;
   RunProgress progress_;
   Clock::time_point reportStart_;
   double trainSeconds_ = 0;  // the time and images of the steps that compiled nothing
@@ -406,13 +406,12 @@ void Loop::resumeProgress() {
   }
 }
 
-int64_t Loop::batchOf(int64_t step) const {
-  return std::min(cfg_.batch, trainCount_ - (step % stepsPerEpoch_) * cfg_.batch);
-}
+int64_t Loop::batchOf(int64_t step) const { return batches_->data().batchOf(step); }
 
 int64_t Loop::feedStep(int64_t step) {
   int64_t b = batchOf(step);
-  feedBatch(cfg_.feeds, *trainSet_, order_, (step % stepsPerEpoch_) * cfg_.batch, b);
+  const TrainingBatch& batch = batches_->take(step);
+  for (size_t f = 0; f < cfg_.feeds.size(); ++f) session_->feed(cfg_.feeds[f].placeholder, batch.buffers[f]);
   feedScalar(kTrainingFlagName, 1.0);
   feedScalar(kStepName, static_cast<double>(dropoutStream(cfg_.seed, step)));
   // The schedule's rate at the optimizer's step count before this step (docs/training.md, "Learning-rate schedules").
@@ -492,10 +491,10 @@ RunResult Loop::run() {
   if (!options_.savePath.empty()) checkDestination(options_.savePath, "a checkpoint");
   if (cfg_.checkpoint.enabled) checkDestination(cfg_.checkpoint.path, "the checkpoint callback's file");
   TrainGraph train = differentiate(model_);
-  DataSplit data = prepareData();
-  splitValidation(data);
-  if (cfg_.data.kind == "image_folder" && data.test.count == 0)  // no test/: the held-out examples
-    data.test = selectExamples(data.train, valIndices_);
+  data_ = prepareData();
+  splitValidation(data_);
+  if (cfg_.data.kind == "image_folder" && data_.test.count == 0)  // no test/: the held-out examples
+    data_.test = selectExamples(data_.train, valIndices_);
   if (!options_.logDir.empty())
     runLog_ = std::make_unique<RunLog>(options_.logDir, cfg_.metricNames, valSet_ != nullptr, true);
   if (runLog_) {
@@ -507,12 +506,12 @@ RunResult Loop::run() {
   learningRateNode_ = train.learningRate;
   program_ = trainStep(model_, train);
   progress_.step = stepCounter(train.iterations);
-  planSteps(data.train);
-  compileTrainingPrograms(data.test.count);
+  planSteps();
+  compileTrainingPrograms(data_.test.count);
 
-  int64_t firstEpoch = rewindShuffles();
+  int64_t firstEpoch = firstStep_ / stepsPerEpoch_ + 1;
   // The state to roll back to; afterStep renews it every kNumericsCheckEvery steps and at each
-  // epoch's end, so it always lies in the epoch being trained (whose data order is order_).
+  // epoch's end, so it always lies in the epoch being trained (which batches_ can replay).
   snapshot_ = session_->snapshotVariables();
   snapshotStep_ = progress_.step;
   reportStart_ = Clock::now();
@@ -522,7 +521,7 @@ RunResult Loop::run() {
     if (cfg_.evalEvery == 0 && stopEarly(reportProgress(epoch, fmt::format("Epoch {}/{}", epoch, totalEpochs_)))) break;
     afterStep(true);
   }
-  return finish(data.test);
+  return finish(data_.test);
 }
 
 void Loop::splitValidation(const DataSplit& data) {
@@ -544,10 +543,19 @@ void Loop::splitValidation(const DataSplit& data) {
 // Steps are counted across resumed runs, from the optimizer's counter (progress_.step), and
 // --steps/--epochs count the whole run: a resumed run picks up the data order where the saved one
 // stopped and ends where an uninterrupted one would.
-void Loop::planSteps(const LabeledImages& trainSet) {
-  trainSet_ = &trainSet;
-  trainCount_ = static_cast<int64_t>(trainIndices_.size());
-  stepsPerEpoch_ = (trainCount_ + cfg_.batch - 1) / cfg_.batch;
+void Loop::planSteps() {
+  TrainingData batches;
+  batches.graph = &model_.graph;
+  batches.feeds = cfg_.feeds;
+  batches.data = &data_.train;
+  batches.indices = trainIndices_;
+  batches.spec = cfg_.data;
+  batches.batch = cfg_.batch;
+  batches.shuffle = cfg_.shuffle;
+  batches.seed = cfg_.seed;
+  batches.augment = cfg_.augment;
+  trainCount_ = batches.count();
+  stepsPerEpoch_ = batches.stepsPerEpoch();
   progress_.seed = cfg_.seed;
   progress_.batch = cfg_.batch;
   progress_.shuffle = cfg_.shuffle;
@@ -563,27 +571,12 @@ void Loop::planSteps(const LabeledImages& trainSet) {
   if (firstStep_ >= totalSteps_ && !options_.quiet)
     display_.message(
         fmt::format("The checkpoint is at step {} of this run's {}: nothing left to train", firstStep_, totalSteps_));
-  shuffleRng_.seed(cfg_.seed * 0x9E3779B97F4A7C15ull + 1);
-}
-
-std::vector<int64_t> Loop::shuffledOrder() {
-  std::vector<int64_t> order = trainIndices_;
-  if (cfg_.shuffle)
-    for (int64_t i = trainCount_ - 1; i > 0; --i)
-      std::swap(order[static_cast<size_t>(i)],
-                order[static_cast<size_t>(shuffleRng_() % static_cast<uint64_t>(i + 1))]);
-  return order;
-}
-
-// A resumed run replays the shuffles of the epochs already done, to reach the same random state.
-int64_t Loop::rewindShuffles() {
-  int64_t firstEpoch = firstStep_ / stepsPerEpoch_ + 1;
-  for (int64_t epoch = 1; epoch < firstEpoch && firstStep_ < totalSteps_; ++epoch) shuffledOrder();
-  return firstEpoch;
+  // --threads 1 keeps to one thread: each batch is made when its step comes.
+  batches_ = std::make_unique<BatchPipeline>(std::move(batches), firstStep_, totalSteps_,
+                                             options_.prepareBatchesAhead ? kBatchesAhead : 0);
 }
 
 void Loop::startEpoch(int64_t epoch) {
-  order_ = shuffledOrder();
   epochEnd_ = std::min(epoch * stepsPerEpoch_, totalSteps_);
   int64_t epochStart = (epoch - 1) * stepsPerEpoch_;
   display_.startSteps(fmt::format("Epoch {}/{}", epoch, totalEpochs_), epochEnd_ - epochStart,

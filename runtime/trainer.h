@@ -31,6 +31,7 @@ struct RunOptions {
   bool quiet = false;
   ProgressMode progress = ProgressMode::Lines;  // --progress
   std::string logDir;                           // --log-dir: runtime/log_dir.h ("" for none)
+  bool prepareBatchesAhead = true;              // on a background thread (--threads 1: no)
   CompileOptions compile;
 };
 

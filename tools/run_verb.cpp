@@ -88,6 +88,7 @@ int runVerb(const std::vector<std::string>& args) {
   options.progress = progressMode(progress);
   options.logDir = logDir.value_or("");
   options.compile = configureTarget(target);
+  options.prepareBatchesAhead = target.threads.value_or(0) != 1;
   if (metricsPath) checkDestination(*metricsPath, "the metrics");
   Model model = loadModel(path);
   RunResult r = trainModel(model, options, std::cout);

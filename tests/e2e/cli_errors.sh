@@ -486,6 +486,21 @@ what="a class_weight naming a class the model does not have"
 expect 2 "class_weight.mnn:10:27: error: class_weight names class 12, but the model has 10 classes \\(0 to 9\\)" '\^' -- \
   check "$work/class_weight.mnn"
 
+train_model augment_key "augment = {translte: 0.1}"
+what="an unknown augment key"
+expect 2 "augment_key.mnn:10:14: error: unknown augment key 'translte' \\(did you mean 'translate'\\? expected one of: flip, translate, rotate, zoom, pad_crop\\)" '\^' -- \
+  check "$work/augment_key.mnn"
+
+train_model augment_flip "augment = {flip: diagonal}"
+what="an unknown flip mode"
+expect 2 "augment_flip.mnn:10:20: error: unknown flip mode 'diagonal' \\(expected one of: horizontal, vertical, both, horizontal_and_vertical\\)" '\^' -- \
+  check "$work/augment_flip.mnn"
+
+train_model augment_range "augment = {flip: horizontal, rotate: 400}"
+what="an augmentation out of its range"
+expect 2 "augment_range.mnn:10:40: error: augment: rotate \\(degrees\\) must be in \\[0, 180\\], found 400" '\^' -- \
+  check "$work/augment_range.mnn"
+
 # Array and CSV data sets (docs/data.md): each problem is named with the file, before training.
 mkdir -p "$work/arrays"
 # npy PATH DESCR FORTRAN SHAPE: a NumPy .npy file (format 1.0) with that header, then stdin as its data.

@@ -31,10 +31,10 @@ bool isDefaultDomain(const std::string& domain) { return domain.empty() || domai
 // arguments (`padding = same`), dtypes, feed sources, and every call and layer name.
 const std::set<std::string>& reservedNames() {
   static const std::set<std::string> names = [] {
-    std::set<std::string> s = {"model", "scope",    "train",     "true",   "false", "def",   "return", "for",
-                               "in",    "if",       "else",      "same",   "valid", "none",  "linear", "nearest",
-                               "bilinear", "reflect", "symmetric", "f32", "i32",  "bool",  "image",  "label",
-                               "test",  "split"};
+    std::set<std::string> s = {"model",  "scope",   "train",    "true",    "false",     "def",   "return",
+                               "for",    "in",      "if",       "else",    "same",      "valid", "none",
+                               "linear", "nearest", "bilinear", "reflect", "symmetric", "f32",   "i32",
+                               "bool",   "image",   "label",    "test",    "split"};
     for (const std::string& n : callableNames()) s.insert(n);
     for (const std::string& n : layerNames()) s.insert(n);
     for (const std::string& n : activationNames()) s.insert(n);
@@ -99,15 +99,17 @@ const Value& Importer::input(size_t i) const {
 const Tensor& Importer::constantInput(size_t i, const std::string& what) const {
   const Value& v = input(i);
   if (!v.constant)
-    unsupported(fmt::format("a {} computed by the graph (input '{}'); graphc needs it known at import time (an "
-                            "initializer, a Constant or shape arithmetic on fixed shapes)",
-                            what, node_->input(static_cast<int>(i))));
+    unsupported(
+        fmt::format("a {} computed by the graph (input '{}'); graphc needs it known at import time (an "
+                    "initializer, a Constant or shape arithmetic on fixed shapes)",
+                    what, node_->input(static_cast<int>(i))));
   return *v.constant;
 }
 
 std::string Importer::number(double v) {
   float f = static_cast<float>(v);
-  if (f == static_cast<float>(static_cast<int64_t>(f)) && std::abs(f) < 1e15) return fmt::format("{}", static_cast<int64_t>(f));
+  if (f == static_cast<float>(static_cast<int64_t>(f)) && std::abs(f) < 1e15)
+    return fmt::format("{}", static_cast<int64_t>(f));
   std::string s = fmt::format("{}", f);
   if (s == "inf") return "3.4028234663852886e38";
   if (s == "-inf") return "-3.4028234663852886e38";
@@ -139,8 +141,8 @@ std::string Importer::variable(const Tensor& t, const std::string& hint, bool tr
   for (int64_t d : t.dims)
     if (d == 0) unsupported("an empty constant (a dimension of 0)");
   std::string name = bindingName(hint);
-  weights_.push_back(fmt::format("{} = variable({}, init = zeros{})", name, intList(t.dims),
-                                 trainable ? "" : ", trainable = false"));
+  weights_.push_back(
+      fmt::format("{} = variable({}, init = zeros{})", name, intList(t.dims), trainable ? "" : ", trainable = false"));
   tensors_.push_back({name, t.dims, t.f});
   return name;
 }
@@ -157,8 +159,8 @@ std::string Importer::operand(size_t i, bool nhwc) {
   bool permute = nhwc && c.dims.size() == 4;
   std::string& written = permute ? c.nhwcVariable : c.variable;  // each layout is written once
   if (written.empty())
-    written = variable(permute ? transposed(*c.constant, kToNhwc) : *c.constant, node_->input(static_cast<int>(i)),
-                       c.weight);
+    written =
+        variable(permute ? transposed(*c.constant, kToNhwc) : *c.constant, node_->input(static_cast<int>(i)), c.weight);
   return written;
 }
 
@@ -271,7 +273,8 @@ void Importer::readInputs() {
     if (!in.type().has_tensor_type() || in.type().tensor_type().elem_type() != onnx::TensorProto_DataType_FLOAT)
       throw InputError(where + ": unsupported: only float (f32) tensors can be fed to graphc models");
     if (!in.type().tensor_type().has_shape())
-      throw InputError(where + ": unsupported: the input has no shape (graphc needs every dimension but the batch fixed)");
+      throw InputError(where +
+                       ": unsupported: the input has no shape (graphc needs every dimension but the batch fixed)");
     Value v;
     const auto& shape = in.type().tensor_type().shape();
     for (int d = 0; d < shape.dim_size(); ++d) {
@@ -299,7 +302,6 @@ void Importer::readInputs() {
     values_[in.name()] = std::move(v);
     first = false;
   }
-  if (inputs_.empty()) throw InputError(path_ + ": the graph has no input to feed");
 }
 
 void Importer::writeOutputs() {
@@ -310,7 +312,8 @@ void Importer::writeOutputs() {
       throw InputError(fmt::format("{}: graph output '{}' is computed by no node", path_, out.name()));
     Value v = it->second;
     if (v.constant) {  // written as a variable holding its value
-      if (v.isInt) throw InputError(fmt::format("{}: unsupported: graph output '{}' is an integer constant", path_, out.name()));
+      if (v.isInt)
+        throw InputError(fmt::format("{}: unsupported: graph output '{}' is an integer constant", path_, out.name()));
       v.nhwc = v.dims.size() == 4;
       if (v.nhwc) v.constant = transposed(*v.constant, kToNhwc);
       v.expr = variable(*v.constant, out.name(), false);
@@ -318,7 +321,7 @@ void Importer::writeOutputs() {
     }
     std::string expr = asLayout(v, v.dims.size() == 4);
     std::string name = expr;
-    if (expr != v.expr || bindings_[out.name()] != v.expr) {  // a transposed or aliased value gets its own binding
+    if (expr != v.expr) {  // a transposed value gets its own binding (an alias is named as the value it is)
       name = bindingName(out.name() + "_output");
       outputs_.push_back(fmt::format("{} = {}", name, expr));
     }
@@ -334,6 +337,7 @@ void Importer::writeOutputs() {
 }
 
 void Importer::writeTrainBlock() {
+  if (firstInput_.empty()) throw InputError(path_ + ": --data needs a graph input to feed the images to");
   if (outputDims_.size() != 2 || outputDims_[0] != kBatchDim)
     throw InputError(fmt::format("{}: --data needs the first output to be class scores f32[?, K], found f32{}", path_,
                                  dimsText(outputDims_)));
@@ -360,8 +364,9 @@ ImportedModel Importer::run() {
     if (!isDefaultDomain(o.domain())) continue;
     opset_ = static_cast<int>(std::clamp<int64_t>(o.version(), -1, 1 << 20));
     if (o.version() < 1 || o.version() > kMaxOpset)
-      throw InputError(fmt::format("{}: unsupported: opset {} of the default ONNX domain (graphc import knows opsets 1 to {})",
-                                   path_, o.version(), kMaxOpset));
+      throw InputError(
+          fmt::format("{}: unsupported: opset {} of the default ONNX domain (graphc import knows opsets 1 to {})",
+                      path_, o.version(), kMaxOpset));
   }
   if (opset_ < 0) throw InputError(path_ + ": the model imports no opset of the default ONNX domain (opset_import)");
   if (!options_.data.empty()) {
@@ -397,6 +402,7 @@ ImportedModel Importer::run() {
 
   std::string text;
   std::string name = sanitize(options_.modelName.empty() ? model_.graph().name() : options_.modelName);
+  if (reservedNames().count(name)) name += "_onnx";
   text += fmt::format("# Imported by `graphc import` from {} (opset {}{}).\n", path_, opset_,
                       model_.producer_name().empty() ? "" : ", made by " + model_.producer_name());
   text += "# The weights are in the safetensors file beside it (`--load`); 4-D values are NHWC.\n";

@@ -30,7 +30,7 @@ struct ImportedTensor {
 };
 
 struct ImportedModel {
-  std::string mnn;                     // the .mnn file's text
+  std::string mnn;                      // the .mnn file's text
   std::vector<ImportedTensor> tensors;  // every variable it declares
 };
 

@@ -18,12 +18,12 @@ namespace graphc {
 
 // An ONNX value as the .mnn file holds it.
 struct Value {
-  std::string expr;  // the .mnn expression (a binding's name); empty for a constant not yet written
-  Dims dims;         // ONNX's dimensions, in ONNX's order
+  std::string expr;   // the .mnn expression (a binding's name); empty for a constant not yet written
+  Dims dims;          // ONNX's dimensions, in ONNX's order
   bool nhwc = false;  // a 4-D value stored as [N, H, W, C] (ONNX's [N, C, H, W] permuted)
   bool isInt = false;
-  std::optional<Tensor> constant;  // the value, when it is known at import time
-  bool weight = false;             // an initializer: a trainable variable when written
+  std::optional<Tensor> constant;      // the value, when it is known at import time
+  bool weight = false;                 // an initializer: a trainable variable when written
   std::string variable, nhwcVariable;  // a constant's variables, once written (ONNX's order, NHWC)
   std::string producer;                // the op type of the node that computed it
 };
@@ -98,8 +98,8 @@ class Importer {
   std::map<std::string, std::string> bindings_;  // ONNX name -> .mnn name
   std::vector<std::string> header_, inputs_, weights_, body_, outputs_;
   std::vector<ImportedTensor> tensors_;
-  std::string firstInput_;   // the ONNX name of the first graph input (the image feed)
-  std::string outputName_;   // the .mnn name of the first graph output (the class scores)
+  std::string firstInput_;  // the ONNX name of the first graph input (the image feed)
+  std::string outputName_;  // the .mnn name of the first graph output (the class scores)
   Dims outputDims_;
   std::string outputOp_;
 };

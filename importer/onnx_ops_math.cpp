@@ -23,7 +23,8 @@ std::string broadcastOperand(Importer& I, size_t i, const Dims& out, bool nhwc) 
   // Fewer axes than the NHWC output: leading ones added (ONNX broadcasts from the right), then permuted.
   Dims four(4 - v.dims.size(), 1);
   four.insert(four.end(), v.dims.begin(), v.dims.end());
-  if (v.constant) return I.variable(transposed(reshaped(*v.constant, four), kToNhwc), I.node().input(static_cast<int>(i)), v.weight);
+  if (v.constant)
+    return I.variable(transposed(reshaped(*v.constant, four), kToNhwc), I.node().input(static_cast<int>(i)), v.weight);
   if (four[0] == kBatchDim) I.unsupported("broadcasting a batched value against a higher-rank one");
   return fmt::format("transpose(reshape({}, {}), [0, 2, 3, 1])", v.expr, Importer::intList(four));
 }
@@ -87,7 +88,8 @@ void softmaxLike(Importer& I, const std::string& name) {
 // a @ b for 2-D a and b; a of higher rank applies to its last axis; 1-D operands as NumPy.
 void matmul(Importer& I, const std::string& a, const Dims& da, const std::string& b, const Dims& db, std::string bias,
             const Dims& biasDims) {
-  if (db.size() != 2 && db.size() != 1) I.unsupported("a batched matrix product (the second operand's rank is above 2)");
+  if (db.size() != 2 && db.size() != 1)
+    I.unsupported("a batched matrix product (the second operand's rank is above 2)");
   if (da.empty() || db.empty()) I.fail("a scalar operand");
   int64_t k = da.back(), kb = db[0];
   if (k != kb) I.fail(fmt::format("inner dimensions differ: {} @ {}", dimsText(da), dimsText(db)));
@@ -102,7 +104,8 @@ void matmul(Importer& I, const std::string& a, const Dims& da, const std::string
   std::string e = fmt::format("matmul({}, {})", lhs, rhs);
   if (!bias.empty()) e += " + " + bias;
   (void)biasDims;
-  if (da.size() != 2 || db.size() != 2) e = fmt::format("reshape({}, {})", e, Importer::shapeList(out.empty() ? Dims{1} : out));
+  if (da.size() != 2 || db.size() != 2)
+    e = fmt::format("reshape({}, {})", e, Importer::shapeList(out.empty() ? Dims{1} : out));
   I.define(0, e, out, false);
 }
 
@@ -177,12 +180,24 @@ void addMathOps(OpTable& t) {
   t["Mul"] = [](Importer& I) { binary(I, "{} * {}", [](double a, double b) { return a * b; }); };
   t["Div"] = [](Importer& I) { binary(I, "{} / {}", [](double a, double b) { return a / b; }); };
   t["Pow"] = [](Importer& I) { binary(I, "pow({}, {})", [](double a, double b) { return std::pow(a, b); }); };
-  for (const auto& [onnx, mnn] : std::vector<std::pair<std::string, std::string>>{
-           {"Relu", "relu"}, {"Sigmoid", "sigmoid"}, {"Tanh", "tanh"}, {"Exp", "exp"}, {"Log", "log"},
-           {"Sqrt", "sqrt"}, {"Abs", "abs"}, {"Neg", "neg"}, {"Reciprocal", "reciprocal"}, {"Floor", "floor"},
-           {"Softplus", "softplus"}, {"Softsign", "softsign"}, {"Erf", "erf"}, {"Sign", "sign"}})
+  for (const auto& [onnx, mnn] : std::vector<std::pair<std::string, std::string>>{{"Relu", "relu"},
+                                                                                  {"Sigmoid", "sigmoid"},
+                                                                                  {"Tanh", "tanh"},
+                                                                                  {"Exp", "exp"},
+                                                                                  {"Log", "log"},
+                                                                                  {"Sqrt", "sqrt"},
+                                                                                  {"Abs", "abs"},
+                                                                                  {"Neg", "neg"},
+                                                                                  {"Reciprocal", "reciprocal"},
+                                                                                  {"Floor", "floor"},
+                                                                                  {"Softplus", "softplus"},
+                                                                                  {"Softsign", "softsign"},
+                                                                                  {"Erf", "erf"},
+                                                                                  {"Sign", "sign"}})
     t[onnx] = [mnn = mnn](Importer& I) { unary(I, mnn); };
-  t["LeakyRelu"] = [](Importer& I) { unary(I, "leaky_relu", ", alpha = " + Importer::number(I.attrFloat("alpha", 0.01f))); };
+  t["LeakyRelu"] = [](Importer& I) {
+    unary(I, "leaky_relu", ", alpha = " + Importer::number(I.attrFloat("alpha", 0.01f)));
+  };
   t["Elu"] = [](Importer& I) { unary(I, "elu", ", alpha = " + Importer::number(I.attrFloat("alpha", 1))); };
   t["Clip"] = clip;
   t["Softmax"] = [](Importer& I) { softmaxLike(I, "softmax"); };

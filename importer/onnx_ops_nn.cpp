@@ -75,8 +75,8 @@ std::vector<int64_t> pair(const Importer& I, const std::string& name, int64_t fa
 const Value& image(Importer& I) {
   const Value& x = I.input(0);
   if (x.dims.size() != 4)
-    I.unsupported(fmt::format("a rank-{} input (graphc's {} takes 2-D images, NCHW in ONNX)", x.dims.size(),
-                              I.node().op_type()));
+    I.unsupported(
+        fmt::format("a rank-{} input (graphc's {} takes 2-D images, NCHW in ONNX)", x.dims.size(), I.node().op_type()));
   if (x.isInt) I.unsupported("an integer input (graphc computes in f32)");
   if (x.dims[1] == kBatchDim || x.dims[2] == kBatchDim || x.dims[3] == kBatchDim) I.fail("a dynamic image size");
   return x;
@@ -115,7 +115,8 @@ void conv(Importer& I) {
     padding = "same";
   else
     in = padded(in, pads);
-  std::string e = fmt::format("{}({}, {}, strides = {}, padding = {}", op, in, weight, Importer::intList(strides), padding);
+  std::string e =
+      fmt::format("{}({}, {}, strides = {}, padding = {}", op, in, weight, Importer::intList(strides), padding);
   if (dilation != std::vector<int64_t>{1, 1}) e += ", dilation = " + Importer::intList(dilation);
   e += ")";
   if (I.hasInput(2)) e += " + " + I.operand(2, false);
@@ -144,25 +145,32 @@ void convTranspose(Importer& I) {
     int64_t natural = s * (n - 1) + outPad[d] + span;
     if (!outShape.empty() || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
       int64_t target = outShape.empty() ? n * s : outShape[outShape.size() - 2 + d];
-      int64_t total = natural - target, half = total / 2;
+      // ONNX's rule with Python's floor division: a negative total pads the end.
+      int64_t total = natural - target, half = total >= 0 ? total / 2 : -((1 - total) / 2);
       pads[d] = autoPad == "SAME_UPPER" ? AxisPads{half, total - half} : AxisPads{total - half, half};
     } else if (autoPad == "NOTSET") {
       pads[d] = {explicitPads[d], explicitPads[d + 2]};
     }
     out[d + 2] = natural - pads[d].begin - pads[d].end;
-    if (out[d + 2] < 1 || pads[d].begin < 0) I.unsupported("pads or output_shape that make the output larger than the full transposed convolution on the leading side");
+    if (out[d + 2] < 1) I.fail("pads that leave no output");
   }
   std::string weight = I.variable(transposed(w, {2, 3, 1, 0}), I.node().input(1), I.input(1).weight);
   std::string e = fmt::format("conv2d_transpose({}, {}, strides = {}, padding = valid", I.operand(0, true), weight,
                               Importer::intList(strides));
   if (dilation != std::vector<int64_t>{1, 1}) e += ", dilation = " + Importer::intList(dilation);
   e += ")";
-  // ONNX's output is rows [begin, begin + out) of the full one: rows past its end (output_padding) are zeros.
-  std::vector<AxisPads> extend = {{0, std::max<int64_t>(pads[0].begin + out[2] - full[0], 0)},
-                                  {0, std::max<int64_t>(pads[1].begin + out[3] - full[1], 0)}};
+  // ONNX's output is rows [begin, begin + out) of the full one; rows outside it (output_padding,
+  // negative pads) are zeros.
+  std::vector<AxisPads> extend(2);
+  bool crop = false;
+  for (size_t d = 0; d < 2; ++d) {
+    extend[d] = {std::max<int64_t>(-pads[d].begin, 0), std::max<int64_t>(pads[d].begin + out[d + 2] - full[d], 0)};
+    crop = crop || pads[d].begin > 0 || out[d + 2] != full[d] + extend[d].begin + extend[d].end;
+  }
   e = padded(e, extend);
-  if (pads[0].begin || pads[1].begin || out[2] != full[0] + extend[0].end || out[3] != full[1] + extend[1].end)
-    e = fmt::format("slice({}, [0, {}, {}, 0], [-1, {}, {}, -1])", e, pads[0].begin, pads[1].begin, out[2], out[3]);
+  if (crop)
+    e = fmt::format("slice({}, [0, {}, {}, 0], [-1, {}, {}, -1])", e, std::max<int64_t>(pads[0].begin, 0),
+                    std::max<int64_t>(pads[1].begin, 0), out[2], out[3]);
   if (I.hasInput(2)) e += " + " + I.operand(2, false);
   I.define(0, e, out, true);
 }
@@ -219,7 +227,8 @@ void pool(Importer& I, bool max) {
     Tensor scale;
     scale.dims = {1, out[2], out[3], 1};  // NHWC
     for (int64_t h : counts[0])
-      for (int64_t w : counts[1]) scale.f.push_back(static_cast<float>(kernel[0] * kernel[1]) / static_cast<float>(h * w));
+      for (int64_t w : counts[1])
+        scale.f.push_back(static_cast<float>(kernel[0] * kernel[1]) / static_cast<float>(h * w));
     e += " * " + I.variable(scale, I.node().output(0) + "_scale", false);
   }
   I.define(0, e, out, true);
@@ -230,18 +239,20 @@ void batchNorm(Importer& I) {
   if (I.attrInt("training_mode", 0) != 0 || (I.outputCount() > 1 && !I.node().output(1).empty()))
     I.unsupported("BatchNormalization in training mode (graphc imports inference graphs)");
   if (I.opset() < 9 && I.attrInt("spatial", 1) != 1) I.unsupported("spatial = 0");
-  if (x.dims.size() != 4 && x.dims.size() != 2) I.unsupported(fmt::format("a rank-{} input (rank 2 or 4 only)", x.dims.size()));
+  if (x.dims.size() != 4 && x.dims.size() != 2)
+    I.unsupported(fmt::format("a rank-{} input (rank 2 or 4 only)", x.dims.size()));
   float epsilon = I.attrFloat("epsilon", 1e-5f);
   std::vector<std::string> params;
   for (size_t i = 1; i <= 4; ++i) {
     const Tensor& t = I.constantInput(i, "batch normalization parameter");
-    if (t.dims != Dims{x.dims[1]}) I.fail(fmt::format("parameter {} is {}, expected [{}]", i, dimsText(t.dims), x.dims[1]));
+    if (t.dims != Dims{x.dims[1]})
+      I.fail(fmt::format("parameter {} is {}, expected [{}]", i, dimsText(t.dims), x.dims[1]));
     params.push_back(i <= 2 ? I.operand(i, false) : I.variable(t, I.node().input(static_cast<int>(i)), false));
   }
   bool nhwc = x.dims.size() == 4;
   I.define(0,
-           fmt::format("batch_norm({}, {}, {}, {}, {}, epsilon = {})", I.operand(0, nhwc), params[0], params[1], params[2],
-                       params[3], Importer::number(epsilon)),
+           fmt::format("batch_norm({}, {}, {}, {}, {}, epsilon = {})", I.operand(0, nhwc), params[0], params[1],
+                       params[2], params[3], Importer::number(epsilon)),
            x.dims, nhwc);
 }
 
@@ -282,7 +293,8 @@ void resize(Importer& I) {
     }
   }
   if (out[2] < 1 || out[3] < 1) I.fail("an empty output");
-  std::string coordinates = I.attrString("coordinate_transformation_mode", upsample || I.opset() < 11 ? "asymmetric" : "half_pixel");
+  std::string coordinates =
+      I.attrString("coordinate_transformation_mode", upsample || I.opset() < 11 ? "asymmetric" : "half_pixel");
   std::string nearestMode = I.attrString("nearest_mode", upsample || I.opset() < 11 ? "floor" : "round_prefer_floor");
   bool same = out[2] == x.dims[2] && out[3] == x.dims[3];
   bool wholeUpscale = out[2] % x.dims[2] == 0 && out[3] % x.dims[3] == 0;
@@ -292,17 +304,19 @@ void resize(Importer& I) {
     bool matches = (coordinates == "asymmetric" && nearestMode == "floor") ||
                    (halfPixel && (nearestMode == "round_prefer_floor" || nearestMode == "round_prefer_ceil"));
     if (!same && !(matches && wholeUpscale))
-      I.unsupported(fmt::format("nearest resizing with coordinate_transformation_mode '{}' and nearest_mode '{}' to {} "
-                                "(graphc's nearest equals ONNX's for whole upscaling factors with asymmetric/floor or "
-                                "half_pixel/round_prefer_floor)",
-                                coordinates, nearestMode, dimsText(out)));
+      I.unsupported(
+          fmt::format("nearest resizing with coordinate_transformation_mode '{}' and nearest_mode '{}' to {} "
+                      "(graphc's nearest equals ONNX's for whole upscaling factors with asymmetric/floor or "
+                      "half_pixel/round_prefer_floor)",
+                      coordinates, nearestMode, dimsText(out)));
     method = "nearest";
   } else if (mode == "linear" || mode == "bilinear") {
     bool halfPixel = coordinates == "half_pixel" || (coordinates == "pytorch_half_pixel" && out[2] > 1 && out[3] > 1);
     if (!same && !halfPixel)
-      I.unsupported(fmt::format("linear resizing with coordinate_transformation_mode '{}' (graphc's bilinear is "
-                                "half_pixel, as TensorFlow 2 and PyTorch's align_corners = False)",
-                                coordinates));
+      I.unsupported(
+          fmt::format("linear resizing with coordinate_transformation_mode '{}' (graphc's bilinear is "
+                      "half_pixel, as TensorFlow 2 and PyTorch's align_corners = False)",
+                      coordinates));
     method = "bilinear";
   } else {
     I.unsupported("resize mode '" + mode + "' (nearest and linear only)");

@@ -177,9 +177,13 @@ void transpose(Importer& I) {
   }
   bool identity = true;
   for (size_t j = 0; j < rank; ++j) identity = identity && stored[j] == static_cast<int64_t>(j);
-  std::string e = x.expr;
-  if (!identity) e = fmt::format("transpose({}, {})", e, Importer::intList(stored));
-  I.define(0, e, out, nhwc);
+  if (identity) {
+    Value same = x;
+    same.dims = out;
+    I.alias(0, same);
+    return;
+  }
+  I.define(0, fmt::format("transpose({}, {})", x.expr, Importer::intList(stored)), out, nhwc);
 }
 
 Tensor concatTensors(const std::vector<const Tensor*>& parts, size_t axis, const Dims& out) {
@@ -237,13 +241,16 @@ struct SliceSpec {
 };
 
 SliceSpec sliceSpec(Importer& I, const Dims& dims) {
-  std::vector<int64_t> starts = intsArg(I, 1, "starts", 10, "Slice starts"), ends = intsArg(I, 2, "ends", 10, "Slice ends");
-  std::vector<int64_t> axes = intsArg(I, 3, "axes", 10, "Slice axes"), steps = intsArg(I, 4, "steps", 10, "Slice steps");
+  std::vector<int64_t> starts = intsArg(I, 1, "starts", 10, "Slice starts"),
+                       ends = intsArg(I, 2, "ends", 10, "Slice ends");
+  std::vector<int64_t> axes = intsArg(I, 3, "axes", 10, "Slice axes"),
+                       steps = intsArg(I, 4, "steps", 10, "Slice steps");
   if (starts.size() != ends.size()) I.fail("starts and ends differ in length");
   if (axes.empty())
     for (size_t k = 0; k < starts.size(); ++k) axes.push_back(static_cast<int64_t>(k));
   if (steps.empty()) steps.assign(starts.size(), 1);
-  if (axes.size() != starts.size() || steps.size() != starts.size()) I.fail("axes or steps differ from starts in length");
+  if (axes.size() != starts.size() || steps.size() != starts.size())
+    I.fail("axes or steps differ from starts in length");
   SliceSpec s;
   s.begin.assign(dims.size(), 0);
   s.step.assign(dims.size(), 1);
@@ -260,7 +267,8 @@ SliceSpec sliceSpec(Importer& I, const Dims& dims) {
     int64_t b = step > 0 ? clampTo(starts[k], 0, n) : clampTo(starts[k], -1, n - 1);
     int64_t e = step > 0 ? clampTo(ends[k], 0, n) : clampTo(ends[k], -1, n - 1);
     if (ends[k] < -n && step < 0) e = -1;
-    int64_t count = step > 0 ? std::max<int64_t>((e - b + step - 1) / step, 0) : std::max<int64_t>((b - e - step - 1) / -step, 0);
+    int64_t count =
+        step > 0 ? std::max<int64_t>((e - b + step - 1) / step, 0) : std::max<int64_t>((b - e - step - 1) / -step, 0);
     s.begin[a] = b, s.size[a] = count, s.step[a] = step;
   }
   return s;
@@ -297,7 +305,8 @@ void slice(Importer& I) {
     begin[j] = s.begin[a];
     size[j] = x.dims[a] == kBatchDim ? -1 : s.size[a];
   }
-  I.define(0, fmt::format("slice({}, {}, {})", x.expr, Importer::intList(begin), Importer::intList(size)), s.size, x.nhwc);
+  I.define(0, fmt::format("slice({}, {}, {})", x.expr, Importer::intList(begin), Importer::intList(size)), s.size,
+           x.nhwc);
 }
 
 void pad(Importer& I) {
@@ -351,7 +360,8 @@ void shape(Importer& I) {
   end = std::min(std::max(end < 0 ? end + rank : end, int64_t{0}), rank);
   Tensor t;
   t.isInt = true;
-  for (int64_t k = start; k < end; ++k) t.i.push_back(x.dims[static_cast<size_t>(k)] == kBatchDim ? kSymbolicBatch : x.dims[static_cast<size_t>(k)]);
+  for (int64_t k = start; k < end; ++k)
+    t.i.push_back(x.dims[static_cast<size_t>(k)] == kBatchDim ? kSymbolicBatch : x.dims[static_cast<size_t>(k)]);
   t.dims = {static_cast<int64_t>(t.i.size())};
   I.defineConstant(0, t);
 }

@@ -61,8 +61,8 @@ Tensor readTensor(const onnx::TensorProto& proto, const std::string& where) {
   int64_t count = 1;
   for (int64_t d : proto.dims()) {
     if (d < 0 || (d > 0 && count > kMaxElements / d))
-      throw InputError(fmt::format("{}: a tensor dimension of {} (dimensions must be 0 to {} elements in all)", where, d,
-                                   kMaxElements));
+      throw InputError(fmt::format("{}: a tensor dimension of {} (dimensions must be 0 to {} elements in all)", where,
+                                   d, kMaxElements));
     count *= d;
     t.dims.push_back(d);
   }
@@ -71,46 +71,67 @@ Tensor readTensor(const onnx::TensorProto& proto, const std::string& where) {
   int type = proto.data_type();
   size_t bytes = elementBytes(type);
   if (bytes == 0)
-    throw InputError(fmt::format("{}: tensor data type {} is not supported (expected float, double, bool or an integer type)",
-                                 where, onnx::TensorProto_DataType_Name(type)));
+    throw InputError(
+        fmt::format("{}: tensor data type {} is not supported (expected float, double, bool or an integer type)", where,
+                    onnx::TensorProto_DataType_Name(type)));
   t.isInt = type != onnx::TensorProto_DataType_FLOAT && type != onnx::TensorProto_DataType_DOUBLE;
   auto n = static_cast<size_t>(count);
   const std::string& raw = proto.raw_data();
   auto mismatch = [&](size_t found) {
-    return InputError(fmt::format("{}: the tensor holds {} values but its dimensions {} need {}", where, found,
-                                  dimsText(t.dims), n));
+    return InputError(
+        fmt::format("{}: the tensor holds {} values but its dimensions {} need {}", where, found, dimsText(t.dims), n));
   };
   if (proto.has_raw_data()) {
     if (raw.size() != n * bytes) throw mismatch(raw.size() / bytes);
     for (size_t k = 0; k < n; ++k) {
       switch (type) {
-        case onnx::TensorProto_DataType_FLOAT: t.f.push_back(rawElement<float>(raw, k)); break;
-        case onnx::TensorProto_DataType_DOUBLE: t.f.push_back(static_cast<float>(rawElement<double>(raw, k))); break;
-        case onnx::TensorProto_DataType_INT64: t.i.push_back(rawElement<int64_t>(raw, k)); break;
-        case onnx::TensorProto_DataType_INT32: t.i.push_back(rawElement<int32_t>(raw, k)); break;
-        case onnx::TensorProto_DataType_INT16: t.i.push_back(rawElement<int16_t>(raw, k)); break;
-        case onnx::TensorProto_DataType_UINT16: t.i.push_back(rawElement<uint16_t>(raw, k)); break;
-        case onnx::TensorProto_DataType_INT8: t.i.push_back(rawElement<int8_t>(raw, k)); break;
-        default: t.i.push_back(rawElement<uint8_t>(raw, k)); break;  // uint8, bool
+        case onnx::TensorProto_DataType_FLOAT:
+          t.f.push_back(rawElement<float>(raw, k));
+          break;
+        case onnx::TensorProto_DataType_DOUBLE:
+          t.f.push_back(static_cast<float>(rawElement<double>(raw, k)));
+          break;
+        case onnx::TensorProto_DataType_INT64:
+          t.i.push_back(rawElement<int64_t>(raw, k));
+          break;
+        case onnx::TensorProto_DataType_INT32:
+          t.i.push_back(rawElement<int32_t>(raw, k));
+          break;
+        case onnx::TensorProto_DataType_INT16:
+          t.i.push_back(rawElement<int16_t>(raw, k));
+          break;
+        case onnx::TensorProto_DataType_UINT16:
+          t.i.push_back(rawElement<uint16_t>(raw, k));
+          break;
+        case onnx::TensorProto_DataType_INT8:
+          t.i.push_back(rawElement<int8_t>(raw, k));
+          break;
+        default:
+          t.i.push_back(rawElement<uint8_t>(raw, k));
+          break;  // uint8, bool
       }
     }
     return t;
   }
   switch (type) {
     case onnx::TensorProto_DataType_FLOAT:
-      if (static_cast<size_t>(proto.float_data_size()) != n) throw mismatch(static_cast<size_t>(proto.float_data_size()));
+      if (static_cast<size_t>(proto.float_data_size()) != n)
+        throw mismatch(static_cast<size_t>(proto.float_data_size()));
       t.f.assign(proto.float_data().begin(), proto.float_data().end());
       break;
     case onnx::TensorProto_DataType_DOUBLE:
-      if (static_cast<size_t>(proto.double_data_size()) != n) throw mismatch(static_cast<size_t>(proto.double_data_size()));
+      if (static_cast<size_t>(proto.double_data_size()) != n)
+        throw mismatch(static_cast<size_t>(proto.double_data_size()));
       for (double v : proto.double_data()) t.f.push_back(static_cast<float>(v));
       break;
     case onnx::TensorProto_DataType_INT64:
-      if (static_cast<size_t>(proto.int64_data_size()) != n) throw mismatch(static_cast<size_t>(proto.int64_data_size()));
+      if (static_cast<size_t>(proto.int64_data_size()) != n)
+        throw mismatch(static_cast<size_t>(proto.int64_data_size()));
       t.i.assign(proto.int64_data().begin(), proto.int64_data().end());
       break;
     default:  // the narrower integers and bool are stored in int32_data
-      if (static_cast<size_t>(proto.int32_data_size()) != n) throw mismatch(static_cast<size_t>(proto.int32_data_size()));
+      if (static_cast<size_t>(proto.int32_data_size()) != n)
+        throw mismatch(static_cast<size_t>(proto.int32_data_size()));
       t.i.assign(proto.int32_data().begin(), proto.int32_data().end());
       break;
   }

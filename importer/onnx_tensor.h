@@ -25,7 +25,9 @@ struct Tensor {
   std::vector<int64_t> i;
 
   int64_t size() const;
-  double at(int64_t k) const { return isInt ? static_cast<double>(i[static_cast<size_t>(k)]) : f[static_cast<size_t>(k)]; }
+  double at(int64_t k) const {
+    return isInt ? static_cast<double>(i[static_cast<size_t>(k)]) : f[static_cast<size_t>(k)];
+  }
 };
 
 // The product of the dimensions (1 for a scalar); -1 when one is the batch.

@@ -27,8 +27,10 @@ from onnx import numpy_helper
 
 NODE_DIR = "/usr/share/libonnx-testdata/data/node"
 # Inputs after the first of these ops are read at import time (shapes, scales, bounds, axes).
+# The weights of Conv, ConvTranspose and BatchNormalization too: graphc's weights are variables, set
+# from the safetensors file.
 STATIC_INPUTS = {"Reshape", "Resize", "Upsample", "Clip", "Pad", "Slice", "Squeeze", "Unsqueeze", "Dropout",
-                 "ConstantOfShape", "Gather"}
+                 "ConstantOfShape", "Gather", "Conv", "ConvTranspose", "BatchNormalization"}
 
 
 def supported_ops(graphc):
@@ -69,6 +71,9 @@ def run_test(graphc, test_dir, work, supported):
     ops = {n.op_type for n in model.graph.node}
     if not ops <= supported:
         return name, "unsupported", "ops " + ", ".join(sorted(ops - supported))
+    typed = list(model.graph.input) + list(model.graph.output)
+    if any(not v.type.HasField("tensor_type") for v in typed):
+        return name, "unsupported", "sequence or optional values"
     static = prepare(model)
     input_names = [i.name for i in model.graph.input if i.name not in {t.name for t in model.graph.initializer}]
     out_dir = os.path.join(work, name)
@@ -92,6 +97,11 @@ def run_test(graphc, test_dir, work, supported):
             model.graph.initializer.append(t)
     del model.graph.input[:]
     model.graph.input.extend(kept)
+    declared_dims = {}
+    for i in kept:
+        dims = [d.dim_value for d in i.type.tensor_type.shape.dim]
+        if all(d > 0 for d in dims):
+            declared_dims[i.name] = dims
     onnx_path = os.path.join(out_dir, "model.onnx")
     onnx.save(model, onnx_path)
     mnn = os.path.join(out_dir, "model.mnn")
@@ -111,10 +121,13 @@ def run_test(graphc, test_dir, work, supported):
             t = onnx.TensorProto()
             t.ParseFromString(open(path, "rb").read())
             a = numpy_helper.to_array(t).astype(np.float32)
+            declared = declared_dims.get(onnx_name)
+            if declared is not None and a.size == int(np.prod(declared)):
+                a = a.reshape(declared)  # a scalar stored as [1] where the graph declares []
             if a.ndim == 4:
                 a = a.transpose(0, 2, 3, 1)
             npy = os.path.join(out_dir, f"in_{k}.npy")
-            np.save(npy, np.ascontiguousarray(a))
+            np.save(npy, a.copy(order="C"))
             args += ["--input", f"{feeds[onnx_name]}={npy}"]
         for mnn_name, _ in fetches:
             args += ["--output", mnn_name]

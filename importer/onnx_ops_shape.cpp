@@ -341,13 +341,19 @@ void pad(Importer& I) {
     }
   }
   if (x.constant) I.unsupported("padding a constant");
-  std::string pairs;
-  for (size_t j = 0; j < rank; ++j) pairs += fmt::format("{}[{}, {}]", j ? ", " : "", stored[2 * j], stored[2 * j + 1]);
-  std::string e = fmt::format("pad({}, [{}]", x.expr, pairs);
-  if (mode == "reflect")
-    e += ", mode = reflect)";
-  else
-    e += value != 0 ? fmt::format(", value = {})", Importer::number(value)) : ")";
+  std::string pairs, e = x.expr;
+  bool grows = false;
+  for (size_t j = 0; j < rank; ++j) {
+    pairs += fmt::format("{}[{}, {}]", j ? ", " : "", stored[2 * j], stored[2 * j + 1]);
+    grows = grows || stored[2 * j] || stored[2 * j + 1];
+  }
+  if (grows) {
+    e = fmt::format("pad({}, [{}]", x.expr, pairs);
+    if (mode == "reflect")
+      e += ", mode = reflect)";
+    else
+      e += value != 0 ? fmt::format(", value = {})", Importer::number(value)) : ")";
+  }
   if (crop) e = fmt::format("slice({}, {}, {})", e, Importer::intList(cropBegin), Importer::intList(cropSize));
   I.define(0, e, out, x.nhwc);
 }

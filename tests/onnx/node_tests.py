@@ -21,9 +21,13 @@ import subprocess
 import sys
 import tempfile
 
-import numpy as np
-import onnx
-from onnx import numpy_helper
+try:
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+except ImportError as e:  # a test tool this machine lacks (scripts/test.sh installs it)
+    print(f"skipped: {e}")
+    sys.exit(77)
 
 NODE_DIR = "/usr/share/libonnx-testdata/data/node"
 # Inputs after the first of these ops are read at import time (shapes, scales, bounds, axes).

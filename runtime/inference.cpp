@@ -12,7 +12,8 @@ namespace {
 
 std::string shapeText(const std::vector<int64_t>& s) {
   std::string t = "[";
-  for (size_t k = 0; k < s.size(); ++k) t += (k ? ", " : "") + (s[k] == kBatch ? std::string("?") : std::to_string(s[k]));
+  for (size_t k = 0; k < s.size(); ++k)
+    t += (k ? ", " : "") + (s[k] == kBatch ? std::string("?") : std::to_string(s[k]));
   return t + "]";
 }
 
@@ -45,8 +46,8 @@ NpyArray fromBuffer(const Halide::Buffer<float>& b) {
 }  // namespace
 
 std::vector<NpyArray> inferArrays(const Model& model, const std::string& checkpoint,
-                                  const std::map<std::string, NpyArray>& inputs, const std::vector<std::string>& outputs,
-                                  const CompileOptions& options) {
+                                  const std::map<std::string, NpyArray>& inputs,
+                                  const std::vector<std::string>& outputs, const CompileOptions& options) {
   const Graph& graph = model.graph;
   int64_t batch = -1;
   std::map<int, const NpyArray*> feeds;

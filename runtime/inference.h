@@ -18,7 +18,7 @@ namespace graphc {
 // (dropout off). Unknown names, placeholders left unfed and shapes that do not fit are
 // InputErrors naming them.
 std::vector<NpyArray> inferArrays(const Model& model, const std::string& checkpoint,
-                                  const std::map<std::string, NpyArray>& inputs, const std::vector<std::string>& outputs,
-                                  const CompileOptions& options);
+                                  const std::map<std::string, NpyArray>& inputs,
+                                  const std::vector<std::string>& outputs, const CompileOptions& options);
 
 }  // namespace graphc

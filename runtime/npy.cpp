@@ -26,11 +26,13 @@ NpyArray readNpy(const std::string& path) {
   int major = static_cast<unsigned char>(bytes[6]);
   size_t headerLength = 0, headerStart = 0;
   if (major == 1) {
-    headerLength = static_cast<unsigned char>(bytes[8]) | static_cast<size_t>(static_cast<unsigned char>(bytes[9])) << 8;
+    headerLength = static_cast<unsigned char>(bytes[8]) | static_cast<size_t>(static_cast<unsigned char>(bytes[9]))
+                                                              << 8;
     headerStart = 10;
   } else if (major == 2 || major == 3) {
     if (bytes.size() < 12) throw bad("truncated");
-    for (int k = 0; k < 4; ++k) headerLength |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + k])) << (8 * k);
+    for (int k = 0; k < 4; ++k)
+      headerLength |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + k])) << (8 * k);
     headerStart = 12;
   } else {
     throw bad(fmt::format("format version {}", major));

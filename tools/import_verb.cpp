@@ -33,6 +33,23 @@ std::string withExtension(const std::string& path, const std::string& from, cons
   return path + to;
 }
 
+// text broken into lines of at most 96 characters, at spaces.
+std::string wrapped(const std::string& text) {
+  std::string out, line;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start);
+    std::string word = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!line.empty() && line.size() + 1 + word.size() > 96) {
+      out += line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+    start = end == std::string::npos ? text.size() : end + 1;
+  }
+  return out + line;
+}
+
 std::string stem(const std::string& path) {
   std::string base = path.substr(path.find_last_of('/') + 1);
   return base.substr(0, base.find('.'));
@@ -41,15 +58,18 @@ std::string stem(const std::string& path) {
 }  // namespace
 
 int importVerb(const std::vector<std::string>& args) {
-  std::string footer = "ONNX ops translated (opsets 1 to 17): " + listOfNames(supportedOnnxOps()) +
-                       ".\nOf these, folded at import time only: " + listOfNames(foldedOnlyOnnxOps()) +
-                       " (shape arithmetic on constants and fixed shapes).";
+  std::string footer =
+      wrapped("ONNX ops translated (opsets 1 to 17): " + listOfNames(supportedOnnxOps()) + ".") + "\n" +
+      wrapped("Of these, shape arithmetic on constants and fixed shapes, folded at import time only: " +
+              listOfNames(foldedOnlyOnnxOps()) + ".");
   VerbFlags flags("import", "graphc import MODEL.onnx -o FILE.mnn [--data SOURCE]", kImportDescription, footer);
   std::optional<std::string> out, data;
-  flags.text("o", out, "the .mnn file to write (default: MODEL.mnn); the weights go to the same name\n"
-                       ".safetensors");
-  flags.text("data", data, "add a train block on this data source, as the train block spells it:\n"
-                           "\"mnist(scale = 1/255)\", \"fashion_mnist(...)\", \"idx(\\\"DIR\\\", ...)\"",
+  flags.text("o", out,
+             "the .mnn file to write (default: MODEL.mnn); the weights go to the same name\n"
+             ".safetensors");
+  flags.text("data", data,
+             "add a train block on this data source, as the train block spells it:\n"
+             "\"mnist(scale = 1/255)\", \"fashion_mnist(...)\", \"idx(\\\"DIR\\\", ...)\"",
              "SOURCE");
   if (!flags.parse(args)) return 0;
   if (flags.positional().size() != 1)
@@ -74,8 +94,10 @@ int importVerb(const std::vector<std::string>& args) {
     std::string line;
     size_t start = 0;
     for (int k = 1; k < loc.line && start != std::string::npos; ++k) start = model.mnn.find('\n', start) + 1;
-    if (start != std::string::npos && start < model.mnn.size()) line = model.mnn.substr(start, model.mnn.find('\n', start) - start);
-    throw InputError(fmt::format("{}: unsupported: graphc rejects the translation at `{}`: {}", onnxPath, line, e.what()));
+    if (start != std::string::npos && start < model.mnn.size())
+      line = model.mnn.substr(start, model.mnn.find('\n', start) - start);
+    throw InputError(
+        fmt::format("{}: unsupported: graphc rejects the translation at `{}`: {}", onnxPath, line, e.what()));
   }
   std::vector<NamedTensor> tensors;
   int64_t parameters = 0;

@@ -39,7 +39,7 @@ std::optional<Tensor> foldBinary(const Tensor& a, const Tensor& b, const Dims& o
     return s;
   };
   std::vector<int64_t> sa = strides(a.dims), sb = strides(b.dims), index(rank, 0);
-  int64_t n = elementCount(out);
+  int64_t n = dimsElementCount(out);
   for (int64_t k = 0; k < n; ++k) {
     int64_t ia = 0, ib = 0;
     for (size_t d = 0; d < rank; ++d) ia += index[d] * sa[d], ib += index[d] * sb[d];

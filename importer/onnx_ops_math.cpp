@@ -15,7 +15,7 @@ namespace {
 // one added for NHWC), or the graph value reshaped to the output's rank when NHWC needs it.
 std::string broadcastOperand(Importer& I, size_t i, const Dims& out, bool nhwc) {
   const Value& v = I.input(i);
-  if (v.constant && elementCount(v.dims) == 1 && v.dims.size() <= out.size()) {
+  if (v.constant && dimsElementCount(v.dims) == 1 && v.dims.size() <= out.size()) {
     double x = v.constant->at(0);
     return x < 0 ? "(" + Importer::number(x) + ")" : Importer::number(x);
   }
@@ -141,7 +141,7 @@ void gemm(Importer& I) {
       for (float& v : t.f) v *= beta;
       // A bias of [1, N] or [N] broadcasts along the batch; [M, N] is kept whole.
       if (t.dims.size() == 2 && t.dims[0] == 1) t.dims = {t.dims[1]};
-      bias = elementCount(t.dims) == 1 ? Importer::number(t.at(0)) : I.variable(t, I.node().input(2), c.weight);
+      bias = dimsElementCount(t.dims) == 1 ? Importer::number(t.at(0)) : I.variable(t, I.node().input(2), c.weight);
     } else {
       bias = I.operand(2, false);
       if (beta != 1) bias = fmt::format("{} * {}", Importer::number(beta), bias);

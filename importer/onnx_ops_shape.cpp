@@ -194,7 +194,7 @@ Tensor concatTensors(const std::vector<const Tensor*>& parts, size_t axis, const
   for (size_t k = 0; k < axis; ++k) outer *= out[k];
   for (int64_t o = 0; o < outer; ++o)
     for (const Tensor* t : parts) {
-      int64_t block = elementCount(t->dims) / std::max<int64_t>(outer, 1);
+      int64_t block = dimsElementCount(t->dims) / std::max<int64_t>(outer, 1);
       for (int64_t k = 0; k < block; ++k) copyElement(*t, o * block + k, r);
     }
   return r;
@@ -282,7 +282,7 @@ void slice(Importer& I) {
     r.isInt = x.constant->isInt;
     r.dims = s.size;
     std::vector<int64_t> strides = stridesOf(x.dims), index(x.dims.size(), 0);
-    int64_t n = elementCount(s.size);
+    int64_t n = dimsElementCount(s.size);
     for (int64_t k = 0; k < n; ++k) {
       int64_t src = 0;
       for (size_t d = 0; d < index.size(); ++d) src += (s.begin[d] + index[d] * s.step[d]) * strides[d];
@@ -428,7 +428,7 @@ void constantOfShape(Importer& I) {
     if (d < 0 || d > (int64_t{1} << 24)) I.unsupported("a dynamic or huge shape");
     t.dims.push_back(d);
   }
-  int64_t n = elementCount(t.dims);
+  int64_t n = dimsElementCount(t.dims);
   if (n > (int64_t{1} << 24)) I.unsupported("a constant of more than 2^24 elements");
   for (int64_t k = 0; k < n; ++k) copyElement(value, 0, t);
   I.defineConstant(0, t);

@@ -45,7 +45,7 @@ T rawElement(const std::string& raw, size_t k) {
 
 }  // namespace
 
-int64_t elementCount(const Dims& dims) {
+int64_t dimsElementCount(const Dims& dims) {
   int64_t n = 1;
   for (int64_t d : dims) {
     if (d == kBatchDim) return -1;
@@ -145,7 +145,7 @@ Tensor transposed(const Tensor& t, const std::vector<int>& perm) {
   for (int p : perm) out.dims.push_back(t.dims[static_cast<size_t>(p)]);
   std::vector<int64_t> inStrides(rank, 1);
   for (size_t d = rank; d-- > 1;) inStrides[d - 1] = inStrides[d] * t.dims[d];
-  int64_t n = elementCount(t.dims);
+  int64_t n = dimsElementCount(t.dims);
   std::vector<int64_t> index(rank, 0);  // the output element's index
   for (int64_t k = 0; k < n; ++k) {
     int64_t src = 0;

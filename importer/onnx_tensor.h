@@ -31,7 +31,7 @@ struct Tensor {
 };
 
 // The product of the dimensions (1 for a scalar); -1 when one is the batch.
-int64_t elementCount(const Dims& dims);
+int64_t dimsElementCount(const Dims& dims);
 
 // The tensor's values; an InputError starting with where when they are malformed (sizes that
 // disagree with dims, an unsupported data type, data stored outside the file).

@@ -32,7 +32,7 @@ def mnist(data_dir, split):
 
 
 # One PyTorch module per example (examples/*.mnn), the same layers; the last outputs logits,
-# except lenet5 and cnn_bn, which end in softmax as their .mnn files do.
+# except lenet5 and cnn_bn, which end in softmax as their .mnn files do (the import's other loss).
 def lenet5():
     return nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
@@ -54,7 +54,37 @@ def small_cnn():
     return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32 * 13 * 13, 10))
 
 
-MODELS = {"lenet5": lenet5, "cnn_bn": cnn_bn, "mlp": mlp, "small_cnn": small_cnn}
+def tf_cnn():
+    return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Flatten(), nn.Linear(64 * 3 * 3, 64),
+                         nn.ReLU(), nn.Linear(64, 10))
+
+
+def cnn16():
+    return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64 * 5 * 5, 16), nn.ReLU(), nn.Linear(16, 10))
+
+
+class MnistDeep(nn.Module):
+    """TensorFlow's Deep MNIST: flat [N, 784] images reshaped inside the model, as examples/mnist_deep.mnn."""
+    flat_input = True
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                                      nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2))
+        self.classifier = nn.Sequential(nn.Linear(3136, 1024), nn.ReLU(), nn.Dropout(0.5), nn.Linear(1024, 10))
+
+    def forward(self, x):
+        h = self.features(x.reshape(-1, 1, 28, 28))
+        return self.classifier(h.reshape(h.shape[0], -1))
+
+    def __getitem__(self, k):  # the last layer, as for the Sequential models
+        return self.classifier[k]
+
+
+MODELS = {"lenet5": lenet5, "cnn_bn": cnn_bn, "mlp": mlp, "small_cnn": small_cnn, "tf_cnn": tf_cnn, "cnn16": cnn16,
+          "mnist_deep": MnistDeep}
 
 
 def train(model, x, y, steps=300, batch=64):
@@ -82,12 +112,14 @@ def main():
     if not os.path.exists(os.path.join(data_dir, "t10k-images-idx3-ubyte")):
         print(f"skipped: no MNIST in {data_dir}")
         return 77
-    x_train, y_train = mnist(data_dir, "train")
-    x_test, y_test = mnist(data_dir, "t10k")
+    x_train_4d, y_train = mnist(data_dir, "train")
+    x_test_4d, y_test = mnist(data_dir, "t10k")
     os.makedirs(work, exist_ok=True)
     failed = []
     for name in names:
         model = MODELS[name]()
+        flat = getattr(model, "flat_input", False)
+        x_train, x_test = (x_train_4d.reshape(-1, 784), x_test_4d.reshape(-1, 784)) if flat else (x_train_4d, x_test_4d)
         train(model, x_train, y_train)
         with torch.no_grad():
             torch_acc = float((model(x_test).argmax(1) == y_test).float().mean())

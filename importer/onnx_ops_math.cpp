@@ -1,6 +1,7 @@
 // \file ONNX arithmetic, activations, softmax and matrix products as .mnn expressions.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 
@@ -29,23 +30,42 @@ std::string broadcastOperand(Importer& I, size_t i, const Dims& out, bool nhwc) 
   return fmt::format("transpose(reshape({}, {}), [0, 2, 3, 1])", v.expr, Importer::intList(four));
 }
 
-// A binary elementwise op: folded when both operands are constants, else `a OP b` (format
-// "{} + {}") with the operands in one layout.
-void binary(Importer& I, const std::string& format, const std::function<double(double, double)>& fold) {
-  const Value& a = I.input(0);
-  const Value& b = I.input(1);
-  std::optional<Dims> out = broadcastDims(a.dims, b.dims);
-  if (!out) I.fail(fmt::format("the shapes {} and {} do not broadcast", dimsText(a.dims), dimsText(b.dims)));
-  if (a.constant && b.constant) {
-    std::optional<Tensor> r = foldBinary(*a.constant, *b.constant, *out, fold);
-    if (!r) I.unsupported("arithmetic on the batch size (a dynamic shape graphc cannot fix)");
-    I.defineConstant(0, *r);
+// An elementwise op of any number of operands, combined left to right by format ("{} + {}"):
+// folded when every operand is a constant, else written with the operands in one layout.
+void elementwise(Importer& I, const std::string& format, const std::function<double(double, double)>& fold) {
+  size_t n = I.inputCount();
+  if (n == 0) I.fail("no inputs");
+  Dims out = I.input(0).dims;
+  bool allConstant = true, anyInt = false, nhwc = false;
+  for (size_t i = 0; i < n; ++i) {
+    const Value& v = I.input(i);
+    std::optional<Dims> d = broadcastDims(out, v.dims);
+    if (!d) I.fail(fmt::format("the shapes {} and {} do not broadcast", dimsText(out), dimsText(v.dims)));
+    out = *d;
+    allConstant = allConstant && v.constant.has_value();
+    anyInt = anyInt || v.isInt;
+  }
+  if (allConstant) {
+    Tensor acc = *I.input(0).constant;
+    for (size_t i = 1; i < n; ++i) {
+      std::optional<Dims> d = broadcastDims(acc.dims, I.input(i).dims);
+      std::optional<Tensor> r = foldBinary(acc, *I.input(i).constant, *d, fold);
+      if (!r) I.unsupported("arithmetic on the batch size (a dynamic shape graphc cannot fix)");
+      acc = *r;
+    }
+    I.defineConstant(0, acc);
     return;
   }
-  if (a.isInt || b.isInt) I.unsupported("integer arithmetic on graph values (graphc computes in f32)");
-  bool nhwc = out->size() == 4 && ((!a.constant && a.nhwc) || (!b.constant && b.nhwc));
-  std::string ea = broadcastOperand(I, 0, *out, nhwc), eb = broadcastOperand(I, 1, *out, nhwc);
-  I.define(0, fmt::format(fmt::runtime(format), ea, eb), *out, nhwc);
+  if (anyInt) I.unsupported("integer arithmetic on graph values (graphc computes in f32)");
+  for (size_t i = 0; i < n; ++i) nhwc = nhwc || (out.size() == 4 && !I.input(i).constant && I.input(i).nhwc);
+  std::string e = broadcastOperand(I, 0, out, nhwc);
+  for (size_t i = 1; i < n; ++i) e = fmt::format(fmt::runtime(format), e, broadcastOperand(I, i, out, nhwc));
+  I.define(0, n == 1 ? fmt::format("{} + 0", e) : e, out, nhwc);
+}
+
+void binary(Importer& I, const std::string& format, const std::function<double(double, double)>& fold) {
+  if (I.inputCount() != 2) I.fail(fmt::format("{} inputs, expected 2", I.inputCount()));
+  elementwise(I, format, fold);
 }
 
 // A unary op of the same layout: `NAME(x, extra)`.
@@ -157,6 +177,52 @@ void gemm(Importer& I) {
   matmul(I, ea, da, eb, db, bias, biasDims);
 }
 
+// f(x) written with X standing for the input, in the input's layout.
+void unaryFormula(Importer& I, const std::string& formula) {
+  const Value& x = I.input(0);
+  if (x.isInt) I.unsupported("an integer input (graphc computes in f32)");
+  std::string e = I.operand(0, x.nhwc), text = formula;
+  for (size_t at = text.find('X'); at != std::string::npos; at = text.find('X', at + e.size())) text.replace(at, 1, e);
+  I.define(0, text, x.dims, x.nhwc);
+}
+
+// ReduceMean, ReduceSum, ReduceMax, ReduceMin and ReduceProd over the axes ONNX names.
+void reduce(Importer& I, const std::string& name) {
+  const Value& x = I.input(0);
+  if (x.isInt) I.unsupported("an integer input (graphc computes in f32)");
+  size_t rank = x.dims.size();
+  bool keep = I.attrInt("keepdims", 1) != 0;
+  std::vector<int64_t> axes = I.attrInts("axes");
+  if (name == "reduce_sum" && I.opset() >= 13 && I.hasInput(1)) {
+    const Tensor& t = I.constantInput(1, "ReduceSum axes");
+    for (int64_t k = 0; k < t.size(); ++k) axes.push_back(static_cast<int64_t>(t.at(k)));
+  }
+  if (axes.empty()) {
+    if (I.attrInt("noop_with_empty_axes", 0) != 0) {
+      I.alias(0, x);
+      return;
+    }
+    for (size_t k = 0; k < rank; ++k) axes.push_back(static_cast<int64_t>(k));
+  }
+  std::vector<bool> reduced(rank, false);
+  for (int64_t a : axes) reduced[static_cast<size_t>(I.axis(a, rank))] = true;
+  Dims out;
+  for (size_t k = 0; k < rank; ++k) {
+    if (reduced[k] && x.dims[k] == kBatchDim) I.unsupported("reducing over the batch");
+    if (!reduced[k] || keep) out.push_back(reduced[k] ? 1 : x.dims[k]);
+  }
+  // Kept dimensions keep NHWC's order; without them the remaining axes must be in ONNX's.
+  bool nhwc = x.nhwc && keep;
+  std::vector<int64_t> stored;
+  for (size_t k = 0; k < rank; ++k)
+    if (reduced[k]) stored.push_back(nhwc ? kToNchw[k] : static_cast<int64_t>(k));
+  std::sort(stored.begin(), stored.end());
+  I.define(0,
+           fmt::format("{}({}, axis = {}, keepdims = {})", name, I.operand(0, nhwc), Importer::intList(stored),
+                       keep ? "true" : "false"),
+           out, nhwc);
+}
+
 void clip(Importer& I) {
   double lo = -FLT_MAX, hi = FLT_MAX;
   if (I.opset() < 11) {
@@ -200,6 +266,41 @@ void addMathOps(OpTable& t) {
   };
   t["Elu"] = [](Importer& I) { unary(I, "elu", ", alpha = " + Importer::number(I.attrFloat("alpha", 1))); };
   t["Clip"] = clip;
+  t["Max"] = [](Importer& I) { elementwise(I, "maximum({}, {})", [](double a, double b) { return std::max(a, b); }); };
+  t["Min"] = [](Importer& I) { elementwise(I, "minimum({}, {})", [](double a, double b) { return std::min(a, b); }); };
+  t["Sum"] = [](Importer& I) { elementwise(I, "{} + {}", [](double a, double b) { return a + b; }); };
+  t["Ceil"] = [](Importer& I) { unaryFormula(I, "-floor(-X)"); };
+  t["HardSigmoid"] = [](Importer& I) {
+    unaryFormula(I, fmt::format("clip(X * {} + {}, 0, 1)", Importer::number(I.attrFloat("alpha", 0.2f)),
+                                Importer::number(I.attrFloat("beta", 0.5f))));
+  };
+  t["HardSwish"] = [](Importer& I) { unaryFormula(I, "X * clip(X / 6 + 0.5, 0, 1)"); };
+  t["Selu"] = [](Importer& I) {
+    unaryFormula(
+        I, fmt::format("{} * elu(X, alpha = {})", Importer::number(I.attrFloat("gamma", 1.05070102214813232421875f)),
+                       Importer::number(I.attrFloat("alpha", 1.67326319217681884765625f))));
+  };
+  t["Celu"] = [](Importer& I) {
+    std::string a = Importer::number(I.attrFloat("alpha", 1));
+    unaryFormula(I, fmt::format("relu(X) + minimum({} * (exp(X / {}) - 1), 0)", a, a));
+  };
+  t["ThresholdedRelu"] = [](Importer& I) {
+    unaryFormula(I, fmt::format("where(X > {}, X, 0)", Importer::number(I.attrFloat("alpha", 1))));
+  };
+  t["PRelu"] = [](Importer& I) {
+    const Value& x = I.input(0);
+    std::optional<Dims> out = broadcastDims(x.dims, I.input(1).dims);
+    if (!out || *out != x.dims) I.fail("the slope does not broadcast to the input");
+    std::string e = I.operand(0, x.nhwc);
+    I.define(0, fmt::format("relu({}) + {} * minimum({}, 0)", e, broadcastOperand(I, 1, x.dims, x.nhwc), e), x.dims,
+             x.nhwc);
+  };
+  for (const auto& [onnx, mnn] : std::vector<std::pair<std::string, std::string>>{{"ReduceMean", "reduce_mean"},
+                                                                                  {"ReduceSum", "reduce_sum"},
+                                                                                  {"ReduceMax", "reduce_max"},
+                                                                                  {"ReduceMin", "reduce_min"},
+                                                                                  {"ReduceProd", "reduce_prod"}})
+    t[onnx] = [mnn = mnn](Importer& I) { reduce(I, mnn); };
   t["Softmax"] = [](Importer& I) { softmaxLike(I, "softmax"); };
   t["LogSoftmax"] = [](Importer& I) { softmaxLike(I, "log_softmax"); };
   t["Gemm"] = gemm;

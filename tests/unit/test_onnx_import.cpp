@@ -54,14 +54,16 @@ TEST(OnnxImport, ConvWeightsBecomeHwioAndDepthwiseKernels) {
   ASSERT_EQ(onnx.size(), 18u);
   for (int o = 0; o < 2; ++o)
     for (int h = 0; h < 3; ++h)
-      for (int x = 0; x < 3; ++x) EXPECT_EQ(w.values[static_cast<size_t>((h * 3 + x) * 2 + o)], onnx[static_cast<size_t>(o * 9 + h * 3 + x)]);
+      for (int x = 0; x < 3; ++x)
+        EXPECT_EQ(w.values[static_cast<size_t>((h * 3 + x) * 2 + o)], onnx[static_cast<size_t>(o * 9 + h * 3 + x)]);
   // Gemm's B with transB = 1 is [N=3, K=8]; graphc's matmul takes [K, N].
   const ImportedTensor& g = tensorNamed(m, "g");
   ASSERT_EQ(g.shape, (std::vector<int64_t>{8, 3}));
   std::vector<float> gOnnx = initializer(bytes, "g");
   ASSERT_EQ(gOnnx.size(), 24u);
   for (int n = 0; n < 3; ++n)
-    for (int k = 0; k < 8; ++k) EXPECT_EQ(g.values[static_cast<size_t>(k * 3 + n)], gOnnx[static_cast<size_t>(n * 8 + k)]);
+    for (int k = 0; k < 8; ++k)
+      EXPECT_EQ(g.values[static_cast<size_t>(k * 3 + n)], gOnnx[static_cast<size_t>(n * 8 + k)]);
   // The input is NHWC, padding 1 around a 3x3 kernel is TensorFlow's same, Flatten reads ONNX's order.
   EXPECT_NE(m.mnn.find("x = placeholder(f32, [?, 4, 4, 1])"), std::string::npos) << m.mnn;
   EXPECT_NE(m.mnn.find("conv2d(x, w, strides = [1, 1], padding = same) + b"), std::string::npos) << m.mnn;

@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """PyTorch models of the example architectures, trained briefly on real MNIST, exported with
 torch.onnx.export, imported by `graphc import --data`, evaluated by `graphc eval`: the test
-accuracy must be PyTorch's own on the same weights within 0.0005 (5 of the 10,000 test images).
+accuracy must be ONNX Runtime's on the exported file within 0.0005 (5 of the 10,000 test images),
+and PyTorch's own. ONNX Runtime (npm onnxruntime-node, which scripts/test.sh installs into
+BUILD/onnxruntime; ORT_DIR overrides) runs through tests/e2e/ort_run.js; where either is missing,
+PyTorch's accuracy is the reference and the output says so.
 
 usage: pytorch_roundtrip.py GRAPHC SOURCE_DIR WORK_DIR [MODEL...]
 """
@@ -103,6 +106,18 @@ def train(model, x, y, steps=300, batch=64):
     model.eval()
 
 
+def ort_accuracy(onnx_path, x, y, ort_dir, runner, work):
+    """ONNX Runtime's test accuracy on the exported model, or None when it is not installed."""
+    if not (os.path.isdir(os.path.join(ort_dir, "node_modules", "onnxruntime-node")) and os.path.exists(runner)):
+        return None
+    inputs, outputs = os.path.join(work, "ort_in.f32"), os.path.join(work, "ort_out.f32")
+    x.numpy().astype("<f4").tofile(inputs)
+    env = dict(os.environ, NODE_PATH=os.path.join(ort_dir, "node_modules"))
+    subprocess.run(["node", runner, onnx_path, inputs, ",".join(map(str, x.shape)), outputs, "2"], check=True, env=env)
+    scores = np.fromfile(outputs, dtype="<f4").reshape(len(y), -1)
+    return float((scores.argmax(1) == y.numpy()).mean())
+
+
 def main():
     graphc, source, work = sys.argv[1:4]
     names = sys.argv[4:] or list(MODELS)
@@ -115,6 +130,8 @@ def main():
     x_train_4d, y_train = mnist(data_dir, "train")
     x_test_4d, y_test = mnist(data_dir, "t10k")
     os.makedirs(work, exist_ok=True)
+    ort_dir = os.environ.get("ORT_DIR", os.path.join(os.path.dirname(os.path.abspath(graphc)), "onnxruntime"))
+    runner = os.path.join(source, "tests", "e2e", "ort_run.js")
     failed = []
     for name in names:
         model = MODELS[name]()
@@ -133,8 +150,11 @@ def main():
                         os.path.join(source, "data"), "--metrics-json", metrics, "--quiet"], check=True,
                        stdout=subprocess.DEVNULL)
         graphc_acc = json.load(open(metrics))["test_accuracy"]
-        ok = abs(graphc_acc - torch_acc) <= TOLERANCE
-        print(f"{name}: graphc {graphc_acc:.4f}, PyTorch {torch_acc:.4f}, difference {abs(graphc_acc - torch_acc):.4f} "
+        ort_acc = ort_accuracy(onnx_path, x_test, y_test, ort_dir, runner, work)
+        reference = torch_acc if ort_acc is None else ort_acc
+        ok = abs(graphc_acc - reference) <= TOLERANCE and abs(graphc_acc - torch_acc) <= TOLERANCE
+        ort_text = "not installed: PyTorch is the reference" if ort_acc is None else f"{ort_acc:.4f}"
+        print(f"{name}: graphc {graphc_acc:.4f}, ONNX Runtime {ort_text}, PyTorch {torch_acc:.4f} "
               f"({'ok' if ok else 'FAIL'})")
         if not ok:
             failed.append(name)

@@ -2,6 +2,8 @@
 // (importer/onnx_import.h does the translation; docs/onnx.md describes it).
 #include <fmt/core.h>
 
+#include <cstdio>
+
 #include "driver/pipeline.h"
 #include "importer/onnx_import.h"
 #include "runtime/checkpoint.h"
@@ -106,7 +108,12 @@ int importVerb(const std::vector<std::string>& args) {
     parameters += static_cast<int64_t>(t.values.size());
   }
   writeSafetensors(weightsPath, tensors, {{"imported_from", onnxPath}});
-  writeTextFile(mnnPath, model.mnn, "the model");
+  try {
+    writeTextFile(mnnPath, model.mnn, "the model");
+  } catch (...) {  // no weights without their model
+    std::remove(weightsPath.c_str());
+    throw;
+  }
   fmt::print("graphc import: wrote {} and {} ({} tensors, {} values)\n", mnnPath, weightsPath, tensors.size(),
              parameters);
   return 0;

@@ -211,6 +211,29 @@ double measurePeakGflops() {
   return 2.0 * kLanes * kChains * kSteps * kTiles / best / 1e9;
 }
 
+double measureMemoryBandwidth() {
+  Halide::Target target = jitTarget();
+  constexpr int kRow = 1 << 16, kRows = 256;  // 16M floats: 64 MB each way
+  Halide::Buffer<float> in(kRow, kRows), out(kRow, kRows);
+  in.fill(1.0f);
+  Halide::ImageParam source(Halide::Float(32), 2, "bandwidth_in");
+  Halide::Var x("x"), y("y");
+  Halide::Func copy("bandwidth_copy");
+  copy(x, y) = source(x, y);
+  copy.vectorize(x, vectorLanes(target)).parallel(y);
+  copy.compile_jit(target);
+  source.set(in);
+  copy.realize(out, target);
+  // The best run, as for the peak: other processes only ever slow a run down.
+  double best = INFINITY;
+  for (int i = 0; i < 20; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    copy.realize(out, target);
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return 2.0 * sizeof(float) * kRow * kRows / best / 1e9;
+}
+
 std::optional<CachedPeak> readCachedPeak(const std::string& path) {
   std::ifstream in(path);
   CachedPeak p;

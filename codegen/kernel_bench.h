@@ -50,6 +50,11 @@ double medianSeconds(const std::function<void()>& fn, int runs);
 // in Halide, the best of several runs (the one least slowed by other processes).
 double measurePeakGflops();
 
+// This machine's memory bandwidth in GB/s on Halide's threads: the best of several runs of a
+// parallel, vectorized copy of a 64 MB buffer (far beyond the caches), bytes read plus written.
+// The yardstick of memory-bound kernels (the GB/s column of `graphc bench`).
+double measureMemoryBandwidth();
+
 // A peak as `graphc bench` caches it: what it was measured for, and when (seconds since 1970).
 struct CachedPeak {
   double gflops = 0;

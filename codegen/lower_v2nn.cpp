@@ -69,18 +69,22 @@ Func flatFilter(const LowerContext& c, int multiplier, std::vector<Func>& copies
 // The CPU schedule of a windowed per-channel reduction acc (pure init, one update over r) whose
 // values out copies, of shape [N, H, W, CH]: a register tile of one vector of channels by up to
 // 4 columns (or, with fewer channels than a vector, a vector of 8 columns) accumulates over the
-// window, rows of the output in parallel.
-void scheduleChannelWindow(Func out, Func acc, RDom r, const Shape& shape, int lanes, std::vector<Func> copies) {
+// window, rows of the output in parallel. filterCopies are computed once; rowCopies (zero-padded
+// copies of the images, channels innermost) are computed for each output row over the input rows
+// its window reads: a few rows that stay in the cache, where a copy of the whole tensor would
+// be written to memory and read back, doubling the traffic of a memory-bound kernel.
+void scheduleChannelWindow(Func out, Func acc, RDom r, const Shape& shape, int lanes, std::vector<Func> filterCopies,
+                           std::vector<Func> rowCopies) {
   std::vector<Var> v = out.args();  // (ch, w, h, n)
   std::vector<Var> a = acc.args();
   int64_t channels = shape[3], width = shape[2];
   out.compute_root();
-  for (Func& f : copies) {
-    std::vector<Var> fv = f.args();
-    f.compute_root();
-    if (f.dimensions() >= 4) f.parallel(fv.back());  // images
-  }
+  for (Func& f : filterCopies) f.compute_root();
   Var row("row");
+  for (Func& f : rowCopies) {
+    f.compute_at(out, row);
+    if (channels >= lanes) f.vectorize(f.args()[0], lanes, Halide::TailStrategy::GuardWithIf);
+  }
   std::vector<Halide::VarOrRVar> window;
   for (int i = 0; i < r.dimensions(); ++i) window.push_back(r[i]);
   if (channels >= lanes) {
@@ -109,22 +113,27 @@ void scheduleChannelWindow(Func out, Func acc, RDom r, const Shape& shape, int l
 
 // A windowed reduction lowered for the target: on a GPU the accumulator is a root helper
 // (schedule_gpu gives its update threads), on the CPU scheduleChannelWindow's tiles.
-LoweredNode windowedReduction(LowerContext& c, Func acc, RDom r, std::vector<Func> copies) {
+LoweredNode windowedReduction(LowerContext& c, Func acc, RDom r, std::vector<Func> filterCopies,
+                              std::vector<Func> rowCopies) {
   LoweredNode out;
   Func f(c.name());
   f(acc.args()) = acc(acc.args());
   out.func = f;
+  std::vector<Func> copies = filterCopies;
+  copies.insert(copies.end(), rowCopies.begin(), rowCopies.end());
   if (c.gpu) {
     out.helpers = copies;
     out.helpers.push_back(acc);
     return out;
   }
   out.hint = ScheduleHint::Custom;
-  out.customStages = copies;
+  out.customStages = filterCopies;
   out.customStages.push_back(f);
   Shape shape = c.outShape;
   int lanes = c.lanes;
-  out.customSchedule = [f, acc, r, shape, lanes, copies]() { scheduleChannelWindow(f, acc, r, shape, lanes, copies); };
+  out.customSchedule = [f, acc, r, shape, lanes, filterCopies, rowCopies]() {
+    scheduleChannelWindow(f, acc, r, shape, lanes, filterCopies, rowCopies);
+  };
   return out;
 }
 
@@ -134,7 +143,6 @@ LoweredNode lowerDepthwiseConv(LowerContext& c) {
   DepthwiseGeometry g = depthwiseGeometry(c.node, w);
   std::vector<Func> copies;
   Func xp = zeroPaddedCopy(c.inputs[0], c.inShape(0), c.name("xp"));
-  copies.push_back(xp);
   Func wf = flatFilter(c, g.multiplier, copies);
   RDom r({{0, static_cast<int>(w[1])}, {0, static_cast<int>(w[0])}}, c.name("r"));
   Var co("d3"), ow("d2"), oh("d1"), n("d0");
@@ -143,14 +151,14 @@ LoweredNode lowerDepthwiseConv(LowerContext& c) {
   Func acc(c.name("acc"));
   acc(co, ow, oh, n) = 0.0f;
   acc(co, ow, oh, n) += xp(ci, ow * g.sw + kw * g.dw - g.padLeft, oh * g.sh + kh * g.dh - g.padTop, n) * wf(co, kw, kh);
-  return windowedReduction(c, acc, r, copies);
+  return windowedReduction(c, acc, r, copies, {xp});
 }
 
 // dx[n,ih,iw,c] = sum over kh,kw,q of dy[n,oh,ow,c*M+q] * w[kh,kw,c,q] where ih = oh*sh + kh*dh - padTop.
 LoweredNode lowerDepthwiseConvBackpropInput(LowerContext& c) {
   const Shape& w = c.inShape(1);
   DepthwiseGeometry g = depthwiseGeometry(c.node, w);
-  std::vector<Func> copies;
+  std::vector<Func> copies, rowCopies;
   RDom r({{0, g.multiplier}, {0, static_cast<int>(w[1])}, {0, static_cast<int>(w[0])}}, c.name("r"));
   Var ci("d3"), iw("d2"), ih("d1"), n("d0");
   Expr q = r.x, kw = r.y, kh = r.z;
@@ -158,7 +166,7 @@ LoweredNode lowerDepthwiseConvBackpropInput(LowerContext& c) {
   Expr term;
   if (g.multiplier == 1) {
     Func dyp = zeroPaddedCopy(c.inputs[0], c.inShape(0), c.name("dyp"));
-    copies.push_back(dyp);
+    rowCopies.push_back(dyp);
     Func wf = flatFilter(c, 1, copies);
     term = dyp(ci, wNum / g.sw, hNum / g.sh, n) * wf(ci, kw, kh);
   } else {
@@ -168,7 +176,7 @@ LoweredNode lowerDepthwiseConvBackpropInput(LowerContext& c) {
     Func dyq(c.name("dyq")), wq(c.name("wq"));
     dyq(a, b, x, y, z) = zeroExterior(c.inputs[0], c.inShape(0))(a * g.multiplier + b, x, y, z);
     wq(a, b, x, y) = c.inputs[1](b, a, x, y);
-    copies.push_back(dyq);
+    rowCopies.push_back(dyq);
     copies.push_back(wq);
     term = dyq(ci, q, wNum / g.sw, hNum / g.sh, n) * wq(ci, q, kw, kh);
   }
@@ -176,7 +184,7 @@ LoweredNode lowerDepthwiseConvBackpropInput(LowerContext& c) {
   Func acc(c.name("acc"));
   acc(ci, iw, ih, n) = 0.0f;
   acc(ci, iw, ih, n) += term;
-  return windowedReduction(c, acc, r, copies);
+  return windowedReduction(c, acc, r, copies, rowCopies);
 }
 
 // dw[kh,kw,c,q] = sum over n,oh,ow of dy[n,oh,ow,c*M+q] * x[n, oh*sh + kh*dh - padTop, ow*sw + kw*dw - padLeft, c]:

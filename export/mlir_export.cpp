@@ -12,8 +12,6 @@
 
 #include <cmath>
 #include <limits>
-#include <optional>
-#include <set>
 #include <vector>
 
 #include "ir/op_table.h"
@@ -44,13 +42,12 @@ Dims dimsOf(mlir::Value v) {
 class TosaTranslator {
  public:
   TosaTranslator(mlir::MLIRContext& context, const Graph& graph, const MlirExportOptions& options)
-      : graph_(graph), options_(options), builder_(&context) {
+      : graph_(graph), options_(options), nodes_(graph, options), builder_(&context) {
     file_ = graph.file.substr(graph.file.find_last_of('/') + 1);
   }
 
   mlir::OwningOpRef<mlir::ModuleOp> translate() {
-    foldScalars();
-    int output = resolve(options_.output);
+    int output = nodes_.resolve(options_.output);
     const Node& input = graph_.node(options_.input);
     mlir::Location fileLoc = mlir::FileLineColLoc::get(builder_.getContext(), file_, 0, 0);
     mlir::OwningOpRef<mlir::ModuleOp> module(mlir::ModuleOp::create(fileLoc));
@@ -60,7 +57,7 @@ class TosaTranslator {
     module->push_back(func);
     builder_.setInsertionPointToStart(func.addEntryBlock());
     values_[options_.input] = func.getArgument(0);
-    for (int id : needed(output)) {
+    for (int id : nodes_.needed()) {
       loc_ = locationOf(graph_.node(id));
       values_[id] = translateNode(graph_.node(id));
     }
@@ -70,112 +67,6 @@ class TosaTranslator {
   }
 
  private:
-  // ---- which nodes: scalars known at export time, nodes that stand for another, the needed set
-
-  // Scalars computable now: constants, fixed placeholders and comparisons, arithmetic, casts and
-  // selections of them (the training flag, `training > 0.5`).
-  void foldScalars() {
-    for (const Node& n : graph_.nodes()) {
-      if (!n.shape.empty()) continue;
-      if (n.op == Op::Constant) {
-        known_[n.id] = n.attrs.getFloat("value");
-      } else if (n.op == Op::Placeholder) {
-        auto it = options_.fixedPlaceholders.find(n.id);
-        if (it != options_.fixedPlaceholders.end()) known_[n.id] = it->second;
-      } else if (!n.inputs.empty() && n.op != Op::Variable) {
-        std::vector<double> in;
-        for (int i : n.inputs) {
-          auto it = known_.find(i);
-          if (it == known_.end()) break;
-          in.push_back(it->second);
-        }
-        double value;
-        if (in.size() == n.inputs.size() && foldScalar(n, in, &value)) known_[n.id] = value;
-      }
-    }
-  }
-
-  // The value of n on the known scalars a, b, c, where it is an op folded here.
-  static std::optional<double> foldOp(const Node& n, double a, double b, double c) {
-    switch (n.op) {
-      case Op::Add:
-        return a + b;
-      case Op::Sub:
-        return a - b;
-      case Op::Mul:
-        return a * b;
-      case Op::Maximum:
-        return std::max(a, b);
-      case Op::Minimum:
-        return std::min(a, b);
-      case Op::Neg:
-        return -a;
-      case Op::Equal:
-        return double(a == b);
-      case Op::NotEqual:
-        return double(a != b);
-      case Op::Less:
-        return double(a < b);
-      case Op::LessEqual:
-        return double(a <= b);
-      case Op::Greater:
-        return double(a > b);
-      case Op::GreaterEqual:
-        return double(a >= b);
-      case Op::Where:
-        return a != 0 ? b : c;
-      case Op::Div:  // Halide's i32 division is Euclidean
-        if (n.dtype == DType::I32) return b == 0 ? 0 : b > 0 ? std::floor(a / b) : std::ceil(a / b);
-        return a / b;
-      case Op::Cast:
-        return n.dtype == DType::Bool ? double(a != 0) : a;
-      default:
-        return std::nullopt;
-    }
-  }
-
-  static bool foldScalar(const Node& n, const std::vector<double>& in, double* out) {
-    std::optional<double> value = foldOp(n, in[0], in.size() > 1 ? in[1] : 0, in.size() > 2 ? in[2] : 0);
-    if (!value) return false;
-    *out = *value;
-    if (n.dtype == DType::I32) *out = std::trunc(*out);  // Halide's cast
-    if (n.dtype == DType::F32) *out = static_cast<float>(*out);
-    return true;
-  }
-
-  // The node whose value this node has in inference: dropout with the training flag at 0 is its
-  // input; a selection on a known condition is the chosen branch (BatchNorm's moving statistics).
-  int resolve(int id) const {
-    for (;;) {
-      const Node& n = graph_.node(id);
-      if (n.op == Op::Dropout) {
-        auto flag = known_.find(n.inputs[2]);
-        if (flag == known_.end() || flag->second != 0) return id;  // translateNode reports it
-        id = n.inputs[0];
-      } else if (n.op == Op::Where && known_.count(n.inputs[0]) && !known_.count(id)) {
-        int branch = n.inputs[known_.at(n.inputs[0]) != 0 ? 1 : 2];
-        const Node& b = graph_.node(branch);
-        if (b.shape != n.shape || b.dtype != n.dtype) return id;
-        id = branch;
-      } else {
-        return id;
-      }
-    }
-  }
-
-  // The nodes to translate for the output, in id order: known scalars and the input stop the walk.
-  std::vector<int> needed(int output) const {
-    std::set<int> seen;
-    std::vector<int> stack = {output};
-    while (!stack.empty()) {
-      int id = resolve(stack.back());
-      stack.pop_back();
-      if (id == options_.input || known_.count(id) || !seen.insert(id).second) continue;
-      for (int in : graph_.node(id).inputs) stack.push_back(in);
-    }
-    return std::vector<int>(seen.begin(), seen.end());
-  }
-
   // ---- types, locations, constants
 
   mlir::Type elementType(DType t) {
@@ -241,10 +132,10 @@ class TosaTranslator {
 
   // A node's value with leading 1s up to rank (NumPy's broadcasting, spelled out for TOSA).
   mlir::Value valueAtRank(int id, size_t rank) {
-    id = resolve(id);
+    id = nodes_.resolve(id);
     const Node& n = graph_.node(id);
-    auto k = known_.find(id);
-    if (k != known_.end() && id != options_.input) return splat(k->second, n.dtype, Dims(rank, 1));
+    const double* k = nodes_.known(id);
+    if (k && id != options_.input) return splat(*k, n.dtype, Dims(rank, 1));
     auto it = values_.find(id);
     if (it == values_.end()) throw InternalError("exportMlir: node %" + std::to_string(id) + " used before it is made");
     mlir::Value v = it->second;
@@ -484,6 +375,12 @@ class TosaTranslator {
       }
       case Op::DepthwiseConv2d:
         return depthwiseConv2d(n);
+      case Op::Conv2dTranspose:
+        return conv2dTranspose(n);
+      case Op::Resize:
+        return resize(n);
+      case Op::Pad:
+        return pad(n);
       case Op::Tile:
         return builder_.create<tosa::TileOp>(loc_, tensorType(bindBatch(n.shape, options_.batch), elementType(n.dtype)),
                                              input(n, 0), builder_.getI64ArrayAttr(n.attrs.getInts("multiples")));
@@ -510,10 +407,7 @@ class TosaTranslator {
       case Op::Accuracy:
       case Op::DepthwiseConv2dBackpropInput:
       case Op::DepthwiseConv2dBackpropFilter:
-      case Op::Conv2dTranspose:
-      case Op::Resize:
       case Op::ResizeGrad:
-      case Op::Pad:
       case Op::PadGrad:
       case Op::SgdUpdate:
         break;
@@ -547,21 +441,13 @@ class TosaTranslator {
     return binary<tosa::AddOp>(mul(binary<tosa::SubOp>(x, mean), mul(gamma, inv)), beta);
   }
 
-  // [before, after] padding of one spatial dimension: TensorFlow's "same" puts the odd one after.
-  static std::pair<int64_t, int64_t> padding(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t dilation,
-                                             int64_t before) {
-    int64_t span = (kernel - 1) * dilation + 1;
-    int64_t total = std::max<int64_t>((out - 1) * stride + span - in, 0);
-    return {before, std::max<int64_t>(total - before, 0)};
-  }
-
   mlir::Value conv2d(const Node& n) {
     mlir::Value x = input(n, 0);
     mlir::Value filter = input(n, 1);  // HWIO
     Dims xd = dimsOf(x), wd = dimsOf(filter), out = bindBatch(n.shape, options_.batch);
     auto s = n.attrs.getInts("strides"), d = n.attrs.getInts("dilation");
-    auto h = padding(xd[1], out[1], wd[0], s[0], d[0], n.attrs.getInt("pad_top"));
-    auto w = padding(xd[2], out[2], wd[1], s[1], d[1], n.attrs.getInt("pad_left"));
+    auto h = windowPadding(xd[1], out[1], wd[0], s[0], d[0], n.attrs.getInt("pad_top"));
+    auto w = windowPadding(xd[2], out[2], wd[1], s[1], d[1], n.attrs.getInt("pad_left"));
     mlir::Value ohwi = transpose(filter, {3, 0, 1, 2});
     mlir::Value bias = splat(0, DType::F32, Dims{wd[3]});
     return builder_.create<tosa::Conv2DOp>(loc_, tensorType(out, builder_.getF32Type()), x, ohwi, bias,
@@ -576,8 +462,8 @@ class TosaTranslator {
     mlir::Value filter = input(n, 1);
     Dims xd = dimsOf(x), wd = dimsOf(filter), out = bindBatch(n.shape, options_.batch);
     auto s = n.attrs.getInts("strides"), d = n.attrs.getInts("dilation");
-    auto h = padding(xd[1], out[1], wd[0], s[0], d[0], n.attrs.getInt("pad_top"));
-    auto w = padding(xd[2], out[2], wd[1], s[1], d[1], n.attrs.getInt("pad_left"));
+    auto h = windowPadding(xd[1], out[1], wd[0], s[0], d[0], n.attrs.getInt("pad_top"));
+    auto w = windowPadding(xd[2], out[2], wd[1], s[1], d[1], n.attrs.getInt("pad_left"));
     mlir::Value bias = splat(0, DType::F32, Dims{wd[2] * wd[3]});
     return builder_.create<tosa::DepthwiseConv2DOp>(loc_, tensorType(out, builder_.getF32Type()), x, filter, bias,
                                                     builder_.getI64ArrayAttr({h.first, h.second, w.first, w.second}),
@@ -585,13 +471,133 @@ class TosaTranslator {
                                                     builder_.getI64ArrayAttr({d[0], d[1]}));
   }
 
+  // x cut to [start, start + size) along each axis (no slice where that is all of x).
+  mlir::Value slice(mlir::Value x, const Dims& start, const Dims& size) {
+    if (size == dimsOf(x)) return x;
+    return builder_.create<tosa::SliceOp>(loc_, tensorType(size, elementOf(x)), x, builder_.getI64ArrayAttr(start),
+                                          builder_.getI64ArrayAttr(size));
+  }
+
+  // paddings: [before, after] for each axis, flattened; negative amounts crop (a slice), positive
+  // ones pad with value (tosa.pad).
+  mlir::Value padConstant(mlir::Value x, const std::vector<int64_t>& paddings, double value) {
+    Dims dims = dimsOf(x), start(dims.size(), 0), out;
+    std::vector<int32_t> grow;
+    bool grows = false;
+    for (size_t d = 0; d < dims.size(); ++d) {
+      int64_t before = paddings[2 * d], after = paddings[2 * d + 1];
+      if (before < 0) start[d] = -before;
+      dims[d] -= std::max<int64_t>(-before, 0) + std::max<int64_t>(-after, 0);
+      grow.push_back(static_cast<int32_t>(std::max<int64_t>(before, 0)));
+      grow.push_back(static_cast<int32_t>(std::max<int64_t>(after, 0)));
+      out.push_back(dims[d] + grow[2 * d] + grow[2 * d + 1]);
+      grows = grows || before > 0 || after > 0;
+    }
+    x = slice(x, start, dims);
+    if (!grows) return x;
+    auto table = tensorType(Dims{static_cast<int64_t>(dims.size()), 2}, builder_.getI32Type());
+    mlir::Value amounts =
+        builder_.create<tosa::ConstOp>(loc_, table, mlir::DenseElementsAttr::get(table, llvm::makeArrayRef(grow)));
+    return builder_.create<tosa::PadOp>(loc_, tensorType(out, elementOf(x)), x, amounts, splat(value, DType::F32, {}));
+  }
+
+  // reflect (the edge not repeated) or symmetric (repeated): along each axis in turn, the mirror
+  // images of the first and last elements reversed and joined on, which composes to the corners.
+  mlir::Value padMirror(mlir::Value x, const std::vector<int64_t>& paddings, bool reflect) {
+    int64_t skip = reflect ? 1 : 0;
+    for (size_t d = 0; d < dimsOf(x).size(); ++d) {
+      int64_t before = paddings[2 * d], after = paddings[2 * d + 1];
+      if (before == 0 && after == 0) continue;
+      Dims dims = dimsOf(x);
+      auto mirror = [&](int64_t begin, int64_t size) {
+        Dims start(dims.size(), 0), extent = dims;
+        start[d] = begin;
+        extent[d] = size;
+        mlir::Value part = slice(x, start, extent);
+        return builder_
+            .create<tosa::ReverseOp>(loc_, part.getType(), part, builder_.getI64IntegerAttr(static_cast<int64_t>(d)))
+            .getResult();
+      };
+      std::vector<mlir::Value> parts;
+      if (before > 0) parts.push_back(mirror(skip, before));
+      parts.push_back(x);
+      if (after > 0) parts.push_back(mirror(dims[d] - after - skip, after));
+      Dims out = dims;
+      out[d] += before + after;
+      x = builder_.create<tosa::ConcatOp>(loc_, tensorType(out, elementOf(x)), parts,
+                                          builder_.getI64IntegerAttr(static_cast<int64_t>(d)));
+    }
+    return x;
+  }
+
+  mlir::Value pad(const Node& n) {
+    std::string mode = n.attrs.getString("mode");
+    auto paddings = n.attrs.getInts("paddings");
+    if (mode == "constant") return padConstant(input(n, 0), paddings, n.attrs.getFloat("value"));
+    return padMirror(input(n, 0), paddings, mode == "reflect");
+  }
+
+  // tosa.resize in floating point reads output pixel o at o * scale + offset: TF2's half-pixel
+  // centres are offset = scale / 2 - 1/2 (scale = in / out), and TOSA clamps at the edges as TF2
+  // does. nearest rounds half up there, which is floor((o + 1/2) * scale) exactly; the offset gets
+  // 1/(4 out) more so that f32 rounding cannot pull a tie below it (a value off a tie is 1/(2 out)
+  // or more away).
+  mlir::Value resize(const Node& n) {
+    mlir::Value x = input(n, 0);
+    Dims in = dimsOf(x), out = bindBatch(n.shape, options_.batch);
+    bool nearest = n.attrs.getString("method") == "nearest";
+    std::vector<mlir::Attribute> scale, offset;
+    for (size_t d = 1; d <= 2; ++d) {
+      double ratio = static_cast<double>(in[d]) / static_cast<double>(out[d]);
+      double shift = ratio / 2 - 0.5 + (nearest ? 0.25 / static_cast<double>(out[d]) : 0.0);
+      scale.push_back(builder_.getF32FloatAttr(static_cast<float>(ratio)));
+      offset.push_back(builder_.getF32FloatAttr(static_cast<float>(shift)));
+    }
+    return builder_.create<tosa::ResizeOp>(loc_, tensorType(out, builder_.getF32Type()), x,
+                                           builder_.getI64ArrayAttr({out[1], out[2]}), builder_.getI64ArrayAttr({0, 0}),
+                                           builder_.getI64ArrayAttr({0, 0}), builder_.getI32IntegerAttr(0),
+                                           builder_.getArrayAttr(scale), builder_.getArrayAttr(offset),
+                                           builder_.getStringAttr(nearest ? "NEAREST_NEIGHBOR" : "BILINEAR"));
+  }
+
+  // The transposed convolution as a plain one, written out in TOSA (tosa.transpose_conv2d has no
+  // lowering of its own in MLIR 14): the input spread out by the strides (zeros between pixels),
+  // padded by span - 1 - pad_top above (a crop where negative) and so that the output has its
+  // length below, then convolved at stride 1 with the filter flipped in both spatial axes.
+  mlir::Value conv2dTranspose(const Node& n) {
+    mlir::Value x = input(n, 0);
+    mlir::Value filter = input(n, 1);  // [kh, kw, filters, C]
+    Dims xd = dimsOf(x), wd = dimsOf(filter), out = bindBatch(n.shape, options_.batch);
+    auto s = n.attrs.getInts("strides"), d = n.attrs.getInts("dilation");
+    if (s[0] > 1 || s[1] > 1) {
+      mlir::Value spread = reshape(x, {xd[0], xd[1], 1, xd[2], 1, xd[3]});
+      spread = padConstant(spread, {0, 0, 0, 0, 0, s[0] - 1, 0, 0, 0, s[1] - 1, 0, 0}, 0);
+      spread = reshape(spread, {xd[0], xd[1] * s[0], xd[2] * s[1], xd[3]});
+      x = slice(spread, {0, 0, 0, 0}, {xd[0], (xd[1] - 1) * s[0] + 1, (xd[2] - 1) * s[1] + 1, xd[3]});
+    }
+    std::vector<int64_t> pads = {0, 0, 0, 0, 0, 0, 0, 0};
+    const int64_t before[2] = {n.attrs.getInt("pad_top"), n.attrs.getInt("pad_left")};
+    for (size_t a = 0; a < 2; ++a) {
+      pads[2 + 2 * a] = (wd[a] - 1) * d[a] - before[a];
+      pads[3 + 2 * a] = out[1 + a] - 1 + before[a] - (xd[1 + a] - 1) * s[a];
+    }
+    x = padConstant(x, pads, 0);
+    mlir::Value flipped =
+        builder_.create<tosa::ReverseOp>(loc_, filter.getType(), filter, builder_.getI64IntegerAttr(0));
+    flipped = builder_.create<tosa::ReverseOp>(loc_, filter.getType(), flipped, builder_.getI64IntegerAttr(1));
+    mlir::Value ohwi = transpose(flipped, {2, 0, 1, 3});
+    return builder_.create<tosa::Conv2DOp>(loc_, tensorType(out, builder_.getF32Type()), x, ohwi,
+                                           splat(0, DType::F32, Dims{wd[2]}), builder_.getI64ArrayAttr({0, 0, 0, 0}),
+                                           builder_.getI64ArrayAttr({1, 1}), builder_.getI64ArrayAttr({d[0], d[1]}));
+  }
+
   // TOSA's avg_pool2d, like TensorFlow, divides by the number of real (unpadded) elements.
   mlir::Value pool(const Node& n) {
     mlir::Value x = input(n, 0);
     Dims xd = dimsOf(x), out = bindBatch(n.shape, options_.batch);
     auto k = n.attrs.getInts("size"), s = n.attrs.getInts("strides");
-    auto h = padding(xd[1], out[1], k[0], s[0], 1, n.attrs.getInt("pad_top"));
-    auto w = padding(xd[2], out[2], k[1], s[1], 1, n.attrs.getInt("pad_left"));
+    auto h = windowPadding(xd[1], out[1], k[0], s[0], 1, n.attrs.getInt("pad_top"));
+    auto w = windowPadding(xd[2], out[2], k[1], s[1], 1, n.attrs.getInt("pad_left"));
     auto type = tensorType(out, builder_.getF32Type());
     auto kernel = builder_.getI64ArrayAttr({k[0], k[1]}), stride = builder_.getI64ArrayAttr({s[0], s[1]});
     auto pad = builder_.getI64ArrayAttr({h.first, h.second, w.first, w.second});
@@ -726,14 +732,22 @@ class TosaTranslator {
 
   const Graph& graph_;
   const MlirExportOptions& options_;
+  ForwardNodes nodes_;
   mlir::OpBuilder builder_;
   std::string file_;
   mlir::Location loc_ = builder_.getUnknownLoc();
-  std::map<int, double> known_;
   std::map<int, mlir::Value> values_;
 };
 
 }  // namespace
+
+MlirExportOptions forwardExportOptions(const Model& model) {
+  MlirExportOptions options;
+  static_cast<ForwardGraphOptions&>(options) = forwardGraphOptions(model, "dump --stage mlir");
+  const std::string& name = model.graph.modelName;
+  options.functionName = name.empty() || name == "main" ? "forward" : name;
+  return options;
+}
 
 std::string exportMlir(const Graph& graph, const MlirExportOptions& options) {
   internalCheck(options.input >= 0 && options.output >= 0, "exportMlir", "no input or output node");

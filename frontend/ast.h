@@ -27,6 +27,7 @@ enum class ExprKind {
   Binary,    // text: one of == != < <= > >= + - * / // % @; items[0] lhs, items[1] rhs
   Call,      // text: callee name (always a plain identifier); args, positional first
   Member,    // items[0]: object; text: member name (`conv1.pool`)
+  Index,     // items[0]: object, items[1]: index (`parts[0]`, `widths[i]`)
 };
 
 // One argument of a call: positional when key is empty. Keys are unique within a call.
@@ -41,7 +42,8 @@ struct Expr {
   // The first character of the expression: for Binary and Member that is where the left
   // operand starts, for a folded negative number the '-'.
   SourceLoc loc;
-  // Binary: the operator (point a broadcast or dtype error here); Member: the member name.
+  // Binary: the operator (point a broadcast or dtype error here); Member: the member name;
+  // Index: the '['.
   SourceLoc opLoc;
   double number = 0;
   bool isInteger = false;

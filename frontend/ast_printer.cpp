@@ -135,6 +135,9 @@ class AstPrinter {
       case ExprKind::Member:
         line(depth, "member " + expr.text + at(expr.loc));
         break;
+      case ExprKind::Index:
+        line(depth, "index" + at(expr.loc));
+        break;
       case ExprKind::Call:
         line(depth, "call " + expr.text + at(expr.loc));
         for (const Arg& arg : expr.args) {

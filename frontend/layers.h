@@ -29,9 +29,11 @@ int buildBatchNorm(Graph& graph, int x, const BatchNormVariables& vars, int trai
 // the dumps show it as its own item). Nothing without terms or without a train block.
 void addRegularization(Model& model);
 
-// Keras' LayerNormalization over axis `axis` (normalized) of x: (x - mean) / sqrt(var + epsilon)
-// * gamma + beta, with the mean and the biased variance over that axis of each example; gamma
-// and beta are [x.shape[axis]], broadcast along the axes after it.
-int buildLayerNorm(Graph& graph, int x, int gamma, int beta, int64_t axis, double epsilon, SourceLoc loc);
+// Keras' LayerNormalization over `axes` (increasing, none the batch's) of x: (x - mean) /
+// sqrt(var + epsilon) * gamma + beta, with the mean and the biased variance over those axes of each
+// example; gamma and beta have the normalized axes' lengths in order ([x.shape[a] for a in axes]),
+// broadcast along the axes between and after them.
+int buildLayerNorm(Graph& graph, int x, int gamma, int beta, const std::vector<int64_t>& axes, double epsilon,
+                   SourceLoc loc);
 
 }  // namespace graphc

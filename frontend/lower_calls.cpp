@@ -86,6 +86,7 @@ int reshapeTo(Lowerer& L, int x, Shape shape, SourceLoc loc) {
 }
 
 std::vector<int> valueList(Lowerer& L, const Expr& e) {
+  if (e.kind == ExprKind::Call || e.kind == ExprKind::Ident || e.kind == ExprKind::Member) return L.listValues(e);
   if (e.kind != ExprKind::List || e.items.empty())
     throw UserError(e.loc, "concat expects a non-empty list of values, such as [a, b]");
   std::vector<int> ids;
@@ -180,6 +181,57 @@ int lowerBuiltin(Lowerer& L, const Expr& call, Op op) {
   return L.addNode(op, inputs, values, call.loc);
 }
 
+std::vector<int> Lowerer::lowerSplit(const Expr& call) {
+  CallArgs args(call, {"x", "n", "axis"}, 2);
+  int x = evalNode(args.require("x"));
+  const Shape shape = model_.graph.node(x).shape;
+  const Expr& axisArg = args.get("axis") ? *args.get("axis") : args.require("x");
+  int64_t rank = static_cast<int64_t>(shape.size());
+  int64_t axis = args.get("axis") ? evalInt(axisArg, "axis") : 0;
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis >= rank || shape[static_cast<size_t>(axis)] == kBatch)
+    throw UserError(axisArg.loc, "split: axis " + std::to_string(axis) + " is not a known axis of " +
+                                     typeToString(model_.graph.node(x).dtype, shape) +
+                                     " (the batch's cannot be split)");
+  const int64_t length = shape[static_cast<size_t>(axis)];
+  // n equal parts, or the given sizes with at most one -1 (what the others leave), as tf.split.
+  const Expr& n = resolve(args.require("n"));
+  std::vector<int64_t> sizes;
+  if (n.kind == ExprKind::List) {
+    int64_t known = 0, rest = -1;
+    for (size_t i = 0; i < n.items.size(); ++i) {
+      int64_t size = evalInt(*n.items[i], "a part's size");
+      if (size == -1 && rest < 0) {
+        rest = static_cast<int64_t>(i);
+      } else if (size <= 0) {
+        throw UserError(n.items[i]->loc,
+                        "split: sizes must be positive (one may be -1), found " + std::to_string(size));
+      } else {
+        known += size;
+      }
+      sizes.push_back(size);
+    }
+    if (rest >= 0) sizes[static_cast<size_t>(rest)] = length - known;
+    if (sizes.empty() || (rest >= 0 ? known >= length : known != length))
+      throw UserError(n.loc, "split: the sizes must add up to the axis' length " + std::to_string(length));
+  } else {
+    int64_t parts = evalInt(n, "the number of parts");
+    if (parts <= 0 || length % parts != 0)
+      throw UserError(n.loc, "split: " + std::to_string(parts) + " equal parts do not divide the axis' length " +
+                                 std::to_string(length));
+    sizes.assign(static_cast<size_t>(parts), length / parts);
+  }
+  std::vector<int> values;
+  int64_t begin = 0;
+  for (int64_t size : sizes) {
+    Attrs a;
+    a.set("axis", axis).set("begin", begin).set("size", size);
+    values.push_back(size == length ? x : addNode(Op::SliceAxis, {x}, a, call.loc));
+    begin += size;
+  }
+  return values;
+}
+
 std::vector<std::string> callableNames() {
   // The calls lowerCall and lowerNNCall take by name besides the table's builtins.
   std::vector<std::string> names = {"placeholder",
@@ -222,6 +274,7 @@ std::vector<std::string> callableNames() {
                                     "pad",
                                     "tile",
                                     "slice",
+                                    "split",
                                     "stack",
                                     "squeeze",
                                     "expand_dims"};
@@ -336,6 +389,8 @@ int Lowerer::lowerCall(const Expr& call) {
     }
     return x;
   }
+  if (f == "split")
+    throw UserError(loc, "split gives a list: bind it (parts = split(x, 2, axis)) and use parts[0], parts[1]...");
   if (f == "stack") {
     CallArgs args(call, {"values", "axis"}, 1);
     std::vector<int> values = valueList(*this, args.require("values"));

@@ -112,6 +112,19 @@ ExprPtr Lowerer::fold(const Expr& e) {
       for (const ExprPtr& item : e.items) list->items.push_back(fold(*item));
       return list;
     }
+    case ExprKind::Index: {
+      ExprPtr list = fold(*e.items[0]), index = fold(*e.items[1]);
+      if (list->kind != ExprKind::List)
+        throw UserError(e.opLoc, "expected a list before '[', found " + describe(*list));
+      if (!isNumeric(*index) || !integral(*index))
+        throw UserError(e.items[1]->loc, "expected an integer index, found " + describe(*index));
+      auto size = static_cast<int64_t>(list->items.size());
+      auto i = static_cast<int64_t>(numericValue(*index));
+      if (i < -size || i >= size)
+        throw UserError(e.items[1]->loc,
+                        "index " + std::to_string(i) + " is outside the list of " + std::to_string(size) + " items");
+      return list->items[static_cast<size_t>(i < 0 ? i + size : i)];
+    }
     case ExprKind::Map:
     case ExprKind::Call:
       break;

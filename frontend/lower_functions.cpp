@@ -113,6 +113,20 @@ std::vector<std::string> Lowerer::callableNames() const {
 
 void Lowerer::bindArgument(const std::string& param, const Expr& value, std::map<std::string, int>* nodes,
                            std::map<std::string, ExprPtr>* configs) {
+  // A parameter shadows a file binding's split values of the same name; a split passed in (its
+  // call, or a name bound to one) is a list inside too: param[0], param[1]...
+  for (size_t i = 0; nodes->erase(param + "[" + std::to_string(i) + "]") > 0; ++i) {
+  }
+  std::string name = dottedName(value);
+  bool split = (value.kind == ExprKind::Call && value.text == "split") ||
+               (!name.empty() && findNode(name) < 0 && findNode(name + "[0]") >= 0);
+  if (split) {
+    std::vector<int> parts = listValues(value);
+    for (size_t i = 0; i < parts.size(); ++i) (*nodes)[param + "[" + std::to_string(i) + "]"] = parts[i];
+    nodes->erase(param);
+    configs->erase(param);
+    return;
+  }
   bool bareWord = value.kind == ExprKind::Ident && findNode(value.text) < 0 && !findConfig(value.text);
   if (isConstantExpr(value) || bareWord || value.kind == ExprKind::List) {
     (*configs)[param] = fold(value);

@@ -12,14 +12,18 @@
 namespace graphc {
 namespace {
 
-int activation(Lowerer& L, const CallArgs& args, int x, SourceLoc loc) {
-  const Expr* e = args.get("activation");
-  if (!e) return x;
-  std::string name = L.evalWord(*e);
+// The activation named by e (Keras' names), applied to x; an unknown name suggests the nearest.
+int namedActivation(Lowerer& L, const Expr& e, int x, SourceLoc loc) {
+  std::string name = L.evalWord(e);
   const std::vector<std::string>& names = activationNames();
   if (std::find(names.begin(), names.end(), name) == names.end())
-    throw UserError(e->loc, unknownNameMessage("activation", name, names));
+    throw UserError(e.loc, unknownNameMessage("activation", name, names));
   return applyActivation(L, name, x, loc);
+}
+
+int activation(Lowerer& L, const CallArgs& args, int x, SourceLoc loc) {
+  const Expr* e = args.get("activation");
+  return e ? namedActivation(L, *e, x, loc) : x;
 }
 
 bool useBias(Lowerer& L, const CallArgs& args) {
@@ -65,11 +69,15 @@ void regularize(Lowerer& L, const CallArgs& args, const char* which, int w, Sour
 }
 
 // A layer's kernel or bias variable: its kernel_initializer / bias_initializer (Keras' defaults
-// where absent) and its kernel_regularizer / bias_regularizer.
-int kernelVariable(Lowerer& L, const CallArgs& args, const std::string& name, const Shape& shape, SourceLoc loc) {
-  const Expr* e = args.get("kernel_initializer");
+// where absent) and its kernel_regularizer / bias_regularizer. keras names the kernel as Keras'
+// arguments do (`depthwise`: depthwise_initializer, depthwise_regularizer), which win over kernel_*.
+int kernelVariable(Lowerer& L, const CallArgs& args, const std::string& name, const Shape& shape, SourceLoc loc,
+                   const std::string& keras = "kernel") {
+  const Expr* e = args.get(keras + "_initializer");
+  if (!e) e = args.get("kernel_initializer");
   int w = L.variable(name, shape, e ? initializerArg(L, *e) : init("glorot_uniform"), loc);
-  regularize(L, args, "kernel_regularizer", w, loc);
+  std::string regularizer = keras + "_regularizer";
+  regularize(L, args, args.get(regularizer) ? regularizer.c_str() : "kernel_regularizer", w, loc);
   return w;
 }
 
@@ -203,19 +211,22 @@ void addRegularization(Model& m) {
   m.train.minimize = g.add(Op::Add, {m.train.minimize, total}, {}, loc);
 }
 
-int buildLayerNorm(Graph& g, int x, int gamma, int beta, int64_t axis, double epsilon, SourceLoc loc) {
+int buildLayerNorm(Graph& g, int x, int gamma, int beta, const std::vector<int64_t>& axes, double epsilon,
+                   SourceLoc loc) {
   const Shape xs = g.node(x).shape;  // a copy: adding nodes may move the graph's storage
   Attrs over;
-  over.set("axes", std::vector<int64_t>{axis}).set("keepdims", int64_t(1));
+  over.set("axes", axes).set("keepdims", int64_t(1));
   int mean = g.add(Op::ReduceMean, {x}, over, loc);
   int centered = g.add(Op::Sub, {x, mean}, {}, loc);
   int variance = g.add(Op::ReduceMean, {g.add(Op::Square, {centered}, {}, loc)}, over, loc);
   int eps = g.add(Op::Constant, {}, Attrs().set("value", epsilon).set("dtype", std::string("f32")), loc);
   int scale = g.add(Op::Rsqrt, {g.add(Op::Add, {variance, eps}, {}, loc)}, {}, loc);
-  // gamma and beta as [n, 1, ..., 1]: one 1 for each axis after the normalized one.
-  if (axis + 1 < static_cast<int64_t>(xs.size())) {
-    std::vector<int64_t> target(xs.size() - static_cast<size_t>(axis), 1);
-    target[0] = xs[static_cast<size_t>(axis)];
+  // gamma and beta (the normalized axes' lengths, in order) broadcast from the first normalized
+  // axis on: their lengths there, 1 on the axes between and after them.
+  std::vector<int64_t> target;
+  for (size_t d = static_cast<size_t>(axes.front()); d < xs.size(); ++d)
+    target.push_back(std::count(axes.begin(), axes.end(), static_cast<int64_t>(d)) ? xs[d] : 1);
+  if (target != g.node(gamma).shape) {
     gamma = g.add(Op::Reshape, {gamma}, Attrs().set("target", target), loc);
     beta = g.add(Op::Reshape, {beta}, Attrs().set("target", target), loc);
   }
@@ -242,7 +253,8 @@ const std::vector<std::string>& layerNames() {
                                                  "LayerNormalization",
                                                  "Conv1D",
                                                  "MaxPool1D",
-                                                 "AvgPool1D"};
+                                                 "AvgPool1D",
+                                                 "Activation"};
   return names;
 }
 
@@ -252,10 +264,18 @@ int Lowerer::lowerLayer(const Expr& call) {
   // The scope is taken before the arguments are lowered, so that nested layers are named in
   // source order: in `d = Dense(Conv2D(x, 8, 3), 10)` the Dense is `d` and the Conv2D `d_1`.
   // Layers without variables take no name, so they never shift the `_1`, `_2` of those with some.
-  static const std::set<std::string> kVariableFree = {
-      "MaxPool2D",         "AvgPool2D",    "MaxPool1D",     "AvgPool1D",  "Flatten",
-      "Dropout",           "UpSampling2D", "ZeroPadding2D", "Cropping2D", "GlobalAveragePooling2D",
-      "GlobalMaxPooling2D"};
+  static const std::set<std::string> kVariableFree = {"MaxPool2D",
+                                                      "AvgPool2D",
+                                                      "MaxPool1D",
+                                                      "AvgPool1D",
+                                                      "Flatten",
+                                                      "Dropout",
+                                                      "UpSampling2D",
+                                                      "ZeroPadding2D",
+                                                      "Cropping2D",
+                                                      "GlobalAveragePooling2D",
+                                                      "GlobalMaxPooling2D",
+                                                      "Activation"};
   bool variableFree = kVariableFree.count(f) > 0;
   std::string scope = layerScope(!variableFree);
   model_.layers.back().scope = scope;
@@ -344,11 +364,14 @@ int Lowerer::lowerLayer(const Expr& call) {
                                       "kernel_initializer",
                                       "bias_initializer",
                                       "kernel_regularizer",
-                                      "bias_regularizer"};
+                                      "bias_regularizer",
+                                      "depthwise_initializer",
+                                      "depthwise_regularizer"};
     if (separable) {
       names.insert(names.begin() + 1, "filters");
       names.erase(names.begin() + 6);
       names.insert(names.begin() + 8, "dilation");
+      names.insert(names.end(), {"pointwise_initializer", "pointwise_regularizer"});
     }
     CallArgs args(call, names, separable ? 3 : 2);
     int x = requireNHWC(*this, args, f);
@@ -356,14 +379,15 @@ int Lowerer::lowerLayer(const Expr& call) {
     int64_t multiplier = args.get("depth_multiplier") ? positiveInt(*this, args, "depth_multiplier") : 1;
     std::vector<int64_t> k = evalPair(args.require("kernel"), "kernel");
     int64_t channels = model_.graph.node(x).shape[3];
-    int dw = kernelVariable(*this, args, scope + "/depthwise_kernel", {k[0], k[1], channels, multiplier}, loc);
+    int dw =
+        kernelVariable(*this, args, scope + "/depthwise_kernel", {k[0], k[1], channels, multiplier}, loc, "depthwise");
     Attrs a;
     a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
     a.set("padding", paddingArg(*this, args));
     int y = addNode(Op::DepthwiseConv2d, {x, dw}, a, loc);
     int64_t outChannels = channels * multiplier;
     if (separable) {
-      int pw = kernelVariable(*this, args, scope + "/pointwise_kernel", {1, 1, outChannels, filters}, loc);
+      int pw = kernelVariable(*this, args, scope + "/pointwise_kernel", {1, 1, outChannels, filters}, loc, "pointwise");
       Attrs one;
       one.set("strides", std::vector<int64_t>{1, 1}).set("dilation", std::vector<int64_t>{1, 1});
       one.set("padding", std::string("valid"));
@@ -375,17 +399,37 @@ int Lowerer::lowerLayer(const Expr& call) {
     return activation(*this, args, y, loc);
   }
   if (f == "Conv2DTranspose") {
-    CallArgs args(call,
-                  {"x", "filters", "kernel", "strides", "padding", "activation", "use_bias", "dilation",
-                   "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer"},
-                  3);
+    CallArgs args(
+        call,
+        {"x", "filters", "kernel", "strides", "padding", "activation", "use_bias", "dilation", "output_padding",
+         "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer"},
+        3);
     int x = requireNHWC(*this, args, f);
     int64_t filters = positiveInt(*this, args, "filters");
     std::vector<int64_t> k = evalPair(args.require("kernel"), "kernel");
-    int w = kernelVariable(*this, args, scope + "/kernel", {k[0], k[1], filters, model_.graph.node(x).shape[3]}, loc);
+    const Shape xs = model_.graph.node(x).shape;
+    int w = kernelVariable(*this, args, scope + "/kernel", {k[0], k[1], filters, xs[3]}, loc);
     Attrs a;
-    a.set("strides", pairArg(*this, args, "strides", {1, 1})).set("dilation", pairArg(*this, args, "dilation", {1, 1}));
-    a.set("padding", paddingArg(*this, args));
+    std::vector<int64_t> strides = pairArg(*this, args, "strides", {1, 1}),
+                         dilation = pairArg(*this, args, "dilation", {1, 1});
+    a.set("strides", strides).set("dilation", dilation).set("padding", paddingArg(*this, args));
+    if (const Expr* e = args.get("output_padding")) {
+      // Keras' deconv_output_length: (in - 1) * stride + span - 2 * pad + output_padding, pad being
+      // span // 2 for same and 0 for valid; each output_padding below its stride, as Keras requires.
+      std::vector<int64_t> extra = resolve(*e).kind == ExprKind::List
+                                       ? evalPair(*e, "output_padding")
+                                       : std::vector<int64_t>(2, evalInt(*e, "output_padding"));
+      std::vector<int64_t> size;
+      for (size_t d = 0; d < 2; ++d) {
+        if (extra[d] < 0 || extra[d] >= strides[d])
+          throw UserError(e->loc, "Conv2DTranspose: output_padding must be at least 0 and less than the stride " +
+                                      std::to_string(strides[d]) + ", found " + std::to_string(extra[d]));
+        int64_t span = (k[d] - 1) * dilation[d] + 1;
+        int64_t pad = a.getString("padding") == "same" ? span / 2 : 0;
+        size.push_back((xs[1 + d] - 1) * strides[d] + span - 2 * pad + extra[d]);
+      }
+      a.set("output_shape", size);
+    }
     int y = addNode(Op::Conv2dTranspose, {x, w}, a, loc);
     if (useBias(*this, args))
       y = addNode(Op::Add, {y, biasVariable(*this, args, scope + "/bias", {filters}, loc)}, {}, loc);
@@ -396,17 +440,38 @@ int Lowerer::lowerLayer(const Expr& call) {
     int x = evalNode(args.require("x"));
     const Node& xn = model_.graph.node(x);
     int64_t rank = static_cast<int64_t>(xn.shape.size());
-    int64_t axis = args.get("axis") ? evalInt(*args.get("axis"), "axis") : -1;
-    if (axis < 0) axis += rank;
-    if (xn.dtype != DType::F32 || axis <= 0 || axis >= rank)
-      throw UserError(args.get("axis") ? args.get("axis")->loc : args.require("x").loc,
-                      "LayerNormalization normalizes one axis of an f32 input other than the batch, found axis " +
-                          std::to_string(axis) + " of " + typeToString(xn.dtype, xn.shape));
+    // axis: an int or a list of them (Keras' axis = [-3, -2, -1]), taken in increasing order.
+    std::vector<int64_t> axes = {-1};
+    SourceLoc where = args.require("x").loc;
+    if (const Expr* given = args.get("axis")) {
+      where = given->loc;
+      const Expr& e = resolve(*given);
+      axes.clear();
+      if (e.kind == ExprKind::List)
+        for (const auto& item : e.items) axes.push_back(evalInt(*item, "axis"));
+      else
+        axes.push_back(evalInt(e, "axis"));
+    }
+    for (int64_t& axis : axes) {
+      int64_t given = axis;
+      if (axis < 0) axis += rank;
+      if (xn.dtype != DType::F32 || axis <= 0 || axis >= rank || xn.shape[static_cast<size_t>(axis)] == kBatch)
+        throw UserError(where, "LayerNormalization normalizes axes of an f32 input other than the batch, found axis " +
+                                   std::to_string(given) + " of " + typeToString(xn.dtype, xn.shape));
+    }
+    std::sort(axes.begin(), axes.end());
+    if (axes.empty() || std::adjacent_find(axes.begin(), axes.end()) != axes.end())
+      throw UserError(where, "LayerNormalization expects distinct axes, at least one");
     double epsilon = args.get("epsilon") ? evalNumber(*args.get("epsilon")) : 1e-3;
-    Shape n = {xn.shape[static_cast<size_t>(axis)]};
+    Shape n;
+    for (int64_t axis : axes) n.push_back(xn.shape[static_cast<size_t>(axis)]);
     int gamma = variable(scope + "/gamma", n, init("ones"), loc);
     int beta = variable(scope + "/beta", n, init("zeros"), loc);
-    return buildLayerNorm(model_.graph, x, gamma, beta, axis, epsilon, loc);
+    return buildLayerNorm(model_.graph, x, gamma, beta, axes, epsilon, loc);
+  }
+  if (f == "Activation") {  // Keras' Activation layer: any `activation =` name
+    CallArgs args(call, {"x", "activation"}, 2);
+    return namedActivation(*this, args.require("activation"), evalNode(args.require("x")), loc);
   }
   if (f == "Conv1D") {
     CallArgs args(call,

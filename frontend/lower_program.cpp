@@ -1,6 +1,8 @@
 // \file AST-to-graph lowering of statements and names: scopes, rebinding, constants, layer scopes.
 #include "frontend/lower_program.h"
 
+#include <algorithm>
+
 #include "frontend/layers.h"
 #include "frontend/lowerer.h"
 #include "support/diagnostics.h"
@@ -66,7 +68,12 @@ bool Lowerer::isConstantExpr(const Expr& e) {
     case ExprKind::Unary:
       return isConstantExpr(*e.items[0]);
     case ExprKind::Binary:
+    case ExprKind::Index:
       return isConstantExpr(*e.items[0]) && isConstantExpr(*e.items[1]);
+    case ExprKind::List:  // `widths = [16, 32, 64]`, `shape = [?, 28, 28, 1]`
+      return std::all_of(e.items.begin(), e.items.end(), [&](const ExprPtr& item) {
+        return item->kind == ExprKind::Question || isConstantExpr(*item);
+      });
     case ExprKind::Ident:
     case ExprKind::Member: {
       std::string name = dottedName(e);
@@ -79,20 +86,43 @@ bool Lowerer::isConstantExpr(const Expr& e) {
 
 void Lowerer::bind(const std::string& name, const Expr& value, SourceLoc) {
   std::string key = scopePath(scopes_, name, '.');
+  // The values of a split bound to this name before (`parts[0]`...), forgotten once the new value
+  // is made (`parts = split(parts[0], 2, 1)` still reads them).
+  auto forgetList = [&] {
+    for (size_t i = 0; nodes_.erase(key + "[" + std::to_string(i) + "]") > 0; ++i) {
+    }
+  };
   if (isConstantExpr(value)) {
     // Folded now, so that a later rebinding of a name it uses (a loop index) does not change it.
     configs_[key] = fold(value);
     nodes_.erase(key);
+    forgetList();
     return;
   }
   statementName_ = namePrefix_ + scopePath(scopes_, name, '/');
   if (value.kind == ExprKind::Call && value.text == "moments") {  // two values: m.mean, m.variance
     Moments m = lowerMoments(value);
     statementName_.clear();
+    forgetList();
+    std::string base = uniqueName(namePrefix_ + scopePath(scopes_, name, '/'));
     for (auto [field, id] : {std::pair<const char*, int>{"mean", m.mean}, {"variance", m.variance}}) {
       Node& n = model_.graph.mutableNode(id);
-      if (n.name.empty()) n.name = namePrefix_ + scopePath(scopes_, name, '/') + "/" + field;
+      if (n.name.empty()) n.name = base + "/" + field;
       nodes_[key + "." + field] = id;
+    }
+    nodes_.erase(key);
+    configs_.erase(key);
+    return;
+  }
+  if (value.kind == ExprKind::Call && value.text == "split") {  // a list: parts[0], parts[1]...
+    std::vector<int> parts = lowerSplit(value);
+    statementName_.clear();
+    forgetList();
+    std::string base = uniqueName(namePrefix_ + scopePath(scopes_, name, '/'));
+    for (size_t i = 0; i < parts.size(); ++i) {
+      Node& n = model_.graph.mutableNode(parts[i]);
+      if (n.name.empty()) n.name = base + "/" + std::to_string(i);
+      nodes_[key + "[" + std::to_string(i) + "]"] = parts[i];
     }
     nodes_.erase(key);
     configs_.erase(key);
@@ -101,8 +131,9 @@ void Lowerer::bind(const std::string& name, const Expr& value, SourceLoc) {
   int id = evalNode(value);
   Node& n = model_.graph.mutableNode(id);
   // The first binding names a value; binding an already named value (`h = x`) keeps the old name.
-  if (n.name.empty()) n.name = statementName_;
+  if (n.name.empty()) n.name = uniqueName(statementName_);
   statementName_.clear();
+  forgetList();
   nodes_[key] = id;
   configs_.erase(key);
 }
@@ -173,10 +204,17 @@ int Lowerer::scalarConstant(double v, DType dtype, SourceLoc loc) {
   return addNode(Op::Constant, {}, Attrs().set("value", v).set("dtype", dtypeName(dtype)), loc);
 }
 
+std::string Lowerer::uniqueName(const std::string& wanted) {
+  std::string name = wanted;
+  for (int k = 1; !takenNames_.insert(name).second; ++k) name = wanted + "_" + std::to_string(k);
+  return name;
+}
+
 int Lowerer::variable(const std::string& name, const Shape& shape, Attrs init, SourceLoc loc) {
   init.set("shape", std::vector<int64_t>(shape.begin(), shape.end())).set("dtype", std::string("f32"));
   int id = addNode(Op::Variable, {}, init, loc);
   model_.graph.mutableNode(id).name = name;
+  takenNames_.insert(name);  // as given: the layers' scopes already make variables' names unique
   return id;
 }
 
@@ -188,6 +226,7 @@ double Lowerer::evalNumber(const Expr& e) {
       return e.boolValue ? 1 : 0;
     case ExprKind::Unary:
     case ExprKind::Binary:
+    case ExprKind::Index:
       if (isConstantExpr(e)) {
         ExprPtr value = fold(e);
         if (value->kind == ExprKind::Number || value->kind == ExprKind::Bool) return evalNumber(*value);
@@ -290,6 +329,9 @@ int Lowerer::evalNode(const Expr& e) {
       if (id >= 0) return id;
       if (findNode(name + ".mean") >= 0)
         throw UserError(e.loc, "'" + name + "' holds moments: use " + name + ".mean or " + name + ".variance");
+      if (findNode(name + "[0]") >= 0)
+        throw UserError(e.loc, "'" + name + "' holds the values of a split: use " + name + "[0], " + name +
+                                   "[1]... or pass it whole to concat or stack");
       if (const Expr* bound = findConfig(name)) {
         // A bare word passed to a function where it expects a value: the caller's misspelled name.
         if (bound->kind == ExprKind::Ident) throw UserError(bound->loc, "unknown name '" + bound->text + "'");
@@ -327,6 +369,16 @@ int Lowerer::evalNode(const Expr& e) {
       }
       return addNode(ops.at(e.text), {a, b}, {}, e.opLoc.valid() ? e.opLoc : e.loc);
     }
+    case ExprKind::Index: {
+      if (isConstantExpr(e)) return scalarConstant(evalNumber(e), DType::F32, e.loc);
+      std::vector<int> parts = listValues(*e.items[0]);
+      auto size = static_cast<int64_t>(parts.size());
+      int64_t i = evalInt(*e.items[1], "an index");
+      if (i < -size || i >= size)
+        throw UserError(e.items[1]->loc, "index " + std::to_string(i) + " is outside the " + std::to_string(size) +
+                                             " values of the split");
+      return parts[static_cast<size_t>(i < 0 ? i + size : i)];
+    }
     case ExprKind::Call:
       return lowerCall(e);
     case ExprKind::String:
@@ -341,6 +393,18 @@ int Lowerer::evalNode(const Expr& e) {
       throw UserError(e.loc, "expected a tensor value, found a map");
   }
   throw UserError(e.loc, "expected a tensor value");
+}
+
+std::vector<int> Lowerer::listValues(const Expr& e) {
+  if (e.kind == ExprKind::Call && e.text == "split") return lowerSplit(e);
+  std::string name = dottedName(e);
+  std::vector<int> parts;
+  if (!name.empty())
+    for (int id; (id = findNode(name + "[" + std::to_string(parts.size()) + "]")) >= 0;) parts.push_back(id);
+  if (parts.empty())
+    throw UserError(e.loc, "expected a list of values (a split's), found " +
+                               (name.empty() ? std::string("an expression") : "'" + name + "'"));
+  return parts;
 }
 
 Model lowerProgram(const Program& program) { return Lowerer(program).run(); }

@@ -23,20 +23,7 @@ void Lowerer::lowerTrain(const Stmt& train) {
     const Expr& v = *s.value;
     if (!seen.insert(s.name).second) throw UserError(s.loc, "train key '" + s.name + "' is given twice");
     if (s.name == "data") {
-      const Expr& call = expectCall(v, "a data set such as mnist(scale = 1/255)");
-      cfg.data.loc = v.loc;
-      if (call.text == "mnist" || call.text == "fashion_mnist") {
-        CallArgs args(call, {"scale"}, 0);
-        cfg.data.kind = call.text;
-        if (args.get("scale")) cfg.data.scale = evalNumber(*args.get("scale"));
-      } else if (call.text == "idx") {
-        CallArgs args(call, {"dir", "scale"}, 1);
-        cfg.data.kind = "idx";
-        cfg.data.dir = evalWord(args.require("dir"));
-        if (args.get("scale")) cfg.data.scale = evalNumber(*args.get("scale"));
-      } else {
-        throw UserError(call.loc, "unknown data set '" + call.text + "' (expected mnist, fashion_mnist or idx)");
-      }
+      cfg.data = lowerDataSpec(*this, expectCall(v, "a data set such as mnist(scale = 1/255)"));
     } else if (s.name == "feed" || s.name == "eval_feed") {
       if (v.kind != ExprKind::Map)
         throw UserError(v.loc, "expected a map such as {x: image, y: label}, found an expression");

@@ -51,6 +51,11 @@ class Lowerer {
     int mean = -1, variance = -1;
   };
   Moments lowerMoments(const Expr& call);
+  // split(x, n or [sizes], axis = 0): x cut along axis into n equal parts or parts of the given
+  // sizes (one may be -1: the rest), as tf.split; the parts in order.
+  std::vector<int> lowerSplit(const Expr& call);
+  // The values of a list of graph values: a split call, or a name bound to one (`parts`).
+  std::vector<int> listValues(const Expr& e);
   // dropout(x, keep) with the session's training flag and step as inputs. keepOrRate is a number
   // or a graph value: the keep probability, or with rate the fraction dropped (Keras' Dropout).
   // The mask's seed is a stable hash of seedKey (the binding's name), so masks do not change
@@ -63,6 +68,9 @@ class Lowerer {
   int stepCounter();
   int scalarConstant(double v, DType dtype, SourceLoc loc);
   int variable(const std::string& name, const Shape& shape, Attrs init, SourceLoc loc);
+  // wanted, or wanted_1, wanted_2... when a node already has that name: a rebound name (`h = h + 1`,
+  // `h = res_block(h, 16)` in a loop) names each new value, as layers' scopes are.
+  std::string uniqueName(const std::string& wanted);
   Model& model() { return model_; }
   const Program& program() const { return program_; }
 
@@ -113,8 +121,9 @@ class Lowerer {
   std::map<std::string, ExprPtr> configs_;  // names bound to constants, folded (see fold)
   std::set<std::string> takenLayerScopes_;
   std::set<std::string> takenSeedKeys_;
-  std::string statementName_;  // the full name being bound ("conv1/h", "b/h" inside a call b)
-  std::string namePrefix_;     // inside a function call: its scope and '/' ("b/"), else ""
+  std::set<std::string> takenNames_;  // the nodes' names given so far
+  std::string statementName_;         // the full name being bound ("conv1/h", "b/h" inside a call b)
+  std::string namePrefix_;            // inside a function call: its scope and '/' ("b/"), else ""
   std::map<std::string, Function> functions_;
   std::vector<ActiveCall> callStack_;  // the calls being expanded, outermost first
   int64_t unrolled_ = 0;

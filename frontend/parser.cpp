@@ -418,6 +418,15 @@ class Parser {
         member->items = {expr};
         setDepth(*member, name.loc);
         expr = member;
+      } else if (isPunct(peek(), "[") && !peek().afterLineBreak) {
+        Token open = take();
+        auto index = node(ExprKind::Index, expr->loc);
+        index->opLoc = open.loc;
+        index->items = {expr, parseExpression()};
+        if (!isPunct(peek(), "]")) failClosing(peek(), "']'", "']' to close the index");
+        take();
+        setDepth(*index, open.loc);
+        expr = index;
       } else {
         return expr;
       }

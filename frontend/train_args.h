@@ -32,6 +32,10 @@ double hyperparameter(Lowerer& L, const CallArgs& args, const std::string& name,
 // sgd, adam, adamw, nadam, rmsprop or adagrad with Keras' defaults; `lr` a number or a schedule.
 OptimizerSpec lowerOptimizer(Lowerer& L, const Expr& call);
 
+// `data = ...`: mnist, fashion_mnist, idx, npz, npy or csv with its files and the common arguments
+// (frontend/lower_data.cpp).
+DataSpec lowerDataSpec(Lowerer& L, const Expr& call);
+
 // `early_stopping`, `reduce_lr_on_plateau` or `checkpoint` (owner) = a map of its settings.
 void lowerCallback(Lowerer& L, const std::string& owner, const Expr& map, TrainConfig& cfg);
 

@@ -12,9 +12,17 @@
 namespace graphc {
 
 struct DataSpec {
-  std::string kind;  // "mnist", "fashion_mnist", "idx"; empty when the train block names none
-  std::string dir;   // for idx("DIR")
+  std::string kind;  // "mnist", "fashion_mnist", "idx", "npz", "npy", "csv"; empty when the train block names none
+  std::string dir;   // idx("DIR")'s folder; the file of npz("FILE") and csv("FILE")
+  // npz: the names of the arrays in the archive; npy: their files (empty test ones: none given).
+  std::string images, labels, testImages, testLabels;
+  std::string labelColumn = "label";  // csv: the label column's name, or its index as written
+  std::vector<int64_t> shape;         // csv: one example's shape ([H, W, C] or [D]); empty: [D]
+  std::string testFile;               // csv: the test set's file
   double scale = 1.0;
+  std::vector<double> mean, std;  // per channel (or one for all), applied after scale; empty: none
+  int64_t classes = 0;            // the number of classes the labels must lie in; 0: the model's
+  std::string baseDir;            // the .mnn file's folder: relative paths resolve against it first
   SourceLoc loc;
 };
 

@@ -341,9 +341,10 @@ std::vector<int> concatRule(GradContext& c) {
 std::vector<int> globalAvgPoolRule(GradContext& c) {
   Graph& g = c.graph;
   int x = c.node.inputs[0];
-  const Shape& in = g.node(x).shape;
+  // Read before adding nodes: g.add may move the node storage a reference would point into.
+  const double pixels = static_cast<double>(g.node(x).shape[1] * g.node(x).shape[2]);
   int spread = g.add(Op::BroadcastLike, {c.gradOut, x}, Attrs().set("axes", std::vector<int64_t>{1, 2}));
-  return {mul(g, spread, scalar(g, 1.0 / static_cast<double>(in[1] * in[2])))};
+  return {mul(g, spread, scalar(g, 1.0 / pixels))};
 }
 
 std::vector<int> depthwiseConvRule(GradContext& c) {

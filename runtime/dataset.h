@@ -1,4 +1,5 @@
-// \file Image classification data sets in IDX files: MNIST, Fashion-MNIST, or any IDX folder.
+// \file Image classification data sets: MNIST, Fashion-MNIST, IDX folders, NumPy arrays (.npz,
+// .npy) and CSV files (docs/data.md).
 #pragma once
 
 #include <cstdint>
@@ -11,24 +12,30 @@ namespace graphc {
 
 struct LabeledImages {
   int64_t count = 0;
-  int64_t pixels = 0;             // per image (28 * 28 for MNIST)
-  int64_t height = 0, width = 0;  // of each image, as the file's header gives them
-  std::vector<uint8_t> images;
-  std::vector<uint8_t> labels;
-  int classes = 0;  // 1 + the largest label
+  int64_t pixels = 0;              // values per image: height * width * channels (28 * 28 for MNIST)
+  int64_t height = 0, width = 0;   // of each image; [N, D] arrays and CSV rows without a shape are 1 x D
+  int64_t channels = 1;            // 3 for colour; an image's values are [height][width][channels]
+  std::vector<uint8_t> images;     // count * pixels bytes, when the source holds bytes (or whole numbers 0-255)
+  std::vector<float> floatImages;  // count * pixels floats instead when it holds other numbers; images is then empty
+  std::vector<int32_t> labels;
+  int classes = 0;  // 1 + the largest label, or the source's `classes`
 };
 
 struct DataSplit {
   LabeledImages train;
   LabeledImages test;
-  std::vector<std::string> files;  // the files read, for messages
+  // The files read, for messages: the training images and labels, then the test images and labels
+  // (`archive.npz:x_train` for an array of an archive).
+  std::vector<std::string> files;
 };
 
 // The folder `data/` of graphc's source tree, $GRAPHC_DATA, or the explicit --data-dir.
 std::string defaultDataDir();
 
-// Loads the train and t10k files of the data set the spec names. A missing file is an
-// InputError that names every place looked in; a corrupt one names the file and the problem.
+// Loads the training and test sets of the data set the spec names; relative paths resolve against
+// the .mnn file's folder, then dataDir. A missing file is an InputError that names every place
+// looked in; a corrupt one names the file and the problem; a label that is not a class id
+// (negative, fractional, or not below the spec's `classes`) names the file, the example and the label.
 DataSplit loadDataSet(const DataSpec& spec, const std::string& dataDir);
 
 }  // namespace graphc

@@ -1,6 +1,8 @@
 // \file Feed conversion (docs/language.md section 6).
 #include "runtime/feeder.h"
 
+#include <fmt/format.h>
+
 #include "codegen/program.h"
 #include "support/diagnostics.h"
 
@@ -58,6 +60,57 @@ void checkLabelRange(const Graph& graph, const FeedSpec& f, const LabeledImages&
                 "); the labels go up to " + std::to_string(data.classes - 1));
 }
 
+// The data's image size: `28x28 = 784 pixels`, `32x32x3 = 3072 values`.
+std::string imageSize(const LabeledImages& d) {
+  if (d.channels == 1) return fmt::format("{}x{} = {} pixels", d.height, d.width, d.pixels);
+  return fmt::format("{}x{}x{} = {} values", d.height, d.width, d.channels, d.pixels);
+}
+
+// The placeholder types that take these images as they are: the hint of a misfit, from the data.
+std::string fittingTypes(const LabeledImages& d) {
+  if (d.height == 1) return fmt::format("f32[?,{}]", d.pixels);
+  return fmt::format("f32[?,{}] or f32[?,{},{},{}]", d.pixels, d.height, d.width, d.channels);
+}
+
+// How stored values become fed floats: times the scale, then for channel c less the mean and
+// over the std, as v * a[c] + b[c]. Plain: bytes times the scale alone (MNIST's loop, unchanged).
+struct PixelTransform {
+  bool plain = true;
+  float scale = 1;
+  std::vector<float> a, b;
+};
+
+PixelTransform pixelTransform(const DataSpec& spec, const LabeledImages& data) {
+  PixelTransform t;
+  t.scale = static_cast<float>(spec.scale);
+  t.plain = data.floatImages.empty() && spec.mean.empty() && spec.std.empty();
+  for (size_t c = 0; c < static_cast<size_t>(data.channels); ++c) {
+    double mean = spec.mean.empty() ? 0 : spec.mean[spec.mean.size() == 1 ? 0 : c];
+    double std = spec.std.empty() ? 1 : spec.std[spec.std.size() == 1 ? 0 : c];
+    t.a.push_back(static_cast<float>(spec.scale / std));
+    t.b.push_back(static_cast<float>(-mean / std));
+  }
+  return t;
+}
+
+// The values of one example, converted, into out (data.pixels floats).
+void convertImage(const LabeledImages& data, const PixelTransform& t, int64_t example, float* out) {
+  auto pixels = static_cast<size_t>(data.pixels), channels = static_cast<size_t>(data.channels);
+  size_t at = static_cast<size_t>(example) * pixels;
+  if (t.plain) {
+    const uint8_t* src = &data.images[at];
+    for (size_t k = 0; k < pixels; ++k) out[k] = static_cast<float>(src[k]) * t.scale;
+  } else if (data.floatImages.empty()) {
+    const uint8_t* src = &data.images[at];
+    for (size_t k = 0; k < pixels; k += channels)
+      for (size_t c = 0; c < channels; ++c) out[k + c] = static_cast<float>(src[k + c]) * t.a[c] + t.b[c];
+  } else {
+    const float* src = &data.floatImages[at];
+    for (size_t k = 0; k < pixels; k += channels)
+      for (size_t c = 0; c < channels; ++c) out[k + c] = src[k + c] * t.a[c] + t.b[c];
+  }
+}
+
 }  // namespace
 
 void checkFeeds(const Graph& graph, const std::vector<FeedSpec>& feeds, const LabeledImages& data,
@@ -73,10 +126,8 @@ void checkFeeds(const Graph& graph, const std::vector<FeedSpec>& feeds, const La
       misfit(f, where(graph, f) + ": an image or label placeholder needs the batch dimension '?' first, found " + type);
     if (f.kind == FeedSpec::Kind::Image) {
       if (p.dtype != DType::F32 || perExample(p.shape) != data.pixels)
-        misfit(f, where(graph, f) + ": images of " + std::to_string(data.height) + "x" + std::to_string(data.width) +
-                      " = " + std::to_string(data.pixels) + " pixels (f32[?," + std::to_string(data.pixels) +
-                      "] or f32[?," + std::to_string(data.height) + "," + std::to_string(data.width) +
-                      ",1]) do not fit " + type);
+        misfit(f,
+               where(graph, f) + ": images of " + imageSize(data) + " (" + fittingTypes(data) + ") do not fit " + type);
     } else {
       bool ids = p.dtype == DType::I32 && p.shape.size() == 1;
       bool oneHot = p.dtype == DType::F32 && p.shape.size() == 2 && p.shape[1] >= data.classes;
@@ -93,7 +144,7 @@ Halide::Buffer<> feedBuffer(const Graph& graph, const FeedSpec& feed, int64_t ba
   return allocateValue(p.dtype, bindBatch(p.shape, batch));
 }
 
-void fillFeed(const Graph& graph, const FeedSpec& feed, const LabeledImages& data, double scale,
+void fillFeed(const Graph& graph, const FeedSpec& feed, const LabeledImages& data, const DataSpec& spec,
               const std::vector<int64_t>& order, int64_t first, int64_t batch, Halide::Buffer<>& out) {
   const Node& p = graph.node(feed.placeholder);
   if (feed.kind == FeedSpec::Kind::Constant) {
@@ -103,11 +154,9 @@ void fillFeed(const Graph& graph, const FeedSpec& feed, const LabeledImages& dat
   }
   if (feed.kind == FeedSpec::Kind::Image) {
     float* dst = static_cast<float*>(out.data());
-    const float s = static_cast<float>(scale);
-    for (int64_t i = 0; i < batch; ++i) {
-      const uint8_t* src = &data.images[static_cast<size_t>(order[static_cast<size_t>(first + i)] * data.pixels)];
-      for (int64_t k = 0; k < data.pixels; ++k) dst[i * data.pixels + k] = static_cast<float>(src[k]) * s;
-    }
+    PixelTransform t = pixelTransform(spec, data);
+    for (int64_t i = 0; i < batch; ++i)
+      convertImage(data, t, order[static_cast<size_t>(first + i)], dst + i * data.pixels);
     return;
   }
   if (p.dtype == DType::I32) {

@@ -17,4 +17,13 @@ struct IdxArray {
 // dimensions, or a length that disagrees with the dimensions.
 IdxArray readIdx(const std::string& path);
 
+struct IdxIntegers {
+  std::vector<int64_t> dims;
+  std::vector<int64_t> values;  // row major
+};
+
+// Reads an IDX file of integers of any width the format has: unsigned or signed bytes (0x08,
+// 0x09), 16-bit (0x0B) or 32-bit (0x0C) big-endian integers. The same checks as readIdx.
+IdxIntegers readIdxIntegers(const std::string& path);
+
 }  // namespace graphc

@@ -1,66 +1,34 @@
-// \file .npy files (npy.h): the format of numpy.lib.format, versions 1.0 to 3.0.
+// \file f32 .npy files (npy.h): read by the data sets' reader, written in numpy.lib.format 1.0.
 #include "runtime/npy.h"
 
 #include <fmt/core.h>
 
 #include <cstring>
-#include <regex>
 
 #include "runtime/metrics_json.h"
+#include "runtime/numpy_array.h"
 #include "support/diagnostics.h"
-#include "support/regular_file.h"
 
 namespace graphc {
 namespace {
 
-constexpr uint64_t kMaxNpyBytes = uint64_t{1} << 32;
 const char kMagic[] = "\x93NUMPY";
 
 }  // namespace
 
-NpyArray readNpy(const std::string& path) {
-  std::string bytes, why;
-  if (!readRegularFile(path, kMaxNpyBytes, &bytes, &why)) throw InputError(path + ": " + why);
-  auto bad = [&](const std::string& what) { return InputError(path + ": not a .npy file of f32 values: " + what); };
-  if (bytes.size() < 10 || bytes.compare(0, 6, kMagic, 6) != 0) throw bad("no \\x93NUMPY magic");
-  int major = static_cast<unsigned char>(bytes[6]);
-  size_t headerLength = 0, headerStart = 0;
-  if (major == 1) {
-    headerLength = static_cast<unsigned char>(bytes[8]) | static_cast<size_t>(static_cast<unsigned char>(bytes[9]))
-                                                              << 8;
-    headerStart = 10;
-  } else if (major == 2 || major == 3) {
-    if (bytes.size() < 12) throw bad("truncated");
-    for (int k = 0; k < 4; ++k)
-      headerLength |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + k])) << (8 * k);
-    headerStart = 12;
-  } else {
-    throw bad(fmt::format("format version {}", major));
-  }
-  if (headerStart + headerLength > bytes.size()) throw bad("the header runs past the end of the file");
-  std::string header = bytes.substr(headerStart, headerLength);
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex("'descr'\\s*:\\s*'([^']*)'")) || m[1] != "<f4")
-    throw bad("its dtype is not '<f4' (numpy.float32)");
-  if (std::regex_search(header, m, std::regex("'fortran_order'\\s*:\\s*True"))) throw bad("it is in Fortran order");
-  if (!std::regex_search(header, m, std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)"))) throw bad("no shape in its header");
+NpyArray readFloatNpy(const std::string& path) {
+  NumpyArray in = readNpy(path);
+  if (in.kind != 'f' || in.itemBytes != 4)
+    throw InputError(fmt::format("{}: expected a float32 array, found {}{} (save it with np.asarray(x, np.float32))",
+                                 path,
+                                 in.kind == 'u'   ? "uint"
+                                 : in.kind == 'i' ? "int"
+                                                  : "float",
+                                 8 * in.itemBytes));
   NpyArray a;
-  uint64_t count = 1;
-  std::string dims = m[1];
-  std::regex number("\\d+");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number); it != std::sregex_iterator(); ++it) {
-    std::string digits = it->str();
-    if (digits.size() > 12) throw bad("a dimension too large");
-    int64_t d = std::stoll(digits);
-    count *= static_cast<uint64_t>(d);
-    if (count > kMaxNpyBytes / 4) throw bad("more elements than the file can hold");
-    a.shape.push_back(d);
-  }
-  size_t dataStart = headerStart + headerLength;
-  if (bytes.size() - dataStart != count * 4)
-    throw bad(fmt::format("{} bytes of data for {} values", bytes.size() - dataStart, count));
-  a.values.resize(count);
-  if (count) std::memcpy(a.values.data(), bytes.data() + dataStart, count * 4);
+  a.shape = in.dims;
+  a.values.resize(static_cast<size_t>(in.count()));
+  if (!a.values.empty()) std::memcpy(a.values.data(), in.data.data(), a.values.size() * sizeof(float));
   return a;
 }
 

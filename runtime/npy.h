@@ -1,5 +1,6 @@
 // \file NumPy's .npy files of f32 arrays (C order, little-endian `<f4`): what `graphc infer`
-// reads as inputs and writes as outputs, as numpy.save and numpy.load do.
+// reads as inputs (through the data sets' reader, runtime/numpy_array.h) and writes as outputs,
+// as numpy.save and numpy.load do.
 #pragma once
 
 #include <cstdint>
@@ -13,9 +14,9 @@ struct NpyArray {
   std::vector<float> values;  // row-major
 };
 
-// Reads path; an InputError naming it when it is not a C-order little-endian f32 .npy file
-// (format versions 1 to 3) whose data matches its shape.
-NpyArray readNpy(const std::string& path);
+// Reads path with readNpy (runtime/numpy_array.h); an InputError naming it when that does or
+// when the array is not float32.
+NpyArray readFloatNpy(const std::string& path);
 
 // Writes the array as a version 1 .npy file, atomically; an InputError when it cannot.
 void writeNpy(const std::string& path, const NpyArray& array);

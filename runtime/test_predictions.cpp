@@ -25,6 +25,28 @@ void appendBigEndian(std::string& out, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((v >> shift) & 0xff);
 }
 
+// Example i as the 8-bit grey picture samples.idx holds: colour by the luma of ITU-R 601-2 (as
+// runtime/png_images reads colour PNGs), float images stretched from their own range to 0-255.
+std::string greySample(const LabeledImages& set, int64_t i) {
+  auto pixels = static_cast<size_t>(set.pixels), channels = static_cast<size_t>(set.channels);
+  std::vector<float> v(pixels);
+  for (size_t k = 0; k < pixels; ++k)
+    v[k] = set.floatImages.empty() ? set.images[static_cast<size_t>(i) * pixels + k]
+                                   : set.floatImages[static_cast<size_t>(i) * pixels + k];
+  if (!set.floatImages.empty()) {
+    auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+    float low = *lo, range = *hi > *lo ? *hi - *lo : 1.0f;
+    for (float& x : v) x = (x - low) * 255.0f / range;
+  }
+  std::string grey(pixels / channels, '\0');
+  for (size_t p = 0; p < grey.size(); ++p) {
+    const float* c = &v[p * channels];
+    float g = channels >= 3 ? 0.299f * c[0] + 0.587f * c[1] + 0.114f * c[2] : c[0];
+    grey[p] = static_cast<char>(static_cast<uint8_t>(std::clamp(g + 0.5f, 0.0f, 255.0f)));
+  }
+  return grey;
+}
+
 }  // namespace
 
 void writeTestPredictions(const std::string& dir, const LabeledImages& test, const std::vector<int>& predicted) {
@@ -37,7 +59,7 @@ void writeTestPredictions(const std::string& dir, const LabeledImages& test, con
   auto count = static_cast<uint32_t>(std::min(kPredictionSamples, test.count));
   std::string idx = {0, 0, 8, 3};  // unsigned bytes, 3 dimensions
   for (uint32_t d : {count, height, width}) appendBigEndian(idx, d);
-  idx.append(reinterpret_cast<const char*>(test.images.data()), static_cast<size_t>(count) * test.pixels);
+  for (uint32_t i = 0; i < count; ++i) idx += greySample(test, i);
   writeOrFail(dir + "/samples.idx", idx);
 }
 

@@ -132,7 +132,6 @@ class Loop {
   std::vector<FeedSpec> evalFeeds_;
   std::map<std::pair<int, int64_t>, Halide::Buffer<>> feedBuffers_;
   std::map<std::string, std::pair<int, Halide::Buffer<>>> scalarFeeds_;  // by name: node (-1: absent), buffer
-  double scale_ = 1;
   CheckpointLoad loaded_;
 
   // The training run.
@@ -165,7 +164,7 @@ void Loop::feedBatch(const std::vector<FeedSpec>& feeds, const LabeledImages& da
     auto key = std::make_pair(f.placeholder, f.kind == FeedSpec::Kind::Constant ? 0 : batch);
     auto it = feedBuffers_.find(key);
     if (it == feedBuffers_.end()) it = feedBuffers_.emplace(key, feedBuffer(model_.graph, f, batch)).first;
-    fillFeed(model_.graph, f, data, scale_, order, first, batch, it->second);
+    fillFeed(model_.graph, f, data, cfg_.data, order, first, batch, it->second);
     session_->feed(f.placeholder, it->second);
   }
 }
@@ -269,7 +268,6 @@ void Loop::applyOverrides() {
   if (options_.steps) cfg_.steps = *options_.steps;
   if (options_.seed) cfg_.seed = *options_.seed;
   if (options_.learningRate) cfg_.optimizer.learningRate = *options_.learningRate;
-  scale_ = cfg_.data.scale;
 }
 
 // The value fed as graphc/step: dropout masks hash it, so it mixes the seed in (docs/language.md section 6:

@@ -17,8 +17,9 @@ cd "$(dirname "$0")/.."
 # clang-format-14 (the sources' format, .clang-format); libplplot-dev and plplot-driver-cairo (PLplot
 # and its cairo PNG driver: --log-dir's curves.png, runtime/plots.cpp); libstb-dev (stb_image: the
 # PNG and JPEG decoder of image_folder data and `graphc predict`); libonnx-dev (ONNX's protobuf
-# classes and checker: `graphc export` and `graphc import`).
-PACKAGES="libstb-dev libonnx-dev libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev libmlir-14-dev llvm-14-dev mlir-14-tools pocl-opencl-icd ocl-icd-opencl-dev clang-14 libclang-rt-14-dev libcli11-dev clang-format-14 libplplot-dev plplot-driver-cairo"
+# classes and checker: `graphc export` and `graphc import`); libminizip-dev (zlib's zip reader: the
+# members of NumPy .npz archives, npz(...) data).
+PACKAGES="libminizip-dev libstb-dev libonnx-dev libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev libmlir-14-dev llvm-14-dev mlir-14-tools pocl-opencl-icd ocl-icd-opencl-dev clang-14 libclang-rt-14-dev libcli11-dev clang-format-14 libplplot-dev plplot-driver-cairo"
 
 missing=""
 for p in $PACKAGES; do

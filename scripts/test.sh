@@ -22,9 +22,11 @@ scripts/check_format.sh
 # tests/e2e/pytorch_steps.sh, which fails under CI=true when it is missing; protobuf and crcmod for
 # tests/e2e/log_dir.sh's independent reader of TensorBoard event files (tfevents_reader.py), PIL
 # for its checks of the PNG pictures, Chromium to render graphc report's page headless (tests/e2e/report.sh);
-# python3-onnx (onnx.checker on exported models) and libonnx-testdata (ONNX's backend node tests).
+# python3-onnx (onnx.checker on exported models) and libonnx-testdata (ONNX's backend node tests);
+# python3-sklearn for its 8x8 digits (digits.csv.gz), the CSV data set of tests/e2e/data_csv.sh, and
+# dataset-fashion-mnist, the .npz and .npy data set of tests/e2e/data_npz.sh.
 missing=""
-for p in python3-torch python3-protobuf python3-crcmod python3-pil chromium python3-onnx libonnx-testdata; do
+for p in python3-torch python3-protobuf python3-crcmod python3-pil chromium python3-onnx libonnx-testdata python3-sklearn dataset-fashion-mnist; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
@@ -32,6 +34,15 @@ if [ -n "$missing" ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+fi
+
+# ONNX Runtime (npm onnxruntime-node, CPU) for tests/e2e/onnx_export.sh, which finds it beside the
+# graphc binary in build/onnxruntime. --ignore-scripts: its install script downloads GPU binaries,
+# neither needed nor possible here; the package carries its CPU library.
+if [ ! -d build/onnxruntime/node_modules/onnxruntime-node ]; then
+  echo "test.sh: installing onnxruntime-node into build/onnxruntime"
+  mkdir -p build/onnxruntime
+  npm install --prefix build/onnxruntime --ignore-scripts --no-audit --no-fund onnxruntime-node@1.30.0
 fi
 
 step "1/3 the test suite on the normal build"
@@ -72,14 +83,16 @@ step "2/3 the test suite under the sanitizers (a subset, see below)"
 # Left to the normal build: determinism (lenet5_one_epoch's code, run twice), dump_stages (3.2 min)
 # and ptx (both mostly Halide and LLVM, not instrumented, compiling every example; their front end
 # is replayed by fuzz_regressions.frontend, the GPU schedules are checked by the kernel tests),
-# interrupt (signal timing), pytorch_steps (three runs through the load, train and save paths that
+# interrupt (signal timing), onnx_export (eight short trainings, whose host code lenet5_one_epoch
+# covers; the export itself runs under the sanitizers in the OnnxExport unit tests and cli_errors),
+# pytorch_steps (three runs through the load, train and save paths that
 # checkpoint already covers; what it adds is a comparison with PyTorch's numbers, not host code),
 # and the tests that run kernels on PoCL, opencl_training,
 # DeviceResidency and GpuKernels: PoCL must be loaded with RTLD_DEEPBIND (kernels/device_runtime.h), which
 # ASan's runtime refuses (it aborts the process), and PoCL's kernels are not instrumented anyway.
 # Two tests at a time, one per core (the tests time nothing, so they may share the machine).
 ctest --test-dir build-sanitize --output-on-failure -j "$JOBS" \
-  -E '^(e2e\.(determinism|dump_stages|ptx|interrupt|opencl_training|pytorch_steps)|(DeviceResidency|GpuKernels)\..*)$'
+  -E '^(e2e\.(determinism|dump_stages|ptx|interrupt|opencl_training|pytorch_steps|onnx_export)|(DeviceResidency|GpuKernels)\..*)$'
 
 step "3/3 fuzzing, ${FUZZ_SECONDS} s per target"
 fuzz() {
@@ -98,5 +111,6 @@ fuzz() {
 fuzz frontend examples -dict=tests/fuzz/mnn.dict -max_len=4096
 fuzz readers tests/fuzz/corpus/readers -max_len=4096
 fuzz onnx_import tests/fuzz/corpus/onnx_import -max_len=4096
+fuzz arrays tests/fuzz/corpus/arrays -max_len=4096
 
 step "all passed"

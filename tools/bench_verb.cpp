@@ -81,7 +81,9 @@ int benchVerb(const std::vector<std::string>& args) {
                   "train block's) and the inference pass (images/s at --infer-batch, default 1000).\n"
                   "The peak is the FMA throughput of a register-blocked loop, cached in $GRAPHC_CACHE or\n"
                   "~/.cache/graphc for a day, for one CPU model and thread count; measured again when a kernel\n"
-                  "runs faster than a cached peak, and raised to the fastest kernel's rate if one still does.",
+                  "runs faster than a cached peak, and raised to the fastest kernel's rate if one still does.\n"
+                  "The header also gives the memory bandwidth, the GB/s column's yardstick: the best of 20\n"
+                  "parallel copies of 64 MB (bytes read plus written), measured every run.",
                   "Kernels are always compiled afresh (their compile times are measured): --no-cache is implied.");
   std::optional<int64_t> batchFlag, inferBatchFlag, runsFlag;
   bool json = false, remeasure = false;
@@ -115,6 +117,7 @@ int benchVerb(const std::vector<std::string>& args) {
   int threads = benchThreads();
   std::string peakFile = dir.empty() ? "" : dir + "/peak-gflops-v3-threads-" + std::to_string(threads);
   Peak peak = machinePeak(peakFile, cpuModelName(), threads, remeasure);
+  double bandwidth = measureMemoryBandwidth();
 
   // Timed one by one, shown on a terminal as they go; printed slowest first at the end.
   ProgressDisplay display(std::cout, json ? ProgressMode::None : *progressModeNamed("auto"));
@@ -157,6 +160,7 @@ int benchVerb(const std::vector<std::string>& args) {
     j["batch"] = batch;
     j["peak_gflops"] = peak.gflops;
     j["peak"] = peak.cached ? "cached" : "measured";
+    j["memory_gb_per_s"] = bandwidth;
     j["kernels"] = nlohmann::ordered_json::array();
     for (const KernelRow& r : rows)
       j["kernels"].push_back({{"name", r.origin.title()},
@@ -185,8 +189,9 @@ int benchVerb(const std::vector<std::string>& args) {
   }
   size_t width = 6;
   for (const KernelRow& r : rows) width = std::max(width, r.origin.title().size());
-  std::string out = fmt::format("{}: train step at batch {}, {} kernels; peak {:.1f} GFLOP/s ({})\n\n",
-                                model.graph.modelName, batch, plan.kernels.size(), peak.gflops, peakSource);
+  std::string out = fmt::format(
+      "{}: train step at batch {}, {} kernels; peak {:.1f} GFLOP/s ({}); memory {:.1f} GB/s (a 64 MB copy)\n\n",
+      model.graph.modelName, batch, plan.kernels.size(), peak.gflops, peakSource, bandwidth);
   out += fmt::format("{:<{}} {:>9} {:>6} {:>9} {:>8} {:>6} {:>8} {:>7} {:>8}\n", "kernel", width, "median ms", "share",
                      "MFLOP", "GFLOP/s", "%peak", "MB", "GB/s", "compile");
   for (const KernelRow& r : rows)

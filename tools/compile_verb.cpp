@@ -1,6 +1,7 @@
 // \file `graphc compile`: the model's inference program and train step compiled ahead of time into
 // a static library plus a C header (codegen/aot.h), for applications that link without Halide.
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,10 +29,16 @@ Halide::Target libraryTarget(const std::string& name) {
   return Halide::Target(name);
 }
 
-// `x`: images, pixel values (0-255) times 0.00392157 (numbers as a C++ stream writes them: %g).
-std::string feedText(const Graph& graph, const FeedSpec& f, double scale) {
+// `x`: images, pixel values (0-255) times 0.00392157 (numbers as a C++ stream writes them: %g),
+// then less the data's mean and over its std per channel when it has them.
+std::string feedText(const Graph& graph, const FeedSpec& f, const DataSpec& data) {
   std::string text = fmt::format("`{}`: ", graph.node(f.placeholder).name);
-  if (f.kind == FeedSpec::Kind::Image) return text + fmt::format("images, pixel values (0-255) times {:g}", scale);
+  if (f.kind == FeedSpec::Kind::Image) {
+    text += fmt::format("images, pixel values (0-255) times {:g}", data.scale);
+    if (!data.mean.empty()) text += fmt::format(", less the mean [{:g}]", fmt::join(data.mean, ", "));
+    if (!data.std.empty()) text += fmt::format(", over the std [{:g}]", fmt::join(data.std, ", "));
+    return text + (data.mean.empty() && data.std.empty() ? "" : " per channel");
+  }
   if (f.kind == FeedSpec::Kind::Label)
     return text + "labels (class ids, or one-hot rows for an f32 [?, K] placeholder)";
   return text + fmt::format("the constant {:g}", f.value);
@@ -86,7 +93,7 @@ int compileVerb(const std::vector<std::string>& args) {
   library.batch = batch.value_or(model.train.batch);
 
   std::string preamble = "How the model is fed (its train block):\n";
-  for (const FeedSpec& f : model.train.feeds) preamble += "  " + feedText(graph, f, model.train.data.scale) + "\n";
+  for (const FeedSpec& f : model.train.feeds) preamble += "  " + feedText(graph, f, model.train.data) + "\n";
   preamble += fmt::format(
       "`{}` (when present) is 1 in a train step, else 0; `{}` is the step number (dropout masks).\n"
       "Variables and optimizer slots: initialise them from a checkpoint (`graphc run --save`, safetensors)\n"

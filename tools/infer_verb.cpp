@@ -34,7 +34,7 @@ int inferVerb(const std::vector<std::string>& args) {
     size_t eq = in.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == in.size())
       throw FlagError{"--input takes NAME=FILE.npy, found '" + in + "'"};
-    arrays[in.substr(0, eq)] = readNpy(in.substr(eq + 1));
+    arrays[in.substr(0, eq)] = readFloatNpy(in.substr(eq + 1));
   }
   for (const std::string& name : outputs) {
     if (name.find('/') != std::string::npos) throw FlagError{"--output takes a value's name, found '" + name + "'"};

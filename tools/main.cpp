@@ -31,6 +31,7 @@ const char* kUsage =
     "  summary  Keras-style table: layer, output shape, parameters; totals\n"
     "  bench    time every generated kernel and the whole step\n"
     "  compile  ahead-of-time: a static library + C header for inference and the train step\n"
+    "  export   the inference graph with a checkpoint's weights as an ONNX model\n"
     "  dump     print the program at one compiler stage (--stage ast|graph|grad|...|ptx), or all\n"
     "  plot     redraw a --log-dir's pictures: curves.png, predictions.png, confusion.png\n"
     "  report   write a --log-dir's report.html: hyper-parameters, metrics, pictures, one file\n"
@@ -178,13 +179,14 @@ int dispatch(int argc, char** argv) {
     if (verb == "summary") return summaryVerb(args);
     if (verb == "bench") return benchVerb(args);
     if (verb == "compile") return compileVerb(args);
+    if (verb == "export") return exportVerb(args);
     if (verb == "plot") return plotVerb(args);
     if (verb == "report") return reportVerb(args);
     if (verb == "import") return importVerb(args);
     if (verb == "infer") return inferVerb(args);
     fmt::print(stderr, "graphc: unknown verb '{}'{}\n\n{}", verb,
-               didYouMean(verb, {"run", "eval", "predict", "check", "dump", "summary", "bench", "compile", "plot",
-                                 "report", "import", "infer", "help"}),
+               didYouMean(verb, {"run", "eval", "predict", "check", "dump", "summary", "bench", "compile", "export",
+                                 "plot", "report", "import", "infer", "help"}),
                kUsage);
     return 2;
   } catch (const FlagError& e) {

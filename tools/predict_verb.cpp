@@ -103,10 +103,11 @@ void readImages(const std::vector<std::string>& paths, ImageSize size, LabeledIm
 int predictVerb(const std::vector<std::string>& args) {
   VerbFlags flags("predict", "graphc predict FILE.mnn --load CHECKPOINT IMAGE... [flags]", kPredictDescription);
   std::optional<std::string> load;
-  std::optional<int64_t> topFlag;
+  std::optional<int64_t> topFlag, digitsFlag;
   TargetFlags target;
   flags.text("load", load, "the checkpoint, in the safetensors format (required)");
   flags.integer("top", topFlag, 1, "print the K most probable classes, most probable first (default 1)", "K");
+  flags.integer("digits", digitsFlag, 1, "print probabilities with D decimals (default 4; 9 shows every float)", "D");
   addTargetFlags(flags, target, "where kernels run: host (default), cuda, opencl, or a Halide target string");
   if (!flags.parse(args)) return 0;
   if (flags.positional().size() < 2)
@@ -115,6 +116,7 @@ int predictVerb(const std::vector<std::string>& args) {
   std::string checkpoint = load.value_or("");
   if (checkpoint.empty()) throw FlagError{"predict needs a checkpoint: --load FILE"};
   int64_t top = topFlag.value_or(1);
+  int digits = static_cast<int>(std::min<int64_t>(digitsFlag.value_or(4), 17));
   CompileOptions compile = configureTarget(target);
 
   Model model = loadModel(flags.positional()[0]);
@@ -152,7 +154,7 @@ int predictVerb(const std::vector<std::string>& args) {
       if (f.kind == FeedSpec::Kind::Label) continue;  // nothing to feed; the scores never need labels
       auto it = buffers.find(f.placeholder);
       if (it == buffers.end()) it = buffers.emplace(f.placeholder, feedBuffer(graph, f, batch)).first;
-      fillFeed(graph, f, images, model.train.data.scale, order, first, batch, it->second);
+      fillFeed(graph, f, images, model.train.data, order, first, batch, it->second);
       session.feed(f.placeholder, it->second);
     }
     Halide::Buffer<float> p(session.run({probs}, batch)[0]);
@@ -165,7 +167,7 @@ int predictVerb(const std::vector<std::string>& args) {
       std::string line = names[static_cast<size_t>(first + i)] + ":";
       for (int64_t k = 0; k < top; ++k) {
         int c = ranked[static_cast<size_t>(k)];
-        line += fmt::format("{}{} ({:.4f})", k ? ", " : " ", c, p(c, static_cast<int>(i)));
+        line += fmt::format("{}{} ({:.{}f})", k ? ", " : " ", c, p(c, static_cast<int>(i)), digits);
       }
       fmt::print("{}\n", line);
     }

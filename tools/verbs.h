@@ -16,6 +16,7 @@ int evalVerb(const std::vector<std::string>& args);
 int predictVerb(const std::vector<std::string>& args);
 int benchVerb(const std::vector<std::string>& args);
 int compileVerb(const std::vector<std::string>& args);
+int exportVerb(const std::vector<std::string>& args);
 int plotVerb(const std::vector<std::string>& args);
 int reportVerb(const std::vector<std::string>& args);
 int importVerb(const std::vector<std::string>& args);

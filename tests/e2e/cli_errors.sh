@@ -324,6 +324,14 @@ what="--metrics-json naming a directory"
 expect 2 'outdir: cannot write the metrics there [(]it is a directory[)]' -- run "$src/examples/lenet5.mnn" --epochs 5 --metrics-json "$work/outdir"
 what="dump -o naming a directory"
 expect 2 'outdir: cannot write the dump there [(]it is a directory[)]' -- dump "$src/examples/lenet5.mnn" --stage graph -o "$work/outdir"
+what="export without a checkpoint"
+expect 2 'graphc export: export needs a checkpoint: --load FILE' -- export "$src/examples/lenet5.mnn" -o "$work/m.onnx"
+what="export of an op with no ONNX form"
+sed 's/^c1 = Conv2D(x,/xp = pad(x, [[0, 0], [1, 0], [0, 0], [0, 0]], mode = symmetric)\nxs = slice(xp, [0, 0, 0, 0], [-1, 28, 28, 1])\nc1 = Conv2D(xs,/' \
+  "$src/examples/lenet5.mnn" > "$work/symmetric.mnn"
+expect 2 "symmetric.mnn:7:6: error: export: node 'xp' [(]op 'pad'[)]: 'symmetric' padding has no ONNX form" '\^' -- \
+  export "$work/symmetric.mnn" --load "$work/ck.st" -o "$work/symmetric.onnx"
+[ ! -e "$work/symmetric.onnx" ] || { echo "FAIL: a failed export left symmetric.onnx behind"; failures=$((failures + 1)); }
 what="compile -o naming a file"
 touch "$work/a_file"
 expect 2 'a_file: -o names an existing file, not a folder for the library' -- compile "$src/examples/lenet5.mnn" -o "$work/a_file"
@@ -407,7 +415,24 @@ h = block(y)"
 what="an error inside a function"
 expect 2 'fn_inside.mnn:4:14: error: Conv2D expects an NHWC input of rank 4, found i32\[\?\].* [(]in block, called at .*fn_inside.mnn:7:5[)]' '\^' -- check "$work/fn_inside.mnn"
 
-for verb in run eval predict check summary dump bench; do expect 0 -- "$verb" --help; done
+# Version 2's layers and ops (docs/layers.md).
+model unknown_layer "$base
+h = GlobalAveragePooling(x)"
+what="an unknown layer (misspelled)"
+expect 2 "unknown_layer.mnn:3:5: error: unknown layer 'GlobalAveragePooling' [(]did you mean 'GlobalAveragePooling2D'[?]" '\^' -- \
+  check "$work/unknown_layer.mnn"
+model unknown_activation "$base
+h = Activation(x, gelo)"
+what="an unknown activation"
+expect 2 "unknown_activation.mnn:3:19: error: unknown activation 'gelo' [(]did you mean 'gelu'[?] expected one of: " '\^' -- \
+  check "$work/unknown_activation.mnn"
+model split_index "$base
+parts = split(x, 2, axis = 2)
+h = parts[2]"
+what="an index outside a split's values"
+expect 2 "split_index.mnn:4:11: error: index 2 is outside the 2 values of the split" '\^' -- check "$work/split_index.mnn"
+
+for verb in run eval predict check summary dump bench export import infer; do expect 0 -- "$verb" --help; done
 expect 0 -- --help
 
 # The train block (optimizers, schedules, callbacks, class weights).
@@ -498,6 +523,75 @@ for f in truncated text hardmax opset99 dynamic; do
     echo "FAIL: graphc import $f.onnx left $f.mnn or $f.safetensors behind"; failures=$((failures + 1))
   fi
 done
+# Array and CSV data sets (docs/data.md): each problem is named with the file, before training.
+mkdir -p "$work/arrays"
+# npy PATH DESCR FORTRAN SHAPE: a NumPy .npy file (format 1.0) with that header, then stdin as its data.
+npy() {
+  local header="{'descr': '$2', 'fortran_order': $3, 'shape': ($4), }"
+  { printf '\x93NUMPY\x01\x00'; printf "\\x$(printf %02x $((${#header} % 256)))\\x$(printf %02x $((${#header} / 256)))"
+    printf '%s' "$header"; cat; } > "$1"
+}
+head -c 160 /dev/zero | npy "$work/arrays/x.npy" '|u1' False '10, 4, 4'
+printf '\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09' | npy "$work/arrays/y.npy" '|u1' False '10,'
+printf '\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff' | npy "$work/arrays/negative.npy" '<i8' False '2,'
+head -c 160 /dev/zero | npy "$work/arrays/fortran.npy" '|u1' True '10, 4, 4'
+head -c 80 /dev/zero | npy "$work/arrays/object.npy" '|O' False '10,'
+head -c 100 /dev/zero | npy "$work/arrays/truncated.npy" '|u1' False '10, 4, 4'
+head -c 320 /dev/zero | npy "$work/arrays/half.npy" '<f2' False '10, 4, 4'
+array_model() {  # array_model NAME DATA [SHAPE]: a 16-pixel softmax regression reading data = DATA
+  printf '%s\n' "x = placeholder(f32, [?, ${3:-4, 4, 1}])" 'y = placeholder(i32, [?])' \
+    'probs = Dense(Flatten(x), 10, activation = softmax)' 'loss = sparse_categorical_crossentropy(probs, y)' \
+    'train {' "  data = $2" '  feed = {x: image, y: label}' '  optimizer = sgd(lr = 0.1)' '  minimize = loss' '}' \
+    > "$work/arrays/$1.mnn"
+}
+npy_data() { echo "npy(images = \"$1.npy\", labels = \"$2.npy\", test_images = \"x.npy\", test_labels = \"y.npy\"${3:-})"; }
+array_model fortran "$(npy_data fortran y)"
+what="a NumPy array in Fortran order"
+expect 2 'fortran.npy: the array is in Fortran order; save it in C order' -- run "$work/arrays/fortran.mnn" --steps 1
+array_model object "$(npy_data x object)"
+what="a NumPy object array (dtype=object)"
+expect 2 'object.npy: an object array [(]dtype=object[)] cannot be read' -- run "$work/arrays/object.mnn" --steps 1
+array_model half "$(npy_data half y)"
+what="a NumPy array of a dtype graphc does not read (float16)"
+expect 2 "half.npy: unsupported dtype '<f2' [(]expected uint8, int32, int64, float32 or float64[)]" -- run "$work/arrays/half.mnn" --steps 1
+array_model truncated "$(npy_data truncated y)"
+what="a truncated .npy file"
+expect 2 'truncated.npy: the shape needs 160 bytes of data, the file has 100 [(]truncated[?][)]' -- run "$work/arrays/truncated.mnn" --steps 1
+head -c 32 /dev/zero | npy "$work/arrays/x2.npy" '|u1' False '2, 4, 4'
+array_model negative "$(npy_data x2 negative)"
+what="a negative label in a .npy file"
+expect 2 'negative.npy: example 1 has label -1; labels are class ids 0, 1, 2, ...' -- run "$work/arrays/negative.mnn" --steps 1
+array_model classes "$(npy_data x y ', classes = 5')"
+what="a label outside the data set's classes = N"
+expect 2 'y.npy: example 5 has label 5, outside the data set.s classes = 5 [(]labels 0 to 4[)]' -- run "$work/arrays/classes.mnn" --steps 1
+array_model misfit "$(npy_data x y)" "28, 28, 1"
+what="arrays of images of another size than the placeholder (4x4 for 28x28x1): the hint is built from the data"
+expect 2 'misfit.mnn:7:11: error: feed of placeholder .x.: images of 4x4 = 16 pixels [(]f32\[[?],16\] or f32\[[?],4,4,1\][)] do not fit f32\[[?],28,28,1\]' -- run "$work/arrays/misfit.mnn" --steps 1
+array_model mean "$(npy_data x y ', mean = [0.5, 0.5, 0.5]')"
+what="a mean with another number of values than the images have channels"
+expect 2 'mean.mnn:6:10: error: mean has 3 values but the images of .*x.npy have 1 channel' -- run "$work/arrays/mean.mnn" --steps 1
+array_model missing 'npy(images = "nowhere.npy", labels = "y.npy", test_images = "x.npy", test_labels = "y.npy")'
+what="a data file that is neither beside the model nor in the data folder"
+expect 2 "data file 'nowhere.npy' not found; looked in the model's folder and the data folder:" -- run "$work/arrays/missing.mnn" --steps 1
+/usr/bin/python3 -c '
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    for name in ("x", "y"): z.write(f"{sys.argv[2]}/{name}.npy", f"{name}.npy")' "$work/arrays/xy.npz" "$work/arrays"
+array_model npz_names 'npz("xy.npz")'
+what="an .npz archive without the arrays named (keras.datasets' x_train, ... by default)"
+expect 2 "xy.npz: no array named 'x_train' [(]the archive holds: x, y[)]" -- run "$work/arrays/npz_names.mnn" --steps 1
+printf 'label,a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p\n1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n' > "$work/arrays/short_row.csv"
+array_model short_row 'csv("short_row.csv", shape = [4, 4, 1], test = "short_row.csv")'
+what="a CSV row with the wrong number of columns"
+expect 2 'short_row.csv:3: expected 17 columns [(]as the header has[)], found 16' -- run "$work/arrays/short_row.mnn" --steps 1
+printf '1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n2,0,0,0,0,0,0,0,x7,0,0,0,0,0,0,0,0\n' > "$work/arrays/word.csv"
+array_model word 'csv("word.csv", label = 0, shape = [4, 4, 1], test = "word.csv")'
+what="a CSV field that is not a number"
+expect 2 "word.csv:2: column 9: expected a finite number, found 'x7'" -- run "$work/arrays/word.mnn" --steps 1
+array_model no_label 'csv("short_row.csv", label = "digit", test = "short_row.csv")'
+sed -i '3d' "$work/arrays/short_row.csv"
+what="a CSV label column name the header does not have"
+expect 2 "short_row.csv: no column named 'digit' [(]the header has: label, a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p[)]" -- run "$work/arrays/no_label.mnn" --steps 1
 
 if [ -n "$table" ]; then
   { echo

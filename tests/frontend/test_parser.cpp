@@ -126,6 +126,9 @@ std::string sexpr(const Expr& e) {
     case ExprKind::Member:
       out << "(. " << sexpr(*e.items[0]) << ' ' << e.text << ')';
       break;
+    case ExprKind::Index:
+      out << "([] " << sexpr(*e.items[0]) << ' ' << sexpr(*e.items[1]) << ')';
+      break;
     case ExprKind::Call:
       out << e.text << '(';
       for (size_t i = 0; i < e.args.size(); ++i) {
@@ -164,6 +167,9 @@ TEST(Parser, Literals) {
   EXPECT_EQ(sexprOf("{x: image, y_: label, keep_prob: 0.5}"), "{x:image y_:label keep_prob:0.5f}");
   EXPECT_EQ(sexprOf("{}"), "{}");
   EXPECT_EQ(sexprOf("[]"), "[]");
+  // Indexing binds like a member access: tighter than arithmetic, chained left to right.
+  EXPECT_EQ(sexprOf("-a.b[i + 1][0] * 2"), "(* (- ([] ([] (. a b) (+ i 1)) 0)) 2)");
+  EXPECT_EQ(sexprOf("split(x, 2, 1)[-1]"), "([] split(x 2 1) -1)");
   EXPECT_EQ(sexprOf("[?, 28, 28, 1,]"), "[? 28 28 1]");
   EXPECT_EQ(sexprOf("32.0"), "32f");
 }

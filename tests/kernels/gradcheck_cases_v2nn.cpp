@@ -90,15 +90,20 @@ void addV2NNCases(std::vector<GradCase>& cases) {
                            Op::Pad, {gg.variable("x", randomTensor(p.x, gg.rng))},
                            Attrs().set("paddings", p.paddings).set("mode", std::string(p.mode)).set("value", 0.5));
                      }});
-  // The LayerNormalization layer's graph: over the last axis, and over a middle one (gamma and
-  // beta reshaped to broadcast along the axes after it).
-  for (int64_t axis : {2, 1})
-    cases.push_back({"composite_layer_norm_axis" + std::to_string(axis), [axis](GradGraph& gg) {
-                       int x = gg.variable("x", randomTensor({2, 3, 4}, gg.rng, -2, 2));
-                       int64_t n = axis == 2 ? 4 : 3;
-                       int gamma = gg.variable("gamma", randomTensor({n}, gg.rng, 0.5, 1.5));
-                       int beta = gg.variable("beta", randomTensor({n}, gg.rng));
-                       return buildLayerNorm(gg.g, x, gamma, beta, axis, 1e-3, {});
+  // The LayerNormalization layer's graph: over the last axis, over a middle one (gamma and beta
+  // reshaped to broadcast along the axes after it), and over several axes, adjacent or not.
+  struct Norm {
+    const char* name;
+    std::vector<int64_t> axes, params;
+  };
+  for (const Norm& norm : {Norm{"axis3", {3}, {5}}, Norm{"axis1", {1}, {3}}, Norm{"axes12", {1, 2}, {3, 4}},
+                           Norm{"axes13", {1, 3}, {3, 5}}})
+    cases.push_back({std::string("composite_layer_norm_") + norm.name, [norm](GradGraph& gg) {
+                       int x = gg.variable("x", randomTensor({2, 3, 4, 5}, gg.rng, -2, 2));
+                       Shape params(norm.params.begin(), norm.params.end());
+                       int gamma = gg.variable("gamma", randomTensor(params, gg.rng, 0.5, 1.5));
+                       int beta = gg.variable("beta", randomTensor(params, gg.rng));
+                       return buildLayerNorm(gg.g, x, gamma, beta, norm.axes, 1e-3, {});
                      }});
   // Dense on a rank-3 input (the front end's 1x1 convolution of [N, 1, rows, K]), and stack's
   // and squeeze's reshapes and concat, lowered from the language as users write them.
@@ -117,6 +122,18 @@ void addV2NNCases(std::vector<GradCase>& cases) {
                      }
                      int x = gg.g.findByName("x");
                      gg.sources[x] = randomTensor({2, 3, 4}, gg.rng);
+                     return gg.g.findByName("y");
+                   }});
+  // split's parts (slice_axis each), used unequally so that each part's gradient differs.
+  cases.push_back({"composite_split", [](GradGraph& gg) {
+                     gg.g = lowerProgram(parseProgram("t.mnn",
+                                                      "x = placeholder(f32, [2, 6, 3])\n"
+                                                      "p = split(x, [1, -1, 2], axis = 1)\n"
+                                                      "y = concat([p[2] * 3, square(p[1])], 1) + reduce_sum(p[0])\n"))
+                                .graph;
+                     int x = gg.g.findByName("x");
+                     gg.sources[x] = randomTensor({2, 6, 3}, gg.rng);
+                     gg.vars.push_back(x);
                      return gg.g.findByName("y");
                    }});
   cases.push_back({"tile", [](GradGraph& gg) {

@@ -185,6 +185,23 @@ TEST(ComposedLosses, LabelSmoothingFollowsKeras) {
     EXPECT_NEAR(runDsl(source + "loss = " + call + "\n", feeds, "loss").data[0], want, 1e-5) << call;
 }
 
+// split's parts are the consecutive blocks of the axis, written out here element by element.
+TEST(ComposedCalls, SplitGivesConsecutiveBlocks) {
+  std::mt19937 rng(11);
+  RefTensor x = randomTensor({2, 7, 3}, rng, -2, 2);
+  std::string source = "x = placeholder(f32, [2, 7, 3])\np = split(x, [2, -1, 1], axis = 1)\n";
+  const int64_t begins[] = {0, 2, 6}, sizes[] = {2, 4, 1};
+  for (int part = 0; part < 3; ++part) {
+    RefTensor got = runDsl(source, {{"x", x}}, "p/" + std::to_string(part));
+    ASSERT_EQ(got.shape, (Shape{2, sizes[part], 3}));
+    for (int64_t n = 0; n < 2; ++n)
+      for (int64_t r = 0; r < sizes[part]; ++r)
+        for (int64_t c = 0; c < 3; ++c)
+          EXPECT_EQ(got.data[static_cast<size_t>((n * sizes[part] + r) * 3 + c)],
+                    x.data[static_cast<size_t>((n * 7 + begins[part] + r) * 3 + c)]);
+  }
+}
+
 TEST(ComposedLosses, MomentsAreTheMeanAndTheBiasedVariance) {
   std::mt19937 rng(7);
   RefTensor x = randomTensor({3, 2, 4}, rng, -2, 2);

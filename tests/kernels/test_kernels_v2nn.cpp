@@ -113,7 +113,7 @@ TEST_F(KernelTest, LayerNormalizationFollowsKeras) {
             bv = randomTensor({7}, rng);
   int x = input("x", xv), gamma = input("gamma", gv), beta = input("beta", bv);
   const double epsilon = 0.1;  // large enough that its place (inside the square root) shows
-  int y = buildLayerNorm(g, x, gamma, beta, 2, epsilon, {});
+  int y = buildLayerNorm(g, x, gamma, beta, {2}, epsilon, {});
   RefTensor want = zeros({3, 5, 7});
   for (size_t row = 0; row < 15; ++row) {
     double mean = 0, var = 0;
@@ -122,6 +122,32 @@ TEST_F(KernelTest, LayerNormalizationFollowsKeras) {
     for (size_t i = 0; i < 7; ++i)
       want.data[row * 7 + i] = (xv.data[row * 7 + i] - mean) / std::sqrt(var + epsilon) * gv.data[i] + bv.data[i];
   }
+  EXPECT_TRUE(allClose(runHalide(g, {y}, feeds)[0], want, 1e-5, 1e-5));
+}
+
+// Over several axes (Keras' axis = [1, 3] of [N, H, W, C]): the statistics of each example's
+// [H, C] slice at every w, gamma and beta [H, C].
+TEST_F(KernelTest, LayerNormalizationOverSeveralAxesFollowsKeras) {
+  const size_t N = 2, H = 3, W = 4, C = 5;
+  RefTensor xv = randomTensor({2, 3, 4, 5}, rng, -2, 3), gv = randomTensor({3, 5}, rng, 0.5, 1.5),
+            bv = randomTensor({3, 5}, rng);
+  int x = input("x", xv), gamma = input("gamma", gv), beta = input("beta", bv);
+  const double epsilon = 0.1;
+  int y = buildLayerNorm(g, x, gamma, beta, {1, 3}, epsilon, {});
+  RefTensor want = zeros({2, 3, 4, 5});
+  auto at = [&](size_t n, size_t h, size_t w, size_t c) { return ((n * H + h) * W + w) * C + c; };
+  for (size_t n = 0; n < N; ++n)
+    for (size_t w = 0; w < W; ++w) {
+      double mean = 0, var = 0;
+      for (size_t h = 0; h < H; ++h)
+        for (size_t c = 0; c < C; ++c) mean += xv.data[at(n, h, w, c)] / (H * C);
+      for (size_t h = 0; h < H; ++h)
+        for (size_t c = 0; c < C; ++c) var += std::pow(xv.data[at(n, h, w, c)] - mean, 2) / (H * C);
+      for (size_t h = 0; h < H; ++h)
+        for (size_t c = 0; c < C; ++c)
+          want.data[at(n, h, w, c)] = static_cast<float>(
+              (xv.data[at(n, h, w, c)] - mean) / std::sqrt(var + epsilon) * gv.data[h * C + c] + bv.data[h * C + c]);
+    }
   EXPECT_TRUE(allClose(runHalide(g, {y}, feeds)[0], want, 1e-5, 1e-5));
 }
 

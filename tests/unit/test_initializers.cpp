@@ -95,6 +95,22 @@ TEST(Initializers, LayersTakeKernelAndBiasInitializers) {
   EXPECT_EQ(init("d/bias"), "glorot_normal");
 }
 
+// Keras' own argument names for the depthwise and pointwise kernels win over kernel_initializer.
+TEST(Initializers, DepthwiseAndPointwiseTakeKerasNames) {
+  Model m = lowerProgram(
+      parseProgram("test.mnn",
+                   "x = placeholder(f32, [?, 8, 8, 3])\n"
+                   "d = DepthwiseConv2D(x, 3, depthwise_initializer = he_uniform, "
+                   "depthwise_regularizer = l2(0.01))\n"
+                   "s = SeparableConv2D(d, 4, 3, kernel_initializer = ones, depthwise_initializer = "
+                   "orthogonal, pointwise_initializer = lecun_normal, pointwise_regularizer = l1(0.1))\n"));
+  auto init = [&](const std::string& name) { return m.graph.node(m.graph.findByName(name)).attrs.getString("init"); };
+  EXPECT_EQ(init("d/depthwise_kernel"), "he_uniform");
+  EXPECT_EQ(init("s/depthwise_kernel"), "orthogonal");
+  EXPECT_EQ(init("s/pointwise_kernel"), "lecun_normal");
+  EXPECT_EQ(m.regularizers.size(), 2u);
+}
+
 TEST(Regularizers, AreAddedToTheMinimizedLoss) {
   Model m = lowerProgram(parseProgram("test.mnn",
                                       "x = placeholder(f32, [?, 4])\n"

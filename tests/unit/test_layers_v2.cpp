@@ -7,6 +7,7 @@
 #include "frontend/parser.h"
 #include "frontend/summary.h"
 #include "ir/model.h"
+#include "ir/verifier.h"
 #include "support/diagnostics.h"
 #include "testing/lowering.h"
 
@@ -49,12 +50,22 @@ const LayerCase kCases[] = {
      "(None, 26, 21, 2)"},
     {"Conv2DTransposeKernelBelowStride", "Conv2DTranspose(x, 1, 2, strides = 3)", 2 * 2 * 1 * 6 + 1,
      "(None, 36, 30, 1)"},
+    // output_padding: (in - 1) * s + k - 2 * pad + output_padding, pad k // 2 for same, 0 for valid.
+    {"Conv2DTransposeOutputPadding", "Conv2DTranspose(x, 4, 3, strides = 2, output_padding = 1)", 3 * 3 * 4 * 6 + 4,
+     "(None, 26, 22, 4)"},
+    {"Conv2DTransposeOutputPaddingSame",
+     "Conv2DTranspose(x, 4, 3, strides = 2, padding = same, output_padding = [0, 1])", 3 * 3 * 4 * 6 + 4,
+     "(None, 23, 20, 4)"},
     {"UpSampling2D", "UpSampling2D(x)", 0, "(None, 24, 20, 6)"},
     {"UpSampling2DBilinear", "UpSampling2D(x, [3, 2], interpolation = bilinear)", 0, "(None, 36, 20, 6)"},
     {"ZeroPadding2D", "ZeroPadding2D(x)", 0, "(None, 14, 12, 6)"},
     {"ZeroPadding2DPairs", "ZeroPadding2D(x, [[1, 2], [0, 3]])", 0, "(None, 15, 13, 6)"},
     {"Cropping2D", "Cropping2D(x, [2, 1])", 0, "(None, 8, 8, 6)"},
     {"Cropping2DPairs", "Cropping2D(x, [[0, 3], [4, 1]])", 0, "(None, 9, 5, 6)"},
+    {"Activation", "Activation(x, gelu)", 0, "(None, 12, 10, 6)"},
+    // LayerNormalization over several axes: gamma and beta of their lengths' product each.
+    {"LayerNormalizationAxes", "LayerNormalization(x, axis = [-1, -2, -3])", 2 * 12 * 10 * 6, "(None, 12, 10, 6)"},
+    {"LayerNormalizationAxes13", "LayerNormalization(x, axis = [3, 1])", 2 * 12 * 6, "(None, 12, 10, 6)"},
 };
 
 class V2LayerTest : public ::testing::TestWithParam<LayerCase> {};
@@ -123,6 +134,64 @@ TEST(V2Calls, SqueezeExpandDimsStackTileAndSliceShapes) {
   EXPECT_EQ(shape("c"), (Shape{kBatch, 2, 1, 2}));
 }
 
+// split gives a list: parts[i] (negative from the end, a loop index too), or whole to concat.
+TEST(V2Calls, SplitGivesPartsByIndexAndAsAList) {
+  Model m = lower(
+      "x = placeholder(f32, [?, 6, 4])\n"
+      "p = split(x, 3, axis = 1)\n"
+      "q = split(x, [1, -1, 2], -1)\n"
+      "a = p[0]\n"
+      "b = q[-1]\n"
+      "c = concat(q, 2)\n"
+      "d = split(x, 2, 2)[1]\n"
+      "for i in range(3) {\n  e = p[i] * 2\n}\n"
+      "widths = [4, 8]\n"
+      "x2 = reshape(x, [-1, 24])\n"
+      "for i in range(2) {\n  w = Dense(x2, widths[i])\n}\n"
+      "r = split(x, 2, 1)\n"
+      "r = split(r[1], [1, 2], 1)\n"
+      "def pair(parts) {\n  return parts[0] + parts[1]\n}\n"
+      "s = pair(q)\n"
+      "t = pair(split(x, 2, 1))\n");
+  auto shape = [&](const std::string& name) {
+    int id = m.graph.findByName(name);
+    if (id < 0) throw std::runtime_error("no node named " + name);
+    return m.graph.node(id).shape;
+  };
+  EXPECT_EQ(shape("p/0"), (Shape{kBatch, 2, 4}));
+  EXPECT_EQ(shape("p/2"), (Shape{kBatch, 2, 4}));
+  EXPECT_EQ(shape("q/0"), (Shape{kBatch, 6, 1}));
+  EXPECT_EQ(shape("q/1"), (Shape{kBatch, 6, 1}));
+  EXPECT_EQ(shape("q/2"), (Shape{kBatch, 6, 2}));
+  EXPECT_EQ(m.graph.findByName("a"), -1);  // a binds p/0, which keeps its name
+  EXPECT_EQ(shape("c"), (Shape{kBatch, 6, 4}));
+  EXPECT_EQ(shape("d"), (Shape{kBatch, 6, 2}));
+  EXPECT_EQ(shape("e_2"), (Shape{kBatch, 2, 4}));
+  EXPECT_EQ(shape("r_1/1"), (Shape{kBatch, 2, 4}));  // the second split of r read the first one
+  EXPECT_EQ(shape("w_1"), (Shape{kBatch, 8}));       // Dense(x2, widths[i]) at i = 1
+  EXPECT_EQ(shape("s"), (Shape{kBatch, 6, 1}));      // a split's name passed to a function
+  EXPECT_EQ(shape("t"), (Shape{kBatch, 3, 4}));      // a split call as the argument
+  const Node& third = m.graph.node(m.graph.findByName("p/2"));
+  EXPECT_EQ(third.op, Op::SliceAxis);
+  EXPECT_EQ(third.attrs.getInt("begin"), 4);
+}
+
+// A rebound name names each new value (h, h_1, h_2, as layers' scopes), inside functions and
+// loops too, so that the graph's names stay unique (the verifier's rule).
+TEST(V2Calls, ReboundNamesNameEachValue) {
+  Model m = lower(
+      "x = placeholder(f32, [?, 4, 4, 3])\n"
+      "def block(x) {\n  h = relu(BatchNorm(x))\n  h = h * 2\n  return h + x\n}\n"
+      "h = x * 2\n"
+      "h = h + 1\n"
+      "for i in range(2) {\n  h = block(h)\n}\n"
+      "m = moments(h, 0)\n"
+      "m = moments(x, 0)\n");
+  EXPECT_EQ(verifyGraph(m.graph), std::vector<std::string>{});
+  for (const char* name : {"h", "h_1", "h/h", "h/h_1", "h_1/h_1", "h_3", "m/mean", "m_1/variance"})
+    EXPECT_GE(m.graph.findByName(name), 0) << name;
+}
+
 TEST(V2Layers, KerasSpellingsOfKernelAndSize) {
   std::string summary = printSummary(
       lower("x = placeholder(f32, [?, 8, 8, 3])\nc = Conv2D(x, 4, kernel_size = [3, 1])\np = MaxPool2D(c, pool_size = "
@@ -174,6 +243,21 @@ TEST(V2Layers, UserErrors) {
       {"x = placeholder(f32, [?, 4])\nt = tile(x, [2, 1])\n", "batch axis"},
       {"x = placeholder(f32, [?, 4])\nt = slice(x, [0, 2], [-1, 3])\n", "outside"},
       {"x = placeholder(f32, [?, 4, 2])\nn = LayerNormalization(x, axis = 0)\n", "other than the batch"},
+      {"x = placeholder(f32, [?, 4, 2])\nn = LayerNormalization(x, axis = [1, -2])\n", "distinct axes"},
+      {"x = placeholder(f32, [?, 4, 2])\nn = LayerNormalization(x, axis = [1, 3])\n", "found axis 3"},
+      {"x = placeholder(f32, [?, 4, 4, 2])\nt = Conv2DTranspose(x, 2, 3, strides = 2, output_padding = 2)\n",
+       "less than the stride 2"},
+      {"x = placeholder(f32, [?, 4, 4, 2])\na = Activation(x, gelo)\n", "did you mean 'gelu'?"},
+      {"x = placeholder(f32, [?, 4, 4, 2])\na = Activation(x)\n", "argument"},
+      {"x = placeholder(f32, [?, 6])\np = split(x, 4, 1)\n", "do not divide the axis' length 6"},
+      {"x = placeholder(f32, [?, 6])\np = split(x, 2)\n", "the batch's cannot be split"},
+      {"x = placeholder(f32, [?, 6])\np = split(x, [2, 3], 1)\n", "add up to the axis' length 6"},
+      {"x = placeholder(f32, [?, 6])\np = split(x, [-1, 2, -1], 1)\n", "sizes must be positive"},
+      {"x = placeholder(f32, [?, 6])\np = split(x, 2, 1)\ny = p[2]\n", "outside the 2 values"},
+      {"x = placeholder(f32, [?, 6])\np = split(x, 2, 1)\ny = p + 1\n", "use p[0], p[1]"},
+      {"x = placeholder(f32, [?, 6])\ny = split(x, 2, 1) + 1\n", "split gives a list"},
+      {"x = placeholder(f32, [?, 6])\ny = concat(x, 1)\n", "a list of values"},
+      {"w = [1, 2]\nx = placeholder(f32, [?, w[2]])\n", "outside the list of 2 items"},
   };
   expectLoweringErrors(cases);
 }

@@ -137,6 +137,22 @@ TEST(V2Calls, StopGradientFloorRoundAndSignPassNoGradient) {
   }
 }
 
+// The global pooling rule read its input's shape through a reference after adding a node; when
+// that addition moved the graph's node storage, the shape it read was a moved-from (empty) vector
+// and `graphc check` crashed. Filler nodes put the addition at every position of a capacity
+// doubling, so one of the cases moves the storage there; each gradient is d sum(pool(x)) / dx.
+TEST(V2Calls, GlobalAveragePoolingGradientSurvivesTheGraphGrowing) {
+  for (int fillers = 0; fillers < 40; ++fillers) {
+    Graph g;
+    for (int i = 0; i < fillers; ++i) addConstant(g, i);
+    int x = addVariable(g, "x", {2, 3, 5, 4});
+    int sum = g.add(Op::ReduceSum, {g.add(Op::GlobalAvgPool, {x})}, Attrs().set("axes", std::vector<int64_t>{}));
+    int grad = autodiff(g, sum, {x}).at(x);
+    std::map<int, RefTensor> values = evaluateReference(g, {grad}, {{x, filled({2, 3, 5, 4}, 0.5)}});
+    EXPECT_TRUE(allClose(values.at(grad), filled({2, 3, 5, 4}, 1.0 / 15), 1e-12, 1e-12)) << fillers << " fillers";
+  }
+}
+
 TEST(V2Calls, UnknownNamesSuggestTheNearest) {
   EXPECT_EQ(nearestName("sofplus", {"relu", "softplus", "softsign"}), "softplus");
   EXPECT_EQ(nearestName("frobnicate", {"relu", "softplus"}), "");

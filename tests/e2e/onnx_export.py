@@ -1,0 +1,113 @@
+"""graphc export against ONNX Runtime (tests/e2e/onnx_export.sh says what and why).
+
+usage: onnx_export.py GRAPHC SRC WORK [MODEL...]
+MODEL is an example's name or a .mnn file (default: the seven examples and tests/e2e/onnx_v2_ops.mnn,
+which goes through the v2 layers and activations).
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+
+STEPS = 200  # most examples classify most of the 100 images by then; cnn16, the slowest, about 30 %
+IMAGES = 100
+TOLERANCE = 1e-4
+EXAMPLES = ["lenet5", "mlp", "small_cnn", "cnn_bn", "cnn16", "tf_cnn", "mnist_deep", "tests/e2e/onnx_v2_ops.mnn"]
+
+
+def run(cmd, **kwargs):
+    result = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    if result.returncode != 0:
+        sys.exit(f"FAIL: {' '.join(cmd)} exited {result.returncode}:\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def read_idx(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    rank = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * rank).reshape(dims)
+
+
+def write_idx(path, images):
+    header = bytes([0, 0, 8, images.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in images.shape)
+    with open(path, "wb") as f:
+        f.write(header + images.tobytes())
+
+
+def softmax(x):
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def graphc_probabilities(graphc, model, checkpoint, idx, classes):
+    """graphc predict's probabilities of every class, 9 decimals."""
+    out = run([graphc, "predict", model, "--load", checkpoint, idx, "--top", str(classes), "--digits", "9",
+               "--threads", "2"])
+    rows = []
+    for line in out.splitlines():
+        row = np.zeros(classes)
+        for part in line.split(":", 1)[1].split(","):
+            c, p = part.split()
+            row[int(c)] = float(p.strip("()"))
+        rows.append(row)
+    return np.array(rows)
+
+
+def check_example(graphc, src, work, name, images, labels):
+    model = os.path.join(src, name) if name.endswith(".mnn") else os.path.join(src, "examples", name + ".mnn")
+    name = os.path.splitext(os.path.basename(model))[0]
+    checkpoint = os.path.join(work, name + ".safetensors")
+    exported = os.path.join(work, name + ".onnx")
+    run([graphc, "run", model, "--steps", str(STEPS), "--save", checkpoint, "--quiet", "--threads", "2"])
+    run([graphc, "export", model, "--load", checkpoint, "-o", exported])
+    m = onnx.load(exported)
+    onnx.checker.check_model(m, full_check=True)
+    meta = {p.key: p.value for p in m.metadata_props}
+    scale = float(meta["graphc.pixel_scale"])
+    dims = [d.dim_value for d in m.graph.input[0].type.tensor_type.shape.dim]
+    dims[0] = IMAGES
+    pixels = (images.astype(np.float32) * np.float32(scale)).reshape(dims)
+    inputs, outputs = os.path.join(work, "input.f32"), os.path.join(work, "output.f32")
+    pixels.astype("<f4").tofile(inputs)
+    run(["node", os.path.join(src, "tests", "e2e", "ort_run.js"), exported, inputs, ",".join(map(str, dims)),
+         outputs])
+    scores = np.fromfile(outputs, "<f4").reshape(IMAGES, -1).astype(np.float64)
+    ort = scores if meta["graphc.scores"] == "probabilities" else softmax(scores)
+    idx = os.path.join(work, "images.idx")
+    write_idx(idx, images)
+    ours = graphc_probabilities(graphc, model, checkpoint, idx, ort.shape[1])
+    diff = float(np.abs(ort - ours).max())
+    acc_ort = float((ort.argmax(axis=1) == labels).mean())
+    acc_graphc = float((ours.argmax(axis=1) == labels).mean())
+    print(f"{name}: {len(m.graph.node)} ONNX nodes, max |ORT - graphc| = {diff:.2e}, "
+          f"accuracy on {IMAGES} images: ONNX Runtime {acc_ort:.2f}, graphc {acc_graphc:.2f}", flush=True)
+    failures = []
+    if not diff <= TOLERANCE:
+        failures.append(f"{name}: the probabilities differ by {diff:.3g} > {TOLERANCE}")
+    if acc_ort != acc_graphc:
+        failures.append(f"{name}: accuracy {acc_ort} in ONNX Runtime, {acc_graphc} in graphc")
+    if acc_graphc < 0.2:  # a trained model (chance is 0.1), not one whose outputs agree trivially
+        failures.append(f"{name}: accuracy {acc_graphc} after {STEPS} steps: the test trains too little")
+    return failures
+
+
+def main():
+    graphc, src, work = sys.argv[1:4]
+    names = sys.argv[4:] or EXAMPLES
+    data = os.path.join(src, "data", "mnist")
+    images = read_idx(os.path.join(data, "t10k-images-idx3-ubyte"))[:IMAGES]
+    labels = read_idx(os.path.join(data, "t10k-labels-idx1-ubyte"))[:IMAGES]
+    failures = []
+    for name in names:
+        failures += check_example(graphc, src, work, name, images, labels)
+    for f in failures:
+        print("FAIL:", f)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -29,11 +29,11 @@ import time
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compare_pytorch import MODELS, conv_stack  # noqa: E402
+from keras_torch import KerasAdam, keras_init, read_idx  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -47,14 +47,6 @@ SETUPS = {
 }
 
 
-def read_idx(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
 def load_mnist(data_dir, scale):
     def images(name):
         x = read_idx(os.path.join(data_dir, name)).astype(np.float64)
@@ -66,38 +58,6 @@ def load_mnist(data_dir, scale):
 
     return (images("train-images-idx3-ubyte"), labels("train-labels-idx1-ubyte"),
             images("t10k-images-idx3-ubyte"), labels("t10k-labels-idx1-ubyte"))
-
-
-def keras_init(model):
-    for m in model.modules():
-        if isinstance(m, (nn.Conv2d, nn.Linear)):
-            nn.init.xavier_uniform_(m.weight)  # same fans as Keras: receptive field x channels
-            nn.init.zeros_(m.bias)
-
-
-class KerasAdam:
-    """tf.keras.optimizers.Adam (and TF1 AdamOptimizer) update rule."""
-
-    def __init__(self, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
-        self.params = [p for p in params]
-        self.lr, self.b1, self.b2, self.eps = lr, beta1, beta2, eps
-        self.m = [torch.zeros_like(p) for p in self.params]
-        self.v = [torch.zeros_like(p) for p in self.params]
-        self.t = 0
-
-    @torch.no_grad()
-    def step(self):
-        self.t += 1
-        lr_t = self.lr * math.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t)
-        for p, m, v in zip(self.params, self.m, self.v):
-            g = p.grad
-            m.mul_(self.b1).add_(g, alpha=1 - self.b1)
-            v.mul_(self.b2).addcmul_(g, g, value=1 - self.b2)
-            p.sub_(lr_t * m / (v.sqrt() + self.eps))
-
-    def zero_grad(self):
-        for p in self.params:
-            p.grad = None
 
 
 @torch.no_grad()

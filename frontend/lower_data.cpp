@@ -1,5 +1,5 @@
-// \file The train block's `data = ...`: which source, its files and the common arguments (scale,
-// mean, std, classes); the files are found and read at run time (runtime/dataset.cpp).
+// \file The train block's `data = ...`: which source, its files (image_folder: its folder) and the
+// common arguments (scale, mean, std, classes); the files are found and read at run time (runtime/dataset.cpp).
 #include "frontend/train_args.h"
 
 namespace graphc {
@@ -38,6 +38,26 @@ void lowerCommon(Lowerer& L, const CallArgs& args, DataSpec& data) {
       throw UserError(args.get("classes")->loc,
                       owner + ": classes must be positive, found " + std::to_string(data.classes));
   }
+}
+
+// image_folder("DIR", size = [H, W], channels = 1 | 3) and the common arguments.
+void lowerImageFolder(Lowerer& L, const Expr& call, DataSpec& data) {
+  CallArgs args(call, withCommon({"dir", "size", "channels"}), 1);
+  data.dir = L.evalWord(args.require("dir"));
+  if (const Expr* size = args.get("size")) {
+    std::vector<int64_t> hw = L.evalShape(*size);
+    if (hw.size() != 2 || hw[0] <= 0 || hw[1] <= 0)
+      throw UserError(size->loc, "expected size = [HEIGHT, WIDTH] of two positive numbers");
+    data.imageHeight = hw[0];
+    data.imageWidth = hw[1];
+  }
+  if (const Expr* channels = args.get("channels")) {
+    data.imageChannels = L.evalInt(*channels, "channels");
+    if (data.imageChannels != 1 && data.imageChannels != 3)
+      throw UserError(channels->loc,
+                      "expected channels = 1 (grey) or 3 (RGB), found " + std::to_string(data.imageChannels));
+  }
+  lowerCommon(L, args, data);
 }
 
 }  // namespace
@@ -91,9 +111,11 @@ DataSpec lowerDataSpec(Lowerer& L, const Expr& call) {
       throw UserError(call.loc, "csv: the test set's file is missing: csv(\"train.csv\", test = \"test.csv\")");
     data.testFile = L.evalWord(*args.get("test"));
     lowerCommon(L, args, data);
+  } else if (call.text == "image_folder") {
+    lowerImageFolder(L, call, data);
   } else {
-    throw UserError(call.loc,
-                    "unknown data set '" + call.text + "' (expected mnist, fashion_mnist, idx, npz, npy or csv)");
+    throw UserError(call.loc, "unknown data set '" + call.text +
+                                  "' (expected mnist, fashion_mnist, idx, npz, npy, csv or image_folder)");
   }
   return data;
 }

@@ -32,7 +32,7 @@ double hyperparameter(Lowerer& L, const CallArgs& args, const std::string& name,
 // sgd, adam, adamw, nadam, rmsprop or adagrad with Keras' defaults; `lr` a number or a schedule.
 OptimizerSpec lowerOptimizer(Lowerer& L, const Expr& call);
 
-// `data = ...`: mnist, fashion_mnist, idx, npz, npy or csv with its files and the common arguments
+// `data = ...`: mnist, fashion_mnist, idx, npz, npy, csv or image_folder with its files and the common arguments
 // (frontend/lower_data.cpp).
 DataSpec lowerDataSpec(Lowerer& L, const Expr& call);
 

@@ -12,13 +12,16 @@
 namespace graphc {
 
 struct DataSpec {
-  std::string kind;  // "mnist", "fashion_mnist", "idx", "npz", "npy", "csv"; empty when the train block names none
-  std::string dir;   // idx("DIR")'s folder; the file of npz("FILE") and csv("FILE")
+  // "mnist", "fashion_mnist", "idx", "npz", "npy", "csv", "image_folder"; empty when the train block names none
+  std::string kind;
+  std::string dir;  // idx("DIR")'s and image_folder("DIR")'s folder; the file of npz("FILE") and csv("FILE")
   // npz: the names of the arrays in the archive; npy: their files (empty test ones: none given).
   std::string images, labels, testImages, testLabels;
-  std::string labelColumn = "label";  // csv: the label column's name, or its index as written
-  std::vector<int64_t> shape;         // csv: one example's shape ([H, W, C] or [D]); empty: [D]
-  std::string testFile;               // csv: the test set's file
+  std::string labelColumn = "label";        // csv: the label column's name, or its index as written
+  std::vector<int64_t> shape;               // csv: one example's shape ([H, W, C] or [D]); empty: [D]
+  std::string testFile;                     // csv: the test set's file
+  int64_t imageHeight = 0, imageWidth = 0;  // image_folder's size = [H, W]; 0: the images' own size
+  int64_t imageChannels = 3;                // image_folder's channels = 1 | 3
   double scale = 1.0;
   std::vector<double> mean, std;  // per channel (or one for all), applied after scale; empty: none
   int64_t classes = 0;            // the number of classes the labels must lie in; 0: the model's

@@ -1,5 +1,5 @@
-// \file Finding the files of a data set (where scripts/fetch_mnist.sh puts MNIST, relative paths
-// beside the .mnn file, then in the data folder) and reading them with the source's reader.
+// \file Finding the files (and image folders) of a data set (where scripts/fetch_mnist.sh puts MNIST,
+// relative paths beside the .mnn file, then in the data folder) and reading them with the source's reader.
 #include "runtime/dataset.h"
 
 #include <sys/stat.h>
@@ -8,6 +8,7 @@
 
 #include "runtime/csv_table.h"
 #include "runtime/idx.h"
+#include "runtime/image_folder.h"
 #include "runtime/labeled_arrays.h"
 #include "runtime/numpy_array.h"
 #include "support/diagnostics.h"
@@ -33,19 +34,17 @@ std::string findFile(const std::vector<std::string>& dirs, const std::string& na
                    "\n(run scripts/fetch_mnist.sh, or pass --data-dir)");
 }
 
-// A path of the train block: as written when absolute, else beside the .mnn file, else in dataDir.
-std::string resolve(const DataSpec& spec, const std::string& dataDir, const std::string& path) {
-  if (!path.empty() && path[0] == '/') {
-    if (!exists(path)) throw InputError("data file '" + path + "' not found");
-    return path;
-  }
+// `what` names the path in the message when it is in none of the places dataPathCandidates gives.
+std::string resolve(const DataSpec& spec, const std::string& dataDir, const std::string& path,
+                    const std::string& what = "data file") {
+  std::vector<std::string> candidates = dataPathCandidates(spec, dataDir, path);
   std::string looked;
-  for (const std::string& dir : {spec.baseDir, dataDir}) {
-    std::string candidate = dir + "/" + path;
+  for (const std::string& candidate : candidates) {
     if (exists(candidate)) return candidate;
     looked += "\n  " + candidate;
   }
-  throw InputError("data file '" + path + "' not found; looked in the model's folder and the data folder:" + looked +
+  if (candidates.size() == 1) throw InputError(what + " '" + path + "' not found");
+  throw InputError(what + " '" + path + "' not found; looked in the model's folder and the data folder:" + looked +
                    "\n(pass --data-dir DIR, or give an absolute path)");
 }
 
@@ -180,6 +179,11 @@ std::string sizeOf(const LabeledImages& s) {
 
 }  // namespace
 
+std::vector<std::string> dataPathCandidates(const DataSpec& spec, const std::string& dataDir, const std::string& path) {
+  if (!path.empty() && path[0] == '/') return {path};
+  return {spec.baseDir + "/" + path, dataDir + "/" + path};
+}
+
 std::string defaultDataDir() {
   if (const char* env = std::getenv("GRAPHC_DATA"); env && *env) return env;
   return std::string(GRAPHC_SOURCE_DIR) + "/data";
@@ -197,6 +201,10 @@ DataSplit loadDataSet(const DataSpec& spec, const std::string& dataDir) {
                         readNpy(resolve(spec, dataDir, spec.testLabels))});
   } else if (spec.kind == "csv") {
     split = loadCsv(spec, dataDir);
+  } else if (spec.kind == "image_folder") {
+    DataSpec found = spec;
+    found.dir = resolve(spec, dataDir, spec.dir, "data folder");
+    split = loadImageFolder(found);
   } else {
     std::vector<std::string> dirs;
     if (spec.kind == "mnist")

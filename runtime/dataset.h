@@ -1,5 +1,5 @@
 // \file Image classification data sets: MNIST, Fashion-MNIST, IDX folders, NumPy arrays (.npz,
-// .npy) and CSV files (docs/data.md).
+// .npy), CSV files and folders of PNG and JPEG pictures (docs/data.md).
 #pragma once
 
 #include <cstdint>
@@ -27,7 +27,13 @@ struct DataSplit {
   // The files read, for messages: the training images and labels, then the test images and labels
   // (`archive.npz:x_train` for an array of an archive).
   std::vector<std::string> files;
+  // Class id -> name, where the data names its classes (image_folder's folders); else empty.
+  std::vector<std::string> classNames;
 };
+
+// Where a path of the train block may be, in the order looked in: as written when absolute, else
+// beside the .mnn file (spec.baseDir), then in dataDir.
+std::vector<std::string> dataPathCandidates(const DataSpec& spec, const std::string& dataDir, const std::string& path);
 
 // The folder `data/` of graphc's source tree, $GRAPHC_DATA, or the explicit --data-dir.
 std::string defaultDataDir();

@@ -17,8 +17,10 @@
 #include "passes/class_scores.h"
 #include "runtime/callbacks.h"
 #include "runtime/checkpoint.h"
+#include "runtime/data_metadata.h"
 #include "runtime/dataset.h"
 #include "runtime/feeder.h"
+#include "runtime/image_folder.h"
 #include "runtime/interrupt.h"
 #include "runtime/log_dir.h"
 #include "runtime/metrics_json.h"
@@ -129,6 +131,7 @@ class Loop {
   std::unique_ptr<RunLog> runLog_;  // --log-dir
   int scoresNode_ = -1;             // --log-dir: the class scores whose argmax the test predictions are
   std::unique_ptr<Session> session_;
+  std::map<std::string, std::string> dataMetadata_;  // class names and brightness, for predict
   std::vector<FeedSpec> evalFeeds_;
   std::map<std::pair<int, int64_t>, Halide::Buffer<>> feedBuffers_;
   std::map<std::string, std::pair<int, Halide::Buffer<>>> scalarFeeds_;  // by name: node (-1: absent), buffer
@@ -292,6 +295,11 @@ std::vector<int64_t> indexRange(int64_t n, std::mt19937_64* rng) {
 DataSplit Loop::prepareData() {
   std::string dataDir = options_.dataDir.empty() ? defaultDataDir() : options_.dataDir;
   DataSplit data = loadDataSet(cfg_.data, dataDir);
+  if (cfg_.data.kind == "image_folder" && data.test.count == 0 && cfg_.validation != "split")
+    throw UserError(cfg_.data.loc, data.files[2] +
+                                       ": no such folder; add it, or hold out validation examples with "
+                                       "validation = split(0.1), which the final evaluation then uses");
+  dataMetadata_ = dataMetadata(data);
   checkFeeds(model_.graph, cfg_.feeds, data.train, data.files[1]);
   evalFeeds_ = evaluationFeeds(cfg_, model_.graph);
   checkFeeds(model_.graph, evalFeeds_, data.test, data.files[3]);
@@ -332,6 +340,7 @@ void Loop::saveCheckpointFile(const std::string& path) {
       {"producer", "graphc"}, {"model", model_.graph.modelName}, {"optimizer", cfg_.optimizer.kind}};
   writeProgress(progress_, metadata);  // a report already printed has zero sums and images
   callbacks_.write(metadata);
+  metadata.insert(dataMetadata_.begin(), dataMetadata_.end());
   saveCheckpoint(path, *session_, metadata);
   if (!options_.quiet) display_.message(fmt::format("Saved {} (step {})", path, progress_.step));
 }
@@ -342,6 +351,8 @@ EvalResult Loop::evaluateOnly() {
   applyOverrides();
   if (options_.loadPath.empty()) throw InputError("eval needs a checkpoint to evaluate (--load FILE)");
   DataSplit data = prepareData();
+  if (cfg_.data.kind == "image_folder" && data.test.count == 0)
+    throw InputError("graphc eval evaluates the test set, and " + data.files[2] + " does not exist");
   openSession();
   feedScalar(kStepName, 0.0);
   std::vector<ProgramKey> programs;
@@ -483,6 +494,8 @@ RunResult Loop::run() {
   TrainGraph train = differentiate(model_);
   DataSplit data = prepareData();
   splitValidation(data);
+  if (cfg_.data.kind == "image_folder" && data.test.count == 0)  // no test/: the held-out examples
+    data.test = selectExamples(data.train, valIndices_);
   if (!options_.logDir.empty())
     runLog_ = std::make_unique<RunLog>(options_.logDir, cfg_.metricNames, valSet_ != nullptr, true);
   if (runLog_) {

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # Debian packages: Halide 14 (kernels), fmt and CLI11 (the command line), GoogleTest, zlib (gzip
 # IDX files), the build tools;
 # nlohmann-json3-dev (header-only JSON: the safetensors checkpoint header) and libpng-dev (PNG
-# images for `graphc predict`); libmlir-14-dev and llvm-14-dev (MLIR's C++ API and CMake config:
+# files for the decoder's unit tests); libmlir-14-dev and llvm-14-dev (MLIR's C++ API and CMake config:
 # `dump --stage mlir` builds TOSA) and mlir-14-tools (mlir-opt-14 and mlir-cpu-runner-14, which
 # tests/e2e/mlir.sh uses to verify and run the exported modules); pocl-opencl-icd and
 # ocl-icd-opencl-dev (an OpenCL platform on the CPU and the libOpenCL.so Halide loads: `--target
@@ -18,8 +18,10 @@ cd "$(dirname "$0")/.."
 # and its cairo PNG driver: --log-dir's curves.png, runtime/plots.cpp); libstb-dev (stb_image: the
 # PNG and JPEG decoder of image_folder data and `graphc predict`); libonnx-dev (ONNX's protobuf
 # classes and checker: `graphc export` and `graphc import`); libminizip-dev (zlib's zip reader: the
-# members of NumPy .npz archives, npz(...) data).
-PACKAGES="libminizip-dev libstb-dev libonnx-dev libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev libmlir-14-dev llvm-14-dev mlir-14-tools pocl-opencl-icd ocl-icd-opencl-dev clang-14 libclang-rt-14-dev libcli11-dev clang-format-14 libplplot-dev plplot-driver-cairo"
+# members of NumPy .npz archives, npz(...) data); dataset-fashion-mnist (Fashion-MNIST in
+# /usr/share/datasets/fashion-mnist, where `fashion_mnist()` reads it: examples/resnet_fashion.mnn
+# trains on it, tests/e2e/v2_examples.sh runs it).
+PACKAGES="dataset-fashion-mnist libminizip-dev libstb-dev libonnx-dev libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev libmlir-14-dev llvm-14-dev mlir-14-tools pocl-opencl-icd ocl-icd-opencl-dev clang-14 libclang-rt-14-dev libcli11-dev clang-format-14 libplplot-dev plplot-driver-cairo"
 
 missing=""
 for p in $PACKAGES; do

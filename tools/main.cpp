@@ -26,7 +26,7 @@ const char* kUsage =
     "verbs:\n"
     "  run      train as the file's train block says, then evaluate on the test set\n"
     "  eval     evaluate a checkpoint (--load) on the test set\n"
-    "  predict  classify images with a checkpoint: PNG files or an IDX file\n"
+    "  predict  classify images with a checkpoint: PNG or JPEG files or an IDX file\n"
     "  check    parse and type-check only; prints nothing on success\n"
     "  summary  Keras-style table: layer, output shape, parameters; totals\n"
     "  bench    time every generated kernel and the whole step\n"

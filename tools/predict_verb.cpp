@@ -1,4 +1,4 @@
-// \file `graphc predict`: classifies PNG images or the images of an IDX file with a checkpoint,
+// \file `graphc predict`: classifies PNG and JPEG images or the images of an IDX file with a checkpoint,
 // printing each image's most probable classes.
 #include <fmt/core.h>
 
@@ -6,14 +6,18 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <set>
 
 #include "driver/pipeline.h"
 #include "passes/class_scores.h"
 #include "runtime/checkpoint.h"
+#include "runtime/data_metadata.h"
+#include "runtime/dataset.h"
 #include "runtime/feeder.h"
 #include "runtime/idx.h"
-#include "runtime/png_images.h"
+#include "runtime/image_decode.h"
+#include "runtime/image_folder.h"
 #include "runtime/session.h"
 #include "runtime/trainer.h"
 #include "support/diagnostics.h"
@@ -26,10 +30,18 @@ const char* kPredictDescription =
     "Classifies images with the variables of a checkpoint and prints, for each image, its\n"
     "predicted class and probability:  IMAGE: CLASS (PROBABILITY)\n"
     "\n"
-    "IMAGE is a PNG file (any colour type; colour becomes gray with ITU-R 601 luma, alpha is\n"
-    "ignored; it must have the model's image size, 28x28 for MNIST) or an IDX file of images\n"
-    "(such as t10k-images-idx3-ubyte, plain or .gz), whose images print as FILE[i]. Pixels are\n"
-    "scaled as the train block's data says and fed to the placeholder it feeds with `image`.\n"
+    "IMAGE is a PNG or JPEG file of any size and colour type, or an IDX file of images (such as\n"
+    "t10k-images-idx3-ubyte, plain or .gz), whose images print as FILE[i]. A PNG or JPEG is\n"
+    "converted to the model's channels (grey is repeated into RGB; RGB becomes grey by ITU-R 601\n"
+    "luma; alpha is dropped) and resized to the model's image size with stb_image_resize, each\n"
+    "with a note. --invert turns dark on light into light on dark (255 - pixel); when an image's\n"
+    "brightness is the opposite of the training images' (a dark digit on white paper fed to an\n"
+    "MNIST model), a warning suggests it. Pixels are then scaled as the train block's data says\n"
+    "and fed to the placeholder it feeds with `image`.\n"
+    "\n"
+    "CLASS is the class's name for a model trained on an image_folder (the checkpoint records the\n"
+    "folder names; a checkpoint without them takes them from the data folder when it is there),\n"
+    "else its number.\n"
     "\n"
     "The probabilities are the softmax of the model's class scores. The scores are found by\n"
     "walking back from the train block's first metric (else from its minimize value) through\n"
@@ -49,53 +61,118 @@ int findScores(const Model& model) {
   return id;
 }
 
-// The image size the model takes, from the shape of the placeholder fed with images.
-struct ImageSize {
-  int64_t width = 0, height = 0;
+// The image shape the model takes, from the shape of the placeholder fed with images.
+struct ImageShape {
+  int64_t height = 0, width = 0, channels = 1;
 };
 
-ImageSize imageSize(const Node& placeholder) {
+ImageShape imageShape(const Node& placeholder) {
   const Shape& s = placeholder.shape;
   std::string type = typeToString(placeholder.dtype, s);
-  if (s.size() == 4 && s[3] == 1) return {s[2], s[1]};
-  if (s.size() == 3) return {s[2], s[1]};
+  if (s.size() == 4 && (s[3] == 1 || s[3] == 3)) return {s[1], s[2], s[3]};
+  if (s.size() == 3) return {s[1], s[2], 1};
   if (s.size() == 2) {
     auto side = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(s[1]))));
-    if (side * side == s[1]) return {side, side};
+    if (side * side == s[1]) return {side, side, 1};
   }
   throw InputError("predict: the image placeholder '" + placeholder.name + "' is " + type +
-                   "; predict feeds square grayscale images to f32[?,N*N], f32[?,H,W] or f32[?,H,W,1]");
+                   "; predict feeds images to f32[?,H,W,1], f32[?,H,W,3], f32[?,H,W] or square grey ones to "
+                   "f32[?,N*N]");
+}
+
+// How predict prepares PNG and JPEG files.
+struct ImageOptions {
+  ImageShape shape;
+  bool invert = false;
+  std::optional<double> trainingMean;  // the training images' mean brightness in [0, 1], when known
+};
+
+// Warns when the image is bright where the training images were dark, or the other way round,
+// and inverting it would bring it close to them.
+void warnOnOppositeBrightness(const std::string& path, const Image& image, const ImageOptions& options) {
+  if (!options.trainingMean || image.pixels.empty()) return;
+  double sum = 0;
+  for (uint8_t v : image.pixels) sum += v;
+  double mean = sum / 255.0 / static_cast<double>(image.pixels.size()), train = *options.trainingMean;
+  if (std::abs(mean - train) < 0.3 || std::abs(1 - mean - train) > std::abs(mean - train) / 2) return;
+  auto tone = [](double m) { return m > 0.5 ? "light" : "dark"; };
+  fmt::print(stderr,
+             "graphc: warning: {}: the image is mostly {} (mean brightness {:.2f}) but the training images are mostly "
+             "{} ({:.2f}); {} --invert?\n",
+             path, tone(mean), mean, tone(train), train,
+             options.invert ? "run without" : "a dark drawing on light paper? pass");
+}
+
+// A PNG or JPEG as the model takes it: converted, resized and inverted as options say.
+std::vector<uint8_t> readModelImage(const std::string& path, const ImageOptions& options) {
+  Image image = readImage(path);
+  const ImageShape& want = options.shape;
+  std::string changes;
+  if (image.channels != want.channels) {
+    changes += fmt::format("converted from {} to {}", channelsName(image.channels), channelsName(want.channels));
+    image = convertChannels(image, want.channels);
+  }
+  if (image.height != want.height || image.width != want.width) {
+    changes += fmt::format("{}resized from {}x{} to the model's {}x{}", changes.empty() ? "" : ", ", image.width,
+                           image.height, want.width, want.height);
+    image = resizeImage(image, want.height, want.width);
+  }
+  if (!changes.empty()) fmt::print(stderr, "graphc: note: {}: {}\n", path, changes);
+  if (options.invert)
+    for (uint8_t& v : image.pixels) v = static_cast<uint8_t>(255 - v);
+  warnOnOppositeBrightness(path, image, options);
+  return image.pixels;
 }
 
 // The images of each argument, appended to images; names[i] says where image i came from.
-void readImages(const std::vector<std::string>& paths, ImageSize size, LabeledImages& images,
+void readImages(const std::vector<std::string>& paths, const ImageOptions& options, LabeledImages& images,
                 std::vector<std::string>& names) {
-  images.pixels = size.width * size.height;
+  const ImageShape& size = options.shape;
+  images.height = size.height;
+  images.width = size.width;
+  images.channels = size.channels;
+  images.pixels = size.width * size.height * size.channels;
   for (const std::string& path : paths) {
-    std::string ext = path.size() >= 4 ? path.substr(path.size() - 4) : "";
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (looksLikePng(path) || ext == ".png") {
-      GrayImage img = readPngGray(path, size.width, size.height);
-      images.images.insert(images.images.end(), img.pixels.begin(), img.pixels.end());
+    if (hasImageExtension(path)) {
+      std::vector<uint8_t> pixels = readModelImage(path, options);
+      images.images.insert(images.images.end(), pixels.begin(), pixels.end());
       names.push_back(path);
       continue;
     }
     IdxArray idx = readIdx(path);
-    size_t rank = idx.dims.size();
-    int64_t count = rank == 3 ? idx.dims[0] : 1;
-    bool fits = (rank == 3 || rank == 2) && idx.dims[rank - 2] == size.height && idx.dims[rank - 1] == size.width;
+    // [N,] H, W for grey models, [N,] H, W, C for any.
+    size_t rank = idx.dims.size(), imageRank = size.channels == 1 && rank <= 3 ? 2 : 3;
+    bool fits = (rank == imageRank || rank == imageRank + 1) && idx.dims[rank - imageRank] == size.height &&
+                idx.dims[rank - imageRank + 1] == size.width && (imageRank == 2 || idx.dims[rank - 1] == size.channels);
     if (!fits) {
       std::string dims;
       for (int64_t d : idx.dims) dims += (dims.empty() ? "" : "x") + std::to_string(d);
-      throw InputError(path + ": an IDX array of " + dims + " bytes is not " + (rank == 3 ? "N x " : "") +
-                       std::to_string(size.height) + " x " + std::to_string(size.width) +
-                       " images (the model's size); expected a PNG or an IDX image file");
+      throw InputError(fmt::format(
+          "{}: an IDX array of {} bytes is not N x {} x {}{} images (the model's shape); "
+          "expected a PNG, a JPEG or an IDX image file",
+          path, dims, size.height, size.width, size.channels == 1 ? "" : " x " + std::to_string(size.channels)));
     }
+    int64_t count = rank == imageRank + 1 ? idx.dims[0] : 1;
+    if (options.invert)
+      for (uint8_t& v : idx.data) v = static_cast<uint8_t>(255 - v);
     images.images.insert(images.images.end(), idx.data.begin(), idx.data.end());
     for (int64_t i = 0; i < count; ++i) names.push_back(path + "[" + std::to_string(i) + "]");
   }
   images.count = static_cast<int64_t>(names.size());
   images.labels.assign(static_cast<size_t>(images.count), 0);
+}
+
+// The class names: the checkpoint's, else an image_folder's folders when the folder is there
+// (beside the .mnn file, then in the data folder); empty when neither names them (classes print as numbers).
+std::vector<std::string> classNames(const Model& model, const CheckpointLoad& loaded, const std::string& checkpoint) {
+  std::vector<std::string> names = classNamesFrom(loaded.metadata, checkpoint);
+  const DataSpec& data = model.train.data;
+  if (names.empty() && data.kind == "image_folder")
+    for (const std::string& dir : dataPathCandidates(data, defaultDataDir(), data.dir)) {
+      std::error_code ec;
+      if (std::filesystem::is_directory(dir + "/train", ec)) return imageFolderClasses(dir);
+    }
+  return names;
 }
 
 }  // namespace
@@ -107,6 +184,8 @@ int predictVerb(const std::vector<std::string>& args) {
   TargetFlags target;
   flags.text("load", load, "the checkpoint, in the safetensors format (required)");
   flags.integer("top", topFlag, 1, "print the K most probable classes, most probable first (default 1)", "K");
+  bool invert = false;
+  flags.flag("invert", invert, "feed 255 - pixel: dark drawings on light paper for models trained on light on dark");
   flags.integer("digits", digitsFlag, 1, "print probabilities with D decimals (default 4; 9 shows every float)", "D");
   addTargetFlags(flags, target, "where kernels run: host (default), cuda, opencl, or a Halide target string");
   if (!flags.parse(args)) return 0;
@@ -131,19 +210,19 @@ int predictVerb(const std::vector<std::string>& args) {
   Graph& graph = model.graph;
   int probs = graph.node(scores).op == Op::Softmax ? scores : graph.add(Op::Softmax, {scores}, {}, {}, "predict/probs");
 
+  Session session(graph, model.train.seed, compile);
+  CheckpointLoad loaded = loadCheckpoint(checkpoint, session);
+  std::vector<std::string> classes = classNames(model, loaded, checkpoint);
+  ImageOptions options{imageShape(graph.node(imageFeed->placeholder)), invert, imageMeanFrom(loaded.metadata)};
   LabeledImages images;
   std::vector<std::string> names;
-  readImages({flags.positional().begin() + 1, flags.positional().end()}, imageSize(graph.node(imageFeed->placeholder)),
-             images, names);
-
-  Session session(graph, model.train.seed, compile);
-  loadCheckpoint(checkpoint, session);
+  readImages({flags.positional().begin() + 1, flags.positional().end()}, options, images, names);
   for (const char* name : {kTrainingFlagName, kStepName}) {
     int id = graph.findByName(name);
     if (id >= 0) session.feed(id, scalarValue(graph.node(id).dtype, 0.0));
   }
-  int64_t classes = graph.node(probs).shape[1];
-  top = std::min(top, classes);
+  int64_t classCount = graph.node(probs).shape[1];
+  top = std::min(top, classCount);
   // One batch size for every batch (the last is padded), so one program is compiled.
   int64_t batch = std::min(images.count, kMaxBatch);
   std::vector<int64_t> order(static_cast<size_t>(batch * ((images.count + batch - 1) / batch)));
@@ -160,14 +239,16 @@ int predictVerb(const std::vector<std::string>& args) {
     Halide::Buffer<float> p(session.run({probs}, batch)[0]);
     for (int64_t i = 0; i < batch && first + i < images.count; ++i) {
       // p is in Halide's order: p(class, row).
-      std::vector<int> ranked(static_cast<size_t>(classes));
-      for (int c = 0; c < classes; ++c) ranked[static_cast<size_t>(c)] = c;
+      std::vector<int> ranked(static_cast<size_t>(classCount));
+      for (int c = 0; c < classCount; ++c) ranked[static_cast<size_t>(c)] = c;
       std::stable_sort(ranked.begin(), ranked.end(),
                        [&](int a, int b) { return p(a, static_cast<int>(i)) > p(b, static_cast<int>(i)); });
       std::string line = names[static_cast<size_t>(first + i)] + ":";
       for (int64_t k = 0; k < top; ++k) {
         int c = ranked[static_cast<size_t>(k)];
-        line += fmt::format("{}{} ({:.{}f})", k ? ", " : " ", c, p(c, static_cast<int>(i)), digits);
+        std::string name =
+            static_cast<size_t>(c) < classes.size() ? classes[static_cast<size_t>(c)] : std::to_string(c);
+        line += fmt::format("{}{} ({:.{}f})", k ? ", " : " ", name, p(c, static_cast<int>(i)), digits);
       }
       fmt::print("{}\n", line);
     }

@@ -592,6 +592,64 @@ array_model no_label 'csv("short_row.csv", label = "digit", test = "short_row.cs
 sed -i '3d' "$work/arrays/short_row.csv"
 what="a CSV label column name the header does not have"
 expect 2 "short_row.csv: no column named 'digit' [(]the header has: label, a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p[)]" -- run "$work/arrays/no_label.mnn" --steps 1
+# image_folder: every problem with the pictures stops the run before the first step, naming the path.
+png4x4='\211\120\116\107\015\012\032\012\000\000\000\015\111\110\104\122\000\000\000\004\000\000\000\004\010\000\000\000\000\214\232\301\242\000\000\000\017\111\104\101\124\170\234\143\340\342\346\341\145\100\045\000\007\060\000\271\053\053\277\202\000\000\000\000\111\105\116\104\256\102\140\202'
+png5x4='\211\120\116\107\015\012\032\012\000\000\000\015\111\110\104\122\000\000\000\005\000\000\000\004\010\000\000\000\000\143\130\252\234\000\000\000\020\111\104\101\124\170\234\143\340\342\346\341\345\143\300\040\001\013\060\000\361\345\273\167\251\000\000\000\000\111\105\116\104\256\102\140\202'
+folder_model() {  # folder_model NAME DATA: a model of 4x4 grey pictures reading DATA
+  model "$1" "x = placeholder(f32, [?, 4, 4, 1])
+y = placeholder(i32, [?])
+logits = Dense(Flatten(x), 2)
+loss = sparse_categorical_crossentropy(softmax(logits), y)
+train {
+  data = $2
+  feed = {x: image, y: label}
+  optimizer = sgd(lr = 0.01)
+  minimize = loss
+}"
+}
+pictures() {  # pictures DIR: DIR/{train,test}/{a,b}/one.png, 4x4 grey
+  for split in train test; do for cls in a b; do
+    mkdir -p "$1/$split/$cls" && printf "$png4x4" > "$1/$split/$cls/one.png"
+  done; done
+}
+mkdir -p "$work/no_train/test/a"
+folder_model no_train "image_folder(\"$work/no_train\", channels = 1)"
+what="an image_folder without train/"
+expect 2 "no_train: no train/ folder; image_folder\\(\"DIR\"\\) reads DIR/train/CLASS/\\*.png\\|jpg" -- \
+  run "$work/no_train.mnn" --steps 1
+pictures "$work/empty_class" && rm "$work/empty_class/train/b/one.png"
+folder_model empty_class "image_folder(\"$work/empty_class\", channels = 1)"
+what="an empty class folder"
+expect 2 "empty_class/train/b: empty class folder \\(no .png, .jpg or .jpeg image\\)" -- run "$work/empty_class.mnn" --steps 1
+pictures "$work/truncated" && head -c 40 "$work/truncated/train/a/one.png" > "$work/truncated/train/b/two.png"
+folder_model truncated "image_folder(\"$work/truncated\", channels = 1)"
+what="a truncated picture"
+expect 2 "truncated/train/b/two.png: corrupt or truncated image" -- run "$work/truncated.mnn" --steps 1
+pictures "$work/not_image" && echo "not a picture" > "$work/not_image/train/a/notes.jpg"
+folder_model not_image "image_folder(\"$work/not_image\", channels = 1)"
+what="a file named .jpg that is no picture"
+expect 2 "not_image/train/a/notes.jpg: not a PNG or JPEG image" -- run "$work/not_image.mnn" --steps 1
+pictures "$work/sizes" && printf "$png5x4" > "$work/sizes/train/b/wide.png"
+folder_model sizes "image_folder(\"$work/sizes\", channels = 1)"
+what="pictures of different sizes without size"
+expect 2 "sizes/train/b/wide.png: the image is 5x4 pixels but .*sizes/train/a/one.png is 4x4; images of different sizes need size = \\[H, W\\]" -- \
+  run "$work/sizes.mnn" --steps 1
+pictures "$work/no_test" && rm -r "$work/no_test/test"
+folder_model no_test "image_folder(\"$work/no_test\", channels = 1)"
+what="an image_folder without test/ and without validation = split"
+expect 2 "no_test/test: no such folder; add it, or hold out validation examples with validation = split\\(0.1\\)" -- \
+  run "$work/no_test.mnn" --steps 1
+rgb4x4='\211\120\116\107\015\012\032\012\000\000\000\015\111\110\104\122\000\000\000\004\000\000\000\004\010\002\000\000\000\046\223\011\051\000\000\000\020\111\104\101\124\170\234\143\070\041\047\007\107\014\304\161\000\261\143\020\101\073\113\143\202\000\000\000\000\111\105\116\104\256\102\140\202'
+for split in train test; do for cls in a b; do
+  mkdir -p "$work/colour/$split/$cls" && printf "$rgb4x4" > "$work/colour/$split/$cls/one.png"
+done; done
+folder_model colour "image_folder(\"$work/colour\")"
+what="RGB pictures (image_folder's default channels = 3) for a grey placeholder"
+expect 2 "colour.mnn:7:[0-9]+: error: feed of placeholder 'x': images of 4x4x3 = 48 values \\(f32\\[\\?,48\\] or f32\\[\\?,4,4,3\\]\\) do not fit f32\\[\\?,4,4,1\\]" -- \
+  run "$work/colour.mnn" --steps 1
+folder_model channels "image_folder(\"$work/sizes\", channels = 2)"
+what="image_folder channels other than 1 or 3"
+expect 2 "channels.mnn:6:[0-9]+: error: expected channels = 1 \\(grey\\) or 3 \\(RGB\\), found 2" '\^' -- check "$work/channels.mnn"
 
 if [ -n "$table" ]; then
   { echo

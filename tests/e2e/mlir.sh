@@ -11,7 +11,23 @@ for tool in mlir-opt-14 mlir-cpu-runner-14 python3; do
   command -v "$tool" > /dev/null || { echo "FAIL: $tool is missing (scripts/setup.sh installs mlir-14-tools)"; exit 1; }
 done
 
+# The MLIR export writes a classifier's forward pass (its class scores): an example without class
+# scores (the autoencoder's output is an image) is refused with a clear error, checked here, until
+# the exporter learns other outputs (it also needs TOSA forms of conv2d_transpose and resize).
+no_scores="autoencoder"
+exportable=()
 for model in "$src"/examples/*.mnn; do
+  if [[ " $no_scores " == *" $(basename "$model" .mnn) "* ]]; then
+    if "$graphc" dump "$model" --stage mlir -o "$work/m.mlir" 2> "$work/err" || ! grep -q "cannot find the class scores" "$work/err"; then
+      echo "FAIL: $model: expected the export's 'cannot find the class scores' error (exports now? drop it from no_scores)"
+      cat "$work/err"; exit 1
+    fi
+    echo "ok: $(basename "$model"): no class scores to export, refused with a clear error"
+    continue
+  fi
+  exportable+=("$model")
+done
+for model in "${exportable[@]}"; do
   for batch in 1 4; do
     "$graphc" dump "$model" --stage mlir --batch "$batch" -o "$work/m.mlir"
     grep -q "tensor<${batch}x" "$work/m.mlir" || { echo "FAIL: $model: no batch-$batch argument"; exit 1; }
@@ -129,7 +145,7 @@ train {
   minimize = loss
 }
 EOF
-checked=("$src"/examples/*.mnn "$work/ops_mix.mnn" "$work/v2_math_mix.mnn" "$work/v2_nn.mnn" "$work/v2_resize.mnn")
+checked=("${exportable[@]}" "$work/ops_mix.mnn" "$work/v2_math_mix.mnn" "$work/v2_nn.mnn" "$work/v2_resize.mnn")
 for model in "${checked[@]}"; do
   python3 "$src/tests/e2e/mlir_check.py" "$graphc" "$model" "$work" --batch 3
 done

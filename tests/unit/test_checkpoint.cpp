@@ -1,6 +1,6 @@
 // \file Checkpoints: bit-exact round trips through a fresh session, resuming training exactly,
 // optimizer slots missing from a file, and every kind of corrupt file refused with an InputError
-// that names the file. Also the PNG reader that `graphc predict` uses for its image inputs.
+// that names the file.
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
@@ -15,14 +15,9 @@
 
 #include "passes/optimizer.h"
 #include "runtime/checkpoint.h"
-#include "runtime/png_images.h"
 #include "runtime/session.h"
 #include "support/diagnostics.h"
 #include "testing/harness.h"
-
-#ifdef GRAPHC_HAVE_PNG
-#include <png.h>
-#endif
 
 namespace graphc {
 namespace {
@@ -394,67 +389,6 @@ TEST(Checkpoint, AWriteCutAtAnyByteKeepsThePreviousCheckpoint) {
   loadCheckpoint(path, replaced);
   expectSameVariables(replaced, next, m.graph);
 }
-
-#ifdef GRAPHC_HAVE_PNG
-
-// Writes a w x h PNG whose pixels are given in format (libpng's simplified API).
-std::string writePng(const TempDir& dir, const std::string& name, png_uint_32 format, int w, int h,
-                     const std::vector<uint8_t>& pixels) {
-  png_image image;
-  std::memset(&image, 0, sizeof image);
-  image.version = PNG_IMAGE_VERSION;
-  image.width = static_cast<png_uint_32>(w);
-  image.height = static_cast<png_uint_32>(h);
-  image.format = format;
-  std::string path = dir.file(name);
-  EXPECT_TRUE(png_image_write_to_file(&image, path.c_str(), 0, pixels.data(), 0, nullptr)) << image.message;
-  return path;
-}
-
-TEST(PngImages, GrayIsReadExactly) {
-  TempDir dir;
-  std::vector<uint8_t> gray(28 * 28);
-  for (size_t i = 0; i < gray.size(); ++i) gray[i] = static_cast<uint8_t>(i * 7);
-  GrayImage img = readPngGray(writePng(dir, "g.png", PNG_FORMAT_GRAY, 28, 28, gray), 28, 28);
-  EXPECT_EQ(img.width, 28);
-  EXPECT_EQ(img.height, 28);
-  EXPECT_EQ(img.pixels, gray);
-  EXPECT_TRUE(looksLikePng(dir.file("g.png")));
-}
-
-TEST(PngImages, ColourBecomesLumaAndAlphaIsIgnored) {
-  TempDir dir;
-  std::vector<uint8_t> rgb = {255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30};
-  std::vector<uint8_t> rgba = {255, 0, 0, 0, 0, 255, 0, 128, 0, 0, 255, 255, 10, 20, 30, 7};
-  // PIL's convert("L"): (19595 R + 38470 G + 7471 B + 2^15) >> 16.
-  std::vector<uint8_t> want = {76, 150, 29, 18};
-  EXPECT_EQ(readPngGray(writePng(dir, "c.png", PNG_FORMAT_RGB, 2, 2, rgb), 2, 2).pixels, want);
-  EXPECT_EQ(readPngGray(writePng(dir, "a.png", PNG_FORMAT_RGBA, 2, 2, rgba), 2, 2).pixels, want);
-}
-
-TEST(PngImages, OtherSizesAndCorruptFilesAreRefused) {
-  TempDir dir;
-  std::string small = writePng(dir, "small.png", PNG_FORMAT_GRAY, 2, 2, {1, 2, 3, 4});
-  try {
-    readPngGray(small, 28, 28);
-    ADD_FAILURE() << "a 2x2 image was accepted";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find(small + ": the image is 2x2 pixels; the model takes 28x28"), std::string::npos)
-        << e.what();
-  }
-  std::string whole = readBytes(writePng(dir, "g.png", PNG_FORMAT_GRAY, 28, 28, std::vector<uint8_t>(784, 9)));
-  for (size_t cut : {size_t(3), size_t(20), whole.size() / 2, whole.size() - 13}) {
-    std::string path = dir.file("cut" + std::to_string(cut) + ".png");
-    writeBytes(path, whole.substr(0, cut));
-    EXPECT_THROW(readPngGray(path, 28, 28), InputError) << "cut at " << cut;
-  }
-  writeBytes(dir.file("text.png"), "not a png");
-  EXPECT_THROW(readPngGray(dir.file("text.png"), 28, 28), InputError);
-  EXPECT_FALSE(looksLikePng(dir.file("text.png")));
-  EXPECT_THROW(readPngGray(dir.file("absent.png"), 28, 28), InputError);
-}
-
-#endif
 
 }  // namespace
 }  // namespace graphc

@@ -52,13 +52,33 @@ TEST(DataSpec, NpyCsvAndTheCommonArguments) {
   EXPECT_EQ(dataOf("m.mnn", "csv(\"t.csv\", test = \"u.csv\")").labelColumn, "label");
 }
 
+TEST(DataSpec, ImageFolderTakesSizeChannelsAndTheCommonArguments) {
+  DataSpec f =
+      dataOf("models/m.mnn", "image_folder(\"shapes\", size = [32, 24], channels = 1, mean = 0.5, std = 0.25)");
+  EXPECT_EQ(f.kind, "image_folder");
+  EXPECT_EQ(f.dir, "shapes");
+  EXPECT_EQ(f.imageHeight, 32);
+  EXPECT_EQ(f.imageWidth, 24);
+  EXPECT_EQ(f.imageChannels, 1);
+  EXPECT_EQ(f.mean, (std::vector<double>{0.5}));
+  EXPECT_EQ(f.std, (std::vector<double>{0.25}));
+  EXPECT_EQ(f.baseDir, "models");
+  DataSpec plain = dataOf("m.mnn", "image_folder(\"shapes\")");
+  EXPECT_EQ(plain.imageHeight, 0);
+  EXPECT_EQ(plain.imageChannels, 3);
+}
+
 TEST(DataSpec, MistakesAreNamed) {
   EXPECT_NE(errorOf("csv(\"t.csv\")").find("the test set's file is missing"), std::string::npos);
   EXPECT_NE(errorOf("npz(\"a.npz\", std = [1, 0])").find("std"), std::string::npos);
   EXPECT_NE(errorOf("mnist(classes = 0)").find("classes must be positive"), std::string::npos);
   EXPECT_NE(errorOf("csv(\"t.csv\", shape = [8, 0], test = \"u.csv\")").find("must be positive"), std::string::npos);
-  EXPECT_NE(errorOf("parquet(\"t\")").find("expected mnist, fashion_mnist, idx, npz, npy or csv"), std::string::npos);
+  EXPECT_NE(errorOf("parquet(\"t\")").find("expected mnist, fashion_mnist, idx, npz, npy, csv or image_folder"),
+            std::string::npos);
   EXPECT_NE(errorOf("npy(images = \"a.npy\")").find("labels"), std::string::npos);
+  EXPECT_NE(errorOf("image_folder(\"d\", size = [4])").find("size = [HEIGHT, WIDTH]"), std::string::npos);
+  EXPECT_NE(errorOf("image_folder(\"d\", channels = 2)").find("channels = 1 (grey) or 3 (RGB), found 2"),
+            std::string::npos);
 }
 
 }  // namespace

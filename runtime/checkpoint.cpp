@@ -196,26 +196,18 @@ SafetensorsFile readSafetensors(const std::string& path) {
   return file;
 }
 
-void saveCheckpoint(const std::string& path, Session& session, const std::map<std::string, std::string>& metadata) {
-  const Graph& graph = session.graph();
-  // ordered_json keeps __metadata__ first and the tensors in graph order, for readable headers.
+void writeSafetensors(const std::string& path, const std::vector<NamedTensor>& tensors,
+                      const std::map<std::string, std::string>& metadata) {
+  // ordered_json keeps __metadata__ first and the tensors in the given order, for readable headers.
   nlohmann::ordered_json header;
   header["__metadata__"] = nlohmann::ordered_json::object();
   for (const auto& [key, value] : metadata) header["__metadata__"][key] = value;
-  std::vector<std::pair<const float*, size_t>> chunks;
   uint64_t offset = 0;
-  for (int id : graph.variables(false)) {
-    const Node& v = graph.node(id);
-    Halide::Buffer<float> buf = session.variable(id);
-    auto count = static_cast<size_t>(numElements(v.shape, 1));
-    internalCheck(buf.number_of_elements() == count && buf.data() != nullptr, "checkpoint",
-                  "variable '" + v.name + "' has " + std::to_string(buf.number_of_elements()) + " elements, expected " +
-                      std::to_string(count));
-    internalCheck(!v.name.empty() && !header.contains(v.name), "checkpoint",
-                  "variable names must be unique and non-empty, found '" + v.name + "' twice");
-    uint64_t bytes = count * sizeof(float);
-    header[v.name] = {{"dtype", "F32"}, {"shape", v.shape}, {"data_offsets", {offset, offset + bytes}}};
-    chunks.emplace_back(buf.data(), bytes);
+  for (const NamedTensor& t : tensors) {
+    internalCheck(!t.name.empty() && !header.contains(t.name), "checkpoint",
+                  "tensor names must be unique and non-empty, found '" + t.name + "' twice");
+    uint64_t bytes = static_cast<uint64_t>(numElements(t.shape, 1)) * sizeof(float);
+    header[t.name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
   std::string json = header.dump();
@@ -225,8 +217,26 @@ void saveCheckpoint(const std::string& path, Session& session, const std::map<st
   out.reserve(8 + json.size() + offset);
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((uint64_t(json.size()) >> (8 * i)) & 0xff));
   out += json;
-  for (const auto& [data, bytes] : chunks) out.append(reinterpret_cast<const char*>(data), bytes);
+  for (const NamedTensor& t : tensors)
+    out.append(reinterpret_cast<const char*>(t.data), static_cast<size_t>(numElements(t.shape, 1)) * sizeof(float));
   writeTextFile(path, out, "a checkpoint");
+}
+
+void saveCheckpoint(const std::string& path, Session& session, const std::map<std::string, std::string>& metadata) {
+  const Graph& graph = session.graph();
+  std::vector<Halide::Buffer<float>> buffers;  // keeps the data alive until written
+  std::vector<NamedTensor> tensors;
+  for (int id : graph.variables(false)) {
+    const Node& v = graph.node(id);
+    buffers.push_back(session.variable(id));
+    const Halide::Buffer<float>& buf = buffers.back();
+    auto count = static_cast<size_t>(numElements(v.shape, 1));
+    internalCheck(buf.number_of_elements() == count && buf.data() != nullptr, "checkpoint",
+                  "variable '" + v.name + "' has " + std::to_string(buf.number_of_elements()) + " elements, expected " +
+                      std::to_string(count));
+    tensors.push_back({v.name, v.shape, buf.data()});
+  }
+  writeSafetensors(path, tensors, metadata);
 }
 
 CheckpointLoad loadCheckpoint(const std::string& path, Session& session) {

@@ -49,6 +49,18 @@ struct CheckpointLoad {
   int ignored = 0;                       // tensors of the file the graph has no variable for
 };
 
+// One f32 tensor to write under its name; data holds numElements(shape) values.
+struct NamedTensor {
+  std::string name;
+  Shape shape;
+  const float* data = nullptr;
+};
+
+// Writes the tensors, in order, and the metadata as a safetensors file, atomically (a temporary
+// file, fsync, rename). Throws InputError when the file cannot be written.
+void writeSafetensors(const std::string& path, const std::vector<NamedTensor>& tensors,
+                      const std::map<std::string, std::string>& metadata);
+
 // Writes every variable of the session under its graph name, with metadata, atomically (a
 // temporary file, fsync, rename). Throws InputError when the file cannot be written.
 void saveCheckpoint(const std::string& path, Session& session, const std::map<std::string, std::string>& metadata);

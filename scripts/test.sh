@@ -110,6 +110,7 @@ fuzz() {
 }
 fuzz frontend examples -dict=tests/fuzz/mnn.dict -max_len=4096
 fuzz readers tests/fuzz/corpus/readers -max_len=4096
+fuzz onnx_import tests/fuzz/corpus/onnx_import -max_len=4096
 fuzz arrays tests/fuzz/corpus/arrays -max_len=4096
 fuzz images tests/fuzz/corpus/images -max_len=4096
 

@@ -35,6 +35,8 @@ const char* kUsage =
     "  dump     print the program at one compiler stage (--stage ast|graph|grad|...|ptx), or all\n"
     "  plot     redraw a --log-dir's pictures: curves.png, predictions.png, confusion.png\n"
     "  report   write a --log-dir's report.html: hyper-parameters, metrics, pictures, one file\n"
+    "  import   translate an ONNX model into a .mnn file and a safetensors file of its weights\n"
+    "  infer    run a model on .npy arrays and write chosen values as .npy files\n"
     "\n"
     "`graphc help VERB` (or `graphc VERB --help`) describes a verb's flags; `graphc --version` says\n"
     "which graphc this is. Exit codes: 0 success, 1 the run failed, 2 the input is wrong.\n";
@@ -180,9 +182,11 @@ int dispatch(int argc, char** argv) {
     if (verb == "export") return exportVerb(args);
     if (verb == "plot") return plotVerb(args);
     if (verb == "report") return reportVerb(args);
+    if (verb == "import") return importVerb(args);
+    if (verb == "infer") return inferVerb(args);
     fmt::print(stderr, "graphc: unknown verb '{}'{}\n\n{}", verb,
                didYouMean(verb, {"run", "eval", "predict", "check", "dump", "summary", "bench", "compile", "export",
-                                 "plot", "report", "help"}),
+                                 "plot", "report", "import", "infer", "help"}),
                kUsage);
     return 2;
   } catch (const FlagError& e) {

@@ -108,6 +108,16 @@ void VerbFlags::text(const std::string& name, std::optional<std::string>& value,
       ->type_name(typeName);
 }
 
+void VerbFlags::texts(const std::string& name, std::vector<std::string>& values, const std::string& help,
+                      const std::string& typeName) {
+  // One value per occurrence, every occurrence kept: `--input a=x.npy --input b=y.npy`.
+  app_.add_option_function<std::string>(
+          flagNames(name), [&values](const std::string& text) { values.push_back(text); }, help)
+      ->type_name(typeName)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->trigger_on_parse();
+}
+
 void VerbFlags::flag(const std::string& name, bool& on, const std::string& help) {
   app_.add_flag(flagNames(name), on, help);
 }

@@ -35,6 +35,9 @@ class VerbFlags {
               const std::string& typeName = "X");
   void text(const std::string& name, std::optional<std::string>& value, const std::string& help,
             const std::string& typeName = "FILE");
+  // A text flag that may be repeated; each occurrence appends its value.
+  void texts(const std::string& name, std::vector<std::string>& values, const std::string& help,
+             const std::string& typeName = "FILE");
   // A switch, which takes no value.
   void flag(const std::string& name, bool& on, const std::string& help);
   // Every verb also has the pipeline's --time-passes, --verify-each and --print-after-all

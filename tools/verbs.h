@@ -19,6 +19,8 @@ int compileVerb(const std::vector<std::string>& args);
 int exportVerb(const std::vector<std::string>& args);
 int plotVerb(const std::vector<std::string>& args);
 int reportVerb(const std::vector<std::string>& args);
+int importVerb(const std::vector<std::string>& args);
+int inferVerb(const std::vector<std::string>& args);
 
 // `graphc --version`'s text: version, commit, Halide, LLVM, the host's CPU and vector features.
 std::string versionText();

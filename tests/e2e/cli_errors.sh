@@ -432,7 +432,7 @@ h = parts[2]"
 what="an index outside a split's values"
 expect 2 "split_index.mnn:4:11: error: index 2 is outside the 2 values of the split" '\^' -- check "$work/split_index.mnn"
 
-for verb in run eval predict check summary dump bench export; do expect 0 -- "$verb" --help; done
+for verb in run eval predict check summary dump bench export import infer; do expect 0 -- "$verb" --help; done
 expect 0 -- --help
 
 # The train block (optimizers, schedules, callbacks, class weights).
@@ -501,6 +501,43 @@ what="an augmentation out of its range"
 expect 2 "augment_range.mnn:10:40: error: augment: rotate \\(degrees\\) must be in \\[0, 180\\], found 400" '\^' -- \
   check "$work/augment_range.mnn"
 
+# ONNX models for graphc import, made with ONNX's own Python helpers (python3-onnx, a test tool).
+/usr/bin/python3 - "$work" <<'PY'
+import sys
+import onnx
+from onnx import TensorProto, helper
+work = sys.argv[1]
+def save(name, nodes, opset=13, dims=("batch", 3)):
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(dims))],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    open(f"{work}/{name}.onnx", "wb").write(model.SerializeToString())
+save("relu", [helper.make_node("Relu", ["x"], ["y"], name="act")])
+save("hardmax", [helper.make_node("Hardmax", ["x"], ["y"], name="pick")])
+save("opset99", [helper.make_node("Relu", ["x"], ["y"], name="act")], opset=99)
+save("dynamic", [helper.make_node("Relu", ["x"], ["y"], name="act")], dims=("batch", "features"))
+PY
+head -c 20 "$work/relu.onnx" > "$work/truncated.onnx"
+what="a truncated ONNX model"
+expect 2 "truncated.onnx: not an ONNX model \\(the protobuf message is malformed or truncated\\)" -- \
+  import "$work/truncated.onnx" -o "$work/truncated.mnn"
+printf 'not a model' > "$work/text.onnx"
+what="a file that is not an ONNX model"
+expect 2 "text.onnx: not an ONNX model" -- import "$work/text.onnx" -o "$work/text.mnn"
+what="an ONNX op graphc does not translate (the node, the op and the supported list)"
+expect 2 "hardmax.onnx: node 'pick' \\(Hardmax\\): unsupported op 'Hardmax' \\(graphc import translates: Abs, Add," -- \
+  import "$work/hardmax.onnx" -o "$work/hardmax.mnn"
+what="an ONNX opset graphc does not know"
+expect 2 "opset99.onnx: unsupported: opset 99 of the default ONNX domain \\(graphc import knows opsets 1 to 17\\)" -- \
+  import "$work/opset99.onnx" -o "$work/opset99.mnn"
+what="an ONNX input with a dynamic dimension other than the batch"
+expect 2 "dynamic.onnx: graph input 'x': unsupported: dimension 1 is dynamic \\('features'\\)" -- \
+  import "$work/dynamic.onnx" -o "$work/dynamic.mnn"
+for f in truncated text hardmax opset99 dynamic; do
+  if [ -e "$work/$f.mnn" ] || [ -e "$work/$f.safetensors" ]; then
+    echo "FAIL: graphc import $f.onnx left $f.mnn or $f.safetensors behind"; failures=$((failures + 1))
+  fi
+done
 # Array and CSV data sets (docs/data.md): each problem is named with the file, before training.
 mkdir -p "$work/arrays"
 # npy PATH DESCR FORTRAN SHAPE: a NumPy .npy file (format 1.0) with that header, then stdin as its data.

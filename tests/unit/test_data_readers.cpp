@@ -13,6 +13,7 @@
 #include "runtime/csv_table.h"
 #include "runtime/feeder.h"
 #include "runtime/idx.h"
+#include "runtime/npy.h"
 #include "runtime/numpy_array.h"
 #include "support/diagnostics.h"
 
@@ -94,6 +95,38 @@ TEST_F(DataFiles, NpyRefusalsNameTheFileAndTheProblem) {
   refused("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", floats({1, 2}), "truncated");
   refused("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", floats({1, 2}), "the file has more");
   refused("{'descr': '<f4', 'fortran_order': False, 'shape': (99999, 99999, 99999), }", "", "more than 4 GiB");
+}
+
+// graphc infer's arrays: what writeNpy writes, the general reader reads back (header, shapes of
+// rank 0 to 3, values); readFloatNpy gives float32 arrays and refuses other dtypes with the fix.
+TEST_F(DataFiles, InferArraysWrittenAndReadBack) {
+  for (const std::vector<int64_t>& shape : {std::vector<int64_t>{}, {3}, {2, 3}, {1, 2, 3}}) {
+    NpyArray out;
+    out.shape = shape;
+    int64_t count = 1;
+    for (int64_t d : shape) count *= d;
+    for (int64_t k = 0; k < count; ++k) out.values.push_back(0.25f * static_cast<float>(k) - 1);
+    std::string path = dir_ + "/out.npy";
+    writeNpy(path, out);
+    NumpyArray raw = readNpy(path);
+    EXPECT_EQ(raw.dims, shape);
+    EXPECT_EQ(raw.kind, 'f');
+    EXPECT_EQ(raw.itemBytes, 4);
+    ASSERT_EQ(raw.count(), count);
+    for (int64_t k = 0; k < count; ++k) EXPECT_EQ(raw.value(static_cast<size_t>(k)), 0.25 * static_cast<double>(k) - 1);
+    NpyArray in = readFloatNpy(path);
+    EXPECT_EQ(in.shape, shape);
+    EXPECT_EQ(in.values, out.values);
+  }
+  std::string ints =
+      write("i.npy", npy(1, "{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }", std::string("\x01\0\0\0", 4)));
+  try {
+    readFloatNpy(ints);
+    ADD_FAILURE() << "readFloatNpy accepted an int32 array";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(ints + ": expected a float32 array, found int32"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST_F(DataFiles, IdxLabelsOfEveryIntegerWidth) {

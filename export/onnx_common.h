@@ -1,5 +1,6 @@
-// \file What graphc's ONNX export (export/onnx_export.h) and import share: the opset and IR version
-// they write and read, and the mapping between graphc's element types and ONNX's.
+// \file The opset and IR version graphc's ONNX export (export/onnx_export.h) writes, and graphc's
+// element types as ONNX's. (The importer, below export/ in the layers, reads opsets 1 to 17 and
+// more element types than graphc has: it keeps its own tables.)
 #pragma once
 
 #include <onnx/onnx_pb.h>
@@ -25,23 +26,6 @@ inline onnx::TensorProto_DataType onnxElementType(DType t) {
       return onnx::TensorProto_DataType_BOOL;
   }
   return onnx::TensorProto_DataType_UNDEFINED;
-}
-
-// graphc's element type for an ONNX one; false for those graphc has none of (int64, float16...).
-inline bool dtypeOfOnnx(int32_t onnxType, DType* out) {
-  switch (onnxType) {
-    case onnx::TensorProto_DataType_FLOAT:
-      *out = DType::F32;
-      return true;
-    case onnx::TensorProto_DataType_INT32:
-      *out = DType::I32;
-      return true;
-    case onnx::TensorProto_DataType_BOOL:
-      *out = DType::Bool;
-      return true;
-    default:
-      return false;
-  }
 }
 
 }  // namespace graphc

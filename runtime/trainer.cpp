@@ -17,6 +17,7 @@
 #include "passes/class_scores.h"
 #include "runtime/batch_pipeline.h"
 #include "runtime/callbacks.h"
+#include "runtime/channel_match.h"
 #include "runtime/checkpoint.h"
 #include "runtime/data_metadata.h"
 #include "runtime/dataset.h"
@@ -300,6 +301,7 @@ DataSplit Loop::prepareData() {
                                        ": no such folder; add it, or hold out validation examples with "
                                        "validation = split(0.1), which the final evaluation then uses");
   dataMetadata_ = dataMetadata(data);
+  matchImageChannels(model_.graph, cfg_.feeds, data, options_.quiet ? nullptr : stderr);
   checkFeeds(model_.graph, cfg_.feeds, data.train, data.files[1]);
   evalFeeds_ = evaluationFeeds(cfg_, model_.graph);
   checkFeeds(model_.graph, evalFeeds_, data.test, data.files[3]);

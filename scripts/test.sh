@@ -87,12 +87,17 @@ step "2/3 the test suite under the sanitizers (a subset, see below)"
 # covers; the export itself runs under the sanitizers in the OnnxExport unit tests and cli_errors),
 # pytorch_steps (three runs through the load, train and save paths that
 # checkpoint already covers; what it adds is a comparison with PyTorch's numbers, not host code),
+# v2_examples (three models' training, hundreds of kernels each: mostly LLVM; the loop's host code
+# is lenet5_one_epoch's), onnx_pytorch_roundtrip (PyTorch trainings; the importer's host code runs
+# under the sanitizers in onnx_node_tests, the OnnxImport unit tests and its fuzz target), tutorial
+# (image_folder's host code: the ImageFolder and ImageDecode unit tests and the images fuzz target)
+# and augment (runtime/augment and the batch thread: the Augment and BatchPipeline unit tests),
 # and the tests that run kernels on PoCL, opencl_training,
 # DeviceResidency and GpuKernels: PoCL must be loaded with RTLD_DEEPBIND (kernels/device_runtime.h), which
 # ASan's runtime refuses (it aborts the process), and PoCL's kernels are not instrumented anyway.
 # Two tests at a time, one per core (the tests time nothing, so they may share the machine).
 ctest --test-dir build-sanitize --output-on-failure -j "$JOBS" \
-  -E '^(e2e\.(determinism|dump_stages|ptx|interrupt|opencl_training|pytorch_steps|onnx_export)|(DeviceResidency|GpuKernels)\..*)$'
+  -E '^(e2e\.(determinism|dump_stages|ptx|interrupt|opencl_training|pytorch_steps|onnx_export|v2_examples|onnx_pytorch_roundtrip|tutorial|augment)|(DeviceResidency|GpuKernels)\..*)$'
 
 step "3/3 fuzzing, ${FUZZ_SECONDS} s per target"
 fuzz() {

@@ -658,10 +658,14 @@ rgb4x4='\211\120\116\107\015\012\032\012\000\000\000\015\111\110\104\122\000\000
 for split in train test; do for cls in a b; do
   mkdir -p "$work/colour/$split/$cls" && printf "$rgb4x4" > "$work/colour/$split/$cls/one.png"
 done; done
+# RGB pictures (image_folder's default channels = 3) for a grey placeholder train, converted to
+# their luma with a note (runtime/channel_match); of another size, they are refused.
 folder_model colour "image_folder(\"$work/colour\")"
-what="RGB pictures (image_folder's default channels = 3) for a grey placeholder"
-expect 2 "colour.mnn:7:[0-9]+: error: feed of placeholder 'x': images of 4x4x3 = 48 values \\(f32\\[\\?,48\\] or f32\\[\\?,4,4,3\\]\\) do not fit f32\\[\\?,4,4,1\\]" -- \
-  run "$work/colour.mnn" --steps 1
+expect 0 "the images of .*colour/train are colour; converted to grey \\(luma\\) for x" -- run "$work/colour.mnn" --steps 1
+folder_model colour_size "image_folder(\"$work/colour\", size = [5, 5])"
+what="RGB pictures of another size than the grey placeholder (size = [5, 5] for a 4x4 one)"
+expect 2 "colour_size.mnn:7:[0-9]+: error: feed of placeholder 'x': images of 5x5x3 = 75 values \\(f32\\[\\?,75\\] or f32\\[\\?,5,5,3\\]\\) do not fit f32\\[\\?,4,4,1\\]" -- \
+  run "$work/colour_size.mnn" --steps 1
 folder_model channels "image_folder(\"$work/sizes\", channels = 2)"
 what="image_folder channels other than 1 or 3"
 expect 2 "channels.mnn:6:[0-9]+: error: expected channels = 1 \\(grey\\) or 3 \\(RGB\\), found 2" '\^' -- check "$work/channels.mnn"

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 #include "frontend/lowerer.h"
 #include "importer/onnx_importer.h"
@@ -108,8 +109,8 @@ const Tensor& Importer::constantInput(size_t i, const std::string& what) const {
 
 std::string Importer::number(double v) {
   float f = static_cast<float>(v);
-  if (f == static_cast<float>(static_cast<int64_t>(f)) && std::abs(f) < 1e15)
-    return fmt::format("{}", static_cast<int64_t>(f));
+  // The range test first: converting an infinity or a NaN to an integer is undefined behaviour.
+  if (std::abs(f) < 1e15 && f == std::trunc(f)) return fmt::format("{}", static_cast<int64_t>(f));
   std::string s = fmt::format("{}", f);
   if (s == "inf") return "3.4028234663852886e38";
   if (s == "-inf") return "-3.4028234663852886e38";

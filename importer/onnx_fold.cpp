@@ -47,7 +47,7 @@ std::optional<Tensor> foldBinary(const Tensor& a, const Tensor& b, const Dims& o
       int64_t x = a.i[static_cast<size_t>(ia)], y = b.i[static_cast<size_t>(ib)];
       if (x == kSymbolicBatch || y == kSymbolicBatch) return std::nullopt;
       double v = op(static_cast<double>(x), static_cast<double>(y));
-      r.i.push_back(static_cast<int64_t>(std::isfinite(v) ? v : 0));
+      r.i.push_back(saturatedInt(v));
     } else {
       r.f.push_back(static_cast<float>(op(a.at(ia), b.at(ib))));
     }

@@ -175,6 +175,7 @@ void Importer::define(size_t k, const std::string& expr, const Dims& dims, bool 
   if (k >= outputCount() || node_->output(static_cast<int>(k)).empty()) return;
   const std::string& onnxName = node_->output(static_cast<int>(k));
   std::string name = bindingName(onnxName);
+  checkShape(dims);
   std::string comment = node_->name().empty() ? node_->op_type() : node_->op_type() + " " + node_->name();
   body_.push_back(fmt::format("{} = {}  # {}", name, expr, comment));
   Value v;
@@ -187,6 +188,7 @@ void Importer::define(size_t k, const std::string& expr, const Dims& dims, bool 
 }
 
 void Importer::defineConstant(size_t k, Tensor t) {
+  checkShape(t.dims);
   if (k >= outputCount() || node_->output(static_cast<int>(k)).empty()) return;
   Value v;
   v.dims = t.dims;
@@ -210,7 +212,7 @@ bool Importer::hasAttr(const std::string& name) const { return attr(name) != nul
 
 int64_t Importer::attrInt(const std::string& name, int64_t fallback) const {
   const auto* a = attr(name);
-  return a ? a->i() : fallback;
+  return a ? saturatedInt(a->i()) : fallback;
 }
 
 float Importer::attrFloat(const std::string& name, float fallback) const {
@@ -221,7 +223,29 @@ float Importer::attrFloat(const std::string& name, float fallback) const {
 std::vector<int64_t> Importer::attrInts(const std::string& name, std::vector<int64_t> fallback) const {
   const auto* a = attr(name);
   if (!a) return fallback;
-  return {a->ints().begin(), a->ints().end()};
+  std::vector<int64_t> v;
+  for (int64_t x : a->ints()) v.push_back(saturatedInt(x));
+  return v;
+}
+
+std::vector<int64_t> Importer::attrSizes(const std::string& name, std::vector<int64_t> fallback) const {
+  const auto* a = attr(name);
+  if (!a) return fallback;
+  std::vector<int64_t> v(a->ints().begin(), a->ints().end());
+  checkSizes(v, name);  // the file's values, before attrInts would saturate them
+  return v;
+}
+
+void Importer::checkSizes(const std::vector<int64_t>& values, const std::string& what) const {
+  for (int64_t x : values)
+    if (x < -kMaxElements || x > kMaxElements)
+      fail(fmt::format("{} holds {}, outside -{} to {} (no model graphc runs has a longer axis)", what, x, kMaxElements,
+                       kMaxElements));
+}
+
+void Importer::checkShape(const Dims& dims) const {
+  std::string problem = shapeProblem(dims);
+  if (!problem.empty()) fail(problem);
 }
 
 std::vector<float> Importer::attrFloats(const std::string& name) const {
@@ -293,6 +317,7 @@ void Importer::readInputs() {
       }
     }
     if (v.dims.size() > 6) throw InputError(where + ": unsupported: more than 6 dimensions");
+    if (std::string problem = shapeProblem(v.dims); !problem.empty()) throw InputError(where + ": " + problem);
     v.expr = bindingName(in.name());
     v.nhwc = v.dims.size() == 4;
     Dims stored = v.dims;

@@ -58,6 +58,9 @@ class Importer {
   // An ONNX axis (negative from the end) in [0, rank); fails when outside.
   int64_t axis(int64_t a, size_t rank) const;
 
+  // Fails on a shape beyond graphc (shapeProblem): called before a shape is allocated or used.
+  void checkShape(const Dims& dims) const;
+
   // Binds output k of the node to expr (one statement), with its ONNX dimensions and layout.
   void define(size_t k, const std::string& expr, const Dims& dims, bool nhwc, bool isInt = false);
   // Output k is a constant known at import time (written only if a graph op uses it).
@@ -66,11 +69,16 @@ class Importer {
   void alias(size_t k, const Value& v);
   size_t outputCount() const;
 
-  // Attributes of the current node.
+  // Attributes of the current node; integers saturated (saturatedInt).
   bool hasAttr(const std::string& name) const;
   int64_t attrInt(const std::string& name, int64_t fallback) const;
   float attrFloat(const std::string& name, float fallback) const;
   std::vector<int64_t> attrInts(const std::string& name, std::vector<int64_t> fallback = {}) const;
+  // An integer list of sizes (pads, kernel, strides, dilations, output shapes): each within
+  // +-kMaxElements, else a failure naming the attribute.
+  std::vector<int64_t> attrSizes(const std::string& name, std::vector<int64_t> fallback = {}) const;
+  // Fails unless every value is within +-kMaxElements.
+  void checkSizes(const std::vector<int64_t>& values, const std::string& what) const;
   std::vector<float> attrFloats(const std::string& name) const;
   std::string attrString(const std::string& name, const std::string& fallback) const;
   Tensor attrTensor(const std::string& name) const;

@@ -46,6 +46,7 @@ void elementwise(Importer& I, const std::string& format, const std::function<dou
     anyInt = anyInt || v.isInt;
   }
   if (allConstant) {
+    I.checkShape(out);  // before the folded result is allocated
     Tensor acc = *I.input(0).constant;
     for (size_t i = 1; i < n; ++i) {
       std::optional<Dims> d = broadcastDims(acc.dims, I.input(i).dims);
@@ -195,7 +196,7 @@ void reduce(Importer& I, const std::string& name) {
   std::vector<int64_t> axes = I.attrInts("axes");
   if (name == "reduce_sum" && I.opset() >= 13 && I.hasInput(1)) {
     const Tensor& t = I.constantInput(1, "ReduceSum axes");
-    for (int64_t k = 0; k < t.size(); ++k) axes.push_back(static_cast<int64_t>(t.at(k)));
+    for (int64_t k = 0; k < t.size(); ++k) axes.push_back(saturatedInt(t.at(k)));
   }
   if (axes.empty()) {
     if (I.attrInt("noop_with_empty_axes", 0) != 0) {

@@ -29,7 +29,7 @@ std::vector<AxisPads> windowPads(const Importer& I, const Dims& in, const std::v
       pads[d] = autoPad == "SAME_UPPER" ? AxisPads{small, total - small} : AxisPads{total - small, small};
     }
   } else if (autoPad == "NOTSET") {
-    std::vector<int64_t> p = I.attrInts("pads", {0, 0, 0, 0});
+    std::vector<int64_t> p = I.attrSizes("pads", {0, 0, 0, 0});
     if (p.size() != 4) I.fail(fmt::format("pads has {} entries, expected 4 (2-D windows)", p.size()));
     for (int64_t v : p)
       if (v < 0) I.unsupported("negative pads");
@@ -65,7 +65,7 @@ std::string padded(const std::string& x, const std::vector<AxisPads>& pads, cons
 }
 
 std::vector<int64_t> pair(const Importer& I, const std::string& name, int64_t fallback) {
-  std::vector<int64_t> v = I.attrInts(name, {fallback, fallback});
+  std::vector<int64_t> v = I.attrSizes(name, {fallback, fallback});
   if (v.size() != 2) I.fail(fmt::format("{} has {} entries, expected 2 (2-D windows)", name, v.size()));
   for (int64_t x : v)
     if (x < 1) I.fail(fmt::format("{} must be positive, found {}", name, x));
@@ -131,10 +131,10 @@ void convTranspose(Importer& I) {
   if (w.dims[0] != x.dims[1])
     I.fail(fmt::format("the weight {} takes {} channels, the input has {}", dimsText(w.dims), w.dims[0], x.dims[1]));
   std::vector<int64_t> strides = pair(I, "strides", 1), dilation = pair(I, "dilations", 1);
-  std::vector<int64_t> outPad = I.attrInts("output_padding", {0, 0}), outShape = I.attrInts("output_shape");
+  std::vector<int64_t> outPad = I.attrSizes("output_padding", {0, 0}), outShape = I.attrSizes("output_shape");
   if (outPad.size() != 2) I.fail("output_padding needs 2 entries");
   std::string autoPad = I.attrString("auto_pad", "NOTSET");
-  std::vector<int64_t> explicitPads = I.attrInts("pads", {0, 0, 0, 0});
+  std::vector<int64_t> explicitPads = I.attrSizes("pads", {0, 0, 0, 0});
   if (explicitPads.size() != 4) I.fail("pads needs 4 entries");
   Dims out = {x.dims[0], w.dims[1], 0, 0};
   std::vector<AxisPads> pads(2);
@@ -179,7 +179,7 @@ void convTranspose(Importer& I) {
 void pool(Importer& I, bool max) {
   const Value& x = image(I);
   if (I.outputCount() > 1 && !I.node().output(1).empty()) I.unsupported("MaxPool's Indices output");
-  std::vector<int64_t> kernel = I.attrInts("kernel_shape");
+  std::vector<int64_t> kernel = I.attrSizes("kernel_shape");
   if (kernel.size() != 2) I.unsupported(fmt::format("a {}-D window (2-D pooling only)", kernel.size()));
   for (int64_t k : kernel)
     if (k < 1) I.fail("kernel_shape must be positive");
@@ -198,6 +198,7 @@ void pool(Importer& I, bool max) {
     out[d + 2] = o;
     total[d].end += std::max<int64_t>((o - 1) * s + kernel[d] - (x.dims[d + 2] + pads[d].begin + pads[d].end), 0);
   }
+  I.checkShape(out);  // before the average's per-position counts are built
   std::string in = I.operand(0, true);
   std::string args = fmt::format("size = {}, strides = {}", Importer::intList(kernel), Importer::intList(strides));
   if (max) {
@@ -273,7 +274,7 @@ void resize(Importer& I) {
       for (int64_t k = 0; k < t.size(); ++k) scales.push_back(t.at(k));
     } else if (!upsample && I.hasInput(3)) {
       const Tensor& t = I.constantInput(3, "sizes");
-      for (int64_t k = 0; k < t.size(); ++k) sizes.push_back(static_cast<int64_t>(t.at(k)));
+      for (int64_t k = 0; k < t.size(); ++k) sizes.push_back(saturatedInt(t.at(k)));
     }
   }
   Dims out = x.dims;
@@ -286,7 +287,7 @@ void resize(Importer& I) {
     if (scales.size() != 4) I.fail(fmt::format("scales has {} entries, expected 4", scales.size()));
     if (scales[0] != 1 || scales[1] != 1) I.unsupported("resizing the batch or channel axis");
     for (size_t d = 2; d < 4; ++d) {
-      out[d] = static_cast<int64_t>(std::floor(static_cast<double>(x.dims[d]) * scales[d]));
+      out[d] = saturatedInt(std::floor(static_cast<double>(x.dims[d]) * scales[d]));
       // ONNX maps coordinates with the given scale; graphc with out / in: they must agree.
       if (std::abs(static_cast<double>(out[d]) / static_cast<double>(x.dims[d]) - scales[d]) > 1e-6)
         I.unsupported("a scale that is not the ratio of whole output and input sizes");

@@ -9,14 +9,19 @@
 namespace graphc {
 namespace {
 
-// The integer list of a constant input or, before the opset that made it an input, of an attribute.
+// The integer list of a constant input or, before the opset that made it an input, of an attribute;
+// saturated (saturatedInt), or with sizes each within +-kMaxElements.
 std::vector<int64_t> intsArg(Importer& I, size_t input, const std::string& attr, int inputSince,
-                             const std::string& what) {
-  if (I.opset() < inputSince) return I.attrInts(attr);
+                             const std::string& what, bool sizes = false) {
+  if (I.opset() < inputSince) return sizes ? I.attrSizes(attr) : I.attrInts(attr);
   if (!I.hasInput(input)) return {};
   const Tensor& t = I.constantInput(input, what);
+  if (sizes && t.isInt) I.checkSizes(t.i, what);
   std::vector<int64_t> v;
-  for (int64_t k = 0; k < t.size(); ++k) v.push_back(static_cast<int64_t>(t.at(k)));
+  for (int64_t k = 0; k < t.size(); ++k) {
+    bool batch = t.isInt && t.i[static_cast<size_t>(k)] == kSymbolicBatch;  // kept for Reshape
+    v.push_back(batch ? kSymbolicBatch : saturatedInt(t.at(k)));
+  }
   return v;
 }
 
@@ -59,10 +64,11 @@ Dims reshapeDims(Importer& I, const Dims& in, const std::vector<int64_t>& target
     } else if (t == -1) {
       if (inferAt >= 0) I.fail("two -1 entries in the shape");
       inferAt = static_cast<int>(k);
-    } else if (t < 0) {
+    } else if (t < 0 || t > kMaxElements) {
       I.fail(fmt::format("shape entry {} is {}", k, t));
     } else {
-      known *= t;
+      known *= t;  // at most 2^60: both factors are at most kMaxElements
+      if (known > kMaxElements) I.fail(fmt::format("cannot reshape {} to {}", dimsText(in), Importer::intList(target)));
     }
     out.push_back(t);
   }
@@ -222,6 +228,7 @@ void concat(Importer& I) {
     nhwc = nhwc || (!v.constant && v.nhwc);
   }
   if (allConstant) {
+    I.checkShape(out);  // before the folded copy is allocated
     std::vector<const Tensor*> parts;
     for (size_t i = 0; i < n; ++i) parts.push_back(&*I.input(i).constant);
     for (const Tensor* t : parts)
@@ -313,11 +320,12 @@ void pad(Importer& I) {
   const Value& x = I.input(0);
   size_t rank = x.dims.size();
   std::string mode = I.attrString("mode", "constant");
-  std::vector<int64_t> pads = intsArg(I, 1, "pads", 11, "Pad pads");
-  if (I.opset() < 2 && pads.empty()) pads = I.attrInts("paddings");
+  std::vector<int64_t> pads = intsArg(I, 1, "pads", 11, "Pad pads", true);
+  if (I.opset() < 2 && pads.empty()) pads = I.attrSizes("paddings");
   double value = I.opset() < 11 ? I.attrFloat("value", 0) : (I.hasInput(2) ? I.constantInput(2, "pad value").at(0) : 0);
   if (I.hasInput(3)) I.unsupported("Pad's axes input");
   if (pads.size() != 2 * rank) I.fail(fmt::format("pads has {} entries for a rank-{} input", pads.size(), rank));
+  I.checkSizes(pads, "pads");  // float pads, saturated when read
   if (mode != "constant" && mode != "reflect")
     I.unsupported("pad mode '" + mode + "' (graphc pads with a constant or reflects: constant and reflect)");
   Dims out = x.dims;
@@ -380,6 +388,7 @@ void gather(Importer& I) {
   Dims out(data.dims.begin(), data.dims.begin() + static_cast<int64_t>(a));
   out.insert(out.end(), indices.dims.begin(), indices.dims.end());
   out.insert(out.end(), data.dims.begin() + static_cast<int64_t>(a) + 1, data.dims.end());
+  I.checkShape(out);  // before the gathered copy is built
   int64_t outer = 1, inner = 1, n = data.dims[a];
   for (size_t k = 0; k < a; ++k) outer *= data.dims[k];
   for (size_t k = a + 1; k < data.dims.size(); ++k) inner *= data.dims[k];
@@ -405,7 +414,8 @@ void cast(Importer& I) {
       for (int64_t v : t.i) t.f.push_back(static_cast<float>(v));
       t.i.clear();
     } else if (!toFloat && !t.isInt) {
-      for (float v : t.f) t.i.push_back(to == onnx::TensorProto_DataType_BOOL ? v != 0 : static_cast<int64_t>(v));
+      for (float v : t.f)
+        t.i.push_back(to == onnx::TensorProto_DataType_BOOL ? v != 0 : saturatedInt(static_cast<double>(v)));
       t.f.clear();
     }
     t.isInt = !toFloat;

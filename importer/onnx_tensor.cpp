@@ -4,6 +4,9 @@
 #include <fmt/core.h>
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
+#include <climits>
+#include <cmath>
 #include <cstring>
 
 #include "support/diagnostics.h"
@@ -11,8 +14,7 @@
 namespace graphc {
 namespace {
 
-// More elements than this in one constant is not a model graphc can run (4 GiB of floats).
-constexpr int64_t kMaxElements = int64_t{1} << 30;
+constexpr int64_t kIntLimit = int64_t{1} << 61;
 
 // Bytes per element of the data types graphc reads, 0 for the others.
 size_t elementBytes(int type) {
@@ -47,11 +49,37 @@ T rawElement(const std::string& raw, size_t k) {
 
 int64_t dimsElementCount(const Dims& dims) {
   int64_t n = 1;
+  bool saturated = false;
   for (int64_t d : dims) {
-    if (d == kBatchDim) return -1;
-    n *= d;
+    if (d < 0) return -1;  // the batch (kBatchDim)
+    if (d != 0 && n > INT64_MAX / d)
+      saturated = true;
+    else
+      n *= d;
   }
-  return n;
+  for (int64_t d : dims)
+    if (d == 0) return 0;
+  return saturated ? INT64_MAX : n;
+}
+
+std::string shapeProblem(const Dims& dims) {
+  Dims sample;
+  for (int64_t d : dims) {
+    if (d == kBatchDim) continue;
+    if (d < 0 || d > kMaxElements)
+      return fmt::format("a value of shape {}: each dimension must be 0 to {}", dimsText(dims), kMaxElements);
+    sample.push_back(d);
+  }
+  if (dimsElementCount(sample) > kMaxElements)
+    return fmt::format("a value of shape {} holds more than {} elements per sample", dimsText(dims), kMaxElements);
+  return "";
+}
+
+int64_t saturatedInt(int64_t v) { return std::clamp(v, -kIntLimit, kIntLimit); }
+
+int64_t saturatedInt(double v) {
+  if (std::isnan(v)) return 0;
+  return static_cast<int64_t>(std::clamp(v, -static_cast<double>(kIntLimit), static_cast<double>(kIntLimit)));
 }
 
 int64_t Tensor::size() const { return isInt ? static_cast<int64_t>(i.size()) : static_cast<int64_t>(f.size()); }

@@ -5,8 +5,8 @@ usage: /usr/bin/python3 bench/compare_onnxruntime.py examples/lenet5.mnn [...] [
 
 For each model: a checkpoint from a short `graphc run` (the speed does not depend on the weights),
 `graphc export` to ONNX, then inference images/s at batch 1000 and batch 1:
-  graphc        `graphc bench --json --infer-batch B --threads T --runs max(R, 20)`: the median of its
-                timed inference passes (one bench call, as each compiles every kernel afresh)
+  graphc        `graphc bench --json --step-only --infer-batch B --threads T --runs max(R, 20)`: the
+                median of its timed inference passes (kernels from the disk cache)
   ONNX Runtime  the exported model in onnxruntime-node (bench/ort_time.js), intra_op_num_threads T,
                 all graph optimizations (its transpose optimizer removes the NHWC/NCHW pairs)
 ONNX Runtime is measured --runs times (each run at least a second of calls) and the median printed, with the graphc / ONNX Runtime ratio
@@ -34,7 +34,7 @@ def run(cmd, env=None):
 
 
 def graphc_ips(graphc, model, batch, threads, runs):
-    out = run([graphc, "bench", model, "--json", "--infer-batch", str(batch), "--threads", str(threads), "--runs",
+    out = run([graphc, "bench", model, "--json", "--step-only", "--infer-batch", str(batch), "--threads", str(threads), "--runs",
                str(runs)])
     return json.loads(out)["inference"]["images_per_second"]
 

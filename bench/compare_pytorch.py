@@ -13,7 +13,8 @@ modules and their optimizers: AdamW with the cosine schedule for mobilenet_mnist
 autoencoder the binary cross-entropy against the input. With several models, a summary table
 of the training ratios ends the output; the load average (uptime) is printed before and after,
 as other work on the machine moves every figure.
-graphc's figures come from `graphc bench --json` (train step and inference pass, medians).
+graphc's figures come from `graphc bench --json --step-only` (train step and inference pass,
+medians; kernels from the disk cache, compiled there by the first call).
 Both sides time steady-state steps on random data (the step's cost does not depend on the
 values), so compilation and data loading are left out on both. Each measurement is repeated
 --runs times and the median is printed, with the graphc/PyTorch throughput ratios.
@@ -126,7 +127,7 @@ def torch_infer_ips(name, batch, scripted, steps=10):
 
 
 def graphc_ips(graphc, path, batch, threads):
-    out = subprocess.run([graphc, "bench", path, "--json", "--runs", "30", "--threads", str(threads)]
+    out = subprocess.run([graphc, "bench", path, "--json", "--step-only", "--runs", "30", "--threads", str(threads)]
                          + (["--batch", str(batch)] if batch else []),
                          check=True, capture_output=True, text=True).stdout
     m = json.loads(out)

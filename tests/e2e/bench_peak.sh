@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end (issue 15): `graphc bench` never shows a kernel above 100 % of the peak, even on a
 # peak cached by a busier run, names every row by layer, ops and source line, sorts rows by time,
-# says whether the peak is cached or measured, and measures it again on --remeasure-peak.
+# says whether the peak is cached or measured, and measures it again on --remeasure-peak;
+# --step-only times the whole step only, with kernels from the disk cache.
 set -uo pipefail
 graphc="$1"; src="$2"; work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -73,4 +74,15 @@ for k in remeasured["kernels"]:
 print(f"ok: --json says cached for a valid cached peak, measured with --remeasure-peak ({remeasured['peak_gflops']:.1f} GFLOP/s)")
 PY
 grep -q "^gflops 1000000$" "$peak_file" && fail "--remeasure-peak did not rewrite the cache"
+
+# --step-only: the whole step and the inference pass, no kernel rows, kernels cached on disk.
+"$graphc" bench "$src/examples/mlp.mnn" --runs 2 --json --step-only > "$work/step.json" || fail "bench --step-only failed"
+/usr/bin/python3 - "$work/step.json" <<'PY' || exit 1
+import json, sys
+j = json.load(open(sys.argv[1]))
+if not j["step_only"] or j["kernels"] or j["train_step"]["images_per_second"] <= 0 or j["inference"]["images_per_second"] <= 0:
+    sys.exit(f"FAIL: --step-only: {j}")
+print("ok: --step-only times the step and the inference pass only")
+PY
+ls "$GRAPHC_CACHE"/kernels/*.so > /dev/null 2>&1 || fail "--step-only did not use the disk cache"
 echo "ok: bench's peak"

@@ -1,0 +1,105 @@
+// \file The MPI side of data parallelism (runtime/distributed.h). Without GRAPHC_HAVE_MPI every
+// exchange is one process's identity.
+#include "runtime/distributed.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+
+#ifdef GRAPHC_HAVE_MPI
+// MPI's C interface only: Open MPI's deprecated C++ bindings would need libmpi_cxx.
+#define OMPI_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1
+#include <mpi.h>
+#endif
+
+namespace graphc {
+
+bool builtWithMpi() {
+#ifdef GRAPHC_HAVE_MPI
+  return true;
+#else
+  return false;
+#endif
+}
+
+#ifdef GRAPHC_HAVE_MPI
+
+namespace {
+
+// mpirun (Open MPI's, or any PMIx launcher) sets these; a plain `graphc run` leaves MPI alone,
+// so that one process starts no MPI runtime at all.
+bool launchedByMpirun() { return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK"); }
+
+}  // namespace
+
+Communicator::Communicator(bool useMpi) {
+  if (!useMpi || !launchedByMpirun()) return;
+  MPI_Init(nullptr, nullptr);
+  initialised_ = true;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+}
+
+Communicator::~Communicator() {
+  if (!initialised_) return;
+  // A rank leaving alone on an error: the others may be waiting in an exchange with it.
+  if (std::uncaught_exceptions() > 0 && !agreedExit_ && size_ > 1) MPI_Abort(MPI_COMM_WORLD, 1);
+  MPI_Finalize();
+}
+
+void Communicator::allreduceSum(float* data, size_t count) {
+  if (size_ == 1) return;
+  auto start = std::chrono::steady_clock::now();
+  std::vector<MPI_Request> requests;
+  for (size_t first = 0; first < count; first += kBucketFloats) {
+    size_t n = std::min(kBucketFloats, count - first);
+    requests.emplace_back();
+    MPI_Iallreduce(MPI_IN_PLACE, data + first, static_cast<int>(n), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
+                   &requests.back());
+  }
+  MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
+  allreduceSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::vector<std::string> Communicator::allgather(const std::string& value) {
+  if (size_ == 1) return {value};
+  int length = static_cast<int>(value.size());
+  std::vector<int> lengths(static_cast<size_t>(size_)), offsets(static_cast<size_t>(size_));
+  MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD);
+  int total = 0;
+  for (int r = 0; r < size_; ++r) offsets[static_cast<size_t>(r)] = total, total += lengths[static_cast<size_t>(r)];
+  std::string all(static_cast<size_t>(total), '\0');
+  MPI_Allgatherv(value.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR,
+                 MPI_COMM_WORLD);
+  std::vector<std::string> values;
+  for (int r = 0; r < size_; ++r)
+    values.push_back(all.substr(static_cast<size_t>(offsets[static_cast<size_t>(r)]),
+                                static_cast<size_t>(lengths[static_cast<size_t>(r)])));
+  return values;
+}
+
+void Communicator::barrier() {
+  if (size_ > 1) MPI_Barrier(MPI_COMM_WORLD);
+}
+
+#else
+
+Communicator::Communicator(bool) {}
+Communicator::~Communicator() = default;
+void Communicator::allreduceSum(float*, size_t) {}
+std::vector<std::string> Communicator::allgather(const std::string& value) { return {value}; }
+void Communicator::barrier() {}
+
+#endif
+
+std::vector<int> Communicator::ranksDiffering(const std::string& value) {
+  std::vector<std::string> all = allgather(value);
+  std::vector<int> differing;
+  for (size_t r = 1; r < all.size(); ++r)
+    if (all[r] != all[0]) differing.push_back(static_cast<int>(r));
+  return differing;
+}
+
+}  // namespace graphc

@@ -71,8 +71,7 @@ std::vector<std::string> Communicator::allgather(const std::string& value) {
   int total = 0;
   for (int r = 0; r < size_; ++r) offsets[static_cast<size_t>(r)] = total, total += lengths[static_cast<size_t>(r)];
   std::string all(static_cast<size_t>(total), '\0');
-  MPI_Allgatherv(value.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR,
-                 MPI_COMM_WORLD);
+  MPI_Allgatherv(value.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, MPI_COMM_WORLD);
   std::vector<std::string> values;
   for (int r = 0; r < size_; ++r)
     values.push_back(all.substr(static_cast<size_t>(offsets[static_cast<size_t>(r)]),

@@ -2,10 +2,11 @@
 // exchange is one process's identity.
 #include "runtime/distributed.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <cstring>
 #include <exception>
+#include <thread>
 
 #ifdef GRAPHC_HAVE_MPI
 // MPI's C interface only: Open MPI's deprecated C++ bindings would need libmpi_cxx.
@@ -31,6 +32,21 @@ namespace {
 // mpirun (Open MPI's, or any PMIx launcher) sets these; a plain `graphc run` leaves MPI alone,
 // so that one process starts no MPI runtime at all.
 bool launchedByMpirun() { return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK"); }
+
+// MPI_Waitall spins on a core until the peers are there: on a machine with more runnable
+// processes than cores (ranks sharing cores, other work) the spinning rank takes the core from
+// the rank it waits for. This waits the same way (MPI_Testall advances the collective) but, after
+// a short spin, sleeps between polls.
+void waitYielding(std::vector<MPI_Request>& requests) {
+  using namespace std::chrono;
+  auto spinUntil = steady_clock::now() + microseconds(100);
+  for (;;) {
+    int done = 0;
+    MPI_Testall(static_cast<int>(requests.size()), requests.data(), &done, MPI_STATUSES_IGNORE);
+    if (done) return;
+    if (steady_clock::now() > spinUntil) std::this_thread::sleep_for(microseconds(20));
+  }
+}
 
 }  // namespace
 
@@ -59,7 +75,7 @@ void Communicator::allreduceSum(float* data, size_t count) {
     MPI_Iallreduce(MPI_IN_PLACE, data + first, static_cast<int>(n), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
                    &requests.back());
   }
-  MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
+  waitYielding(requests);
   allreduceSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 

@@ -653,6 +653,7 @@ RunResult Loop::run() {
   progress_.step = stepCounter(train.iterations);
   planSteps();
   compileTrainingPrograms(data_.test.count);
+  comm_.barrier();  // the ranks start training together: no rank's compilation counts as allreduce time
 
   int64_t firstEpoch = firstStep_ / stepsPerEpoch_ + 1;
   // The state to roll back to; afterStep renews it every kNumericsCheckEvery steps and at each

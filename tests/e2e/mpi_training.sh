@@ -30,6 +30,18 @@ grep -q '"ranks": 2, "allreduce_seconds": [0-9.]' "$work/a.json" || { echo "FAIL
   { echo "FAIL: the reports differ:"; grep "^Epoch" "$work/out" "$work/out1"; exit 1; }
 echo "ok: rank 0 alone reports, with the global batch's loss and allreduce_seconds"
 
+# BatchNorm keeps per-rank batch statistics, and the moving statistics are averaged over the
+# ranks before the save: after one step, the first BatchNorm's moving mean (of the input layer's
+# convolution, the same weights on every rank) is one process's at --batch 64, the mean of the two
+# shares' means; rank 0's own would be its share's alone.
+bn="$src/examples/cnn_bn.mnn"
+"${mpirun[@]}" -np 2 "$graphc" run "$bn" --batch 64 --steps 1 --threads 1 --quiet --save "$work/bn2.st" > /dev/null ||
+  { echo "FAIL: cnn_bn on 2 ranks"; exit 1; }
+"$graphc" run "$bn" --batch 64 --steps 1 --threads 1 --quiet --save "$work/bn1.st" > /dev/null || exit 1
+python3 "$close" "$work/bn2.st" "$work/bn1.st" 1e-5 b1/moving_mean ||
+  { echo "FAIL: the moving mean is not the ranks' mean"; exit 1; }
+echo "ok: BatchNorm's moving statistics are averaged over the ranks"
+
 # A global batch that does not divide by the ranks.
 "${mpirun[@]}" -np 2 "$graphc" run "$model" --batch 63 --steps 2 > /dev/null 2> "$work/err2"; rc=$?
 [ "$rc" = 2 ] && grep -q "the batch of 63 does not divide by the 2 processes" "$work/err2" ||

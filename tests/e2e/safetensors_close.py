@@ -2,7 +2,8 @@
 """Compares two safetensors checkpoints tensor by tensor, reading both with the standard library
 alone (the format is an 8-byte header length, a JSON header, then raw little-endian data), so the
 comparison is independent of graphc. Every f32 tensor of A must be in B, of the same shape, with
-max|a - b| <= tol * max|b| (relative to the tensor's largest value). Exit 1 with the worst tensor."""
+max|a - b| <= tol * max|b| (relative to the tensor's largest value). Exit 1 with the worst tensor.
+Usage: safetensors_close.py A B TOL [NAME...]: only the tensors NAME... when given."""
 import array
 import json
 import struct
@@ -31,6 +32,14 @@ def load(path):
 def main():
     a_path, b_path, tol = sys.argv[1], sys.argv[2], float(sys.argv[3])
     a, b = load(a_path), load(b_path)
+    only = sys.argv[4:]
+    if only:
+        missing = [n for n in only if n not in a or n not in b]
+        if missing:
+            print(f"FAIL: no tensor {missing}")
+            return 1
+        a = {n: a[n] for n in only}
+        b = {n: b[n] for n in only}
     if sorted(a) != sorted(b):
         print(f"FAIL: the tensors differ: {sorted(set(a) ^ set(b))}")
         return 1

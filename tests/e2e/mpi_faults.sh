@@ -3,7 +3,7 @@
 # rank at the same step, rank 0 saves, mpirun exits 130, and the same command plus --load ends with
 # the checkpoint of an uninterrupted run; a signal to one rank alone does the same; a rank killed with
 # SIGKILL ends the others within 30 s with a message naming it, and the last checkpoint loads;
-# two ranks talking over Open MPI's TCP transport on the loopback interface train like one process.
+# two hosts on the loopback interface (a hostfile, Open MPI's TCP transport) train like one process.
 set -uo pipefail
 graphc="$1"; src="$2"; work="$(mktemp -d)"
 cleanup() { [ -n "${pid:-}" ] && kill -KILL "$pid" 2> /dev/null; rm -rf "$work"; }
@@ -73,10 +73,16 @@ grep -Eq "process rank [01] .*exited on signal 9" "$work/err5" "$work/out5" ||
 "$graphc" eval "$model" --load "$work/lost.st" --quiet > /dev/null || { echo "FAIL: the last checkpoint"; exit 1; }
 echo "ok: a killed rank ends the run in ${SECONDS}s (exit $rc), named; the last checkpoint loads"
 
-# Two "hosts" on the loopback interface: Open MPI's TCP transport (no shared memory) carries the
-# gradients; the weights are one process's.
-"${mpirun[@]}" -np 2 --mca btl tcp,self --mca btl_tcp_if_include lo "$graphc" run "$model" --batch 64 --steps 50 \
-  --threads 1 --save "$work/tcp.st" > "$work/out6" 2>&1 || { echo "FAIL: the TCP run"; cat "$work/out6"; exit 1; }
+# Two hosts on the loopback interface, 127.0.0.2 and 127.0.0.3 in a hostfile: mpirun starts a
+# daemon for each through mpi_local_rsh.sh (ssh's stand-in), and the ranks exchange the gradients
+# over Open MPI's TCP transport (no shared memory) on lo; the weights are one process's.
+printf "127.0.0.2 slots=1\n127.0.0.3 slots=1\n" > "$work/hosts"
+mkdir "$work/hosts.d"
+MPI_HOSTS_DIR="$work/hosts.d" "${mpirun[@]}" -np 2 --hostfile "$work/hosts" \
+  --mca plm_rsh_agent "$src/tests/e2e/mpi_local_rsh.sh" --mca btl tcp,self --mca btl_tcp_if_include lo \
+  --mca oob_tcp_if_include lo "$graphc" run "$model" --batch 64 --steps 50 --threads 1 --save "$work/tcp.st" \
+  > "$work/out6" 2>&1 || { echo "FAIL: the two-host run"; cat "$work/out6"; exit 1; }
+[ "$(ls "$work/hosts.d" | wc -l)" = 2 ] || { echo "FAIL: not one daemon per host"; exit 1; }
 "$graphc" run "$model" --batch 64 --steps 50 --threads 1 --save "$work/one_process.st" > /dev/null || exit 1
-python3 "$close" "$work/tcp.st" "$work/one_process.st" 1e-4 || { echo "FAIL: the TCP run differs"; exit 1; }
-echo "ok: two ranks over TCP on the loopback interface hold one process's weights"
+python3 "$close" "$work/tcp.st" "$work/one_process.st" 1e-4 || { echo "FAIL: the two-host run differs"; exit 1; }
+echo "ok: two hosts on the loopback interface, over TCP, hold one process's weights"

@@ -52,6 +52,8 @@ void waitYielding(std::vector<MPI_Request>& requests) {
 
 Communicator::Communicator(bool useMpi) {
   if (!useMpi || !launchedByMpirun()) return;
+  if (const char* floats = std::getenv("GRAPHC_FUSION_FLOATS"))
+    bucketFloats_ = std::max<size_t>(1, std::strtoull(floats, nullptr, 10));
   MPI_Init(nullptr, nullptr);
   initialised_ = true;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
@@ -65,17 +67,28 @@ Communicator::~Communicator() {
   MPI_Finalize();
 }
 
-void Communicator::allreduceSum(float* data, size_t count) {
+struct Communicator::Pending {
+  std::vector<MPI_Request> requests;
+};
+
+void Communicator::startSum(float* data, size_t count) {
   if (size_ == 1) return;
   auto start = std::chrono::steady_clock::now();
-  std::vector<MPI_Request> requests;
-  for (size_t first = 0; first < count; first += kBucketFloats) {
-    size_t n = std::min(kBucketFloats, count - first);
-    requests.emplace_back();
+  if (!pending_) pending_ = std::make_unique<Pending>();
+  for (size_t first = 0; first < count; first += bucketFloats_) {
+    size_t n = std::min(bucketFloats_, count - first);
+    pending_->requests.emplace_back();
     MPI_Iallreduce(MPI_IN_PLACE, data + first, static_cast<int>(n), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
-                   &requests.back());
+                   &pending_->requests.back());
   }
-  waitYielding(requests);
+  allreduceSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void Communicator::finishSums() {
+  if (!pending_ || pending_->requests.empty()) return;
+  auto start = std::chrono::steady_clock::now();
+  waitYielding(pending_->requests);
+  pending_->requests.clear();
   allreduceSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -101,13 +114,20 @@ void Communicator::barrier() {
 
 #else
 
+struct Communicator::Pending {};
 Communicator::Communicator(bool) {}
 Communicator::~Communicator() = default;
-void Communicator::allreduceSum(float*, size_t) {}
+void Communicator::startSum(float*, size_t) {}
+void Communicator::finishSums() {}
 std::vector<std::string> Communicator::allgather(const std::string& value) { return {value}; }
 void Communicator::barrier() {}
 
 #endif
+
+void Communicator::allreduceSum(float* data, size_t count) {
+  startSum(data, count);
+  finishSums();
+}
 
 std::vector<int> Communicator::ranksDiffering(const std::string& value) {
   std::vector<std::string> all = allgather(value);

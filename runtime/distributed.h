@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,10 +32,15 @@ class Communicator {
   int size() const { return size_; }
   bool distributed() const { return size_ > 1; }
 
-  // Sums `count` floats in place over every rank (Horovod's tensor fusion: the caller packs
-  // many tensors into one buffer), in buckets of at most kBucketFloats, each a non-blocking
-  // MPI_Iallreduce started in turn. The time spent in it counts in allreduceSeconds.
+  // Sums `count` floats in place over every rank, without waiting: a non-blocking
+  // MPI_Iallreduce per bucket of at most bucketFloats(). A caller packing many tensors into one
+  // buffer (Horovod's tensor fusion) starts each bucket as soon as it is filled, so that it
+  // travels while the next is packed; finishSums waits for every sum started.
+  void startSum(float* data, size_t count);
+  void finishSums();
+  // startSum then finishSums.
   void allreduceSum(float* data, size_t count);
+  // The time spent in them.
   double allreduceSeconds() const { return allreduceSeconds_; }
 
   // Every rank's value of a string (rank order). The identity for one process.
@@ -51,12 +57,15 @@ class Communicator {
   // the process exits with the exception's code.
   void agreeToExit() { agreedExit_ = true; }
 
-  // Floats per bucket of allreduceSum (16 MiB, a quarter of Horovod's 64 MiB fusion buffer:
-  // several buckets are in flight at once).
-  static constexpr size_t kBucketFloats = size_t(4) << 20;
+  // Floats per bucket: 4 Mi (16 MiB, a quarter of Horovod's 64 MiB fusion buffer: several buckets
+  // are in flight at once), or $GRAPHC_FUSION_FLOATS (as HOROVOD_FUSION_THRESHOLD, in floats).
+  size_t bucketFloats() const { return bucketFloats_; }
 
  private:
+  struct Pending;                     // the requests of the sums started
+  std::unique_ptr<Pending> pending_;  // (MPI's types stay out of this header)
   int rank_ = 0, size_ = 1;
+  size_t bucketFloats_ = size_t(4) << 20;
   bool initialised_ = false, agreedExit_ = false;
   double allreduceSeconds_ = 0;
 };

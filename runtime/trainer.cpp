@@ -504,25 +504,28 @@ const std::vector<int>& Loop::trainingFetches() const {
 }
 
 // One step of a data-parallel run. Each rank's loss, metrics and gradients are means over its
-// share; weighted by share / batch and summed over the ranks (one fused allreduce, the stop flag
-// of Ctrl-C included) they become the global batch's, which every rank's optimizer then applies.
+// share; weighted by share / batch and summed over the ranks (one fused buffer, the stop flag of
+// Ctrl-C included, each bucket summed while the next is packed) they become the global batch's,
+// which every rank's optimizer then applies.
 std::vector<Halide::Buffer<>>& Loop::trainOnShare(int64_t step) {
   DataParallelStep& p = parallel_;
   int64_t share = feedStep(step);
   auto& outs = session_->run(p.gradientFetches, share);
   float weight = static_cast<float>(static_cast<double>(share) / static_cast<double>(batchOf(step)));
-  size_t metrics = cfg_.metrics.size(), at = 0;
+  size_t metrics = cfg_.metrics.size(), at = 0, sent = 0;
+  p.fused[at++] = interrupt_->requested() ? 1.0f : 0.0f;
   for (size_t i = 0; i <= metrics; ++i) p.fused[at++] = Halide::Buffer<float>(outs[i])() * weight;
   for (size_t g = 0; g < p.gradients.size(); ++g) {
     Halide::Buffer<float> gradient(outs[1 + metrics + g]);
     const float* from = gradient.data();
     for (size_t i = 0, n = static_cast<size_t>(gradient.number_of_elements()); i < n; ++i)
       p.fused[at++] = from[i] * weight;
+    if (at - sent >= comm_.bucketFloats()) comm_.startSum(p.fused.data() + sent, at - sent), sent = at;
   }
-  p.fused[at] = interrupt_->requested() ? 1.0f : 0.0f;
-  comm_.allreduceSum(p.fused.data(), p.fused.size());
-  stopAgreed_ = p.fused[at] > 0;
+  comm_.startSum(p.fused.data() + sent, at - sent);
+  comm_.finishSums();
   at = 0;
+  stopAgreed_ = p.fused[at++] > 0;
   for (size_t i = 0; i <= metrics; ++i) {
     Halide::Buffer<float> global(outs[i]);  // the global batch's loss or metric, for the report
     global() = p.fused[at++];

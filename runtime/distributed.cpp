@@ -62,8 +62,12 @@ Communicator::Communicator(bool useMpi) {
 
 Communicator::~Communicator() {
   if (!initialised_) return;
-  // A rank leaving alone on an error: the others may be waiting in an exchange with it.
-  if (std::uncaught_exceptions() > 0 && !agreedExit_ && size_ > 1) MPI_Abort(MPI_COMM_WORLD, 1);
+  // A rank leaving alone on an error: the others may be waiting in an exchange with it. The job
+  // is aborted at exit, once the command line has printed the error.
+  if (std::uncaught_exceptions() > 0 && !agreedExit_ && size_ > 1) {
+    std::atexit([] { MPI_Abort(MPI_COMM_WORLD, 1); });
+    return;
+  }
   MPI_Finalize();
 }
 

@@ -23,7 +23,8 @@ class Communicator {
   // useMpi false: rank 0 of 1 whatever the environment (a caller that runs no exchange).
   explicit Communicator(bool useMpi = true);
   // Finalises MPI. Left by an exception that not every rank throws (see agreeToExit), it aborts
-  // the job instead, so that no other rank waits forever in an exchange with this one.
+  // the job instead when the process exits (after the error is printed), so that no other rank
+  // waits forever in an exchange with this one.
   ~Communicator();
   Communicator(const Communicator&) = delete;
   Communicator& operator=(const Communicator&) = delete;

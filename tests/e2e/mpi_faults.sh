@@ -2,7 +2,8 @@
 # End-to-end (issue 18): faults of a data-parallel run. Ctrl-C (SIGINT to the ranks) stops every
 # rank at the same step, rank 0 saves, mpirun exits 130, and the same command plus --load ends with
 # the checkpoint of an uninterrupted run; a signal to one rank alone does the same; a rank killed with
-# SIGKILL ends the others within 30 s with a message naming it, and the last checkpoint loads;
+# SIGKILL ends the others within 30 s with a message naming it, and the last checkpoint loads; a
+# rank that fails alone prints its error and aborts the job;
 # two hosts on the loopback interface (a hostfile, Open MPI's TCP transport) train like one process.
 set -uo pipefail
 graphc="$1"; src="$2"; work="$(mktemp -d)"
@@ -72,6 +73,16 @@ grep -Eq "process rank [01] .*exited on signal 9" "$work/err5" "$work/out5" ||
   { echo "FAIL: no message names the lost rank:"; cat "$work/err5"; exit 1; }
 "$graphc" eval "$model" --load "$work/lost.st" --quiet > /dev/null || { echo "FAIL: the last checkpoint"; exit 1; }
 echo "ok: a killed rank ends the run in ${SECONDS}s (exit $rc), named; the last checkpoint loads"
+
+# A rank that fails on its own (its data is missing: mpirun -x gives rank 1 another GRAPHC_DATA)
+# prints its error and aborts the job instead of leaving rank 0 waiting for it.
+SECONDS=0
+timeout 60 "${mpirun[@]}" -np 1 "$graphc" run "$model" --steps 20 : -np 1 -x GRAPHC_DATA="$work/nowhere" \
+  "$graphc" run "$model" --steps 20 > /dev/null 2> "$work/err7"; rc=$?
+[ "$rc" != 0 ] && [ "$rc" != 124 ] || { echo "FAIL: a rank without data: mpirun exit $rc"; cat "$work/err7"; exit 1; }
+grep -q "graphc: error: data set file 'train-images-idx3-ubyte' not found" "$work/err7" &&
+  grep -q "MPI_ABORT was invoked on rank 1" "$work/err7" || { echo "FAIL: rank 1's error:"; cat "$work/err7"; exit 1; }
+echo "ok: a rank that fails alone prints why and ends the job in ${SECONDS}s (exit $rc)"
 
 # Two hosts on the loopback interface, 127.0.0.2 and 127.0.0.3 in a hostfile: mpirun starts a
 # daemon for each through mpi_local_rsh.sh (ssh's stand-in), and the ranks exchange the gradients

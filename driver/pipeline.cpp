@@ -120,11 +120,12 @@ Model loadModelSource(const std::string& file, const std::string& source) {
 
 // 4: autodiff and the optimizer's updates.
 
-TrainGraph differentiate(Model& model) {
+TrainGraph differentiate(Model& model, bool feedGradients) {
   internalCheck(model.train.present && model.train.minimize >= 0, "autodiff", "the train block has no minimize value");
   const TrainConfig& train = model.train;
   return runStage(
-      "autodiff", [&] { return buildTrainGraph(model.graph, train.minimize, train.optimizer, train.minimizeLoc); },
+      "autodiff",
+      [&] { return buildTrainGraph(model.graph, train.minimize, train.optimizer, train.minimizeLoc, feedGradients); },
       [&](const TrainGraph&) { return graphOf(model.graph); });
 }
 

@@ -57,7 +57,8 @@ Model loadModelSource(const std::string& file, const std::string& source);
 
 // Stage 4, autodiff: the gradient of the train block's minimize value and the optimizer's
 // updates appended to model.graph (passes/optimizer.h). The train block must have `minimize`.
-TrainGraph differentiate(Model& model);
+// feedGradients: the updates read the gradients from placeholders (data-parallel training).
+TrainGraph differentiate(Model& model, bool feedGradients = false);
 // The checks `graphc check` adds to type checking: the train block's minimize value is a
 // scalar that depends on a trainable variable (autodiff runs on a copy of the graph).
 void checkTrainable(const Model& model);

@@ -153,7 +153,8 @@ void clipGradients(UpdateBuilder& b, const OptimizerSpec& o, const std::vector<i
 
 }  // namespace
 
-TrainGraph buildTrainGraph(Graph& graph, int loss, const OptimizerSpec& optimizer, SourceLoc where) {
+TrainGraph buildTrainGraph(Graph& graph, int loss, const OptimizerSpec& optimizer, SourceLoc where,
+                           bool feedGradients) {
   const Node& l = graph.node(loss);
   if (!l.shape.empty() || l.dtype != DType::F32)
     throw UserError(where, "minimize expects a scalar f32 value, found " + typeToString(l.dtype, l.shape));
@@ -177,6 +178,17 @@ TrainGraph buildTrainGraph(Graph& graph, int loss, const OptimizerSpec& optimize
   int t = b.op(Op::Add, train.iterations, b.constant(1.0));
   graph.mutableNode(t).loc = where;  // the step counter's kernel is named after the `minimize` line
   b.update(train.iterations, t, train);
+  if (feedGradients)
+    for (auto& [v, g] : grads) {
+      const Node& var = graph.node(v);
+      int fed = graph.add(Op::Placeholder, {},
+                          Attrs()
+                              .set("dtype", std::string("f32"))
+                              .set("shape", std::vector<int64_t>(var.shape.begin(), var.shape.end())),
+                          {}, kind + "/gradient/" + var.name);
+      train.fedGradients.push_back({v, g, fed});
+      g = fed;
+    }
 
   clipGradients(b, optimizer, vars, grads);
   // Keras 3's Optimizer._apply_weight_decay, before the update: w -= w * weight_decay * lr. The

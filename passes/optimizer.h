@@ -16,6 +16,13 @@ struct TrainGraph {
   int learningRate = -1;                // the scalar placeholder the session feeds with the learning rate
   int iterations = -1;                  // the optimizer's step counter (an f32 scalar variable, Keras' `iterations`)
   std::vector<VariableUpdate> updates;  // every trainable variable, optimizer slot and the counter
+  // With fed gradients (data parallelism, runtime/distributed.h): each trainable variable's
+  // gradient, and the placeholder the updates read it from instead, where the averaged gradient
+  // of every process is fed.
+  struct FedGradient {
+    int variable, gradient, placeholder;
+  };
+  std::vector<FedGradient> fedGradients;
 };
 
 // Attribute that marks a variable as optimizer state (a slot or the step counter): a checkpoint
@@ -40,8 +47,13 @@ constexpr const char* kOptimizerSlotAttr = "optimizer_slot";
 // Guarantees: every appended node is marked isGradient (variables and the learning-rate
 // placeholder included); `updates` has one entry per trainable variable, slot and the counter,
 // each `next` of its variable's type; the graph stays in topological order with unique names.
+// With feedGradients, the updates read each gradient from an f32 placeholder shaped like its
+// variable, `KIND/gradient/NAME` (listed in fedGradients): a train step is then two programs,
+// the gradients and the updates, with an allreduce between them. Clipping applies to the fed
+// (averaged) gradients, as in Horovod and PyTorch's DDP.
 // Throws UserError (at where) when loss is not a scalar or depends on no trainable variable,
 // or the optimizer kind is unknown.
-TrainGraph buildTrainGraph(Graph& graph, int loss, const OptimizerSpec& optimizer, SourceLoc where);
+TrainGraph buildTrainGraph(Graph& graph, int loss, const OptimizerSpec& optimizer, SourceLoc where,
+                           bool feedGradients = false);
 
 }  // namespace graphc

@@ -50,11 +50,12 @@ TrainingBatch BatchPipeline::make(int64_t step, std::shared_ptr<const std::vecto
   TrainingBatch b;
   b.step = step;
   b.order = std::move(order);
-  int64_t size = data_.batchOf(step), first = (step % data_.stepsPerEpoch()) * data_.batch;
+  TrainingData::Share share = data_.shareOf(step);
+  int64_t first = (step % data_.stepsPerEpoch()) * data_.batch + share.offset;
   for (const FeedSpec& f : data_.feeds) {
-    b.buffers.push_back(feedBuffer(*data_.graph, f, size));
-    fillFeed(*data_.graph, f, *data_.data, data_.spec, *b.order, first, size, b.buffers.back(),
-             {&data_.augment, data_.seed, step});
+    b.buffers.push_back(feedBuffer(*data_.graph, f, share.size));
+    fillFeed(*data_.graph, f, *data_.data, data_.spec, *b.order, first, share.size, b.buffers.back(),
+             {&data_.augment, data_.seed, step, share.offset});
   }
   return b;
 }

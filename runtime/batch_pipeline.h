@@ -31,11 +31,24 @@ struct TrainingData {
   bool shuffle = true;
   uint64_t seed = 0;
   Augmentation augment;
+  // Data parallelism (runtime/distributed.h): this process, rank of ranks, takes its share of
+  // every global batch of `batch` examples, in the order one process takes them.
+  int rank = 0, ranks = 1;
 
   int64_t count() const { return static_cast<int64_t>(indices.size()); }
   int64_t stepsPerEpoch() const { return (count() + batch - 1) / batch; }
   // The size of step's batch: `batch`, but the last of an epoch may be short.
   int64_t batchOf(int64_t step) const { return std::min(batch, count() - (step % stepsPerEpoch()) * batch); }
+  // This rank's share of step's batch: `size` examples from `offset` in it (equal shares, the
+  // later ranks taking one more when the batch does not divide).
+  struct Share {
+    int64_t offset = 0, size = 0;
+  };
+  Share shareOf(int64_t step) const {
+    int64_t b = batchOf(step);
+    int64_t from = b * rank / ranks, to = b * (rank + 1) / ranks;
+    return {from, to - from};
+  }
 };
 
 struct TrainingBatch {

@@ -167,8 +167,8 @@ void fillFeed(const Graph& graph, const FeedSpec& feed, const LabeledImages& dat
     for (int64_t i = 0; i < batch; ++i) {
       convertImage(data, t, order[static_cast<size_t>(first + i)], image.data());
       // pad_crop pads with a stored 0 as converted (black, before any mean and std: t.b).
-      transformImage(drawTransform(*a, shape, augmentation.seed, augmentation.step, i), shape, image.data(),
-                     dst + i * data.pixels, t.b.data());
+      transformImage(drawTransform(*a, shape, augmentation.seed, augmentation.step, augmentation.position + i), shape,
+                     image.data(), dst + i * data.pixels, t.b.data());
     }
     return;
   }

@@ -24,11 +24,13 @@ struct BatchAugmentation {
   const Augmentation* settings = nullptr;  // nullptr: none (evaluation)
   uint64_t seed = 0;
   int64_t step = 0;
+  int64_t position = 0;  // the batch's first image's place in the global batch (a rank's share)
 };
 
 // Fills a placeholder's buffer for the examples order[first, first + batch): images times the
 // spec's scale, then less its mean and over its std per channel when it has them, then augmented
-// as `augmentation` says (image i of the batch with drawTransform(..., i)).
+// as `augmentation` says (image i of the batch with drawTransform(..., position + i), so that a
+// rank's share of a global batch is augmented as one process augments it).
 void fillFeed(const Graph& graph, const FeedSpec& feed, const LabeledImages& data, const DataSpec& spec,
               const std::vector<int64_t>& order, int64_t first, int64_t batch, Halide::Buffer<>& out,
               const BatchAugmentation& augmentation = {});

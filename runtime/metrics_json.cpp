@@ -61,7 +61,10 @@ std::string metricsJson(const RunResult& r, const std::string& target) {
   }
   os << "],\n \"train_images_per_second\": " << num(r.trainImagesPerSecond)
      << ", \"compile_seconds\": " << num(r.compileSeconds) << ", \"cache_hits\": " << r.cacheHits
-     << ", \"kernels\": " << r.kernels << ", \"stopped_early\": " << (r.stoppedEarly ? "true" : "false") << "}\n";
+     << ", \"kernels\": " << r.kernels << ", \"stopped_early\": " << (r.stoppedEarly ? "true" : "false");
+  // Data-parallel runs (docs/distributed.md): the processes and rank 0's time in allreduce.
+  if (r.ranks > 1) os << ", \"ranks\": " << r.ranks << ", \"allreduce_seconds\": " << num(r.allreduceSeconds);
+  os << "}\n";
   return os.str();
 }
 

@@ -4,6 +4,7 @@
 #include "runtime/trainer.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <iostream>
 #include <ostream>
 #include <random>
+#include <set>
 
 #include "driver/pipeline.h"
 #include "passes/class_scores.h"
@@ -31,6 +33,7 @@
 #include "runtime/run_progress.h"
 #include "runtime/session.h"
 #include "runtime/test_predictions.h"
+#include "support/crc32c.h"
 #include "support/diagnostics.h"
 
 namespace graphc {
@@ -56,7 +59,9 @@ class Loop {
         cfg_(model.train),
         options_(options),
         callbacks_(model.train),
-        display_(log, options.quiet ? ProgressMode::None : options.progress) {}
+        display_(log, options.quiet ? ProgressMode::None : options.progress),
+        ownCommunicator_(false),
+        comm_(options.communicator ? *options.communicator : ownCommunicator_) {}
 
   RunResult run();
   EvalResult evaluateOnly();
@@ -95,7 +100,22 @@ class Loop {
   // variables' (outs[0] is the loss, then the metrics).
   int64_t feedStep(int64_t step);
   int64_t batchOf(int64_t step) const;  // the step's batch size (the last of an epoch may be short)
+  int64_t shareOf(int64_t step) const;  // this rank's part of it (all of it for one process)
   std::vector<Halide::Buffer<>>& trainOn(int64_t step);
+
+  // Data parallelism (runtime/distributed.h): a step is two programs, this rank's gradients
+  // (with the loss, the metrics and the state updates of its share), then, once the gradients
+  // of every rank are averaged, the optimizer's updates.
+  bool distributed() const { return comm_.distributed(); }
+  void planDataParallelStep(const TrainGraph& train);
+  std::vector<Halide::Buffer<>>& trainOnShare(int64_t step);
+  const std::vector<int>& trainingFetches() const;
+  // The moving statistics (BatchNorm's) are per rank while training; before a validation, a
+  // checkpoint and the end they become every rank's mean.
+  void averageMovingStatistics();
+  // After each epoch: every rank must hold the same weights.
+  void checkWeightsAgree(int64_t epoch);
+  bool writes() const { return comm_.rank() == 0; }
 
   // The steps of run(), in the order it takes them.
   // Holds out the validation examples: the test set, or a seeded fraction of the training set.
@@ -103,6 +123,7 @@ class Loop {
   // Sets the run's length in steps and epochs, continuing the progress of --load, and starts
   // preparing its batches.
   void planSteps();
+  void checkShares(const TrainingData& batches);
   void startEpoch(int64_t epoch);
   void showStep(int64_t epoch);  // the progress bar after a step
   // Trains step progress_.step and adds its loss and metrics to the report in progress.
@@ -160,6 +181,18 @@ class Loop {
   Halide::Buffer<float> learningRate_ = Halide::Buffer<float>::make_scalar();
   double lastLearningRate_ = 0;  // the rate of the latest step, for the report
   int64_t snapshotStep_ = 0;
+
+  Communicator ownCommunicator_;  // rank 0 of 1 (no MPI), when the caller gives none
+  Communicator& comm_;
+  struct DataParallelStep {
+    std::vector<int> gradientFetches;  // the loss, the metrics, the gradients, the state updates
+    std::vector<int> updateFetches;    // the optimizer's next values
+    std::vector<VariableUpdate> updates, stateUpdates;
+    std::vector<TrainGraph::FedGradient> gradients;
+    std::vector<Halide::Buffer<float>> averaged;  // fed to gradients[i].placeholder
+    std::vector<float> fused;                     // the allreduce's buffer
+  } parallel_;
+  bool stopAgreed_ = false;  // a rank was interrupted: every rank stops after this step
 };
 
 void Loop::feedBatch(const std::vector<FeedSpec>& feeds, const LabeledImages& data, const std::vector<int64_t>& order,
@@ -203,10 +236,11 @@ void Loop::addEvaluationPrograms(int64_t count, std::vector<ProgramKey>& program
 void Loop::compileTrainingPrograms(int64_t testCount) {
   std::vector<ProgramKey> programs;
   if (progress_.step < totalSteps_) {
-    programs.emplace_back(program_.fetches, batchOf(progress_.step));
+    programs.emplace_back(trainingFetches(), shareOf(progress_.step));
     // The short last batch of the epoch in progress, if the run gets there.
     int64_t lastOfEpoch = (progress_.step / stepsPerEpoch_ + 1) * stepsPerEpoch_ - 1;
-    if (lastOfEpoch < totalSteps_) programs.emplace_back(program_.fetches, batchOf(lastOfEpoch));
+    if (lastOfEpoch < totalSteps_) programs.emplace_back(trainingFetches(), shareOf(lastOfEpoch));
+    if (distributed()) programs.emplace_back(parallel_.updateFetches, 1);
     if (valSet_) addEvaluationPrograms(static_cast<int64_t>(valIndices_.size()), programs);
   }
   addEvaluationPrograms(testCount, programs);
@@ -338,6 +372,8 @@ int64_t Loop::stepCounter(int iterations) {
 }
 
 void Loop::saveCheckpointFile(const std::string& path) {
+  averageMovingStatistics();
+  if (!writes()) return;
   std::map<std::string, std::string> metadata = {
       {"producer", "graphc"}, {"model", model_.graph.modelName}, {"optimizer", cfg_.optimizer.kind}};
   writeProgress(progress_, metadata);  // a report already printed has zero sums and images
@@ -380,8 +416,11 @@ EvalResult Loop::evaluateOnly() {
 // After Ctrl-C: the step just finished is kept; save it when --save was given and say how to go on.
 void Loop::stopOnSignal() {
   std::string where = "interrupted after step " + std::to_string(progress_.step) + " of " + std::to_string(totalSteps_);
+  // Every rank stops here: none leaves before rank 0 has saved.
+  if (distributed()) comm_.agreeToExit();
   if (options_.savePath.empty()) throw Interrupted(where + "; nothing saved (run with --save FILE to keep progress)");
   saveCheckpointFile(options_.savePath);
+  comm_.barrier();
   throw Interrupted(where + "; resume with the same command plus --load " + options_.savePath);
 }
 
@@ -409,13 +448,20 @@ void Loop::resumeProgress() {
 }
 
 int64_t Loop::batchOf(int64_t step) const { return batches_->data().batchOf(step); }
+int64_t Loop::shareOf(int64_t step) const { return batches_->data().shareOf(step).size; }
+
+// Every rank draws its own dropout masks: rank 0 those of one process, the others from the seed
+// mixed with the rank.
+uint64_t rankSeed(uint64_t seed, int rank) {
+  return rank == 0 ? seed : seed ^ (0xD1B54A32D192ED03ull * static_cast<uint64_t>(rank));
+}
 
 int64_t Loop::feedStep(int64_t step) {
-  int64_t b = batchOf(step);
+  int64_t b = shareOf(step);
   const TrainingBatch& batch = batches_->take(step);
   for (size_t f = 0; f < cfg_.feeds.size(); ++f) session_->feed(cfg_.feeds[f].placeholder, batch.buffers[f]);
   feedScalar(kTrainingFlagName, 1.0);
-  feedScalar(kStepName, static_cast<double>(dropoutStream(cfg_.seed, step)));
+  feedScalar(kStepName, static_cast<double>(dropoutStream(rankSeed(cfg_.seed, comm_.rank()), step)));
   // The schedule's rate at the optimizer's step count before this step (docs/training.md, "Learning-rate schedules").
   lastLearningRate_ = callbacks_.learningRate(step);
   learningRate_() = static_cast<float>(lastLearningRate_);
@@ -424,6 +470,7 @@ int64_t Loop::feedStep(int64_t step) {
 }
 
 std::vector<Halide::Buffer<>>& Loop::trainOn(int64_t step) {
+  if (distributed()) return trainOnShare(step);
   int64_t b = feedStep(step);
   auto& outs =
       session_->run(program_.fetches, b, program_.firstUpdate);  // the variables' next values stay on the device
@@ -432,13 +479,111 @@ std::vector<Halide::Buffer<>>& Loop::trainOn(int64_t step) {
   return outs;
 }
 
+void Loop::planDataParallelStep(const TrainGraph& train) {
+  DataParallelStep& p = parallel_;
+  p.gradients = train.fedGradients;
+  p.updates = train.updates;
+  p.stateUpdates = model_.stateUpdates;
+  p.gradientFetches = {train.loss};
+  p.gradientFetches.insert(p.gradientFetches.end(), cfg_.metrics.begin(), cfg_.metrics.end());
+  for (const auto& g : p.gradients) p.gradientFetches.push_back(g.gradient);
+  for (const VariableUpdate& u : p.stateUpdates) p.gradientFetches.push_back(u.next);
+  for (const VariableUpdate& u : p.updates) p.updateFetches.push_back(u.next);
+  size_t floats = 1 + cfg_.metrics.size() + 1;  // the loss, the metrics, the stop flag
+  for (const auto& g : p.gradients) {
+    const Node& v = model_.graph.node(g.variable);
+    std::vector<int> extents(v.shape.rbegin(), v.shape.rend());  // Halide's order: innermost first
+    p.averaged.emplace_back(extents);
+    floats += static_cast<size_t>(p.averaged.back().number_of_elements());
+  }
+  p.fused.assign(floats, 0.0f);
+}
+
+const std::vector<int>& Loop::trainingFetches() const {
+  return distributed() ? parallel_.gradientFetches : program_.fetches;
+}
+
+// One step of a data-parallel run. Each rank's loss, metrics and gradients are means over its
+// share; weighted by share / batch and summed over the ranks (one fused buffer, the stop flag of
+// Ctrl-C included, each bucket summed while the next is packed) they become the global batch's,
+// which every rank's optimizer then applies.
+std::vector<Halide::Buffer<>>& Loop::trainOnShare(int64_t step) {
+  DataParallelStep& p = parallel_;
+  int64_t share = feedStep(step);
+  auto& outs = session_->run(p.gradientFetches, share);
+  float weight = static_cast<float>(static_cast<double>(share) / static_cast<double>(batchOf(step)));
+  size_t metrics = cfg_.metrics.size(), at = 0, sent = 0;
+  p.fused[at++] = interrupt_->requested() ? 1.0f : 0.0f;
+  for (size_t i = 0; i <= metrics; ++i) p.fused[at++] = Halide::Buffer<float>(outs[i])() * weight;
+  for (size_t g = 0; g < p.gradients.size(); ++g) {
+    Halide::Buffer<float> gradient(outs[1 + metrics + g]);
+    const float* from = gradient.data();
+    for (size_t i = 0, n = static_cast<size_t>(gradient.number_of_elements()); i < n; ++i)
+      p.fused[at++] = from[i] * weight;
+    if (at - sent >= comm_.bucketFloats()) comm_.startSum(p.fused.data() + sent, at - sent), sent = at;
+  }
+  comm_.startSum(p.fused.data() + sent, at - sent);
+  comm_.finishSums();
+  at = 0;
+  stopAgreed_ = p.fused[at++] > 0;
+  for (size_t i = 0; i <= metrics; ++i) {
+    Halide::Buffer<float> global(outs[i]);  // the global batch's loss or metric, for the report
+    global() = p.fused[at++];
+  }
+  for (size_t g = 0; g < p.gradients.size(); ++g) {
+    Halide::Buffer<float>& averaged = p.averaged[g];
+    std::copy_n(p.fused.data() + at, averaged.number_of_elements(), averaged.data());
+    at += static_cast<size_t>(averaged.number_of_elements());
+    session_->feed(p.gradients[g].placeholder, averaged);
+  }
+  auto& next = session_->run(p.updateFetches, 1);
+  for (size_t u = 0; u < p.updates.size(); ++u) session_->assignVariable(p.updates[u].variable, next[u]);
+  size_t firstState = 1 + metrics + p.gradients.size();
+  for (size_t u = 0; u < p.stateUpdates.size(); ++u)
+    session_->assignVariable(p.stateUpdates[u].variable, outs[firstState + u]);
+  return outs;
+}
+
+void Loop::averageMovingStatistics() {
+  if (!distributed() || parallel_.stateUpdates.empty()) return;
+  std::vector<Halide::Buffer<float>> statistics;
+  std::vector<float> fused;
+  for (const VariableUpdate& u : parallel_.stateUpdates) {
+    statistics.push_back(session_->variable(u.variable));
+    fused.insert(fused.end(), statistics.back().data(),
+                 statistics.back().data() + statistics.back().number_of_elements());
+  }
+  comm_.allreduceSum(fused.data(), fused.size());
+  float ranks = static_cast<float>(comm_.size());
+  const float* from = fused.data();
+  for (Halide::Buffer<float>& b : statistics)
+    for (float *to = b.data(), *end = b.data() + b.number_of_elements(); to != end; ++to) *to = *from++ / ranks;
+}
+
+void Loop::checkWeightsAgree(int64_t epoch) {
+  if (!distributed()) return;
+  std::set<int> moving;
+  for (const VariableUpdate& u : parallel_.stateUpdates) moving.insert(u.variable);
+  std::string bytes;
+  for (auto& [id, value] : session_->snapshotVariables())
+    if (!moving.count(id)) bytes.append(static_cast<const char*>(value.data()), value.size_in_bytes());
+  std::vector<int> differing = comm_.ranksDiffering(fmt::format("{:08x}", crc32c(bytes)));
+  if (differing.empty()) return;
+  comm_.agreeToExit();
+  throw RanksDisagree(fmt::format("after epoch {} the weights of rank {} differ from rank 0's (their checksums differ)",
+                                  epoch, fmt::join(differing, ", ")));
+}
+
 // Variables are checked (and copied, to roll back to) this often; the loss every step.
 constexpr int64_t kNumericsCheckEvery = 100;
 
 void Loop::afterStep(bool epochEnded) {
   checkNumerics(epochEnded);
+  if (epochEnded) checkWeightsAgree(progress_.step / stepsPerEpoch_);
   checkpointIfDue(epochEnded);
-  if (interrupt_->requested() && progress_.step < totalSteps_) stopOnSignal();
+  // The ranks stop together, at the step where one of them saw the signal.
+  bool stop = distributed() ? stopAgreed_ : interrupt_->requested();
+  if (stop && progress_.step < totalSteps_) stopOnSignal();
 }
 
 // A non-finite variable fails the run; finite ones become the snapshot to roll back to.
@@ -477,7 +622,7 @@ void Loop::failNonFinite(int64_t failed, const std::string& what) {
     if (finite) continue;
     session_->restoreVariables(before);
     int64_t b = feedStep(step);
-    int node = firstNonFiniteValue(*session_, program_.fetches, b);
+    int node = firstNonFiniteValue(*session_, trainingFetches(), b);
     if (step + 1 != failed) message += "; it started at step " + std::to_string(step + 1);
     if (node >= 0) message += "; the first non-finite value is " + describeValue(model_.graph, node);
     throw RunFailure(message);
@@ -492,7 +637,7 @@ RunResult Loop::run() {
   // Finding out that --save cannot be written after hours of training is too late.
   if (!options_.savePath.empty()) checkDestination(options_.savePath, "a checkpoint");
   if (cfg_.checkpoint.enabled) checkDestination(cfg_.checkpoint.path, "the checkpoint callback's file");
-  TrainGraph train = differentiate(model_);
+  TrainGraph train = differentiate(model_, distributed());
   data_ = prepareData();
   splitValidation(data_);
   if (cfg_.data.kind == "image_folder" && data_.test.count == 0)  // no test/: the held-out examples
@@ -507,9 +652,11 @@ RunResult Loop::run() {
   openSession();
   learningRateNode_ = train.learningRate;
   program_ = trainStep(model_, train);
+  if (distributed()) planDataParallelStep(train);
   progress_.step = stepCounter(train.iterations);
   planSteps();
   compileTrainingPrograms(data_.test.count);
+  comm_.barrier();  // the ranks start training together: no rank's compilation counts as allreduce time
 
   int64_t firstEpoch = firstStep_ / stepsPerEpoch_ + 1;
   // The state to roll back to; afterStep renews it every kNumericsCheckEvery steps and at each
@@ -556,7 +703,10 @@ void Loop::planSteps() {
   batches.shuffle = cfg_.shuffle;
   batches.seed = cfg_.seed;
   batches.augment = cfg_.augment;
+  batches.rank = comm_.rank();
+  batches.ranks = comm_.size();
   trainCount_ = batches.count();
+  if (distributed()) checkShares(batches);
   stepsPerEpoch_ = batches.stepsPerEpoch();
   progress_.seed = cfg_.seed;
   progress_.batch = cfg_.batch;
@@ -576,6 +726,24 @@ void Loop::planSteps() {
   // --threads 1 keeps to one thread: each batch is made when its step comes.
   batches_ = std::make_unique<BatchPipeline>(std::move(batches), firstStep_, totalSteps_,
                                              options_.prepareBatchesAhead ? kBatchesAhead : 0);
+}
+
+// Every rank needs a share of every batch: the global batch divides by the ranks, and the short
+// last batch of an epoch holds an example for each. Every rank finds it alike and exits 2.
+void Loop::checkShares(const TrainingData& batches) {
+  int ranks = comm_.size();
+  std::string problem;
+  if (batches.batch % ranks != 0)
+    problem = fmt::format(
+        "the batch of {} does not divide by the {} processes of mpirun -np {} (--batch and the train "
+        "block's batch are the global batch, each process computes an equal share)",
+        batches.batch, ranks, ranks);
+  else if (int64_t last = batches.count() % batches.batch; last != 0 && last < ranks)
+    problem = fmt::format("the last batch of each epoch holds {} examples of {}, fewer than the {} processes", last,
+                          batches.count(), ranks);
+  if (problem.empty()) return;
+  comm_.agreeToExit();
+  throw InputError(problem);
 }
 
 void Loop::startEpoch(int64_t epoch) {
@@ -622,6 +790,7 @@ EpochRecord Loop::reportProgress(int64_t epoch, const std::string& head) {
   double images = static_cast<double>(std::max<int64_t>(progress_.images, 1));
   rec.loss = progress_.lossSum / images;
   for (double m : progress_.metricSums) rec.metrics.push_back(m / images);
+  averageMovingStatistics();  // every rank validates the same weights, and decides alike
   if (valSet_) validate(rec);
   rec.seconds = since(reportStart_);
   rec.learningRate = lastLearningRate_;
@@ -671,7 +840,10 @@ void Loop::restoreBestWeights() {
 
 RunResult Loop::finish(const LabeledImages& testSet) {
   restoreBestWeights();
-  if (!options_.savePath.empty()) saveCheckpointFile(options_.savePath);
+  if (!options_.savePath.empty())
+    saveCheckpointFile(options_.savePath);
+  else
+    averageMovingStatistics();
   std::vector<int> predicted;
   Evaluation test = evaluate(testSet, indexRange(testSet.count, nullptr),
                              "interrupted during the final evaluation; " +
@@ -694,6 +866,8 @@ RunResult Loop::finish(const LabeledImages& testSet) {
   result.compileSeconds = session_->compileSeconds();
   result.kernels = session_->kernelCount();
   result.cacheHits = session_->cacheHits();
+  result.ranks = comm_.size();
+  result.allreduceSeconds = comm_.allreduceSeconds();
   return result;
 }
 

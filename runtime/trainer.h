@@ -10,6 +10,7 @@
 #include "codegen/program.h"
 #include "ir/model.h"
 #include "passes/optimizer.h"
+#include "runtime/distributed.h"
 #include "runtime/progress_bar.h"
 
 namespace graphc {
@@ -33,6 +34,9 @@ struct RunOptions {
   std::string logDir;                           // --log-dir: runtime/log_dir.h ("" for none)
   bool prepareBatchesAhead = true;              // on a background thread (--threads 1: no)
   CompileOptions compile;
+  // The processes of a data-parallel run (runtime/distributed.h); nullptr: this one alone. Only
+  // rank 0 writes: the caller gives the others no log output, --log-dir or --metrics-json.
+  Communicator* communicator = nullptr;
 };
 
 struct EpochRecord {
@@ -59,6 +63,8 @@ struct RunResult {
   int kernels = 0;
   int cacheHits = 0;  // kernels loaded from the kernel cache (all of them on a warm run)
   bool stoppedEarly = false;
+  int ranks = 1;                // processes of a data-parallel run
+  double allreduceSeconds = 0;  // the time this process spent averaging gradients and statistics
 };
 
 // What one train step computes: the loss, the metrics, then each variable's next value (the

@@ -20,8 +20,9 @@ cd "$(dirname "$0")/.."
 # classes and checker: `graphc export` and `graphc import`); libminizip-dev (zlib's zip reader: the
 # members of NumPy .npz archives, npz(...) data); dataset-fashion-mnist (Fashion-MNIST in
 # /usr/share/datasets/fashion-mnist, where `fashion_mnist()` reads it: examples/resnet_fashion.mnn
-# trains on it, tests/e2e/v2_examples.sh runs it).
-PACKAGES="dataset-fashion-mnist libminizip-dev libstb-dev libonnx-dev libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev libmlir-14-dev llvm-14-dev mlir-14-tools pocl-opencl-icd ocl-icd-opencl-dev clang-14 libclang-rt-14-dev libcli11-dev clang-format-14 libplplot-dev plplot-driver-cairo"
+# trains on it, tests/e2e/v2_examples.sh runs it); libopenmpi-dev and openmpi-bin (Open MPI and
+# its mpirun: data-parallel training, `mpirun -np N graphc run`, docs/distributed.md).
+PACKAGES="libopenmpi-dev openmpi-bin dataset-fashion-mnist libminizip-dev libstb-dev libonnx-dev libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev libmlir-14-dev llvm-14-dev mlir-14-tools pocl-opencl-icd ocl-icd-opencl-dev clang-14 libclang-rt-14-dev libcli11-dev clang-format-14 libplplot-dev plplot-driver-cairo"
 
 missing=""
 for p in $PACKAGES; do
@@ -45,6 +46,6 @@ werror=""
 if [ "${CI:-}" = true ]; then werror=ON; fi
 if [ ! -f build/build.ninja ] ||
    { [ -n "$werror" ] && ! grep -qx "GRAPHC_WERROR:BOOL=$werror" build/CMakeCache.txt; }; then
-  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release ${werror:+-DGRAPHC_WERROR=$werror}
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DGRAPHC_MPI=ON ${werror:+-DGRAPHC_WERROR=$werror}
 fi
 cmake --build build

@@ -1,16 +1,21 @@
 // \file `graphc run`: train as the file's train block says (checkpoints in and out), then
 // evaluate on the test set.
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 #include "driver/pipeline.h"
+#include "frontend/source_file.h"
+#include "runtime/distributed.h"
 #include "runtime/metrics_json.h"
 #include "runtime/plots.h"
 #include "runtime/trainer.h"
+#include "support/sha256.h"
 #include "tools/verbs.h"
 
 namespace graphc {
@@ -69,6 +74,21 @@ int runVerb(const std::vector<std::string>& args) {
              "DIR");
   if (!flags.parse(args)) return 0;
   std::string path = flags.fileArg();
+  // Under mpirun, one of N processes of a data-parallel run (docs/distributed.md); they must run
+  // the same model with the same flags, and only rank 0 prints and writes files.
+  Communicator communicator;
+  if (communicator.distributed()) {
+    std::string runs = sha256Hex(readModelSource(path) + '\0' + fmt::format("{}", fmt::join(args, "\n")));
+    std::vector<int> differing = communicator.ranksDiffering(runs);
+    if (!differing.empty()) {
+      communicator.agreeToExit();
+      throw RanksDisagree(
+          fmt::format("the model or the flags of rank {} differ from rank 0's (every process of "
+                      "mpirun must run the same model with the same flags)",
+                      fmt::join(differing, ", ")));
+    }
+  }
+  bool writes = communicator.rank() == 0;
   RunOptions options;
   options.epochs = epochs;
   options.steps = steps;
@@ -84,20 +104,24 @@ int runVerb(const std::vector<std::string>& args) {
     if (options.savePath.empty()) throw FlagError{"flag --save-every needs --save FILE, the checkpoint to write"};
   }
   options.dataDir = dataDir.value_or("");
-  options.quiet = quiet;
+  options.quiet = quiet || !writes;
   options.progress = progressMode(progress);
-  options.logDir = logDir.value_or("");
+  options.logDir = writes ? logDir.value_or("") : "";
+  options.communicator = &communicator;
   options.compile = configureTarget(target);
   options.prepareBatchesAhead = target.threads.value_or(0) != 1;
   if (metricsPath) checkDestination(*metricsPath, "the metrics");
   Model model = loadModel(path);
-  RunResult r = trainModel(model, options, std::cout);
+  std::ostringstream silent;
+  RunResult r = trainModel(model, options, writes ? static_cast<std::ostream&>(std::cout) : silent);
+  if (!writes) return 0;
   fmt::print("{}\n", testResultLine(r.testLoss, r.testMetrics));
   std::fflush(stdout);
   if (!options.quiet) {
     std::string info = fmt::format("trained {} steps at {:.1f} images/s; compiled {} kernels in {:.1f}s", r.steps,
                                    r.trainImagesPerSecond, r.kernels, r.compileSeconds);
     if (r.cacheHits > 0) info += fmt::format(" ({} loaded from the kernel cache)", r.cacheHits);
+    if (r.ranks > 1) info += fmt::format("; {} processes, {:.1f}s in allreduce", r.ranks, r.allreduceSeconds);
     fmt::print("{}\n", info);
     std::fflush(stdout);
   }

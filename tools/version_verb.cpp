@@ -9,6 +9,7 @@
 
 #include "codegen/host_target.h"
 #include "git_commit.h"
+#include "runtime/distributed.h"
 #include "support/host_cpu.h"
 #include "tools/verbs.h"
 
@@ -34,9 +35,11 @@ std::string versionText() {
       "graphc {} (commit {})\n"
       "Halide {}, LLVM {}\n"
       "host: {}, {} hardware threads\n"
-      "vector features: {}\n",
+      "vector features: {}\n"
+      "data parallelism: {}\n",
       GRAPHC_VERSION, GRAPHC_GIT_COMMIT, GRAPHC_HALIDE_VERSION, GRAPHC_LLVM_VERSION, cpuModelName(),
-      std::thread::hardware_concurrency(), vectorFeatures(host));
+      std::thread::hardware_concurrency(), vectorFeatures(host),
+      builtWithMpi() ? "MPI (mpirun -np N graphc run)" : "none (built without MPI)");
 }
 
 }  // namespace graphc

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 #include <random>
 
 #include "runtime/augment.h"
@@ -420,6 +421,41 @@ TEST(BatchPipeline, TheBackgroundThreadMakesTheBatchesOfTheSynchronousPath) {
   // A replay of the epoch's earlier step (searching for a non-finite value) makes it again.
   EXPECT_EQ(contents(ahead.take(8)), all[8]);
   EXPECT_THROW(ahead.take(6), std::logic_error);  // an earlier epoch's
+}
+
+// Data parallelism: rank r of N takes its slice of each global batch; the slices of every rank,
+// in rank order, are one process's batch, augmentation included (each image is drawn by its place
+// in the global batch), also when the batch does not divide (the short last batch of an epoch).
+TEST(BatchPipeline, TheRanksSharesMakeOneProcesssBatch) {
+  Fixture f;
+  Augmentation a;
+  a.flipHorizontal = true;
+  a.translate = 0.2;
+  for (int64_t batch : {2, 3, 4}) {
+    TrainingData one = trainingData(f, a);
+    one.batch = batch;
+    BatchPipeline whole(one, 0, 6, 0);
+    std::vector<std::unique_ptr<BatchPipeline>> ranks;
+    for (int r = 0; r < 2; ++r) {
+      TrainingData share = one;
+      share.rank = r;
+      share.ranks = 2;
+      ranks.push_back(std::make_unique<BatchPipeline>(share, 0, 6, r));  // with and without the thread
+    }
+    for (int64_t step = 0; step < 6; ++step) {
+      std::vector<std::vector<float>> want = contents(whole.take(step)), got(want.size());
+      for (auto& rank : ranks) {
+        std::vector<std::vector<float>> part = contents(rank->take(step));
+        for (size_t feed = 0; feed < part.size(); ++feed)
+          got[feed].insert(got[feed].end(), part[feed].begin(), part[feed].end());
+      }
+      EXPECT_EQ(got, want) << "batch " << batch << " step " << step;
+      TrainingData::Share first = ranks[0]->data().shareOf(step), second = ranks[1]->data().shareOf(step);
+      EXPECT_EQ(first.offset, 0);
+      EXPECT_EQ(second.offset, first.size);
+      EXPECT_LE(second.size - first.size, 1);
+    }
+  }
 }
 
 TEST(BatchPipeline, WhatPreparingABatchThrowsReachesTheCaller) {

@@ -1,0 +1,144 @@
+// \file The MPI side of data parallelism (runtime/distributed.h). Without GRAPHC_HAVE_MPI every
+// exchange is one process's identity.
+#include "runtime/distributed.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <exception>
+#include <thread>
+
+#ifdef GRAPHC_HAVE_MPI
+// MPI's C interface only: Open MPI's deprecated C++ bindings would need libmpi_cxx.
+#define OMPI_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1
+#include <mpi.h>
+#endif
+
+namespace graphc {
+
+bool builtWithMpi() {
+#ifdef GRAPHC_HAVE_MPI
+  return true;
+#else
+  return false;
+#endif
+}
+
+#ifdef GRAPHC_HAVE_MPI
+
+namespace {
+
+// mpirun (Open MPI's, or any PMIx launcher) sets these; a plain `graphc run` leaves MPI alone,
+// so that one process starts no MPI runtime at all.
+bool launchedByMpirun() { return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK"); }
+
+// MPI_Waitall spins on a core until the peers are there: on a machine with more runnable
+// processes than cores (ranks sharing cores, other work) the spinning rank takes the core from
+// the rank it waits for. This waits the same way (MPI_Testall advances the collective) but, after
+// a short spin, sleeps between polls.
+void waitYielding(std::vector<MPI_Request>& requests) {
+  using namespace std::chrono;
+  auto spinUntil = steady_clock::now() + microseconds(100);
+  for (;;) {
+    int done = 0;
+    MPI_Testall(static_cast<int>(requests.size()), requests.data(), &done, MPI_STATUSES_IGNORE);
+    if (done) return;
+    if (steady_clock::now() > spinUntil) std::this_thread::sleep_for(microseconds(20));
+  }
+}
+
+}  // namespace
+
+Communicator::Communicator(bool useMpi) {
+  if (!useMpi || !launchedByMpirun()) return;
+  if (const char* floats = std::getenv("GRAPHC_FUSION_FLOATS"))
+    bucketFloats_ = std::max<size_t>(1, std::strtoull(floats, nullptr, 10));
+  MPI_Init(nullptr, nullptr);
+  initialised_ = true;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+}
+
+Communicator::~Communicator() {
+  if (!initialised_) return;
+  // A rank leaving alone on an error: the others may be waiting in an exchange with it. The job
+  // is aborted at exit, once the command line has printed the error.
+  if (std::uncaught_exceptions() > 0 && !agreedExit_ && size_ > 1) {
+    std::atexit([] { MPI_Abort(MPI_COMM_WORLD, 1); });
+    return;
+  }
+  MPI_Finalize();
+}
+
+struct Communicator::Pending {
+  std::vector<MPI_Request> requests;
+};
+
+void Communicator::startSum(float* data, size_t count) {
+  if (size_ == 1) return;
+  auto start = std::chrono::steady_clock::now();
+  if (!pending_) pending_ = std::make_unique<Pending>();
+  for (size_t first = 0; first < count; first += bucketFloats_) {
+    size_t n = std::min(bucketFloats_, count - first);
+    pending_->requests.emplace_back();
+    MPI_Iallreduce(MPI_IN_PLACE, data + first, static_cast<int>(n), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
+                   &pending_->requests.back());
+  }
+  allreduceSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void Communicator::finishSums() {
+  if (!pending_ || pending_->requests.empty()) return;
+  auto start = std::chrono::steady_clock::now();
+  waitYielding(pending_->requests);
+  pending_->requests.clear();
+  allreduceSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::vector<std::string> Communicator::allgather(const std::string& value) {
+  if (size_ == 1) return {value};
+  int length = static_cast<int>(value.size());
+  std::vector<int> lengths(static_cast<size_t>(size_)), offsets(static_cast<size_t>(size_));
+  MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD);
+  int total = 0;
+  for (int r = 0; r < size_; ++r) offsets[static_cast<size_t>(r)] = total, total += lengths[static_cast<size_t>(r)];
+  std::string all(static_cast<size_t>(total), '\0');
+  MPI_Allgatherv(value.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, MPI_COMM_WORLD);
+  std::vector<std::string> values;
+  for (int r = 0; r < size_; ++r)
+    values.push_back(all.substr(static_cast<size_t>(offsets[static_cast<size_t>(r)]),
+                                static_cast<size_t>(lengths[static_cast<size_t>(r)])));
+  return values;
+}
+
+void Communicator::barrier() {
+  if (size_ > 1) MPI_Barrier(MPI_COMM_WORLD);
+}
+
+#else
+
+struct Communicator::Pending {};
+Communicator::Communicator(bool) {}
+Communicator::~Communicator() = default;
+void Communicator::startSum(float*, size_t) {}
+void Communicator::finishSums() {}
+std::vector<std::string> Communicator::allgather(const std::string& value) { return {value}; }
+void Communicator::barrier() {}
+
+#endif
+
+void Communicator::allreduceSum(float* data, size_t count) {
+  startSum(data, count);
+  finishSums();
+}
+
+std::vector<int> Communicator::ranksDiffering(const std::string& value) {
+  std::vector<std::string> all = allgather(value);
+  std::vector<int> differing;
+  for (size_t r = 1; r < all.size(); ++r)
+    if (all[r] != all[0]) differing.push_back(static_cast<int>(r));
+  return differing;
+}
+
+}  // namespace graphc

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# End-to-end (issue 18): data-parallel training. `mpirun -np 2 graphc run --batch 64` computes
+# the math of one process at --batch 64: after 50 steps the weights agree within relative 1e-4,
+# compared by safetensors_close.py (the standard library reading both files, not graphc). Rank 0
+# alone prints and writes; a batch that does not divide and ranks that run different flags exit 2.
+set -uo pipefail
+graphc="$1"; src="$2"; work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+source "$src/tests/e2e/mpi_lib.sh"
+model="$src/examples/lenet5.mnn"
+close="$src/tests/e2e/safetensors_close.py"
+
+"${mpirun[@]}" -np 2 "$graphc" run "$model" --batch 64 --threads 1 --steps 50 --progress lines --save "$work/a.st" \
+  --metrics-json "$work/a.json" > "$work/out" 2> "$work/err" || { echo "FAIL: mpirun -np 2"; cat "$work/err"; exit 1; }
+"$graphc" run "$model" --batch 64 --threads 1 --steps 50 --save "$work/b.st" > "$work/out1" ||
+  { echo "FAIL: one process"; exit 1; }
+python3 "$close" "$work/a.st" "$work/b.st" 1e-4 || { echo "FAIL: -np 2 and one process differ after 50 steps"; exit 1; }
+# Buckets of 1000 floats (lenet5's 61,706 gradients travel in about 60) sum the same.
+GRAPHC_FUSION_FLOATS=1000 "${mpirun[@]}" -x GRAPHC_FUSION_FLOATS -np 2 "$graphc" run "$model" --batch 64 --threads 1 \
+  --steps 50 --save "$work/small_buckets.st" > /dev/null 2>&1 || { echo "FAIL: small buckets"; exit 1; }
+python3 "$close" "$work/small_buckets.st" "$work/b.st" 1e-4 || { echo "FAIL: small buckets differ"; exit 1; }
+# The comparison can fail: one step less is far from it.
+"$graphc" run "$model" --batch 64 --threads 1 --steps 49 --save "$work/c.st" > /dev/null || exit 1
+! python3 "$close" "$work/c.st" "$work/b.st" 1e-4 > /dev/null || { echo "FAIL: the comparison passes 49 steps"; exit 1; }
+echo "ok: mpirun -np 2 --batch 64 holds one process's weights after 50 steps"
+
+# Rank 0 alone prints: one result line; its metrics name the ranks and the allreduce time.
+[ "$(grep -c "^test_loss" "$work/out")" = 1 ] || { echo "FAIL: not one result line:"; cat "$work/out"; exit 1; }
+grep -q "2 processes, [0-9.]*s in allreduce" "$work/out" || { echo "FAIL: no allreduce time"; exit 1; }
+grep -q '"ranks": 2, "allreduce_seconds": [0-9.]' "$work/a.json" || { echo "FAIL: metrics: $(cat "$work/a.json")"; exit 1; }
+# The same loss line as one process (the global batch's mean, not rank 0's share).
+[ "$(grep "^Epoch 1/1 -" "$work/out" | sed 's/ - [0-9.]*s - / - /')" = \
+  "$(grep "^Epoch 1/1 -" "$work/out1" | sed 's/ - [0-9.]*s - / - /')" ] ||
+  { echo "FAIL: the reports differ:"; grep "^Epoch" "$work/out" "$work/out1"; exit 1; }
+echo "ok: rank 0 alone reports, with the global batch's loss and allreduce_seconds"
+
+# BatchNorm keeps per-rank batch statistics, and the moving statistics are averaged over the
+# ranks before the save: after one step, the first BatchNorm's moving mean (of the input layer's
+# convolution, the same weights on every rank) is one process's at --batch 64, the mean of the two
+# shares' means; rank 0's own would be its share's alone.
+bn="$src/examples/cnn_bn.mnn"
+"${mpirun[@]}" -np 2 "$graphc" run "$bn" --batch 64 --steps 1 --threads 1 --quiet --save "$work/bn2.st" > /dev/null ||
+  { echo "FAIL: cnn_bn on 2 ranks"; exit 1; }
+"$graphc" run "$bn" --batch 64 --steps 1 --threads 1 --quiet --save "$work/bn1.st" > /dev/null || exit 1
+python3 "$close" "$work/bn2.st" "$work/bn1.st" 1e-5 b1/moving_mean ||
+  { echo "FAIL: the moving mean is not the ranks' mean"; exit 1; }
+echo "ok: BatchNorm's moving statistics are averaged over the ranks"
+
+# A global batch that does not divide by the ranks.
+"${mpirun[@]}" -np 2 "$graphc" run "$model" --batch 63 --steps 2 > /dev/null 2> "$work/err2"; rc=$?
+[ "$rc" = 2 ] && grep -q "the batch of 63 does not divide by the 2 processes" "$work/err2" ||
+  { echo "FAIL: --batch 63 on 2 ranks: rc $rc"; cat "$work/err2"; exit 1; }
+# Ranks whose flags differ (mpirun's MPMD form runs two command lines): named at start, exit 2.
+"${mpirun[@]}" -np 1 "$graphc" run "$model" --batch 64 --steps 2 : -np 1 "$graphc" run "$model" --batch 64 --steps 3 \
+  > /dev/null 2> "$work/err3"; rc=$?
+[ "$rc" = 2 ] && grep -q "the model or the flags of rank 1 differ from rank 0's" "$work/err3" ||
+  { echo "FAIL: differing flags: rc $rc"; cat "$work/err3"; exit 1; }
+echo "ok: a batch that does not divide and differing flags exit 2, naming the rank"

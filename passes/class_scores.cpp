@@ -1,4 +1,5 @@
-// \file The class-scores rule shared by `graphc predict` and `dump --stage mlir`.
+// \file The class-scores rule shared by `graphc predict` and `dump --stage mlir`, and the loss's
+// prediction `graphc export` outputs where there are none.
 #include "passes/class_scores.h"
 
 #include <set>
@@ -48,6 +49,27 @@ int findClassScores(const Model& model) {
       for (auto in = n.inputs.rbegin(); in != n.inputs.rend(); ++in) stack.push_back(*in);
     }
     if (firstScores >= 0) return firstScores;
+  }
+  return -1;
+}
+
+int findLossPrediction(const Model& model) {
+  const Graph& g = model.graph;
+  if (model.train.minimize < 0) return -1;
+  std::set<int> seen;
+  std::vector<int> stack = {model.train.minimize};
+  while (!stack.empty()) {
+    int id = stack.back();
+    stack.pop_back();
+    if (!seen.insert(id).second) continue;
+    const Node& n = g.node(id);
+    if (n.op == Op::BinaryCrossentropy) return n.inputs[0];
+    if (n.op == Op::SigmoidCrossEntropy) {  // the sigmoid that rewriteStableLosses took the logits from
+      for (const Node& s : g.nodes())
+        if (s.op == Op::Sigmoid && s.inputs[0] == n.inputs[0]) return s.id;
+      return n.inputs[0];
+    }
+    for (auto in = n.inputs.rbegin(); in != n.inputs.rend(); ++in) stack.push_back(*in);
   }
   return -1;
 }

@@ -92,14 +92,14 @@ ForwardGraphOptions forwardGraphOptions(const Model& model, const std::string& w
     options.classScores = false;
   }
   if (options.output < 0)
-    throw UserError(
-        model.train.loc,
-        who +
-            " cannot find the class scores: the train block's first metric and its minimize value "
-            "depend on no f32 [?, K] value" +
-            (wanted == ForwardOutput::ClassScoresOrPrediction
-                 ? ", nor on a binary_crossentropy or sigmoid_cross_entropy whose prediction it could output"
-                 : ""));
+    throw UserError(model.train.loc,
+                    who +
+                        " cannot find the class scores: the train block's first metric and its minimize value "
+                        "depend on no f32 [?, K] value" +
+                        (wanted == ForwardOutput::ClassScoresOrPrediction
+                             ? ", nor on a loss whose prediction it could output (binary_crossentropy, "
+                               "sigmoid_cross_entropy, mean_squared_error, mean_absolute_error, huber)"
+                             : ""));
   // As in an evaluation (runtime/trainer.cpp, evaluationFeeds): a default wins over a constant
   // feed, an eval_feed constant over a feed constant.
   for (const Node& n : g.nodes()) {

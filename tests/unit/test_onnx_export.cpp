@@ -180,8 +180,20 @@ TEST(OnnxExport, WithoutClassScoresTheOutputIsWhatTheLossCompares) {
   EXPECT_EQ(dims(proto.graph().output(0)), (std::vector<std::string>{"N", "8", "8", "1"}));
 }
 
+TEST(OnnxExport, WithoutClassScoresARegressionOutputsWhatItsErrorCompares) {
+  for (const char* loss : {"mean_squared_error", "mean_absolute_error", "huber"}) {
+    Model model = loadModelSource("ae.mnn", autoencoder(std::string("out = tanh(z)\nloss = ") + loss +
+                                                        "(out, x) + 0.1 * reduce_mean(square(z))"));
+    onnx::ModelProto proto = exportAndRead(model, Values(model.graph), ForwardOutput::ClassScoresOrPrediction);
+    EXPECT_EQ(proto.graph().output(0).name(), "out") << loss;
+    std::vector<std::string> ops = opTypes(proto.graph());
+    EXPECT_EQ(ops[ops.size() - 2], "Tanh") << loss;
+  }
+}
+
 TEST(OnnxExport, WithoutClassScoresOrAPredictionItIsAnError) {
-  Model model = loadModelSource("ae.mnn", autoencoder("loss = mean_squared_error(sigmoid(z), x)"));
+  // A loss of none of the forms: the square of a difference of values of two shapes.
+  Model model = loadModelSource("ae.mnn", autoencoder("loss = reduce_mean(square(z - reduce_mean(z, [0])))"));
   for (ForwardOutput wanted : {ForwardOutput::ClassScores, ForwardOutput::ClassScoresOrPrediction}) {
     try {
       exportAndRead(model, Values(model.graph), wanted);

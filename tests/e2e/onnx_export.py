@@ -1,8 +1,9 @@
 """graphc export against ONNX Runtime (tests/e2e/onnx_export.sh says what and why).
 
 usage: onnx_export.py GRAPHC SRC WORK [MODEL...]
-MODEL is an example's name or a .mnn file (default: the seven examples, tests/e2e/onnx_v2_ops.mnn,
-which goes through the v2 layers and activations, and the three v2 examples).
+MODEL is an example's name or a .mnn file (default: the seven examples and tests/e2e/onnx_v2_ops.mnn,
+which goes through the v2 layers and activations; ctest's e2e.onnx_export_v2 names the three v2
+examples, whose kernels take the longest to compile).
 """
 import gzip
 import os
@@ -17,11 +18,10 @@ import onnx
 STEPS = 200  # most examples classify most of the 100 images by then; cnn16, the slowest, about 30 %
 # resnet_fashion's steps are the slowest (ResNet-8 on 28x28 images); its few steps still leave it
 # classifying well above chance, and the check compares outputs, not a target accuracy.
-EXAMPLE_STEPS = {"resnet_fashion": 30, "mobilenet_mnist": 60}
+EXAMPLE_STEPS = {"resnet_fashion": 30, "mobilenet_mnist": 600}
 IMAGES = 100
 TOLERANCE = 1e-4
-EXAMPLES = ["lenet5", "mlp", "small_cnn", "cnn_bn", "cnn16", "tf_cnn", "mnist_deep", "tests/e2e/onnx_v2_ops.mnn",
-            "resnet_fashion", "mobilenet_mnist", "autoencoder"]
+EXAMPLES = ["lenet5", "mlp", "small_cnn", "cnn_bn", "cnn16", "tf_cnn", "mnist_deep", "tests/e2e/onnx_v2_ops.mnn"]
 # Where graphc's data sets are (docs/data.md): the source tree's data/, then Debian's Fashion-MNIST.
 DATA_DIRS = {"mnist": ["data/mnist"], "fashion_mnist": ["data/fashion-mnist", "/usr/share/datasets/fashion-mnist"]}
 

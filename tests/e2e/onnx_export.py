@@ -16,9 +16,11 @@ import numpy as np
 import onnx
 
 STEPS = 200  # most examples classify most of the 100 images by then; cnn16, the slowest, about 30 %
-# resnet_fashion's steps are the slowest (ResNet-8 on 28x28 images); its few steps still leave it
-# classifying well above chance, and the check compares outputs, not a target accuracy.
-EXAMPLE_STEPS = {"resnet_fashion": 30, "mobilenet_mnist": 600}
+# The v2 classifiers train their one-epoch budgets' 600 steps: with Keras' BatchNorm momentum of
+# 0.99 the moving statistics the inference graph uses need several hundred steps to follow the
+# batches (both are at chance on the test images after 300; about 0.8 and 0.97 after 600), and a
+# model at chance gives saturated probabilities that agree whatever the numerics.
+EXAMPLE_STEPS = {"resnet_fashion": 600, "mobilenet_mnist": 600}
 IMAGES = 100
 TOLERANCE = 1e-4
 EXAMPLES = ["lenet5", "mlp", "small_cnn", "cnn_bn", "cnn16", "tf_cnn", "mnist_deep", "tests/e2e/onnx_v2_ops.mnn"]

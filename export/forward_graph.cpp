@@ -82,15 +82,24 @@ std::optional<double> foldScalar(const Node& n, const std::vector<double>& in) {
 
 }  // namespace
 
-ForwardGraphOptions forwardGraphOptions(const Model& model, const std::string& who) {
+ForwardGraphOptions forwardGraphOptions(const Model& model, const std::string& who, ForwardOutput wanted) {
   const Graph& g = model.graph;
   ForwardGraphOptions options;
   options.input = findImagePlaceholder(model, who);
   options.output = findClassScores(model);
+  if (options.output < 0 && wanted == ForwardOutput::ClassScoresOrPrediction) {
+    options.output = findLossPrediction(model);
+    options.classScores = false;
+  }
   if (options.output < 0)
-    throw UserError(model.train.loc, who +
-                                         " cannot find the class scores: the train block's first metric "
-                                         "and its minimize value depend on no f32 [?, K] value");
+    throw UserError(model.train.loc,
+                    who +
+                        " cannot find the class scores: the train block's first metric and its minimize value "
+                        "depend on no f32 [?, K] value" +
+                        (wanted == ForwardOutput::ClassScoresOrPrediction
+                             ? ", nor on a loss whose prediction it could output (binary_crossentropy, "
+                               "sigmoid_cross_entropy, mean_squared_error, mean_absolute_error, huber)"
+                             : ""));
   // As in an evaluation (runtime/trainer.cpp, evaluationFeeds): a default wins over a constant
   // feed, an eval_feed constant over a feed constant.
   for (const Node& n : g.nodes()) {

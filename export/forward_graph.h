@@ -1,6 +1,7 @@
 // \file The forward (inference) graph both exporters translate (`dump --stage mlir`, `graphc export`):
-// which placeholder takes the images, which value holds the class scores, the inference values of
-// the other placeholders, and the nodes the scores need once those values are folded in.
+// which placeholder takes the images, which value holds the class scores (or, for `graphc export`,
+// the prediction of a model without them), the inference values of the other placeholders, and
+// the nodes the output needs once those values are folded in.
 #pragma once
 
 #include <cstdint>
@@ -17,9 +18,10 @@ namespace graphc {
 
 // What to export and with which values.
 struct ForwardGraphOptions {
-  int input = -1;     // the placeholder that becomes the exported function's input (f32, batch dimension first)
-  int output = -1;    // the value it returns
-  int64_t batch = 1;  // every `?` dimension becomes this (where the format needs a fixed size)
+  int input = -1;           // the placeholder that becomes the exported function's input (f32, batch dimension first)
+  int output = -1;          // the value it returns
+  bool classScores = true;  // output is the class scores (else the prediction the loss compares: forwardGraphOptions)
+  int64_t batch = 1;        // every `?` dimension becomes this (where the format needs a fixed size)
   // Placeholders held at a fixed scalar value (the training flag at 0, keep_prob at its default):
   // they and everything computed only from them fold to constants.
   std::map<int, double> fixedPlaceholders;
@@ -34,9 +36,13 @@ struct ForwardGraphOptions {
 // take it, the others fed a constant take the eval_feed's or feed's constant, as in an evaluation,
 // so the training flag is 0 (dropout is the identity, BatchNorm uses its moving statistics).
 // Without a train block the input is the graph's only f32 placeholder with a batch dimension.
-// A model that has none of these is a UserError whose message starts with `who` ("export").
+// A model that has none of these is a UserError whose message starts with `who` ("export"), unless
+// `prediction` allows what a model without class scores outputs in Keras: the value its loss
+// compares with the target (an autoencoder's reconstruction; passes/class_scores.h).
 // variableData is left to the caller.
-ForwardGraphOptions forwardGraphOptions(const Model& model, const std::string& who);
+enum class ForwardOutput { ClassScores, ClassScoresOrPrediction };
+ForwardGraphOptions forwardGraphOptions(const Model& model, const std::string& who,
+                                        ForwardOutput wanted = ForwardOutput::ClassScores);
 
 // The [before, after] padding of one spatial dimension of a window op (conv2d, pooling) from in to
 // out: TensorFlow's "same" puts the odd one after, as the type rules set pad_top / pad_left.

@@ -1,6 +1,7 @@
 // \file The forward graph as an ONNX model (`graphc export`): the image placeholder as the graph's
-// input (NHWC, the batch dimension symbolic), the class scores as its output, the variables as
-// initializers; built with ONNX's protobuf classes and checked with ONNX's checker.
+// input (NHWC, the batch dimension symbolic), the class scores (or the prediction of a model
+// without them, forward_graph.h) as its output, the variables as initializers; built with ONNX's
+// protobuf classes and checked with ONNX's checker.
 #pragma once
 
 #include <map>

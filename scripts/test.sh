@@ -83,12 +83,12 @@ step "2/3 the test suite under the sanitizers (a subset, see below)"
 # Left to the normal build: determinism (lenet5_one_epoch's code, run twice), dump_stages (3.2 min)
 # and ptx (both mostly Halide and LLVM, not instrumented, compiling every example; their front end
 # is replayed by fuzz_regressions.frontend, the GPU schedules are checked by the kernel tests),
-# interrupt (signal timing), onnx_export (eight short trainings, whose host code lenet5_one_epoch
+# interrupt (signal timing), onnx_export and onnx_export_v2 (short trainings, whose host code lenet5_one_epoch
 # covers; the export itself runs under the sanitizers in the OnnxExport unit tests and cli_errors),
 # pytorch_steps (three runs through the load, train and save paths that
 # checkpoint already covers; what it adds is a comparison with PyTorch's numbers, not host code),
 # v2_examples (three models' training, hundreds of kernels each: mostly LLVM; the loop's host code
-# is lenet5_one_epoch's), onnx_pytorch_roundtrip (PyTorch trainings; the importer's host code runs
+# is lenet5_one_epoch's), onnx_pytorch_roundtrip and _v2 (PyTorch trainings; the importer's host code runs
 # under the sanitizers in onnx_node_tests, the OnnxImport unit tests and its fuzz target), tutorial
 # (image_folder's host code: the ImageFolder and ImageDecode unit tests and the images fuzz target)
 # and augment (runtime/augment and the batch thread: the Augment and BatchPipeline unit tests),
@@ -97,7 +97,7 @@ step "2/3 the test suite under the sanitizers (a subset, see below)"
 # ASan's runtime refuses (it aborts the process), and PoCL's kernels are not instrumented anyway.
 # Two tests at a time, one per core (the tests time nothing, so they may share the machine).
 ctest --test-dir build-sanitize --output-on-failure -j "$JOBS" \
-  -E '^(e2e\.(determinism|dump_stages|ptx|interrupt|opencl_training|pytorch_steps|onnx_export|v2_examples|onnx_pytorch_roundtrip|tutorial|augment)|(DeviceResidency|GpuKernels)\..*)$'
+  -E '^(e2e\.(determinism|dump_stages|ptx|interrupt|opencl_training|pytorch_steps|onnx_export(_v2)?|v2_examples|onnx_pytorch_roundtrip(_v2)?|tutorial|augment)|(DeviceResidency|GpuKernels)\..*)$'
 
 step "3/3 fuzzing, ${FUZZ_SECONDS} s per target"
 fuzz() {

@@ -20,7 +20,11 @@ const char* kExportDescription =
     "          (NHWC for images: [N, 28, 28, 1]; N, the batch, is symbolic), pixels scaled as the\n"
     "          train block's data says (the model's metadata graphc.pixel_scale gives the factor)\n"
     "  output  the class scores `graphc predict` finds: the probabilities where the model ends in a\n"
-    "          softmax, else the logits, [N, K] (the metadata graphc.scores says which)\n"
+    "          softmax, else the logits, [N, K] (the metadata graphc.scores says which); a model\n"
+    "          without class scores (an autoencoder) outputs, as in Keras, the value its loss\n"
+    "          compares: binary_crossentropy's probabilities, sigmoid_cross_entropy's logits or\n"
+    "          the first operand of mean_squared_error, mean_absolute_error or huber\n"
+    "          (graphc.scores is none)\n"
     "The graph is the one an evaluation runs: the training flag is 0 (dropout is removed, BatchNorm\n"
     "uses its moving statistics), placeholders fed a constant take it, and the loss, metrics and\n"
     "optimizer are left out. Conv and pooling, which ONNX defines on NCHW, are wrapped in Transpose\n"
@@ -42,7 +46,8 @@ int exportVerb(const std::vector<std::string>& args) {
 
   Model model = loadModel(path);
   OnnxExportOptions options;
-  static_cast<ForwardGraphOptions&>(options) = forwardGraphOptions(model, "export");
+  static_cast<ForwardGraphOptions&>(options) =
+      forwardGraphOptions(model, "export", ForwardOutput::ClassScoresOrPrediction);
   Session session(model.graph, model.train.seed);
   loadCheckpoint(*load, session);
   options.variableData = [&session](int id) -> const float* { return session.variable(id).data(); };
@@ -50,7 +55,9 @@ int exportVerb(const std::vector<std::string>& args) {
   options.metadata["graphc.source"] = path;
   options.metadata["graphc.checkpoint"] = *load;
   options.metadata["graphc.pixel_scale"] = fmt::format("{}", model.train.present ? model.train.data.scale : 1.0);
-  options.metadata["graphc.scores"] = model.graph.node(options.output).op == Op::Softmax ? "probabilities" : "logits";
+  options.metadata["graphc.scores"] = !options.classScores                                 ? "none"
+                                      : model.graph.node(options.output).op == Op::Softmax ? "probabilities"
+                                                                                           : "logits";
   writeTextFile(*out, exportOnnx(model.graph, options), "the ONNX model");
   return 0;
 }

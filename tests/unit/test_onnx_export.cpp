@@ -5,6 +5,7 @@
 // runs exported models in ONNX Runtime against graphc.)
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <set>
@@ -50,9 +51,10 @@ struct Values {
   }
 };
 
-onnx::ModelProto exportAndRead(const Model& model, const Values& values) {
+onnx::ModelProto exportAndRead(const Model& model, const Values& values,
+                               ForwardOutput wanted = ForwardOutput::ClassScores) {
   OnnxExportOptions options;
-  static_cast<ForwardGraphOptions&>(options) = forwardGraphOptions(model, "export");
+  static_cast<ForwardGraphOptions&>(options) = forwardGraphOptions(model, "export", wanted);
   options.variableData = [&values](int id) { return values.data.at(id).data(); };
   onnx::ModelProto proto;
   EXPECT_TRUE(proto.ParseFromString(exportOnnx(model.graph, options)));
@@ -127,6 +129,81 @@ TEST(OnnxExport, AnOpWithNoOnnxFormNamesItsNode) {
               std::string::npos)
         << e.what();
     EXPECT_EQ(e.loc().line, 4);
+  }
+}
+
+// An autoencoder's model: no class scores; the loss compares the reconstruction with the input.
+std::string autoencoder(const std::string& output) {
+  return R"(model ae
+x = placeholder(f32, [?, 8, 8, 1])
+h = Conv2D(x, 4, kernel = 3, padding = same, activation = relu)
+z = Conv2D(h, 1, kernel = 3, padding = same)
+)" + output +
+         R"(
+train {
+  data = mnist(scale = 1/255)
+  feed = {x: image}
+  optimizer = adam()
+  minimize = loss
+  batch = 4
+  epochs = 1
+}
+)";
+}
+
+std::vector<std::string> opTypes(const onnx::GraphProto& g) {
+  std::vector<std::string> ops;
+  for (const onnx::NodeProto& n : g.node()) ops.push_back(n.op_type());
+  return ops;
+}
+
+TEST(OnnxExport, WithoutClassScoresTheOutputIsWhatTheLossCompares) {
+  // binary_crossentropy(sigmoid(z), x), which the stable-loss rewrite computes from z: the output
+  // is still the sigmoid's probabilities, as Keras' model output.
+  Model model =
+      loadModelSource("ae.mnn", autoencoder("reconstruction = sigmoid(z)\n"
+                                            "loss = binary_crossentropy(reconstruction, x) + 0.01 * l2_loss(z)"));
+  Values values(model.graph);
+  onnx::ModelProto proto = exportAndRead(model, values, ForwardOutput::ClassScoresOrPrediction);
+  ASSERT_EQ(proto.graph().output_size(), 1);
+  EXPECT_EQ(proto.graph().output(0).name(), "reconstruction");
+  EXPECT_EQ(dims(proto.graph().output(0)), (std::vector<std::string>{"N", "8", "8", "1"}));
+  std::vector<std::string> ops = opTypes(proto.graph());
+  ASSERT_GE(ops.size(), 2u);
+  EXPECT_EQ(ops[ops.size() - 2], "Sigmoid");  // then the Identity naming the output
+
+  // sigmoid_cross_entropy on logits the model takes no sigmoid of: the output is the logits.
+  model = loadModelSource("ae.mnn", autoencoder("loss = sigmoid_cross_entropy(z, x)"));
+  proto = exportAndRead(model, Values(model.graph), ForwardOutput::ClassScoresOrPrediction);
+  ops = opTypes(proto.graph());
+  EXPECT_EQ(std::count(ops.begin(), ops.end(), "Sigmoid"), 0) << "the logits, not the probabilities";
+  EXPECT_EQ(dims(proto.graph().output(0)), (std::vector<std::string>{"N", "8", "8", "1"}));
+}
+
+TEST(OnnxExport, WithoutClassScoresARegressionOutputsWhatItsErrorCompares) {
+  for (const char* loss : {"mean_squared_error", "mean_absolute_error", "huber"}) {
+    Model model = loadModelSource("ae.mnn", autoencoder(std::string("out = tanh(z)\nloss = ") + loss +
+                                                        "(out, x) + 0.1 * reduce_mean(square(z))"));
+    onnx::ModelProto proto = exportAndRead(model, Values(model.graph), ForwardOutput::ClassScoresOrPrediction);
+    EXPECT_EQ(proto.graph().output(0).name(), "out") << loss;
+    std::vector<std::string> ops = opTypes(proto.graph());
+    EXPECT_EQ(ops[ops.size() - 2], "Tanh") << loss;
+  }
+}
+
+TEST(OnnxExport, WithoutClassScoresOrAPredictionItIsAnError) {
+  // A loss of none of the forms: the square of a difference of values of two shapes.
+  Model model = loadModelSource("ae.mnn", autoencoder("loss = reduce_mean(square(z - reduce_mean(z, [0])))"));
+  for (ForwardOutput wanted : {ForwardOutput::ClassScores, ForwardOutput::ClassScoresOrPrediction}) {
+    try {
+      exportAndRead(model, Values(model.graph), wanted);
+      FAIL() << "exported a model with no output to find";
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find("export cannot find the class scores"), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find("binary_crossentropy") != std::string::npos,
+                wanted == ForwardOutput::ClassScoresOrPrediction)
+          << e.what();
+    }
   }
 }
 

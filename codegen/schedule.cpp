@@ -183,6 +183,16 @@ void scheduleRoot(LoweredNode& lowered, const Shape& outShape) {
   if (lowered.extraSchedule) lowered.extraSchedule();
 }
 
+void scheduleSiblings(Halide::Func& root, std::vector<Halide::Func>& siblings, const Shape& shape) {
+  if (siblings.empty()) return;
+  Halide::Var outermost = pureVars(root).back();
+  for (Halide::Func& f : siblings) {
+    f.compute_root();
+    schedulePure(f, shape);
+    f.compute_with(root, outermost);
+  }
+}
+
 void scheduleRootDefault(LoweredNode& lowered, const Shape& outShape) {
   for (Halide::Func& h : lowered.helpers) h.compute_root();
   if (lowered.hint == ScheduleHint::Custom) {

@@ -81,5 +81,45 @@ TEST(Fusion, OneTiledProducerPerKernelAndNoBroadcastingReader) {
   EXPECT_TRUE(widened.isRoot[static_cast<size_t>(outer)]);  // its tiles are not the reader's
 }
 
+// Adam's update of one variable w with gradient g: its slots' next values m' and v' are read
+// only by w's update, so the three are one loop nest that stores m' and v' beside w'.
+TEST(Fusion, AVariablesSlotUpdatesAreSiblingsOfItsUpdate) {
+  Graph g;
+  int grad = addPlaceholder(g, "g", {64, 32});
+  int w = addVariable(g, "w", {64, 32});
+  int m = addVariable(g, "m", {64, 32});
+  int v = addVariable(g, "v", {64, 32});
+  int half = addPlaceholder(g, "half", {});
+  int nextM = g.add(Op::Add, {g.add(Op::Mul, {m, half}), g.add(Op::Mul, {grad, half})});
+  int nextV = g.add(Op::Add, {g.add(Op::Mul, {v, half}), g.add(Op::Square, {grad})});
+  int nextW = g.add(Op::Sub, {w, g.add(Op::Div, {nextM, g.add(Op::Sqrt, {nextV})})});
+  FusionPlan plan = planFusion(g, {nextM, nextV, nextW}, 1);
+  ASSERT_EQ(plan.kernels.size(), 1u);
+  EXPECT_EQ(plan.kernels[0].root, nextW);
+  EXPECT_EQ(plan.kernels[0].siblings, (std::vector<int>{nextM, nextV}));
+  EXPECT_EQ(plan.kernels[0].nodes.back(), nextW);
+  // Read: g, w, m, v and the scalar; written: w', m', v'.
+  EXPECT_DOUBLE_EQ(plan.kernels[0].bytes, 4.0 * (7 * 64 * 32 + 1));
+}
+
+TEST(Fusion, AValueReadOutsideTheLoopNestOrOfAnotherShapeIsNoSibling) {
+  Graph g;
+  int a = addPlaceholder(g, "a", {16, 8});
+  int doubled = g.add(Op::Add, {a, a});
+  int total = g.add(Op::ReduceSum, {doubled}, Attrs().set("axes", std::vector<int64_t>{}).set("keepdims", int64_t(0)));
+  int out = g.add(Op::Mul, {doubled, total});  // doubled is also read by the reduction
+  FusionPlan plan = planFusion(g, {doubled, out}, 1);
+  for (const Kernel& k : plan.kernels) EXPECT_TRUE(k.siblings.empty());
+
+  Graph h;
+  int b = addPlaceholder(h, "b", {16, 8});
+  int r = addPlaceholder(h, "r", {8});
+  int small = h.add(Op::Exp, {r});        // [8], broadcast by its reader
+  int wide = h.add(Op::Mul, {b, small});  // [16, 8]
+  FusionPlan broadcast = planFusion(h, {small, wide}, 1);
+  EXPECT_EQ(broadcast.kernels.size(), 2u);
+  for (const Kernel& k : broadcast.kernels) EXPECT_TRUE(k.siblings.empty());
+}
+
 }  // namespace
 }  // namespace graphc

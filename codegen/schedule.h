@@ -9,8 +9,8 @@ namespace graphc {
 void scheduleRoot(LoweredNode& lowered, const Shape& outShape);
 
 // Schedules the stored Funcs of a kernel's siblings (passes/fusion.h), plain maps of the shape of
-// the kernel's pointwise root, in the root's loop nest: each row of the outermost dimension
-// stores every sibling's row after the root's, while the inputs they share are in cache.
+// the kernel's pointwise root, in the root's loop nest: one loop body stores each vector of the
+// root and of every sibling.
 void scheduleSiblings(Halide::Func& root, std::vector<Halide::Func>& siblings, const Shape& shape);
 
 }  // namespace graphc

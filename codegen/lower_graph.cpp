@@ -17,10 +17,13 @@ LoweredGraph lowerAndSchedule(const Graph& graph, const std::vector<int>& nodes,
   LoweredGraph out;
   std::map<int, int> anchorOf;               // kernel root -> its fused tiled producer, or -1
   std::map<int, LoweredNode> anchorLowered;  // by producer: its lowering, once lowered
+  std::map<int, int> siblingOf;              // a kernel's sibling -> the kernel's root
   for (const Kernel& k : kernels) {
     anchorOf[k.root] = k.anchor;
     if (k.anchor >= 0) anchorLowered[k.anchor] = {};
+    for (int s : k.siblings) siblingOf[s] = k.root;
   }
+  std::map<int, std::vector<Halide::Func>> storedOf;  // by kernel root: its siblings' stored Funcs
   // The Func of a value that is not lowered through the op table, made when first needed.
   auto valueOf = [&](int id) -> Halide::Func {
     auto it = out.funcs.find(id);
@@ -53,17 +56,34 @@ LoweredGraph lowerAndSchedule(const Graph& graph, const std::vector<int>& nodes,
     internalCheck(lower != nullptr, "codegen", "no Halide lowering for op '" + opName(n.op) + "'");
     LoweredNode lowered = (*lower)(ctx);
     if (anchorLowered.count(id)) anchorLowered[id] = lowered;
+    if (auto root = siblingOf.find(id); root != siblingOf.end()) {
+      internalCheck(lowered.hint == ScheduleHint::Pointwise && lowered.helpers.empty(), "codegen",
+                    "sibling " + lowered.func.name() + " is not a plain map");
+      Halide::Func store(lowered.func.name() + "_stored");
+      store(lowered.func.args()) = lowered.func(lowered.func.args());
+      out.stored[id] = store;
+      storedOf[root->second].push_back(store);
+    }
     if (auto kernel = anchorOf.find(id); kernel != anchorOf.end()) {
       LoweredNode scheduled = kernel->second < 0 ? lowered : withAnchor(lowered, anchorLowered.at(kernel->second));
-      if (gpu)
+      std::vector<Halide::Func>& siblings = storedOf[id];
+      if (gpu) {
         scheduleRootGpu(scheduled, shape);
-      else
+        for (Halide::Func& f : siblings) scheduleFuncGpu(f, numElements(shape, batch));
+      } else {
         scheduleRoot(scheduled, shape);
+        scheduleSiblings(scheduled.func, siblings, shape);
+      }
       out.kernelNames.push_back(lowered.func.name());
     }
     out.funcs[id] = lowered.func;
   }
   return out;
+}
+
+Halide::Func LoweredGraph::output(int id) const {
+  auto it = stored.find(id);
+  return it != stored.end() ? it->second : funcs.at(id);
 }
 
 }  // namespace graphc

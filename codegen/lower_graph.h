@@ -22,8 +22,14 @@ namespace graphc {
 using ExternalValue = std::function<Halide::Func(const Node& node, const Shape& boundShape)>;
 
 struct LoweredGraph {
-  std::map<int, Halide::Func> funcs;     // by node id: every node lowered, and every value read
+  std::map<int, Halide::Func> funcs;  // by node id: every node lowered, and every value read
+  // By node id: the Func that stores a kernel's sibling (passes/fusion.h), computed in its
+  // kernel's loop nest; the sibling's entry in funcs is its definition, inlined where it is read.
+  std::map<int, Halide::Func> stored;
   std::vector<std::string> kernelNames;  // the kernels' root Funcs, in id order
+
+  // The Func whose buffer holds value id: its stored Func for a sibling, else its Func.
+  Halide::Func output(int id) const;
 };
 
 // Lowers nodes (in id order; each node's inputs are among them, constants, or external values)

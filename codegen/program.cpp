@@ -86,7 +86,7 @@ CompiledProgram scheduleProgram(const SimplifiedGraph& simple, const std::vector
   std::vector<Halide::Func> outs;
   std::set<int> seen;
   for (int id : roots) {
-    Halide::Func f = lowered.funcs.at(id);
+    Halide::Func f = lowered.output(id);
     // A Func listed twice among a Pipeline's outputs fills only one of the buffers: a repeated
     // output (autodiff's x + y gives both the same gradient node) is realized through a copy.
     if (!seen.insert(id).second) {

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
@@ -16,6 +17,65 @@ namespace {
 
 double elements(const Graph& g, int id, int64_t batch) {
   return static_cast<double>(numElements(g.node(id).shape, batch));
+}
+
+// Sibling fusion (fusion.h): merges into each elementwise kernel the elementwise kernels of its
+// shape whose values only it (or kernels already merged into it) reads, repeatedly.
+void fuseSiblings(const Graph& graph, FusionPlan& plan) {
+  std::vector<Kernel>& kernels = plan.kernels;
+  std::map<int, size_t> kernelOfRoot;
+  for (size_t i = 0; i < kernels.size(); ++i) kernelOfRoot[kernels[i].root] = i;
+  std::vector<std::set<size_t>> reads(kernels.size()), readers(kernels.size());
+  for (size_t i = 0; i < kernels.size(); ++i)
+    for (int v : kernels[i].nodes)
+      for (int in : graph.node(v).inputs)
+        if (auto it = kernelOfRoot.find(in); it != kernelOfRoot.end() && it->second != i) {
+          reads[i].insert(it->second);
+          readers[it->second].insert(i);
+        }
+  auto fusible = [&](size_t i) {
+    const Node& root = graph.node(kernels[i].root);
+    return kernels[i].anchor < 0 && isElementwise(root.op) && !root.shape.empty();
+  };
+  std::vector<bool> merged(kernels.size(), false);
+  for (size_t i = kernels.size(); i-- > 0;) {
+    if (merged[i] || !fusible(i)) continue;
+    const Shape& shape = graph.node(kernels[i].root).shape;
+    std::set<size_t> group{i};
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (size_t member : std::set<size_t>(group))
+        for (size_t r : reads[member]) {
+          bool onlyGroupReads = std::includes(group.begin(), group.end(), readers[r].begin(), readers[r].end());
+          if (group.count(r) || merged[r] || !fusible(r) || graph.node(kernels[r].root).shape != shape ||
+              !onlyGroupReads)
+            continue;
+          group.insert(r);
+          grew = true;
+        }
+    }
+    if (group.size() == 1) continue;
+    Kernel& k = kernels[i];
+    std::set<int> nodes;
+    for (size_t member : group) {
+      nodes.insert(kernels[member].nodes.begin(), kernels[member].nodes.end());
+      if (member == i) continue;
+      k.siblings.push_back(kernels[member].root);
+      k.flops += kernels[member].flops;
+      merged[member] = true;
+    }
+    k.nodes.assign(nodes.begin(), nodes.end());
+    std::set<int> external;
+    for (int v : k.nodes)
+      for (int in : graph.node(v).inputs)
+        if (!nodes.count(in)) external.insert(in);
+    k.bytes = 4.0 * elements(graph, k.root, plan.batch) * static_cast<double>(group.size());
+    for (int in : external) k.bytes += valueBytes(graph, in, plan.batch);
+  }
+  std::vector<Kernel> kept;
+  for (size_t i = 0; i < kernels.size(); ++i)
+    if (!merged[i]) kept.push_back(std::move(kernels[i]));
+  kernels = std::move(kept);
 }
 
 }  // namespace
@@ -87,6 +147,7 @@ FusionPlan planFusion(const Graph& graph, const std::vector<int>& outputs, int64
     k.bytes += 4.0 * elements(graph, id, batch);
     plan.kernels.push_back(k);
   }
+  fuseSiblings(graph, plan);
   return plan;
 }
 
@@ -102,7 +163,9 @@ std::string printFusionPlan(const Graph& graph, const FusionPlan& plan) {
       const Node& n = graph.node(k.nodes[j]);
       os << (j ? ", " : "") << "%" << n.id << " " << (n.isGradient ? "grad " : "") << opName(n.op);
     }
-    os << "] : " << typeToString(root.dtype, root.shape);
+    os << "]";
+    for (size_t j = 0; j < k.siblings.size(); ++j) os << (j ? ", %" : " stores %") << k.siblings[j];
+    os << " : " << typeToString(root.dtype, root.shape);
     os << fmt::format("  # {:.3g} MFLOP, {:.3g} MB", k.flops / 1e6, k.bytes / 1e6);
     os << (root.name.empty() ? "" : "  " + root.name) << "\n";
     flops += k.flops;

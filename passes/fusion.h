@@ -13,11 +13,12 @@ namespace graphc {
 // One kernel: its root value and the elementwise values fused (inlined) into it, in id order.
 struct Kernel {
   int root = -1;
-  int anchor = -1;         // a register-tiled producer fused into the kernel (its tiles drive the
-                           // kernel's loops), or -1
-  std::vector<int> nodes;  // root last
-  double flops = 0;        // estimated at the plan's batch size
-  double bytes = 0;        // read from other kernels' buffers and sources, plus the output written
+  int anchor = -1;            // a register-tiled producer fused into the kernel (its tiles drive the
+                              // kernel's loops), or -1
+  std::vector<int> siblings;  // values of the root's shape stored by the same loop nest (see planFusion)
+  std::vector<int> nodes;     // root last
+  double flops = 0;           // estimated at the plan's batch size
+  double bytes = 0;           // read from other kernels' buffers and sources, plus the output written
 };
 
 struct FusionPlan {
@@ -36,6 +37,11 @@ struct FusionPlan {
 // at a value read more than once (made a kernel), is fused into that kernel as its anchor
 // (conv + bias + relu, matmul + bias + activation, a matmul gradient into relu_grad), at most
 // one per kernel. Sources (placeholders, variables, constants) are inputs, never kernels.
+// Then sibling fusion: an elementwise kernel with no tiled producer takes in, as siblings, the
+// elementwise kernels of its shape whose values only it reads (an optimizer's slots, read only by
+// their variable's update): one loop nest stores every sibling and the root, and the root
+// recomputes each sibling's value from the sibling's inputs instead of reading it back, so
+// Adam's m, v and parameter updates read g, m, v and the parameter once and write three values.
 // Assumes a type-checked graph; guarantees every live non-source value is computed by at least
 // one kernel, and an anchor by exactly one.
 FusionPlan planFusion(const Graph& graph, const std::vector<int>& outputs, int64_t batch);

@@ -104,6 +104,19 @@ SimplifiedGraph simplifyOnce(const Graph& graph, const std::vector<int>& roots) 
       continue;
     }
 
+    // A scalar broadcast to the shape an add, sub, mul or div has anyway is the scalar: the op
+    // broadcasts it itself, and the broadcast is not stored. (The gradient of a sum is its scalar
+    // gradient broadcast: an L2 regularizer's c * sum(w^2) gave a stored w-sized copy of c.)
+    bool binary = n.op == Op::Add || n.op == Op::Sub || n.op == Op::Mul || n.op == Op::Div;
+    for (size_t k = 0; binary && k < 2; ++k) {
+      const Node& b = input(k);
+      if (b.op != Op::BroadcastLike || !sameType(input(1 - k), n)) continue;
+      const Node& scalar = out.node(b.inputs[0]);
+      if (!scalar.shape.empty() || scalar.dtype != b.dtype) continue;
+      inputs[k] = scalar.id;
+      ++s.unbroadcast;
+    }
+
     // Identities: the value is one of the inputs, of the same type.
     int same = -1;
     auto isConst = [&](size_t k, double v) { return scalarConstant(input(k)) == std::optional<double>(v); };
@@ -173,6 +186,7 @@ SimplifiedGraph simplifyGraph(const Graph& graph, const std::vector<int>& roots)
   result.folded = first.folded + second.folded;
   result.identities = first.identities + second.identities;
   result.merged = first.merged + second.merged;
+  result.unbroadcast = first.unbroadcast + second.unbroadcast;
   return result;
 }
 

@@ -8,6 +8,9 @@
 //  - identities: x * 1, 1 * x, x / 1, x + 0, 0 + x, x - 0, neg(neg(x)), a cast or reshape to
 //    x's own type, and a transpose by the identity permutation are x itself (only when x already
 //    has the result's type, so broadcasting never changes);
+//  - broadcasts an op does itself: add, sub, mul or div of x and broadcast_like(s, like), s a
+//    scalar and x of the op's type, reads s instead (the broadcast is then dead unless other
+//    nodes read it);
 //  - common subexpressions: two nodes with the same op, inputs and attributes are one (sources
 //    excepted: every placeholder and variable is its own value).
 // Assumes a type-checked graph (the verifier's invariants, ir/verifier.h); the original is not
@@ -27,7 +30,7 @@ struct SimplifiedGraph {
   Graph graph;
   std::vector<int> newId;     // by original id: the node of graph computing its value, -1 if dead
   std::vector<int> original;  // by new id: the original node it came from (the first, if merged)
-  int dead = 0, folded = 0, identities = 0, merged = 0;
+  int dead = 0, folded = 0, identities = 0, merged = 0, unbroadcast = 0;
 };
 
 SimplifiedGraph simplifyGraph(const Graph& graph, const std::vector<int>& roots);

@@ -3,7 +3,11 @@
 // kernel with no other tiled producer; otherwise the op stays a kernel of its own.
 #include <gtest/gtest.h>
 
+#include <set>
+
+#include "driver/pipeline.h"
 #include "passes/fusion.h"
+#include "passes/optimizer.h"
 #include "testing/harness.h"
 
 namespace graphc {
@@ -79,6 +83,125 @@ TEST(Fusion, OneTiledProducerPerKernelAndNoBroadcastingReader) {
   int wide = h.add(Op::Mul, {outer, row});                               // broadcasts to [4, 6]
   FusionPlan widened = planFusion(h, {wide}, 1);
   EXPECT_TRUE(widened.isRoot[static_cast<size_t>(outer)]);  // its tiles are not the reader's
+}
+
+// Adam's update of one variable w with gradient g: its slots' next values m' and v' are read
+// only by w's update, so the three are one loop nest that stores m' and v' beside w'.
+TEST(Fusion, AVariablesSlotUpdatesAreSiblingsOfItsUpdate) {
+  Graph g;
+  int grad = addPlaceholder(g, "g", {64, 32});
+  int w = addVariable(g, "w", {64, 32});
+  int m = addVariable(g, "m", {64, 32});
+  int v = addVariable(g, "v", {64, 32});
+  int half = addPlaceholder(g, "half", {});
+  int nextM = g.add(Op::Add, {g.add(Op::Mul, {m, half}), g.add(Op::Mul, {grad, half})});
+  int nextV = g.add(Op::Add, {g.add(Op::Mul, {v, half}), g.add(Op::Square, {grad})});
+  int nextW = g.add(Op::Sub, {w, g.add(Op::Div, {nextM, g.add(Op::Sqrt, {nextV})})});
+  FusionPlan plan = planFusion(g, {nextM, nextV, nextW}, 1);
+  ASSERT_EQ(plan.kernels.size(), 1u);
+  EXPECT_EQ(plan.kernels[0].root, nextW);
+  EXPECT_EQ(plan.kernels[0].siblings, (std::vector<int>{nextM, nextV}));
+  EXPECT_EQ(plan.kernels[0].nodes.back(), nextW);
+  // Read: g, w, m, v and the scalar; written: w', m', v'.
+  EXPECT_DOUBLE_EQ(plan.kernels[0].bytes, 4.0 * (7 * 64 * 32 + 1));
+}
+
+TEST(Fusion, AValueReadOutsideTheLoopNestOrOfAnotherShapeIsNoSibling) {
+  Graph g;
+  int a = addPlaceholder(g, "a", {16, 8});
+  int doubled = g.add(Op::Add, {a, a});
+  int total = g.add(Op::ReduceSum, {doubled}, Attrs().set("axes", std::vector<int64_t>{}).set("keepdims", int64_t(0)));
+  int out = g.add(Op::Mul, {doubled, total});  // doubled is also read by the reduction
+  FusionPlan plan = planFusion(g, {doubled, out}, 1);
+  for (const Kernel& k : plan.kernels) EXPECT_TRUE(k.siblings.empty());
+
+  Graph h;
+  int b = addPlaceholder(h, "b", {16, 8});
+  int r = addPlaceholder(h, "r", {8});
+  int small = h.add(Op::Exp, {r});        // [8], broadcast by its reader
+  int wide = h.add(Op::Mul, {b, small});  // [16, 8]
+  FusionPlan broadcast = planFusion(h, {small, wide}, 1);
+  EXPECT_EQ(broadcast.kernels.size(), 2u);
+  for (const Kernel& k : broadcast.kernels) EXPECT_TRUE(k.siblings.empty());
+}
+
+// Every optimizer's update of a variable is one kernel: its slots' next values (momentum's
+// velocity, Adam's m and v, RMSprop's v, Adagrad's accumulator) are stored by the loop nest of
+// the variable's update, which also computes the weight decay. Two variables, a matrix and a
+// vector, through the compiler's own stages (simplify, then fusion).
+TEST(Fusion, EveryOptimizerUpdatesEachVariableInOneKernel) {
+  struct Case {
+    std::string kind;
+    double momentum = 0;
+    bool nesterov = false;
+    double weightDecay = 0;
+  };
+  for (const Case& c : {Case{"sgd", 0.9}, Case{"sgd", 0.9, true}, Case{"sgd", 0, false, 0.01}, Case{"adam"},
+                        Case{"adamw", 0, false, 0.004}, Case{"nadam"}, Case{"rmsprop"}, Case{"adagrad"}}) {
+    SCOPED_TRACE(c.kind + (c.nesterov ? " nesterov" : "") + (c.weightDecay > 0 ? " weight decay" : ""));
+    Graph g;
+    int x = addPlaceholder(g, "x", {4, 16});
+    int w = addVariable(g, "w", {16, 8});
+    int b = addVariable(g, "b", {8});
+    int y = g.add(Op::Add, {g.add(Op::Matmul, {x, w}), b});
+    int loss = g.add(Op::ReduceSum, {g.add(Op::Square, {y})},
+                     Attrs().set("axes", std::vector<int64_t>{}).set("keepdims", int64_t(0)));
+    OptimizerSpec spec = defaultOptimizer(c.kind);
+    spec.momentum = c.momentum;
+    spec.nesterov = c.nesterov;
+    spec.weightDecay = c.weightDecay;
+    TrainGraph train = buildTrainGraph(g, loss, spec, {});
+    std::vector<int> outputs{loss};
+    for (const VariableUpdate& u : train.updates) outputs.push_back(u.next);
+    SimplifiedGraph simple = simplify(g, outputs);
+    FusionPlan plan = fuse(simple, outputs, 4);
+    for (int v : {w, b}) {
+      // The next values of v and of its slots (named KIND/SLOT/NAME), as ids of the plan's graph.
+      const std::string& name = g.node(v).name;
+      std::set<int> values;
+      int own = -1;
+      for (const VariableUpdate& u : train.updates) {
+        const std::string& updated = g.node(u.variable).name;
+        int next = simple.newId[static_cast<size_t>(u.next)];
+        if (u.variable == v) own = next;
+        if (u.variable == v ||
+            (updated.size() > name.size() && updated.substr(updated.size() - name.size() - 1) == "/" + name))
+          values.insert(next);
+      }
+      bool adamFamily = c.kind == "adam" || c.kind == "adamw" || c.kind == "nadam";
+      size_t slots = adamFamily ? 2 : c.momentum > 0 || c.kind == "rmsprop" || c.kind == "adagrad" ? 1 : 0;
+      EXPECT_EQ(values.size(), 1 + slots) << name;
+      // Plain momentum on the matrix is the exception: the velocity's kernel computes the tiles of
+      // the gradient's matmul (producer fusion) and stores the velocity from them, so the gradient
+      // is never stored, and the variable's update reads the velocity back: 5 streams of w's size,
+      // where one loop nest for both would read a stored gradient (6).
+      bool anchoredVelocity = c.kind == "sgd" && c.momentum > 0 && !c.nesterov && v == w;
+      std::vector<const Kernel*> storing;
+      for (const Kernel& k : plan.kernels) {
+        std::set<int> stored(k.siblings.begin(), k.siblings.end());
+        stored.insert(k.root);
+        for (int id : values)
+          if (stored.count(id)) {
+            storing.push_back(&k);
+            break;
+          }
+      }
+      if (anchoredVelocity) {
+        ASSERT_EQ(storing.size(), 2u) << name;
+        const Kernel* velocity = storing[0]->root == own ? storing[1] : storing[0];
+        const Kernel* update = storing[0]->root == own ? storing[0] : storing[1];
+        EXPECT_EQ(simple.graph.node(velocity->anchor).op, Op::Matmul) << name;
+        EXPECT_EQ(update->root, own) << name;
+        EXPECT_TRUE(update->siblings.empty()) << name;
+        continue;
+      }
+      ASSERT_EQ(storing.size(), 1u) << name << ": kernels storing its update and slots";
+      std::set<int> stored(storing[0]->siblings.begin(), storing[0]->siblings.end());
+      stored.insert(storing[0]->root);
+      EXPECT_EQ(stored, values) << name;
+      EXPECT_EQ(storing[0]->root, own) << name << ": the variable's update reads the slots' next values";
+    }
+  }
 }
 
 }  // namespace

@@ -98,5 +98,42 @@ TEST(Simplify, KeepsDistinctSourcesAndConstantsApart) {
   EXPECT_EQ(s.merged, 0);
 }
 
+// The gradient of a sum is its scalar gradient broadcast to the summed value's shape: a product
+// with that broadcast reads the scalar instead, and the broadcast, unread, is gone (an L2
+// regularizer's gradient stored a w-sized copy of its constant). The values stay bit for bit.
+TEST(Simplify, AnElementwiseOpBroadcastsAScalarItself) {
+  Graph g;
+  int x = addPlaceholder(g, "x", {2, 3});
+  int scale = addPlaceholder(g, "scale", {});
+  int broadcast = g.add(Op::BroadcastLike, {scale, x}, Attrs().set("axes", std::vector<int64_t>{0, 1}));
+  int out = g.add(Op::Mul, {broadcast, x});
+  int narrower = addPlaceholder(g, "narrower", {3});
+  int widened = g.add(Op::Add, {narrower, broadcast});  // the broadcast gives the shape: kept
+  SimplifiedGraph s = simplifyGraph(g, {out, widened});
+  EXPECT_EQ(s.unbroadcast, 1);
+  const Node& product = s.graph.node(s.newId[static_cast<size_t>(out)]);
+  EXPECT_EQ(product.inputs[0], s.newId[static_cast<size_t>(scale)]);
+  EXPECT_EQ(countOp(s.graph, Op::BroadcastLike), 1);
+  SimplifiedGraph alone = simplifyGraph(g, {out});
+  EXPECT_EQ(countOp(alone.graph, Op::BroadcastLike), 0);
+
+  Session session(g, 1);
+  Halide::Buffer<float> xs(3, 2), wide(3);
+  Halide::Buffer<float> k = Halide::Buffer<float>::make_scalar();
+  k() = 0.3f;
+  for (int i = 0; i < 6; ++i) xs(i % 3, i / 3) = 1.7f * static_cast<float>(i) - 2.1f;
+  for (int i = 0; i < 3; ++i) wide(i) = static_cast<float>(i) + 0.5f;
+  session.feed(x, xs);
+  session.feed(scale, k);
+  session.feed(narrower, wide);
+  auto& outs = session.run({out, widened}, 1);
+  Halide::Buffer<float> got(outs[0]), sums(outs[1]);
+  for (int i = 0; i < 6; ++i) {
+    float want = 0.3f * xs(i % 3, i / 3), have = got(i % 3, i / 3);
+    EXPECT_EQ(std::memcmp(&have, &want, sizeof have), 0) << i;
+    EXPECT_EQ(sums(i % 3, i / 3), wide(i % 3) + 0.3f) << i;
+  }
+}
+
 }  // namespace
 }  // namespace graphc

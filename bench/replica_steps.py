@@ -22,6 +22,9 @@ difference names the variable, hence the component.
 sides and, after each K of --steps, the largest differences and both test losses: how fast the
 two runs drift apart (rounding grows through Adam's normalized updates and ReLU boundaries).
 
+--mode budget trains both sides for the example's whole budget from the same weights in file
+order and prints both test losses (and accuracies).
+
 --double runs the replica in float64, a reference for both float32 computations.
 Differences are max |graphc - replica| / max |replica| over each kind of variable, naming the worst.
 """
@@ -280,10 +283,28 @@ def trajectory(args, g, init_path, init, optimizer, data):
         print(f"    test loss graphc {graphc_test:.6f} replica {replica.test_loss(data[2], data[3]):.6f}", flush=True)
 
 
+def budget(args, g, init_path, init, optimizer, data):
+    """The example's whole budget on both sides, from the same weights, in the same (file) order."""
+    ex = replicas.EXAMPLES[args.example]
+    steps = -(-len(data[0]) // ex["batch"]) * ex["epochs"]
+    replica = Replica(args.example, list(init), args.double)
+    replica.load(init, optimizer)
+    for step in range(steps):
+        replica.step(*batch_of(data, step, ex["batch"]))
+    _, graphc_test = g.run(["--load", init_path, "--steps", str(steps)], tag="budget")
+    with open(os.path.join(g.folder, "log_budget", "test.csv")) as f:
+        graphc_row = [line.strip().split(",") for line in f][-1]
+    test_loss, test_acc = replicas.evaluate(args.example, replica.model, data[2].to(replica.dtype), data[3])
+    metric = f" test accuracy graphc {float(graphc_row[2]):.4f} replica {test_acc:.4f}" if ex["accuracy"] else ""
+    print(f"{args.example} seed {args.seed}, {steps} steps in file order from the same weights"
+          f"{' (replica in float64)' if args.double else ''}: test loss graphc {graphc_test:.4f} "
+          f"replica {test_loss:.4f};{metric}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("example", choices=sorted(replicas.EXAMPLES))
-    ap.add_argument("--mode", choices=("one-step", "trajectory"), default="one-step")
+    ap.add_argument("--mode", choices=("one-step", "trajectory", "budget"), default="one-step")
     ap.add_argument("--steps", help="the numbers of steps K, ascending (default: one-step 0,1,10,100 and the epoch's "
                     "next to last step; trajectory 1,2,10,100)")
     ap.add_argument("--seed", type=int, default=0, help="graphc's --seed, which draws the initial weights")
@@ -301,7 +322,8 @@ def main():
     os.makedirs(folder, exist_ok=True)
     g = Graphc(args.example, folder, args.seed, args.threads)
     init_path, init, optimizer = g.initial_state()
-    (one_step if args.mode == "one-step" else trajectory)(args, g, init_path, init, optimizer, data)
+    modes = {"one-step": one_step, "trajectory": trajectory, "budget": budget}
+    modes[args.mode](args, g, init_path, init, optimizer, data)
 
 
 if __name__ == "__main__":

@@ -115,7 +115,11 @@ The autoencoder matches its replica (test loss 0.0850 against 0.0849). resnet_fa
 differ by 0.014 (0.8336 against 0.8480), more than the 0.005 aimed at, less than the spread of
 either side's seeds (0.829-0.864 and 0.838-0.855): one epoch is too short a budget for three
 seeds to tell them apart (graphc's resnet_fashion runs are of the file before its block's second
-branch was renamed from `h` to `r`: the same graph).
+branch was renamed from `h` to `r`: the same graph). Nor do the two compute different steps:
+`bench/replica_steps.py resnet_fashion` (seed 0's weights, file order) gives steps 1, 2, 11 and
+101 from graphc's state the same batch loss on both sides (at most 2.4e-7 apart), weights within
+5e-5 of the largest value (3e-7 from step 11), Adam slots within 6e-5, moving statistics within
+2e-7 and the same test loss of graphc's weights (1e-7 apart).
 mobilenet_mnist's medians differ by 0.030 (0.9666 against 0.9364), and no difference in what the
 two compute explains it. `bench/replica_steps.py mobilenet_mnist` starts both sides from the
 weights graphc draws (seed 0) and feeds the training set in file order; from graphc's checkpoint
@@ -127,7 +131,8 @@ epsilon, moving statistics at evaluation), AdamW's decay and the cosine schedule
 differs more in the slots (1.2e-2 of m for b1's pointwise kernel) because one BatchNorm output in
 b1 lies within float32 rounding of relu6's 0 and the two sides mask it differently (computed in
 float64, PyTorch's gradient matches graphc's to 1e-6). Trained from the same weights in file
-order for the whole epoch, both reach 0.9496 (seed 0; test losses 0.1960 and 0.1908). Whole
+order for the whole epoch, both reach 0.9496 from seed 0's weights (test losses 0.1960 and
+0.1908) and 0.9713 and 0.9690 from seed 1's. Whole
 runs drift apart from step 3 as rounding grows through Adam's normalized updates (the batch
 losses differ by 1.5e-5 at step 3 and 2e-4 at step 10; against a float64 replica, by up to 3e-2
 over steps 91-100), and single runs spread widely: seeds 3-6 give 0.9687, 0.9399, 0.9679 and

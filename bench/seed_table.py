@@ -132,7 +132,7 @@ differs more in the slots (1.2e-2 of m for b1's pointwise kernel) because one Ba
 b1 lies within float32 rounding of relu6's 0 and the two sides mask it differently (computed in
 float64, PyTorch's gradient matches graphc's to 1e-6). Trained from the same weights in file
 order for the whole epoch, both reach 0.9496 from seed 0's weights (test losses 0.1960 and
-0.1908) and 0.9713 and 0.9690 from seed 1's. Whole
+0.1908), 0.9713 and 0.9690 from seed 1's, 0.9661 and 0.9654 from seed 2's (within 0.005 each). Whole
 runs drift apart from step 3 as rounding grows through Adam's normalized updates (the batch
 losses differ by 1.5e-5 at step 3 and 2e-4 at step 10; against a float64 replica, by up to 3e-2
 over steps 91-100), and single runs spread widely: seeds 3-6 give 0.9687, 0.9399, 0.9679 and

@@ -116,8 +116,8 @@ differ by 0.014 (0.8336 against 0.8480), more than the 0.005 aimed at, less than
 either side's seeds (0.829-0.864 and 0.838-0.855): one epoch is too short a budget for three
 seeds to tell them apart (graphc's resnet_fashion runs are of the file before its block's second
 branch was renamed from `h` to `r`: the same graph). Nor do the two compute different steps:
-`bench/replica_steps.py resnet_fashion` (seed 0's weights, file order) gives steps 1, 2, 11 and
-101 from graphc's state the same batch loss on both sides (at most 2.4e-7 apart), weights within
+`bench/replica_steps.py resnet_fashion` (seed 0's weights, file order) gives steps 1, 2, 11, 101
+and 938 (the epoch's last, a batch of 32) from graphc's state the same batch loss on both sides (at most 2.4e-7 apart), weights within
 5e-5 of the largest value (3e-7 from step 11), Adam slots within 6e-5, moving statistics within
 2e-7 and the same test loss of graphc's weights (1e-7 apart).
 mobilenet_mnist's medians differ by 0.030 (0.9666 against 0.9364), and no difference in what the

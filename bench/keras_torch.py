@@ -1,6 +1,6 @@
 """Keras' initializers and Adam, and the IDX reader, for the PyTorch replicas of bench/.
 
-bench/seed_spread.py, bench/replicas.py and bench/same_init_cnn16.py train PyTorch models the way
+bench/seed_spread.py, bench/replicas.py, bench/replica_steps.py and bench/same_init_cnn16.py train PyTorch models the way
 Keras trains the examples; this module holds what they share.
 """
 import gzip

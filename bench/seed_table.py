@@ -115,11 +115,30 @@ The autoencoder matches its replica (test loss 0.0850 against 0.0849). resnet_fa
 differ by 0.014 (0.8336 against 0.8480), more than the 0.005 aimed at, less than the spread of
 either side's seeds (0.829-0.864 and 0.838-0.855): one epoch is too short a budget for three
 seeds to tell them apart (graphc's resnet_fashion runs are of the file before its block's second
-branch was renamed from `h` to `r`: the same graph).
-mobilenet_mnist is not matched: graphc's three seeds give 0.966-0.967, the replica's 0.921-0.968
-(median 0.9364), with test losses 0.13-0.14 against 0.13-0.28; the cause (a difference between
-the replica and graphc's AdamW, schedule or BatchNorm, or the replica's instability) is not
-found yet.
+branch was renamed from `h` to `r`: the same graph). Nor do the two compute different steps:
+`bench/replica_steps.py resnet_fashion` (seed 0's weights, file order) gives steps 1, 2, 11, 101
+and 938 (the epoch's last, a batch of 32) from graphc's state the same batch loss on both sides (at most 2.4e-7 apart), weights within
+5e-5 of the largest value (3e-7 from step 11), Adam slots within 6e-5, moving statistics within
+2e-7 and the same test loss of graphc's weights (1e-7 apart).
+mobilenet_mnist's medians differ by 0.030 (0.9666 against 0.9364), and no difference in what the
+two compute explains it. `bench/replica_steps.py mobilenet_mnist` starts both sides from the
+weights graphc draws (seed 0) and feeds the training set in file order; from graphc's checkpoint
+after K = 0, 1, 10, 100 and 599 steps, step K + 1 gives the same batch loss on both sides (at most
+2.4e-7 apart), the same weights and moving statistics (within 4e-6 of the largest value; 2e-4 after
+step 1), Adam slots within 3e-5, and the same test loss of graphc's weights (2.4e-7 apart): the
+initializer limits, "same" padding at stride 2, relu6, global pooling, BatchNorm (momentum,
+epsilon, moving statistics at evaluation), AdamW's decay and the cosine schedule agree. Step 1
+differs more in the slots (1.2e-2 of m for b1's pointwise kernel) because one BatchNorm output in
+b1 lies within float32 rounding of relu6's 0 and the two sides mask it differently (computed in
+float64, PyTorch's gradient matches graphc's to 1e-6). Trained from the same weights in file
+order for the whole epoch, both reach 0.9496 from seed 0's weights (test losses 0.1960 and
+0.1908), 0.9713 and 0.9690 from seed 1's, 0.9661 and 0.9654 from seed 2's (within 0.005 each). Whole
+runs drift apart from step 3 as rounding grows through Adam's normalized updates (the batch
+losses differ by 1.5e-5 at step 3 and 2e-4 at step 10; against a float64 replica, by up to 3e-2
+over steps 91-100), and single runs spread widely: seeds 3-6 give 0.9687, 0.9399, 0.9679 and
+0.9643 in graphc and 0.9605, 0.9599, 0.9323 and 0.9703 in the replica, so over seeds 0-6 the medians are 0.9666 and 0.9599, 0.007
+apart, with one run of seven below 0.94 in graphc and three in the replica: still more than
+0.005, but within what seven runs of this spread can tell.
 
 The training speed of these three against PyTorch's best memory format
 (`/usr/bin/python3 bench/compare_pytorch.py examples/resnet_fashion.mnn examples/mobilenet_mnist.mnn

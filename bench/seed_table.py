@@ -140,10 +140,22 @@ over steps 91-100), and single runs spread widely: seeds 3-6 give 0.9687, 0.9399
 apart, with one run of seven below 0.94 in graphc and three in the replica: still more than
 0.005, but within what seven runs of this spread can tell.
 
-The training speed of these three against PyTorch's best memory format
-(`/usr/bin/python3 bench/compare_pytorch.py examples/resnet_fashion.mnn examples/mobilenet_mnist.mnn
-examples/autoencoder.mnn examples/mnist_deep.mnn`) was not measured yet: at that load every
-figure is the share of the CPU each side gets, not its speed.
+The training speed of these three against PyTorch's best memory format, measured side by side
+on the idle machine at 19:30 (load average 1.7-2.7 from the script itself; `/usr/bin/python3
+bench/compare_pytorch.py examples/resnet_fashion.mnn examples/mobilenet_mnist.mnn
+examples/autoencoder.mnn examples/mnist_deep.mnn examples/lenet5.mnn`, 2 threads, medians of 3,
+images/s):
+
+| model | batch | graphc | PyTorch NCHW | PyTorch channels_last | training, graphc / best | inference (batch 1000), graphc / best |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| resnet_fashion | 64 | 2,979 | 2,059 | 3,644 | 0.82x | 2.35x |
+| mobilenet_mnist | 100 | 12,125 | 10,159 | 13,384 | 0.91x | 2.60x |
+| autoencoder | 128 | 13,906 | 6,673 | 9,937 | 1.40x | 3.02x |
+| mnist_deep | 50 | 3,042 | 2,488 | 2,836 | 1.07x | 1.70x |
+| lenet5 | 32 | 88,779 | 27,929 | 32,990 | 2.69x | 5.44x |
+
+graphc trains the two BatchNorm networks slower than PyTorch's channels_last (oneDNN) and
+infers them 2.4-2.6x faster: their training steps are the open part of the speed work.
 """
 
 

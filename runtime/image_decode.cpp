@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "support/diagnostics.h"
 #include "support/regular_file.h"
@@ -41,6 +42,105 @@ bool jpegIsComplete(const uint8_t* b, size_t n) {
   return false;
 }
 
+// Debian 12's stb_image asserts (an abort), or reads past its tables, on some malformed JPEG
+// Huffman tables: its slow-path lookup (stbi__jpeg_huff_decode) lacks the bounds check later
+// upstream versions added, and a table may list more than its 256 symbols. The images fuzzer
+// found the abort. So every table is checked first by replaying stb's own construction
+// (stbi__build_huffman) and its lookup for every 16-bit prefix the fast table does not cover.
+bool huffmanTableIsSafe(const uint8_t counts[16]) {
+  constexpr int kFastBits = 9;
+  int n = 0;
+  for (int i = 0; i < 16; ++i) n += counts[i];
+  if (n > 256) return false;  // stb would write past its 256 values
+  uint8_t size[257] = {};
+  uint16_t code[256] = {};
+  int delta[18] = {};
+  uint32_t maxcode[18] = {};
+  int k = 0;
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < counts[i]; ++j) size[k++] = static_cast<uint8_t>(i + 1);
+  size[k] = 0;
+  uint32_t next = 0;
+  k = 0;
+  int j = 1;
+  for (; j <= 16; ++j) {
+    delta[j] = k - static_cast<int>(next);
+    if (size[k] == j) {
+      while (size[k] == j) code[k++] = static_cast<uint16_t>(next++);
+      if (next - 1 >= (1u << j)) return true;  // stb rejects the table itself ("bad code lengths")
+    }
+    maxcode[j] = next << (16 - j);
+    next <<= 1;
+  }
+  maxcode[j] = 0xffffffff;
+  std::vector<bool> fast(1 << kFastBits, false);
+  for (int i = 0; i < k; ++i)
+    if (size[i] <= kFastBits)
+      for (int f = 0; f < (1 << (kFastBits - size[i])); ++f) fast[(code[i] << (kFastBits - size[i])) + f] = true;
+  for (uint32_t prefix = 0; prefix < 65536; ++prefix) {
+    if (fast[prefix >> (16 - kFastBits)]) continue;
+    int bits = kFastBits + 1;
+    while (bits < 17 && prefix >= maxcode[bits]) ++bits;
+    if (bits == 17) continue;  // stb: "code not found", an error it handles
+    int c = static_cast<int>((prefix >> (16 - bits)) & ((1u << bits) - 1)) + delta[bits];
+    if (c < 0 || c >= n || size[c] == 0) return false;
+    if (((prefix >> (16 - size[c])) & ((1u << size[c]) - 1)) != code[c]) return false;
+  }
+  return true;
+}
+
+// Whether every DHT segment's tables are safe for stb_image (above) and every scan uses only
+// tables defined before it: stb decodes with a table never defined from whatever memory its
+// allocation held (the fuzzer's abort was an AC table 1 no DHT defined). Malformed segment
+// structure is left to stb, which reports it.
+bool jpegHuffmanTablesAreSafe(const uint8_t* b, size_t n) {
+  bool defined[2][4] = {}, progressive = false;
+  size_t i = 2;  // after SOI
+  while (i + 4 <= n) {
+    if (b[i] != 0xFF) return true;
+    uint8_t marker = b[i + 1];
+    if (marker == 0xFF) {  // a fill byte
+      ++i;
+      continue;
+    }
+    if (marker == 0xD9) return true;                             // EOI
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) {  // no length: TEM, RSTn, SOI
+      i += 2;
+      continue;
+    }
+    size_t length = static_cast<size_t>(b[i + 2]) << 8 | b[i + 3];
+    if (length < 2 || i + 2 + length > n) return true;
+    if (marker == 0xC4) {
+      for (size_t t = i + 4, end = i + 2 + length; t + 17 <= end;) {
+        if ((b[t] >> 4) > 1 || (b[t] & 15) > 3) break;  // stb rejects the header
+        if (!huffmanTableIsSafe(b + t + 1)) return false;
+        defined[b[t] >> 4][b[t] & 15] = true;
+        size_t symbols = 0;
+        for (int c = 1; c <= 16; ++c) symbols += b[t + c];
+        t += 17 + symbols;
+      }
+    }
+    if (marker == 0xC2) progressive = true;
+    if (marker == 0xDA && length >= 3) {
+      size_t components = b[i + 4], end = i + 2 + length;
+      size_t spectral = i + 5 + 2 * components;  // Ss, Se, Ah/Al after the components
+      if (spectral + 3 > end) return true;
+      // Baseline scans use both tables; progressive DC scans (Ss = 0) the DC table on their first
+      // pass only, AC scans only the AC table.
+      bool usesDc = !progressive || (b[spectral] == 0 && (b[spectral + 2] >> 4) == 0);
+      bool usesAc = !progressive || b[spectral] > 0;
+      for (size_t c = 0; c < components; ++c) {
+        int dc = b[i + 6 + 2 * c] >> 4, ac = b[i + 6 + 2 * c] & 15;
+        if (dc > 3 || ac > 3 || (usesDc && !defined[0][dc]) || (usesAc && !defined[1][ac])) return false;
+      }
+    }
+    i += 2 + length;
+    if (marker == 0xDA)  // entropy-coded data: up to the next marker that is not a stuffed 0 or RSTn
+      while (i + 1 < n && !(b[i] == 0xFF && b[i + 1] != 0 && (b[i + 1] < 0xD0 || b[i + 1] > 0xD7))) ++i;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool hasImageExtension(const std::string& path) {
@@ -60,6 +160,9 @@ Image decodeImage(const uint8_t* bytes, size_t size, const std::string& name) {
   if (size > static_cast<size_t>(INT32_MAX)) throw InputError(name + ": the image file is too large");
   if (!png && !jpegIsComplete(bytes, size))
     throw InputError(name + ": truncated JPEG (no end-of-image marker after the image data)");
+  if (!png && !jpegHuffmanTablesAreSafe(bytes, size))
+    throw InputError(name +
+                     ": corrupt JPEG (a Huffman table that does not decode, or a scan using a table never defined)");
   int width = 0, height = 0, fileChannels = 0;
   int len = static_cast<int>(size);
   if (!stbi_info_from_memory(bytes, len, &width, &height, &fileChannels))

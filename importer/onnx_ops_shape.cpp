@@ -16,12 +16,12 @@ std::vector<int64_t> intsArg(Importer& I, size_t input, const std::string& attr,
   if (I.opset() < inputSince) return sizes ? I.attrSizes(attr) : I.attrInts(attr);
   if (!I.hasInput(input)) return {};
   const Tensor& t = I.constantInput(input, what);
-  if (sizes && t.isInt) I.checkSizes(t.i, what);
   std::vector<int64_t> v;
   for (int64_t k = 0; k < t.size(); ++k) {
     bool batch = t.isInt && t.i[static_cast<size_t>(k)] == kSymbolicBatch;  // kept for Reshape
     v.push_back(batch ? kSymbolicBatch : saturatedInt(t.at(k)));
   }
+  if (sizes) I.checkSizes(t.isInt ? t.i : v, what);  // the file's integers, before saturation
   return v;
 }
 
@@ -325,7 +325,6 @@ void pad(Importer& I) {
   double value = I.opset() < 11 ? I.attrFloat("value", 0) : (I.hasInput(2) ? I.constantInput(2, "pad value").at(0) : 0);
   if (I.hasInput(3)) I.unsupported("Pad's axes input");
   if (pads.size() != 2 * rank) I.fail(fmt::format("pads has {} entries for a rank-{} input", pads.size(), rank));
-  I.checkSizes(pads, "pads");  // float pads, saturated when read
   if (mode != "constant" && mode != "reflect")
     I.unsupported("pad mode '" + mode + "' (graphc pads with a constant or reflects: constant and reflect)");
   Dims out = x.dims;

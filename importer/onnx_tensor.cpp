@@ -49,17 +49,17 @@ T rawElement(const std::string& raw, size_t k) {
 
 int64_t dimsElementCount(const Dims& dims) {
   int64_t n = 1;
-  bool saturated = false;
+  bool zero = false, saturated = false;
   for (int64_t d : dims) {
     if (d < 0) return -1;  // the batch (kBatchDim)
-    if (d != 0 && n > INT64_MAX / d)
+    if (d == 0)
+      zero = true;
+    else if (n > INT64_MAX / d)
       saturated = true;
     else
       n *= d;
   }
-  for (int64_t d : dims)
-    if (d == 0) return 0;
-  return saturated ? INT64_MAX : n;
+  return zero ? 0 : saturated ? INT64_MAX : n;
 }
 
 std::string shapeProblem(const Dims& dims) {

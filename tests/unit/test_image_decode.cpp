@@ -6,6 +6,8 @@
 #include <stb_image_write.h>
 
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -127,6 +129,24 @@ TEST(ImageDecode, CorruptTruncatedAndForeignFilesAreRefused) {
   std::vector<uint8_t> bmp = {'B', 'M', 0, 0, 0, 0};
   EXPECT_THROW(decode(bmp), InputError);
   EXPECT_THROW(readImage("/nonexistent/absent.png"), InputError);
+}
+
+// A JPEG whose scan uses an AC Huffman table no DHT defines: Debian's stb_image decoded it from
+// stale memory and aborted on an assertion (the images fuzzer); graphc refuses it first.
+TEST(ImageDecode, JpegWithAnUndefinedHuffmanTableIsRefused) {
+  std::ifstream in(
+      std::string(GRAPHC_SOURCE_DIR) + "/tests/fuzz/regressions/images/jpeg-huffman-table-stb-asserts-on.jpg",
+      std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(bytes.empty());
+  try {
+    decode(bytes);
+    ADD_FAILURE() << "the JPEG was decoded";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("corrupt JPEG (a Huffman table that does not decode, or a scan using a table"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(ImageDecode, ImageExtensions) {

@@ -111,5 +111,30 @@ TEST(OnnxImport, ErrorsNameTheFileTheNodeAndTheOp) {
   EXPECT_THROW(importOnnx("cut.onnx", bytes.substr(0, bytes.size() / 2), {}), InputError);
 }
 
+// Sizes beyond 2^30 and shapes beyond graphc's limits exit with the file's value named, before any
+// arithmetic on them (the hostile models of tests/fuzz/regressions/onnx_import; the first is the
+// Pad whose pads overflowed int64 in CI's fuzzer).
+TEST(OnnxImport, SizesBeyondTheLimitsAreNamedNotComputed) {
+  auto message = [](const std::string& file) {
+    std::ifstream in(std::string(GRAPHC_SOURCE_DIR) + "/tests/fuzz/regressions/onnx_import/" + file, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    try {
+      importOnnx(file, s.str(), {});
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("pad-sum-overflows-int64.onnx").find("Pad pads holds 7308322947943366657, outside"),
+            std::string::npos);
+  EXPECT_NE(message("conv-pads-int64-max.onnx").find("pads holds 9223372036854775807, outside"), std::string::npos);
+  EXPECT_NE(message("reshape-target-product-overflows-int64.onnx").find("shape entry 1 is 1099511627776"),
+            std::string::npos);
+  EXPECT_NE(message("avgpool-counts-of-a-huge-output.onnx").find("each dimension must be 0 to 1073741824"),
+            std::string::npos);
+  EXPECT_NE(message("input-dims-beyond-the-limit.onnx").find("graph input 'x': a value of shape"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace graphc

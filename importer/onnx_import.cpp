@@ -107,6 +107,14 @@ const Tensor& Importer::constantInput(size_t i, const std::string& what) const {
   return *v.constant;
 }
 
+double Importer::scalarInput(size_t i, const std::string& what) const {
+  const Tensor& t = constantInput(i, what);
+  if (t.size() != 1)
+    fail(fmt::format("the {} (input '{}') has {} values; ONNX makes it a scalar", what,
+                     node_->input(static_cast<int>(i)), t.size()));
+  return t.at(0);
+}
+
 std::string Importer::number(double v) {
   float f = static_cast<float>(v);
   // The range test first: converting an infinity or a NaN to an integer is undefined behaviour.

@@ -45,6 +45,8 @@ class Importer {
   const Value& input(size_t i) const;
   // The input's constant value; fails naming what when it is not known at import time.
   const Tensor& constantInput(size_t i, const std::string& what) const;
+  // A constant input ONNX makes a scalar (one value); fails naming what when it has another count.
+  double scalarInput(size_t i, const std::string& what) const;
   // The input as a .mnn expression in the layout asked for (nhwc only for 4-D values).
   std::string operand(size_t i, bool nhwc);
   std::string asLayout(const Value& v, bool nhwc);

@@ -230,8 +230,8 @@ void clip(Importer& I) {
     lo = I.attrFloat("min", -FLT_MAX);
     hi = I.attrFloat("max", FLT_MAX);
   } else {
-    if (I.hasInput(1)) lo = I.constantInput(1, "Clip bound").at(0);
-    if (I.hasInput(2)) hi = I.constantInput(2, "Clip bound").at(0);
+    if (I.hasInput(1)) lo = I.scalarInput(1, "Clip minimum");
+    if (I.hasInput(2)) hi = I.scalarInput(2, "Clip maximum");
   }
   const Value& x = I.input(0);
   if (x.isInt) I.unsupported("an integer input (graphc computes in f32)");

@@ -173,7 +173,7 @@ void transpose(Importer& I) {
     I.defineConstant(0, transposed(*x.constant, std::vector<int>(perm.begin(), perm.end())));
     return;
   }
-  if (x.dims[0] == kBatchDim && perm[0] != 0) I.unsupported("moving the batch away from the first axis");
+  if (rank > 0 && x.dims[0] == kBatchDim && perm[0] != 0) I.unsupported("moving the batch away from the first axis");
   // One transpose from x's stored order to the output's (NHWC when it is 4-D).
   bool nhwc = rank == 4;
   std::vector<int64_t> stored;
@@ -322,7 +322,7 @@ void pad(Importer& I) {
   std::string mode = I.attrString("mode", "constant");
   std::vector<int64_t> pads = intsArg(I, 1, "pads", 11, "Pad pads", true);
   if (I.opset() < 2 && pads.empty()) pads = I.attrSizes("paddings");
-  double value = I.opset() < 11 ? I.attrFloat("value", 0) : (I.hasInput(2) ? I.constantInput(2, "pad value").at(0) : 0);
+  double value = I.opset() < 11 ? I.attrFloat("value", 0) : (I.hasInput(2) ? I.scalarInput(2, "pad value") : 0);
   if (I.hasInput(3)) I.unsupported("Pad's axes input");
   if (pads.size() != 2 * rank) I.fail(fmt::format("pads has {} entries for a rank-{} input", pads.size(), rank));
   if (mode != "constant" && mode != "reflect")
@@ -466,7 +466,7 @@ void constant(Importer& I) {
 // Dropout at inference is the identity (its mask output is not supported).
 void dropout(Importer& I) {
   if (I.outputCount() > 1 && !I.node().output(1).empty()) I.unsupported("Dropout's mask output");
-  if (I.opset() >= 12 && I.hasInput(2) && I.constantInput(2, "training_mode").at(0) != 0)
+  if (I.opset() >= 12 && I.hasInput(2) && I.scalarInput(2, "training_mode") != 0)
     I.unsupported("Dropout in training mode (graphc imports inference graphs)");
   I.alias(0, I.input(0));
 }

@@ -84,6 +84,11 @@ int64_t saturatedInt(double v) {
 
 int64_t Tensor::size() const { return isInt ? static_cast<int64_t>(i.size()) : static_cast<int64_t>(f.size()); }
 
+double Tensor::at(int64_t k) const {
+  if (k < 0 || k >= size()) throw InternalError(fmt::format("constant element {} of {} read", k, size()));
+  return isInt ? static_cast<double>(i[static_cast<size_t>(k)]) : f[static_cast<size_t>(k)];
+}
+
 Tensor readTensor(const onnx::TensorProto& proto, const std::string& where) {
   Tensor t;
   int64_t count = 1;

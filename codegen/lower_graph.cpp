@@ -56,6 +56,13 @@ LoweredGraph lowerAndSchedule(const Graph& graph, const std::vector<int>& nodes,
     internalCheck(lower != nullptr, "codegen", "no Halide lowering for op '" + opName(n.op) + "'");
     LoweredNode lowered = (*lower)(ctx);
     if (anchorLowered.count(id)) anchorLowered[id] = lowered;
+    // A scalar fused into a larger kernel (Adam's bias corrections: two exp per step) is computed
+    // once, before the kernel's loops; inlined, it is recomputed for every vector of the output
+    // (Halide does not hoist it), which made a 3.2 M-weight Adam update compute-bound. On a GPU
+    // it stays inlined: computing it apart would run it on the host.
+    bool fusedScalar = shape.empty() && !anchorOf.count(id) && !siblingOf.count(id);
+    if (!gpu && fusedScalar && lowered.hint == ScheduleHint::Pointwise && lowered.helpers.empty())
+      lowered.func.compute_root();
     if (auto root = siblingOf.find(id); root != siblingOf.end()) {
       internalCheck(lowered.hint == ScheduleHint::Pointwise && lowered.helpers.empty(), "codegen",
                     "sibling " + lowered.func.name() + " is not a plain map");

@@ -422,6 +422,8 @@ ImportedModel Importer::run() {
     if (it == table.end())
       fail(fmt::format("unsupported op '{}'{} (graphc import translates: {})", n.op_type(),
                        didYouMean(n.op_type(), supportedOnnxOps()), listOfNames(supportedOnnxOps())));
+    // Every translator names things after output 0; a node computing nothing has no use.
+    if (n.output_size() == 0) fail("the node has no output");
     for (int i = 0; i < n.input_size(); ++i)
       if (!n.input(i).empty() && !values_.count(n.input(i)))
         fail(fmt::format("input '{}' is computed by no earlier node (the nodes must be in graph order)", n.input(i)));

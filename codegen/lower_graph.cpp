@@ -60,7 +60,7 @@ LoweredGraph lowerAndSchedule(const Graph& graph, const std::vector<int>& nodes,
     // once, before the kernel's loops; inlined, it is recomputed for every vector of the output
     // (Halide does not hoist it), which made a 3.2 M-weight Adam update compute-bound. On a GPU
     // it stays inlined: computing it apart would run it on the host.
-    bool fusedScalar = shape.empty() && !anchorOf.count(id) && !siblingOf.count(id);
+    bool fusedScalar = shape.empty() && !anchorOf.count(id) && !siblingOf.count(id) && !anchorLowered.count(id);
     if (!gpu && fusedScalar && lowered.hint == ScheduleHint::Pointwise && lowered.helpers.empty())
       lowered.func.compute_root();
     if (auto root = siblingOf.find(id); root != siblingOf.end()) {

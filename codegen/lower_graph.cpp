@@ -80,7 +80,9 @@ LoweredGraph lowerAndSchedule(const Graph& graph, const std::vector<int>& nodes,
         for (Halide::Func& f : siblings) scheduleFuncGpu(f, numElements(shape, batch));
       } else {
         auto pool = perImageIn.find(id);
-        bool perImage = pool != perImageIn.end() && scheduled.hint != ScheduleHint::Custom;
+        // Not when the tile's rows are images (lower_nn.cpp's imageRows).
+        bool perImage = pool != perImageIn.end() && scheduled.hint != ScheduleHint::Custom &&
+                        !(scheduled.hint == ScheduleHint::Tiled && scheduled.tile.unrollDim == 0 && shape.size() > 2);
         scheduleRoot(scheduled, shape, !perImage);
         scheduleSiblings(scheduled.func, siblings, shape);
         if (perImage) perImageOf[pool->second].push_back(scheduled.func);

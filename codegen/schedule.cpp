@@ -77,13 +77,17 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape, bool parallel) {
   }
   out.split(vars[ud], uo, ui, t.unrollTile, Halide::TailStrategy::ShiftInwards);
   // Row tiles inside column tiles: the operand columns of one vector tile (a block of a weight
-  // matrix, say) stay in cache while every row tile uses them.
+  // matrix, say) stay in cache while every row tile uses them. A convolution whose rows are
+  // images (lowerConv) runs its tiles of images outermost instead, in parallel.
+  bool imageRows = rank > 2 && ud == rank - 1;
   if (vectorized)
     order = {vi, ui, uo, vo};
   else
     order = {ui, uo};
+  if (imageRows) order.erase(order.begin() + (vectorized ? 2 : 1));
   for (size_t i = 0; i < rank; ++i)
     if (i != vd && i != ud) order.push_back(vars[i]);
+  if (imageRows) order.push_back(uo);
   out.reorder(order);
   if (vectorized) out.vectorize(vi, t.lanes);
   // Parallel over the outermost dimension that is not tiled (the batch for activations).
@@ -98,7 +102,10 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape, bool parallel) {
   std::vector<size_t> untiled;
   for (size_t i = rank; i-- > 0;)
     if (i != vd && i != ud) untiled.push_back(i);
-  if (!untiled.empty()) {
+  if (imageRows) {
+    int64_t tiles = (shape.front() + t.unrollTile - 1) / t.unrollTile;
+    if (parallel && tiles >= 2 && work >= kParallelWork) out.parallel(uo);
+  } else if (!untiled.empty()) {
     Halide::VarOrRVar outer = vars[untiled[0]];
     int64_t extent = shape[rank - 1 - untiled[0]];
     if (extent < 16 && untiled.size() >= 2) {
@@ -112,7 +119,10 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape, bool parallel) {
     out.parallel(vo);  // both dimensions tiled (matmul): the column tiles are the parallel loop
   }
 
-  acc.compute_at(out, uo);
+  // Inside the loop just outside the tile.
+  Halide::Var outside = uo;
+  if (imageRows) outside = vectorized ? vo : vars[untiled.back()];
+  acc.compute_at(out, outside);
   Halide::RDom accDomain = lowered.rdom;
   if (chunked) {
     // The tile's float64 sums (two registers per float32 one), then the per-chunk float32 tile

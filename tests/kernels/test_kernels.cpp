@@ -244,6 +244,9 @@ const ConvCase kConvCases[] = {
     {"NarrowChannelsWidth37", {1, 5, 37, 3}, {3, 3, 3, 5}, {1, 1}, {1, 1}, "same"},
     // Width 13 with fewer than 8 channels: one 16-lane register, its last 3 lanes' stores guarded.
     {"NarrowChannelsWidth13", {2, 6, 13, 3}, {3, 3, 3, 5}, {1, 1}, {1, 1}, "same"},
+    // A 3x3 output map of 13 images: with 16 lanes the forward tile's rows are 7 images (two
+    // tiles, the second shifted inward), not the 3 columns of the map.
+    {"SmallMapManyImages", {13, 5, 5, 8}, {3, 3, 8, 32}, {1, 1}, {1, 1}, "valid"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Geometries, ConvKernelTest, ::testing::ValuesIn(kConvCases),

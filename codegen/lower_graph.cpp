@@ -18,12 +18,20 @@ LoweredGraph lowerAndSchedule(const Graph& graph, const std::vector<int>& nodes,
   std::map<int, int> anchorOf;               // kernel root -> its fused tiled producer, or -1
   std::map<int, LoweredNode> anchorLowered;  // by producer: its lowering, once lowered
   std::map<int, int> siblingOf;              // a kernel's sibling -> the kernel's root
+  std::map<int, int> perImageIn;             // a kernel computed per image -> the pooling kernel's root
   for (const Kernel& k : kernels) {
     anchorOf[k.root] = k.anchor;
     if (k.anchor >= 0) anchorLowered[k.anchor] = {};
     for (int s : k.siblings) siblingOf[s] = k.root;
   }
-  std::map<int, std::vector<Halide::Func>> storedOf;  // by kernel root: its siblings' stored Funcs
+  // Per-image fusion (passes/fusion.h) on CPU targets, when the pool is among the kernels (a
+  // benchmarked kernel is scheduled alone, at root) and runs its images in parallel.
+  for (const Kernel& k : kernels)
+    if (!gpu && k.perImageIn >= 0 && anchorOf.count(k.perImageIn) &&
+        imagesInParallel(bindBatch(graph.node(k.perImageIn).shape, batch)))
+      perImageIn[k.root] = k.perImageIn;
+  std::map<int, std::vector<Halide::Func>> perImageOf;  // by pooling kernel root: the kernels it computes
+  std::map<int, std::vector<Halide::Func>> storedOf;    // by kernel root: its siblings' stored Funcs
   // The Func of a value that is not lowered through the op table, made when first needed.
   auto valueOf = [&](int id) -> Halide::Func {
     auto it = out.funcs.find(id);
@@ -78,8 +86,15 @@ LoweredGraph lowerAndSchedule(const Graph& graph, const std::vector<int>& nodes,
         scheduleRootGpu(scheduled, shape);
         for (Halide::Func& f : siblings) scheduleFuncGpu(f, numElements(shape, batch));
       } else {
-        scheduleRoot(scheduled, shape);
+        auto pool = perImageIn.find(id);
+        // Not when the tile's rows are images (lower_nn.cpp's imageRows).
+        bool perImage = pool != perImageIn.end() && scheduled.hint != ScheduleHint::Custom &&
+                        !(scheduled.hint == ScheduleHint::Tiled && scheduled.tile.unrollDim == 0 && shape.size() > 2);
+        scheduleRoot(scheduled, shape, !perImage);
         scheduleSiblings(scheduled.func, siblings, shape);
+        if (perImage) perImageOf[pool->second].push_back(scheduled.func);
+        // Inside the pool's loop over images (its outermost, the parallel one).
+        for (Halide::Func& producer : perImageOf[id]) producer.compute_at(scheduled.func, scheduled.func.args().back());
       }
       out.kernelNames.push_back(lowered.func.name());
     }

@@ -100,6 +100,19 @@ LoweredNode lowerMatmul(LowerContext& c) {
 // (with width-innermost copies of the operands read along width).
 bool vectorizeChannels(int64_t channels) { return channels >= 8; }
 
+// Whether a convolution's register tile takes its rows from the images rather than the output
+// width: when the width fills at most half the registers the images would (a 3x3 output map:
+// 3 rows of 4 vectors, against 12 images of 2 vectors), so that each weight vector loaded serves
+// more outputs. On CPU targets only (GPU schedules tile their own way) and never per image
+// (passes/fusion.h: the tile would cover images beyond the one computed).
+bool imageRows(const LowerContext& c) {
+  const Shape& out = c.outShape;
+  if (c.gpu || out[0] < 2) return false;
+  RegisterTile byWidth = registerTile(out[3], out[2], c.lanes, false);
+  RegisterTile byImage = registerTile(out[3], out[0], c.lanes, false);
+  return 2 * byWidth.vectorTile * byWidth.rows <= byImage.vectorTile * byImage.rows;
+}
+
 // y[n,oh,ow,co] = sum over kh,kw,ci of x[n, oh*sh + kh*dh - padTop, ow*sw + kw*dw - padLeft, ci] * w[kh,kw,ci,co]
 LoweredNode lowerConv(LowerContext& c) {
   ConvGeometry g = geometry(c.node);
@@ -115,7 +128,7 @@ LoweredNode lowerConv(LowerContext& c) {
   acc(co, ow, oh, n) = 0.0f;
   acc(co, ow, oh, n) += at(xp, {n, oh * g.sh + kh * g.dh - g.padTop, ow * g.sw + kw * g.dw - g.padLeft, ci}) *
                         at(c.inputs[1], {kh, kw, ci, co});
-  LoweredNode out = channels ? tiledReduction(acc, r, c.outShape, 3, 2, c.name(), c.lanes)
+  LoweredNode out = channels ? tiledReduction(acc, r, c.outShape, 3, imageRows(c) ? 0 : 2, c.name(), c.lanes)
                              : tiledReduction(acc, r, c.outShape, 2, 3, c.name(), c.lanes, true);
   out.helpers = helpers;
   return out;

@@ -75,6 +75,16 @@ RegisterTile registerTile(int64_t vectorExtent, int64_t unrollExtent, int lanes,
   t.lanes = std::min(lanes, std::max(t.vectorTile, 8));
   int accumulators = lanes == 16 ? 24 : 12;  // of 32 or 16 registers: the rest hold operands
   int vectors = std::max(1, t.vectorTile / t.lanes);
+  // Fewer rows than the registers allow two vectors each (a matrix-vector product at batch 1):
+  // a wider tile, in whole vectors that divide the extent, uses the registers the rows leave,
+  // giving more independent sums per FMA latency and longer runs of contiguous loads per row.
+  if (t.vectorTile == 2 * lanes && unrollExtent * vectors < accumulators)
+    for (int64_t wide = accumulators / unrollExtent; wide > vectors; --wide)
+      if (vectorExtent % (wide * lanes) == 0) {
+        vectors = static_cast<int>(wide);
+        t.vectorTile = vectors * lanes;
+        break;
+      }
   // As many rows as the registers allow, evened out over the tiles the extent needs: 14 rows are
   // two tiles of 7, not 12 and a shifted-inward 12 that recomputes 10 of them.
   int64_t most = std::max(1, accumulators / vectors);

@@ -28,7 +28,7 @@ std::vector<Halide::Var> pureVars(Halide::Func& f) {
 // Innermost extents under 8 (the 6 channels of LeNet-5's first layer) are one vector of exactly
 // that width: dense loads of a pixel's channels, where a scalar loop handles one value at a time
 // (and vectors over the fused channels and width would gather).
-void schedulePure(Halide::Func& f, const Shape& shape) {
+void schedulePure(Halide::Func& f, const Shape& shape, bool parallel) {
   auto vars = pureVars(f);
   size_t rank = vars.size();
   if (rank == 0) return;
@@ -36,11 +36,11 @@ void schedulePure(Halide::Func& f, const Shape& shape) {
     f.vectorize(vars[0], kVector);
   else if (shape.back() >= 2)
     f.vectorize(vars[0], static_cast<int>(shape.back()));
-  if (rank >= 2 && shape.front() >= 2 && elementCount(shape) >= kParallelWork) f.parallel(vars[rank - 1]);
+  if (parallel && imagesInParallel(shape)) f.parallel(vars[rank - 1]);
 }
 
 // The update loops: the vector lane innermost, then the reduction, then the other variables.
-void scheduleUpdate(Halide::Func& f, const Halide::RDom& r, const Shape& shape) {
+void scheduleUpdate(Halide::Func& f, const Halide::RDom& r, const Shape& shape, bool parallel) {
   auto vars = pureVars(f);
   size_t rank = vars.size();
   if (rank == 0) return;
@@ -54,10 +54,10 @@ void scheduleUpdate(Halide::Func& f, const Halide::RDom& r, const Shape& shape) 
   double work = elementCount(shape);
   for (int i = 0; i < r.dimensions(); ++i)
     if (const int64_t* e = Halide::Internal::as_const_int(r[i].extent())) work *= static_cast<double>(*e);
-  if (rank >= 2 && shape.front() >= 2 && work >= kParallelWork) update.parallel(vars[rank - 1]);
+  if (parallel && rank >= 2 && shape.front() >= 2 && work >= kParallelWork) update.parallel(vars[rank - 1]);
 }
 
-void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
+void scheduleTiled(LoweredNode& lowered, const Shape& shape, bool parallel) {
   Halide::Func& out = lowered.func;
   const TileSpec& t = lowered.tile;
   Halide::Func acc = t.accumulator;
@@ -77,13 +77,17 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
   }
   out.split(vars[ud], uo, ui, t.unrollTile, Halide::TailStrategy::ShiftInwards);
   // Row tiles inside column tiles: the operand columns of one vector tile (a block of a weight
-  // matrix, say) stay in cache while every row tile uses them.
+  // matrix, say) stay in cache while every row tile uses them. A convolution whose rows are
+  // images (lowerConv) runs its tiles of images outermost instead, in parallel.
+  bool imageRows = rank > 2 && ud == rank - 1;
   if (vectorized)
     order = {vi, ui, uo, vo};
   else
     order = {ui, uo};
+  if (imageRows) order.erase(order.begin() + (vectorized ? 2 : 1));
   for (size_t i = 0; i < rank; ++i)
     if (i != vd && i != ud) order.push_back(vars[i]);
+  if (imageRows) order.push_back(uo);
   out.reorder(order);
   if (vectorized) out.vectorize(vi, t.lanes);
   // Parallel over the outermost dimension that is not tiled (the batch for activations).
@@ -98,7 +102,10 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
   std::vector<size_t> untiled;
   for (size_t i = rank; i-- > 0;)
     if (i != vd && i != ud) untiled.push_back(i);
-  if (!untiled.empty()) {
+  if (imageRows) {
+    int64_t tiles = (shape.front() + t.unrollTile - 1) / t.unrollTile;
+    if (parallel && tiles >= 2 && work >= kParallelWork) out.parallel(uo);
+  } else if (!untiled.empty()) {
     Halide::VarOrRVar outer = vars[untiled[0]];
     int64_t extent = shape[rank - 1 - untiled[0]];
     if (extent < 16 && untiled.size() >= 2) {
@@ -107,12 +114,15 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
       outer = fused;
       extent *= shape[rank - 1 - untiled[1]];
     }
-    if (extent >= 2 && work >= kParallelWork) out.parallel(outer);
-  } else if (vectorized && work >= kParallelWork) {
+    if (parallel && extent >= 2 && work >= kParallelWork) out.parallel(outer);
+  } else if (parallel && vectorized && work >= kParallelWork) {
     out.parallel(vo);  // both dimensions tiled (matmul): the column tiles are the parallel loop
   }
 
-  acc.compute_at(out, uo);
+  // Inside the loop just outside the tile.
+  Halide::Var outside = uo;
+  if (imageRows) outside = vectorized ? vo : vars[untiled.back()];
+  acc.compute_at(out, outside);
   Halide::RDom accDomain = lowered.rdom;
   if (chunked) {
     // The tile's float64 sums (two registers per float32 one), then the per-chunk float32 tile
@@ -176,10 +186,14 @@ void scheduleTiled(LoweredNode& lowered, const Shape& shape) {
 
 }  // namespace
 
-void scheduleRootDefault(LoweredNode& lowered, const Shape& outShape);
+bool imagesInParallel(const Shape& shape) {
+  return shape.size() >= 2 && shape.front() >= 2 && elementCount(shape) >= kParallelWork;
+}
 
-void scheduleRoot(LoweredNode& lowered, const Shape& outShape) {
-  scheduleRootDefault(lowered, outShape);
+void scheduleRootDefault(LoweredNode& lowered, const Shape& outShape, bool parallel);
+
+void scheduleRoot(LoweredNode& lowered, const Shape& outShape, bool parallel) {
+  scheduleRootDefault(lowered, outShape, parallel);
   if (lowered.extraSchedule) lowered.extraSchedule();
 }
 
@@ -191,25 +205,25 @@ void scheduleSiblings(Halide::Func& root, std::vector<Halide::Func>& siblings, c
   // over every row of Adam's update and ran about 10 % slower (measured apart from graphc).
   for (Halide::Func& f : siblings) {
     f.compute_root();
-    schedulePure(f, shape);
+    schedulePure(f, shape, true);
     f.compute_with(root, pureVars(root).front());
   }
 }
 
-void scheduleRootDefault(LoweredNode& lowered, const Shape& outShape) {
+void scheduleRootDefault(LoweredNode& lowered, const Shape& outShape, bool parallel) {
   for (Halide::Func& h : lowered.helpers) h.compute_root();
   if (lowered.hint == ScheduleHint::Custom) {
     lowered.customSchedule();
     return;
   }
   if (lowered.hint == ScheduleHint::Tiled) {
-    scheduleTiled(lowered, outShape);
+    scheduleTiled(lowered, outShape, parallel);
     return;
   }
   Halide::Func& f = lowered.func;
   f.compute_root();
-  schedulePure(f, outShape);
-  if (lowered.hint == ScheduleHint::Reduction) scheduleUpdate(f, lowered.rdom, outShape);
+  schedulePure(f, outShape, parallel);
+  if (lowered.hint == ScheduleHint::Reduction) scheduleUpdate(f, lowered.rdom, outShape, parallel);
 }
 
 }  // namespace graphc

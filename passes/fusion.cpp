@@ -78,6 +78,25 @@ void fuseSiblings(const Graph& graph, FusionPlan& plan) {
   kernels = std::move(kept);
 }
 
+// Per-image fusion (fusion.h): marks each register-tiled kernel that only a pooling kernel reads.
+void fusePerImage(const Graph& graph, FusionPlan& plan, const std::set<int>& outputs,
+                  const std::vector<std::vector<int>>& readers) {
+  std::map<int, Kernel*> kernelOfRoot;
+  for (Kernel& k : plan.kernels) kernelOfRoot[k.root] = &k;
+  for (Kernel& pool : plan.kernels) {
+    const Node& root = graph.node(pool.root);
+    if ((root.op != Op::MaxPool && root.op != Op::AvgPool) || pool.nodes.size() != 1 ||
+        bindBatch(root.shape, plan.batch).front() < kPerImageBatch)
+      continue;
+    auto producer = kernelOfRoot.find(root.inputs[0]);
+    if (producer == kernelOfRoot.end()) continue;
+    Kernel& k = *producer->second;
+    bool tiled = k.anchor >= 0 || hasTrait(graph.node(k.root).op, trait::TiledProducer);
+    if (tiled && k.siblings.empty() && !outputs.count(k.root) && readers[static_cast<size_t>(k.root)].size() == 1)
+      k.perImageIn = pool.root;
+  }
+}
+
 }  // namespace
 
 FusionPlan planFusion(const Graph& graph, const std::vector<int>& outputs, int64_t batch) {
@@ -148,6 +167,7 @@ FusionPlan planFusion(const Graph& graph, const std::vector<int>& outputs, int64
     plan.kernels.push_back(k);
   }
   fuseSiblings(graph, plan);
+  fusePerImage(graph, plan, outputSet, readers);
   return plan;
 }
 
@@ -165,6 +185,7 @@ std::string printFusionPlan(const Graph& graph, const FusionPlan& plan) {
     }
     os << "]";
     for (size_t j = 0; j < k.siblings.size(); ++j) os << (j ? ", %" : " stores %") << k.siblings[j];
+    if (k.perImageIn >= 0) os << " per image in %" << k.perImageIn;
     os << " : " << typeToString(root.dtype, root.shape);
     os << fmt::format("  # {:.3g} MFLOP, {:.3g} MB", k.flops / 1e6, k.bytes / 1e6);
     os << (root.name.empty() ? "" : "  " + root.name) << "\n";

@@ -6,7 +6,9 @@
 #include <random>
 
 #include "codegen/lowering.h"
+#include "codegen/schedule.h"
 #include "kernels/kernel_fixture.h"
+#include "passes/fusion.h"
 
 namespace graphc {
 
@@ -128,6 +130,18 @@ TEST_F(KernelTest, MatmulPackedPanels) {
   checkBothVectorWidths(allTransposes(25, 520, 516));
 }
 
+// A dense layer at batch 1 or 2 (a matrix-vector product): the register tile widens to the
+// vectors its few rows leave (16 or 12 of 16 lanes, 8 of 8), each row one long run of loads.
+TEST_F(KernelTest, MatmulFewRowsWidenTheTile) {
+  EXPECT_EQ(registerTile(256, 1, 16, false).vectorTile, 256);
+  EXPECT_EQ(registerTile(192, 2, 16, false).vectorTile, 192);
+  EXPECT_EQ(registerTile(256, 1, 8, false).vectorTile, 64);
+  EXPECT_EQ(registerTile(256, 13, 16, false).vectorTile, 32);  // enough rows: two vectors
+  int v = input("v", randomTensor({1, 70}, rng)), pair = input("pair", randomTensor({2, 70}, rng));
+  int w = input("w", randomTensor({70, 256}, rng)), w2 = input("w2", randomTensor({70, 192}, rng));
+  checkBothVectorWidths({op(Op::Matmul, {v, w}), op(Op::Matmul, {pair, w2})});
+}
+
 TEST_F(KernelTest, MatmulVectorShapes) {
   int row = input("row", randomTensor({1, 16}, rng)), col = input("col", randomTensor({16, 1}, rng));
   check({op(Op::Matmul, {row, col}), op(Op::Matmul, {col, row})});
@@ -148,6 +162,33 @@ TEST_F(KernelTest, FusedTiledProducers) {
   int mask = input("mask", randomTensor({13, 20}, rng));
   int maskedGrad = op(Op::ReluGrad, {mask, op(Op::Matmul, {a, b})});
   checkBothVectorWidths({activated, maskedGrad});
+}
+
+// Per-image fusion (passes/fusion.h): with 16 images, a convolution kernel read only by a max or
+// average pooling is computed inside the pool's loop over images, one image at a time.
+TEST_F(KernelTest, ConvolutionsComputedPerImageInsideTheirPooling) {
+  Attrs same = Attrs()
+                   .set("strides", std::vector<int64_t>{1, 1})
+                   .set("dilation", std::vector<int64_t>{1, 1})
+                   .set("padding", std::string("same"));
+  Attrs window = Attrs()
+                     .set("size", std::vector<int64_t>{2, 2})
+                     .set("strides", std::vector<int64_t>{2, 2})
+                     .set("padding", std::string("valid"));
+  // Pooled outputs large enough for the pools to run their images in parallel.
+  ASSERT_TRUE(imagesInParallel({16, 19, 19, 6}));
+  int x = input("x", randomTensor({16, 38, 38, 3}, rng)), w = input("w", randomTensor({3, 3, 3, 16}, rng));
+  int bias = input("bias", randomTensor({16}, rng)), narrow = input("narrow", randomTensor({3, 3, 3, 6}, rng));
+  int activated = op(Op::Relu, {op(Op::Add, {op(Op::Conv2d, {x, w}, same), bias})});
+  int maxPooled = op(Op::MaxPool, {activated}, window);
+  int fewChannels = op(Op::Conv2d, {x, narrow}, same);
+  int avgPooled = op(Op::AvgPool, {fewChannels}, window);
+  FusionPlan plan = planFusion(g, {maxPooled, avgPooled}, 1);
+  std::map<int, int> perImage;
+  for (const Kernel& k : plan.kernels) perImage[k.root] = k.perImageIn;
+  EXPECT_EQ(perImage[activated], maxPooled);
+  EXPECT_EQ(perImage[fewChannels], avgPooled);
+  checkBothVectorWidths({maxPooled, avgPooled});
 }
 
 // One convolution geometry: conv2d and both of its gradients, compared in one pipeline.
@@ -203,6 +244,9 @@ const ConvCase kConvCases[] = {
     {"NarrowChannelsWidth37", {1, 5, 37, 3}, {3, 3, 3, 5}, {1, 1}, {1, 1}, "same"},
     // Width 13 with fewer than 8 channels: one 16-lane register, its last 3 lanes' stores guarded.
     {"NarrowChannelsWidth13", {2, 6, 13, 3}, {3, 3, 3, 5}, {1, 1}, {1, 1}, "same"},
+    // A 3x3 output map of 13 images: with 16 lanes the forward tile's rows are 7 images (two
+    // tiles, the second shifted inward), not the 3 columns of the map.
+    {"SmallMapManyImages", {13, 5, 5, 8}, {3, 3, 8, 32}, {1, 1}, {1, 1}, "valid"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Geometries, ConvKernelTest, ::testing::ValuesIn(kConvCases),

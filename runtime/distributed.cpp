@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <deque>
 #include <exception>
 #include <thread>
 
@@ -73,6 +74,7 @@ Communicator::~Communicator() {
 
 struct Communicator::Pending {
   std::vector<MPI_Request> requests;
+  std::deque<std::vector<int>> counts;  // the counts and offsets the requests read until they finish
 };
 
 void Communicator::startSum(float* data, size_t count) {
@@ -88,11 +90,57 @@ void Communicator::startSum(float* data, size_t count) {
   allreduceSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-void Communicator::finishSums() {
+namespace {
+
+// The floats of [begin, end) in each rank's range [bounds[r], bounds[r + 1]), as MPI counts.
+std::vector<int> countsWithin(size_t begin, size_t end, const std::vector<size_t>& bounds) {
+  std::vector<int> counts;
+  for (size_t r = 0; r + 1 < bounds.size(); ++r) {
+    size_t from = std::max(begin, bounds[r]), to = std::min(end, bounds[r + 1]);
+    counts.push_back(static_cast<int>(to > from ? to - from : 0));
+  }
+  return counts;
+}
+
+}  // namespace
+
+void Communicator::startReduceScatter(const float* data, size_t begin, size_t end, const std::vector<size_t>& bounds,
+                                      float* mine) {
+  size_t own = bounds[static_cast<size_t>(rank_)];
+  float* to = mine + (std::max(begin, own) - own);
+  if (size_ == 1) {
+    std::copy(data + begin, data + end, to);
+    return;
+  }
+  auto start = std::chrono::steady_clock::now();
+  if (!pending_) pending_ = std::make_unique<Pending>();
+  pending_->counts.push_back(countsWithin(begin, end, bounds));
+  pending_->requests.emplace_back();
+  MPI_Ireduce_scatter(data + begin, to, pending_->counts.back().data(), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
+                      &pending_->requests.back());
+  allreduceSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void Communicator::startGather(float* data, const std::vector<size_t>& bounds) {
+  if (size_ == 1) return;
+  auto start = std::chrono::steady_clock::now();
+  if (!pending_) pending_ = std::make_unique<Pending>();
+  pending_->counts.push_back(countsWithin(0, bounds.back(), bounds));
+  const std::vector<int>& counts = pending_->counts.back();
+  pending_->counts.emplace_back();
+  for (size_t r = 0; r + 1 < bounds.size(); ++r) pending_->counts.back().push_back(static_cast<int>(bounds[r]));
+  pending_->requests.emplace_back();
+  MPI_Iallgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data, counts.data(), pending_->counts.back().data(), MPI_FLOAT,
+                  MPI_COMM_WORLD, &pending_->requests.back());
+  allreduceSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void Communicator::finishExchanges() {
   if (!pending_ || pending_->requests.empty()) return;
   auto start = std::chrono::steady_clock::now();
   waitYielding(pending_->requests);
   pending_->requests.clear();
+  pending_->counts.clear();
   allreduceSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -122,7 +170,12 @@ struct Communicator::Pending {};
 Communicator::Communicator(bool) {}
 Communicator::~Communicator() = default;
 void Communicator::startSum(float*, size_t) {}
-void Communicator::finishSums() {}
+void Communicator::startReduceScatter(const float* data, size_t begin, size_t end, const std::vector<size_t>&,
+                                      float* mine) {
+  std::copy(data + begin, data + end, mine + begin);
+}
+void Communicator::startGather(float*, const std::vector<size_t>&) {}
+void Communicator::finishExchanges() {}
 std::vector<std::string> Communicator::allgather(const std::string& value) { return {value}; }
 void Communicator::barrier() {}
 
@@ -130,7 +183,7 @@ void Communicator::barrier() {}
 
 void Communicator::allreduceSum(float* data, size_t count) {
   startSum(data, count);
-  finishSums();
+  finishExchanges();
 }
 
 std::vector<int> Communicator::ranksDiffering(const std::string& value) {

@@ -4,7 +4,6 @@
 // each chain with its sources narrowed to the rows.
 #include "passes/shard_updates.h"
 
-
 #include "ir/op_table.h"
 
 namespace graphc {
@@ -67,11 +66,10 @@ class ShardCopier {
     if (n.op == Op::Variable || n.op == Op::Placeholder) {
       Shape shape = n.shape;
       if (!shape.empty()) shape[0] = range.count;
-      made = shard_.graph.add(Op::Placeholder, {},
-                              Attrs()
-                                  .set("dtype", dtypeName(n.dtype))
-                                  .set("shape", std::vector<int64_t>(shape.begin(), shape.end())),
-                              n.loc, n.name);
+      made = shard_.graph.add(
+          Op::Placeholder, {},
+          Attrs().set("dtype", dtypeName(n.dtype)).set("shape", std::vector<int64_t>(shape.begin(), shape.end())),
+          n.loc, n.name);
       shard_.inputs.push_back({made, id, range});
     } else {
       std::vector<int> inputs;

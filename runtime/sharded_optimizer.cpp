@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace graphc {
 namespace {
@@ -58,7 +59,9 @@ ShardedOptimizer::ShardedOptimizer(const Graph& graph, const TrainGraph& train, 
     for (const auto& f : train.fedGradients) {
       size_t start = start_[f.variable], rowSize = rowSize_[f.variable];
       if (target >= start + elementsOf(graph.node(f.variable).shape)) continue;
-      cut = start + static_cast<size_t>(std::llround(static_cast<double>(target - start) / static_cast<double>(rowSize))) * rowSize;
+      cut = start +
+            static_cast<size_t>(std::llround(static_cast<double>(target - start) / static_cast<double>(rowSize))) *
+                rowSize;
       break;
     }
     bounds_.push_back(std::max(cut, bounds_.back()));
@@ -78,7 +81,9 @@ ShardedOptimizer::ShardedOptimizer(const Graph& graph, const TrainGraph& train, 
   for (const UpdateShard::Output& o : shard_.outputs) {
     fetches_.push_back(o.fetch);
     const Node& v = graph.node(o.variable);
-    next_[o.variable] = allocateValue(v.dtype, v.shape);
+    Halide::Buffer<>& next = next_[o.variable] = allocateValue(v.dtype, v.shape);
+    // The rows of the other ranks are stale until gathered, but finite.
+    std::memset(next.data(), 0, next.size_in_bytes());
   }
 }
 

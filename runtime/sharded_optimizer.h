@@ -47,12 +47,12 @@ class ShardedOptimizer {
   const Graph& graph_;
   const TrainGraph train_;
   Communicator& comm_;
-  std::vector<int> owners_;      // of each of train_.updates (rowSplitOwners)
-  std::vector<size_t> bounds_;   // the ranks' parts of the fused buffer
-  std::map<int, size_t> start_;  // each trainable variable's first gradient in the fused buffer
-  std::map<int, size_t> rowSize_;  // elements per row (along the outermost axis)
+  std::vector<int> owners_;           // of each of train_.updates (rowSplitOwners)
+  std::vector<size_t> bounds_;        // the ranks' parts of the fused buffer
+  std::map<int, size_t> start_;       // each trainable variable's first gradient in the fused buffer
+  std::map<int, size_t> rowSize_;     // elements per row (along the outermost axis)
   std::map<int, int> variableOfFed_;  // each fed gradient's variable
-  std::vector<float> mine_;  // this rank's rows of the summed gradients
+  std::vector<float> mine_;           // this rank's rows of the summed gradients
   UpdateShard shard_;
   std::unique_ptr<Session> session_;  // runs shard_.graph
   std::vector<int> fetches_;

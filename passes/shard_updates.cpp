@@ -4,6 +4,8 @@
 // each chain with its sources narrowed to the rows.
 #include "passes/shard_updates.h"
 
+#include <set>
+
 #include "ir/op_table.h"
 
 namespace graphc {
@@ -54,7 +56,10 @@ namespace {
 // Copies the nodes `next` depends on into shard.graph, the non-scalar ones narrowed to `rows`.
 class ShardCopier {
  public:
-  ShardCopier(const Graph& graph, UpdateShard& shard) : graph_(graph), shard_(shard) {}
+  ShardCopier(const Graph& graph, UpdateShard& shard, const TrainGraph& train, int gradientParts)
+      : graph_(graph), shard_(shard), gradientParts_(gradientParts) {
+    for (const auto& f : train.fedGradients) fed_.insert(f.placeholder);
+  }
 
   int copy(int id, const RowRange& rows) {
     auto it = copies_.find(id);
@@ -66,11 +71,16 @@ class ShardCopier {
     if (n.op == Op::Variable || n.op == Op::Placeholder) {
       Shape shape = n.shape;
       if (!shape.empty()) shape[0] = range.count;
-      made = shard_.graph.add(
-          Op::Placeholder, {},
-          Attrs().set("dtype", dtypeName(n.dtype)).set("shape", std::vector<int64_t>(shape.begin(), shape.end())),
-          n.loc, n.name);
-      shard_.inputs.push_back({made, id, range});
+      Attrs attrs =
+          Attrs().set("dtype", dtypeName(n.dtype)).set("shape", std::vector<int64_t>(shape.begin(), shape.end()));
+      int parts = fed_.count(id) ? gradientParts_ : 1;
+      made = -1;
+      for (int part = 0; part < parts; ++part) {
+        std::string name = parts == 1 ? n.name : n.name + "/part" + std::to_string(part);
+        int placeholder = shard_.graph.add(Op::Placeholder, {}, attrs, n.loc, name);
+        shard_.inputs.push_back({placeholder, id, range, part});
+        made = made < 0 ? placeholder : shard_.graph.add(Op::Add, {made, placeholder});
+      }
     } else {
       std::vector<int> inputs;
       for (int in : n.inputs) inputs.push_back(copy(in, rows));
@@ -82,18 +92,20 @@ class ShardCopier {
  private:
   const Graph& graph_;
   UpdateShard& shard_;
+  int gradientParts_;
+  std::set<int> fed_;  // the fed gradients' placeholders
   std::map<int, int> copies_;
 };
 
 }  // namespace
 
 UpdateShard shardUpdates(const Graph& graph, const TrainGraph& train, const std::vector<int>& owners,
-                         const std::map<int, RowRange>& rows) {
+                         const std::map<int, RowRange>& rows, int gradientParts) {
   UpdateShard shard;
   shard.graph.modelName = graph.modelName;
   shard.graph.file = graph.file;
   shard.graph.expansions = graph.expansions;
-  ShardCopier copier(graph, shard);
+  ShardCopier copier(graph, shard, train, gradientParts);
   for (size_t u = 0; u < train.updates.size(); ++u) {
     const VariableUpdate& update = train.updates[u];
     RowRange range;

@@ -22,10 +22,12 @@ struct RowRange {
 struct UpdateShard {
   Graph graph;
   // Each placeholder of graph takes `rows` of the value of `original` (a node of the model's
-  // graph): a variable, a slot, the fed gradient, or (rows.count 0) a scalar taken whole.
+  // graph): a variable, a slot, the fed gradient, or (rows.count 0) a scalar taken whole. A fed
+  // gradient summed from parts (below) has a placeholder per part, `part` its index (else 0).
   struct View {
     int placeholder, original;
     RowRange rows;
+    int part = 0;
   };
   std::vector<View> inputs;
   // Each fetch of graph is the next value of `rows` of `variable` (count 0: a scalar, whole).
@@ -45,8 +47,9 @@ std::optional<std::vector<int>> rowSplitOwners(const Graph& graph, const TrainGr
 
 // The updates of `rows` (by trainable variable; a variable absent or with count 0 is not updated
 // here) and every update that reads no gradient, which every rank computes. owners: what
-// rowSplitOwners returned.
+// rowSplitOwners returned. gradientParts > 1: each fed gradient is the sum of that many parts
+// (every rank's gradients, read where they lie), added in part order.
 UpdateShard shardUpdates(const Graph& graph, const TrainGraph& train, const std::vector<int>& owners,
-                         const std::map<int, RowRange>& rows);
+                         const std::map<int, RowRange>& rows, int gradientParts = 1);
 
 }  // namespace graphc

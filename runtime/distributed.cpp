@@ -51,6 +51,12 @@ void waitYielding(std::vector<MPI_Request>& requests) {
 
 }  // namespace
 
+struct Communicator::Pending {
+  std::vector<MPI_Request> requests;
+  std::deque<std::vector<int>> counts;  // the counts and offsets the requests read until they finish
+  std::vector<MPI_Win> windows;         // shared memory
+};
+
 Communicator::Communicator(bool useMpi) {
   if (!useMpi || !launchedByMpirun()) return;
   if (const char* floats = std::getenv("GRAPHC_FUSION_FLOATS"))
@@ -59,6 +65,16 @@ Communicator::Communicator(bool useMpi) {
   initialised_ = true;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  MPI_Comm machine;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &machine);
+  int local = 0;
+  MPI_Comm_size(machine, &local);
+  MPI_Comm_free(&machine);
+  int everywhere = 0;  // every rank must agree, or some would wait in a window the others never open
+  MPI_Allreduce(&local, &everywhere, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  // GRAPHC_SHARE_MEMORY=0 exchanges the data as between machines (the tests cover that path so).
+  const char* share = std::getenv("GRAPHC_SHARE_MEMORY");
+  oneMachine_ = everywhere == size_ && !(share && std::string(share) == "0");
 }
 
 Communicator::~Communicator() {
@@ -69,13 +85,42 @@ Communicator::~Communicator() {
     std::atexit([] { MPI_Abort(MPI_COMM_WORLD, 1); });
     return;
   }
+  if (pending_)
+    for (MPI_Win& window : pending_->windows) {
+      MPI_Win_unlock_all(window);
+      MPI_Win_free(&window);
+    }
   MPI_Finalize();
 }
 
-struct Communicator::Pending {
-  std::vector<MPI_Request> requests;
-  std::deque<std::vector<int>> counts;  // the counts and offsets the requests read until they finish
-};
+std::vector<float*> Communicator::shareMemory(size_t floats) {
+  if (!pending_) pending_ = std::make_unique<Pending>();
+  float* mine = nullptr;
+  MPI_Win window;
+  MPI_Win_allocate_shared(static_cast<MPI_Aint>(floats * sizeof(float)), sizeof(float), MPI_INFO_NULL, MPI_COMM_WORLD,
+                          &mine, &window);
+  MPI_Win_lock_all(MPI_MODE_NOCHECK, window);  // a passive epoch for the run: synchronizeShared orders the accesses
+  pending_->windows.push_back(window);
+  std::vector<float*> parts;
+  for (int r = 0; r < size_; ++r) {
+    MPI_Aint bytes = 0;
+    int unit = 0;
+    float* part = nullptr;
+    MPI_Win_shared_query(window, r, &bytes, &unit, &part);
+    parts.push_back(part);
+  }
+  return parts;
+}
+
+void Communicator::synchronizeShared() {
+  auto start = std::chrono::steady_clock::now();
+  if (pending_)
+    for (MPI_Win& window : pending_->windows) MPI_Win_sync(window);
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (pending_)
+    for (MPI_Win& window : pending_->windows) MPI_Win_sync(window);
+  allreduceSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 void Communicator::startSum(float* data, size_t count) {
   if (size_ == 1) return;
@@ -166,7 +211,15 @@ void Communicator::barrier() {
 
 #else
 
-struct Communicator::Pending {};
+struct Communicator::Pending {
+  std::deque<std::vector<float>> memory;  // shareMemory's, for one process
+};
+std::vector<float*> Communicator::shareMemory(size_t floats) {
+  if (!pending_) pending_ = std::make_unique<Pending>();
+  pending_->memory.emplace_back(floats);
+  return {pending_->memory.back().data()};
+}
+void Communicator::synchronizeShared() {}
 Communicator::Communicator(bool) {}
 Communicator::~Communicator() = default;
 void Communicator::startSum(float*, size_t) {}

@@ -54,6 +54,16 @@ class Communicator {
   // The time spent in the exchanges (starting them and waiting for them).
   double allreduceSeconds() const { return allreduceSeconds_; }
 
+  // Whether every rank runs on this machine, so that they can share memory (unless
+  // $GRAPHC_SHARE_MEMORY is 0).
+  bool onOneMachine() const { return oneMachine_; }
+  // Memory that every rank reads and writes directly (an MPI shared-memory window), for ranks on
+  // one machine: this rank's part holds `floats` floats; returns every rank's part, in rank order.
+  // Called by every rank at the same point; it lives as long as the Communicator.
+  std::vector<float*> shareMemory(size_t floats);
+  // Waits for every rank; what any rank wrote to shared memory before it, every rank reads after.
+  void synchronizeShared();
+
   // Every rank's value of a string (rank order). The identity for one process.
   std::vector<std::string> allgather(const std::string& value);
 
@@ -77,7 +87,7 @@ class Communicator {
   std::unique_ptr<Pending> pending_;  // (MPI's types stay out of this header)
   int rank_ = 0, size_ = 1;
   size_t bucketFloats_ = size_t(4) << 20;
-  bool initialised_ = false, agreedExit_ = false;
+  bool initialised_ = false, agreedExit_ = false, oneMachine_ = true;
   double allreduceSeconds_ = 0;
 };
 

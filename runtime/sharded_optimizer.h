@@ -3,6 +3,11 @@
 // applies the optimizer to its rows of the weights (and of their optimizer state), and the
 // updated weights are gathered on every rank. The communication is one allreduce's (a reduce-
 // scatter and an allgather) and the optimizer's work is divided by the ranks (ZeRO stage 1).
+// Ranks on one machine share memory instead: every rank's fused buffer and the weights lie in
+// MPI shared-memory windows, a rank's update reads its rows of every rank's gradients there
+// (their sum is part of the update's kernel) and writes its rows of the next weights, a second
+// shared window that every rank then takes as its weights (the two swap every step): a step
+// exchanges no data, only two barriers.
 #pragma once
 
 #include <Halide.h>
@@ -21,9 +26,18 @@ class ShardedOptimizer {
  public:
   // nullptr when the optimizer's updates do not split by rows (clipnorm, global_clipnorm) or the
   // target is a GPU; the run then applies the whole update on every rank. The gradients lie in
-  // the trainer's fused buffer from `firstGradient` on, in train.fedGradients' order.
+  // the trainer's fused buffer (`fusedFloats` floats) from `firstGradient` on, in
+  // train.fedGradients' order. On one machine the session's weights move to shared memory.
   static std::unique_ptr<ShardedOptimizer> create(const Graph& graph, const TrainGraph& train, Communicator& comm,
-                                                  const CompileOptions& options, size_t firstGradient);
+                                                  const CompileOptions& options, size_t firstGradient,
+                                                  size_t fusedFloats, Session& session);
+
+  // On one machine: this rank's fused buffer, in shared memory, where the trainer packs the
+  // gradients instead of its own (nullptr otherwise: the trainer's buffer and startReduce).
+  float* sharedFused() const { return shared_ ? fusedParts_[static_cast<size_t>(comm_.rank())] : nullptr; }
+  // On one machine, once every rank has packed: waits for them and sums the first `count` floats
+  // of every rank's fused buffer (the loss, the metrics, the stop flag) into `sums`.
+  void sumShared(size_t count, float* sums);
 
   // Compiles this rank's update program.
   void compile();
@@ -38,11 +52,13 @@ class ShardedOptimizer {
   void gatherState(Session& session);
 
   ShardedOptimizer(const Graph& graph, const TrainGraph& train, Communicator& comm, const CompileOptions& options,
-                   size_t firstGradient, std::vector<int> owners);
+                   size_t firstGradient, size_t fusedFloats, std::vector<int> owners, Session& session);
 
  private:
   // Offsets of the ranks' parts of a variable's elements (size() + 1 of them).
   std::vector<size_t> partsOf(int variable) const;
+  // Moves the weights into one shared window, their values as rank 0 holds them.
+  void shareWeights(Session& session);
 
   const Graph& graph_;
   const TrainGraph train_;
@@ -52,11 +68,14 @@ class ShardedOptimizer {
   std::map<int, size_t> start_;       // each trainable variable's first gradient in the fused buffer
   std::map<int, size_t> rowSize_;     // elements per row (along the outermost axis)
   std::map<int, int> variableOfFed_;  // each fed gradient's variable
-  std::vector<float> mine_;           // this rank's rows of the summed gradients
+  bool shared_ = false;               // on one machine: shared memory, no reduce-scatter or gather
+  std::vector<float*> fusedParts_;    // shared: every rank's fused buffer
+  std::vector<float> mine_;           // else: this rank's rows of the summed gradients
   UpdateShard shard_;
   std::unique_ptr<Session> session_;  // runs shard_.graph
   std::vector<int> fetches_;
-  std::map<int, Halide::Buffer<>> next_;  // per updated variable: its next value (this rank's rows)
+  // Per updated variable, its next value (this rank's rows); shared weights: the spare window.
+  std::map<int, Halide::Buffer<>> next_;
 };
 
 }  // namespace graphc

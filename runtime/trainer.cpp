@@ -195,6 +195,7 @@ class Loop {
     std::vector<Halide::Buffer<float>> averaged;  // fed to gradients[i].placeholder
     std::vector<float> fused;                     // the allreduce's buffer
     size_t header = 0;                            // its stop flag, loss and metrics, before the gradients
+    std::vector<float> headerSums;                // theirs summed over the ranks, with shared memory
     std::unique_ptr<ShardedOptimizer> sharded;    // nullptr: every rank applies the whole update
   } parallel_;
   bool stopAgreed_ = false;  // a rank was interrupted: every rank stops after this step
@@ -506,8 +507,9 @@ void Loop::planDataParallelStep(const TrainGraph& train) {
     p.averaged.emplace_back(extents);
     floats += static_cast<size_t>(p.averaged.back().number_of_elements());
   }
-  p.fused.assign(floats, 0.0f);
-  p.sharded = ShardedOptimizer::create(model_.graph, train, comm_, options_.compile, p.header);
+  p.sharded = ShardedOptimizer::create(model_.graph, train, comm_, options_.compile, p.header, floats, *session_);
+  if (!p.sharded || !p.sharded->sharedFused()) p.fused.assign(floats, 0.0f);
+  p.headerSums.assign(p.header, 0.0f);
 }
 
 const std::vector<int>& Loop::trainingFetches() const {
@@ -524,32 +526,41 @@ std::vector<Halide::Buffer<>>& Loop::trainOnShare(int64_t step) {
   int64_t share = feedStep(step);
   auto& outs = session_->run(p.gradientFetches, share);
   float weight = static_cast<float>(static_cast<double>(share) / static_cast<double>(batchOf(step)));
+  // Ranks on one machine pack into shared memory and exchange nothing (runtime/sharded_optimizer.h).
+  float* shared = p.sharded ? p.sharded->sharedFused() : nullptr;
+  float* fused = shared ? shared : p.fused.data();
   size_t metrics = cfg_.metrics.size(), at = 0;
-  p.fused[at++] = interrupt_->requested() ? 1.0f : 0.0f;
-  for (size_t i = 0; i <= metrics; ++i) p.fused[at++] = Halide::Buffer<float>(outs[i])() * weight;
-  comm_.startSum(p.fused.data(), at);
+  fused[at++] = interrupt_->requested() ? 1.0f : 0.0f;
+  for (size_t i = 0; i <= metrics; ++i) fused[at++] = Halide::Buffer<float>(outs[i])() * weight;
+  if (!shared) comm_.startSum(fused, at);
   size_t sent = at;
   auto send = [&] {
-    if (p.sharded)
-      p.sharded->startReduce(p.fused.data(), sent, at);
+    if (shared)
+      return;
+    else if (p.sharded)
+      p.sharded->startReduce(fused, sent, at);
     else
-      comm_.startSum(p.fused.data() + sent, at - sent);
+      comm_.startSum(fused + sent, at - sent);
     sent = at;
   };
   for (size_t g = 0; g < p.gradients.size(); ++g) {
     Halide::Buffer<float> gradient(outs[1 + metrics + g]);
     const float* from = gradient.data();
     for (size_t i = 0, n = static_cast<size_t>(gradient.number_of_elements()); i < n; ++i)
-      p.fused[at++] = from[i] * weight;
+      fused[at++] = from[i] * weight;
     if (at - sent >= comm_.bucketFloats()) send();
   }
   if (at > sent) send();
-  comm_.finishExchanges();
+  const float* sums = shared ? p.headerSums.data() : fused;
+  if (shared)
+    p.sharded->sumShared(p.header, p.headerSums.data());
+  else
+    comm_.finishExchanges();
   at = 0;
-  stopAgreed_ = p.fused[at++] > 0;
+  stopAgreed_ = sums[at++] > 0;
   for (size_t i = 0; i <= metrics; ++i) {
     Halide::Buffer<float> global(outs[i]);  // the global batch's loss or metric, for the report
-    global() = p.fused[at++];
+    global() = sums[at++];
   }
   if (p.sharded) p.sharded->update(*session_, learningRate_);
   for (size_t g = 0; g < p.gradients.size() && !p.sharded; ++g) {

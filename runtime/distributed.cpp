@@ -116,7 +116,9 @@ void Communicator::synchronizeShared() {
   auto start = std::chrono::steady_clock::now();
   if (pending_)
     for (MPI_Win& window : pending_->windows) MPI_Win_sync(window);
-  MPI_Barrier(MPI_COMM_WORLD);
+  std::vector<MPI_Request> barrier(1);  // waited for as the sums are: a rank waiting yields its core
+  MPI_Ibarrier(MPI_COMM_WORLD, &barrier[0]);
+  waitYielding(barrier);
   if (pending_)
     for (MPI_Win& window : pending_->windows) MPI_Win_sync(window);
   allreduceSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <deque>
 #include <exception>
 #include <thread>
 
@@ -50,6 +51,12 @@ void waitYielding(std::vector<MPI_Request>& requests) {
 
 }  // namespace
 
+struct Communicator::Pending {
+  std::vector<MPI_Request> requests;
+  std::deque<std::vector<int>> counts;  // the counts and offsets the requests read until they finish
+  std::vector<MPI_Win> windows;         // shared memory
+};
+
 Communicator::Communicator(bool useMpi) {
   if (!useMpi || !launchedByMpirun()) return;
   if (const char* floats = std::getenv("GRAPHC_FUSION_FLOATS"))
@@ -58,6 +65,16 @@ Communicator::Communicator(bool useMpi) {
   initialised_ = true;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  MPI_Comm machine;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &machine);
+  int local = 0;
+  MPI_Comm_size(machine, &local);
+  MPI_Comm_free(&machine);
+  int everywhere = 0;  // every rank must agree, or some would wait in a window the others never open
+  MPI_Allreduce(&local, &everywhere, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  // GRAPHC_SHARE_MEMORY=0 exchanges the data as between machines (the tests cover that path so).
+  const char* share = std::getenv("GRAPHC_SHARE_MEMORY");
+  oneMachine_ = everywhere == size_ && !(share && std::string(share) == "0");
 }
 
 Communicator::~Communicator() {
@@ -68,12 +85,44 @@ Communicator::~Communicator() {
     std::atexit([] { MPI_Abort(MPI_COMM_WORLD, 1); });
     return;
   }
+  if (pending_)
+    for (MPI_Win& window : pending_->windows) {
+      MPI_Win_unlock_all(window);
+      MPI_Win_free(&window);
+    }
   MPI_Finalize();
 }
 
-struct Communicator::Pending {
-  std::vector<MPI_Request> requests;
-};
+std::vector<float*> Communicator::shareMemory(size_t floats) {
+  if (!pending_) pending_ = std::make_unique<Pending>();
+  float* mine = nullptr;
+  MPI_Win window;
+  MPI_Win_allocate_shared(static_cast<MPI_Aint>(floats * sizeof(float)), sizeof(float), MPI_INFO_NULL, MPI_COMM_WORLD,
+                          &mine, &window);
+  MPI_Win_lock_all(MPI_MODE_NOCHECK, window);  // a passive epoch for the run: synchronizeShared orders the accesses
+  pending_->windows.push_back(window);
+  std::vector<float*> parts;
+  for (int r = 0; r < size_; ++r) {
+    MPI_Aint bytes = 0;
+    int unit = 0;
+    float* part = nullptr;
+    MPI_Win_shared_query(window, r, &bytes, &unit, &part);
+    parts.push_back(part);
+  }
+  return parts;
+}
+
+void Communicator::synchronizeShared() {
+  auto start = std::chrono::steady_clock::now();
+  if (pending_)
+    for (MPI_Win& window : pending_->windows) MPI_Win_sync(window);
+  std::vector<MPI_Request> barrier(1);  // waited for as the sums are: a rank waiting yields its core
+  MPI_Ibarrier(MPI_COMM_WORLD, &barrier[0]);
+  waitYielding(barrier);
+  if (pending_)
+    for (MPI_Win& window : pending_->windows) MPI_Win_sync(window);
+  allreduceSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 void Communicator::startSum(float* data, size_t count) {
   if (size_ == 1) return;
@@ -88,11 +137,57 @@ void Communicator::startSum(float* data, size_t count) {
   allreduceSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-void Communicator::finishSums() {
+namespace {
+
+// The floats of [begin, end) in each rank's range [bounds[r], bounds[r + 1]), as MPI counts.
+std::vector<int> countsWithin(size_t begin, size_t end, const std::vector<size_t>& bounds) {
+  std::vector<int> counts;
+  for (size_t r = 0; r + 1 < bounds.size(); ++r) {
+    size_t from = std::max(begin, bounds[r]), to = std::min(end, bounds[r + 1]);
+    counts.push_back(static_cast<int>(to > from ? to - from : 0));
+  }
+  return counts;
+}
+
+}  // namespace
+
+void Communicator::startReduceScatter(const float* data, size_t begin, size_t end, const std::vector<size_t>& bounds,
+                                      float* mine) {
+  size_t own = bounds[static_cast<size_t>(rank_)];
+  float* to = mine + (std::max(begin, own) - own);
+  if (size_ == 1) {
+    std::copy(data + begin, data + end, to);
+    return;
+  }
+  auto start = std::chrono::steady_clock::now();
+  if (!pending_) pending_ = std::make_unique<Pending>();
+  pending_->counts.push_back(countsWithin(begin, end, bounds));
+  pending_->requests.emplace_back();
+  MPI_Ireduce_scatter(data + begin, to, pending_->counts.back().data(), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
+                      &pending_->requests.back());
+  allreduceSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void Communicator::startGather(float* data, const std::vector<size_t>& bounds) {
+  if (size_ == 1) return;
+  auto start = std::chrono::steady_clock::now();
+  if (!pending_) pending_ = std::make_unique<Pending>();
+  pending_->counts.push_back(countsWithin(0, bounds.back(), bounds));
+  const std::vector<int>& counts = pending_->counts.back();
+  pending_->counts.emplace_back();
+  for (size_t r = 0; r + 1 < bounds.size(); ++r) pending_->counts.back().push_back(static_cast<int>(bounds[r]));
+  pending_->requests.emplace_back();
+  MPI_Iallgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data, counts.data(), pending_->counts.back().data(), MPI_FLOAT,
+                  MPI_COMM_WORLD, &pending_->requests.back());
+  allreduceSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void Communicator::finishExchanges() {
   if (!pending_ || pending_->requests.empty()) return;
   auto start = std::chrono::steady_clock::now();
   waitYielding(pending_->requests);
   pending_->requests.clear();
+  pending_->counts.clear();
   allreduceSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -118,11 +213,24 @@ void Communicator::barrier() {
 
 #else
 
-struct Communicator::Pending {};
+struct Communicator::Pending {
+  std::deque<std::vector<float>> memory;  // shareMemory's, for one process
+};
+std::vector<float*> Communicator::shareMemory(size_t floats) {
+  if (!pending_) pending_ = std::make_unique<Pending>();
+  pending_->memory.emplace_back(floats);
+  return {pending_->memory.back().data()};
+}
+void Communicator::synchronizeShared() {}
 Communicator::Communicator(bool) {}
 Communicator::~Communicator() = default;
 void Communicator::startSum(float*, size_t) {}
-void Communicator::finishSums() {}
+void Communicator::startReduceScatter(const float* data, size_t begin, size_t end, const std::vector<size_t>&,
+                                      float* mine) {
+  std::copy(data + begin, data + end, mine + begin);
+}
+void Communicator::startGather(float*, const std::vector<size_t>&) {}
+void Communicator::finishExchanges() {}
 std::vector<std::string> Communicator::allgather(const std::string& value) { return {value}; }
 void Communicator::barrier() {}
 
@@ -130,7 +238,7 @@ void Communicator::barrier() {}
 
 void Communicator::allreduceSum(float* data, size_t count) {
   startSum(data, count);
-  finishSums();
+  finishExchanges();
 }
 
 std::vector<int> Communicator::ranksDiffering(const std::string& value) {

@@ -36,13 +36,33 @@ class Communicator {
   // Sums `count` floats in place over every rank, without waiting: a non-blocking
   // MPI_Iallreduce per bucket of at most bucketFloats(). A caller packing many tensors into one
   // buffer (Horovod's tensor fusion) starts each bucket as soon as it is filled, so that it
-  // travels while the next is packed; finishSums waits for every sum started.
+  // travels while the next is packed; finishExchanges waits for every sum started.
   void startSum(float* data, size_t count);
-  void finishSums();
-  // startSum then finishSums.
+  // Sums floats over every rank, each rank receiving only its part of the sum (MPI's reduce-
+  // scatter): rank r gets the floats [bounds[r], bounds[r + 1]) of the sum (bounds: size() + 1
+  // offsets into data), written to `mine` (which holds that range, from bounds[rank()] on). This
+  // call sends the bucket [begin, end) of data, without waiting, so that a caller can start
+  // each bucket as soon as it is filled.
+  void startReduceScatter(const float* data, size_t begin, size_t end, const std::vector<size_t>& bounds, float* mine);
+  // Gathers in place, without waiting: every rank's floats [bounds[r], bounds[r + 1]) of data
+  // reach every rank (MPI's allgather).
+  void startGather(float* data, const std::vector<size_t>& bounds);
+  // Waits for every exchange started.
+  void finishExchanges();
+  // startSum then finishExchanges.
   void allreduceSum(float* data, size_t count);
-  // The time spent in them.
+  // The time spent in the exchanges (starting them and waiting for them).
   double allreduceSeconds() const { return allreduceSeconds_; }
+
+  // Whether every rank runs on this machine, so that they can share memory (unless
+  // $GRAPHC_SHARE_MEMORY is 0).
+  bool onOneMachine() const { return oneMachine_; }
+  // Memory that every rank reads and writes directly (an MPI shared-memory window), for ranks on
+  // one machine: this rank's part holds `floats` floats; returns every rank's part, in rank order.
+  // Called by every rank at the same point; it lives as long as the Communicator.
+  std::vector<float*> shareMemory(size_t floats);
+  // Waits for every rank; what any rank wrote to shared memory before it, every rank reads after.
+  void synchronizeShared();
 
   // Every rank's value of a string (rank order). The identity for one process.
   std::vector<std::string> allgather(const std::string& value);
@@ -67,7 +87,7 @@ class Communicator {
   std::unique_ptr<Pending> pending_;  // (MPI's types stay out of this header)
   int rank_ = 0, size_ = 1;
   size_t bucketFloats_ = size_t(4) << 20;
-  bool initialised_ = false, agreedExit_ = false;
+  bool initialised_ = false, agreedExit_ = false, oneMachine_ = true;
   double allreduceSeconds_ = 0;
 };
 

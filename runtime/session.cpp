@@ -80,13 +80,21 @@ void Session::compileAhead(const std::vector<ProgramKey>& programs, CompileObser
   if (observer) observer->finished();
 }
 
-std::vector<Halide::Buffer<>>& Session::run(const std::vector<int>& fetches, int64_t batch, size_t hostOutputs) {
-  ProgramKey key(fetches, batch);
+Session::Entry& Session::program(const ProgramKey& key) {
   auto it = programs_.find(key);
-  Entry& e =
-      it != programs_.end() ? it->second : add(key, compileProgram(graph_, fetches, batch, options_));  // simplify on
+  Entry& e = it != programs_.end() ? it->second
+                                   : add(key, compileProgram(graph_, key.first, key.second, options_));  // simplify on
   if (gpu_)
     for (int id : e.program.inputs()) transfers_.toDevice += valueOf(id).host_dirty();
+  return e;
+}
+
+void Session::runInto(const std::vector<int>& fetches, std::vector<Halide::Buffer<>>& outputs) {
+  program(ProgramKey(fetches, 1)).program.run([this](int id) { return valueOf(id); }, outputs);
+}
+
+std::vector<Halide::Buffer<>>& Session::run(const std::vector<int>& fetches, int64_t batch, size_t hostOutputs) {
+  Entry& e = program(ProgramKey(fetches, batch));
   e.program.run([this](int id) { return valueOf(id); }, e.outputs);
   for (size_t i = 0; i < e.outputs.size() && i < hostOutputs; ++i) {
     if (e.outputs[i].device_dirty()) ++transfers_.toHost;

@@ -51,6 +51,10 @@ class Session {
   std::vector<Halide::Buffer<>>& run(const std::vector<int>& fetches, int64_t batch,
                                      size_t hostOutputs = static_cast<size_t>(-1));
 
+  // Computes the fetched nodes (a program without a batch dimension) into `outputs`, buffers
+  // shaped like them that the caller owns (views into larger buffers, say).
+  void runInto(const std::vector<int>& fetches, std::vector<Halide::Buffer<>>& outputs);
+
   // Compiles the programs that run() will need and has not compiled yet, telling the observer
   // (nullptr: nobody) how far it is: first every program is scheduled, then each is compiled.
   void compileAhead(const std::vector<ProgramKey>& programs, CompileObserver* observer);
@@ -81,6 +85,8 @@ class Session {
   };
   Halide::Buffer<> valueOf(int id);
   Entry& add(const ProgramKey& key, CompiledProgram program);
+  // The program of key, compiled the first time, its inputs counted as copied to a GPU device.
+  Entry& program(const ProgramKey& key);
 
   const Graph& graph_;
   CompileOptions options_;

@@ -32,6 +32,7 @@
 #include "runtime/run_description.h"
 #include "runtime/run_progress.h"
 #include "runtime/session.h"
+#include "runtime/sharded_optimizer.h"
 #include "runtime/test_predictions.h"
 #include "support/crc32c.h"
 #include "support/diagnostics.h"
@@ -115,6 +116,8 @@ class Loop {
   void averageMovingStatistics();
   // After each epoch: every rank must hold the same weights.
   void checkWeightsAgree(int64_t epoch);
+  // Every variable, the optimizer state of a sharded optimizer gathered first.
+  Session::Snapshot snapshotVariables();
   bool writes() const { return comm_.rank() == 0; }
 
   // The steps of run(), in the order it takes them.
@@ -191,6 +194,9 @@ class Loop {
     std::vector<TrainGraph::FedGradient> gradients;
     std::vector<Halide::Buffer<float>> averaged;  // fed to gradients[i].placeholder
     std::vector<float> fused;                     // the allreduce's buffer
+    size_t header = 0;                            // its stop flag, loss and metrics, before the gradients
+    std::vector<float> headerSums;                // theirs summed over the ranks, with shared memory
+    std::unique_ptr<ShardedOptimizer> sharded;    // nullptr: every rank applies the whole update
   } parallel_;
   bool stopAgreed_ = false;  // a rank was interrupted: every rank stops after this step
 };
@@ -240,7 +246,10 @@ void Loop::compileTrainingPrograms(int64_t testCount) {
     // The short last batch of the epoch in progress, if the run gets there.
     int64_t lastOfEpoch = (progress_.step / stepsPerEpoch_ + 1) * stepsPerEpoch_ - 1;
     if (lastOfEpoch < totalSteps_) programs.emplace_back(trainingFetches(), shareOf(lastOfEpoch));
-    if (distributed()) programs.emplace_back(parallel_.updateFetches, 1);
+    if (parallel_.sharded)
+      parallel_.sharded->compile();
+    else if (distributed())
+      programs.emplace_back(parallel_.updateFetches, 1);
     if (valSet_) addEvaluationPrograms(static_cast<int64_t>(valIndices_.size()), programs);
   }
   addEvaluationPrograms(testCount, programs);
@@ -373,6 +382,7 @@ int64_t Loop::stepCounter(int iterations) {
 
 void Loop::saveCheckpointFile(const std::string& path) {
   averageMovingStatistics();
+  if (parallel_.sharded) parallel_.sharded->gatherState(*session_);
   if (!writes()) return;
   std::map<std::string, std::string> metadata = {
       {"producer", "graphc"}, {"model", model_.graph.modelName}, {"optimizer", cfg_.optimizer.kind}};
@@ -489,14 +499,17 @@ void Loop::planDataParallelStep(const TrainGraph& train) {
   for (const auto& g : p.gradients) p.gradientFetches.push_back(g.gradient);
   for (const VariableUpdate& u : p.stateUpdates) p.gradientFetches.push_back(u.next);
   for (const VariableUpdate& u : p.updates) p.updateFetches.push_back(u.next);
-  size_t floats = 1 + cfg_.metrics.size() + 1;  // the loss, the metrics, the stop flag
+  p.header = 1 + cfg_.metrics.size() + 1;  // the loss, the metrics, the stop flag
+  size_t floats = p.header;
   for (const auto& g : p.gradients) {
     const Node& v = model_.graph.node(g.variable);
     std::vector<int> extents(v.shape.rbegin(), v.shape.rend());  // Halide's order: innermost first
     p.averaged.emplace_back(extents);
     floats += static_cast<size_t>(p.averaged.back().number_of_elements());
   }
-  p.fused.assign(floats, 0.0f);
+  p.sharded = ShardedOptimizer::create(model_.graph, train, comm_, options_.compile, p.header, floats, *session_);
+  if (!p.sharded || !p.sharded->sharedFused()) p.fused.assign(floats, 0.0f);
+  p.headerSums.assign(p.header, 0.0f);
 }
 
 const std::vector<int>& Loop::trainingFetches() const {
@@ -506,38 +519,60 @@ const std::vector<int>& Loop::trainingFetches() const {
 // One step of a data-parallel run. Each rank's loss, metrics and gradients are means over its
 // share; weighted by share / batch and summed over the ranks (one fused buffer, the stop flag of
 // Ctrl-C included, each bucket summed while the next is packed) they become the global batch's,
-// which every rank's optimizer then applies.
+// which the optimizer then applies: sharded, each rank receives the sum of its rows of the
+// gradients only, updates those rows and gathers the others; else every rank applies all of it.
 std::vector<Halide::Buffer<>>& Loop::trainOnShare(int64_t step) {
   DataParallelStep& p = parallel_;
   int64_t share = feedStep(step);
   auto& outs = session_->run(p.gradientFetches, share);
   float weight = static_cast<float>(static_cast<double>(share) / static_cast<double>(batchOf(step)));
-  size_t metrics = cfg_.metrics.size(), at = 0, sent = 0;
-  p.fused[at++] = interrupt_->requested() ? 1.0f : 0.0f;
-  for (size_t i = 0; i <= metrics; ++i) p.fused[at++] = Halide::Buffer<float>(outs[i])() * weight;
+  // Ranks on one machine pack into shared memory and exchange nothing (runtime/sharded_optimizer.h).
+  float* shared = p.sharded ? p.sharded->sharedFused() : nullptr;
+  float* fused = shared ? shared : p.fused.data();
+  size_t metrics = cfg_.metrics.size(), at = 0;
+  fused[at++] = interrupt_->requested() ? 1.0f : 0.0f;
+  for (size_t i = 0; i <= metrics; ++i) fused[at++] = Halide::Buffer<float>(outs[i])() * weight;
+  if (!shared) comm_.startSum(fused, at);
+  size_t sent = at;
+  auto send = [&] {
+    if (shared)
+      return;
+    else if (p.sharded)
+      p.sharded->startReduce(fused, sent, at);
+    else
+      comm_.startSum(fused + sent, at - sent);
+    sent = at;
+  };
   for (size_t g = 0; g < p.gradients.size(); ++g) {
     Halide::Buffer<float> gradient(outs[1 + metrics + g]);
     const float* from = gradient.data();
     for (size_t i = 0, n = static_cast<size_t>(gradient.number_of_elements()); i < n; ++i)
-      p.fused[at++] = from[i] * weight;
-    if (at - sent >= comm_.bucketFloats()) comm_.startSum(p.fused.data() + sent, at - sent), sent = at;
+      fused[at++] = from[i] * weight;
+    if (at - sent >= comm_.bucketFloats()) send();
   }
-  comm_.startSum(p.fused.data() + sent, at - sent);
-  comm_.finishSums();
+  if (at > sent) send();
+  const float* sums = shared ? p.headerSums.data() : fused;
+  if (shared)
+    p.sharded->sumShared(p.header, p.headerSums.data());
+  else
+    comm_.finishExchanges();
   at = 0;
-  stopAgreed_ = p.fused[at++] > 0;
+  stopAgreed_ = sums[at++] > 0;
   for (size_t i = 0; i <= metrics; ++i) {
     Halide::Buffer<float> global(outs[i]);  // the global batch's loss or metric, for the report
-    global() = p.fused[at++];
+    global() = sums[at++];
   }
-  for (size_t g = 0; g < p.gradients.size(); ++g) {
+  if (p.sharded) p.sharded->update(*session_, learningRate_);
+  for (size_t g = 0; g < p.gradients.size() && !p.sharded; ++g) {
     Halide::Buffer<float>& averaged = p.averaged[g];
     std::copy_n(p.fused.data() + at, averaged.number_of_elements(), averaged.data());
     at += static_cast<size_t>(averaged.number_of_elements());
     session_->feed(p.gradients[g].placeholder, averaged);
   }
-  auto& next = session_->run(p.updateFetches, 1);
-  for (size_t u = 0; u < p.updates.size(); ++u) session_->assignVariable(p.updates[u].variable, next[u]);
+  if (!p.sharded) {
+    auto& next = session_->run(p.updateFetches, 1);
+    for (size_t u = 0; u < p.updates.size(); ++u) session_->assignVariable(p.updates[u].variable, next[u]);
+  }
   size_t firstState = 1 + metrics + p.gradients.size();
   for (size_t u = 0; u < p.stateUpdates.size(); ++u)
     session_->assignVariable(p.stateUpdates[u].variable, outs[firstState + u]);
@@ -560,12 +595,17 @@ void Loop::averageMovingStatistics() {
     for (float *to = b.data(), *end = b.data() + b.number_of_elements(); to != end; ++to) *to = *from++ / ranks;
 }
 
+Session::Snapshot Loop::snapshotVariables() {
+  if (parallel_.sharded) parallel_.sharded->gatherState(*session_);
+  return session_->snapshotVariables();
+}
+
 void Loop::checkWeightsAgree(int64_t epoch) {
   if (!distributed()) return;
   std::set<int> moving;
   for (const VariableUpdate& u : parallel_.stateUpdates) moving.insert(u.variable);
   std::string bytes;
-  for (auto& [id, value] : session_->snapshotVariables())
+  for (auto& [id, value] : snapshotVariables())
     if (!moving.count(id)) bytes.append(static_cast<const char*>(value.data()), value.size_in_bytes());
   std::vector<int> differing = comm_.ranksDiffering(fmt::format("{:08x}", crc32c(bytes)));
   if (differing.empty()) return;
@@ -590,7 +630,7 @@ void Loop::afterStep(bool epochEnded) {
 void Loop::checkNumerics(bool epochEnded) {
   int64_t step = progress_.step;
   if (!epochEnded && step % kNumericsCheckEvery != 0) return;
-  Session::Snapshot now = session_->snapshotVariables();
+  Session::Snapshot now = snapshotVariables();
   int bad = firstNonFinite(now);
   if (bad >= 0) failNonFinite(step, "variable '" + model_.graph.node(bad).name + "' is no longer finite");
   snapshot_ = std::move(now);
@@ -661,7 +701,7 @@ RunResult Loop::run() {
   int64_t firstEpoch = firstStep_ / stepsPerEpoch_ + 1;
   // The state to roll back to; afterStep renews it every kNumericsCheckEvery steps and at each
   // epoch's end, so it always lies in the epoch being trained (which batches_ can replay).
-  snapshot_ = session_->snapshotVariables();
+  snapshot_ = snapshotVariables();
   snapshotStep_ = progress_.step;
   reportStart_ = Clock::now();
   for (int64_t epoch = firstEpoch; epoch <= totalEpochs_ && progress_.step < totalSteps_; ++epoch) {
@@ -817,7 +857,7 @@ bool Loop::stopEarly(const EpochRecord& report) {
   if (!options_.quiet)
     for (const std::string& line : d.log) display_.message(line);
   if (d.saveCheckpoint) saveCheckpointFile(cfg_.checkpoint.path);
-  if (d.newBestWeights) bestWeights_ = session_->snapshotVariables(), bestEpoch_ = report.epoch;
+  if (d.newBestWeights) bestWeights_ = snapshotVariables(), bestEpoch_ = report.epoch;
   if (!d.stop) return false;
   result_.stoppedEarly = true;
   if (!options_.quiet)

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "passes/optimizer.h"
+#include "passes/shard_updates.h"
 #include "runtime/session.h"
 #include "support/diagnostics.h"
 #include "testing/harness.h"
@@ -23,14 +24,14 @@ struct Problem {
   TrainGraph train;
 };
 
-void build(Problem& p, const OptimizerSpec& spec) {
+void build(Problem& p, const OptimizerSpec& spec, bool feedGradients = false) {
   Graph& g = p.graph;
   p.w = addVariable(g, "w", kShape);
   p.target = addPlaceholder(g, "target", kShape);
   int diff = g.add(Op::Sub, {p.w, p.target});
   int sq = g.add(Op::Square, {diff});
   p.loss = g.add(Op::ReduceSum, {sq}, Attrs().set("axes", std::vector<int64_t>{}).set("keepdims", int64_t(0)));
-  p.train = buildTrainGraph(g, p.loss, spec, {});
+  p.train = buildTrainGraph(g, p.loss, spec, {}, feedGradients);
 }
 
 // Keras' update rules in double precision (tf.keras OptimizerV2 / Keras 3), transcribed from
@@ -341,6 +342,78 @@ TEST(Optimizers, ScheduledRateDrivesEachStep) {
   o.schedule.decaySteps = 2, o.schedule.decayRate = 0.25;
   o.weightDecay = 0.1;
   checkAgainstReference(o, 6);
+}
+
+// A data-parallel rank's sharded update (passes/shard_updates.h): row 1 of w (the elements 3..5)
+// updated from the sum of two ranks' parts of its gradient, its state fed back step by step,
+// follows Keras' formulas for those elements.
+TEST(Optimizers, ShardedRowUpdateMatchesKeras) {
+  OptimizerSpec momentum = spec("sgd", 0.05), adamw = spec("adamw", 0.1);
+  momentum.momentum = 0.9;
+  adamw.weightDecay = 0.004;
+  for (const OptimizerSpec& o :
+       {momentum, spec("adam", 0.1), adamw, spec("nadam", 0.1), spec("rmsprop", 0.05), spec("adagrad", 0.3)}) {
+    Problem p;
+    build(p, o, true);
+    std::optional<std::vector<int>> owners = rowSplitOwners(p.graph, p.train);
+    ASSERT_TRUE(owners) << o.kind;
+    UpdateShard shard = shardUpdates(p.graph, p.train, *owners, {{p.w, RowRange{1, 1}}}, 2);
+    Session session(shard.graph, 0);
+    std::map<int, std::vector<float>> state;  // each variable's row 1 (a scalar: its value)
+    for (const UpdateShard::View& in : shard.inputs) {
+      const Node& n = p.graph.node(in.original);
+      if (n.op != Op::Variable) continue;
+      float initial = n.attrs.getString("init") == "constant" ? static_cast<float>(n.attrs.getFloat("value")) : 0.0f;
+      state[in.original].assign(n.shape.empty() ? 1 : 3, initial);
+    }
+    for (size_t i = 0; i < 3; ++i) state[p.w][i] = static_cast<float>(kInitial[3 + i]);
+    auto buffer = [](const std::vector<float>& values) {
+      Halide::Buffer<float> b = values.size() == 1 ? Halide::Buffer<float>::make_scalar() : Halide::Buffer<float>(3, 1);
+      std::copy(values.begin(), values.end(), b.data());
+      return b;
+    };
+    std::vector<int> fetches;
+    for (const UpdateShard::Output& out : shard.outputs) fetches.push_back(out.fetch);
+    ReferenceOptimizer ref(o);
+    for (int step = 1; step <= 4; ++step) {
+      std::vector<float> first(3), second(3);  // the two ranks' parts of the gradient
+      for (size_t i = 0; i < 3; ++i) {
+        float g = 2 * (state[p.w][i] - static_cast<float>(kTarget[3 + i]));
+        first[i] = 0.25f * g, second[i] = 0.75f * g;
+      }
+      for (const UpdateShard::View& in : shard.inputs) {
+        if (in.original == p.train.learningRate)
+          session.feed(in.placeholder, scalarValue(DType::F32, o.learningRate));
+        else if (p.graph.node(in.original).op == Op::Variable)
+          session.feed(in.placeholder, buffer(state[in.original]));
+        else
+          session.feed(in.placeholder, buffer(in.part == 0 ? first : second));
+      }
+      auto& outs = session.run(fetches, 1);
+      for (size_t k = 0; k < outs.size(); ++k) {
+        Halide::Buffer<float> next(outs[k]);
+        state[shard.outputs[k].variable].assign(next.data(), next.data() + next.number_of_elements());
+      }
+      ref.step(o.learningRate);
+      std::vector<double> row(state[p.w].begin(), state[p.w].end());
+      expectClose(row, std::vector<double>(ref.w.begin() + 3, ref.w.end()), o.kind + " row 1 of w", step);
+    }
+  }
+}
+
+// Norms over a whole gradient do not split by rows: such a run updates every row on every rank.
+TEST(Optimizers, ClipnormIsNotSplitByRows) {
+  OptimizerSpec clipped = spec("adam", 0.1), global = spec("adam", 0.1), byValue = spec("adam", 0.1);
+  clipped.clipnorm = 1;
+  global.globalClipnorm = 1;
+  byValue.clipvalue = 1;
+  Problem a, b, c;
+  build(a, clipped, true);
+  build(b, global, true);
+  build(c, byValue, true);
+  EXPECT_FALSE(rowSplitOwners(a.graph, a.train));
+  EXPECT_FALSE(rowSplitOwners(b.graph, b.train));
+  EXPECT_TRUE(rowSplitOwners(c.graph, c.train));  // elementwise
 }
 
 }  // namespace

@@ -84,8 +84,10 @@ SECONDS=0
 timeout 60 "${mpirun[@]}" -np 1 "$graphc" run "$model" --steps 20 : -np 1 -x GRAPHC_DATA="$work/nowhere" \
   "$graphc" run "$model" --steps 20 > /dev/null 2> "$work/err7"; rc=$?
 [ "$rc" != 0 ] && [ "$rc" != 124 ] || { echo "FAIL: a rank without data: mpirun exit $rc"; cat "$work/err7"; exit 1; }
-grep -q "graphc: error: data set file 'train-images-idx3-ubyte' not found" "$work/err7" &&
-  grep -q "MPI_ABORT was invoked on rank 1" "$work/err7" || { echo "FAIL: rank 1's error:"; cat "$work/err7"; exit 1; }
+# Open MPI's own "MPI_ABORT was invoked on rank 1" banner is not required: its show_help relay
+# sometimes drops it ("ORTE_ERROR_LOG: Data unpack had inadequate space", about 1 run in 10 here).
+grep -q "graphc: error: data set file 'train-images-idx3-ubyte' not found" "$work/err7" ||
+  { echo "FAIL: rank 1's error:"; cat "$work/err7"; exit 1; }
 echo "ok: a rank that fails alone prints why and ends the job in ${SECONDS}s (exit $rc)"
 
 # Two hosts on the loopback interface, 127.0.0.2 and 127.0.0.3 in a hostfile: mpirun starts a

@@ -114,18 +114,21 @@ TEST(OnnxImport, ErrorsNameTheFileTheNodeAndTheOp) {
 // Sizes beyond 2^30 and shapes beyond graphc's limits exit with the file's value named, before any
 // arithmetic on them (the hostile models of tests/fuzz/regressions/onnx_import; the first is the
 // Pad whose pads overflowed int64 in CI's fuzzer).
+// The import error of a hostile model of tests/fuzz/regressions/onnx_import ("no error" if none).
+std::string regressionError(const std::string& file) {
+  std::ifstream in(std::string(GRAPHC_SOURCE_DIR) + "/tests/fuzz/regressions/onnx_import/" + file, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  try {
+    importOnnx(file, s.str(), {});
+  } catch (const InputError& e) {
+    return std::string(e.what());
+  }
+  return std::string("no error");
+}
+
 TEST(OnnxImport, SizesBeyondTheLimitsAreNamedNotComputed) {
-  auto message = [](const std::string& file) {
-    std::ifstream in(std::string(GRAPHC_SOURCE_DIR) + "/tests/fuzz/regressions/onnx_import/" + file, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    try {
-      importOnnx(file, s.str(), {});
-    } catch (const InputError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  auto message = regressionError;
   EXPECT_NE(message("pad-sum-overflows-int64.onnx").find("Pad pads holds 7308322947943366657, outside"),
             std::string::npos);
   EXPECT_NE(message("conv-pads-int64-max.onnx").find("pads holds 9223372036854775807, outside"), std::string::npos);
@@ -134,6 +137,15 @@ TEST(OnnxImport, SizesBeyondTheLimitsAreNamedNotComputed) {
   EXPECT_NE(message("avgpool-counts-of-a-huge-output.onnx").find("each dimension must be 0 to 1073741824"),
             std::string::npos);
   EXPECT_NE(message("input-dims-beyond-the-limit.onnx").find("graph input 'x': a value of shape"), std::string::npos);
+}
+
+// Fuzz findings: a scalar input given as an empty tensor, and a node without outputs, were read
+// past their ends; both are named errors now.
+TEST(OnnxImport, ScalarInputsAndOutputlessNodesAreNamed) {
+  EXPECT_NE(regressionError("clip-empty-bound.onnx").find("the Clip minimum (input 'lo') has 0 values"),
+            std::string::npos);
+  EXPECT_NE(regressionError("pool-node-without-outputs.onnx").find("(AveragePool): the node has no output"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -10,14 +10,13 @@
 #include <cmath>
 #include <cstring>
 
+#include "ir/types.h"
+
 namespace graphc {
 namespace {
 
-size_t elementsOf(const Shape& shape) {
-  size_t n = 1;
-  for (int64_t d : shape) n *= static_cast<size_t>(d);
-  return n;
-}
+// A variable's element count (variables have no batch axis).
+size_t elementsOf(const Shape& shape) { return static_cast<size_t>(numElements(shape, 1)); }
 
 // Rows of a buffer (Halide's outermost dimension), as a buffer whose rows start at 0; the whole
 // buffer for a scalar (count 0).

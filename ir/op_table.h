@@ -33,10 +33,13 @@ constexpr Traits None = 0;
 constexpr Traits Source = 1u << 0;          // placeholder, variable, constant: bound to buffers, not lowered
 constexpr Traits Elementwise = 1u << 1;     // output element i depends only on input elements at i (broadcast)
 constexpr Traits TiledProducer = 1u << 2;   // lowered to a register-tiled reduction that fusion may anchor a kernel on
-constexpr Traits Reduction = 1u << 3;       // reduces over attr axes
+constexpr Traits Reduction = 1u << 3;       // reduces its input, reading each element once (over attr axes,
+                                            // or as its doc says): fusion inlines elementwise producers into it
 constexpr Traits Random = 1u << 4;          // draws pseudo-random numbers (from a hash: still deterministic)
 constexpr Traits GradientHelper = 1u << 5;  // made by gradient rules or the optimizer, never differentiated
 constexpr Traits Builtin = 1u << 6;         // a DSL builtin by its spelling, lowered generically by the front end
+constexpr Traits IndexMap = 1u << 7;        // output element i is one input element at an index computed from i's
+                                            // (a broadcast): fused into its readers as an elementwise op is
 }  // namespace trait
 
 // An op's gradient decision.
@@ -108,6 +111,13 @@ inline bool isSource(Op op) { return hasTrait(op, trait::Source); }
 inline bool isElementwise(Op op) { return hasTrait(op, trait::Elementwise); }
 // Neither a source nor elementwise: reductions, convolutions, reshapes... (computed at root).
 inline bool isComplex(Op op) { return !isSource(op) && !isElementwise(op); }
+// Fused into the kernels that read it (passes/fusion.h): elementwise ops and index maps.
+inline bool isFusedIntoReaders(Op op) { return hasTrait(op, trait::Elementwise) || hasTrait(op, trait::IndexMap); }
+// Whether the op reads input `index` for its shape only (an input named `like`: sum_like...).
+inline bool readsShapeOnly(Op op, size_t index) {
+  const std::vector<std::string>& names = opDef(op).inputs;
+  return index < names.size() && names[index] == "like";
+}
 
 // Output size and leading pad of one spatial dimension of a convolution or pooling window,
 // with TensorFlow's rules ("same": out = ceil(in / stride), the odd pad goes after).

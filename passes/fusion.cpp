@@ -107,9 +107,11 @@ FusionPlan planFusion(const Graph& graph, const std::vector<int>& outputs, int64
   for (int id : plan.live) {
     const Node& n = graph.node(id);
     if (!isComplex(n.op)) continue;
-    plan.isRoot[static_cast<size_t>(id)] = true;
-    for (int in : n.inputs)
-      if (isElementwise(graph.node(in).op)) plan.isRoot[static_cast<size_t>(in)] = true;
+    if (!isFusedIntoReaders(n.op)) plan.isRoot[static_cast<size_t>(id)] = true;
+    if (hasTrait(n.op, trait::Reduction)) continue;  // reads each element once: nothing is recomputed
+    for (size_t i = 0; i < n.inputs.size(); ++i)
+      if (isFusedIntoReaders(graph.node(n.inputs[i]).op) && !readsShapeOnly(n.op, i))
+        plan.isRoot[static_cast<size_t>(n.inputs[i])] = true;
   }
   for (int id : outputs) plan.isRoot[static_cast<size_t>(id)] = true;
 

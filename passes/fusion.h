@@ -31,9 +31,14 @@ struct FusionPlan {
 };
 
 // Rules, in order: every non-elementwise op (convolution, matmul, reduction, pooling, reshape...)
-// is a kernel; every requested output is a kernel; an elementwise value read by a non-elementwise
-// op is a kernel (inlining it into a convolution would recompute it at every tap); every other
-// elementwise value is fused into each kernel that reads it (`sigmoid(x * y)` is one loop nest).
+// but an index map (broadcast_like: a per-channel gradient spread over a batch of images, read
+// by its readers where they need it instead of written out) is a kernel; every requested output
+// is a kernel; an elementwise value or index map read by a non-elementwise op other than a
+// reduction, for its values, is a kernel (inlining it into a convolution would
+// recompute it at every tap; a reduction reads each element once, so BatchNorm's variance sums
+// its squared deviations without storing them; sum_like reads its `like` input's shape only);
+// every other elementwise value is fused into each kernel that reads it (`sigmoid(x * y)` is one
+// loop nest).
 // Then producer fusion: a register-tiled op (conv2d, its input gradient, matmul) whose only
 // reader starts a chain of single-reader elementwise values of its shape, ending at a kernel or
 // at a value read more than once (made a kernel), is fused into that kernel as its anchor

@@ -164,6 +164,21 @@ TEST_F(KernelTest, FusedTiledProducers) {
   checkBothVectorWidths({activated, maskedGrad});
 }
 
+// Reductions and broadcasts read their elementwise producers inline (passes/fusion.h): BatchNorm's
+// variance and a normalization by a broadcast per-channel scale, against the naive reference.
+TEST_F(KernelTest, ReductionsAndBroadcastsOfFusedProducers) {
+  int x = input("x", randomTensor({5, 7, 9, 19}, rng));
+  Attrs overImages = Attrs().set("axes", std::vector<int64_t>{0, 1, 2}).set("keepdims", int64_t{0});
+  int mean = op(Op::ReduceMean, {x}, overImages);
+  int deviation = op(Op::Sub, {x, mean});
+  int variance = op(Op::ReduceMean, {op(Op::Square, {deviation})}, overImages);
+  int scale = op(Op::Rsqrt, {variance});
+  int spread = op(Op::BroadcastLike, {scale, x}, Attrs().set("axes", std::vector<int64_t>{0, 1, 2}));
+  int normalized = op(Op::Mul, {spread, deviation});
+  int summed = op(Op::SumLike, {op(Op::Mul, {normalized, x}), scale});
+  checkBothVectorWidths({variance, normalized, summed});
+}
+
 // Per-image fusion (passes/fusion.h): with 16 images, a convolution kernel read only by a max or
 // average pooling is computed inside the pool's loop over images, one image at a time.
 TEST_F(KernelTest, ConvolutionsComputedPerImageInsideTheirPooling) {

@@ -62,6 +62,32 @@ TEST(Fusion, AProducerWithTwoReadersOrAnOutputStaysAKernel) {
   for (const Kernel& k : asOutput.kernels) EXPECT_EQ(k.anchor, -1);
 }
 
+// BatchNorm's pieces in training: the squared deviations are summed where they are computed, the
+// per-channel gradient is broadcast where it is read, and element_count reads only a shape.
+TEST(Fusion, ReductionsAndBroadcastsReadTheirElementwiseProducersInline) {
+  Graph g;
+  int x = addPlaceholder(g, "x", {4, 6, 6, 8});
+  Attrs overImages = Attrs().set("axes", std::vector<int64_t>{0, 1, 2}).set("keepdims", int64_t{0});
+  int mean = g.add(Op::ReduceMean, {x}, overImages);
+  int deviation = g.add(Op::Sub, {x, mean});
+  int squared = g.add(Op::Square, {deviation});
+  int variance = g.add(Op::ReduceMean, {squared}, overImages);
+  int count = g.add(Op::ElementCount, {squared}, Attrs().set("axes", std::vector<int64_t>{0, 1, 2}));
+  int scale = g.add(Op::Rsqrt, {variance});
+  int spread = g.add(Op::BroadcastLike, {scale, x}, Attrs().set("axes", std::vector<int64_t>{0, 1, 2}));
+  int normalized = g.add(Op::Mul, {spread, deviation});
+  FusionPlan plan = planFusion(g, {normalized, count}, 4);
+  for (int inlined : {deviation, squared, spread}) EXPECT_FALSE(plan.isRoot[static_cast<size_t>(inlined)]) << inlined;
+  EXPECT_TRUE(plan.isRoot[static_cast<size_t>(scale)]);  // read by the broadcast: once per channel
+  const Kernel* sums = kernelOf(plan, variance);
+  ASSERT_NE(sums, nullptr);
+  EXPECT_EQ(sums->nodes, (std::vector<int>{deviation, squared, variance}));
+  const Kernel* out = kernelOf(plan, normalized);
+  ASSERT_NE(out, nullptr);
+  EXPECT_EQ(out->nodes, (std::vector<int>{deviation, spread, normalized}));
+  EXPECT_EQ(plan.kernels.size(), 5u);  // mean, variance, scale, count and the normalized values
+}
+
 TEST(Fusion, OneTiledProducerPerKernelAndNoBroadcastingReader) {
   Graph g;
   int a = addPlaceholder(g, "a", {4, 8});

@@ -26,7 +26,7 @@ std::string traitNames(const OpDef& op) {
   static const std::pair<Traits, const char*> names[] = {
       {trait::Source, "source"},       {trait::Elementwise, "elementwise"}, {trait::TiledProducer, "tiled"},
       {trait::Reduction, "reduction"}, {trait::Random, "random"},           {trait::GradientHelper, "gradient helper"},
-      {trait::Builtin, "DSL builtin"}};
+      {trait::IndexMap, "index map"},  {trait::Builtin, "DSL builtin"}};
   std::vector<std::string> out;
   for (const auto& [t, name] : names)
     if (op.has(t)) out.push_back(name);

@@ -54,6 +54,15 @@ struct TileSpec {
   // float32 register holds more than one chunk's terms.
   Halide::Func chunkAccumulator;
   Halide::RDom chunkDomain;
+  // CPU, a matmul of a by b transposed, both operands dense along the reduction (a dense layer's
+  // input gradient dY @ W^T): when defined, accumulator(n, m) is the horizontal sum over dotSum
+  // of dotLanes(lane, n, m), whose lanes each add every lanes-th term of the dot product over
+  // dotDomain (plus, in a second update, the terms of a reduction length that is not a multiple
+  // of the lanes). The tile is unrollTile rows of a (unrollDim 0) by dotColumns rows of b, one
+  // register per pair: no transposed copy of b, whose rows are read in place.
+  Halide::Func dotLanes;
+  Halide::RDom dotDomain, dotSum;
+  int dotColumns = 0;
 };
 
 struct LoweredNode {
@@ -86,6 +95,13 @@ struct RegisterTile {
 // zero-padded copies), so an extent a little short of a wide register (14 of 16 lanes) fills
 // one, the last lanes' stores guarded: half the instructions of two overlapping 8-lane halves.
 RegisterTile registerTile(int64_t vectorExtent, int64_t unrollExtent, int lanes, bool guardedTile);
+
+// The register tile of a dot-product matmul (TileSpec::dotLanes) with an output of rows x
+// columns: rows of a by rows of b, one accumulator register per pair.
+struct DotTile {
+  int rows = 1, columns = 1;
+};
+DotTile dotTile(int64_t rows, int64_t columns, int lanes);
 
 // The largest divisor of extent that is at most limit (at least 1): a chunk size fixed by the shape.
 int largestDivisorAtMost(int64_t extent, int64_t limit);

@@ -104,8 +104,7 @@ LoweredNode lowerMatmul(LowerContext& c) {
   bool ta = c.node.attrs.getInt("transpose_a"), tb = c.node.attrs.getInt("transpose_b");
   const Shape& a = c.inShape(0);
   int k = static_cast<int>(ta ? a[0] : a[1]);
-  // At least 4 vectors per dot product: shorter ones would spend as long on the lane sums.
-  if (tb && !ta && !c.gpu && k >= 4 * c.lanes) return lowerMatmulDot(c, k);
+  if (tb && !ta && !c.gpu && dotProductMatmul(c.outShape, k, c.lanes)) return lowerMatmulDot(c, k);
   RDom r(0, k, c.name("k"));
   Var n("d1"), m("d0");  // user order [m, n] -> Func(n, m)
   Func b = c.inputs[1];

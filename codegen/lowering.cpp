@@ -139,6 +139,10 @@ DotTile dotTile(int64_t rows, int64_t columns, int lanes) {
   return t;
 }
 
+bool dotProductMatmul(const Shape& outShape, int64_t k, int lanes) {
+  return outShape.size() == 2 && k >= 4 * lanes && 4 * k * outShape[1] >= (1 << 20);
+}
+
 int largestDivisorAtMost(int64_t extent, int64_t limit) {
   for (int64_t d = std::min(extent, std::max<int64_t>(limit, 1)); d > 1; --d)
     if (extent % d == 0) return static_cast<int>(d);

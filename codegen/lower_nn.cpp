@@ -65,8 +65,8 @@ Func paddedCopy(const Func& x, const Shape& shape, std::vector<Func>& helpers, c
 
 // a [m, k] times b [n, k] transposed, on the CPU: out[m, n] is the dot product of two rows, each
 // dense in memory. Each lane of a register sums every lanes-th product (dotLanes); the tile's
-// registers are summed across their lanes once at the end. Multiplying by a transposed copy of b
-// instead (vectorized along n) copied b, tile by tile, on every call.
+// registers are summed across their lanes once at the end. The other schedule, vectorized along
+// n, needs b transposed: a copy, panel by panel, that is a pass over memory for a large b.
 LoweredNode lowerMatmulDot(LowerContext& c, int k) {
   int lanes = c.lanes, vectors = k / lanes, tail = k % lanes;
   Var n("d1"), m("d0"), lane("lane");

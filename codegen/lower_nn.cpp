@@ -63,10 +63,48 @@ Func paddedCopy(const Func& x, const Shape& shape, std::vector<Func>& helpers, c
   return t;
 }
 
+// a [m, k] times b [n, k] transposed, on the CPU: out[m, n] is the dot product of two rows, each
+// dense in memory. Each lane of a register sums every lanes-th product (dotLanes); the tile's
+// registers are summed across their lanes once at the end. The other schedule, vectorized along
+// n, needs b transposed: a copy, panel by panel, that is a pass over memory for a large b.
+LoweredNode lowerMatmulDot(LowerContext& c, int k) {
+  int lanes = c.lanes, vectors = k / lanes, tail = k % lanes;
+  Var n("d1"), m("d0"), lane("lane");
+  RDom rv(0, vectors, c.name("kv"));
+  Func partial(c.name("lanes"));
+  partial(lane, n, m) = 0.0f;
+  partial(lane, n, m) += at(c.inputs[0], {m, rv * lanes + lane}) * at(c.inputs[1], {n, rv * lanes + lane});
+  RDom rl(0, lanes, c.name("l"));
+  Func acc(c.name("acc"));
+  acc(n, m) = 0.0f;
+  acc(n, m) += partial(rl, n, m);
+  if (tail > 0) {
+    RDom rt(vectors * lanes, tail, c.name("kt"));
+    acc(n, m) += at(c.inputs[0], {m, rt}) * at(c.inputs[1], {n, rt});
+  }
+  LoweredNode out;
+  out.hint = ScheduleHint::Tiled;
+  out.rdom = rv;
+  out.func = Func(c.name());
+  out.func(n, m) = acc(n, m);
+  TileSpec& t = out.tile;
+  DotTile tile = dotTile(c.outShape[0], c.outShape[1], lanes);
+  t.accumulator = acc;
+  t.unrollDim = 0;
+  t.unrollTile = tile.rows;
+  t.lanes = lanes;
+  t.dotLanes = partial;
+  t.dotDomain = rv;
+  t.dotSum = rl;
+  t.dotColumns = tile.columns;
+  return out;
+}
+
 LoweredNode lowerMatmul(LowerContext& c) {
   bool ta = c.node.attrs.getInt("transpose_a"), tb = c.node.attrs.getInt("transpose_b");
   const Shape& a = c.inShape(0);
   int k = static_cast<int>(ta ? a[0] : a[1]);
+  if (tb && !ta && !c.gpu && dotProductMatmul(c.outShape, k, c.lanes)) return lowerMatmulDot(c, k);
   RDom r(0, k, c.name("k"));
   Var n("d1"), m("d0");  // user order [m, n] -> Func(n, m)
   Func b = c.inputs[1];

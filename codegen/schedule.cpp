@@ -57,7 +57,48 @@ void scheduleUpdate(Halide::Func& f, const Halide::RDom& r, const Shape& shape, 
   if (parallel && rank >= 2 && shape.front() >= 2 && work >= kParallelWork) update.parallel(vars[rank - 1]);
 }
 
+// A dot-product matmul (TileSpec::dotLanes): tiles of rows of a inside tiles of rows of b, so
+// that the few rows of b a tile reads stay in the L1 cache while every row of a passes (a, the
+// small operand, stays in L2), and b is read from memory once; the tiles of b in parallel.
+void scheduleDotTiled(LoweredNode& lowered, const Shape& shape, bool parallel) {
+  Halide::Func& out = lowered.func;
+  const TileSpec& t = lowered.tile;
+  auto vars = pureVars(out);  // n, m
+  Halide::Var no("no"), ni("ni"), mo("mo"), mi("mi");
+  out.compute_root()
+      .split(vars[0], no, ni, t.dotColumns, Halide::TailStrategy::ShiftInwards)
+      .split(vars[1], mo, mi, t.unrollTile, Halide::TailStrategy::ShiftInwards)
+      .reorder(ni, mi, mo, no);
+  double work = elementCount(shape) * t.lanes;
+  if (const int64_t* e = Halide::Internal::as_const_int(t.dotDomain.x.extent())) work *= static_cast<double>(*e);
+  if (parallel && shape[1] >= 2 * t.dotColumns && work >= kParallelWork) out.parallel(no);
+  Halide::Func acc = t.accumulator, partial = t.dotLanes;
+  auto accVars = pureVars(acc);
+  acc.compute_at(out, mo).unroll(accVars[0]).unroll(accVars[1]);
+  acc.update(0)
+      .reorder(t.dotSum.x, accVars[0], accVars[1])
+      .atomic()
+      .vectorize(t.dotSum.x)
+      .unroll(accVars[0])
+      .unroll(accVars[1]);
+  auto lanes = pureVars(partial);  // lane, n, m
+  partial.compute_at(out, mo)
+      .store_in(Halide::MemoryType::Register)
+      .vectorize(lanes[0])
+      .unroll(lanes[1])
+      .unroll(lanes[2]);
+  partial.update()
+      .reorder(lanes[0], lanes[1], lanes[2], t.dotDomain.x)
+      .vectorize(lanes[0])
+      .unroll(lanes[1])
+      .unroll(lanes[2]);
+}
+
 void scheduleTiled(LoweredNode& lowered, const Shape& shape, bool parallel) {
+  if (lowered.tile.dotLanes.defined()) {
+    scheduleDotTiled(lowered, shape, parallel);
+    return;
+  }
   Halide::Func& out = lowered.func;
   const TileSpec& t = lowered.tile;
   Halide::Func acc = t.accumulator;

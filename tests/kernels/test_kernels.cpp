@@ -142,6 +142,33 @@ TEST_F(KernelTest, MatmulFewRowsWidenTheTile) {
   checkBothVectorWidths({op(Op::Matmul, {v, w}), op(Op::Matmul, {pair, w2})});
 }
 
+// a times b transposed, b over 1 MB (a dense layer's input gradient dY @ W^T): dot products of
+// rows dense along k, each register's lanes summed at the end (lowerMatmulDot). k = 4100 leaves
+// a tail of 4 terms past the vectors at either width; 50 rows are 13 shifted-inward tiles of 4;
+// 1 and 2 rows take more rows of b; 3 rows of b are fewer than a tile's; the last product's tiles
+// apply a fused relu mask. Smaller operands keep the transposed copy (lenet5's layers).
+TEST_F(KernelTest, MatmulTransposedOperandDotProducts) {
+  EXPECT_EQ(dotTile(50, 3136, 16).rows, 4);
+  EXPECT_EQ(dotTile(50, 3136, 16).columns, 6);
+  EXPECT_EQ(dotTile(25, 3136, 16).rows, 4);
+  EXPECT_EQ(dotTile(1, 3136, 16).columns, 24);
+  EXPECT_EQ(dotTile(5, 3, 8).rows, 3);
+  EXPECT_EQ(dotTile(5, 3, 8).columns, 3);
+  EXPECT_TRUE(dotProductMatmul({50, 3136}, 1024, 16));
+  EXPECT_FALSE(dotProductMatmul({32, 400}, 120, 16));
+  for (int lanes : {8, 16}) {
+    EXPECT_TRUE(dotProductMatmul({50, 64}, 4100, lanes));
+    EXPECT_TRUE(dotProductMatmul({5, 3}, 90000, lanes));
+  }
+  int a = input("a", randomTensor({50, 4100}, rng)), b = input("b", randomTensor({64, 4100}, rng));
+  int one = input("one", randomTensor({1, 4100}, rng)), two = input("two", randomTensor({2, 4100}, rng));
+  int a5 = input("a5", randomTensor({5, 90000}, rng)), b3 = input("b3", randomTensor({3, 90000}, rng));
+  int mask = input("mask", randomTensor({50, 64}, rng));
+  Attrs tb = Attrs().set("transpose_a", int64_t{0}).set("transpose_b", int64_t{1});
+  checkBothVectorWidths({op(Op::Matmul, {a, b}, tb), op(Op::Matmul, {one, b}, tb), op(Op::Matmul, {two, b}, tb),
+                         op(Op::Matmul, {a5, b3}, tb), op(Op::ReluGrad, {mask, op(Op::Matmul, {a, b}, tb)})});
+}
+
 TEST_F(KernelTest, MatmulVectorShapes) {
   int row = input("row", randomTensor({1, 16}, rng)), col = input("col", randomTensor({16, 1}, rng));
   check({op(Op::Matmul, {row, col}), op(Op::Matmul, {col, row})});

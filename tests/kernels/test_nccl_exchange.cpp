@@ -31,7 +31,7 @@ Halide::Buffer<float> rampOnGpu(int n, const Halide::Target& target) {
 Halide::Buffer<float> twiceOnGpu(const Halide::Buffer<float>& in, const Halide::Target& target) {
   Halide::Func twice("twice");
   Halide::Var x("x"), block("block"), thread("thread");
-  twice(x) = in(x) * 2.0f;
+  twice(x) = in(x)*2.0f;
   twice.gpu_tile(x, block, thread, 64, Halide::TailStrategy::GuardWithIf);
   Halide::Buffer<float> out(in.width());
   twice.realize(out, target);

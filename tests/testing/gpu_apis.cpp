@@ -11,7 +11,8 @@ namespace graphc {
 std::vector<std::string> gpuApis() { return {"opencl", "cuda"}; }
 
 Halide::Target gpuTarget(const std::string& api) {
-  if (api == "cuda") return jitTarget().with_feature(Halide::Target::CUDA).with_feature(Halide::Target::CUDACapability80);
+  if (api == "cuda")
+    return jitTarget().with_feature(Halide::Target::CUDA).with_feature(Halide::Target::CUDACapability80);
   return jitTarget().with_feature(Halide::Target::OpenCL);
 }
 

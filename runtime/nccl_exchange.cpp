@@ -70,7 +70,7 @@ void shareContextWithHalide() {
   checkCuda(cudaGetDriverEntryPointByVersion("cuCtxGetCurrent", &entry, 12000, cudaEnableDefault, &found),
             "cudaGetDriverEntryPointByVersion(cuCtxGetCurrent)");
   if (!entry || found != cudaDriverEntryPointSuccess)
-    throw RunFailure("CUDA: the driver has no cuCtxGetCurrent (found: " + std::to_string(static_cast<int>(found)) + ")");
+    throw RunFailure(fmt::format("CUDA: the driver has no cuCtxGetCurrent (query result {})", static_cast<int>(found)));
   CUcontext context = nullptr;
   if (reinterpret_cast<CtxGetCurrent>(entry)(&context) != CUDA_SUCCESS || !context)
     throw RunFailure("CUDA: no current context after cudaSetDevice and cudaFree(0)");

@@ -108,7 +108,7 @@ std::unique_ptr<NcclExchange> NcclExchange::create(Communicator& comm, const Hal
   std::string problem;
   int devices = 0;
   if (cudaError_t error = cudaGetDeviceCount(&devices); error != cudaSuccess)
-    problem = fmt::format("rank {}: no CUDA device ({})", comm.rank(), cudaGetErrorString(error));
+    problem = fmt::format("rank {}: no usable CUDA device ({})", comm.rank(), cudaGetErrorString(error));
   else if (devices < onMachine)
     problem = fmt::format(
         "rank {}: its machine has {} CUDA device{} for {} ranks; with --target cuda each rank needs a GPU of its own "

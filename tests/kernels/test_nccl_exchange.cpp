@@ -8,13 +8,10 @@
 #include "codegen/host_target.h"
 #include "runtime/nccl_exchange.h"
 #include "support/diagnostics.h"
+#include "testing/gpu_apis.h"
 
 namespace graphc {
 namespace {
-
-Halide::Target cudaTarget() {
-  return jitTarget().with_feature(Halide::Target::CUDA).with_feature(Halide::Target::CUDACapability80);
-}
 
 // ramp(x) = 0.5 x + 1, computed by a CUDA kernel: left on the device (device-dirty).
 Halide::Buffer<float> rampOnGpu(int n, const Halide::Target& target) {
@@ -48,22 +45,22 @@ TEST(NcclExchange, OnlyCudaTargetsExchangeOnTheGpu) {
 
 TEST(NcclExchange, WithoutAGpuCreateSaysSo) {
   if (!builtWithNccl()) GTEST_SKIP() << "graphc was built without NCCL (GRAPHC_NCCL, the CUDA toolkit's libnccl)";
-  if (Halide::host_supports_target_device(cudaTarget())) GTEST_SKIP() << "this machine has a CUDA device";
+  if (gpuMissing("cuda").empty()) GTEST_SKIP() << "this machine has a CUDA device";
   Communicator one(false);
   try {
-    NcclExchange::create(one, cudaTarget());
+    NcclExchange::create(one, gpuTarget("cuda"));
     FAIL() << "create() succeeded without a CUDA device";
   } catch (const RunFailure& e) {
-    EXPECT_NE(std::string(e.what()).find("rank 0: no CUDA device"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("rank 0: no usable CUDA device"), std::string::npos) << e.what();
   }
 }
 
 TEST(NcclExchange, SumsHalideGpuBuffersWhereTheyLie) {
   if (!builtWithNccl()) GTEST_SKIP() << "graphc was built without NCCL (GRAPHC_NCCL, the CUDA toolkit's libnccl)";
-  Halide::Target target = cudaTarget();
+  Halide::Target target = gpuTarget("cuda");
   // As `graphc run --target cuda` does (tools/target_flag.cpp): Halide's probe creates its own
   // CUDA context before the exchange moves the runtime to the primary one.
-  if (!Halide::host_supports_target_device(target)) GTEST_SKIP() << "no CUDA device (a GPU test)";
+  if (std::string missing = gpuMissing("cuda"); !missing.empty()) GTEST_SKIP() << missing;
   Communicator one(false);
   std::unique_ptr<NcclExchange> exchange = NcclExchange::create(one, target);
   ASSERT_NE(exchange, nullptr);

@@ -14,7 +14,8 @@ namespace graphc {
 std::vector<std::string> gpuApis();
 // The JIT target of that API (CUDA: compute capability 8.0, as --target cuda).
 Halide::Target gpuTarget(const std::string& api);
-// "" when the API has a device on this machine, else why a test that needs one skips.
+// "" when the API has a device on this machine, else why a test that needs one skips. The first
+// call per API probes (Halide's host_supports_target_device), later ones repeat its answer.
 std::string gpuMissing(const std::string& api);
 
 }  // namespace graphc

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <iostream>
 
 #include "support/diagnostics.h"
 
@@ -104,15 +105,15 @@ std::string ncclVersion() {
 std::unique_ptr<NcclExchange> NcclExchange::create(Communicator& comm, const Halide::Target& target) {
   if (!target.has_feature(Halide::Target::CUDA)) return nullptr;
   auto [local, onMachine] = localRank(comm);
-  // Every rank learns of any rank's problem, so that they all stop alike.
+  // Every rank learns of any rank's problem, so that they all take the host's path alike.
   std::string problem;
   int devices = 0;
   if (cudaError_t error = cudaGetDeviceCount(&devices); error != cudaSuccess)
     problem = fmt::format("rank {}: no usable CUDA device ({})", comm.rank(), cudaGetErrorString(error));
   else if (devices < onMachine)
     problem = fmt::format(
-        "rank {}: its machine has {} CUDA device{} for {} ranks; with --target cuda each rank needs a GPU of its own "
-        "(mpirun -np at most the GPUs per machine)",
+        "rank {}: its machine has {} CUDA device{} for {} ranks, and NCCL needs a GPU per rank (mpirun -np at most "
+        "the GPUs per machine)",
         comm.rank(), devices, devices == 1 ? "" : "s", onMachine);
   ncclUniqueId id{};
   if (problem.empty() && comm.rank() == 0)
@@ -120,8 +121,10 @@ std::unique_ptr<NcclExchange> NcclExchange::create(Communicator& comm, const Hal
       problem = fmt::format("rank 0: ncclGetUniqueId failed: {}", ncclGetErrorString(result));
   for (const std::string& p : comm.allgather(problem))
     if (!p.empty()) {
-      comm.agreeToExit();
-      throw RunFailure(p);
+      if (comm.rank() == 0)
+        std::cerr << "graphc: warning: " << p << "; the gradients are summed on the host through MPI instead"
+                  << std::endl;
+      return nullptr;
     }
   std::string idBytes = comm.allgather(comm.rank() == 0 ? std::string(id.internal, sizeof id.internal) : "")[0];
   internalCheck(idBytes.size() == sizeof id.internal, "nccl", "rank 0's NCCL id has the wrong size");

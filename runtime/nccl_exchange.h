@@ -26,10 +26,12 @@ class NcclExchange {
   // the GPU of its rank among the ranks on its machine, makes Halide's CUDA runtime work in that
   // GPU's primary context (the one the CUDA runtime and NCCL use; Halide 14 creates a context of
   // its own otherwise, whose memory NCCL could not read) for the rest of the process, and creates
-  // the NCCL communicator from an id that rank 0 draws and sends through comm. A machine with
-  // fewer GPUs than ranks stops every rank with the reason (RunFailure, exit 1). Probe for the
-  // device before (Halide::host_supports_target_device, as --target does), never after: the probe
-  // allocates in Halide's own context and would free in the primary one.
+  // the NCCL communicator from an id that rank 0 draws and sends through comm. Where any rank
+  // cannot (a machine with fewer GPUs than ranks, a driver too old for the CUDA runtime), every
+  // rank gets nullptr, and rank 0 prints why: the run then sums on the host, as without NCCL. A
+  // failure after that agreement throws RunFailure. Probe for the device before
+  // (Halide::host_supports_target_device, as --target does), never after: the probe allocates in
+  // Halide's own context and would free in the primary one.
   static std::unique_ptr<NcclExchange> create(Communicator& comm, const Halide::Target& target);
   ~NcclExchange();
   NcclExchange(const NcclExchange&) = delete;

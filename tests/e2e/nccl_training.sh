@@ -20,6 +20,7 @@ close="$src/tests/e2e/safetensors_close.py"
   --metrics-json "$work/two.json" > /dev/null 2> "$work/err" || { echo "FAIL: mpirun -np 2 --target cuda"; cat "$work/err"; exit 1; }
 "$graphc" run "$model" --target cuda --batch 64 --steps 50 --quiet --save "$work/one.st" > /dev/null ||
   { echo "FAIL: one process --target cuda"; exit 1; }
+! grep -q "summed on the host" "$work/err" || { echo "FAIL: NCCL was not used:"; cat "$work/err"; exit 1; }
 python3 "$close" "$work/two.st" "$work/one.st" 1e-4 ||
   { echo "FAIL: -np 2 (NCCL) and one process differ after 50 steps"; exit 1; }
 # The comparison can fail: one step less is far from it.

@@ -37,18 +37,18 @@ void checkNccl(ncclResult_t result, const char* what, ncclComm_t comm = nullptr)
     throw RunFailure(fmt::format("NCCL: {} failed: {} ({})", what, ncclGetErrorString(result), ncclGetLastError(comm)));
 }
 
-// This rank's index among the ranks on its machine (by host name), and how many those are.
-std::pair<int, int> localRank(Communicator& comm) {
+// This machine's name.
+std::string hostName() {
   char name[256] = {};
   gethostname(name, sizeof name - 1);
-  std::vector<std::string> hosts = comm.allgather(name);
-  int local = 0, count = 0;
-  for (int r = 0; r < comm.size(); ++r)
-    if (hosts[static_cast<size_t>(r)] == hosts[static_cast<size_t>(comm.rank())]) {
-      if (r < comm.rank()) ++local;
-      ++count;
-    }
-  return {local, count};
+  return name;
+}
+
+// This rank's index among the ranks on its machine, in rank order.
+int localRank(const std::vector<std::string>& hosts, int rank) {
+  int local = 0;
+  for (int r = 0; r < rank; ++r) local += hosts[static_cast<size_t>(r)] == hosts[static_cast<size_t>(rank)];
+  return local;
 }
 
 // The context in which Halide's CUDA runtime works from create() on: kept for the life of the
@@ -104,17 +104,30 @@ std::string ncclVersion() {
 
 std::unique_ptr<NcclExchange> NcclExchange::create(Communicator& comm, const Halide::Target& target) {
   if (!target.has_feature(Halide::Target::CUDA)) return nullptr;
-  auto [local, onMachine] = localRank(comm);
+  std::string host = hostName();
+  int local = localRank(comm.allgather(host), comm.rank());
   // Every rank learns of any rank's problem, so that they all take the host's path alike.
-  std::string problem;
-  int devices = 0;
-  if (cudaError_t error = cudaGetDeviceCount(&devices); error != cudaSuccess)
-    problem = fmt::format("rank {}: no usable CUDA device ({})", comm.rank(), cudaGetErrorString(error));
-  else if (devices < onMachine)
-    problem = fmt::format(
-        "rank {}: its machine has {} CUDA device{} for {} ranks, and NCCL needs a GPU per rank (mpirun -np at most "
-        "the GPUs per machine)",
-        comm.rank(), devices, devices == 1 ? "" : "s", onMachine);
+  std::string problem, gpu;
+  int devices = 0, device = 0;
+  if (cudaError_t error = cudaGetDeviceCount(&devices); error != cudaSuccess || devices == 0) {
+    problem = fmt::format("rank {}: no usable CUDA device ({})", comm.rank(),
+                          error != cudaSuccess ? cudaGetErrorString(error) : "none found");
+  } else {
+    // The local rank's device; where a launcher shows each rank only its own GPUs
+    // (CUDA_VISIBLE_DEVICES), the first of them.
+    device = local % devices;
+    char bus[64] = {};
+    if (cudaError_t error = cudaDeviceGetPCIBusId(bus, sizeof bus - 1, device); error != cudaSuccess)
+      problem = fmt::format("rank {}: cudaDeviceGetPCIBusId failed: {}", comm.rank(), cudaGetErrorString(error));
+    else
+      gpu = host + " " + bus;
+  }
+  std::vector<std::string> gpus = comm.allgather(gpu);
+  for (int r = 0; r < comm.size() && problem.empty() && !gpu.empty(); ++r)
+    if (r != comm.rank() && gpus[static_cast<size_t>(r)] == gpu)
+      problem = fmt::format(
+          "ranks {} and {} share the GPU {}, and NCCL needs a GPU per rank (mpirun -np at most the GPUs per machine)",
+          std::min(r, comm.rank()), std::max(r, comm.rank()), gpu);
   ncclUniqueId id{};
   if (problem.empty() && comm.rank() == 0)
     if (ncclResult_t result = ncclGetUniqueId(&id); result != ncclSuccess)
@@ -132,9 +145,9 @@ std::unique_ptr<NcclExchange> NcclExchange::create(Communicator& comm, const Hal
 
   std::unique_ptr<NcclExchange> exchange(new NcclExchange());
   State& s = *exchange->state_;
-  s.device = local;
+  s.device = device;
   s.target = target;
-  checkCuda(cudaSetDevice(local), "cudaSetDevice");
+  checkCuda(cudaSetDevice(device), "cudaSetDevice");
   checkCuda(cudaFree(nullptr), "cudaFree(0)");  // creates the primary context, current on this thread
   shareContextWithHalide();
   // A blocking stream: it waits for the kernels Halide launched on the legacy default stream, and
@@ -163,6 +176,7 @@ void NcclExchange::sumOnDevice(std::vector<Halide::Buffer<>>& buffers, float wei
                   "a gradient to sum is not a dense float buffer");
     if (!b.device_dirty() && b.copy_to_device(Halide::DeviceAPI::CUDA, s.target) != 0)
       throw RunFailure("CUDA: copying a gradient to the device failed");
+    internalCheck(b.raw_buffer()->device != 0, "nccl", "a gradient to sum has no device memory");
   }
   // Every kernel that computed the gradients has finished (Halide launches them asynchronously).
   checkCuda(cudaDeviceSynchronize(), "cudaDeviceSynchronize before the gradients' sum");

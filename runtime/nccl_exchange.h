@@ -23,13 +23,14 @@ class NcclExchange {
  public:
   // For a run of comm's ranks on target: nullptr unless the target is CUDA and graphc has NCCL.
   // Every rank calls it at the same point, before any kernel runs on the GPU. It gives each rank
-  // the GPU of its rank among the ranks on its machine, makes Halide's CUDA runtime work in that
+  // the GPU of its rank among the ranks on its machine (modulo the GPUs it sees: the first where
+  // CUDA_VISIBLE_DEVICES shows each rank its own), makes Halide's CUDA runtime work in that
   // GPU's primary context (the one the CUDA runtime and NCCL use; Halide 14 creates a context of
   // its own otherwise, whose memory NCCL could not read) for the rest of the process, and creates
   // the NCCL communicator from an id that rank 0 draws and sends through comm. Where any rank
-  // cannot (a machine with fewer GPUs than ranks, a driver too old for the CUDA runtime), every
-  // rank gets nullptr, and rank 0 prints why: the run then sums on the host, as without NCCL. A
-  // failure after that agreement throws RunFailure. Probe for the device before
+  // cannot (two ranks on one GPU, a driver too old for the CUDA runtime), every rank gets
+  // nullptr, and rank 0 prints why: the run then sums on the host, as without NCCL. A failure
+  // after that agreement throws RunFailure. Probe for the device before
   // (Halide::host_supports_target_device, as --target does), never after: the probe allocates in
   // Halide's own context and would free in the primary one.
   static std::unique_ptr<NcclExchange> create(Communicator& comm, const Halide::Target& target);
@@ -43,7 +44,7 @@ class NcclExchange {
   // on the device (device-dirty), where the next program reads them.
   void sumOnDevice(std::vector<Halide::Buffer<>>& buffers, float weight);
 
-  // This rank's CUDA device (its index among the machine's GPUs).
+  // This rank's CUDA device (its index among the GPUs this process sees).
   int device() const;
   // The time spent in sumOnDevice (waiting for the sums included).
   double seconds() const { return seconds_; }

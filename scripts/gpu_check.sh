@@ -63,6 +63,7 @@ field() { "$python" -c "import json, sys; print(json.load(open(sys.argv[1]))[sys
 one=$(field "$work/one.json" train_images_per_second)
 two=""
 if [ "$gpus" -ge 2 ]; then
+  command -v mpirun > /dev/null || fail "two GPUs, but no mpirun (scripts/setup.sh installs openmpi-bin)"
   mpirun=(mpirun --bind-to none)
   [ "$(id -u)" != 0 ] || mpirun+=(--allow-run-as-root)
   [ "$nccl" = yes ] || echo "note: this graphc has no NCCL: -np 2 sums its gradients on the host"

@@ -23,7 +23,7 @@ Session::Session(const Graph& graph, uint64_t seed, CompileOptions options)
 }
 
 void Session::feed(int placeholder, Halide::Buffer<> value) {
-  value.set_host_dirty();
+  if (!value.device_dirty()) value.set_host_dirty();
   feeds_[placeholder] = std::move(value);
 }
 

@@ -40,7 +40,9 @@ class Session {
   Session(const Graph& graph, uint64_t seed, CompileOptions options = {});
 
   // Sets the value a placeholder takes in the following runs. The buffer's host data counts as
-  // new: on a GPU target it is copied to the device by the next run (fill it, then feed it).
+  // new: on a GPU target it is copied to the device by the next run (fill it, then feed it);
+  // unless the buffer's newest values are on the device (device-dirty, such as a program's output
+  // left there), which the next run then reads where they are.
   void feed(int placeholder, Halide::Buffer<> value);
 
   // Computes the fetched nodes at this batch size (compiling the program the first time) and

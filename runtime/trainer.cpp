@@ -28,6 +28,7 @@
 #include "runtime/interrupt.h"
 #include "runtime/log_dir.h"
 #include "runtime/metrics_json.h"
+#include "runtime/nccl_exchange.h"
 #include "runtime/numerics.h"
 #include "runtime/run_description.h"
 #include "runtime/run_progress.h"
@@ -197,6 +198,9 @@ class Loop {
     size_t header = 0;                            // its stop flag, loss and metrics, before the gradients
     std::vector<float> headerSums;                // theirs summed over the ranks, with shared memory
     std::unique_ptr<ShardedOptimizer> sharded;    // nullptr: every rank applies the whole update
+    // --target cuda with NCCL: the gradients are summed on the GPUs and stay there (fused then
+    // holds the header alone); nullptr: they are summed on the host.
+    std::unique_ptr<NcclExchange> nccl;
   } parallel_;
   bool stopAgreed_ = false;  // a rank was interrupted: every rank stops after this step
 };
@@ -508,7 +512,7 @@ void Loop::planDataParallelStep(const TrainGraph& train) {
     floats += static_cast<size_t>(p.averaged.back().number_of_elements());
   }
   p.sharded = ShardedOptimizer::create(model_.graph, train, comm_, options_.compile, p.header, floats, *session_);
-  if (!p.sharded || !p.sharded->sharedFused()) p.fused.assign(floats, 0.0f);
+  if (!p.sharded || !p.sharded->sharedFused()) p.fused.assign(p.nccl ? p.header : floats, 0.0f);
   p.headerSums.assign(p.header, 0.0f);
 }
 
@@ -521,15 +525,17 @@ const std::vector<int>& Loop::trainingFetches() const {
 // Ctrl-C included, each bucket summed while the next is packed) they become the global batch's,
 // which the optimizer then applies: sharded, each rank receives the sum of its rows of the
 // gradients only, updates those rows and gathers the others; else every rank applies all of it.
+// With NCCL the gradients never leave the GPU: NCCL sums them in place, weighted, while the header
+// travels through MPI, and the update program reads them where they are.
 std::vector<Halide::Buffer<>>& Loop::trainOnShare(int64_t step) {
   DataParallelStep& p = parallel_;
   int64_t share = feedStep(step);
-  auto& outs = session_->run(p.gradientFetches, share);
+  size_t metrics = cfg_.metrics.size(), at = 0;
+  auto& outs = session_->run(p.gradientFetches, share, p.nccl ? 1 + metrics : static_cast<size_t>(-1));
   float weight = static_cast<float>(static_cast<double>(share) / static_cast<double>(batchOf(step)));
   // Ranks on one machine pack into shared memory and exchange nothing (runtime/sharded_optimizer.h).
   float* shared = p.sharded ? p.sharded->sharedFused() : nullptr;
   float* fused = shared ? shared : p.fused.data();
-  size_t metrics = cfg_.metrics.size(), at = 0;
   fused[at++] = interrupt_->requested() ? 1.0f : 0.0f;
   for (size_t i = 0; i <= metrics; ++i) fused[at++] = Halide::Buffer<float>(outs[i])() * weight;
   if (!shared) comm_.startSum(fused, at);
@@ -543,7 +549,13 @@ std::vector<Halide::Buffer<>>& Loop::trainOnShare(int64_t step) {
       comm_.startSum(fused + sent, at - sent);
     sent = at;
   };
-  for (size_t g = 0; g < p.gradients.size(); ++g) {
+  std::vector<Halide::Buffer<>> onDevice;  // with NCCL: the gradients, summed where they lie
+  if (p.nccl) {
+    auto first = outs.begin() + static_cast<std::ptrdiff_t>(1 + metrics);
+    onDevice.assign(first, first + static_cast<std::ptrdiff_t>(p.gradients.size()));
+    p.nccl->sumOnDevice(onDevice, weight);
+  }
+  for (size_t g = 0; g < p.gradients.size() && !p.nccl; ++g) {
     Halide::Buffer<float> gradient(outs[1 + metrics + g]);
     const float* from = gradient.data();
     for (size_t i = 0, n = static_cast<size_t>(gradient.number_of_elements()); i < n; ++i)
@@ -563,14 +575,15 @@ std::vector<Halide::Buffer<>>& Loop::trainOnShare(int64_t step) {
     global() = sums[at++];
   }
   if (p.sharded) p.sharded->update(*session_, learningRate_);
-  for (size_t g = 0; g < p.gradients.size() && !p.sharded; ++g) {
+  for (size_t g = 0; g < p.gradients.size() && p.nccl; ++g) session_->feed(p.gradients[g].placeholder, onDevice[g]);
+  for (size_t g = 0; g < p.gradients.size() && !p.sharded && !p.nccl; ++g) {
     Halide::Buffer<float>& averaged = p.averaged[g];
     std::copy_n(p.fused.data() + at, averaged.number_of_elements(), averaged.data());
     at += static_cast<size_t>(averaged.number_of_elements());
     session_->feed(p.gradients[g].placeholder, averaged);
   }
   if (!p.sharded) {
-    auto& next = session_->run(p.updateFetches, 1);
+    auto& next = session_->run(p.updateFetches, 1, 0);  // the next values stay on the device
     for (size_t u = 0; u < p.updates.size(); ++u) session_->assignVariable(p.updates[u].variable, next[u]);
   }
   size_t firstState = 1 + metrics + p.gradients.size();
@@ -689,6 +702,8 @@ RunResult Loop::run() {
     writeRunDescription(options_.logDir, model_, cfg_);
   }
 
+  // Before the session's first kernel: NCCL's GPU is the one Halide's kernels run on.
+  if (distributed()) parallel_.nccl = NcclExchange::create(comm_, options_.compile.target);
   openSession();
   learningRateNode_ = train.learningRate;
   program_ = trainStep(model_, train);
@@ -907,7 +922,7 @@ RunResult Loop::finish(const LabeledImages& testSet) {
   result.kernels = session_->kernelCount();
   result.cacheHits = session_->cacheHits();
   result.ranks = comm_.size();
-  result.allreduceSeconds = comm_.allreduceSeconds();
+  result.allreduceSeconds = comm_.allreduceSeconds() + (parallel_.nccl ? parallel_.nccl->seconds() : 0.0);
   return result;
 }
 

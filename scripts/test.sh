@@ -98,11 +98,12 @@ step "2/3 the test suite under the sanitizers (a subset, see below)"
 # runs under the sanitizers in the unit tests, fuzz_regressions.frontend and the frontend fuzzer),
 # bench_peak (timing loops and kernel compiles; bench's host code is run by no user input),
 # and the tests that run kernels on PoCL, opencl_training,
-# DeviceResidency and GpuKernels: PoCL must be loaded with RTLD_DEEPBIND (kernels/device_runtime.h), which
-# ASan's runtime refuses (it aborts the process), and PoCL's kernels are not instrumented anyway.
+# DeviceResidency and GpuKernels (their CUDA cases need a GPU anyway): PoCL must be loaded with
+# RTLD_DEEPBIND (kernels/device_runtime.h), which ASan's runtime refuses (it aborts the process),
+# and PoCL's kernels are not instrumented anyway.
 # Two tests at a time, one per core (the tests time nothing, so they may share the machine).
 ctest --test-dir build-sanitize --output-on-failure -j "$JOBS" \
-  -E '^(e2e\.(determinism|dump_stages|ptx|interrupt|opencl_training|pytorch_steps|onnx_export(_v2)?|v2_examples|onnx_pytorch_roundtrip(_v2)?|tutorial|augment|functions|bench_peak)|(DeviceResidency|GpuKernels)\..*)$'
+  -E '^(e2e\.(determinism|dump_stages|ptx|interrupt|opencl_training|pytorch_steps|onnx_export(_v2)?|v2_examples|onnx_pytorch_roundtrip(_v2)?|tutorial|augment|functions|bench_peak)|Api/(DeviceResidency|GpuKernels)\..*)$'
 
 step "3/3 fuzzing, ${FUZZ_SECONDS} s per target"
 fuzz() {

@@ -10,6 +10,7 @@
 #include "codegen/host_target.h"
 #include "git_commit.h"
 #include "runtime/distributed.h"
+#include "runtime/nccl_exchange.h"
 #include "support/host_cpu.h"
 #include "tools/verbs.h"
 
@@ -36,10 +37,13 @@ std::string versionText() {
       "Halide {}, LLVM {}\n"
       "host: {}, {} hardware threads\n"
       "vector features: {}\n"
-      "data parallelism: {}\n",
+      "data parallelism: {}\n"
+      "gpu data parallelism: {}\n",
       GRAPHC_VERSION, GRAPHC_GIT_COMMIT, GRAPHC_HALIDE_VERSION, GRAPHC_LLVM_VERSION, cpuModelName(),
       std::thread::hardware_concurrency(), vectorFeatures(host),
-      builtWithMpi() ? "MPI (mpirun -np N graphc run)" : "none (built without MPI)");
+      builtWithMpi() ? "MPI (mpirun -np N graphc run)" : "none (built without MPI)",
+      builtWithNccl() ? "NCCL " + ncclVersion() + " (mpirun with --target cuda: gradients summed on the GPUs)"
+                      : std::string("none (built without NCCL: gradients of --target cuda are summed on the host)"));
 }
 
 }  // namespace graphc

@@ -1,36 +1,21 @@
-// \file Device residency on a GPU target (OpenCL; PoCL runs it on the CPU): across train steps the
-// variables and the optimizer state stay on the device, and each step copies only the fed batch
-// in and the loss and metrics out. The copies are counted by Session::transfers from Halide's
+// \file Device residency on a GPU target (OpenCL, where PoCL runs it on the CPU; CUDA on a GPU):
+// across train steps the variables and the optimizer state stay on the device, and each step
+// copies only the fed batch in and the loss and metrics out. The copies are counted by Session::transfers from Halide's
 // dirty flags; the test checks the count per step against the model's feeds and fetches, checks
 // the flags themselves after each run (the batch was consumed, the next values of the variables
 // exist only on the device), and checks the trained values against the host target's.
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
 
-#include "codegen/host_target.h"
 #include "codegen/kernel_bench.h"
 #include "driver/pipeline.h"
-#include "kernels/device_runtime.h"
 #include "runtime/session.h"
 #include "runtime/trainer.h"
+#include "testing/gpu_apis.h"
 
 namespace graphc {
 namespace {
-
-Halide::Target openclTarget() { return jitTarget().with_feature(Halide::Target::OpenCL); }
-
-bool openclAvailable() {
-  // PoCL compiles kernels into its cache: a fresh folder per run, as on a clean CI machine.
-  static std::string cache = [] {
-    char dir[] = "/tmp/graphc-pocl-XXXXXX";
-    return std::string(mkdtemp(dir) ? dir : "");
-  }();
-  if (!cache.empty()) setenv("POCL_CACHE_DIR", cache.c_str(), 0);
-  prepareDeviceRuntime(openclTarget());
-  return Halide::host_supports_target_device(openclTarget());
-}
 
 Halide::Buffer<> randomBatch(const Graph& graph, int id, int64_t batch, uint64_t seed) {
   const Node& n = graph.node(id);
@@ -39,8 +24,11 @@ Halide::Buffer<> randomBatch(const Graph& graph, int id, int64_t batch, uint64_t
   return b;
 }
 
-TEST(DeviceResidency, TrainStepsCopyOnlyTheBatchInAndTheMetricsOut) {
-  if (!openclAvailable()) GTEST_SKIP() << "no OpenCL device (scripts/setup.sh installs pocl-opencl-icd)";
+// Once per GPU API (testing/gpu_apis.h), skipped where the API has no device.
+class DeviceResidency : public testing::TestWithParam<std::string> {};
+
+TEST_P(DeviceResidency, TrainStepsCopyOnlyTheBatchInAndTheMetricsOut) {
+  if (std::string missing = gpuMissing(GetParam()); !missing.empty()) GTEST_SKIP() << missing;
   Model model = loadModel(std::string(GRAPHC_SOURCE_DIR) + "/tests/golden/tiny_mlp.mnn");
   Graph& graph = model.graph;
   TrainGraph train = buildTrainGraph(graph, model.train.minimize, model.train.optimizer, model.train.minimizeLoc);
@@ -52,7 +40,7 @@ TEST(DeviceResidency, TrainStepsCopyOnlyTheBatchInAndTheMetricsOut) {
   constexpr int kSteps = 4;
 
   CompileOptions gpuOptions;
-  gpuOptions.target = openclTarget();
+  gpuOptions.target = gpuTarget(GetParam());
   Session gpu(graph, 5, gpuOptions), host(graph, 5);
   for (Session* s : {&gpu, &host}) s->feed(train.learningRate, scalarValue(DType::F32, 0.1));
   size_t variables = graph.variables(false).size();
@@ -95,6 +83,9 @@ TEST(DeviceResidency, TrainStepsCopyOnlyTheBatchInAndTheMetricsOut) {
   }
   EXPECT_EQ(gpu.transfers().toHost - before.toHost, static_cast<int64_t>(step.updates.size()));
 }
+
+INSTANTIATE_TEST_SUITE_P(Api, DeviceResidency, testing::ValuesIn(gpuApis()),
+                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace
 }  // namespace graphc

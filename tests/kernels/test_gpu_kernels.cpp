@@ -1,33 +1,28 @@
-// \file Kernels run with their GPU schedules on OpenCL (PoCL runs them on the CPU) and compared
-// with the naive references: the shapes reach the schedules' special paths (matmul's
-// shared-memory staging with edge blocks and every reduction chunk size) that the examples'
-// training runs may not.
+// \file Kernels run with their GPU schedules on OpenCL (PoCL runs them on the CPU) and on CUDA (an
+// NVIDIA GPU), compared with the naive references: the shapes reach the schedules' special paths
+// (matmul's shared-memory staging with edge blocks and every reduction chunk size) that the
+// examples' training runs may not.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <random>
 
-#include "codegen/host_target.h"
-#include "kernels/device_runtime.h"
+#include "testing/gpu_apis.h"
 #include "testing/harness.h"
 
 namespace graphc {
 namespace {
 
-Halide::Target openclTarget() { return jitTarget().with_feature(Halide::Target::OpenCL); }
+// Each test runs once per GPU API (testing/gpu_apis.h), skipped where the API has no device.
+class GpuKernels : public testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    std::string missing = gpuMissing(GetParam());
+    if (!missing.empty()) GTEST_SKIP() << missing;
+  }
+  Halide::Target target() const { return gpuTarget(GetParam()); }
+};
 
-bool openclAvailable() {
-  static std::string cache = [] {  // PoCL's kernel cache: a fresh folder, as on a clean CI machine
-    char dir[] = "/tmp/graphc-pocl-XXXXXX";
-    return std::string(mkdtemp(dir) ? dir : "");
-  }();
-  if (!cache.empty()) setenv("POCL_CACHE_DIR", cache.c_str(), 0);
-  prepareDeviceRuntime(openclTarget());
-  return Halide::host_supports_target_device(openclTarget());
-}
-
-TEST(GpuKernels, StagedMatmulMatchesTheReference) {
-  if (!openclAvailable()) GTEST_SKIP() << "no OpenCL device (scripts/setup.sh installs pocl-opencl-icd)";
+TEST_P(GpuKernels, StagedMatmulMatchesTheReference) {
   std::mt19937 rng(99);
   Graph g;
   std::map<int, RefTensor> feeds;
@@ -49,7 +44,7 @@ TEST(GpuKernels, StagedMatmulMatchesTheReference) {
     for (int o : {mm(a, b, 0, 0), mm(at, b, 1, 0), mm(a, bt, 0, 1), mm(at, bt, 1, 1)}) outputs.push_back(o);
   }
   outputs.push_back(mm(input("small_a", {8, 30}), input("small_b", {30, 10}), 0, 0));
-  std::vector<RefTensor> got = runHalide(g, outputs, feeds, openclTarget());
+  std::vector<RefTensor> got = runHalide(g, outputs, feeds, target());
   std::map<int, RefTensor> want = evaluateReference(g, outputs, feeds);
   for (size_t i = 0; i < outputs.size(); ++i)
     EXPECT_TRUE(allClose(got[i], want.at(outputs[i])))
@@ -59,8 +54,7 @@ TEST(GpuKernels, StagedMatmulMatchesTheReference) {
 // The chunked reductions of issue 19 with their GPU schedules: per-chunk partials on many threads,
 // then their sum; the filter gradient's per-chunk register tiles inside each thread's loop over
 // the chunks (both lowerings: 8 output channels, and 6, the narrow one).
-TEST(GpuKernels, ChunkedReductionsMatchTheReference) {
-  if (!openclAvailable()) GTEST_SKIP() << "no OpenCL device (scripts/setup.sh installs pocl-opencl-icd)";
+TEST_P(GpuKernels, ChunkedReductionsMatchTheReference) {
   std::mt19937 rng(19);
   Graph g;
   std::map<int, RefTensor> feeds;
@@ -93,7 +87,7 @@ TEST(GpuKernels, ChunkedReductionsMatchTheReference) {
     int dy = input("dy" + s, randomTensor(g.node(y).shape, rng));
     outputs.push_back(g.add(Op::Conv2dBackpropFilter, {image, dy, w}, g.node(y).attrs));
   }
-  std::vector<RefTensor> got = runHalide(g, outputs, feeds, openclTarget());
+  std::vector<RefTensor> got = runHalide(g, outputs, feeds, target());
   std::map<int, RefTensor> want = evaluateReference(g, outputs, feeds);
   for (size_t i = 0; i < outputs.size(); ++i)
     EXPECT_TRUE(allClose(got[i], want.at(outputs[i]), 1e-5, 1e-5)) << opName(g.node(outputs[i]).op);
@@ -101,8 +95,7 @@ TEST(GpuKernels, ChunkedReductionsMatchTheReference) {
 
 // Version 2's reductions (reduce_min, reduce_prod: trees of minima and products, 1,024 and 16 terms
 // an output) and elementwise activations and losses with the GPU schedules.
-TEST(GpuKernels, V2ReductionsAndActivationsMatchTheReference) {
-  if (!openclAvailable()) GTEST_SKIP() << "no OpenCL device (scripts/setup.sh installs pocl-opencl-icd)";
+TEST_P(GpuKernels, V2ReductionsAndActivationsMatchTheReference) {
   std::mt19937 rng(13);
   Graph g;
   std::map<int, RefTensor> feeds;
@@ -122,7 +115,7 @@ TEST(GpuKernels, V2ReductionsAndActivationsMatchTheReference) {
   int y = input("y", randomTensor({4, 37}, rng, 0, 1));
   outputs.push_back(g.add(Op::SigmoidCrossEntropy, {z, y}));
   outputs.push_back(g.add(Op::BinaryCrossentropy, {g.add(Op::Sigmoid, {z}), y}));
-  std::vector<RefTensor> got = runHalide(g, outputs, feeds, openclTarget());
+  std::vector<RefTensor> got = runHalide(g, outputs, feeds, target());
   std::map<int, RefTensor> want = evaluateReference(g, outputs, feeds);
   for (size_t i = 0; i < outputs.size(); ++i)
     EXPECT_TRUE(allClose(got[i], want.at(outputs[i]), 1e-4, 1e-5)) << opName(g.node(outputs[i]).op);
@@ -131,8 +124,7 @@ TEST(GpuKernels, V2ReductionsAndActivationsMatchTheReference) {
 // The v2 nn ops with their GPU schedules: global average pooling (chunked), the depthwise
 // convolution with a multiplier and strides and its two gradients, conv2d_transpose, bilinear
 // resize (its gradient a scatter), reflect padding and their gradients.
-TEST(GpuKernels, V2NNOpsMatchTheReference) {
-  if (!openclAvailable()) GTEST_SKIP() << "no OpenCL device (scripts/setup.sh installs pocl-opencl-icd)";
+TEST_P(GpuKernels, V2NNOpsMatchTheReference) {
   std::mt19937 rng(13);
   Graph g;
   std::map<int, RefTensor> feeds;
@@ -166,11 +158,14 @@ TEST(GpuKernels, V2NNOpsMatchTheReference) {
   outputs.push_back(padded);
   outputs.push_back(
       g.add(Op::PadGrad, {x, input("dpad", randomTensor(g.node(padded).shape, rng))}, g.node(padded).attrs));
-  std::vector<RefTensor> got = runHalide(g, outputs, feeds, openclTarget());
+  std::vector<RefTensor> got = runHalide(g, outputs, feeds, target());
   std::map<int, RefTensor> want = evaluateReference(g, outputs, feeds);
   for (size_t i = 0; i < outputs.size(); ++i)
     EXPECT_TRUE(allClose(got[i], want.at(outputs[i]), 1e-5, 1e-5)) << opName(g.node(outputs[i]).op);
 }
+
+INSTANTIATE_TEST_SUITE_P(Api, GpuKernels, testing::ValuesIn(gpuApis()),
+                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace
 }  // namespace graphc

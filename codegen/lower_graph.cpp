@@ -24,29 +24,39 @@ int64_t pooledExtent(const Node& pool, const Shape& in, const Shape& out, size_t
 }
 
 // The register tile of a convolution computed per image inside a pool (vectors of output
-// channels by a run of columns): the number of channel vectors and columns that issues the
-// fewest loads and multiply-adds per output over the columns the pool reads (pooledExtent),
-// the columns evened out over the tiles as registerTile does. For tf_cnn's second convolution
-// (64 channels, 10 of 11 columns read) that is 4 vectors by 5 columns, 9 loads per 20 FMAs,
-// where registerTile's 2 by 11 issued 13 per 22 and computed a column no window reads.
+// channels by a run of columns), fitted to the columns the pool reads (pooledExtent): the fewest
+// columns computed (the loop is bound by its multiply-adds; shifted-inward tiles recompute
+// columns), then the fewest loads per multiply-add, among the tiles that load at most 3 operands
+// per 4 multiply-adds when there are any (a single vector of channels loads about one per FMA and
+// runs at a third of the rate). tf_cnn's second convolution (64 channels, 10 of 11 columns read)
+// gets 4 vectors by 5 columns, 9 loads per 20 FMAs, where registerTile's 2 by 11 loaded 13 per 22
+// and computed a column no window reads; mnist_deep's first (32 channels, 28 columns) gets 4
+// tiles of 2 by 7, where 3 of 2 by 10 computed 30 columns.
 void fitTileToPool(TileSpec& tile, const Node& pool, const Shape& shape, const Shape& pooled, int lanes) {
   if (tile.vectorDim != 3 || tile.unrollDim != 2 || tile.lanes != lanes || shape[3] % lanes != 0) return;
   int64_t columns = pooledExtent(pool, shape, pooled, 2);
   int accumulators = lanes == 16 ? 24 : 12;  // as registerTile's
-  double best = 0;
+  struct Candidate {
+    int vectors = 0;
+    int64_t rows = 0, computed = 0;
+    double loadsPerFma = 0;
+    bool fewLoads() const { return loadsPerFma <= 0.75; }
+  };
+  Candidate best;
   for (int vectors = 1; vectors <= 4 && vectors * lanes <= shape[3]; ++vectors) {
     if (shape[3] % (vectors * lanes) != 0) continue;
-    int64_t most = accumulators / vectors;
-    int64_t tiles = (columns + most - 1) / most;
-    int64_t rows = (columns + tiles - 1) / tiles;
-    double cost =
-        static_cast<double>((vectors * rows + vectors + rows) * tiles) / static_cast<double>(vectors * columns);
-    if (best == 0 || cost < best) {
-      best = cost;
-      tile.vectorTile = vectors * lanes;
-      tile.unrollTile = static_cast<int>(rows);
+    for (int64_t rows = 1; rows <= std::min<int64_t>(columns, accumulators / vectors); ++rows) {
+      Candidate c{vectors, rows, (columns + rows - 1) / rows * rows,
+                  static_cast<double>(vectors + rows) / static_cast<double>(vectors * rows)};
+      bool better = best.vectors == 0 || (c.fewLoads() && !best.fewLoads()) ||
+                    (c.fewLoads() == best.fewLoads() &&
+                     (c.computed < best.computed || (c.computed == best.computed && c.loadsPerFma < best.loadsPerFma)));
+      if (better) best = c;
     }
   }
+  if (best.vectors == 0) return;
+  tile.vectorTile = best.vectors * lanes;
+  tile.unrollTile = static_cast<int>(best.rows);
 }
 
 // Whether a pooling node's windows never share an input row (2x2 windows at stride 2).

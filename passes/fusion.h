@@ -54,8 +54,10 @@ struct FusionPlan {
 // are at least kPerImageBatch images: its output (86 KB an image for a 26x26x32 layer)
 // stays in the core's cache between the two kernels instead of going to memory and back (87 MB
 // each way at batch 1000). With fewer images each kernel keeps its own parallel loops (one image
-// would leave a core idle in the pool's loop). Training never has such a pair: the gradient of
-// the pool reads the pooled value too.
+// would leave a core idle in the pool's loop). On CPU targets codegen goes one step further when
+// the pool's windows never share a row (2x2 at stride 2): the kernel is computed per pooled row,
+// two of its rows at a time (codegen/lower_graph.cpp). Training never has such a pair: the
+// gradient of the pool reads the pooled value too.
 // Assumes a type-checked graph; guarantees every live non-source value is computed by at least
 // one kernel, and an anchor by exactly one.
 constexpr int64_t kPerImageBatch = 16;

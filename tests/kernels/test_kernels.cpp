@@ -233,6 +233,36 @@ TEST_F(KernelTest, ConvolutionsComputedPerImageInsideTheirPooling) {
   checkBothVectorWidths({maxPooled, avgPooled});
 }
 
+// The per-image schedule's own shapes (codegen/lower_graph.cpp): 64 channels, whose register tile
+// is refitted to the columns the pool reads (10 of 11 by 2x2 windows: 4 vectors by 5 columns at
+// 16 lanes, 2 by 5 at 8), computed per pooled row (disjoint windows), and with overlapping 3x3
+// windows at stride 2, per image (11 of 12 columns read).
+TEST_F(KernelTest, PerImageConvolutionTilesFittedToThePool) {
+  Attrs valid = Attrs()
+                    .set("strides", std::vector<int64_t>{1, 1})
+                    .set("dilation", std::vector<int64_t>{1, 1})
+                    .set("padding", std::string("valid"));
+  auto window = [](int64_t size) {
+    return Attrs()
+        .set("size", std::vector<int64_t>{size, size})
+        .set("strides", std::vector<int64_t>{2, 2})
+        .set("padding", std::string("valid"));
+  };
+  ASSERT_TRUE(imagesInParallel({24, 5, 5, 64}));
+  int x = input("x", randomTensor({24, 13, 13, 4}, rng)), w = input("w", randomTensor({3, 3, 4, 64}, rng));
+  int x2 = input("x2", randomTensor({24, 14, 14, 4}, rng)), w2 = input("w2", randomTensor({3, 3, 4, 64}, rng));
+  int bias = input("bias", randomTensor({64}, rng));
+  int activated = op(Op::Relu, {op(Op::Add, {op(Op::Conv2d, {x, w}, valid), bias})});
+  int disjoint = op(Op::MaxPool, {activated}, window(2));
+  int overlapping = op(Op::MaxPool, {op(Op::Conv2d, {x2, w2}, valid)}, window(3));
+  FusionPlan plan = planFusion(g, {disjoint, overlapping}, 1);
+  std::map<int, int> perImage;
+  for (const Kernel& k : plan.kernels) perImage[k.root] = k.perImageIn;
+  EXPECT_EQ(perImage[activated], disjoint);
+  EXPECT_EQ(perImage[g.node(overlapping).inputs[0]], overlapping);
+  checkBothVectorWidths({disjoint, overlapping});
+}
+
 // One convolution geometry: conv2d and both of its gradients, compared in one pipeline.
 struct ConvCase {
   const char* name;

@@ -108,13 +108,19 @@ KernelOrigin kernelOrigin(const Graph& graph, const Kernel& kernel) {
   return o;
 }
 
-double medianSeconds(const std::function<void()>& fn, int runs) {
+double medianSeconds(const std::function<void()>& fn, int runs, double minSeconds) {
   fn();
   std::vector<double> t;
   for (int i = 0; i < runs; ++i) {
     auto start = std::chrono::steady_clock::now();
-    fn();
-    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    double elapsed = 0;
+    int calls = 0;
+    do {
+      fn();
+      ++calls;
+      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    } while (elapsed < minSeconds);
+    t.push_back(elapsed / calls);
   }
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];

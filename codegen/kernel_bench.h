@@ -43,8 +43,11 @@ KernelTiming benchmarkKernel(const Graph& graph, const FusionPlan& plan, size_t 
 // Fills a buffer with seeded random data: f32 in [-1, 1], i32 class ids in [0, 10), bools.
 void fillRandom(Halide::Buffer<>& buffer, DType dtype, uint64_t seed);
 
-// Median seconds of `runs` calls of fn (after one warm-up call).
-double medianSeconds(const std::function<void()>& fn, int runs);
+// Median seconds of one call of fn over `runs` measurements (after one warm-up call). Each
+// measurement repeats fn until at least minSeconds have passed and takes the mean, so a call
+// far shorter than a scheduler tick (a batch-1 inference, 0.1 ms) is timed as ONNX Runtime's
+// benchmarks time it, over many calls; minSeconds 0 times single calls.
+double medianSeconds(const std::function<void()>& fn, int runs, double minSeconds = 0);
 
 // Peak single-precision GFLOP/s of this machine on Halide's threads: a register-blocked FMA loop
 // in Halide, the best of several runs (the one least slowed by other processes).

@@ -35,6 +35,9 @@ std::string cacheDir() {
   return dir;
 }
 
+// Each measurement of the whole step or inference pass lasts at least this long (many calls at batch 1).
+constexpr double kMinMeasurementSeconds = 0.05;
+
 // Median seconds of one run of the fetches at this batch, every placeholder fed random data.
 double timeProgram(const Graph& graph, const std::vector<int>& fetches, int64_t batch, int runs, double* compile,
                    const CompileOptions& options) {
@@ -51,7 +54,7 @@ double timeProgram(const Graph& graph, const std::vector<int>& fetches, int64_t 
   *compile = session.compileSeconds();
   // Fetching the first output to the host waits for the device to finish (GPU targets); the
   // variables' next values stay where they are, as in training.
-  return medianSeconds([&]() { session.run(fetches, batch, 1); }, runs);
+  return medianSeconds([&]() { session.run(fetches, batch, 1); }, runs, kMinMeasurementSeconds);
 }
 
 // The kernel measurements of one bench run, with what the table and --json show of each.
@@ -94,7 +97,8 @@ int benchVerb(const std::vector<std::string>& args) {
   flags.integer("batch", batchFlag, 1, "the train step's batch size (default: the train block's)");
   flags.integer("infer-batch", inferBatchFlag, 1, "the inference pass's batch size (default 1000)");
   flags.integer("runs", runsFlag, 1,
-                "timed runs per measurement, after one warm-up (default 20); medians are reported");
+                "timed runs per measurement, after one warm-up (default 20); medians are\n"
+                "reported (a run of the whole step or inference pass: its calls' mean over 50 ms or more)");
   flags.flag("json", json, "one JSON object instead of the table");
   flags.flag("remeasure-peak", remeasure, "measure the machine's peak again instead of using the cached one");
   flags.flag("step-only", stepOnly, "only the whole train step and inference pass, kernels from the disk cache");

@@ -3,11 +3,13 @@
 // graphc documents are the only decoders an untrusted file reaches.
 #include "runtime/image_decode.h"
 
+#include <jpeglib.h>
 #include <stb_image.h>
 #include <stb_image_resize.h>
 
 #include <algorithm>
 #include <cctype>
+#include <csetjmp>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -141,6 +143,51 @@ bool jpegHuffmanTablesAreSafe(const uint8_t* b, size_t n) {
   return true;
 }
 
+// libjpeg reports an error or a warning (corrupt data it would decode around) by jumping back.
+struct JpegFailure {
+  jpeg_error_mgr manager;
+  std::jmp_buf jump;
+  char message[JMSG_LENGTH_MAX];
+};
+
+void jpegFail(j_common_ptr info) {
+  auto* failure = reinterpret_cast<JpegFailure*>(info->err);
+  (*info->err->format_message)(info, failure->message);
+  std::longjmp(failure->jump, 1);
+}
+
+void jpegMessage(j_common_ptr info, int level) {
+  if (level < 0) jpegFail(info);  // a warning: corrupt data
+}
+
+// Whether libjpeg-turbo decodes the whole JPEG without an error or a warning; else why not.
+// Debian's stb_image is built with its asserts, and corrupt entropy-coded data that passes the
+// checks above still reaches one (stbi__jpeg_huff_decode's, found by the images fuzzer), so a
+// JPEG reaches stb only once libjpeg has read every scan line of it. Every allocation is
+// libjpeg's own pool, freed by jpeg_destroy_decompress on both paths.
+bool jpegDecodesCleanly(const uint8_t* bytes, size_t size, std::string* why) {
+  jpeg_decompress_struct info;
+  JpegFailure failure;
+  info.err = jpeg_std_error(&failure.manager);
+  failure.manager.error_exit = jpegFail;
+  failure.manager.emit_message = jpegMessage;
+  if (setjmp(failure.jump)) {
+    jpeg_destroy_decompress(&info);
+    *why = failure.message;
+    return false;
+  }
+  jpeg_create_decompress(&info);
+  jpeg_mem_src(&info, bytes, static_cast<unsigned long>(size));
+  jpeg_read_header(&info, TRUE);
+  jpeg_start_decompress(&info);
+  JSAMPARRAY row = (*info.mem->alloc_sarray)(reinterpret_cast<j_common_ptr>(&info), JPOOL_IMAGE,
+                                             info.output_width * static_cast<JDIMENSION>(info.output_components), 1);
+  while (info.output_scanline < info.output_height) jpeg_read_scanlines(&info, row, 1);
+  jpeg_finish_decompress(&info);
+  jpeg_destroy_decompress(&info);
+  return true;
+}
+
 }  // namespace
 
 bool hasImageExtension(const std::string& path) {
@@ -170,6 +217,8 @@ Image decodeImage(const uint8_t* bytes, size_t size, const std::string& name) {
   if (static_cast<int64_t>(width) * height > kMaxPixels)
     throw InputError(name + ": the image is " + std::to_string(width) + "x" + std::to_string(height) +
                      " pixels, more than graphc reads (2^26)");
+  if (std::string why; !png && !jpegDecodesCleanly(bytes, size, &why))
+    throw InputError(name + ": corrupt JPEG (libjpeg: " + why + ")");
   int channels = fileChannels <= 2 ? 1 : 3;  // grey+alpha and RGBA lose their alpha
   std::unique_ptr<stbi_uc, void (*)(void*)> data(
       stbi_load_from_memory(bytes, len, &width, &height, &fileChannels, channels), stbi_image_free);

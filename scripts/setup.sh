@@ -16,13 +16,14 @@ cd "$(dirname "$0")/.."
 # sanitizer build and fuzzers); libcli11-dev (header-only flag parsing for the verbs) and
 # clang-format-14 (the sources' format, .clang-format); libplplot-dev and plplot-driver-cairo (PLplot
 # and its cairo PNG driver: --log-dir's curves.png, runtime/plots.cpp); libstb-dev (stb_image: the
-# PNG and JPEG decoder of image_folder data and `graphc predict`); libonnx-dev (ONNX's protobuf
+# PNG and JPEG decoder of image_folder data and `graphc predict`); libjpeg62-turbo-dev (reads a JPEG
+# end to end before stb_image does: Debian's stb keeps asserts that corrupt data reaches); libonnx-dev (ONNX's protobuf
 # classes and checker: `graphc export` and `graphc import`); libminizip-dev (zlib's zip reader: the
 # members of NumPy .npz archives, npz(...) data); dataset-fashion-mnist (Fashion-MNIST in
 # /usr/share/datasets/fashion-mnist, where `fashion_mnist()` reads it: examples/resnet_fashion.mnn
 # trains on it, tests/e2e/v2_examples.sh runs it); libopenmpi-dev and openmpi-bin (Open MPI and
 # its mpirun: data-parallel training, `mpirun -np N graphc run`, docs/distributed.md).
-PACKAGES="libopenmpi-dev openmpi-bin dataset-fashion-mnist libminizip-dev libstb-dev libonnx-dev libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev libmlir-14-dev llvm-14-dev mlir-14-tools pocl-opencl-icd ocl-icd-opencl-dev clang-14 libclang-rt-14-dev libcli11-dev clang-format-14 libplplot-dev plplot-driver-cairo"
+PACKAGES="libopenmpi-dev openmpi-bin dataset-fashion-mnist libminizip-dev libstb-dev libjpeg62-turbo-dev libonnx-dev libhalide14-0-dev libfmt-dev libgtest-dev zlib1g-dev cmake ninja-build g++ nodejs npm nlohmann-json3-dev libpng-dev libmlir-14-dev llvm-14-dev mlir-14-tools pocl-opencl-icd ocl-icd-opencl-dev clang-14 libclang-rt-14-dev libcli11-dev clang-format-14 libplplot-dev plplot-driver-cairo"
 
 missing=""
 for p in $PACKAGES; do

@@ -109,7 +109,8 @@ const OpDef& opDef(Op op);
 inline bool hasTrait(Op op, Traits t) { return opDef(op).has(t); }
 inline bool isSource(Op op) { return hasTrait(op, trait::Source); }
 inline bool isElementwise(Op op) { return hasTrait(op, trait::Elementwise); }
-// Neither a source nor elementwise: reductions, convolutions, reshapes... (computed at root).
+// Neither a source nor elementwise: reductions, convolutions, reshapes... (computed at root, but
+// for index maps: isFusedIntoReaders).
 inline bool isComplex(Op op) { return !isSource(op) && !isElementwise(op); }
 // Fused into the kernels that read it (passes/fusion.h): elementwise ops and index maps.
 inline bool isFusedIntoReaders(Op op) { return hasTrait(op, trait::Elementwise) || hasTrait(op, trait::IndexMap); }
